@@ -1,0 +1,34 @@
+# MASH Link: `make demo` and `make test` set up a fresh machine by themselves.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_PEOPLE ?= 20000
+DEMO_SEED ?= 42
+
+.PHONY: install demo test test-quick bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/mash generate --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out data/extracts
+	$(BIN)/mash ingest --config configs/run.yaml
+
+test: install
+	$(BIN)/pytest
+
+test-quick: install
+	$(BIN)/pytest -m "not slow"
+
+bench: install
+	$(BIN)/python bench/bench_generate.py --people 1000000
+	$(BIN)/python bench/bench_ingest.py --people 1000000
+
+clean:
+	rm -rf $(VENV) data test-output .pytest_cache *.egg-info

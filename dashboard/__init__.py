@@ -1,0 +1,1 @@
+"""The Streamlit dashboard for MASH analysts (built in the dashboard issue)."""

@@ -1,0 +1,97 @@
+"""Controlled vocabularies shared by Python and SQL.
+
+Each enum here is also created as a DuckDB ``ENUM`` type in the store (see
+:func:`create_enum_types`), so a value that Python and SQL both use is spelled
+once, and SQL rejects a value the enum does not know.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import duckdb
+
+
+class Agency(StrEnum):
+    """The agency that owns a source extract."""
+
+    POLICE = "police"
+    SOCIAL_CARE = "social_care"
+    HEALTH = "health"
+    EDUCATION = "education"
+    PROBATION = "probation"
+    HOUSING = "housing"
+    OTHER = "other"
+
+
+class Role(StrEnum):
+    """A person's role on an event, across agencies."""
+
+    VICTIM = "victim"
+    SUSPECT = "suspect"
+    WITNESS = "witness"
+    INVOLVED = "involved"
+    CHILD = "child"
+    PARENT = "parent"
+    CARER = "carer"
+    HOUSEHOLD_MEMBER = "household_member"
+    PATIENT = "patient"
+
+
+class Sex(StrEnum):
+    """Recorded sex; anything else is stored as null."""
+
+    MALE = "male"
+    FEMALE = "female"
+
+
+class DashRisk(StrEnum):
+    """Outcome of the SafeLives DASH risk checklist."""
+
+    STANDARD = "standard"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class PlanType(StrEnum):
+    """Children's social care plan or service level."""
+
+    CP_PLAN = "cp_plan"
+    CIN = "cin"
+    EARLY_HELP = "early_help"
+
+
+#: Enum types created in the store, by SQL type name.
+SQL_ENUMS: dict[str, type[StrEnum]] = {
+    "agency_code": Agency,
+    "role_code": Role,
+    "sex_code": Sex,
+    "dash_risk_code": DashRisk,
+    "plan_type_code": PlanType,
+}
+
+
+def create_enum_types(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every enum in :data:`SQL_ENUMS` as a DuckDB type, if absent.
+
+    Args:
+        con: An open DuckDB connection.
+    """
+    existing = {
+        row[0]
+        for row in con.execute(
+            "SELECT type_name FROM duckdb_types() WHERE logical_type = 'ENUM'"
+        ).fetchall()
+    }
+    for type_name, enum in SQL_ENUMS.items():
+        if type_name in existing:
+            continue
+        # ENUM members cannot be bound as parameters in DDL; they come from the
+        # StrEnum above (code, not input), and are quoted as SQL literals.
+        members = ", ".join(sql_literal(member.value) for member in enum)
+        con.execute(f"CREATE TYPE {type_name} AS ENUM ({members})")
+
+
+def sql_literal(text: str) -> str:
+    """Quote a code-defined string as a SQL literal (never use for input data)."""
+    return "'" + text.replace("'", "''") + "'"

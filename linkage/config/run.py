@@ -1,0 +1,72 @@
+"""The run config: which sources to ingest, where the store is, and cleaning rules."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from linkage.config.source import SourceConfig
+
+#: Names that mean "no name recorded", compared after upper-casing and cleaning.
+DEFAULT_PLACEHOLDER_NAMES = (
+    "UNKNOWN", "UNK", "NK", "NOT KNOWN", "N K", "NFA", "NONE", "NO NAME", "UNNAMED",
+    "UNBORN", "BABY", "BABY BOY", "BABY GIRL", "BABY OF", "INFANT", "NEWBORN",
+    "TWIN", "TWIN 1", "TWIN 2", "TWIN 3", "TWIN A", "TWIN B", "TWIN C",
+    "PERSON UNKNOWN", "MALE UNKNOWN", "FEMALE UNKNOWN", "XX", "XXX", "ZZ", "ZZZ", "TEST",
+)
+
+#: Dates of birth that systems use as defaults when the real one is not known.
+DEFAULT_PLACEHOLDER_DOBS = (
+    date(1900, 1, 1), date(1901, 1, 1), date(1800, 1, 1), date(1899, 12, 31),
+    date(1970, 1, 1), date(9999, 12, 31),
+)
+
+
+class StandardiseConfig(BaseModel):
+    """Rules for nulling placeholder and impossible values before linkage."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    placeholder_names: tuple[str, ...] = Field(
+        default=DEFAULT_PLACEHOLDER_NAMES,
+        description="Forenames or surnames that mean 'not known'; nulled with a note.",
+    )
+    placeholder_dobs: tuple[date, ...] = Field(
+        default=DEFAULT_PLACEHOLDER_DOBS,
+        description="Dates of birth that are system defaults; nulled with a note.",
+    )
+    earliest_dob: date = Field(
+        default=date(1900, 1, 1),
+        description="Dates of birth before this are impossible and are nulled with a note.",
+    )
+
+
+class RunConfig(BaseModel):
+    """A run: the store, the extracts and the sources to read from them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    store: Path = Field(
+        default=Path("data/mash.duckdb"),
+        description="DuckDB store file, relative to the working directory.",
+    )
+    extracts_dir: Path = Field(
+        default=Path("data/extracts"),
+        description="Directory holding the extract files, relative to the working directory.",
+    )
+    sources: tuple[SourceConfig, ...] = Field(
+        description="Source configs, as paths relative to this file (loaded by load_run_config).",
+        min_length=1,
+    )
+    standardise: StandardiseConfig = Field(
+        default_factory=StandardiseConfig, description="Placeholder and impossible-value rules."
+    )
+    config_path: Path | None = Field(
+        default=None, exclude=True, description="Where this config was read from (set by the loader)."
+    )
+
+    def extract_path(self, source: SourceConfig) -> Path:
+        """The extract file of a source, resolved against ``extracts_dir``."""
+        return source.file if source.file.is_absolute() else self.extracts_dir / source.file

@@ -1,0 +1,72 @@
+"""Errors that name where the problem is: file, YAML key, row, column or SQL step."""
+
+from __future__ import annotations
+
+
+class MashError(Exception):
+    """Base class for errors reported to the user without a traceback."""
+
+
+class ConfigError(MashError):
+    """A config file is missing, unparseable or invalid.
+
+    Attributes:
+        path: The YAML file.
+        key: Dotted YAML key that is wrong, if known (``event.role.values``).
+    """
+
+    def __init__(self, path: str, message: str, key: str | None = None) -> None:
+        self.path = path
+        self.key = key
+        where = f"{path}: key '{key}'" if key else path
+        super().__init__(f"{where}: {message}")
+
+
+class ExtractError(MashError):
+    """A source extract cannot be read as its config describes.
+
+    Attributes:
+        file: The extract file.
+        source: The source name from its config.
+        key: The YAML key of the source config involved, if any.
+        column: The extract column involved, if any.
+        row: The 1-based data row involved, if any.
+    """
+
+    def __init__(
+        self,
+        file: str,
+        message: str,
+        *,
+        source: str | None = None,
+        key: str | None = None,
+        column: str | None = None,
+        row: int | None = None,
+    ) -> None:
+        self.file = file
+        self.source = source
+        self.key = key
+        self.column = column
+        self.row = row
+        parts = [file]
+        if source:
+            parts.append(f"source '{source}'")
+        if key:
+            parts.append(f"key '{key}'")
+        if column:
+            parts.append(f"column '{column}'")
+        if row is not None:
+            parts.append(f"row {row}")
+        super().__init__(", ".join(parts) + f": {message}")
+
+
+class StepError(MashError):
+    """A named SQL step failed.
+
+    Attributes:
+        step: Name of the step that failed.
+    """
+
+    def __init__(self, step: str, message: str) -> None:
+        self.step = step
+        super().__init__(f"SQL step '{step}' failed: {message}")

@@ -1,0 +1,200 @@
+"""Ingest every source of a run into the store, all or nothing."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from linkage.config import RunConfig, SourceConfig
+from linkage.ingest.read import RawExtract, read_extract
+from linkage.pipeline import run_queue, run_sql
+from linkage.standardise import CANONICAL_COLUMNS, create_lookup_tables, standardisation_queue
+from linkage.store import connect
+
+logger = logging.getLogger(__name__)
+
+#: Tables an ingest replaces, all at once, when every source has been read.
+INGEST_TABLES = ("records", "quarantine", "dq_notes", "source_loads")
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """What one source contributed.
+
+    Attributes:
+        source: Source name.
+        file: The extract read.
+        rows_read: Data rows in the file.
+        records: Rows kept as canonical records.
+        quarantined: Rows set aside as unusable (``rows_read = records + quarantined``).
+        notes: Data-quality notes on kept records (a nulled value each).
+        quarantine_reasons: Quarantined rows by reason.
+        note_counts: Notes by ``column: problem``.
+    """
+
+    source: str
+    file: str
+    rows_read: int
+    records: int
+    quarantined: int
+    notes: int
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    note_counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """The outcome of an ingest run."""
+
+    store: Path
+    sources: tuple[SourceReport, ...]
+    seconds: float
+
+
+def ingest(run: RunConfig, on_source: Callable[[str], None] | None = None) -> IngestReport:
+    """Read, validate and standardise every source, then replace the store's records.
+
+    The new tables are built beside the old ones and swapped in one
+    transaction, so a failure at any point leaves the previous results intact.
+
+    Args:
+        run: The run config.
+        on_source: Called with each source name as it starts (progress display).
+
+    Returns:
+        Counts per source.
+
+    Raises:
+        ExtractError: An extract cannot be read as its config says.
+        StepError: A standardisation step failed.
+    """
+    started = time.perf_counter()
+    con = connect(run.store)
+    try:
+        create_lookup_tables(con)
+        for source in run.sources:
+            if on_source:
+                on_source(source.name)
+            _ingest_source(con, run, source)
+        _build_tables(con, run)
+        _swap_in(con)
+        reports = tuple(_report(con, run, s) for s in run.sources)
+    finally:
+        con.close()
+    seconds = time.perf_counter() - started
+    logger.info("ingested %d sources in %.1fs", len(run.sources), seconds)
+    return IngestReport(store=run.store, sources=reports, seconds=seconds)
+
+
+def _ingest_source(con: duckdb.DuckDBPyConnection, run: RunConfig, source: SourceConfig) -> None:
+    path = run.extract_path(source)
+    raw = read_extract(con, source, path)
+    run_queue(con, standardisation_queue(source, run), raw.table, f"std_{source.name}")
+    _collect_quarantine(con, source, path, raw)
+    logger.info("source %s: %d rows read", source.name, raw.rows_read)
+
+
+def _collect_quarantine(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, raw: RawExtract) -> None:
+    """Quarantined rows of one source: the CSV reader's rejects and unusable records."""
+    params = {"source": source.name, "file": str(path)}
+    parts = [
+        "SELECT $source AS source, $file AS file, s.source_row, s.record_id, "
+        "CAST(NULL AS VARCHAR) AS column_name, s.quarantine_reason AS reason, CAST(to_json(r) AS VARCHAR) AS raw "
+        f"FROM std_{source.name} AS s JOIN {raw.table} AS r USING (source_row) "
+        "WHERE s.quarantine_reason IS NOT NULL"
+    ]
+    if raw.rejects:
+        parts.append(
+            "SELECT $source, $file, source_row, CAST(NULL AS VARCHAR), column_name, reason, raw "
+            f"FROM {raw.rejects}"
+        )
+    run_sql(
+        con,
+        f"quarantine_{source.name}",
+        f"CREATE OR REPLACE TEMP TABLE quarantine_{source.name} AS {' UNION ALL '.join(parts)}",
+        params,
+    )
+    run_sql(
+        con,
+        f"load_{source.name}",
+        f"CREATE OR REPLACE TEMP TABLE load_{source.name} AS SELECT $source AS source, $file AS file, "
+        "CAST($rows_read AS BIGINT) AS rows_read, now() AS loaded_at",
+        {**params, "rows_read": raw.rows_read},
+    )
+
+
+def _build_tables(con: duckdb.DuckDBPyConnection, run: RunConfig) -> None:
+    names = [s.name for s in run.sources]
+    kept = [c for c in CANONICAL_COLUMNS if c != "dq"]
+    union = " UNION ALL ".join
+    run_sql(
+        con,
+        "build_records",
+        "CREATE OR REPLACE TABLE records__new AS "
+        + union(f"SELECT {', '.join(kept)} FROM std_{n} WHERE quarantine_reason IS NULL" for n in names),
+    )
+    run_sql(
+        con,
+        "build_dq_notes",
+        "CREATE OR REPLACE TABLE dq_notes__new AS SELECT source, record_id, source_row, "
+        "split_part(note, ': ', 1) AS column_name, substr(note, strpos(note, ': ') + 2) AS problem FROM ("
+        + union(f"SELECT source, record_id, source_row, unnest(dq) AS note FROM std_{n} WHERE quarantine_reason IS NULL" for n in names)
+        + ")",
+    )
+    run_sql(
+        con,
+        "build_quarantine",
+        "CREATE OR REPLACE TABLE quarantine__new AS " + union(f"SELECT * FROM quarantine_{n}" for n in names),
+    )
+    run_sql(
+        con,
+        "build_source_loads",
+        "CREATE OR REPLACE TABLE source_loads__new AS SELECT l.*, "
+        "(SELECT count(*) FROM records__new r WHERE r.source = l.source) AS records, "
+        "(SELECT count(*) FROM quarantine__new q WHERE q.source = l.source) AS quarantined FROM ("
+        + union(f"SELECT * FROM load_{n}" for n in names)
+        + ") AS l",
+    )
+
+
+def _swap_in(con: duckdb.DuckDBPyConnection) -> None:
+    run_sql(con, "swap_begin", "BEGIN TRANSACTION")
+    try:
+        for table in INGEST_TABLES:
+            run_sql(con, f"swap_{table}", f"DROP TABLE IF EXISTS {table}")
+            run_sql(con, f"swap_{table}_rename", f"ALTER TABLE {table}__new RENAME TO {table}")
+        run_sql(con, "swap_commit", "COMMIT")
+    except Exception:
+        run_sql(con, "swap_rollback", "ROLLBACK")
+        raise
+
+
+def _report(con: duckdb.DuckDBPyConnection, run: RunConfig, source: SourceConfig) -> SourceReport:
+    params = {"source": source.name}
+    file, rows_read, records, quarantined = run_sql(
+        con, "report_counts", "SELECT file, rows_read, records, quarantined FROM source_loads WHERE source = $source", params
+    ).fetchone()
+    reasons = dict(
+        run_sql(
+            con, "report_quarantine",
+            "SELECT reason, count(*) FROM quarantine WHERE source = $source GROUP BY reason ORDER BY count(*) DESC, reason",
+            params,
+        ).fetchall()
+    )
+    notes = dict(
+        run_sql(
+            con, "report_notes",
+            "SELECT column_name || ': ' || problem, count(*) FROM dq_notes WHERE source = $source "
+            "GROUP BY ALL ORDER BY count(*) DESC, 1",
+            params,
+        ).fetchall()
+    )
+    return SourceReport(
+        source=source.name, file=file, rows_read=rows_read, records=records, quarantined=quarantined,
+        notes=sum(notes.values()), quarantine_reasons=reasons, note_counts=notes,
+    )

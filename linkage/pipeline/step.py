@@ -1,0 +1,116 @@
+"""Named SQL steps and the one place that executes SQL.
+
+A :class:`Step` is a small, inspectable unit: a name, a one-line purpose, a
+``SELECT`` over the relation ``{input}`` and the values it binds as
+parameters. Values never reach SQL text; only code-defined identifiers do.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from linkage.errors import StepError
+
+logger = logging.getLogger(__name__)
+
+INPUT = "{input}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named SQL transformation.
+
+    Attributes:
+        name: Short identifier, shown in logs and errors.
+        purpose: One line saying what the step is for.
+        sql: A ``SELECT`` statement reading from ``{input}``.
+        params: Values bound to ``$name`` parameters in ``sql``.
+    """
+
+    name: str
+    purpose: str
+    sql: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, input_relation: str) -> str:
+        """The step's SQL with ``{input}`` replaced by a relation name."""
+        return self.sql.replace(INPUT, input_relation)
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier (a column or table name) for DuckDB."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def run_sql(
+    con: duckdb.DuckDBPyConnection,
+    step: str,
+    sql: str,
+    params: Mapping[str, Any] | Sequence[Any] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Execute one SQL statement under a step name.
+
+    Every statement the project runs goes through here, so that logs show which
+    step ran and for how long, and a failure names its step.
+
+    Args:
+        con: The DuckDB connection.
+        step: Name of the step, for logs and errors.
+        sql: The SQL statement.
+        params: Values for its parameters.
+
+    Returns:
+        The connection, ready for ``fetchall`` and friends.
+
+    Raises:
+        StepError: If DuckDB rejects the statement.
+    """
+    started = time.perf_counter()
+    try:
+        result = con.execute(sql, params or None)
+    except duckdb.Error as exc:
+        logger.error("step %s failed", step)
+        raise StepError(step, _first_line(str(exc))) from exc
+    logger.debug("step %s ran in %.3fs", step, time.perf_counter() - started)
+    return result
+
+
+def run_queue(
+    con: duckdb.DuckDBPyConnection,
+    steps: Sequence[Step],
+    input_table: str,
+    output_table: str,
+) -> None:
+    """Run steps in order, each over the previous one's output.
+
+    Each step is materialised as a temporary table so that a failure names the
+    step, and intermediate tables are dropped as soon as they are read.
+
+    Args:
+        con: The DuckDB connection.
+        steps: The queue of steps.
+        input_table: The relation the first step reads.
+        output_table: The (temporary) table the last step's output is stored in.
+    """
+    current = input_table
+    for index, step in enumerate(steps):
+        target = output_table if index == len(steps) - 1 else f"{output_table}__{index:02d}"
+        run_sql(
+            con,
+            step.name,
+            f"CREATE OR REPLACE TEMP TABLE {quote_ident(target)} AS {step.render(quote_ident(current))}",
+            step.params,
+        )
+        if current != input_table:
+            run_sql(con, f"{step.name}:cleanup", f"DROP TABLE {quote_ident(current)}")
+        current = target
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else message

@@ -1,0 +1,175 @@
+"""Source-specific steps: map an extract's own columns and codes onto canonical fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from linkage.config import FieldMap, NameOrder, SourceConfig
+from linkage.config.source import MARKER_FIELDS
+from linkage.pipeline import Step, quote_ident
+from linkage.standardise.notes import append_notes, nulled
+
+PERSON_KEYS = (
+    "full_name", "forenames", "surname", "dob", "sex", "nhs_number", "pnc_id",
+    "postcode", "address", "phone",
+)
+EVENT_KEYS = (
+    "event_id", "date", "event_type", "domestic_abuse", "role", "dash_risk", "plan_type",
+    "category", "service", "complaint", "mental_health", "substance_misuse", "pregnancy",
+)
+#: Event fields whose canonical values are a DuckDB enum type.
+ENUM_FIELDS = {
+    "sex": "sex_code", "role": "role_code", "dash_risk": "dash_risk_code",
+    "plan_type": "plan_type_code",
+}
+TEXT_EVENT_FIELDS = ("event_id", "event_type", "category", "service", "complaint")
+
+
+def raw_name(section: str, key: str) -> str:
+    """Name of the raw canonical column for a config key (event.date -> event_date_raw)."""
+    return "event_date_raw" if (section, key) == ("event", "date") else f"{key}_raw"
+
+
+def map_columns(source: SourceConfig) -> Step:
+    """Select the extract's mapped columns under canonical raw names, trimmed, '' as null."""
+    params: dict[str, Any] = {}
+    items = [
+        f"{_text(source.record_id, 'record_id', params)} AS record_id",
+        "source_row",
+        "[]::VARCHAR[] AS dq",
+    ]
+    for section_name, keys in (("person", PERSON_KEYS), ("event", EVENT_KEYS)):
+        section = getattr(source, section_name)
+        for key in keys:
+            name = raw_name(section_name, key)
+            items.append(f"{_text(getattr(section, key), name, params)} AS {name}")
+    return Step(
+        name="map_columns",
+        purpose="Read the extract's own columns under canonical names, trimmed, blanks as null.",
+        sql=f"SELECT {', '.join(items)} FROM {{input}}",
+        params=params,
+    )
+
+
+def _text(field: FieldMap | None, name: str, params: dict[str, Any]) -> str:
+    if field is None:
+        return "CAST(NULL AS VARCHAR)"
+    if field.value is not None:
+        params[f"{name}_const"] = field.value
+        return f"CAST(${name}_const AS VARCHAR)"
+    return f"nullif(trim(CAST({quote_ident(field.column or '')} AS VARCHAR)), '')"
+
+
+def split_full_name(order: NameOrder) -> Step:
+    """Split a one-column full name into forenames and surname, by its configured order."""
+    name = "full_name_raw"
+    last_space = f"length({name}) - strpos(reverse({name}), ' ') + 1"
+    forenames_first = (
+        f"CASE WHEN strpos({name}, ' ') > 0 THEN trim(left({name}, {last_space})) END",
+        f"CASE WHEN strpos({name}, ' ') > 0 THEN trim(substr({name}, {last_space} + 1)) ELSE {name} END",
+    )
+    if order is NameOrder.SURNAME_COMMA_FORENAMES:
+        has_comma = f"strpos({name}, ',') > 0"
+        forenames = (
+            f"CASE WHEN {has_comma} THEN nullif(trim(substr({name}, strpos({name}, ',') + 1)), '') "
+            f"ELSE {forenames_first[0]} END"
+        )
+        surname = (
+            f"CASE WHEN {has_comma} THEN nullif(trim(split_part({name}, ',', 1)), '') "
+            f"ELSE {forenames_first[1]} END"
+        )
+        note = append_notes(
+            (f"({name} IS NOT NULL AND NOT {has_comma})", "full_name", "no comma; read as forenames then surname")
+        )
+    elif order is NameOrder.SURNAME_FORENAMES:
+        forenames = f"nullif(trim(substr({name}, strpos({name}, ' ') + 1)), '')"
+        forenames = f"CASE WHEN strpos({name}, ' ') > 0 THEN {forenames} END"
+        surname = f"CASE WHEN strpos({name}, ' ') > 0 THEN split_part({name}, ' ', 1) ELSE {name} END"
+        note = append_notes((f"({name} IS NOT NULL AND strpos({name}, ' ') = 0)", "full_name", "one word; read as surname"))
+    else:
+        forenames, surname = forenames_first
+        note = append_notes((f"({name} IS NOT NULL AND strpos({name}, ' ') = 0)", "full_name", "one word; read as surname"))
+    return Step(
+        name="split_full_name",
+        purpose=f"Split the full name ({order.value}) into forenames and surname.",
+        sql=(
+            f"SELECT * REPLACE ({forenames} AS forenames_raw, {surname} AS surname_raw, {note}) "
+            "FROM {input}"
+        ),
+    )
+
+
+def parse_dates(source: SourceConfig) -> Step:
+    """Parse date of birth and event date with each source's own formats."""
+    params: dict[str, Any] = {}
+    items = []
+    for field, raw, out in (
+        (source.person.dob, "dob_raw", "dob"),
+        (source.event.date, "event_date_raw", "event_date"),
+    ):
+        if field is None:
+            items.append(f"CAST(NULL AS DATE) AS {out}")
+        elif field.value is not None:
+            items.append(f"TRY_CAST({raw} AS DATE) AS {out}")
+        else:
+            params[f"{out}_formats"] = list(field.format or [])
+            items.append(f"CAST(try_strptime({raw}, ${out}_formats) AS DATE) AS {out}")
+    notes = append_notes(
+        (nulled("dob_raw", "dob"), "dob", "unparseable date"),
+        (nulled("event_date_raw", "event_date"), "event_date", "unparseable date"),
+    )
+    return Step(
+        name="parse_dates",
+        purpose="Parse date of birth and event date with the source's formats; unparseable to null.",
+        sql=(
+            f"SELECT * REPLACE ({notes}) FROM (SELECT *, {', '.join(items)} FROM {{input}})"
+        ),
+        params=params,
+    )
+
+
+def map_values(source: SourceConfig) -> Step:
+    """Map coded values (sex, role, DASH, plan, markers) onto canonical codes."""
+    params: dict[str, Any] = {}
+    items: list[str] = []
+    notes: list[tuple[str, str, str]] = []
+    fields: list[tuple[str, FieldMap | None]] = [("sex", source.person.sex)]
+    fields += [(key, getattr(source.event, key)) for key in EVENT_KEYS if key != "date"]
+    for key, field in fields:
+        raw = f"{key}_raw"
+        expr, unmapped = _value_expr(key, raw, field, params)
+        items.append(f"{expr} AS {key}")
+        if unmapped is not None:
+            notes.append((unmapped, key, "unrecognised value"))
+    note_sql = append_notes(*notes) if notes else "dq"
+    return Step(
+        name="map_values",
+        purpose="Map the source's codes onto canonical codes; unknown codes to null with a note.",
+        sql=f"SELECT * REPLACE ({note_sql}), {', '.join(items)} FROM {{input}}",
+        params=params,
+    )
+
+
+def _value_expr(
+    key: str, raw: str, field: FieldMap | None, params: dict[str, Any]
+) -> tuple[str, str | None]:
+    """The canonical expression for one coded field, and its 'unrecognised' condition."""
+    target = ENUM_FIELDS.get(key, "BOOLEAN" if key in MARKER_FIELDS else "VARCHAR")
+    if field is None:
+        return f"CAST(NULL AS {target})", None
+    if field.pattern is not None:
+        params[f"{key}_pattern"] = field.pattern
+        return f"coalesce(regexp_matches({raw}, ${key}_pattern), false)", None
+    if field.values is not None:
+        keys, values = field.lookup()
+        params[f"{key}_keys"], params[f"{key}_values"] = keys, values
+        position = f"list_position(${key}_keys, upper({raw}))"
+        mapped = f"list_extract(${key}_values, {position})"
+        if target == "VARCHAR":
+            # Free text keeps its own value where the map does not mention it.
+            return f"CASE WHEN {position} IS NULL THEN {raw} ELSE {mapped} END", None
+        return f"CAST(lower({mapped}) AS {target})", f"({raw} IS NOT NULL AND {position} IS NULL)"
+    if target == "VARCHAR":
+        return raw, None
+    expr = f"TRY_CAST(lower({raw}) AS {target})"
+    return expr, nulled(raw, expr)

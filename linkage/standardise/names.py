@@ -1,0 +1,121 @@
+"""Name steps: clean, null placeholders, split, canonical nicknames, phonetic codes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from linkage.pipeline import Step
+from linkage.standardise.lookups import NICKNAME_TABLE
+from linkage.standardise.notes import append_notes
+
+#: Honorifics removed from the start of forenames.
+TITLES = (
+    "MR", "MRS", "MS", "MISS", "MX", "DR", "MSTR", "MASTER", "REV", "SIR", "DAME",
+    "LADY", "LORD", "PROF",
+)
+
+
+def _clean(column: str) -> str:
+    """Upper case, accents stripped, apostrophes dropped, other punctuation to spaces."""
+    no_apostrophes = f"regexp_replace(strip_accents({column}), '[''`\u2019\u2018]', '', 'g')"
+    spaced = f"regexp_replace(upper({no_apostrophes}), '[^\\pL\\pN]+', ' ', 'g')"
+    return f"nullif(trim({spaced}), '')"
+
+
+def clean_names() -> Step:
+    """Normalise case, accents and punctuation of forenames and surname; drop titles."""
+    title_pattern = "^(" + "|".join(TITLES) + ") "
+    forenames = f"nullif(regexp_replace({_clean('forenames_raw')}, $title_pattern, ''), '')"
+    return Step(
+        name="clean_names",
+        purpose="Upper-case names, strip accents and titles, drop apostrophes, punctuation to spaces.",
+        sql=(
+            f"SELECT *, {forenames} AS forenames_clean, {_clean('surname_raw')} AS surname_clean "
+            "FROM {input}"
+        ),
+        params={"title_pattern": title_pattern},
+    )
+
+
+def null_placeholder_names(placeholders: Sequence[str]) -> Step:
+    """Null names that mean 'not known' (UNKNOWN, BABY, TWIN 1), then drop stray digits."""
+    digits_out = "nullif(trim(regexp_replace(regexp_replace({c}, '[0-9]+', '', 'g'), ' +', ' ', 'g')), '')"
+    items = []
+    notes = []
+    for part in ("forenames", "surname"):
+        clean = f"{part}_clean"
+        is_placeholder = f"coalesce({clean} = ANY($placeholders), false)"
+        kept = digits_out.format(c=clean)
+        items.append(f"CASE WHEN {is_placeholder} THEN NULL ELSE {kept} END AS {clean}")
+        notes.append((is_placeholder, part, "placeholder name"))
+        notes.append((f"(NOT {is_placeholder} AND {clean} IS NOT NULL AND {kept} IS NULL)", part, "no letters"))
+    return Step(
+        name="null_placeholder_names",
+        purpose="Null placeholder names such as UNKNOWN, BABY or TWIN 1, and drop digits from names.",
+        sql=f"SELECT * REPLACE ({', '.join(items)}, {append_notes(*notes)}) FROM {{input}}",
+        params={"placeholders": [p.upper() for p in placeholders]},
+    )
+
+
+def split_forenames() -> Step:
+    """First forename and middle names; surname joined Mc/Mac prefixes and its parts."""
+    forename = "split_part(forenames_clean, ' ', 1)"
+    middle = "nullif(trim(substr(forenames_clean, strpos(forenames_clean || ' ', ' ') + 1)), '')"
+    surname = "regexp_replace(surname_clean, '(^| )(MC|MAC) (\\pL)', '\\1\\2\\3', 'g')"
+    return Step(
+        name="split_forenames",
+        purpose="Split first forename from middle names; join 'MC DONALD' into MCDONALD; list surname parts.",
+        sql=(
+            f"SELECT *, nullif({forename}, '') AS forename, {middle} AS middle_names, "
+            f"string_split(surname, ' ') AS surname_parts "
+            f"FROM (SELECT *, {surname} AS surname FROM {{input}})"
+        ),
+    )
+
+
+def canonical_forename() -> Step:
+    """Canonical form of a nickname (BOB -> ROBERT) from the curated nickname list."""
+    return Step(
+        name="canonical_forename",
+        purpose="Map nicknames onto one canonical forename (BOB, ROB -> ROBERT).",
+        sql=(
+            "SELECT i.*, coalesce(n.canonical, i.forename) AS forename_canonical "
+            f"FROM {{input}} AS i LEFT JOIN {NICKNAME_TABLE} AS n ON n.name = i.forename"
+        ),
+    )
+
+
+def phonetic_codes() -> Step:
+    """Soundex codes of forename and surname, for blocking and fuzzy levels."""
+    return Step(
+        name="phonetic_codes",
+        purpose="Soundex of forename and surname (spaces removed), for blocking and comparisons.",
+        sql=(
+            "SELECT *, soundex(forename) AS forename_soundex, "
+            "soundex(replace(surname, ' ', '')) AS surname_soundex FROM {input}"
+        ),
+    )
+
+
+def name_notes() -> Step:
+    """Note names that cleaning emptied (only punctuation, say)."""
+    notes = append_notes(
+        (
+            "(forenames_raw IS NOT NULL AND forenames_clean IS NULL "
+            "AND NOT list_contains(dq, 'forenames: placeholder name') "
+            "AND NOT list_contains(dq, 'forenames: no letters'))",
+            "forenames", "nothing left after cleaning",
+        ),
+        (
+            "(surname_raw IS NOT NULL AND surname_clean IS NULL "
+            "AND NOT list_contains(dq, 'surname: placeholder name') "
+            "AND NOT list_contains(dq, 'surname: no letters'))",
+            "surname", "nothing left after cleaning",
+        ),
+    )
+    return Step(
+        name="name_notes",
+        purpose="Note names that had text but nothing usable after cleaning.",
+        sql=f"SELECT * REPLACE ({notes}) FROM {{input}}",
+    )
+

@@ -1,0 +1,61 @@
+"""The DuckDB store: connection set-up shared by every command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import jellyfish
+import pyarrow as pa
+
+from linkage.codes import create_enum_types
+
+
+def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the store, creating its directory, and register the project's SQL functions.
+
+    Args:
+        path: The DuckDB file (``:memory:`` for an in-memory store).
+        read_only: Open without write access (the dashboard does).
+
+    Returns:
+        The connection, with ``soundex`` registered and enum types present.
+    """
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    register_functions(con)
+    if not read_only:
+        create_enum_types(con)
+    return con
+
+
+def register_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """Register ``soundex(VARCHAR) -> VARCHAR``, which Spark has built in and DuckDB lacks.
+
+    Args:
+        con: An open DuckDB connection.
+    """
+    con.create_function(
+        "soundex",
+        _soundex,
+        [duckdb.sqltype("VARCHAR")],
+        duckdb.sqltype("VARCHAR"),
+        type="arrow",
+        null_handling="special",
+        side_effects=False,
+    )
+
+
+def _soundex(names: pa.Array) -> pa.Array:
+    # Names repeat heavily (Smith), so each distinct value is coded once per batch.
+    codes: dict[str, str | None] = {}
+    out = []
+    for name in names.to_pylist():
+        if name is None:
+            out.append(None)
+            continue
+        if name not in codes:
+            codes[name] = jellyfish.soundex(name) or None
+        out.append(codes[name])
+    return pa.array(out, type=pa.string())
