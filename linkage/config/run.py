@@ -24,6 +24,38 @@ DEFAULT_PLACEHOLDER_DOBS = (
 )
 
 
+#: Common UK nicknames whose formal name the curated list gets wrong or leaves
+#: ambiguous (it lists BILL under ROBERT). Sex-ambiguous ones (SAM, ALEX) are left out.
+DEFAULT_NICKNAMES = {
+    **dict.fromkeys(("BILL", "BILLY", "WILL", "WILLY", "WILLIE", "LIAM"), "WILLIAM"),
+    **dict.fromkeys(("BOB", "BOBBY", "ROB", "ROBBIE", "ROBBY", "BERTIE"), "ROBERT"),
+    **dict.fromkeys(("LIZ", "LIZZIE", "LIZZY", "BETH", "BETTY", "BETSY", "ELIZA", "LIBBY"), "ELIZABETH"),
+    **dict.fromkeys(("PEGGY", "MAGGIE", "MEG", "MADGE"), "MARGARET"),
+    **dict.fromkeys(("TED", "TEDDY", "NED", "EDDIE", "EDDY"), "EDWARD"),
+    **dict.fromkeys(("JIM", "JIMMY", "JAMIE"), "JAMES"),
+    **dict.fromkeys(("DAVE", "DAVY"), "DAVID"),
+    **dict.fromkeys(("MIKE", "MICK", "MICKY", "MICKEY"), "MICHAEL"),
+    **dict.fromkeys(("DICK", "RICK", "RICKY", "RICH", "RICHIE"), "RICHARD"),
+    **dict.fromkeys(("JOE", "JOEY"), "JOSEPH"),
+    **dict.fromkeys(("TOM", "TOMMY"), "THOMAS"),
+    **dict.fromkeys(("DAN", "DANNY"), "DANIEL"),
+    **dict.fromkeys(("MATT", "MATTY"), "MATTHEW"),
+    **dict.fromkeys(("NICK", "NICKY"), "NICHOLAS"),
+    **dict.fromkeys(("PETE",), "PETER"),
+    **dict.fromkeys(("TONY",), "ANTHONY"),
+    **dict.fromkeys(("HARRY", "HAL"), "HENRY"),
+    **dict.fromkeys(("SUE", "SUSIE", "SUZY"), "SUSAN"),
+    **dict.fromkeys(("DEBBIE", "DEBBY", "DEB"), "DEBORAH"),
+    **dict.fromkeys(("JENNY", "JEN"), "JENNIFER"),
+    **dict.fromkeys(("BECKY", "BECCA"), "REBECCA"),
+    **dict.fromkeys(("VICKY", "VICKI"), "VICTORIA"),
+    **dict.fromkeys(("MANDY",), "AMANDA"),
+    **dict.fromkeys(("TRISH", "TRICIA"), "PATRICIA"),
+    **dict.fromkeys(("LEN", "LENNY"), "LEONARD"),
+    **dict.fromkeys(("GAZ", "GAZZA"), "GARY"),
+}
+
+
 class StandardiseConfig(BaseModel):
     """Rules for nulling placeholder and impossible values before linkage."""
 
@@ -36,6 +68,10 @@ class StandardiseConfig(BaseModel):
     placeholder_dobs: tuple[date, ...] = Field(
         default=DEFAULT_PLACEHOLDER_DOBS,
         description="Dates of birth that are system defaults; nulled with a note.",
+    )
+    nicknames: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_NICKNAMES),
+        description="Nickname to formal forename, applied before the curated nicknames list.",
     )
     earliest_dob: date = Field(
         default=date(1900, 1, 1),

@@ -62,9 +62,15 @@ def read_extract(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Pat
 
 
 def _csv_header(source: SourceConfig, path: Path) -> list[str]:
+    codec = _CODECS[source.encoding]
     try:
-        with path.open(encoding=_CODECS[source.encoding], newline="") as handle:
-            first = handle.readline()
+        if source.encoding == "utf-16":
+            with path.open(encoding=codec, newline="") as handle:
+                first = handle.readline()
+        else:
+            # Decode only the header line: a bad byte further down is the reader's to report, by row.
+            with path.open("rb") as handle:
+                first = handle.readline().decode(codec)
     except UnicodeError:
         raise ExtractError(
             str(path), f"header is not valid {source.encoding} text", source=source.name, key="encoding", row=0

@@ -76,7 +76,7 @@ def ingest(run: RunConfig, on_source: Callable[[str], None] | None = None) -> In
     started = time.perf_counter()
     con = connect(run.store)
     try:
-        create_lookup_tables(con)
+        create_lookup_tables(con, run.standardise.nicknames)
         for source in run.sources:
             if on_source:
                 on_source(source.name)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 import duckdb
 import pyarrow as pa
 from nicknames import NickNamer
 
+from linkage.config.run import DEFAULT_NICKNAMES
 from linkage.pipeline import run_sql
 
 NICKNAME_TABLE = "ref_nickname"
@@ -20,7 +22,9 @@ def nickname_canonicals() -> dict[str, str]:
     A name's candidates are the names it is a nickname of, plus itself when it
     has nicknames of its own. The candidate with the most nicknames wins (ties
     alphabetically), so BOB, BOBBY and ROB all become ROBERT, and a name that is
-    only a formal name maps to itself. The choice is deterministic.
+    only a formal name maps to itself. The choice is deterministic; the list
+    has odd entries (BILL under ROBERT), which ``StandardiseConfig.nicknames``
+    overrides.
 
     Returns:
         Upper-case name to upper-case canonical name.
@@ -39,13 +43,16 @@ def nickname_canonicals() -> dict[str, str]:
     return result
 
 
-def create_lookup_tables(con: duckdb.DuckDBPyConnection) -> None:
+def create_lookup_tables(con: duckdb.DuckDBPyConnection, nicknames: Mapping[str, str] | None = None) -> None:
     """(Re)create the reference tables in the connection's database.
 
     Args:
         con: An open DuckDB connection.
+        nicknames: Nickname to formal name overrides (``StandardiseConfig.nicknames``),
+            which win over the curated list; defaults to the built-in overrides.
     """
-    mapping = nickname_canonicals()
+    overrides = DEFAULT_NICKNAMES if nicknames is None else nicknames
+    mapping = {**nickname_canonicals(), **{k.upper(): v.upper() for k, v in overrides.items()}}
     table = pa.table({"name": list(mapping), "canonical": list(mapping.values())})
     con.register("_nickname_source", table)
     try:

@@ -1,0 +1,128 @@
+"""Every config validation error names the file and the YAML key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from linkage.config import load_run_config, load_source_config
+from linkage.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[3]
+
+GOOD_SOURCE = {
+    "name": "police",
+    "agency": "police",
+    "file": "police.csv",
+    "record_id": "PersonRecordRef",
+    "person": {"full_name": {"column": "Name", "order": "surname_comma_forenames"}, "dob": {"column": "DOB", "format": "%d/%m/%Y"}},
+    "event": {"role": {"column": "PersonRole", "values": {"VICTIM": "victim"}}},
+}
+
+
+def with_change(path: tuple, value) -> dict:
+    """GOOD_SOURCE with the key at ``path`` set to ``value`` (or removed when value is ...)."""
+    data = yaml.safe_load(yaml.safe_dump(GOOD_SOURCE))
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    if value is ...:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return data
+
+
+SOURCE_ERRORS = [
+    # (description, data, key named, words in the message)
+    ("unknown top-level key", with_change(("colour",), "blue"), "colour", "unknown key"),
+    ("unknown key inside a field map", with_change(("person", "dob", "fromat"), "%Y"), "person.dob.fromat", "unknown key"),
+    ("record_id missing", with_change(("record_id",), ...), "record_id", "Field required"),
+    ("unknown agency", with_change(("agency",), "fire_service"), "agency", "Input should be"),
+    ("source name not a slug", with_change(("name",), "Police Force"), "name", "pattern"),
+    ("full name without its order", with_change(("person", "full_name"), "Name"), "person", "'full_name' needs 'order'"),
+    ("unknown name order", with_change(("person", "full_name", "order"), "backwards"), "person.full_name.order", "Input should be"),
+    ("date of birth without a format", with_change(("person", "dob"), "DOB"), "person", "'dob' needs 'format'"),
+    ("both full name and forenames", with_change(("person", "forenames"), "Forename"), "person", "not both"),
+    ("role mapped onto an unknown code", with_change(("event", "role", "values"), {"VICTIM": "target"}), "event", "'role' maps onto 'target'"),
+    ("marker pattern that is not a regular expression", with_change(("event", "domestic_abuse"), {"column": "X", "pattern": "(unclosed"}), "event.domestic_abuse", "not a valid regular expression"),
+    ("field with neither column nor value", with_change(("person", "postcode"), {"format": "x"}), "person.postcode", "exactly one of 'column' or 'value'"),
+    ("unsupported file format", with_change(("format",), "xlsx"), "format", "Input should be"),
+    ("two-character delimiter", with_change(("delimiter",), "||"), "delimiter", "at most 1 character"),
+]
+
+
+@pytest.mark.parametrize(("description", "data", "key", "words"), SOURCE_ERRORS, ids=[c[0] for c in SOURCE_ERRORS])
+def test_source_config_errors_name_file_and_key(tmp_path, description, data, key, words):
+    path = tmp_path / "police.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError) as caught:
+        load_source_config(path)
+    assert caught.value.key == key, description
+    assert str(path) in str(caught.value), description
+    assert words in str(caught.value), description
+
+
+def test_good_source_config_loads_frozen(tmp_path):
+    path = tmp_path / "police.yaml"
+    path.write_text(yaml.safe_dump(GOOD_SOURCE))
+    config = load_source_config(path)
+    assert config.person.dob.format == ["%d/%m/%Y"], "a single format becomes a list"
+    assert config.file_format == "csv", "format from the file suffix"
+    with pytest.raises(Exception):
+        config.name = "other"
+
+
+FILE_ERRORS = [
+    ("not YAML", "name: [unclosed", "not valid YAML at line 1"),
+    ("not a mapping", "- just\n- a list\n", "must be a YAML mapping"),
+    ("empty file", "", "must be a YAML mapping"),
+]
+
+
+@pytest.mark.parametrize(("description", "text", "words"), FILE_ERRORS, ids=[c[0] for c in FILE_ERRORS])
+def test_unreadable_yaml(tmp_path, description, text, words):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=words):
+        load_source_config(path)
+
+
+def test_missing_source_config_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        load_source_config(tmp_path / "nope.yaml")
+
+
+RUN_ERRORS = [
+    ("no sources", {"store": "x.duckdb"}, "sources", "at least one source"),
+    ("source file that does not exist", {"sources": ["missing.yaml"]}, "sources.0", "does not exist"),
+    ("source entry that is not a path", {"sources": [{"name": "x"}]}, "sources.0", "must be a path"),
+    ("the same source twice", {"sources": ["police.yaml", "police.yaml"]}, "sources", "repeated: ['police']"),
+    ("unknown run key", {"sources": ["police.yaml"], "stor": "x"}, "stor", "unknown key"),
+    ("bad placeholder date", {"sources": ["police.yaml"], "standardise": {"placeholder_dobs": ["not a date"]}}, "standardise.placeholder_dobs.0", "date"),
+]
+
+
+@pytest.mark.parametrize(("description", "data", "key", "words"), RUN_ERRORS, ids=[c[0] for c in RUN_ERRORS])
+def test_run_config_errors_name_key(tmp_path, description, data, key, words):
+    (tmp_path / "police.yaml").write_text(yaml.safe_dump(GOOD_SOURCE))
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError) as caught:
+        load_run_config(path)
+    assert caught.value.key == key, description
+    assert words in str(caught.value), description
+
+
+def test_shipped_configs_load():
+    run = load_run_config(REPO / "configs" / "run.yaml")
+    assert [s.name for s in run.sources] == ["police", "social_care", "health"]
+    assert run.sources[2].file_format == "parquet"
+
+
+def test_overrides_replace_store_and_extracts(tmp_path):
+    run = load_run_config(REPO / "configs" / "run.yaml", store=tmp_path / "s.duckdb", extracts_dir=tmp_path)
+    assert run.store == tmp_path / "s.duckdb"
+    assert run.extract_path(run.sources[0]) == tmp_path / "police.csv"

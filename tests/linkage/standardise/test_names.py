@@ -1,0 +1,110 @@
+"""Table-driven cases for the name steps."""
+
+from __future__ import annotations
+
+import pytest
+
+from linkage.config.run import DEFAULT_PLACEHOLDER_NAMES
+from linkage.standardise import names
+from tests.linkage.standardise.conftest import apply_step
+
+V = "VARCHAR"
+
+CLEAN_CASES = [
+    # (description, forenames_raw, surname_raw, forenames_clean, surname_clean)
+    ("apostrophe dropped, not spaced", "Siobhan", "O'Brien", "SIOBHAN", "OBRIEN"),
+    ("curly apostrophe dropped", "Sean", "O\u2019Neill", "SEAN", "ONEILL"),
+    ("hyphenated surname to spaced parts", "Amy", "SMITH-JONES", "AMY", "SMITH JONES"),
+    ("apostrophe and hyphen together", "Liam", "D'Arcy-Smith", "LIAM", "DARCY SMITH"),
+    ("accents stripped", "Zo\u00eb", "Ni\u00f1o", "ZOE", "NINO"),
+    ("title removed from forenames", "Mr Robert James", "Smith", "ROBERT JAMES", "SMITH"),
+    ("title with full stop removed", "Dr. Jane", "Doe", "JANE", "DOE"),
+    ("title-like forename kept when it is the whole name", "Miss", "Smith", "MISS", "SMITH"),
+    ("surrounding spaces and case", "  robert ", "  smith  ", "ROBERT", "SMITH"),
+    ("full stop in surname to space", "Mary", "St. John", "MARY", "ST JOHN"),
+    ("empty strings become null", "", "", None, None),
+    ("only punctuation becomes null", "--", "'", None, None),
+    ("non-Latin letters kept, accents stripped alike (short I to I)", "\u0414\u043c\u0438\u0442\u0440\u0438\u0439", "\u041f\u0435\u0442\u0440\u043e\u0432", "\u0414\u041c\u0418\u0422\u0420\u0418\u0418", "\u041f\u0415\u0422\u0420\u041e\u0412"),
+    ("null stays null", None, None, None, None),
+]
+
+
+@pytest.mark.parametrize(("description", "forenames", "surname", "want_forenames", "want_surname"), CLEAN_CASES, ids=[c[0] for c in CLEAN_CASES])
+def test_clean_names(con, description, forenames, surname, want_forenames, want_surname):
+    out = apply_step(con, names.clean_names(), {"forenames_raw": (V, forenames), "surname_raw": (V, surname)})
+    assert (out["forenames_clean"], out["surname_clean"]) == (want_forenames, want_surname), description
+
+
+PLACEHOLDER_CASES = [
+    # (description, forenames_clean, surname_clean, want_forenames, want_surname, notes)
+    ("BABY as forename is a placeholder", "BABY", "SMITH", None, "SMITH", ["forenames: placeholder name"]),
+    ("TWIN 1 is a placeholder", "TWIN 1", "JONES", None, "JONES", ["forenames: placeholder name"]),
+    ("UNKNOWN surname is a placeholder", "JOHN", "UNKNOWN", "JOHN", None, ["surname: placeholder name"]),
+    ("both placeholders", "BABY", "UNKNOWN", None, None, ["forenames: placeholder name", "surname: placeholder name"]),
+    ("a real name is kept", "ROBERT", "SMITH", "ROBERT", "SMITH", []),
+    ("stray digits dropped from a real name", "JOHN 2", "SMITH", "JOHN", "SMITH", []),
+    ("digits only is no name", "123", "SMITH", None, "SMITH", ["forenames: no letters"]),
+    ("BABYLON is not BABY", "BABYLON", "SMITH", "BABYLON", "SMITH", []),
+]
+
+
+@pytest.mark.parametrize(("description", "forenames", "surname", "want_forenames", "want_surname", "notes"), PLACEHOLDER_CASES, ids=[c[0] for c in PLACEHOLDER_CASES])
+def test_null_placeholder_names(con, description, forenames, surname, want_forenames, want_surname, notes):
+    step = names.null_placeholder_names(DEFAULT_PLACEHOLDER_NAMES)
+    out = apply_step(con, step, {"forenames_clean": (V, forenames), "surname_clean": (V, surname)})
+    assert (out["forenames_clean"], out["surname_clean"]) == (want_forenames, want_surname), description
+    assert out["dq"] == notes, description
+
+
+SPLIT_CASES = [
+    # (description, forenames_clean, surname_clean, forename, middle, surname, parts)
+    ("first forename and middle names", "ROBERT JAMES PAUL", "SMITH", "ROBERT", "JAMES PAUL", "SMITH", ["SMITH"]),
+    ("single forename has no middle", "ROBERT", "SMITH", "ROBERT", None, "SMITH", ["SMITH"]),
+    ("Mc joined to the following name", "JIM", "MC DONALD", "JIM", None, "MCDONALD", ["MCDONALD"]),
+    ("Mac joined to the following name", "JIM", "MAC DONALD", "JIM", None, "MACDONALD", ["MACDONALD"]),
+    ("Mac left apart from Mc (not merged)", "JIM", "MACDONALD", "JIM", None, "MACDONALD", ["MACDONALD"]),
+    ("Mc inside a double-barrelled name", "AMY", "SMITH MC DONALD", "AMY", None, "SMITH MCDONALD", ["SMITH", "MCDONALD"]),
+    ("double-barrelled surname parts", "AMY", "SMITH JONES", "AMY", None, "SMITH JONES", ["SMITH", "JONES"]),
+    ("no forenames", None, "SMITH", None, None, "SMITH", ["SMITH"]),
+]
+
+
+@pytest.mark.parametrize(("description", "forenames", "surname", "forename", "middle", "want_surname", "parts"), SPLIT_CASES, ids=[c[0] for c in SPLIT_CASES])
+def test_split_forenames(con, description, forenames, surname, forename, middle, want_surname, parts):
+    out = apply_step(con, names.split_forenames(), {"forenames_clean": (V, forenames), "surname_clean": (V, surname)})
+    assert (out["forename"], out["middle_names"], out["surname"], out["surname_parts"]) == (forename, middle, want_surname, parts), description
+
+
+NICKNAME_CASES = [
+    ("Bob is Robert", "BOB", "ROBERT"),
+    ("Rob is Robert", "ROB", "ROBERT"),
+    ("Bobby is Robert", "BOBBY", "ROBERT"),
+    ("Bill is William", "BILL", "WILLIAM"),
+    ("Jim is James", "JIM", "JAMES"),
+    ("Liz is Elizabeth", "LIZ", "ELIZABETH"),
+    ("Gaz is Gary (UK usage, curated override)", "GAZ", "GARY"),
+    ("Peggy is Margaret", "PEGGY", "MARGARET"),
+    ("a formal name maps to itself", "ROBERT", "ROBERT"),
+    ("a name not in the list maps to itself", "XANTHE", "XANTHE"),
+    ("null stays null", None, None),
+]
+
+
+@pytest.mark.parametrize(("description", "forename", "canonical"), NICKNAME_CASES, ids=[c[0] for c in NICKNAME_CASES])
+def test_canonical_forename(con, description, forename, canonical):
+    out = apply_step(con, names.canonical_forename(), {"forename": (V, forename)})
+    assert out["forename_canonical"] == canonical, description
+
+
+PHONETIC_CASES = [
+    ("Robert and Rupert share a code", "ROBERT", "SMITH", "R163", "S530"),
+    ("Smyth codes like Smith", "ROBERT", "SMYTH", "R163", "S530"),
+    ("surname parts coded as one word", "AMY", "SMITH JONES", "A500", "S532"),
+    ("null stays null", None, None, None, None),
+]
+
+
+@pytest.mark.parametrize(("description", "forename", "surname", "forename_code", "surname_code"), PHONETIC_CASES, ids=[c[0] for c in PHONETIC_CASES])
+def test_phonetic_codes(con, description, forename, surname, forename_code, surname_code):
+    out = apply_step(con, names.phonetic_codes(), {"forename": (V, forename), "surname": (V, surname)})
+    assert (out["forename_soundex"], out["surname_soundex"]) == (forename_code, surname_code), description
