@@ -1,0 +1,10 @@
+"""Synthetic MASH agency extracts (police, social care, health) with ground truth.
+
+Real MASH data can never leave an agency, so this generator is how the linker is
+tested and benchmarked. See :func:`generate_extracts`.
+"""
+
+from linkage.synth.generate import GenerateSummary, generate_extracts
+from linkage.synth.rates import AgencyErrorRates, ErrorRates
+
+__all__ = ["AgencyErrorRates", "ErrorRates", "GenerateSummary", "generate_extracts"]
