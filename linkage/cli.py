@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from linkage.config import load_run_config
@@ -75,6 +76,50 @@ def _parser() -> argparse.ArgumentParser:
     )
     _config_args(ingest)
     ingest.set_defaults(handler=_ingest)
+
+    run = commands.add_parser(
+        "run",
+        help="ingest, standardise, train (if no model yet), predict and cluster",
+        description="The whole batch: ingest and standardise every source, train the Splink model if there is "
+        "no current one, score candidate pairs, cluster them into people without breaking hard constraints, "
+        "and build the golden person view. Every table is replaced at once at the end.",
+    )
+    _config_args(run)
+    run.add_argument("--retrain", action="store_true", help="train a new model version first")
+    run.set_defaults(handler=_run)
+
+    train = commands.add_parser(
+        "train",
+        help="train a new model version on the store's records",
+        description="Estimate the model's parameters (prior from deterministic rules, u by random sampling, "
+        "m by EM) on the records in the store and save them as the next model version.",
+    )
+    _config_args(train)
+    train.set_defaults(handler=_train)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score the resolved people against ground truth",
+        description="Compare resolved people with the generator's ground truth: precision, recall, F1, B-cubed, "
+        "merged hard negatives, recall by source pair and the review band; writes a Markdown report with "
+        "Splink's model charts.",
+    )
+    _config_args(evaluate)
+    evaluate.add_argument("--truth", type=Path, help="ground truth directory (default: <extracts>/truth)")
+    evaluate.add_argument("--report", type=Path, help="Markdown report path (default: <store dir>/evaluation/report.md)")
+    evaluate.set_defaults(handler=_evaluate)
+
+    export = commands.add_parser("export", help="write CSV exports", description="Write CSV exports from the store.")
+    what = export.add_subparsers(title="exports", required=True, metavar="WHAT")
+    links = what.add_parser(
+        "links",
+        help="the key file: one row per source record with its person id and link strength",
+        description="One row per source record: source, record_id, person_id, link_strength "
+        "(confirmed, strong or single) and best_match_probability. Cells are safe to open in a spreadsheet.",
+    )
+    _config_args(links)
+    links.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    links.set_defaults(handler=_export_links)
     return parser
 
 
@@ -115,6 +160,93 @@ def _ingest(args: argparse.Namespace) -> None:
     _print_counts("Quarantined rows by reason", {(s.source, k): v for s in report.sources for k, v in s.quarantine_reasons.items()})
     _print_counts("Data-quality notes (value nulled)", {(s.source, k): v for s in report.sources for k, v in s.note_counts.items()})
     console.print(f"Done in {report.seconds:.1f}s.")
+
+
+def _run(args: argparse.Namespace) -> None:
+    from linkage.batch import run_all
+
+    run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
+    with _Stages() as stages:
+        report = run_all(run, retrain=args.retrain, on_stage=stages.start)
+    resolution = report.resolution
+    table = Table(title=f"Resolved {resolution.records:,} records into {resolution.people:,} people")
+    table.add_column("pairs by band")
+    table.add_column("pairs", justify="right")
+    for band, count in sorted(resolution.band_counts.items()):
+        table.add_row(band, f"{count:,}")
+    console.print(table)
+    trained = "trained now" if resolution.trained else "reused"
+    console.print(f"Model v{resolution.model.version} ({trained}): {resolution.model.path}")
+    console.print(f"{resolution.ambiguous_records:,} ambiguous records left unlinked for review.")
+    quarantined = sum(s.quarantined for s in report.sources)
+    console.print(f"{quarantined:,} rows quarantined (see the 'quarantine' table).")
+    console.print(f"Results in {report.store}: tables records, clusters, persons, person_values, pairs.")
+
+
+def _train(args: argparse.Namespace) -> None:
+    from linkage.batch import retrain_model
+
+    run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
+    with console.status("Training..."):
+        model = retrain_model(run)
+    console.print(f"Model v{model.version} trained on {model.records:,} records: {model.path}")
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    from linkage.resolve import evaluate, evaluation_table, load_latest_model, write_report
+    from linkage.resolve.charts import save_model_charts
+    from linkage.store import connect
+
+    run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
+    truth = args.truth or run.extracts_dir / "truth"
+    report_path = args.report or run.store.parent / "evaluation" / "report.md"
+    con = connect(run.store, read_only=True)
+    try:
+        with console.status("Evaluating..."):
+            evaluation = evaluate(con, truth)
+            model = load_latest_model(run.store)
+            charts = save_model_charts(con, model, report_path.parent) if model else {}
+    finally:
+        con.close()
+    console.print(evaluation_table(evaluation))
+    console.print(f"Report: {write_report(evaluation, report_path, charts)}")
+
+
+def _export_links(args: argparse.Namespace) -> None:
+    from linkage.export import export_links
+    from linkage.store import connect
+
+    run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
+    con = connect(run.store, read_only=True)
+    try:
+        rows = export_links(con, args.out)
+    finally:
+        con.close()
+    console.print(f"Wrote {rows:,} record links to {args.out}")
+
+
+class _Stages:
+    """A progress line per stage: a spinner while it runs, its time when done."""
+
+    def __init__(self) -> None:
+        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console)
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> _Stages:
+        self._progress.__enter__()
+        return self
+
+    def start(self, name: str) -> None:
+        self._finish()
+        self._task = self._progress.add_task(name, total=1)
+
+    def _finish(self) -> None:
+        if self._task is not None:
+            self._progress.update(self._task, completed=1)
+
+    def __exit__(self, *exc: object) -> None:
+        self._finish()
+        self._progress.__exit__(*exc)
 
 
 def _print_counts(title: str, counts: dict[tuple[str, str], int]) -> None:

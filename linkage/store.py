@@ -8,7 +8,10 @@ import duckdb
 import jellyfish
 import pyarrow as pa
 
+from collections.abc import Sequence
+
 from linkage.codes import create_enum_types
+from linkage.pipeline import quote_ident, run_sql
 
 
 def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -28,6 +31,27 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     if not read_only:
         create_enum_types(con)
     return con
+
+
+def swap_in(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
+    """Replace each table by its ``<name>__new`` twin, all in one transaction.
+
+    Readers see either every old table or every new one; a failure before the
+    commit leaves the old ones in place.
+
+    Args:
+        con: The store connection.
+        tables: Table names whose ``__new`` versions are ready.
+    """
+    run_sql(con, "swap_begin", "BEGIN TRANSACTION")
+    try:
+        for table in tables:
+            run_sql(con, f"swap_{table}", f"DROP TABLE IF EXISTS {quote_ident(table)}")
+            run_sql(con, f"swap_{table}_rename", f"ALTER TABLE {quote_ident(table + '__new')} RENAME TO {quote_ident(table)}")
+        run_sql(con, "swap_commit", "COMMIT")
+    except Exception:
+        run_sql(con, "swap_rollback", "ROLLBACK")
+        raise
 
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,12 +1,14 @@
 """Typed, frozen configs loaded once at the edge from YAML."""
 
 from linkage.config.fields import FieldMap, NameOrder
+from linkage.config.model import ModelConfig
 from linkage.config.load import load_run_config, load_source_config
 from linkage.config.run import RunConfig, StandardiseConfig
 from linkage.config.source import SourceConfig
 
 __all__ = [
     "FieldMap",
+    "ModelConfig",
     "NameOrder",
     "RunConfig",
     "SourceConfig",

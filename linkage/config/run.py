@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from linkage.config.model import ModelConfig
 from linkage.config.source import SourceConfig
 
 #: Names that mean "no name recorded", compared after upper-casing and cleaning.
@@ -95,6 +96,10 @@ class RunConfig(BaseModel):
     sources: tuple[SourceConfig, ...] = Field(
         description="Source configs, as paths relative to this file (loaded by load_run_config).",
         min_length=1,
+    )
+    model: ModelConfig = Field(
+        default_factory=ModelConfig,
+        description="The linkage model, as a path to its YAML relative to this file (loaded by load_run_config).",
     )
     standardise: StandardiseConfig = Field(
         default_factory=StandardiseConfig, description="Placeholder and impossible-value rules."

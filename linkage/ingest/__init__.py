@@ -1,5 +1,5 @@
 """Ingest agency extracts through source configs into canonical records."""
 
-from linkage.ingest.run import IngestReport, SourceReport, ingest
+from linkage.ingest.run import INGEST_TABLES, IngestReport, SourceReport, build_ingest_tables, ingest, source_reports
 
-__all__ = ["IngestReport", "SourceReport", "ingest"]
+__all__ = ["INGEST_TABLES", "IngestReport", "SourceReport", "build_ingest_tables", "ingest", "source_reports"]

@@ -14,7 +14,7 @@ from linkage.config import RunConfig, SourceConfig
 from linkage.ingest.read import RawExtract, read_extract
 from linkage.pipeline import run_queue, run_sql
 from linkage.standardise import CANONICAL_COLUMNS, create_lookup_tables, standardisation_queue
-from linkage.store import connect
+from linkage.store import connect, swap_in
 
 logger = logging.getLogger(__name__)
 
@@ -76,19 +76,37 @@ def ingest(run: RunConfig, on_source: Callable[[str], None] | None = None) -> In
     started = time.perf_counter()
     con = connect(run.store)
     try:
-        create_lookup_tables(con, run.standardise.nicknames)
-        for source in run.sources:
-            if on_source:
-                on_source(source.name)
-            _ingest_source(con, run, source)
-        _build_tables(con, run)
-        _swap_in(con)
-        reports = tuple(_report(con, run, s) for s in run.sources)
+        build_ingest_tables(con, run, on_source)
+        swap_in(con, INGEST_TABLES)
+        reports = source_reports(con, run)
     finally:
         con.close()
     seconds = time.perf_counter() - started
     logger.info("ingested %d sources in %.1fs", len(run.sources), seconds)
     return IngestReport(store=run.store, sources=reports, seconds=seconds)
+
+
+def build_ingest_tables(
+    con: duckdb.DuckDBPyConnection, run: RunConfig, on_source: Callable[[str], None] | None = None
+) -> None:
+    """Build ``records__new`` and the other ingest tables, without touching the live ones.
+
+    Args:
+        con: The store connection.
+        run: The run config.
+        on_source: Called with each source name as it starts.
+    """
+    create_lookup_tables(con, run.standardise.nicknames)
+    for source in run.sources:
+        if on_source:
+            on_source(source.name)
+        _ingest_source(con, run, source)
+    _build_tables(con, run)
+
+
+def source_reports(con: duckdb.DuckDBPyConnection, run: RunConfig) -> tuple[SourceReport, ...]:
+    """Counts per source from the live ingest tables."""
+    return tuple(_report(con, s) for s in run.sources)
 
 
 def _ingest_source(con: duckdb.DuckDBPyConnection, run: RunConfig, source: SourceConfig) -> None:
@@ -162,19 +180,7 @@ def _build_tables(con: duckdb.DuckDBPyConnection, run: RunConfig) -> None:
     )
 
 
-def _swap_in(con: duckdb.DuckDBPyConnection) -> None:
-    run_sql(con, "swap_begin", "BEGIN TRANSACTION")
-    try:
-        for table in INGEST_TABLES:
-            run_sql(con, f"swap_{table}", f"DROP TABLE IF EXISTS {table}")
-            run_sql(con, f"swap_{table}_rename", f"ALTER TABLE {table}__new RENAME TO {table}")
-        run_sql(con, "swap_commit", "COMMIT")
-    except Exception:
-        run_sql(con, "swap_rollback", "ROLLBACK")
-        raise
-
-
-def _report(con: duckdb.DuckDBPyConnection, run: RunConfig, source: SourceConfig) -> SourceReport:
+def _report(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> SourceReport:
     params = {"source": source.name}
     file, rows_read, records, quarantined = run_sql(
         con, "report_counts", "SELECT file, rows_read, records, quarantined FROM source_loads WHERE source = $source", params

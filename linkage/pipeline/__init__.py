@@ -1,5 +1,5 @@
 """Named SQL steps and the single runner that executes SQL."""
 
-from linkage.pipeline.step import Step, quote_ident, run_queue, run_sql
+from linkage.pipeline.step import Step, fetch_arrow, quote_ident, run_queue, run_sql
 
-__all__ = ["Step", "quote_ident", "run_queue", "run_sql"]
+__all__ = ["Step", "fetch_arrow", "quote_ident", "run_queue", "run_sql"]

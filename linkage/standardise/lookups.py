@@ -13,6 +13,7 @@ from linkage.config.run import DEFAULT_NICKNAMES
 from linkage.pipeline import run_sql
 
 NICKNAME_TABLE = "ref_nickname"
+GROUP_TABLE = "ref_forename_group"
 
 
 @lru_cache(maxsize=1)
@@ -43,6 +44,29 @@ def nickname_canonicals() -> dict[str, str]:
     return result
 
 
+def forename_groups(overrides: Mapping[str, str]) -> dict[str, list[str]]:
+    """Every name the curated list knows, with the names it may stand for.
+
+    A name's group is itself, each formal name it is a nickname of, and its
+    override. Two forenames are nickname-compatible when their groups meet:
+    SADIE and SARAH, JACK and JACQUELINE, BOB and ROB (through ROBERT).
+
+    Args:
+        overrides: Nickname to formal name overrides, upper case.
+
+    Returns:
+        Upper-case name to its sorted group.
+    """
+    canonicals = NickNamer().canonical_lookup
+    groups: dict[str, set[str]] = {}
+    for name, formal in canonicals.items():
+        groups.setdefault(name.upper(), {name.upper()}).update(f.upper() for f in formal)
+    for name, formal in overrides.items():
+        groups.setdefault(name, {name}).add(formal)
+        groups.setdefault(formal, {formal})
+    return {name: sorted(group) for name, group in groups.items()}
+
+
 def create_lookup_tables(con: duckdb.DuckDBPyConnection, nicknames: Mapping[str, str] | None = None) -> None:
     """(Re)create the reference tables in the connection's database.
 
@@ -51,15 +75,19 @@ def create_lookup_tables(con: duckdb.DuckDBPyConnection, nicknames: Mapping[str,
         nicknames: Nickname to formal name overrides (``StandardiseConfig.nicknames``),
             which win over the curated list; defaults to the built-in overrides.
     """
-    overrides = DEFAULT_NICKNAMES if nicknames is None else nicknames
-    mapping = {**nickname_canonicals(), **{k.upper(): v.upper() for k, v in overrides.items()}}
-    table = pa.table({"name": list(mapping), "canonical": list(mapping.values())})
-    con.register("_nickname_source", table)
-    try:
-        run_sql(
-            con,
-            "create_nickname_table",
-            f"CREATE OR REPLACE TABLE {NICKNAME_TABLE} AS SELECT name, canonical FROM _nickname_source",
-        )
-    finally:
-        con.unregister("_nickname_source")
+    overrides = {k.upper(): v.upper() for k, v in (DEFAULT_NICKNAMES if nicknames is None else nicknames).items()}
+    # A formal name in the overrides is its own canonical form, whatever the list says
+    # (the list files DEBORAH under DEBBIE).
+    pinned = {formal: formal for formal in overrides.values()}
+    mapping = {**nickname_canonicals(), **pinned, **overrides}
+    groups = forename_groups(overrides)
+    tables = {
+        NICKNAME_TABLE: pa.table({"name": list(mapping), "canonical": list(mapping.values())}),
+        GROUP_TABLE: pa.table({"name": list(groups), "groups": pa.array(list(groups.values()), pa.list_(pa.string()))}),
+    }
+    for table_name, data in tables.items():
+        con.register("_lookup_source", data)
+        try:
+            run_sql(con, f"create_{table_name}", f"CREATE OR REPLACE TABLE {table_name} AS SELECT * FROM _lookup_source")
+        finally:
+            con.unregister("_lookup_source")

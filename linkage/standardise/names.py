@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from linkage.pipeline import Step
-from linkage.standardise.lookups import NICKNAME_TABLE
+from linkage.standardise.lookups import GROUP_TABLE, NICKNAME_TABLE
 from linkage.standardise.notes import append_notes
 
 #: Honorifics removed from the start of forenames.
@@ -74,13 +74,15 @@ def split_forenames() -> Step:
 
 
 def canonical_forename() -> Step:
-    """Canonical form of a nickname (BOB -> ROBERT) from the curated nickname list."""
+    """Canonical form of a nickname (BOB -> ROBERT) and the names a forename may stand for."""
     return Step(
         name="canonical_forename",
-        purpose="Map nicknames onto one canonical forename (BOB, ROB -> ROBERT).",
+        purpose="One canonical forename (BOB, ROB -> ROBERT) for blocking, and the group of names it may stand for.",
         sql=(
-            "SELECT i.*, coalesce(n.canonical, i.forename) AS forename_canonical "
-            f"FROM {{input}} AS i LEFT JOIN {NICKNAME_TABLE} AS n ON n.name = i.forename"
+            "SELECT i.*, coalesce(n.canonical, i.forename) AS forename_canonical, "
+            "CASE WHEN i.forename IS NOT NULL THEN coalesce(g.groups, [i.forename]) END AS forename_groups "
+            f"FROM {{input}} AS i LEFT JOIN {NICKNAME_TABLE} AS n ON n.name = i.forename "
+            f"LEFT JOIN {GROUP_TABLE} AS g ON g.name = i.forename"
         ),
     )
 

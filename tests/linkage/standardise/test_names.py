@@ -76,6 +76,7 @@ def test_split_forenames(con, description, forenames, surname, forename, middle,
 
 
 NICKNAME_CASES = [
+    ("Deborah stays Deborah although the list files it under Debbie", "DEBORAH", "DEBORAH"),
     ("Bob is Robert", "BOB", "ROBERT"),
     ("Rob is Robert", "ROB", "ROBERT"),
     ("Bobby is Robert", "BOBBY", "ROBERT"),
@@ -108,3 +109,22 @@ PHONETIC_CASES = [
 def test_phonetic_codes(con, description, forename, surname, forename_code, surname_code):
     out = apply_step(con, names.phonetic_codes(), {"forename": (V, forename), "surname": (V, surname)})
     assert (out["forename_soundex"], out["surname_soundex"]) == (forename_code, surname_code), description
+
+
+GROUP_CASES = [
+    # (description, forename a, forename b, nickname-compatible)
+    ("Sadie is a nickname of Sarah", "SADIE", "SARAH", True),
+    ("Jack is a nickname of Jacqueline", "JACK", "JACQUELINE", True),
+    ("Bob and Rob meet through Robert", "BOB", "ROB", True),
+    ("Debby and Deborah (curated override)", "DEBBY", "DEBORAH", True),
+    ("a name matches itself even if not in the list", "XANTHE", "XANTHE", True),
+    ("Jack and Roman are unrelated", "JACK", "ROMAN", False),
+    ("Oliver and Finley are unrelated", "OLIVER", "FINLEY", False),
+]
+
+
+@pytest.mark.parametrize(("description", "a", "b", "compatible"), GROUP_CASES, ids=[c[0] for c in GROUP_CASES])
+def test_forename_groups(con, description, a, b, compatible):
+    ga = apply_step(con, names.canonical_forename(), {"forename": (V, a)})["forename_groups"]
+    gb = apply_step(con, names.canonical_forename(), {"forename": (V, b)})["forename_groups"]
+    assert bool(set(ga) & set(gb)) == compatible, description

@@ -1,0 +1,134 @@
+"""The linkage model config: comparisons, blocking, training, thresholds, constraints."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from linkage.codes import Agency
+
+#: Columns of the canonical records that blocking rules may name.
+BLOCKABLE_COLUMNS = frozenset({
+    "forename", "surname", "forename_canonical", "forename_soundex", "surname_soundex",
+    "dob", "birth_year", "sex", "nhs_number", "pnc_id", "postcode", "postcode_outward",
+})
+
+
+class Thresholds(BaseModel):
+    """Match-probability bands."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    link: float = Field(default=0.95, gt=0, lt=1, description="Auto-link pairs at or above this match probability.")
+    review: float = Field(
+        default=0.8,
+        gt=0,
+        lt=1,
+        description="Pairs from here up to 'link' go to clerical review. At 0.8 about half of them are true "
+        "matches on the generator's data (0.5-0.6: one in ten); see docs/linkage.md.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if self.review >= self.link:
+            raise ValueError("'review' must be below 'link'")
+        return self
+
+
+class Training(BaseModel):
+    """How the Fellegi-Sunter parameters are estimated."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    deterministic_rules: tuple[tuple[str, ...], ...] = Field(
+        default=(("nhs_number",), ("pnc_id",), ("forename", "surname", "dob")),
+        description="Rules taken as near-certain matches, to estimate the prior (lambda).",
+    )
+    deterministic_recall: float = Field(
+        default=0.6, gt=0, le=1, description="Share of true matches the deterministic rules are thought to find."
+    )
+    u_max_pairs: int = Field(default=5_000_000, ge=10_000, description="Random pairs sampled to estimate u.")
+    em_blocking_rules: tuple[tuple[str, ...], ...] = Field(
+        default=(("dob",), ("forename_canonical", "surname"), ("postcode",)),
+        description="One EM pass per rule; each pass estimates m for the comparisons it does not block on.",
+    )
+    seed: int = Field(default=42, description="Seed for u sampling, so retraining on the same data is repeatable.")
+
+
+class Constraints(BaseModel):
+    """Hard rules: records that may never be one person, whatever their score."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    different_nhs_numbers: bool = Field(default=True, description="Two different valid NHS numbers are two people.")
+    different_pnc_ids: bool = Field(default=True, description="Two different valid PNC IDs are two people.")
+    max_dob_year_gap: int | None = Field(
+        default=1,
+        ge=0,
+        description="DOBs more than this many years apart are two people (null: no limit). "
+        "1 allows a year typo; a day/month swap never changes the year.",
+    )
+    ambiguity_margin: float = Field(
+        default=4.0,
+        ge=0,
+        description="A record with no deciding identifier that matches two clusters which cannot be one "
+        "person, within this many match-weight units (log2 odds) of each other, is left unlinked for review.",
+    )
+    address_needs_identifier: bool = Field(
+        default=True,
+        description="Join two clusters that each hold a record from a registration agency, in different postcode "
+        "areas, only through a pair on which an NHS number or PNC ID agrees; otherwise send the pair to review "
+        "(two GP registrations in two towns under one name and DOB are usually namesakes).",
+    )
+    registration_agencies: tuple[Agency, ...] = Field(
+        default=(Agency.HEALTH,),
+        description="Agencies whose address is a registration (one at a time per person, e.g. GP), for the rule above.",
+    )
+    forenames_must_agree: bool = Field(
+        default=True,
+        description="Never auto-link a pair whose forenames disagree outright unless an NHS number or PNC ID "
+        "matches: twins share surname, DOB and address; such pairs go to review.",
+    )
+
+
+class ModelConfig(BaseModel):
+    """The Splink model, defined in code (linkage/resolve/model.py) from these settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    thresholds: Thresholds = Field(default_factory=Thresholds, description="Link and review bands.")
+    blocking_rules: tuple[tuple[str, ...], ...] = Field(
+        default=(
+            ("nhs_number",),
+            ("pnc_id",),
+            ("dob", "surname_soundex"),
+            ("dob", "forename_soundex"),
+            ("forename_canonical", "surname", "postcode_outward"),
+            ("postcode", "forename_soundex"),
+            ("dob", "postcode"),
+            ("forename_canonical", "surname", "birth_year"),
+            ("forename_soundex", "surname_soundex", "birth_year"),
+            ("surname", "postcode"),
+        ),
+        description="Candidate pairs are those agreeing on every column of at least one rule.",
+    )
+    block_name_swaps: bool = Field(
+        default=True, description="Also compare records whose forename and surname are swapped (same DOB)."
+    )
+    term_frequency: tuple[str, ...] = Field(
+        default=("forename", "surname", "postcode"),
+        description="Exact-match levels adjusted for how common the value is (SMITH counts less than ZAREMBA).",
+    )
+    training: Training = Field(default_factory=Training, description="Parameter estimation.")
+    constraints: Constraints = Field(default_factory=Constraints, description="Cannot-link rules for clustering.")
+
+    @model_validator(mode="after")
+    def _known_columns(self) -> ModelConfig:
+        rules = [*self.blocking_rules, *self.training.em_blocking_rules, *self.training.deterministic_rules]
+        for rule in rules:
+            unknown = sorted(set(rule) - BLOCKABLE_COLUMNS)
+            if not rule or unknown:
+                raise ValueError(f"rule {list(rule)} names unknown columns {unknown}; use {sorted(BLOCKABLE_COLUMNS)}")
+        tf_unknown = sorted(set(self.term_frequency) - {"forename", "surname", "postcode"})
+        if tf_unknown:
+            raise ValueError(f"term_frequency supports forename, surname and postcode, not {tf_unknown}")
+        return self

@@ -1,0 +1,18 @@
+"""Person resolution with Splink: train, predict, cluster with constraints, evaluate."""
+
+from linkage.resolve.evaluate import Evaluation, evaluate, evaluation_table, write_report
+from linkage.resolve.run import RESOLVE_TABLES, ResolveReport, ensure_decisions_table, resolve
+from linkage.resolve.train import TrainedModel, load_latest_model
+
+__all__ = [
+    "RESOLVE_TABLES",
+    "Evaluation",
+    "ResolveReport",
+    "TrainedModel",
+    "ensure_decisions_table",
+    "evaluate",
+    "evaluation_table",
+    "load_latest_model",
+    "resolve",
+    "write_report",
+]

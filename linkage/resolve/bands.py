@@ -1,0 +1,118 @@
+"""Which edges to cluster, and the band each scored pair ends in once people are formed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from linkage.config.model import ModelConfig
+from linkage.resolve.cluster import ADDRESS_RULE, ClusterResult
+
+#: Gamma values (Splink's comparison vector) for "exact match" on identifier comparisons.
+IDENTIFIER_EXACT = 1
+
+LINK, REVIEW, SUPPORTED, DISTINCT, CONFIRMED, REJECTED = (
+    "link", "review", "supported", "distinct", "confirmed", "rejected",
+)
+BANDS = (LINK, REVIEW, SUPPORTED, DISTINCT, CONFIRMED, REJECTED)
+"""
+link: auto-linked, in one person. review: for an analyst; the two records are in different
+people who could be one. supported: scored below the link threshold (or demoted) but in one
+person through other links. distinct: kept apart by a rule (different identifiers, DOBs
+years apart, forenames that disagree outright with no identifier to say otherwise); an
+analyst can still challenge it. confirmed / rejected: an analyst decided.
+"""
+
+
+@dataclass(frozen=True)
+class Edges:
+    """Pairs eligible for auto-linking, strongest first, as positions in the pairs table."""
+
+    positions: np.ndarray
+    demoted: np.ndarray  # per pair: forenames differ outright and no identifier agrees
+    identified: np.ndarray  # per pair: an NHS number or PNC ID agrees
+
+
+def select_edges(pairs: pa.Table, model: ModelConfig) -> Edges:
+    """Pairs at or above the link threshold, minus demoted ones, ordered by match weight.
+
+    Args:
+        pairs: Splink predictions with ``match_probability``, ``match_weight`` and gammas.
+        model: The model config (link threshold, forename rule).
+
+    Returns:
+        The edge positions to cluster, and the demotion mask over all pairs.
+    """
+    probability = pairs["match_probability"].to_numpy(zero_copy_only=False)
+    identified = np.logical_or(
+        pc.fill_null(pc.equal(pairs["gamma_nhs_number"], IDENTIFIER_EXACT), False).to_numpy(zero_copy_only=False),
+        pc.fill_null(pc.equal(pairs["gamma_pnc_id"], IDENTIFIER_EXACT), False).to_numpy(zero_copy_only=False),
+    )
+    if model.constraints.forenames_must_agree:
+        demoted = (pairs["gamma_forename"].to_numpy(zero_copy_only=False) == 0) & ~identified
+    else:
+        demoted = np.zeros(pairs.num_rows, dtype=bool)
+    eligible = np.flatnonzero((probability >= model.thresholds.link) & ~demoted)
+    weight = pairs["match_weight"].to_numpy(zero_copy_only=False)[eligible]
+    # Strongest first; ties broken by position (pairs arrive sorted by ids) for repeatability.
+    order = np.lexsort((eligible, -weight))
+    return Edges(positions=eligible[order], demoted=demoted, identified=identified)
+
+
+def assign_bands(
+    pairs: pa.Table,
+    left: np.ndarray,
+    right: np.ndarray,
+    edges: Edges,
+    result: ClusterResult,
+    decisions: dict[tuple[int, int], str],
+    model: ModelConfig,
+) -> tuple[list[str], list[str | None]]:
+    """The band and reason of every scored pair.
+
+    Args:
+        pairs: The scored pairs.
+        left: Record index of each pair's left record.
+        right: Record index of each pair's right record.
+        edges: Output of :func:`select_edges`.
+        result: The clustering.
+        decisions: ``(left, right) -> 'confirm' | 'reject'`` from analysts.
+        model: The model config.
+
+    Returns:
+        Band and reason per pair, in the pairs' order.
+    """
+    labels = np.asarray(result.labels)
+    same = labels[left] == labels[right]
+    probability = pairs["match_probability"].to_numpy(zero_copy_only=False)
+    refused = {int(edges.positions[i]): reason for i, reason in result.refused}
+    ambiguous = result.ambiguous
+    bands: list[str] = []
+    reasons: list[str | None] = []
+    for i in range(pairs.num_rows):
+        decision = decisions.get((int(left[i]), int(right[i])))
+        if decision == "confirm":
+            band, reason = CONFIRMED, "confirmed by an analyst"
+        elif decision == "reject":
+            band, reason = REJECTED, "rejected by an analyst"
+        elif same[i]:
+            strong = probability[i] >= model.thresholds.link and not edges.demoted[i]
+            band, reason = (LINK, None) if strong else (SUPPORTED, "linked through other records")
+        elif left[i] in ambiguous or right[i] in ambiguous:
+            band, reason = REVIEW, "ambiguous: also matches a person this one cannot be"
+        elif i in refused:
+            band = REVIEW if refused[i] == ADDRESS_RULE else DISTINCT
+            reason = refused[i]
+        elif edges.demoted[i]:
+            # Twins and siblings: same surname, DOB and address, other forenames.
+            band, reason = DISTINCT, "forenames differ and no identifier matches"
+        elif conflict := result.conflict(int(left[i]), int(right[i]), model.constraints):
+            band, reason = DISTINCT, conflict
+        else:
+            band, reason = REVIEW, "match probability in the review band"
+        bands.append(band)
+        reasons.append(reason)
+    return bands, reasons

@@ -1,0 +1,251 @@
+"""Clustering that keeps people apart.
+
+Connected components chain two people together through one weak record (a police
+record with no DOB that scores well against both twins). Instead, edges are merged
+greedily, strongest first, and a merge is refused when the two clusters would then hold
+records that can never be one person:
+
+- two different valid NHS numbers, or two different PNC IDs;
+- dates of birth more than ``max_dob_year_gap`` years apart;
+- a pair an analyst rejected (cannot-link).
+
+One soft rule sends a merge to review instead: two clusters that each hold a record from
+a registration agency (a GP registration: one address per person at a time) and share no
+postcode area are joined only by an edge on which an NHS number or PNC ID agrees. Name and
+DOB alone cannot tell two GP registrations in two towns apart from namesakes; a mover's
+two health records normally share an NHS number.
+
+A record that carries no deciding identifier itself (a police record with no DOB) but
+scores about as well against two clusters that cannot be one person (father and son of
+one name) is ambiguous: a second pass leaves it unlinked, for review, rather than
+attaching a child's record to the wrong family.
+
+Pairs an analyst confirmed (must-link) are merged first, unconditionally. Each cluster
+keeps the set of NHS numbers and PNC IDs and the range of birth years of its records, so
+a merge check costs O(1) for identifiers and O(k) for the k cannot-link records it holds.
+The whole pass is O(E log E) for sorting E edges plus near-linear union-find; at 1M
+records and a few million edges it takes seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from linkage.config.model import Constraints
+
+
+@dataclass(frozen=True)
+class RecordKeys:
+    """What the constraints need to know about one record."""
+
+    nhs_number: str | None = None
+    pnc_id: str | None = None
+    dob_year: int | None = None
+    postcode_area: str | None = None  # outward code, e.g. SE15
+    registration: bool = False  # from an agency whose address is a registration (GP)
+
+
+@dataclass
+class _Cluster:
+    nhs: set[str] = field(default_factory=set)
+    pnc: set[str] = field(default_factory=set)
+    areas: set[str] = field(default_factory=set)
+    registered: bool = False
+    year_min: int | None = None
+    year_max: int | None = None
+    cannot: set[int] = field(default_factory=set)  # members with cannot-link constraints
+
+
+@dataclass(frozen=True)
+class ClusterResult:
+    """Cluster label per record, the edges a constraint refused, and ambiguous records.
+
+    Attributes:
+        labels: For each record index, the index of its cluster's representative
+            (the smallest record index in the cluster).
+        refused: ``(edge index, reason)`` for each edge not merged because of a constraint.
+        ambiguous: Records left unlinked because they match two incompatible clusters.
+        summaries: Per representative, the identifiers and birth years its cluster holds.
+    """
+
+    labels: list[int]
+    refused: list[tuple[int, str]]
+    ambiguous: frozenset[int] = frozenset()
+    summaries: dict[int, _Cluster] = field(default_factory=dict)
+
+    def conflict(self, a: int, b: int, constraints: Constraints) -> str | None:
+        """Why the clusters of records ``a`` and ``b`` can never be one person, if they cannot."""
+        ra, rb = self.labels[a], self.labels[b]
+        if ra == rb:
+            return None
+        return _conflict(self.summaries[ra], self.summaries[rb], constraints)
+
+
+#: A soft rule: the pair goes to review rather than being kept apart for good.
+ADDRESS_RULE = "no shared postcode area and no identifier agrees"
+
+#: Which identifier each constraint is about, to tell which end of a refused edge lacks it.
+_REASON_FIELD = {
+    "different NHS numbers": "nhs_number",
+    "different PNC IDs": "pnc_id",
+    "dates of birth years apart": "dob_year",
+}
+
+
+def constrained_clusters(
+    keys: Sequence[RecordKeys],
+    edges: Sequence[tuple[int, int]],
+    weights: Sequence[float],
+    constraints: Constraints,
+    must_link: Iterable[tuple[int, int]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+    identified: Sequence[bool] | None = None,
+) -> ClusterResult:
+    """Cluster records from scored edges, never violating a constraint.
+
+    Args:
+        keys: Identifiers and birth year per record, indexed 0..n-1.
+        edges: Record index pairs to merge, strongest first (the caller sorts).
+        weights: Match weight of each edge, same order.
+        identified: Per edge, whether an NHS number or PNC ID agrees on it (default: none do).
+        constraints: Which hard rules apply, and the ambiguity margin.
+        must_link: Pairs merged first, whatever their identifiers (confirmed by an analyst).
+        cannot_link: Pairs never placed in one cluster (rejected by an analyst).
+
+    Returns:
+        The cluster of every record, the refused edges and the ambiguous records.
+    """
+    must_link, cannot_link = list(must_link), list(cannot_link)
+    identified = [False] * len(edges) if identified is None else identified
+    first = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, frozenset())
+    ambiguous = _ambiguous(keys, edges, weights, first, constraints.ambiguity_margin)
+    if not ambiguous:
+        return ClusterResult(labels=first.labels, refused=first.refused, summaries=first.summaries)
+    second = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, ambiguous)
+    return ClusterResult(labels=second.labels, refused=second.refused, ambiguous=ambiguous, summaries=second.summaries)
+
+
+@dataclass(frozen=True)
+class _Pass:
+    labels: list[int]
+    refused: list[tuple[int, str]]
+    best_kept: list[float]  # per record, weight of its strongest edge inside its cluster
+    summaries: dict[int, _Cluster]
+
+
+def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, skip: frozenset[int]) -> _Pass:
+    parent = list(range(len(keys)))
+    clusters = [_start(k, constraints) for k in keys]
+    best_kept = [float("-inf")] * len(keys)
+    forbidden: dict[int, set[int]] = {}
+    for a, b in cannot_link:
+        forbidden.setdefault(a, set()).add(b)
+        forbidden.setdefault(b, set()).add(a)
+    for record in forbidden:
+        clusters[record].cannot.add(record)
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(ra: int, rb: int) -> None:
+        if ra > rb:
+            ra, rb = rb, ra  # the smallest index represents the cluster
+        parent[rb] = ra
+        a, b = clusters[ra], clusters[rb]
+        a.nhs |= b.nhs
+        a.pnc |= b.pnc
+        a.areas |= b.areas
+        a.registered = a.registered or b.registered
+        a.cannot |= b.cannot
+        a.year_min = _pick(min, a.year_min, b.year_min)
+        a.year_max = _pick(max, a.year_max, b.year_max)
+        clusters[rb] = _Cluster()
+
+    for a, b in must_link:
+        ra, rb = find(a), find(b)
+        if ra != rb and not _rejected(ra, rb, clusters, forbidden, find):
+            union(ra, rb)
+
+    refused: list[tuple[int, str]] = []
+    for index, (a, b) in enumerate(edges):
+        if a in skip or b in skip:
+            continue
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            reason = _conflict(clusters[ra], clusters[rb], constraints)
+            if reason is None and _rejected(ra, rb, clusters, forbidden, find):
+                reason = "rejected by an analyst"
+            if reason is None and constraints.address_needs_identifier and not identified[index]:
+                if _registered_apart(clusters[ra], clusters[rb]):
+                    reason = ADDRESS_RULE
+            if reason:
+                refused.append((index, reason))
+                continue
+            union(ra, rb)
+        weight = weights[index]
+        best_kept[a] = max(best_kept[a], weight)
+        best_kept[b] = max(best_kept[b], weight)
+    labels = [find(i) for i in range(len(keys))]
+    summaries = {root: clusters[root] for root in set(labels)}
+    return _Pass(labels=labels, refused=refused, best_kept=best_kept, summaries=summaries)
+
+
+def _ambiguous(keys, edges, weights, first: _Pass, margin: float) -> frozenset[int]:
+    """Records lacking the identifier a refused edge is about, that match its far side nearly as well."""
+    found = set()
+    for index, reason in first.refused:
+        attribute = _REASON_FIELD.get(reason)
+        if attribute is None:
+            continue
+        for record in edges[index]:
+            if getattr(keys[record], attribute) is None and weights[index] >= first.best_kept[record] - margin:
+                found.add(record)
+    return frozenset(found)
+
+
+def _start(key: RecordKeys, constraints: Constraints) -> _Cluster:
+    year = key.dob_year if constraints.max_dob_year_gap is not None else None
+    return _Cluster(
+        nhs={key.nhs_number} if key.nhs_number and constraints.different_nhs_numbers else set(),
+        pnc={key.pnc_id} if key.pnc_id and constraints.different_pnc_ids else set(),
+        areas={key.postcode_area} if key.postcode_area else set(),
+        registered=key.registration,
+        year_min=year,
+        year_max=year,
+    )
+
+
+def _conflict(a: _Cluster, b: _Cluster, constraints: Constraints) -> str | None:
+    if a.nhs and b.nhs and not (a.nhs <= b.nhs or b.nhs <= a.nhs):
+        return "different NHS numbers"
+    if a.pnc and b.pnc and not (a.pnc <= b.pnc or b.pnc <= a.pnc):
+        return "different PNC IDs"
+    gap = constraints.max_dob_year_gap
+    if gap is not None and a.year_min is not None and b.year_min is not None:
+        span = max(a.year_max, b.year_max) - min(a.year_min, b.year_min)  # type: ignore[type-var]
+        if span > gap:
+            return "dates of birth years apart"
+    return None
+
+
+def _registered_apart(a: _Cluster, b: _Cluster) -> bool:
+    """Both clusters hold a registration record and they share no postcode area."""
+    return a.registered and b.registered and bool(a.areas) and bool(b.areas) and a.areas.isdisjoint(b.areas)
+
+
+def _rejected(ra: int, rb: int, clusters: list[_Cluster], forbidden: dict[int, set[int]], find) -> bool:
+    """True if an analyst rejected a pair with one record in each cluster."""
+    small, other = (clusters[ra], rb) if len(clusters[ra].cannot) <= len(clusters[rb].cannot) else (clusters[rb], ra)
+    return any(find(y) == other for x in small.cannot for y in forbidden.get(x, ()))
+
+
+def _pick(fn, x: int | None, y: int | None) -> int | None:
+    if x is None:
+        return y
+    if y is None:
+        return x
+    return fn(x, y)

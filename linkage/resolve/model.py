@@ -1,0 +1,173 @@
+"""The Splink model, defined in code from the model config."""
+
+from __future__ import annotations
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.comparison_creator import ComparisonCreator
+
+from linkage.config import ModelConfig
+
+#: Record columns the model reads; everything else stays in the store.
+MODEL_COLUMNS = (
+    "unique_id", "source", "forename", "middle_names", "forename_canonical", "forename_groups", "forename_soundex", "surname",
+    "surname_parts", "surname_soundex", "dob", "sex", "nhs_number", "pnc_id", "postcode",
+    "postcode_outward",
+)
+#: Columns derived for the model, as SQL over the records table.
+DERIVED_COLUMNS = {"birth_year": "year(dob)", "agency": "CAST(agency AS VARCHAR)"}
+
+#: Same DOB but day and month transposed (only possible when both are 12 or less).
+DOB_SWAPPED = (
+    "year(dob_l) = year(dob_r) AND month(dob_l) = day(dob_r) AND day(dob_l) = month(dob_r)"
+)
+DOB_SAME_MONTH = "year(dob_l) = year(dob_r) AND month(dob_l) = month(dob_r)"
+#: Systems default an unknown day and month to 1 January.
+DOB_DEFAULT_JAN1 = (
+    "year(dob_l) = year(dob_r) AND ((month(dob_l) = 1 AND day(dob_l) = 1) "
+    "OR (month(dob_r) = 1 AND day(dob_r) = 1))"
+)
+DOB_YEAR_TYPO = (
+    "abs(year(dob_l) - year(dob_r)) = 1 AND month(dob_l) = month(dob_r) AND day(dob_l) = day(dob_r)"
+)
+#: Records with forename and surname swapped (police "SMITH, Bob" keyed the wrong way round),
+#: born the same year (the DOB itself is often defaulted on such records).
+NAME_SWAP_RULE = "l.forename = r.surname AND l.surname = r.forename AND l.birth_year = r.birth_year"
+#: One agency records a person by their middle name ("Mary Jane" known as JANE).
+FORENAME_IS_MIDDLE = (
+    "list_contains(string_split(coalesce(middle_names_r, ''), ' '), forename_l) "
+    "OR list_contains(string_split(coalesce(middle_names_l, ''), ' '), forename_r)"
+)
+#: "RICHAARDS, Sarah" keyed the wrong way round and misspelt.
+NAMES_SWAPPED_FUZZY = (
+    "jaro_winkler_similarity(forename_l, surname_r) >= 0.9 AND jaro_winkler_similarity(surname_l, forename_r) >= 0.9"
+)
+#: Postcode sector: the outward code and the first digit of the inward code.
+POSTCODE_SECTOR = "left(postcode_l, length(postcode_l) - 2) = left(postcode_r, length(postcode_r) - 2)"
+
+
+def forename_comparison(tf: bool) -> ComparisonCreator:
+    """Forename: exact, nickname, close spelling, swapped with surname, sounds alike."""
+    return cl.CustomComparison(
+        output_column_name="forename",
+        comparison_description="Forename",
+        comparison_levels=[
+            cll.NullLevel("forename"),
+            cll.ExactMatchLevel("forename", term_frequency_adjustments=tf),
+            cll.ArrayIntersectLevel("forename_groups", min_intersection=1).configure(
+                label_for_charts="Nickname of the same name (Bob, Robert)"
+            ),
+            cll.JaroWinklerLevel("forename", 0.92),
+            cll.ColumnsReversedLevel("forename", "surname", symmetrical=True).configure(
+                label_for_charts="Forename and surname swapped"
+            ),
+            cll.CustomLevel(NAMES_SWAPPED_FUZZY, "Forename and surname swapped, misspelt"),
+            cll.ExactMatchLevel("forename_soundex").configure(label_for_charts="Forenames sound alike"),
+            cll.CustomLevel(FORENAME_IS_MIDDLE, "First name is the other's middle name"),
+            cll.JaroWinklerLevel("forename", 0.8),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def surname_comparison(tf: bool) -> ComparisonCreator:
+    """Surname: exact, swapped, shared part of a double-barrelled name, close spelling."""
+    return cl.CustomComparison(
+        output_column_name="surname",
+        comparison_description="Surname",
+        comparison_levels=[
+            cll.NullLevel("surname"),
+            cll.ExactMatchLevel("surname", term_frequency_adjustments=tf),
+            cll.ColumnsReversedLevel("surname", "forename", symmetrical=True).configure(
+                label_for_charts="Forename and surname swapped"
+            ),
+            cll.JaroWinklerLevel("surname", 0.92),
+            cll.CustomLevel(NAMES_SWAPPED_FUZZY, "Forename and surname swapped, misspelt"),
+            cll.ArrayIntersectLevel("surname_parts", min_intersection=1).configure(
+                label_for_charts="Share a part of a double-barrelled surname"
+            ),
+            cll.ExactMatchLevel("surname_soundex").configure(label_for_charts="Surnames sound alike"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def dob_comparison() -> ComparisonCreator:
+    """Date of birth: exact, day/month swapped, day typo, 1 January default, year typo."""
+    return cl.CustomComparison(
+        output_column_name="dob",
+        comparison_description="Date of birth",
+        comparison_levels=[
+            cll.NullLevel("dob"),
+            cll.ExactMatchLevel("dob"),
+            cll.CustomLevel(DOB_SWAPPED, "Day and month swapped"),
+            cll.CustomLevel(DOB_SAME_MONTH, "Same year and month"),
+            cll.CustomLevel(DOB_DEFAULT_JAN1, "Same year, one is 1 January"),
+            cll.CustomLevel(DOB_YEAR_TYPO, "Year differs by one"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def identifier_comparison(column: str, description: str) -> ComparisonCreator:
+    """An identifier: equal, or different (strong evidence of two people)."""
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_description=description,
+        comparison_levels=[cll.NullLevel(column), cll.ExactMatchLevel(column), cll.ElseLevel()],
+    )
+
+
+def postcode_comparison(tf: bool) -> ComparisonCreator:
+    """Postcode: exact, same sector, same outward code (people move nearby)."""
+    return cl.CustomComparison(
+        output_column_name="postcode",
+        comparison_description="Postcode",
+        comparison_levels=[
+            cll.NullLevel("postcode"),
+            cll.ExactMatchLevel("postcode", term_frequency_adjustments=tf),
+            cll.CustomLevel(POSTCODE_SECTOR, "Same postcode sector"),
+            cll.ExactMatchLevel("postcode_outward").configure(label_for_charts="Same outward code"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def blocking_rules(model: ModelConfig) -> list[BlockingRuleCreator]:
+    """Blocking rules for prediction, from config."""
+    rules: list[BlockingRuleCreator] = [block_on(*rule) for rule in model.blocking_rules]
+    if model.block_name_swaps:
+        rules.append(CustomRule(NAME_SWAP_RULE))
+    return rules
+
+
+def settings(model: ModelConfig) -> SettingsCreator:
+    """Splink settings for deduplicating all sources' records as one table.
+
+    Args:
+        model: The model config.
+
+    Returns:
+        A ``SettingsCreator`` ready for ``Linker``.
+    """
+    tf = set(model.term_frequency)
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=[
+            forename_comparison("forename" in tf),
+            surname_comparison("surname" in tf),
+            dob_comparison(),
+            identifier_comparison("nhs_number", "NHS number"),
+            identifier_comparison("pnc_id", "PNC ID"),
+            postcode_comparison("postcode" in tf),
+            cl.ExactMatch("sex"),
+        ],
+        blocking_rules_to_generate_predictions=blocking_rules(model),
+        additional_columns_to_retain=["source"],
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=True,
+    )

@@ -1,0 +1,203 @@
+"""Resolve people: load or train the model, predict, cluster with constraints, golden view."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from linkage.config import ModelConfig, RunConfig
+from linkage.pipeline import run_sql
+from linkage.resolve import bands
+from linkage.resolve.cluster import RecordKeys, constrained_clusters
+from linkage.resolve.persons import build_person_tables
+from linkage.resolve.session import make_linker, model_input
+from linkage.resolve.train import TrainedModel, fingerprint, load_latest_model, save_model, train
+
+logger = logging.getLogger(__name__)
+
+#: Tables a resolution replaces (built as ``<name>__new``, swapped in by the caller).
+RESOLVE_TABLES = ("pairs", "clusters", "persons", "person_values")
+
+#: Splink prediction columns kept for each scored pair (for "why linked" waterfalls).
+_KEEP_PREFIXES = ("gamma_", "mw_", "tf_")
+
+
+@dataclass(frozen=True)
+class ResolveReport:
+    """What a resolution did."""
+
+    model: TrainedModel
+    trained: bool
+    records: int
+    pairs: int
+    people: int
+    band_counts: dict[str, int]
+    ambiguous_records: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def ensure_decisions_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the analysts' review decisions table if absent. Runs never drop or rewrite it."""
+    run_sql(
+        con,
+        "create_review_decisions",
+        "CREATE TABLE IF NOT EXISTS review_decisions ("
+        "unique_id_l VARCHAR NOT NULL, unique_id_r VARCHAR NOT NULL, "
+        "decision VARCHAR NOT NULL CHECK (decision IN ('confirm', 'reject', 'unsure')), "
+        "reason VARCHAR, reviewer VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL DEFAULT now())",
+    )
+
+
+def resolve(
+    con: duckdb.DuckDBPyConnection,
+    run: RunConfig,
+    records_table: str = "records",
+    retrain: bool = False,
+    on_stage: Callable[[str], None] | None = None,
+) -> ResolveReport:
+    """Build ``pairs__new``, ``clusters__new``, ``persons__new`` and ``person_values__new``.
+
+    Args:
+        con: The store connection.
+        run: The run config.
+        records_table: The canonical records to resolve.
+        retrain: Train a new model even if a current one exists.
+        on_stage: Called with each stage name as it starts.
+
+    Returns:
+        Counts and timings.
+    """
+    seconds: dict[str, float] = {}
+
+    def stage(name: str) -> float:
+        if on_stage:
+            on_stage(name)
+        return time.perf_counter()
+
+    ensure_decisions_table(con)
+    records = model_input(con, records_table)
+    model = load_latest_model(run.store)
+    trained = retrain or model is None or model.fingerprint != fingerprint(run.model)
+    if trained:
+        started = stage("train")
+        model = save_model(run.store, train(records, run.model), run.model, records.num_rows)
+        seconds["train"] = time.perf_counter() - started
+    assert model is not None
+
+    started = stage("predict")
+    pairs = predict(records, model, run.model.thresholds.review)
+    seconds["predict"] = time.perf_counter() - started
+
+    started = stage("cluster")
+    index = {uid: i for i, uid in enumerate(records["unique_id"].to_pylist())}
+    left = np.fromiter((index[u] for u in pairs["unique_id_l"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
+    right = np.fromiter((index[u] for u in pairs["unique_id_r"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
+    decisions = _decisions(con, index)
+    edges = bands.select_edges(pairs, run.model)
+    result = constrained_clusters(
+        record_keys(records, run.model),
+        list(zip(left[edges.positions].tolist(), right[edges.positions].tolist(), strict=True)),
+        pairs["match_weight"].to_numpy(zero_copy_only=False)[edges.positions].tolist(),
+        run.model.constraints,
+        must_link=[k for k, v in decisions.items() if v == "confirm"],
+        cannot_link=[k for k, v in decisions.items() if v == "reject"],
+        identified=edges.identified[edges.positions].tolist(),
+    )
+    band, reason = bands.assign_bands(pairs, left, right, edges, result, decisions, run.model)
+    pairs = pairs.append_column("band", pa.array(band, pa.string())).append_column("reason", pa.array(reason, pa.string()))
+    people = _write_clusters(con, records, result.labels, pairs, left, right)
+    _write_pairs(con, pairs)
+    seconds["cluster"] = time.perf_counter() - started
+
+    started = stage("persons")
+    build_person_tables(con, records_table, "clusters__new")
+    seconds["persons"] = time.perf_counter() - started
+    counts = dict(zip(*np.unique(np.asarray(band, dtype=object), return_counts=True), strict=True)) if band else {}
+    logger.info("resolved %d records into %d people", records.num_rows, people)
+    return ResolveReport(
+        model=model, trained=trained, records=records.num_rows, pairs=pairs.num_rows, people=people,
+        band_counts={k: int(v) for k, v in counts.items()}, ambiguous_records=len(result.ambiguous), seconds=seconds,
+    )
+
+
+def predict(records: pa.Table, model: TrainedModel, review_threshold: float) -> pa.Table:
+    """Score candidate pairs at or above the review threshold with a trained model.
+
+    Returns:
+        One row per pair (``unique_id_l < unique_id_r``), ordered by ids, with match
+        weight, probability and per-comparison gammas and weights.
+    """
+    linker = make_linker(records, model.splink)
+    predictions = linker.inference.predict(threshold_match_probability=review_threshold)
+    relation = predictions.as_duckdbpyrelation()
+    kept = [c for c in relation.columns if c.startswith(_KEEP_PREFIXES) and not c.endswith(("_l", "_r"))]
+    columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability", *kept]
+    return relation.project(", ".join(columns)).order("unique_id_l, unique_id_r").to_arrow_table()
+
+
+def record_keys(records: pa.Table, model: ModelConfig) -> list[RecordKeys]:
+    """What the clustering constraints need from each record."""
+    columns = ("nhs_number", "pnc_id", "birth_year", "postcode_outward", "agency")
+    registration = {a.value for a in model.constraints.registration_agencies}
+    return [
+        RecordKeys(nhs_number=n, pnc_id=p, dob_year=y, postcode_area=a, registration=g in registration)
+        for n, p, y, a, g in zip(*(records[c].to_pylist() for c in columns), strict=True)
+    ]
+
+
+def _decisions(con: duckdb.DuckDBPyConnection, index: dict[str, int]) -> dict[tuple[int, int], str]:
+    """Each pair's latest confirm/reject decision, as record indices (left < right)."""
+    rows = run_sql(
+        con,
+        "read_review_decisions",
+        "SELECT least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r), "
+        "arg_max(decision, decided_at) FROM review_decisions GROUP BY ALL",
+    ).fetchall()
+    decided = {}
+    for a, b, decision in rows:
+        if decision in ("confirm", "reject") and a in index and b in index:
+            decided[(index[a], index[b])] = decision
+    return decided
+
+
+def _write_clusters(con, records: pa.Table, labels: list[int], pairs: pa.Table, left, right) -> int:
+    """Person id, link strength and best in-person probability per record; returns people."""
+    labels_np = np.asarray(labels)
+    representatives = np.unique(labels_np)
+    person_of = {int(r): f"MP{k + 1:07d}" for k, r in enumerate(representatives)}
+    band = np.asarray(pairs["band"].to_pylist(), dtype=object)
+    probability = pairs["match_probability"].to_numpy(zero_copy_only=False)
+    inside = labels_np[left] == labels_np[right]
+    best = np.full(len(labels), np.nan)
+    confirmed = np.zeros(len(labels), dtype=bool)
+    for side in (left, right):
+        np.fmax.at(best, side[inside], probability[inside])
+        confirmed[side[inside & (band == bands.CONFIRMED)]] = True
+    size = np.bincount(labels_np, minlength=len(labels))[labels_np]
+    strength = np.where(confirmed, "confirmed", np.where(size > 1, "strong", "single"))
+    table = pa.table({
+        "unique_id": records["unique_id"],
+        "person_id": pa.array([person_of[int(x)] for x in labels_np], pa.string()),
+        "link_strength": pa.array(strength.tolist(), pa.string()),
+        "best_match_probability": pa.array(np.where(np.isnan(best), None, best).tolist(), pa.float64()),
+    })
+    _create_from_arrow(con, "clusters__new", table)
+    return len(representatives)
+
+
+def _write_pairs(con: duckdb.DuckDBPyConnection, pairs: pa.Table) -> None:
+    _create_from_arrow(con, "pairs__new", pairs)
+
+
+def _create_from_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
+    con.register("_arrow_input", data)
+    try:
+        run_sql(con, f"write_{table}", f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _arrow_input")
+    finally:
+        con.unregister("_arrow_input")

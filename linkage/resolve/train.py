@@ -1,0 +1,149 @@
+"""Train the Splink model and keep each trained model as a versioned JSON file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from splink import block_on
+
+from linkage.config import ModelConfig
+from linkage.errors import MashError
+from linkage.resolve.model import settings
+from linkage.resolve.session import make_linker
+
+logger = logging.getLogger(__name__)
+
+#: Version of the model file layout below.
+MODEL_FORMAT = 1
+#: Bump when the comparisons in model.py change, so older model files are retrained.
+MODEL_CODE_VERSION = 4
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A trained model and where it is kept.
+
+    Attributes:
+        version: 1, 2, 3... per store.
+        path: The JSON file.
+        splink: Splink's settings dict with trained parameters.
+        fingerprint: Hash of the code version and model config it was trained under.
+        records: Records it was trained on.
+        created_at: ISO timestamp.
+    """
+
+    version: int
+    path: Path
+    splink: dict[str, Any]
+    fingerprint: str
+    records: int
+    created_at: str
+
+
+def model_dir(store: Path) -> Path:
+    """Where a store keeps its model files."""
+    return store.parent / "models"
+
+
+def fingerprint(model: ModelConfig) -> str:
+    """Hash of what shapes the trained parameters: comparisons code and model settings."""
+    payload = json.dumps(
+        {"code": MODEL_CODE_VERSION, "config": model.model_dump(mode="json", exclude={"thresholds", "constraints"})},
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def train(records: pa.Table, model: ModelConfig) -> dict[str, Any]:
+    """Estimate the model's parameters on the records.
+
+    The prior comes from deterministic rules, u from random sampling, m from one EM
+    pass per configured blocking rule.
+
+    Args:
+        records: The model input (see ``session.model_input``).
+        model: The model config.
+
+    Returns:
+        Splink's settings dict with the trained parameters.
+    """
+    started = time.perf_counter()
+    linker = make_linker(records, settings(model))
+    training = model.training
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on(*rule) for rule in training.deterministic_rules], recall=training.deterministic_recall
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=training.u_max_pairs, seed=training.seed)
+    for rule in training.em_blocking_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
+    logger.info("trained on %d records in %.1fs", records.num_rows, time.perf_counter() - started)
+    return linker.misc.save_model_to_json()
+
+
+def save_model(store: Path, splink_settings: dict[str, Any], model: ModelConfig, records: int) -> TrainedModel:
+    """Write a trained model as the next version under the store's model directory.
+
+    Args:
+        store: The store file.
+        splink_settings: Output of :func:`train`.
+        model: The model config it was trained under.
+        records: How many records it was trained on.
+
+    Returns:
+        The saved model.
+    """
+    directory = model_dir(store)
+    directory.mkdir(parents=True, exist_ok=True)
+    latest = load_latest_model(store)
+    version = 1 if latest is None else latest.version + 1
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    envelope = {
+        "format": MODEL_FORMAT,
+        "version": version,
+        "created_at": created,
+        "fingerprint": fingerprint(model),
+        "records": records,
+        "model_config": model.model_dump(mode="json"),
+        "splink": splink_settings,
+    }
+    path = directory / f"model-v{version:04d}.json"
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(envelope, indent=1), encoding="utf-8")
+    temporary.replace(path)  # a crash never leaves a half-written model
+    return TrainedModel(version, path, splink_settings, envelope["fingerprint"], records, created)
+
+
+def load_model(path: Path) -> TrainedModel:
+    """Read a model file.
+
+    Raises:
+        MashError: The file is unreadable or not a MASH Link model.
+    """
+    try:
+        envelope = json.loads(path.read_text(encoding="utf-8"))
+        if envelope.get("format") != MODEL_FORMAT:
+            raise MashError(f"{path}: model file format {envelope.get('format')!r}, expected {MODEL_FORMAT}")
+        return TrainedModel(
+            version=int(envelope["version"]),
+            path=path,
+            splink=envelope["splink"],
+            fingerprint=envelope["fingerprint"],
+            records=int(envelope["records"]),
+            created_at=envelope["created_at"],
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise MashError(f"{path}: not a readable MASH Link model file ({exc})") from None
+
+
+def load_latest_model(store: Path) -> TrainedModel | None:
+    """The highest-version model saved for a store, or None."""
+    models = [load_model(p) for p in sorted(model_dir(store).glob("model-v*.json"))]
+    return max(models, key=lambda m: m.version, default=None)

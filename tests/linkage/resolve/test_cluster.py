@@ -1,0 +1,144 @@
+"""Table-driven cases for constrained clustering."""
+
+from __future__ import annotations
+
+import pytest
+
+from linkage.config.model import Constraints
+from linkage.resolve.cluster import RecordKeys, constrained_clusters
+
+K = RecordKeys
+DEFAULT = Constraints()
+
+
+def groups(labels: list[int]) -> set[frozenset[int]]:
+    """Clusters as sets of record indices, singletons included."""
+    found: dict[int, set[int]] = {}
+    for record, label in enumerate(labels):
+        found.setdefault(label, set()).add(record)
+    return {frozenset(g) for g in found.values()}
+
+
+CASES = [
+    # (description, keys, edges [(a, b, weight)] strongest first, must, cannot, expected groups, ambiguous)
+    (
+        "plain chain links everyone",
+        [K("9434765919"), K(), K()],
+        [(0, 1, 20.0), (1, 2, 18.0)],
+        [], [],
+        {frozenset({0, 1, 2})}, set(),
+    ),
+    (
+        "bridging record between twins joins the twin it matches best, never both",
+        # 0 and 2 are twins with different NHS numbers; 1 is a police record with no NHS
+        # that matches twin 0 strongly (same forename) and twin 2 weakly.
+        [K("9434765919", dob_year=2011), K(None, dob_year=2011), K("4010232137", dob_year=2011)],
+        [(0, 1, 22.0), (1, 2, 9.0)],
+        [], [],
+        {frozenset({0, 1}), frozenset({2})}, set(),
+    ),
+    (
+        "bridging record that matches both twins equally is left unlinked",
+        [K("9434765919", dob_year=2011), K(None, dob_year=2011), K("4010232137", dob_year=2011)],
+        [(0, 1, 20.0), (1, 2, 19.0)],
+        [], [],
+        {frozenset({0}), frozenset({1}), frozenset({2})}, {1},
+    ),
+    (
+        "father and son of one name: a record with no DOB matching both is left unlinked",
+        [K(dob_year=1978), K(None), K(dob_year=2008)],
+        [(0, 1, 15.0), (1, 2, 15.0)],
+        [], [],
+        {frozenset({0}), frozenset({1}), frozenset({2})}, {1},
+    ),
+    (
+        "DOBs one year apart may merge (a year typo)",
+        [K(dob_year=1980), K(dob_year=1981)],
+        [(0, 1, 12.0)],
+        [], [],
+        {frozenset({0, 1})}, set(),
+    ),
+    (
+        "DOBs two years apart never merge",
+        [K(dob_year=1980), K(dob_year=1982)],
+        [(0, 1, 30.0)],
+        [], [],
+        {frozenset({0}), frozenset({1})}, set(),
+    ),
+    (
+        "different PNC IDs never merge",
+        [K(pnc_id="98/1234567M"), K(pnc_id="02/0000123P")],
+        [(0, 1, 30.0)],
+        [], [],
+        {frozenset({0}), frozenset({1})}, set(),
+    ),
+    (
+        "same NHS number on both sides is no conflict",
+        [K("9434765919"), K("9434765919"), K()],
+        [(0, 1, 30.0), (1, 2, 10.0)],
+        [], [],
+        {frozenset({0, 1, 2})}, set(),
+    ),
+    (
+        "an analyst's rejection keeps two records apart through a chain",
+        [K(), K(), K()],
+        [(0, 1, 20.0), (1, 2, 20.0)],
+        [], [(0, 2)],
+        {frozenset({0, 1}), frozenset({2})}, set(),
+    ),
+    (
+        "an analyst's confirmation merges records no edge joins",
+        [K(), K(), K()],
+        [(0, 1, 20.0)],
+        [(1, 2)], [],
+        {frozenset({0, 1, 2})}, set(),
+    ),
+    (
+        "a confirmed pair merges even across different NHS numbers (the analyst decides)",
+        [K("9434765919"), K("4010232137")],
+        [],
+        [(0, 1)], [],
+        {frozenset({0, 1})}, set(),
+    ),
+    (
+        "no edges, no merges",
+        [K(), K()],
+        [],
+        [], [],
+        {frozenset({0}), frozenset({1})}, set(),
+    ),
+]
+
+
+@pytest.mark.parametrize(("description", "keys", "edges", "must", "cannot", "expected", "ambiguous"), CASES, ids=[c[0] for c in CASES])
+def test_constrained_clusters(description, keys, edges, must, cannot, expected, ambiguous):
+    result = constrained_clusters(
+        keys, [(a, b) for a, b, _ in edges], [w for _, _, w in edges], DEFAULT, must_link=must, cannot_link=cannot
+    )
+    assert groups(result.labels) == expected, description
+    assert set(result.ambiguous) == ambiguous, description
+
+
+def test_refused_edges_carry_their_reason():
+    keys = [K("9434765919"), K("4010232137"), K(dob_year=1950), K(dob_year=1990)]
+    result = constrained_clusters(keys, [(0, 1), (2, 3)], [30.0, 30.0], DEFAULT)
+    assert result.refused == [(0, "different NHS numbers"), (1, "dates of birth years apart")]
+
+
+def test_constraints_can_be_switched_off():
+    keys = [K("9434765919", dob_year=1950), K("4010232137", dob_year=1990)]
+    off = Constraints(different_nhs_numbers=False, max_dob_year_gap=None)
+    result = constrained_clusters(keys, [(0, 1)], [30.0], off)
+    assert groups(result.labels) == {frozenset({0, 1})}
+
+
+def test_cluster_label_is_its_smallest_record():
+    result = constrained_clusters([K(), K(), K()], [(2, 1), (1, 0)], [10.0, 10.0], DEFAULT)
+    assert result.labels == [0, 0, 0]
+
+
+def test_conflict_between_final_clusters():
+    keys = [K("9434765919"), K(), K("4010232137")]
+    result = constrained_clusters(keys, [(0, 1)], [20.0], DEFAULT)
+    assert result.conflict(1, 2, DEFAULT) == "different NHS numbers"
+    assert result.conflict(0, 1, DEFAULT) is None
