@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml
 
 demo: install
 	$(BIN)/mash generate --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out data/extracts
-	$(BIN)/mash ingest --config configs/run.yaml
+	$(BIN)/mash run --config configs/run.yaml
+	$(BIN)/mash evaluate --config configs/run.yaml
 
 test: install
 	$(BIN)/pytest
@@ -29,6 +30,8 @@ test-quick: install
 bench: install
 	$(BIN)/python bench/bench_generate.py --people 1000000
 	$(BIN)/python bench/bench_ingest.py --people 1000000
+	$(BIN)/python bench/bench_linkage.py --people 200000
+	$(BIN)/python bench/bench_linkage.py --people 1000000
 
 clean:
 	rm -rf $(VENV) data test-output .pytest_cache *.egg-info

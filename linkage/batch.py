@@ -14,7 +14,7 @@ from linkage.pipeline import run_sql
 from linkage.resolve import RESOLVE_TABLES, ResolveReport, TrainedModel, resolve
 from linkage.resolve.session import model_input
 from linkage.resolve.train import save_model, train
-from linkage.store import connect, swap_in
+from linkage.store import connect, discard_new, swap_in
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,9 @@ def run_all(run: RunConfig, retrain: bool = False, on_stage: Callable[[str], Non
         swap_in(con, (*INGEST_TABLES, *RESOLVE_TABLES))
         seconds["swap"] = time.perf_counter() - started
         sources = source_reports(con, run)
+    except BaseException:
+        discard_new(con, (*INGEST_TABLES, *RESOLVE_TABLES))
+        raise
     finally:
         con.close()
     return RunReport(store=run.store, sources=sources, resolution=resolution, seconds=seconds)

@@ -109,6 +109,16 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--report", type=Path, help="Markdown report path (default: <store dir>/evaluation/report.md)")
     evaluate.set_defaults(handler=_evaluate)
 
+    blocking = commands.add_parser(
+        "blocking",
+        help="count the candidate pairs each blocking rule generates",
+        description="Splink's blocking analysis of the model's prediction rules on the store's records: pairs "
+        "each rule adds beyond the earlier ones, and the running total, to keep a large run within budget.",
+    )
+    _config_args(blocking)
+    blocking.add_argument("--sample", type=float, default=1.0, help="share of records sampled per side (default 1.0: exact)")
+    blocking.set_defaults(handler=_blocking)
+
     export = commands.add_parser("export", help="write CSV exports", description="Write CSV exports from the store.")
     what = export.add_subparsers(title="exports", required=True, metavar="WHAT")
     links = what.add_parser(
@@ -210,6 +220,26 @@ def _evaluate(args: argparse.Namespace) -> None:
         con.close()
     console.print(evaluation_table(evaluation))
     console.print(f"Report: {write_report(evaluation, report_path, charts)}")
+
+
+def _blocking(args: argparse.Namespace) -> None:
+    from linkage.resolve.blocking import analyse_blocking
+    from linkage.store import connect
+
+    run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
+    con = connect(run.store, read_only=True)
+    try:
+        with console.status("Counting candidate pairs..."):
+            counts = analyse_blocking(con, run.model, args.sample)
+    finally:
+        con.close()
+    table = Table(title="Candidate pairs by blocking rule" + ("" if args.sample == 1 else f" (estimated from a {args.sample:.0%} sample)"))
+    table.add_column("rule")
+    table.add_column("adds", justify="right")
+    table.add_column("total", justify="right")
+    for count in counts:
+        table.add_row(count.rule, f"{count.marginal:,}", f"{count.cumulative:,}")
+    console.print(table)
 
 
 def _export_links(args: argparse.Namespace) -> None:

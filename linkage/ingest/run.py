@@ -14,7 +14,7 @@ from linkage.config import RunConfig, SourceConfig
 from linkage.ingest.read import RawExtract, read_extract
 from linkage.pipeline import run_queue, run_sql
 from linkage.standardise import CANONICAL_COLUMNS, create_lookup_tables, standardisation_queue
-from linkage.store import connect, swap_in
+from linkage.store import connect, discard_new, swap_in
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,9 @@ def ingest(run: RunConfig, on_source: Callable[[str], None] | None = None) -> In
         build_ingest_tables(con, run, on_source)
         swap_in(con, INGEST_TABLES)
         reports = source_reports(con, run)
+    except BaseException:
+        discard_new(con, INGEST_TABLES)
+        raise
     finally:
         con.close()
     seconds = time.perf_counter() - started

@@ -88,6 +88,7 @@ def test_failed_ingest_leaves_previous_results_intact(run):
     with pytest.raises(ExtractError):
         ingest(run)
     assert rows(run.store, "SELECT * FROM records ORDER BY unique_id") == before
+    assert rows(run.store, "SELECT table_name FROM duckdb_tables() WHERE suffix(table_name, '__new')") == []
 
 
 def test_reingest_replaces_rather_than_appends(run):

@@ -1,0 +1,122 @@
+"""Edge selection and the band each scored pair ends in, on hand-built pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from linkage.config import ModelConfig
+from linkage.resolve import bands
+from linkage.resolve.cluster import RecordKeys, constrained_clusters
+
+MODEL = ModelConfig()
+H = dict(registration=True)
+
+# Each case: description, record keys, pairs (l, r, probability, weight, gamma_forename, gamma_nhs, gamma_pnc),
+# decisions, expected band per pair.
+CASES = [
+    (
+        "strong pair is linked",
+        [RecordKeys(), RecordKeys()],
+        [(0, 1, 0.99, 15.0, 6, -1, -1)], {},
+        ["link"],
+    ),
+    (
+        "pair in the review band between two people who could be one goes to review",
+        [RecordKeys(), RecordKeys()],
+        [(0, 1, 0.85, 3.0, 6, -1, -1)], {},
+        ["review"],
+    ),
+    (
+        "review-band pair inside one person (through another record) is supported",
+        [RecordKeys(), RecordKeys(), RecordKeys()],
+        [(0, 1, 0.99, 15.0, 6, -1, -1), (0, 2, 0.99, 15.0, 6, -1, -1), (1, 2, 0.85, 3.0, 6, -1, -1)], {},
+        ["link", "link", "supported"],
+    ),
+    (
+        "forenames that disagree outright with no identifier: twins, kept apart",
+        [RecordKeys(), RecordKeys()],
+        [(0, 1, 0.99, 15.0, 0, -1, -1)], {},
+        ["distinct"],
+    ),
+    (
+        "forenames disagree but the NHS number matches: linked",
+        [RecordKeys("9434765919"), RecordKeys("9434765919")],
+        [(0, 1, 0.99, 25.0, 0, 1, -1)], {},
+        ["link"],
+    ),
+    (
+        "different NHS numbers keep a strong pair apart",
+        [RecordKeys("9434765919"), RecordKeys("4010232137")],
+        [(0, 1, 0.99, 15.0, 6, 0, -1)], {},
+        ["distinct"],
+    ),
+    (
+        "review-band pair between people with different NHS numbers is not worth reviewing",
+        [RecordKeys("9434765919"), RecordKeys("4010232137")],
+        [(0, 1, 0.85, 3.0, 6, 0, -1)], {},
+        ["distinct"],
+    ),
+    (
+        "two GP registrations in different areas with no identifier go to review",
+        [RecordKeys(postcode_area="SE15", **H), RecordKeys(postcode_area="LS6", **H)],
+        [(0, 1, 0.99, 15.0, 6, -1, -1)], {},
+        ["review"],
+    ),
+    (
+        "different areas but only one registration: a mover, linked",
+        [RecordKeys(postcode_area="SE15", **H), RecordKeys(postcode_area="LS6")],
+        [(0, 1, 0.99, 15.0, 6, -1, -1)], {},
+        ["link"],
+    ),
+    (
+        "an analyst's rejection wins over a strong score",
+        [RecordKeys(), RecordKeys()],
+        [(0, 1, 0.99, 15.0, 6, -1, -1)], {(0, 1): "reject"},
+        ["rejected"],
+    ),
+    (
+        "an analyst's confirmation links a review pair",
+        [RecordKeys(), RecordKeys()],
+        [(0, 1, 0.85, 3.0, 6, -1, -1)], {(0, 1): "confirm"},
+        ["confirmed"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("description", "keys", "rows", "decisions", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_bands(description, keys, rows, decisions, expected):
+    left = np.array([r[0] for r in rows])
+    right = np.array([r[1] for r in rows])
+    pairs = pa.table({
+        "match_probability": [r[2] for r in rows],
+        "match_weight": [r[3] for r in rows],
+        "gamma_forename": [r[4] for r in rows],
+        "gamma_nhs_number": [r[5] for r in rows],
+        "gamma_pnc_id": [r[6] for r in rows],
+    })
+    edges = bands.select_edges(pairs, MODEL)
+    result = constrained_clusters(
+        keys,
+        list(zip(left[edges.positions].tolist(), right[edges.positions].tolist(), strict=True)),
+        pairs["match_weight"].to_numpy()[edges.positions].tolist(),
+        MODEL.constraints,
+        must_link=[k for k, v in decisions.items() if v == "confirm"],
+        cannot_link=[k for k, v in decisions.items() if v == "reject"],
+        identified=edges.identified[edges.positions].tolist(),
+    )
+    got, reasons = bands.assign_bands(pairs, left, right, edges, result, decisions, MODEL)
+    assert got == expected, description
+    assert all((r is None) == (b == "link") for b, r in zip(got, reasons, strict=True)), "every non-link says why"
+
+
+def test_edges_strongest_first():
+    pairs = pa.table({
+        "match_probability": [0.96, 0.99, 0.5, 0.98],
+        "match_weight": [5.0, 12.0, 0.1, 9.0],
+        "gamma_forename": [6, 6, 6, 6],
+        "gamma_nhs_number": [-1, -1, -1, -1],
+        "gamma_pnc_id": [-1, -1, -1, -1],
+    })
+    assert bands.select_edges(pairs, MODEL).positions.tolist() == [1, 3, 0]

@@ -1,0 +1,142 @@
+"""End to end on a generated set: run, evaluate, decisions, re-runs, failure, export."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from linkage.batch import run_all
+from linkage.config import load_run_config
+from linkage.errors import MashError
+from linkage.export import export_links
+from linkage.resolve import evaluate, load_latest_model
+from linkage.synth import generate_extracts
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory):
+    """One generated set, run once; tests that change it work on a copy."""
+    root = tmp_path_factory.mktemp("linked")
+    generate_extracts(people=4000, seed=5, out_dir=root / "extracts")
+    run = load_run_config(REPO / "configs" / "run.yaml", store=root / "store" / "mash.duckdb", extracts_dir=root / "extracts")
+    report = run_all(run)
+    return run, report
+
+
+@pytest.fixture
+def copy(linked, tmp_path):
+    """A private copy of the linked store and its models."""
+    run, _ = linked
+    shutil.copytree(run.store.parent, tmp_path / "store")
+    return run.model_copy(update={"store": tmp_path / "store" / "mash.duckdb"})
+
+
+def query(store, sql, params=None):
+    with duckdb.connect(str(store), read_only=True) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def test_every_record_is_in_exactly_one_person(linked):
+    run, report = linked
+    assert query(run.store, "SELECT count(*), count(DISTINCT unique_id) FROM clusters") == [(report.resolution.records,) * 2]
+    assert query(run.store, "SELECT count(*) FROM records r ANTI JOIN clusters c USING (unique_id)") == [(0,)]
+    assert query(run.store, "SELECT count(DISTINCT person_id) FROM clusters") == [(report.resolution.people,)]
+
+
+def test_accuracy_against_truth(linked):
+    run, _ = linked
+    with duckdb.connect(str(run.store), read_only=True) as con:
+        result = evaluate(con, run.extracts_dir / "truth")
+    # A plain Splink set-up reaches F1 ~0.96 and merges most twins; these floors fail it.
+    assert result.cluster_pairs.f1 >= 0.98
+    assert result.cluster_pairs.precision >= 0.99
+    merged = sum(h.merged for h in result.hard_negatives)
+    pairs = sum(h.pairs for h in result.hard_negatives)
+    assert pairs >= 20
+    assert merged <= 0.1 * pairs, [(h.kind, h.merged, h.pairs) for h in result.hard_negatives]
+
+
+def test_golden_view_keeps_every_agency_value(linked):
+    run, _ = linked
+    # Pick a person known to several agencies with two spellings of a field.
+    person, field = query(
+        run.store,
+        "SELECT person_id, field FROM person_values WHERE field = 'surname' GROUP BY ALL HAVING count(*) > 1 ORDER BY person_id LIMIT 1",
+    )[0]
+    values = query(run.store, "SELECT value, records, agencies, record_ids FROM person_values WHERE person_id = $p AND field = $f", {"p": person, "f": field})
+    assert len(values) > 1
+    assert sum(v[1] for v in values) == sum(len(v[3]) for v in values), "each value lists the records that hold it"
+    assert query(run.store, "SELECT list_contains(conflicts, 'surname') FROM persons WHERE person_id = $p", {"p": person}) == [(True,)]
+
+
+def test_rerun_reuses_model_and_changes_nothing(copy):
+    before = query(copy.store, "SELECT unique_id, person_id FROM clusters ORDER BY unique_id")
+    report = run_all(copy)
+    assert not report.resolution.trained, "the saved model is reused"
+    assert report.resolution.model.version == 1
+    assert query(copy.store, "SELECT unique_id, person_id FROM clusters ORDER BY unique_id") == before
+
+
+def test_retrain_makes_a_new_version(copy):
+    report = run_all(copy, retrain=True)
+    assert report.resolution.trained and report.resolution.model.version == 2
+    assert load_latest_model(copy.store).version == 2
+
+
+def decide(store, left, right, decision):
+    with duckdb.connect(str(store)) as con:
+        con.execute(
+            "INSERT INTO review_decisions (unique_id_l, unique_id_r, decision, reason, reviewer) VALUES ($l, $r, $d, 'test', 'analyst1')",
+            {"l": left, "r": right, "d": decision},
+        )
+
+
+def person_of(store, uid):
+    return query(store, "SELECT person_id FROM clusters WHERE unique_id = $u", {"u": uid})[0][0]
+
+
+def test_rejected_link_splits_and_survives_reruns(copy):
+    left, right = query(copy.store, "SELECT unique_id_l, unique_id_r FROM pairs WHERE band = 'link' ORDER BY match_weight LIMIT 1")[0]
+    assert person_of(copy.store, left) == person_of(copy.store, right)
+    decide(copy.store, left, right, "reject")
+    run_all(copy)
+    assert person_of(copy.store, left) != person_of(copy.store, right)
+    assert query(copy.store, "SELECT band FROM pairs WHERE unique_id_l = $l AND unique_id_r = $r", {"l": left, "r": right}) == [("rejected",)]
+    run_all(copy)
+    assert person_of(copy.store, left) != person_of(copy.store, right), "the decision is applied again"
+    assert query(copy.store, "SELECT count(*) FROM review_decisions") == [(1,)]
+
+
+def test_confirmed_review_pair_links(copy):
+    left, right = query(copy.store, "SELECT unique_id_l, unique_id_r FROM pairs WHERE band = 'review' ORDER BY match_weight DESC LIMIT 1")[0]
+    assert person_of(copy.store, left) != person_of(copy.store, right)
+    decide(copy.store, left, right, "confirm")
+    run_all(copy)
+    assert person_of(copy.store, left) == person_of(copy.store, right)
+    assert query(copy.store, "SELECT link_strength FROM clusters WHERE unique_id = $u", {"u": left}) == [("confirmed",)]
+
+
+def test_failed_run_leaves_previous_results(copy):
+    before = query(copy.store, "SELECT unique_id, person_id FROM clusters ORDER BY unique_id")
+    load_latest_model(copy.store).path.write_text("{broken")
+    with pytest.raises(MashError, match="not a readable MASH Link model file"):
+        run_all(copy)
+    assert query(copy.store, "SELECT unique_id, person_id FROM clusters ORDER BY unique_id") == before
+    assert query(copy.store, "SELECT table_name FROM duckdb_tables() WHERE suffix(table_name, '__new')") == [], "half-built tables are dropped"
+
+
+def test_export_links_one_row_per_record(linked, tmp_path):
+    run, report = linked
+    out = tmp_path / "links.csv"
+    with duckdb.connect(str(run.store), read_only=True) as con:
+        written = export_links(con, out)
+    rows = list(csv.DictReader(out.open()))
+    assert written == len(rows) == report.resolution.records
+    assert set(rows[0]) == {"source", "record_id", "person_id", "link_strength", "best_match_probability"}
+    assert {r["link_strength"] for r in rows} <= {"confirmed", "strong", "single"}

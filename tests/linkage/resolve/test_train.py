@@ -1,0 +1,61 @@
+"""Model files: versioned JSON round trip, and when a model is out of date."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from linkage.config import ModelConfig
+from linkage.errors import MashError
+from linkage.resolve.train import MODEL_FORMAT, fingerprint, load_latest_model, load_model, model_dir, save_model
+
+SPLINK = {"link_type": "dedupe_only", "probability_two_random_records_match": 0.0001, "comparisons": [{"output_column_name": "dob"}]}
+
+
+def test_save_then_load_round_trips(tmp_path):
+    store = tmp_path / "mash.duckdb"
+    saved = save_model(store, SPLINK, ModelConfig(), records=1234)
+    loaded = load_latest_model(store)
+    assert loaded == saved
+    assert loaded.splink == SPLINK
+    assert loaded.version == 1 and loaded.records == 1234
+    assert saved.path == model_dir(store) / "model-v0001.json"
+    envelope = json.loads(saved.path.read_text())
+    assert envelope["format"] == MODEL_FORMAT and envelope["version"] == 1
+
+
+def test_each_save_is_a_new_version_and_latest_wins(tmp_path):
+    store = tmp_path / "mash.duckdb"
+    save_model(store, SPLINK, ModelConfig(), records=1)
+    second = save_model(store, {**SPLINK, "probability_two_random_records_match": 0.5}, ModelConfig(), records=2)
+    assert second.version == 2
+    assert load_latest_model(store).splink["probability_two_random_records_match"] == 0.5
+    assert len(list(model_dir(store).glob("model-v*.json"))) == 2, "older versions are kept"
+
+
+def test_no_model_yet(tmp_path):
+    assert load_latest_model(tmp_path / "mash.duckdb") is None
+
+
+@pytest.mark.parametrize(
+    ("description", "content"),
+    [
+        ("not JSON", "{not json"),
+        ("another format", json.dumps({"format": 99})),
+        ("missing fields", json.dumps({"format": MODEL_FORMAT})),
+    ],
+)
+def test_unreadable_model_file_is_a_clear_error(tmp_path, description, content):
+    path = tmp_path / "model-v0001.json"
+    path.write_text(content)
+    with pytest.raises(MashError, match="model-v0001.json"):
+        load_model(path)
+
+
+def test_fingerprint_follows_what_shapes_training():
+    base = ModelConfig()
+    assert fingerprint(base) == fingerprint(ModelConfig())
+    assert fingerprint(base) != fingerprint(base.model_copy(update={"term_frequency": ("surname",)}))
+    relaxed = base.model_copy(update={"thresholds": base.thresholds.model_copy(update={"link": 0.99})})
+    assert fingerprint(base) == fingerprint(relaxed), "thresholds do not need retraining"
