@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from linkage.codes import Agency
 
@@ -46,12 +46,17 @@ class Training(BaseModel):
     deterministic_recall: float = Field(
         default=0.6, gt=0, le=1, description="Share of true matches the deterministic rules are thought to find."
     )
-    u_max_pairs: int = Field(default=5_000_000, ge=10_000, description="Random pairs sampled to estimate u.")
+    u_max_pairs: int = Field(default=2_000_000, ge=10_000, description="Random pairs sampled to estimate u.")
     em_blocking_rules: tuple[tuple[str, ...], ...] = Field(
-        default=(("dob",), ("forename_canonical", "surname"), ("postcode",)),
+        default=(("dob",), ("forename_canonical", "surname")),
         description="One EM pass per rule; each pass estimates m for the comparisons it does not block on.",
     )
     seed: int = Field(default=42, description="Seed for u sampling, so retraining on the same data is repeatable.")
+
+    @field_validator("deterministic_rules", "em_blocking_rules")
+    @classmethod
+    def _rule_columns(cls, rules: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+        return _check_rules(rules)
 
 
 class Constraints(BaseModel):
@@ -121,14 +126,24 @@ class ModelConfig(BaseModel):
     training: Training = Field(default_factory=Training, description="Parameter estimation.")
     constraints: Constraints = Field(default_factory=Constraints, description="Cannot-link rules for clustering.")
 
-    @model_validator(mode="after")
-    def _known_columns(self) -> ModelConfig:
-        rules = [*self.blocking_rules, *self.training.em_blocking_rules, *self.training.deterministic_rules]
-        for rule in rules:
-            unknown = sorted(set(rule) - BLOCKABLE_COLUMNS)
-            if not rule or unknown:
-                raise ValueError(f"rule {list(rule)} names unknown columns {unknown}; use {sorted(BLOCKABLE_COLUMNS)}")
-        tf_unknown = sorted(set(self.term_frequency) - {"forename", "surname", "postcode"})
-        if tf_unknown:
-            raise ValueError(f"term_frequency supports forename, surname and postcode, not {tf_unknown}")
-        return self
+    @field_validator("blocking_rules")
+    @classmethod
+    def _blocking_columns(cls, rules: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+        return _check_rules(rules)
+
+    @field_validator("term_frequency")
+    @classmethod
+    def _tf_columns(cls, columns: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(columns) - {"forename", "surname", "postcode"})
+        if unknown:
+            raise ValueError(f"term_frequency supports forename, surname and postcode, not {unknown}")
+        return columns
+
+
+def _check_rules(rules: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+    """Every rule names at least one column, all of them blockable."""
+    for rule in rules:
+        unknown = sorted(set(rule) - BLOCKABLE_COLUMNS)
+        if not rule or unknown:
+            raise ValueError(f"rule {list(rule)} names unknown columns {unknown}; use {sorted(BLOCKABLE_COLUMNS)}")
+    return rules

@@ -29,7 +29,9 @@ records and a few million edges it takes seconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from linkage.config.model import Constraints
@@ -46,7 +48,7 @@ class RecordKeys:
     registration: bool = False  # from an agency whose address is a registration (GP)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Cluster:
     nhs: set[str] = field(default_factory=set)
     pnc: set[str] = field(default_factory=set)
@@ -118,12 +120,29 @@ def constrained_clusters(
     """
     must_link, cannot_link = list(must_link), list(cannot_link)
     identified = [False] * len(edges) if identified is None else identified
-    first = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, frozenset())
-    ambiguous = _ambiguous(keys, edges, weights, first, constraints.ambiguity_margin)
-    if not ambiguous:
-        return ClusterResult(labels=first.labels, refused=first.refused, summaries=first.summaries)
-    second = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, ambiguous)
+    with _collector_paused():
+        first = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, frozenset())
+        ambiguous = _ambiguous(keys, edges, weights, first, constraints.ambiguity_margin)
+        if not ambiguous:
+            return ClusterResult(labels=first.labels, refused=first.refused, summaries=first.summaries)
+        second = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, ambiguous)
     return ClusterResult(labels=second.labels, refused=second.refused, ambiguous=ambiguous, summaries=second.summaries)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector.
+
+    Clustering allocates one small object per record and none form cycles; left on,
+    the collector rescans the growing heap again and again (3-4x the run time at 200k).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -136,7 +155,8 @@ class _Pass:
 
 def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, skip: frozenset[int]) -> _Pass:
     parent = list(range(len(keys)))
-    clusters = [_start(k, constraints) for k in keys]
+    start = _starter(constraints)
+    clusters = [start(k) for k in keys]
     best_kept = [float("-inf")] * len(keys)
     forbidden: dict[int, set[int]] = {}
     for a, b in cannot_link:
@@ -177,7 +197,7 @@ def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_lin
         ra, rb = find(a), find(b)
         if ra != rb:
             reason = _conflict(clusters[ra], clusters[rb], constraints)
-            if reason is None and _rejected(ra, rb, clusters, forbidden, find):
+            if reason is None and forbidden and _rejected(ra, rb, clusters, forbidden, find):
                 reason = "rejected by an analyst"
             if reason is None and constraints.address_needs_identifier and not identified[index]:
                 if _registered_apart(clusters[ra], clusters[rb]):
@@ -207,16 +227,23 @@ def _ambiguous(keys, edges, weights, first: _Pass, margin: float) -> frozenset[i
     return frozenset(found)
 
 
-def _start(key: RecordKeys, constraints: Constraints) -> _Cluster:
-    year = key.dob_year if constraints.max_dob_year_gap is not None else None
-    return _Cluster(
-        nhs={key.nhs_number} if key.nhs_number and constraints.different_nhs_numbers else set(),
-        pnc={key.pnc_id} if key.pnc_id and constraints.different_pnc_ids else set(),
-        areas={key.postcode_area} if key.postcode_area else set(),
-        registered=key.registration,
-        year_min=year,
-        year_max=year,
-    )
+def _starter(constraints: Constraints):
+    """A function giving each record its one-record cluster, with the constraint flags read once."""
+    use_nhs, use_pnc = constraints.different_nhs_numbers, constraints.different_pnc_ids
+    use_year = constraints.max_dob_year_gap is not None
+
+    def start(key: RecordKeys) -> _Cluster:
+        year = key.dob_year if use_year else None
+        return _Cluster(
+            nhs={key.nhs_number} if use_nhs and key.nhs_number else set(),
+            pnc={key.pnc_id} if use_pnc and key.pnc_id else set(),
+            areas={key.postcode_area} if key.postcode_area else set(),
+            registered=key.registration,
+            year_min=year,
+            year_max=year,
+        )
+
+    return start
 
 
 def _conflict(a: _Cluster, b: _Cluster, constraints: Constraints) -> str | None:

@@ -126,3 +126,27 @@ def test_overrides_replace_store_and_extracts(tmp_path):
     run = load_run_config(REPO / "configs" / "run.yaml", store=tmp_path / "s.duckdb", extracts_dir=tmp_path)
     assert run.store == tmp_path / "s.duckdb"
     assert run.extract_path(run.sources[0]) == tmp_path / "police.csv"
+
+
+def test_shipped_model_yaml_spells_out_the_code_defaults():
+    from linkage.config import ModelConfig
+
+    assert load_run_config(REPO / "configs" / "run.yaml").model == ModelConfig()
+
+
+@pytest.mark.parametrize(
+    ("description", "model", "key", "words"),
+    [
+        ("review threshold above link", {"thresholds": {"link": 0.8, "review": 0.9}}, "thresholds", "'review' must be below 'link'"),
+        ("blocking on an unknown column", {"blocking_rules": [["shoe_size"]]}, "blocking_rules", "unknown columns ['shoe_size']"),
+        ("unknown constraint", {"constraints": {"twins_ok": True}}, "constraints.twins_ok", "unknown key"),
+    ],
+)
+def test_model_config_errors_name_key(tmp_path, description, model, key, words):
+    (tmp_path / "police.yaml").write_text(yaml.safe_dump(GOOD_SOURCE))
+    (tmp_path / "model.yaml").write_text(yaml.safe_dump(model))
+    (tmp_path / "run.yaml").write_text(yaml.safe_dump({"sources": ["police.yaml"], "model": "model.yaml"}))
+    with pytest.raises(ConfigError) as caught:
+        load_run_config(tmp_path / "run.yaml")
+    assert str(tmp_path / "model.yaml") in str(caught.value), description
+    assert caught.value.key == key and words in str(caught.value), description
