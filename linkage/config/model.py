@@ -51,6 +51,12 @@ class Training(BaseModel):
         default=(("dob",), ("forename_canonical", "surname")),
         description="One EM pass per rule; each pass estimates m for the comparisons it does not block on.",
     )
+    em_max_pairs: int | None = Field(
+        default=3_000_000,
+        ge=10_000,
+        description="Each EM pass samples about this many blocked pairs (deterministically); null uses them "
+        "all. Bounds training time and memory on large populations.",
+    )
     seed: int = Field(default=42, description="Seed for u sampling, so retraining on the same data is repeatable.")
 
     @field_validator("deterministic_rules", "em_blocking_rules")

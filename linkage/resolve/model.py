@@ -112,12 +112,24 @@ def dob_comparison() -> ComparisonCreator:
     )
 
 
-def identifier_comparison(column: str, description: str) -> ComparisonCreator:
-    """An identifier: equal, or different (strong evidence of two people)."""
+def identifier_comparison(column: str, description: str, u_exact: float | None = None) -> ComparisonCreator:
+    """An identifier: equal, or different (strong evidence of two people).
+
+    Args:
+        column: The identifier column.
+        description: Shown in charts.
+        u_exact: If given, the exact level's u is fixed to it (and the other level's to
+            its complement) rather than sampled: random pairs rarely share an identifier,
+            so a sample can miss the level entirely on a large population.
+    """
+    exact, other = cll.ExactMatchLevel(column), cll.ElseLevel()
+    if u_exact is not None:
+        exact = exact.configure(u_probability=u_exact, fix_u_probability=True)
+        other = other.configure(u_probability=1 - u_exact, fix_u_probability=True)
     return cl.CustomComparison(
         output_column_name=column,
         comparison_description=description,
-        comparison_levels=[cll.NullLevel(column), cll.ExactMatchLevel(column), cll.ElseLevel()],
+        comparison_levels=[cll.NullLevel(column), exact, other],
     )
 
 
@@ -144,16 +156,19 @@ def blocking_rules(model: ModelConfig) -> list[BlockingRuleCreator]:
     return rules
 
 
-def settings(model: ModelConfig) -> SettingsCreator:
+def settings(model: ModelConfig, identifier_u: dict[str, float] | None = None) -> SettingsCreator:
     """Splink settings for deduplicating all sources' records as one table.
 
     Args:
         model: The model config.
+        identifier_u: Exact-match u per identifier column, computed from the data
+            (see ``train.identifier_u``); sampled like the others when absent.
 
     Returns:
         A ``SettingsCreator`` ready for ``Linker``.
     """
     tf = set(model.term_frequency)
+    identifier_u = identifier_u or {}
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
@@ -161,8 +176,8 @@ def settings(model: ModelConfig) -> SettingsCreator:
             forename_comparison("forename" in tf),
             surname_comparison("surname" in tf),
             dob_comparison(),
-            identifier_comparison("nhs_number", "NHS number"),
-            identifier_comparison("pnc_id", "PNC ID"),
+            identifier_comparison("nhs_number", "NHS number", identifier_u.get("nhs_number")),
+            identifier_comparison("pnc_id", "PNC ID", identifier_u.get("pnc_id")),
             postcode_comparison("postcode" in tf),
             cl.ExactMatch("sex"),
         ],

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from splink import block_on
 
 from linkage.config import ModelConfig
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
 #: Bump when the comparisons in model.py change, so older model files are retrained.
-MODEL_CODE_VERSION = 4
+MODEL_CODE_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -76,16 +77,40 @@ def train(records: pa.Table, model: ModelConfig) -> dict[str, Any]:
         Splink's settings dict with the trained parameters.
     """
     started = time.perf_counter()
-    linker = make_linker(records, settings(model))
+    exact_u = {column: identifier_u(records, column) for column in IDENTIFIERS}
+    linker = make_linker(records, settings(model, {k: v for k, v in exact_u.items() if v is not None}))
     training = model.training
     linker.training.estimate_probability_two_random_records_match(
         [block_on(*rule) for rule in training.deterministic_rules], recall=training.deterministic_recall
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=training.u_max_pairs, seed=training.seed)
     for rule in training.em_blocking_rules:
-        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule), max_pairs=training.em_max_pairs)
     logger.info("trained on %d records in %.1fs", records.num_rows, time.perf_counter() - started)
     return linker.misc.save_model_to_json()
+
+
+#: Identifier columns whose exact-match u is computed, not sampled.
+IDENTIFIERS = ("nhs_number", "pnc_id")
+
+
+def identifier_u(records: pa.Table, column: str) -> float | None:
+    """Chance that two records, both holding the identifier, hold the same one.
+
+    This is u for the exact level: sum of n(n-1) over values, over M(M-1) for the M
+    records that hold one. Returns None with fewer than two such records.
+
+    Args:
+        records: The model input.
+        column: An identifier column.
+    """
+    counts = pc.value_counts(records[column].drop_null()).field("counts").to_numpy().astype("float64")
+    held = counts.sum()
+    if held < 2:
+        return None
+    shared = float((counts * (counts - 1)).sum())
+    # Never exactly 0 (no repeats at all): Splink needs u > 0; one pair's worth instead.
+    return max(shared, 1.0) / (held * (held - 1))
 
 
 def save_model(store: Path, splink_settings: dict[str, Any], model: ModelConfig, records: int) -> TrainedModel:

@@ -59,3 +59,22 @@ def test_fingerprint_follows_what_shapes_training():
     assert fingerprint(base) != fingerprint(base.model_copy(update={"term_frequency": ("surname",)}))
     relaxed = base.model_copy(update={"thresholds": base.thresholds.model_copy(update={"link": 0.99})})
     assert fingerprint(base) == fingerprint(relaxed), "thresholds do not need retraining"
+
+
+U_CASES = [
+    # (description, values, expected u)
+    ("two records share, one alone: 2 of 3*2 ordered pairs", ["A", "A", "B"], 2 / 6),
+    ("nulls are ignored", ["A", None, "A", None], 2 / 2),
+    ("no repeats still gives u > 0", ["A", "B", "C"], 1 / 6),
+    ("fewer than two values: not computed", ["A", None], None),
+]
+
+
+@pytest.mark.parametrize(("description", "values", "expected"), U_CASES, ids=[c[0] for c in U_CASES])
+def test_identifier_u(description, values, expected):
+    import pyarrow as pa
+
+    from linkage.resolve.train import identifier_u
+
+    got = identifier_u(pa.table({"pnc_id": pa.array(values, pa.string())}), "pnc_id")
+    assert got == (None if expected is None else pytest.approx(expected)), description
