@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from linkage.config import ModelConfig, RunConfig
-from linkage.pipeline import run_sql
+from linkage.pipeline import create_table_from_arrow, run_sql
 from linkage.resolve import bands
 from linkage.resolve.cluster import RecordKeys, constrained_clusters
 from linkage.resolve.persons import build_person_tables
@@ -112,7 +112,7 @@ def resolve(
     band, reason = bands.assign_bands(pairs, left, right, edges, result, decisions, run.model)
     pairs = pairs.append_column("band", pa.array(band, pa.string())).append_column("reason", pa.array(reason, pa.string()))
     people = _write_clusters(con, records, result.labels, pairs, left, right)
-    _write_pairs(con, pairs)
+    create_table_from_arrow(con, "pairs__new", pairs)
     seconds["cluster"] = time.perf_counter() - started
 
     started = stage("persons")
@@ -187,17 +187,7 @@ def _write_clusters(con, records: pa.Table, labels: list[int], pairs: pa.Table, 
         "link_strength": pa.array(strength.tolist(), pa.string()),
         "best_match_probability": pa.array(np.where(np.isnan(best), None, best).tolist(), pa.float64()),
     })
-    _create_from_arrow(con, "clusters__new", table)
+    create_table_from_arrow(con, "clusters__new", table)
     return len(representatives)
 
 
-def _write_pairs(con: duckdb.DuckDBPyConnection, pairs: pa.Table) -> None:
-    _create_from_arrow(con, "pairs__new", pairs)
-
-
-def _create_from_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
-    con.register("_arrow_input", data)
-    try:
-        run_sql(con, f"write_{table}", f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _arrow_input")
-    finally:
-        con.unregister("_arrow_input")

@@ -10,7 +10,7 @@ import pyarrow as pa
 from nicknames import NickNamer
 
 from linkage.config.run import DEFAULT_NICKNAMES
-from linkage.pipeline import run_sql
+from linkage.pipeline import create_table_from_arrow
 
 NICKNAME_TABLE = "ref_nickname"
 GROUP_TABLE = "ref_forename_group"
@@ -86,8 +86,4 @@ def create_lookup_tables(con: duckdb.DuckDBPyConnection, nicknames: Mapping[str,
         GROUP_TABLE: pa.table({"name": list(groups), "groups": pa.array(list(groups.values()), pa.list_(pa.string()))}),
     }
     for table_name, data in tables.items():
-        con.register("_lookup_source", data)
-        try:
-            run_sql(con, f"create_{table_name}", f"CREATE OR REPLACE TABLE {table_name} AS SELECT * FROM _lookup_source")
-        finally:
-            con.unregister("_lookup_source")
+        create_table_from_arrow(con, table_name, data)
