@@ -1,1 +1,23 @@
-"""Safeguarding graphs and risk flags over resolved people (built in the graph issue)."""
+"""Safeguarding graphs and risk flags over resolved people (built in the graph issue).
+
+Build the graph with :func:`build_graph`, raise flags with :func:`run_flags` under a
+:class:`FlagRules` config, and score them against synthetic truth with
+:func:`evaluate_flags`. Nothing here touches the store: callers pass pandas frames.
+"""
+
+from graph.build import build_graph
+from graph.codes import FlagCode
+from graph.config import FlagRules
+from graph.evaluate import evaluate_flags
+from graph.flags import REGISTRY, Evidence, Flag, run_flags
+
+__all__ = [
+    "REGISTRY",
+    "Evidence",
+    "Flag",
+    "FlagCode",
+    "FlagRules",
+    "build_graph",
+    "evaluate_flags",
+    "run_flags",
+]

@@ -13,6 +13,7 @@ from linkage.ingest import INGEST_TABLES, SourceReport, build_ingest_tables, sou
 from linkage.pipeline import run_sql
 from linkage.resolve import RESOLVE_TABLES, ResolveReport, TrainedModel, resolve
 from linkage.resolve.session import model_input
+from linkage.safeguarding import SAFEGUARDING_TABLES, FlagReport, build_flag_tables
 from linkage.resolve.train import save_model, train
 from linkage.store import connect, discard_new, swap_in
 
@@ -24,11 +25,12 @@ class RunReport:
     store: Path
     sources: tuple[SourceReport, ...]
     resolution: ResolveReport
+    flags: FlagReport
     seconds: dict[str, float]
 
 
 def run_all(run: RunConfig, retrain: bool = False, on_stage: Callable[[str], None] | None = None) -> RunReport:
-    """Ingest, standardise, train if needed, predict, cluster; then swap all tables in.
+    """Ingest, standardise, train if needed, predict, cluster, flag; then swap all tables in.
 
     Nothing live changes until every stage has succeeded, so a failed run leaves the
     previous results intact and readable.
@@ -49,16 +51,21 @@ def run_all(run: RunConfig, retrain: bool = False, on_stage: Callable[[str], Non
         seconds["ingest"] = time.perf_counter() - started
         resolution = resolve(con, run, records_table="records__new", retrain=retrain, on_stage=on_stage)
         seconds.update(resolution.seconds)
+        if on_stage:
+            on_stage("graph and flags")
         started = time.perf_counter()
-        swap_in(con, (*INGEST_TABLES, *RESOLVE_TABLES))
+        flags = build_flag_tables(con, run.flags, "records__new", "clusters__new", "persons__new")
+        seconds["flags"] = time.perf_counter() - started
+        started = time.perf_counter()
+        swap_in(con, (*INGEST_TABLES, *RESOLVE_TABLES, *SAFEGUARDING_TABLES))
         seconds["swap"] = time.perf_counter() - started
         sources = source_reports(con, run)
     except BaseException:
-        discard_new(con, (*INGEST_TABLES, *RESOLVE_TABLES))
+        discard_new(con, (*INGEST_TABLES, *RESOLVE_TABLES, *SAFEGUARDING_TABLES))
         raise
     finally:
         con.close()
-    return RunReport(store=run.store, sources=sources, resolution=resolution, seconds=seconds)
+    return RunReport(store=run.store, sources=sources, resolution=resolution, flags=flags, seconds=seconds)
 
 
 def retrain_model(run: RunConfig) -> TrainedModel:

@@ -109,6 +109,18 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--report", type=Path, help="Markdown report path (default: <store dir>/evaluation/report.md)")
     evaluate.set_defaults(handler=_evaluate)
 
+    flags = commands.add_parser(
+        "flags",
+        help="list safeguarding flags, most severe first",
+        description="Safeguarding flags raised by the last run, most severe first: the person, the rule, the "
+        "agencies whose records are the evidence, and the weakest link probability the flag relies on.",
+    )
+    _config_args(flags)
+    flags.add_argument("--code", action="append", help="only this flag code (repeatable), e.g. serial_perpetrator")
+    flags.add_argument("--agency", action="append", help="only flags with evidence from this agency (repeatable)")
+    flags.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
+    flags.set_defaults(handler=_flags)
+
     blocking = commands.add_parser(
         "blocking",
         help="count the candidate pairs each blocking rule generates",
@@ -188,9 +200,11 @@ def _run(args: argparse.Namespace) -> None:
     trained = "trained now" if resolution.trained else "reused"
     console.print(f"Model v{resolution.model.version} ({trained}): {resolution.model.path}")
     console.print(f"{resolution.ambiguous_records:,} ambiguous records left unlinked for review.")
+    raised = ", ".join(f"{code} {count:,}" for code, count in sorted(report.flags.counts.items())) or "none"
+    console.print(f"Flags raised on {report.flags.people:,} people: {raised} (see 'mash flags').")
     quarantined = sum(s.quarantined for s in report.sources)
     console.print(f"{quarantined:,} rows quarantined (see the 'quarantine' table).")
-    console.print(f"Results in {report.store}: tables records, clusters, persons, person_values, pairs.")
+    console.print(f"Results in {report.store}: tables records, clusters, persons, person_values, pairs, flags, flag_evidence.")
 
 
 def _train(args: argparse.Namespace) -> None:
@@ -205,6 +219,7 @@ def _train(args: argparse.Namespace) -> None:
 def _evaluate(args: argparse.Namespace) -> None:
     from linkage.resolve import evaluate, evaluation_table, load_latest_model, write_report
     from linkage.resolve.charts import save_model_charts
+    from linkage.safeguarding import FLAG_TARGETS, flag_accuracy, flag_accuracy_markdown
     from linkage.store import connect
 
     run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
@@ -214,12 +229,45 @@ def _evaluate(args: argparse.Namespace) -> None:
     try:
         with console.status("Evaluating..."):
             evaluation = evaluate(con, truth)
+            flags = flag_accuracy(con, truth)
             model = load_latest_model(run.store)
             charts = save_model_charts(con, model, report_path.parent) if model else {}
     finally:
         con.close()
     console.print(evaluation_table(evaluation))
-    console.print(f"Report: {write_report(evaluation, report_path, charts)}")
+    table = Table(title="Safeguarding flags against truth")
+    for heading in ("flag", "flagged", "precision", "recall", "target"):
+        table.add_column(heading, justify="left" if heading in ("flag", "target") else "right")
+    for code, r in flags.items():
+        met = r["precision"] >= FLAG_TARGETS["precision"] and r["recall"] >= FLAG_TARGETS["recall"]
+        table.add_row(code, f"{r['flagged']:,}", f"{r['precision']:.2%}", f"{r['recall']:.2%}", ">= 95%: " + ("met" if met else "NOT MET"))
+    console.print(table)
+    path = write_report(evaluation, report_path, charts)
+    with path.open("a", encoding="utf-8") as report:
+        report.write("\n" + flag_accuracy_markdown(flags))
+    console.print(f"Report: {path}")
+
+
+def _flags(args: argparse.Namespace) -> None:
+    from linkage.safeguarding import list_flags
+    from linkage.store import connect
+
+    run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
+    con = connect(run.store, read_only=True)
+    try:
+        total, rows = list_flags(con, codes=args.code, agencies=args.agency, limit=args.limit)
+    finally:
+        con.close()
+    table = Table(title=f"{total:,} flags, most severe first" + (f" (showing {len(rows)})" if len(rows) < total else ""))
+    for heading in ("sev", "flag", "person", "agencies", "link", "score"):
+        table.add_column(heading, no_wrap=True)
+    table.add_column("rule", ratio=1)
+    for row in rows:
+        agencies = ", ".join(row["agencies"]) + (" (cross-agency)" if row["cross_agency"] else "")
+        score = "" if row["score"] is None else f"{row['score']:.1f}"
+        table.add_row(str(row["severity"]), row["code"], row["person_id"], agencies, f"{row['weakest_link']:.2f}", score, row["rule"])
+    console.print(table)
+    console.print("link: the weakest match probability among the records the flag relies on.")
 
 
 def _blocking(args: argparse.Namespace) -> None:

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 import duckdb
 
+from graph.codes import FlagCode
+
 
 class Agency(StrEnum):
     """The agency that owns a source extract."""
@@ -68,6 +70,7 @@ SQL_ENUMS: dict[str, type[StrEnum]] = {
     "sex_code": Sex,
     "dash_risk_code": DashRisk,
     "plan_type_code": PlanType,
+    "flag_code": FlagCode,
 }
 
 

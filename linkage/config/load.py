@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from graph.config import FlagRules
 from linkage.config.model import ModelConfig
 from linkage.config.run import RunConfig
 from linkage.config.source import SourceConfig
@@ -72,11 +73,12 @@ def load_run_config(
     if duplicated:
         raise ConfigError(str(path), f"source names must be unique; repeated: {duplicated}", key="sources")
     data = {**data, "sources": sources, "config_path": path}
-    if "model" in data:
-        if not isinstance(data["model"], str):
-            raise ConfigError(str(path), "must be a path to the model YAML file", key="model")
-        model_path = path.parent / data["model"]
-        data["model"] = _validate(ModelConfig, _read_yaml(model_path), model_path)
+    for key, model in (("model", ModelConfig), ("flags", FlagRules)):
+        if key in data:
+            if not isinstance(data[key], str):
+                raise ConfigError(str(path), f"must be a path to the {key} YAML file", key=key)
+            linked = path.parent / data[key]
+            data[key] = _validate(model, _read_yaml(linked), linked)
     if store is not None:
         data["store"] = store
     if extracts_dir is not None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from graph.config import FlagRules
 from linkage.config.model import ModelConfig
 from linkage.config.source import SourceConfig
 
@@ -100,6 +101,10 @@ class RunConfig(BaseModel):
     model: ModelConfig = Field(
         default_factory=ModelConfig,
         description="The linkage model, as a path to its YAML relative to this file (loaded by load_run_config).",
+    )
+    flags: FlagRules = Field(
+        default_factory=FlagRules,
+        description="Safeguarding flag rules, as a path to their YAML relative to this file (loaded by load_run_config).",
     )
     standardise: StandardiseConfig = Field(
         default_factory=StandardiseConfig, description="Placeholder and impossible-value rules."

@@ -150,3 +150,9 @@ def test_model_config_errors_name_key(tmp_path, description, model, key, words):
         load_run_config(tmp_path / "run.yaml")
     assert str(tmp_path / "model.yaml") in str(caught.value), description
     assert caught.value.key == key and words in str(caught.value), description
+
+
+def test_shipped_flags_yaml_spells_out_the_code_defaults():
+    from graph import FlagRules
+
+    assert load_run_config(REPO / "configs" / "run.yaml").flags == FlagRules()

@@ -1,0 +1,130 @@
+"""Thresholds and weights for the flag rules, loaded from ``configs/flags.yaml``.
+
+Defaults are the rules in DOMAIN.md; every area sets its own, so none is hard-coded
+in a rule.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from graph.codes import FlagCode
+
+#: Default queue ranking, highest first: visible high risk and serial offending lead.
+DEFAULT_SEVERITY: dict[FlagCode, int] = {
+    FlagCode.MARAC_HIGH_RISK: 9,
+    FlagCode.SERIAL_PERPETRATOR: 8,
+    FlagCode.MARAC_REPEAT: 8,
+    FlagCode.CHILD_IN_DA_HOUSEHOLD: 7,
+    FlagCode.PREGNANCY_AND_DA: 7,
+    FlagCode.PERPETRATOR_JOINS_HOUSEHOLD: 7,
+    FlagCode.MARAC_ESCALATION: 7,
+    FlagCode.TOXIC_TRIO: 6,
+    FlagCode.REPEAT_VICTIM: 6,
+    FlagCode.REPEAT_PERPETRATOR: 5,
+}
+
+#: Offence gravity by a substring of the police event type (first match wins).
+DEFAULT_GRAVITY: dict[str, int] = {
+    "Assault": 3,
+    "Coercive Control": 3,
+    "Harassment": 2,
+    "Criminal Damage": 1,
+}
+
+
+class FlagRules(BaseModel):
+    """Every threshold, window and weight the flag rules use."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    as_of: date | None = Field(
+        default=None,
+        description="Date the flags are computed at; None means the latest event date in the data.",
+    )
+    serial_min_victims: int = Field(
+        default=2, ge=1, description="Serial perpetrator: distinct DA victims needed (MATAC: 2)."
+    )
+    serial_window_years: int = Field(
+        default=3, ge=1, description="Serial perpetrator: years before as_of that count (MATAC: 3)."
+    )
+    serial_same_dob_is_one_victim: bool = Field(
+        default=True,
+        description=(
+            "Serial perpetrator: count a perpetrator's victims who share a known DOB and do not "
+            "conflict on sex as one victim (a split the linker missed), so a split alone cannot make a serial."
+        ),
+    )
+    repeat_perpetrator_min_incidents: int = Field(
+        default=2, ge=1, description="Repeat perpetrator: DA incidents as suspect within the RFG lookback."
+    )
+    repeat_victim_min_incidents: int = Field(
+        default=3, ge=1, description="Repeat victim: DA incidents as victim within one window."
+    )
+    repeat_victim_window_days: int = Field(
+        default=365, ge=1, description="Repeat victim: length of the sliding window, inclusive."
+    )
+    victim_agencies: tuple[str, ...] = Field(
+        default=("police", "health"),
+        description="Agencies whose DA records count as incidents against a victim (police victim, health patient).",
+    )
+    same_incident_days: int = Field(
+        default=2,
+        ge=0,
+        description=(
+            "A non-police DA record (e.g. an ED attendance) this many days or fewer from one of the "
+            "victim's incidents is that incident, not a new one (0: same day only)."
+        ),
+    )
+    escalation_min_incidents: int = Field(
+        default=3, ge=1, description="MARAC escalation: DA incidents in the window ending at as_of."
+    )
+    escalation_window_days: int = Field(
+        default=365, ge=1, description="MARAC escalation: window ending at as_of (some areas use 182)."
+    )
+    marac_lookback_days: int = Field(
+        default=365, ge=1, description="MARAC high risk / repeat: only incidents this recent (before as_of) trigger."
+    )
+    repeat_marac_window_days: int = Field(
+        default=365, ge=1, description="Repeat MARAC: a new incident this many days or fewer after a HIGH one."
+    )
+    pregnancy_window_days: int = Field(
+        default=270, ge=1, description="Pregnancy and DA: maternity record this many days or fewer from a DA incident."
+    )
+    rfg_weight_recency: float = Field(default=4.0, ge=0, description="RFG(V): weight of recency (0..1).")
+    rfg_weight_frequency: float = Field(default=1.0, ge=0, description="RFG(V): weight per incident.")
+    rfg_weight_gravity: float = Field(default=1.0, ge=0, description="RFG(V): weight per gravity point.")
+    rfg_weight_victims: float = Field(default=2.0, ge=0, description="RFG(V): weight per distinct victim.")
+    lookback_years: int = Field(default=2, ge=1, description="RFG(V) and repeat perpetrator: years before as_of.")
+    offence_gravity: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_GRAVITY),
+        description="Gravity by substring of the offence type; first match in this order wins.",
+    )
+    default_gravity: int = Field(default=1, ge=0, description="Gravity of an offence that matches no entry.")
+    severity: dict[FlagCode, int] = Field(
+        default_factory=lambda: dict(DEFAULT_SEVERITY),
+        description="Queue ranking per flag, higher first; codes left out keep their default.",
+    )
+
+    @field_validator("severity", mode="after")
+    @classmethod
+    def _fill_severity(cls, value: dict[FlagCode, int]) -> dict[FlagCode, int]:
+        # A YAML file that re-ranks one flag should not unrank the others.
+        return {**DEFAULT_SEVERITY, **value}
+
+    def gravity(self, offence: str | None) -> int:
+        """Gravity of one offence type from :attr:`offence_gravity`.
+
+        Args:
+            offence: The event type, e.g. ``"Domestic Abuse - Assault"``.
+
+        Returns:
+            The first matching gravity, else :attr:`default_gravity`.
+        """
+        text = offence or ""
+        for needle, points in self.offence_gravity.items():
+            if needle.lower() in text.lower():
+                return points
+        return self.default_gravity

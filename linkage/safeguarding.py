@@ -1,0 +1,236 @@
+"""Build the safeguarding graph over resolved people and keep its flags in the store.
+
+``graph/`` works on plain DataFrames and knows no SQL; this module is the bridge: it
+reads the resolved records into the graph's input contract and writes the flags back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from graph import FlagRules, build_graph, run_flags
+from graph.flags import Flag
+from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql
+
+logger = logging.getLogger(__name__)
+
+#: Tables a safeguarding build replaces (built as ``<name>__new``).
+SAFEGUARDING_TABLES = ("flags", "flag_evidence")
+
+
+@dataclass(frozen=True)
+class FlagReport:
+    """Flags raised by code, and the time taken."""
+
+    counts: dict[str, int]
+    people: int
+    seconds: dict[str, float]
+
+
+def graph_frames(
+    con: duckdb.DuckDBPyConnection, records: str = "records", clusters: str = "clusters", persons: str = "persons"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The graph's inputs: resolved people and one row per record with its event.
+
+    A record's ``link_probability`` is its best match into its person, 1.0 when it is
+    alone or an analyst confirmed the link.
+
+    Returns:
+        ``(people, events)`` as the ``graph`` package expects them.
+    """
+    events = fetch_arrow(
+        con,
+        "graph_events",
+        "SELECT r.unique_id, c.person_id, "
+        "CASE WHEN c.link_strength IN ('single', 'confirmed') THEN 1.0 ELSE coalesce(c.best_match_probability, 1.0) END "
+        "AS link_probability, r.source, CAST(r.agency AS VARCHAR) AS agency, r.record_id, r.event_id, r.event_date, "
+        "r.event_type, r.domestic_abuse, CAST(r.role AS VARCHAR) AS role, CAST(r.dash_risk AS VARCHAR) AS dash_risk, "
+        "CAST(r.plan_type AS VARCHAR) AS plan_type, r.category, r.service, r.complaint, r.mental_health, "
+        "r.substance_misuse, r.pregnancy, r.postcode, r.address "
+        f"FROM {records} AS r JOIN {clusters} AS c USING (unique_id)",
+    ).to_pandas()
+    people = fetch_arrow(
+        con,
+        "graph_people",
+        f"SELECT person_id, TRY_CAST(dob AS DATE) AS dob, sex, agencies, forename, surname FROM {persons}",
+    ).to_pandas()
+    return people, events
+
+
+def build_flag_tables(
+    con: duckdb.DuckDBPyConnection,
+    rules: FlagRules,
+    records: str = "records",
+    clusters: str = "clusters",
+    persons: str = "persons",
+    suffix: str = "__new",
+) -> FlagReport:
+    """Build the graph, run every flag rule and write ``flags`` and ``flag_evidence``.
+
+    Args:
+        con: The store connection.
+        rules: Flag thresholds and weights.
+        records: Records table to read.
+        clusters: Clusters table to read.
+        persons: Persons table to read.
+        suffix: Appended to the output table names.
+
+    Returns:
+        Counts by flag code and timings.
+    """
+    seconds = {}
+    started = time.perf_counter()
+    people, events = graph_frames(con, records, clusters, persons)
+    graph = build_graph(people, events)
+    seconds["graph"] = time.perf_counter() - started
+    started = time.perf_counter()
+    flags = run_flags(graph, rules)
+    seconds["flags"] = time.perf_counter() - started
+    started = time.perf_counter()
+    write_flags(con, flags, suffix)
+    seconds["write"] = time.perf_counter() - started
+    counts = Counter(f.code.value for f in flags)
+    logger.info("raised %d flags on %d people", len(flags), len({f.person_ids[0] for f in flags}))
+    return FlagReport(counts=dict(counts), people=len({f.person_ids[0] for f in flags}), seconds=seconds)
+
+
+def write_flags(con: duckdb.DuckDBPyConnection, flags: list[Flag], suffix: str = "__new") -> None:
+    """Write flags and their evidence; flag ids follow the flags' order (most severe first)."""
+    flag_rows = pa.table({
+        "flag_id": pa.array(range(1, len(flags) + 1), pa.int64()),
+        "code": pa.array([f.code.value for f in flags], pa.string()),
+        "person_id": pa.array([f.person_ids[0] for f in flags], pa.string()),
+        "person_ids": pa.array([list(f.person_ids) for f in flags], pa.list_(pa.string())),
+        "rule": pa.array([f.rule for f in flags], pa.string()),
+        "parameters": pa.array([json.dumps(dict(f.parameters), default=str, sort_keys=True) for f in flags], pa.string()),
+        "agencies": pa.array([list(f.agencies) for f in flags], pa.list_(pa.string())),
+        "cross_agency": pa.array([f.cross_agency for f in flags], pa.bool_()),
+        "weakest_link": pa.array([f.weakest_link for f in flags], pa.float64()),
+        "severity": pa.array([f.severity for f in flags], pa.int32()),
+        "score": pa.array([f.score for f in flags], pa.float64()),
+        "evidence_records": pa.array([len(f.evidence) for f in flags], pa.int32()),
+    })
+    evidence = [(i, e) for i, f in enumerate(flags, start=1) for e in f.evidence]
+    evidence_rows = pa.table({
+        "flag_id": pa.array([i for i, _ in evidence], pa.int64()),
+        "unique_id": pa.array([e.unique_id for _, e in evidence], pa.string()),
+        "agency": pa.array([e.agency for _, e in evidence], pa.string()),
+        "source": pa.array([e.source for _, e in evidence], pa.string()),
+        "record_id": pa.array([e.record_id for _, e in evidence], pa.string()),
+        "event_date": pa.array([e.event_date for _, e in evidence], pa.date32()),
+        "role": pa.array([e.role for _, e in evidence], pa.string()),
+        "description": pa.array([e.description for _, e in evidence], pa.string()),
+        "link_probability": pa.array([e.link_probability for _, e in evidence], pa.float64()),
+    })
+    create_table_from_arrow(con, "flags_staging", flag_rows)
+    try:
+        # The code column takes the shared enum type, so SQL rejects an unknown flag.
+        run_sql(
+            con,
+            "write_flags",
+            f"CREATE OR REPLACE TABLE flags{suffix} AS "
+            "SELECT * REPLACE (CAST(code AS flag_code) AS code) FROM flags_staging ORDER BY flag_id",
+        )
+    finally:
+        run_sql(con, "drop_flags_staging", "DROP TABLE IF EXISTS flags_staging")
+    create_table_from_arrow(con, f"flag_evidence{suffix}", evidence_rows)
+
+
+def list_flags(
+    con: duckdb.DuckDBPyConnection,
+    codes: list[str] | None = None,
+    agencies: list[str] | None = None,
+    limit: int = 50,
+) -> tuple[int, list[dict]]:
+    """Flags, most severe first, filtered by flag code and by contributing agency.
+
+    Args:
+        con: The store connection.
+        codes: Keep only these flag codes.
+        agencies: Keep only flags with evidence from one of these agencies.
+        limit: Rows to return.
+
+    Returns:
+        The number of matching flags and the first ``limit`` of them.
+
+    Raises:
+        MashError: There are no flags yet, or a code is unknown.
+    """
+    from graph import FlagCode
+    from linkage.errors import MashError
+
+    found = run_sql(con, "flags_exist", "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'flags'").fetchall()[0][0]
+    if not found:
+        raise MashError("the store has no flags yet; run 'mash run' first")
+    unknown = sorted(set(codes or ()) - {c.value for c in FlagCode})
+    if unknown:
+        raise MashError(f"unknown flag code(s) {unknown}; use one of {[c.value for c in FlagCode]}")
+    where = "($codes IS NULL OR CAST(code AS VARCHAR) IN (SELECT unnest($codes))) AND ($agencies IS NULL OR len(list_intersect(agencies, $agencies)) > 0)"
+    params = {"codes": codes, "agencies": agencies}
+    total = run_sql(con, "count_flags", f"SELECT count(*) FROM flags WHERE {where}", params).fetchall()[0][0]
+    cursor = run_sql(
+        con,
+        "list_flags",
+        "SELECT CAST(code AS VARCHAR) AS code, person_id, rule, agencies, cross_agency, weakest_link, severity, score "
+        f"FROM flags WHERE {where} ORDER BY flag_id LIMIT $limit",
+        {**params, "limit": limit},
+    )
+    names = [d[0] for d in cursor.description]
+    return total, [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+#: Targets for flags scored against the generator's truth (issue 4).
+FLAG_TARGETS = {"precision": 0.95, "recall": 0.95}
+
+
+def flag_accuracy(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, dict[str, float | int]]:
+    """Precision and recall of the stored flags the generator's truth can score.
+
+    Args:
+        con: The store connection.
+        truth_dir: The generator's ``truth/`` directory.
+
+    Returns:
+        Per flag code: flagged, true/false positives, truth, found, precision, recall.
+
+    Raises:
+        MashError: No flags in the store, or a truth file is missing.
+    """
+    from graph import evaluate_flags
+    from linkage.errors import ExtractError
+
+    paths = {name: truth_dir / f"{name}.csv" for name in ("records", "people")}
+    for path in paths.values():
+        if not path.is_file():
+            raise ExtractError(str(path), "ground-truth file not found (written by 'mash generate' under truth/)")
+    flagged = run_sql(con, "flagged_people", "SELECT CAST(code AS VARCHAR), person_id FROM flags").fetchall()
+    events = fetch_arrow(con, "flag_events", "SELECT unique_id, person_id FROM clusters").to_pandas()
+    truth_records = pd.read_csv(paths["records"], dtype=str)
+    truth_people = pd.read_csv(paths["people"], dtype=str)
+    return evaluate_flags(flagged, events, truth_records, truth_people)
+
+
+def flag_accuracy_markdown(accuracy: dict[str, dict[str, float | int]]) -> str:
+    """A Markdown section for the evaluation report."""
+    lines = [
+        "## Safeguarding flags against truth",
+        "",
+        "| Flag | Flagged | True positives | True people | Found | Precision | Recall | Target |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for code, r in accuracy.items():
+        met = r["precision"] >= FLAG_TARGETS["precision"] and r["recall"] >= FLAG_TARGETS["recall"]
+        lines.append(
+            f"| {code} | {r['flagged']:,} | {r['true_positive']:,} | {r['truth']:,} | {r['found']:,} | "
+            f"{r['precision']:.2%} | {r['recall']:.2%} | >= 95% both: {'met' if met else 'NOT MET'} |"
+        )
+    return "\n".join(lines) + "\n"

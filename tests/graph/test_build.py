@@ -1,0 +1,92 @@
+"""Graph structure: node kinds, edges, their dates and provenance."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from graph.codes import EdgeKind, NodeKind
+from tests.graph.conftest import Frames, day
+
+
+def _edges(g, kind):
+    return [(u, v, d) for u, v, k, d in g.edges(keys=True, data=True) if d["kind"] == kind]
+
+
+def test_node_kinds_and_record_edges_keep_provenance(frames: Frames) -> None:
+    """Each record is a person -> event edge keyed by unique_id, with agency, role, date, link."""
+    uid = frames.record("A", "police", day(-10), event_id="E1", link=0.8, role="witness",
+                        address="1 HIGH ST", postcode="AB1 2CD")
+    g = frames.graph()
+    assert g.nodes["A"]["kind"] == NodeKind.PERSON
+    assert g.nodes["event:police:E1"]["kind"] == NodeKind.EVENT
+    assert g.nodes["address:AB1 2CD|1 HIGH ST"]["kind"] == NodeKind.ADDRESS
+    data = g.edges["A", "event:police:E1", uid]
+    assert (data["kind"], data["agency"], data["role"], data["date"], data["link_probability"]) == (
+        EdgeKind.RECORD, "police", "witness", day(-10), 0.8)
+    assert g.graph["data_as_of"] == day(-10)
+
+
+def test_event_ids_are_scoped_by_source_and_missing_ids_are_own_events(frames: Frames) -> None:
+    """One event id in two sources is two events; a record with no event id is its own event."""
+    frames.record("A", "police", day(-1), event_id="E1")
+    frames.record("B", "social_care", day(-1), event_id="E1")
+    uid = frames.record("C", "health", day(-1))
+    g = frames.graph()
+    assert {"event:police:E1", "event:social_care:E1", f"event:{uid}"} <= set(g.nodes)
+    assert not _edges(g, EdgeKind.CO_INVOLVED)
+
+
+def test_abuses_edge_aggregates_incidents(frames: Frames) -> None:
+    """perp -> victim carries count, first/last date, worst DASH, both sides' records, weakest link."""
+    frames.da("P", "V", day(-100), dash="medium", perp_link=0.9)
+    frames.da("P", "V", day(-50), dash="high", victim_link=0.7)
+    frames.da("P", "V", day(-20), dash="standard")
+    g = frames.graph()
+    data = g.edges["P", "V", EdgeKind.ABUSES]
+    assert data["count"] == 3
+    assert (data["first_date"], data["last_date"]) == (day(-100), day(-20))
+    assert data["worst_dash"] == "high"
+    assert len(data["unique_ids"]) == 6
+    assert data["weakest_link"] == 0.7
+    assert len(g.graph["da_events"]) == 3
+
+
+def test_no_self_abuse_edge_from_a_merge(frames: Frames) -> None:
+    """A person resolved onto both sides of one occurrence gets no self-loop."""
+    frames.da("P", "P", day(-5))
+    assert not _edges(frames.graph(), EdgeKind.ABUSES)
+
+
+def test_cares_for_from_social_care_episode(frames: Frames) -> None:
+    """Parent / carer / household member -> child on the same social care episode, with plan types."""
+    for person, role in (("M", "parent"), ("G", "carer"), ("K", "child")):
+        frames.record(person, "social_care", day(-30), event_id="SC1", role=role, plan_type="cp_plan")
+    g = frames.graph()
+    pairs = {(u, v) for u, v, _ in _edges(g, EdgeKind.CARES_FOR)}
+    assert pairs == {("M", "K"), ("G", "K")}
+    assert g.edges["M", "K", EdgeKind.CARES_FOR]["plan_types"] == ("cp_plan",)
+
+
+def test_lives_at_dates_seen_and_co_involved_once_per_pair(frames: Frames) -> None:
+    """lives_at spans the dates seen; co-involvement is one edge per unordered pair."""
+    frames.record("A", "police", day(-200), event_id="E1", role="victim", address="1 HIGH ST", postcode="AB1 2CD")
+    frames.record("B", "police", day(-200), event_id="E1", role="witness")
+    frames.record("A", "health", day(-3), address="1 HIGH ST", postcode="AB1 2CD", link=0.6)
+    frames.record("B", "police", day(-2), event_id="E2", role="victim")
+    frames.record("A", "police", day(-2), event_id="E2", role="suspect")
+    g = frames.graph()
+    lives = g.edges["A", "address:AB1 2CD|1 HIGH ST", EdgeKind.LIVES_AT]
+    assert (lives["first_date"], lives["last_date"], lives["count"], lives["weakest_link"]) == (
+        day(-200), day(-3), 2, 0.6)
+    co = _edges(g, EdgeKind.CO_INVOLVED)
+    assert [(u, v) for u, v, _ in co] == [("A", "B")]
+    assert co[0][2]["count"] == 2
+
+
+def test_person_attributes_and_age_band(frames: Frames) -> None:
+    """Person nodes carry DOB, an age band at the latest event date, and their agencies."""
+    frames.record("A", "police", date(2026, 1, 1), event_id="E1")
+    frames.dob["A"] = date(2010, 1, 2)
+    g = frames.graph()
+    assert g.nodes["A"]["age_band"] == "12-17"
+    assert g.nodes["A"]["agencies"] == ("police",)

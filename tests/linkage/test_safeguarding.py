@@ -1,0 +1,85 @@
+"""Flags written to the store by a run: codes, evidence, weakest link, listing, scoring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from graph import FlagCode
+from linkage.batch import run_all
+from linkage.config import load_run_config
+from linkage.errors import MashError
+from linkage.safeguarding import flag_accuracy, list_flags
+from linkage.synth import generate_extracts
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("flags")
+    generate_extracts(people=4000, seed=9, out_dir=root / "extracts")
+    run = load_run_config(REPO / "configs" / "run.yaml", store=root / "store" / "mash.duckdb", extracts_dir=root / "extracts")
+    report = run_all(run)
+    return run, report
+
+
+def query(path, sql, params=None):
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def test_run_writes_flags_with_evidence(store):
+    run, report = store
+    counts = dict(query(run.store, "SELECT CAST(code AS VARCHAR), count(*) FROM flags GROUP BY 1"))
+    assert counts == report.flags.counts
+    assert {"serial_perpetrator", "repeat_victim"} <= set(counts)
+    assert query(run.store, "SELECT count(*) FROM flags f ANTI JOIN flag_evidence e USING (flag_id)") == [(0,)], "every flag has evidence"
+    assert query(run.store, "SELECT count(*) FROM flag_evidence e ANTI JOIN records r USING (unique_id)") == [(0,)], "evidence is real records"
+
+
+def test_flag_code_is_the_shared_enum(store):
+    run, _ = store
+    (type_name,) = query(run.store, "SELECT data_type FROM information_schema.columns WHERE table_name = 'flags' AND column_name = 'code'")[0]
+    assert type_name.startswith("ENUM")
+    members = {row[0] for row in query(run.store, "SELECT unnest(enum_range(NULL::flag_code))")}
+    assert members == {c.value for c in FlagCode}
+
+
+def test_weakest_link_is_the_weakest_evidence_record(store):
+    run, _ = store
+    mismatched = query(
+        run.store,
+        "SELECT count(*) FROM flags f JOIN (SELECT flag_id, min(link_probability) AS weakest FROM flag_evidence GROUP BY 1) e "
+        "USING (flag_id) WHERE abs(f.weakest_link - e.weakest) > 1e-9",
+    )
+    assert mismatched == [(0,)]
+
+
+def test_cross_agency_means_evidence_from_two_agencies(store):
+    run, _ = store
+    rows = query(run.store, "SELECT f.cross_agency, count(DISTINCT e.agency) FROM flags f JOIN flag_evidence e USING (flag_id) GROUP BY f.flag_id, f.cross_agency")
+    assert all(cross == (agencies >= 2) for cross, agencies in rows)
+
+
+def test_list_flags_filters(store):
+    run, _ = store
+    with duckdb.connect(str(run.store), read_only=True) as con:
+        total, rows = list_flags(con, codes=["serial_perpetrator"], limit=5)
+        assert total == query(run.store, "SELECT count(*) FROM flags WHERE code = 'serial_perpetrator'")[0][0]
+        assert {r["code"] for r in rows} == {"serial_perpetrator"}
+        health_total, health_rows = list_flags(con, agencies=["health"], limit=1000)
+        assert health_total > 0 and all("health" in r["agencies"] for r in health_rows)
+        with pytest.raises(MashError, match="unknown flag code"):
+            list_flags(con, codes=["nonsense"])
+
+
+def test_flags_score_against_truth(store):
+    run, _ = store
+    with duckdb.connect(str(run.store), read_only=True) as con:
+        accuracy = flag_accuracy(con, run.extracts_dir / "truth")
+    for code in ("serial_perpetrator", "repeat_victim"):
+        assert accuracy[code]["truth"] > 0, code
+        assert accuracy[code]["precision"] >= 0.9 and accuracy[code]["recall"] >= 0.85, (code, accuracy[code])
