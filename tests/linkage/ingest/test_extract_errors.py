@@ -90,8 +90,8 @@ def test_latin1_extract_reads_when_configured(run, tmp_path):
         if name == "police":
             data["encoding"] = "latin-1"
         (config_dir / "sources" / f"{name}.yaml").write_text(yaml.safe_dump(data))
-    for name in ("run.yaml", "model.yaml"):
-        (config_dir / name).write_text((repo_configs / name).read_text())
+    for path in repo_configs.glob("*.yaml"):  # run.yaml and the files it names
+        (config_dir / path.name).write_text(path.read_text())
     latin = load_run_config(config_dir / "run.yaml", store=run.store, extracts_dir=run.extracts_dir)
     report = ingest(latin)
     assert {s.source: s.records for s in report.sources}["police"] == 1
