@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 RUN_CONFIG = REPO / "configs" / "run.yaml"
 MODELS = ("mash", "plain")
 LABELS = {"mash": "MASH Link", "plain": "plain Splink"}
-STAGES = ("ingest", "train", "predict", "cluster", "persons", "swap")
+STAGES = ("ingest", "train", "predict", "cluster", "persons", "flags", "swap")
 #: Columns compared to check both models resolved the same standardised records.
 RECORD_CHECK_COLUMNS = ("unique_id", "forename", "surname", "dob", "nhs_number", "postcode")
 
