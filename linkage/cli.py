@@ -141,7 +141,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     _config_args(links)
     links.add_argument("--out", type=Path, required=True, help="CSV file to write")
-    links.set_defaults(handler=_export_links)
+    links.set_defaults(handler=_export_table, export="links")
+    for name, text in (
+        ("persons", "the golden view: one row per resolved person, with the fields in conflict"),
+        ("flags", "one row per safeguarding flag, most severe first, with its rule and parameters"),
+    ):
+        table = what.add_parser(name, help=text, description=text[0].upper() + text[1:] + ". Spreadsheet-safe cells.")
+        _config_args(table)
+        table.add_argument("--out", type=Path, required=True, help="CSV file to write")
+        table.set_defaults(handler=_export_table, export=name)
+    graph = what.add_parser(
+        "graph",
+        help="the safeguarding graph for i2, Gephi or GraphML tools",
+        description="Writes entities.csv and links.csv (i2 / Gephi import), graph.json and graph.graphml: the whole "
+        "graph, or one person's neighbourhood with --person. Link strength: confirmed (>= 0.99), tentative (>= 0.9), "
+        "unconfirmed.",
+    )
+    _config_args(graph)
+    graph.add_argument("--out", type=Path, required=True, help="directory to write the files into")
+    graph.add_argument("--person", help="only this person's neighbourhood (a person id such as MP0000042)")
+    graph.add_argument("--depth", type=int, default=1, help="steps from the person (default 1)")
+    graph.set_defaults(handler=_export_graph)
     return parser
 
 
@@ -290,17 +310,33 @@ def _blocking(args: argparse.Namespace) -> None:
     console.print(table)
 
 
-def _export_links(args: argparse.Namespace) -> None:
-    from linkage.export import export_links
+def _export_table(args: argparse.Namespace) -> None:
+    from linkage import export
+    from linkage.store import connect
+
+    writers = {"links": export.export_links, "persons": export.export_persons, "flags": export.export_flags}
+    run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
+    con = connect(run.store, read_only=True)
+    try:
+        rows = writers[args.export](con, args.out)
+    finally:
+        con.close()
+    console.print(f"Wrote {rows:,} rows ({args.export}) to {args.out}")
+
+
+def _export_graph(args: argparse.Namespace) -> None:
+    from linkage.export import export_graph
     from linkage.store import connect
 
     run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
     con = connect(run.store, read_only=True)
     try:
-        rows = export_links(con, args.out)
+        with console.status("Building the graph..."):
+            files = export_graph(con, args.out, person_id=args.person, depth=args.depth)
     finally:
         con.close()
-    console.print(f"Wrote {rows:,} record links to {args.out}")
+    for kind, path in files.items():
+        console.print(f"{kind}: {path}")
 
 
 class _Stages:

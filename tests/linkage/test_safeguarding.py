@@ -83,3 +83,39 @@ def test_flags_score_against_truth(store):
     for code in ("serial_perpetrator", "repeat_victim"):
         assert accuracy[code]["truth"] > 0, code
         assert accuracy[code]["precision"] >= 0.9 and accuracy[code]["recall"] >= 0.85, (code, accuracy[code])
+
+
+def test_exports_of_persons_flags_and_a_persons_graph(store, tmp_path):
+    import csv
+
+    import networkx as nx
+
+    from linkage.export import export_flags, export_graph, export_persons
+
+    run, report = store
+    with duckdb.connect(str(run.store), read_only=True) as con:
+        persons = export_persons(con, tmp_path / "persons.csv")
+        flags = export_flags(con, tmp_path / "flags.csv")
+        person = con.execute("SELECT person_id FROM flags WHERE code = 'serial_perpetrator' ORDER BY flag_id LIMIT 1").fetchall()[0][0]
+        files = export_graph(con, tmp_path / "graph", person_id=person)
+        with pytest.raises(MashError, match="no person"):
+            export_graph(con, tmp_path / "none", person_id="MP9999999")
+    assert persons == report.resolution.people == len(list(csv.DictReader((tmp_path / "persons.csv").open())))
+    assert flags == sum(report.flags.counts.values()) == len(list(csv.DictReader((tmp_path / "flags.csv").open())))
+    entities = list(csv.DictReader(files["entities"].open()))
+    assert person in {e["Id"] for e in entities}
+    links = list(csv.DictReader(files["links"].open()))
+    assert any(link["Kind"] == "abuses" and link["Source"] == person for link in links), "the perpetrator's abuse edges"
+    assert person in nx.read_graphml(files["graphml"])
+
+
+def test_safe_frame_neutralises_formulas():
+    import pandas as pd
+
+    from linkage.export import safe_frame
+
+    frame = pd.DataFrame({"a": ["=cmd()", "+44", "SMITH", None], "n": [1, 2, 3, 4]})
+    safe = safe_frame(frame)["a"]
+    assert safe.tolist()[:3] == ["'=cmd()", "'+44", "SMITH"]
+    assert pd.isna(safe.iloc[3]), "a missing value stays missing"
+    assert safe_frame(frame)["n"].tolist() == [1, 2, 3, 4]
