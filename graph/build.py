@@ -145,14 +145,23 @@ def _event_nodes(nodes: pd.DataFrame) -> Iterator[tuple[str, dict]]:
 def _record_edges(ev: pd.DataFrame) -> Iterator[tuple[str, str, str, dict]]:
     dates = _dates(ev["event_date"])
     roles = ev["role"].astype(object).where(ev["role"].notna(), None)
-    cols = [ev[c].tolist() for c in ("person_id", "event_node", "unique_id", "agency", "source", "record_id")]
-    for (pid, node, uid, agency, source, record_id), role, day, prob in zip(
-        zip(*cols), roles.tolist(), dates, ev["link_probability"].tolist()
+    cols = [ev[c].tolist() for c in ("person_id", "event_node", "unique_id", "agency", "source", "record_id", "address_node")]
+    # Markers are per record, not per event: one social care episode has a parent with
+    # a mental-health factor and a child without.
+    markers = [_flags(ev[c]) for c in tables.RECORD_MARKERS]
+    for (pid, node, uid, agency, source, record_id, address), role, day, prob, marks in zip(
+        zip(*cols), roles.tolist(), dates, ev["link_probability"].tolist(), zip(*markers)
     ):
         yield pid, node, uid, {
             "kind": EdgeKind.RECORD, "unique_id": uid, "agency": agency, "source": source,
             "record_id": record_id, "role": role, "date": day, "link_probability": prob,
+            "address": address, **dict(zip(tables.RECORD_MARKERS, marks)),
         }
+
+
+def _flags(series: pd.Series) -> list[bool | None]:
+    values = series.astype("boolean")
+    return [None if missing else bool(v) for v, missing in zip(values.fillna(False).tolist(), values.isna().tolist())]
 
 
 def _aggregate_edges(frame: pd.DataFrame, kind: EdgeKind) -> Iterator[tuple[str, str, str, dict]]:

@@ -93,6 +93,47 @@ class FlagRules(BaseModel):
     pregnancy_window_days: int = Field(
         default=270, ge=1, description="Pregnancy and DA: maternity record this many days or fewer from a DA incident."
     )
+    household_overlap_days: int = Field(
+        default=365,
+        ge=0,
+        description=(
+            "Households: two people at one address live together if their first-to-last seen "
+            "periods there are this many days or fewer apart."
+        ),
+    )
+    child_plan_types: tuple[str, ...] = Field(
+        default=("cp_plan", "cin"),
+        description="Child in a DA household: social care plans (on the child's latest episode) that raise severity.",
+    )
+    child_plan_severity_bonus: int = Field(
+        default=1, ge=0, description="Child in a DA household: severity added when the child is on one of child_plan_types."
+    )
+    no_social_care_severity_bonus: int = Field(
+        default=1,
+        ge=0,
+        description="Child in a DA household: severity added when social care has no record of the child at all.",
+    )
+    joins_lookback_days: int = Field(
+        default=365,
+        ge=1,
+        description="Perpetrator joins a household: the perpetrator is first seen there this many days or fewer before as_of.",
+    )
+    toxic_trio_window_years: int = Field(
+        default=3,
+        ge=1,
+        description="Toxic trio: DA, mental-health and substance-misuse records count this many years before as_of.",
+    )
+    maternity_services: tuple[str, ...] = Field(
+        default=("Maternity",), description="Pregnancy and DA: health services whose records are maternity records."
+    )
+    mental_health_services: tuple[str, ...] = Field(
+        default=("Mental Health",),
+        description="Toxic trio: services whose records show mental-health involvement (besides the record's marker).",
+    )
+    substance_misuse_services: tuple[str, ...] = Field(
+        default=("Substance Misuse",),
+        description="Toxic trio: services whose records show substance-misuse involvement (besides the record's marker).",
+    )
     rfg_weight_recency: float = Field(default=4.0, ge=0, description="RFG(V): weight of recency (0..1).")
     rfg_weight_frequency: float = Field(default=1.0, ge=0, description="RFG(V): weight per incident.")
     rfg_weight_gravity: float = Field(default=1.0, ge=0, description="RFG(V): weight per gravity point.")

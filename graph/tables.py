@@ -16,6 +16,8 @@ EVENT_ATTRS = (
     "source", "agency", "event_id", "event_type", "dash_risk", "plan_type", "category",
     "service", "complaint", "mental_health", "substance_misuse", "pregnancy",
 )
+#: Yes/no markers kept on each record edge (they differ between records of one event).
+RECORD_MARKERS = ("mental_health", "substance_misuse", "pregnancy")
 _DASH_RANK = {level: rank for rank, level in enumerate(DASH_ORDER)}
 
 

@@ -10,6 +10,8 @@ import networkx as nx
 from graph.codes import FlagCode
 from graph.config import FlagRules
 from graph.gcpause import gc_paused
+from graph.flags.health import pregnancy_and_da, toxic_trio
+from graph.flags.household import child_in_da_household, perpetrator_joins_household
 from graph.flags.marac import marac_high_risk, marac_repeat
 from graph.flags.model import Evidence, Flag, make_flag
 from graph.flags.perpetrator import repeat_perpetrator, serial_perpetrator
@@ -29,6 +31,10 @@ REGISTRY: dict[FlagCode, Rule] = {
     FlagCode.MARAC_HIGH_RISK: marac_high_risk,
     FlagCode.MARAC_ESCALATION: marac_escalation,
     FlagCode.MARAC_REPEAT: marac_repeat,
+    FlagCode.CHILD_IN_DA_HOUSEHOLD: child_in_da_household,
+    FlagCode.PREGNANCY_AND_DA: pregnancy_and_da,
+    FlagCode.TOXIC_TRIO: toxic_trio,
+    FlagCode.PERPETRATOR_JOINS_HOUSEHOLD: perpetrator_joins_household,
 }
 
 

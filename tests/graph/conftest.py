@@ -57,6 +57,19 @@ class Frames:
                            domestic_abuse=True, service="ED", complaint="Assault by partner",
                            event_type="attendance")
 
+    def at(self, person: str, address: str, when: date, source: str = "health", link: float = 1.0, **attrs) -> str:
+        """A record placing ``person`` at ``address`` (postcode AB1 2CD) on ``when``; returns its unique_id."""
+        attrs.setdefault("role", "patient" if source == "health" else "involved")
+        return self.record(person, source, when, link=link, postcode="AB1 2CD", address=address, **attrs)
+
+    def episode(self, when: date, roles: dict[str, str], *, plan: str = "cin", **attrs) -> str:
+        """A social care episode with one record per person in ``roles``; returns the event id."""
+        event_id = f"EP-{self.n + 1:05d}"
+        for person, role in roles.items():
+            self.record(person, "social_care", when, event_id=event_id, role=role, plan_type=plan,
+                        event_type="referral", **attrs)
+        return event_id
+
     def events(self) -> pd.DataFrame:
         frame = pd.DataFrame(self.rows, columns=COLUMNS)
         frame["event_date"] = pd.to_datetime(frame["event_date"])
