@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
+from weakref import WeakKeyDictionary
 
 import networkx as nx
 
@@ -81,11 +84,29 @@ def _records(graph: nx.MultiDiGraph, node: str) -> list[tuple[str, dict]]:
     return [(p, d) for p, keyed in graph.pred[node].items() for d in keyed.values() if d["kind"] == EdgeKind.RECORD]
 
 
+#: Derived data computed once per built graph and shared by the rules that need it
+#: (six rules read the DA pairs). Rules never change a built graph, so the cache
+#: cannot go stale; weak keys let a graph and its cache go together.
+_MEMO: WeakKeyDictionary[nx.MultiDiGraph, dict[tuple, Any]] = WeakKeyDictionary()
+
+
+def _memoised(graph: nx.MultiDiGraph, key: tuple, compute: Callable[[], Any]) -> Any:
+    cache = _MEMO.setdefault(graph, {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def pair_incidents(graph: nx.MultiDiGraph, until: date) -> list[PairIncident]:
     """Suspect -> victim pairs on dated DA events on or before ``until``.
 
     A person on both sides of one event (a merge error) is not paired with themself.
+    Computed once per graph and date; each caller gets its own list.
     """
+    return list(_memoised(graph, ("pairs", until), lambda: _pair_incidents(graph, until)))
+
+
+def _pair_incidents(graph: nx.MultiDiGraph, until: date) -> list[PairIncident]:
     out = []
     for node in graph.graph["da_events"]:
         event = graph.nodes[node]
@@ -110,7 +131,14 @@ def victim_incidents(graph: nx.MultiDiGraph, rules: FlagRules, until: date) -> d
     Police victim records are one incident per occurrence. A record from another
     agency (a health DA attendance) within ``same_incident_days`` of one of the
     victim's incidents joins it, so one assault seen by police and ED counts once.
+    Computed once per graph and settings; each caller gets its own lists.
     """
+    key = ("victims", until, tuple(rules.victim_agencies), rules.same_incident_days)
+    cached = _memoised(graph, key, lambda: _victim_incidents(graph, rules, until))
+    return {person: list(incidents) for person, incidents in cached.items()}
+
+
+def _victim_incidents(graph: nx.MultiDiGraph, rules: FlagRules, until: date) -> dict[str, list[Incident]]:
     seen: dict[str, list[tuple[date, bool, dict, Evidence]]] = defaultdict(list)
     for node in graph.graph["da_events"]:
         event = graph.nodes[node]
