@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from datetime import date
 
 import networkx as nx
@@ -61,12 +60,12 @@ def _build(people: pd.DataFrame, events: pd.DataFrame) -> nx.MultiDiGraph:
     data_as_of = _to_date(ev["event_date"].max())
     graph = nx.MultiDiGraph(data_as_of=data_as_of)
 
-    graph.add_nodes_from(_person_nodes(people, data_as_of))
+    _add_nodes(graph, _person_nodes(people, data_as_of))
     ev_nodes = tables.event_nodes(ev)
-    graph.add_nodes_from(_event_nodes(ev_nodes))
+    _add_nodes(graph, _event_nodes(ev_nodes))
     graph.graph["da_events"] = tuple(ev_nodes.loc[ev_nodes["domestic_abuse"], "event_node"])
-    addresses = ev["address_node"].dropna().unique()
-    graph.add_nodes_from((a, {"kind": NodeKind.ADDRESS}) for a in addresses)
+    addresses = ev["address_node"].dropna().unique().tolist()
+    _add_nodes(graph, (addresses, [{"kind": NodeKind.ADDRESS} for _ in addresses]))
 
     edges = _add_edges(graph, _record_edges(ev))
     for kind, frame in (
@@ -77,18 +76,61 @@ def _build(people: pd.DataFrame, events: pd.DataFrame) -> nx.MultiDiGraph:
     ):
         edges += _add_edges(graph, _aggregate_edges(frame, kind))
     graph.graph["edge_count"] = edges
+    # networkx clears its converted-graph cache on every add_*; do the same once.
+    graph.__networkx_cache__.clear()
     return graph
 
 
-def _add_edges(graph: nx.MultiDiGraph, edges: Iterator[tuple[str, str, str, dict]]) -> int:
-    # add_edge with the attributes as keywords skips the adjacency views that
-    # add_edges_from builds per edge (about 3x faster here).
-    add = graph.add_edge
-    count = 0
-    for u, v, key, data in edges:
-        add(u, v, key, **data)
-        count += 1
-    return count
+# _add_nodes and _add_edges write straight into networkx's own dicts (_node, _succ,
+# _pred; _adj is _succ), exactly as add_nodes_from / add_edge do for a MultiDiGraph
+# with the default dict factories: {u: {v: {key: attrs}}} shared between _succ[u][v]
+# and _pred[v][u]. The per-call overhead of those methods was most of the build at
+# 1M people. Insertion order, duplicate handling (attributes update in place) and the
+# None check are the same as networkx's. Each attrs dict must be a fresh dict that
+# the caller does not keep.
+
+
+def _add_nodes(graph: nx.MultiDiGraph, nodes: tuple[list, list[dict]]) -> None:
+    succ, pred, node_attrs = graph._succ, graph._pred, graph._node
+    for n, attrs in zip(*nodes):
+        current = node_attrs.get(n)
+        if current is not None:
+            current.update(attrs)
+            continue
+        if n is None:
+            raise ValueError("None cannot be a node")
+        succ[n] = {}
+        pred[n] = {}
+        node_attrs[n] = attrs
+
+
+def _add_edges(graph: nx.MultiDiGraph, edges: tuple[list, list, list, list[dict]]) -> int:
+    succ, pred, node_attrs = graph._succ, graph._pred, graph._node
+    us, vs, keys, datas = edges
+    for u, v, key, data in zip(us, vs, keys, datas):
+        u_succ = succ.get(u)
+        if u_succ is None:
+            if u is None:
+                raise ValueError("None cannot be a node")
+            u_succ = succ[u] = {}
+            pred[u] = {}
+            node_attrs[u] = {}
+        if v not in succ:
+            if v is None:
+                raise ValueError("None cannot be a node")
+            succ[v] = {}
+            pred[v] = {}
+            node_attrs[v] = {}
+        keydict = u_succ.get(v)
+        if keydict is None:
+            # Self-loops share one keydict between _succ[u][u] and _pred[u][u], as in networkx.
+            keydict = u_succ[v] = {key: data}
+            pred[v][u] = keydict
+        elif key in keydict:
+            keydict[key].update(data)
+        else:
+            keydict[key] = data
+    return len(us)
 
 
 def _to_date(value: object) -> date | None:
@@ -114,13 +156,14 @@ def _age_band(dob: pd.Series, as_of: date | None) -> list[str | None]:
     return np.where(years.isna().to_numpy() | (idx < 0), None, labels[np.maximum(idx, 0)]).tolist()
 
 
-def _person_nodes(people: pd.DataFrame, as_of: date | None) -> Iterator[tuple[str, dict]]:
+def _person_nodes(people: pd.DataFrame, as_of: date | None) -> tuple[list, list[dict]]:
     dobs = _dates(pd.to_datetime(people["dob"], errors="coerce"))
     bands = _age_band(people["dob"], as_of)
-    cols = [people[c].tolist() for c in ("person_id", "sex", "agencies", "forename", "surname")]
-    for (pid, sex, agencies, forename, surname), dob, band in zip(zip(*cols), dobs, bands):
-        yield pid, {
-            "kind": NodeKind.PERSON,
+    ids = people["person_id"].tolist()
+    person = NodeKind.PERSON
+    attrs = [
+        {
+            "kind": person,
             "dob": dob,
             "age_band": band,
             "sex": sex,
@@ -129,34 +172,45 @@ def _person_nodes(people: pd.DataFrame, as_of: date | None) -> Iterator[tuple[st
             "forename": forename,
             "surname": surname,
         }
+        for dob, band, sex, agencies, forename, surname in zip(
+            dobs, bands, *(people[c].tolist() for c in ("sex", "agencies", "forename", "surname"))
+        )
+    ]
+    return ids, attrs
 
 
-def _event_nodes(nodes: pd.DataFrame) -> Iterator[tuple[str, dict]]:
+def _event_nodes(nodes: pd.DataFrame) -> tuple[list, list[dict]]:
     cols = ["domestic_abuse", *tables.EVENT_ATTRS]
     frame = nodes[cols].astype(object).where(nodes[cols].notna(), None)
-    dates = _dates(nodes["date"])
-    for node, day, values in zip(nodes["event_node"].tolist(), dates, zip(*(frame[c].tolist() for c in cols))):
-        attrs = dict(zip(cols, values))
-        attrs["kind"] = NodeKind.EVENT
-        attrs["date"] = day
-        yield node, attrs
+    # Append kind and date as extra "columns" so each row is one dict(zip(...)) call.
+    keys = (*cols, "kind", "date")
+    kinds = [NodeKind.EVENT] * len(nodes)
+    columns = [frame[c].tolist() for c in cols]
+    attrs = [dict(zip(keys, values)) for values in zip(*columns, kinds, _dates(nodes["date"]))]
+    return nodes["event_node"].tolist(), attrs
 
 
-def _record_edges(ev: pd.DataFrame) -> Iterator[tuple[str, str, str, dict]]:
+def _record_edges(ev: pd.DataFrame) -> tuple[list, list, list, list[dict]]:
     dates = _dates(ev["event_date"])
-    roles = ev["role"].astype(object).where(ev["role"].notna(), None)
-    cols = [ev[c].tolist() for c in ("person_id", "event_node", "unique_id", "agency", "source", "record_id", "address_node")]
+    roles = ev["role"].astype(object).where(ev["role"].notna(), None).tolist()
+    pids, nodes, uids = (ev[c].tolist() for c in ("person_id", "event_node", "unique_id"))
+    cols = [ev[c].tolist() for c in ("agency", "source", "record_id", "address_node")]
     # Markers are per record, not per event: one social care episode has a parent with
     # a mental-health factor and a child without.
+    m0, m1, m2 = tables.RECORD_MARKERS
     markers = [_flags(ev[c]) for c in tables.RECORD_MARKERS]
-    for (pid, node, uid, agency, source, record_id, address), role, day, prob, marks in zip(
-        zip(*cols), roles.tolist(), dates, ev["link_probability"].tolist(), zip(*markers)
-    ):
-        yield pid, node, uid, {
-            "kind": EdgeKind.RECORD, "unique_id": uid, "agency": agency, "source": source,
+    record = EdgeKind.RECORD
+    datas = [
+        {
+            "kind": record, "unique_id": uid, "agency": agency, "source": source,
             "record_id": record_id, "role": role, "date": day, "link_probability": prob,
-            "address": address, **dict(zip(tables.RECORD_MARKERS, marks)),
+            "address": address, m0: mark0, m1: mark1, m2: mark2,
         }
+        for uid, agency, source, record_id, address, role, day, prob, mark0, mark1, mark2 in zip(
+            uids, *cols, roles, dates, ev["link_probability"].tolist(), *markers
+        )
+    ]
+    return pids, nodes, uids, datas
 
 
 def _flags(series: pd.Series) -> list[bool | None]:
@@ -164,12 +218,13 @@ def _flags(series: pd.Series) -> list[bool | None]:
     return [None if missing else bool(v) for v, missing in zip(values.fillna(False).tolist(), values.isna().tolist())]
 
 
-def _aggregate_edges(frame: pd.DataFrame, kind: EdgeKind) -> Iterator[tuple[str, str, str, dict]]:
+def _aggregate_edges(frame: pd.DataFrame, kind: EdgeKind) -> tuple[list, list, list, list[dict]]:
     attrs = [c for c in frame.columns if c not in ("u", "v")]
     columns = [
         _dates(frame[c]) if c in ("first_date", "last_date") else frame[c].tolist() for c in attrs
     ]
-    for u, v, *values in zip(frame["u"].tolist(), frame["v"].tolist(), *columns):
-        data = dict(zip(attrs, values))
-        data["kind"] = kind
-        yield u, v, kind, data
+    # kind goes last, as one more column, so each row is one dict(zip(...)) call.
+    keys = (*attrs, "kind")
+    kinds = [kind] * len(frame)
+    datas = [dict(zip(keys, values)) for values in zip(*columns, kinds)]
+    return frame["u"].tolist(), frame["v"].tolist(), kinds, datas

@@ -90,3 +90,39 @@ def test_person_attributes_and_age_band(frames: Frames) -> None:
     g = frames.graph()
     assert g.nodes["A"]["age_band"] == "12-17"
     assert g.nodes["A"]["agencies"] == ("police",)
+
+
+def test_fast_insertion_matches_networkx_public_api():
+    """build.py writes into networkx's own dicts for speed; it must match add_node/add_edge."""
+    import copy
+
+    import networkx as nx
+    import pytest
+
+    from graph.build import _add_edges, _add_nodes
+
+    nodes = (["a", "b", "a"], [{"x": 1}, {"y": 2}, {"z": 3}])  # "a" twice: attributes update
+    edges = (
+        ["a", "a", "c", "b", "b"],
+        ["b", "b", "d", "b", "a"],
+        ["k1", "k1", "k2", "self", "back"],  # repeated key, new endpoints c/d, a self-loop
+        [{"w": 1}, {"w": 2}, {"w": 3}, {"loop": True}, {"w": 4}],
+    )
+    fast = nx.MultiDiGraph()
+    _add_nodes(fast, copy.deepcopy(nodes))
+    assert _add_edges(fast, copy.deepcopy(edges)) == 5
+    fast.__networkx_cache__.clear()
+    public = nx.MultiDiGraph()
+    for node, attrs in zip(*nodes, strict=True):
+        public.add_node(node, **attrs)
+    for u, v, key, data in zip(*edges, strict=True):
+        public.add_edge(u, v, key=key, **data)
+    assert list(fast.nodes(data=True)) == list(public.nodes(data=True))
+    assert list(fast.edges(keys=True, data=True)) == list(public.edges(keys=True, data=True))
+    assert list(fast.in_edges(keys=True, data=True)) == list(public.in_edges(keys=True, data=True))
+    assert fast.number_of_edges() == public.number_of_edges()
+    # A self-loop's key dict is one object under _succ and _pred, exactly when networkx's is.
+    assert (fast._succ["b"]["b"] is fast._pred["b"]["b"]) == (public._succ["b"]["b"] is public._pred["b"]["b"])
+    assert fast._succ["a"]["b"] is fast._pred["b"]["a"], "an edge's key dict is shared by both sides"
+    with pytest.raises(ValueError):
+        _add_nodes(nx.MultiDiGraph(), ([None], [{}]))
