@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from linkage.config import load_run_config
+from linkage.config import RunConfig, load_run_config
 from linkage.errors import MashError
 
 DEFAULT_CONFIG = Path("configs/run.yaml")
@@ -171,6 +173,23 @@ def _config_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--extracts", type=Path, help="extracts directory (overrides the config's 'extracts_dir')")
 
 
+def _run_config(args: argparse.Namespace) -> RunConfig:
+    return load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
+
+
+@contextmanager
+def _reading(args: argparse.Namespace) -> Iterator[tuple[RunConfig, duckdb.DuckDBPyConnection]]:
+    """The run config and a read-only connection to its store, closed afterwards."""
+    from linkage.store import connect
+
+    run = _run_config(args)
+    con = connect(run.store, read_only=True)
+    try:
+        yield run, con
+    finally:
+        con.close()
+
+
 def _generate(args: argparse.Namespace) -> None:
     from linkage.synth import generate_extracts
 
@@ -190,7 +209,7 @@ def _generate(args: argparse.Namespace) -> None:
 def _ingest(args: argparse.Namespace) -> None:
     from linkage.ingest import ingest
 
-    run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
+    run = _run_config(args)
     with console.status("Ingesting...") as status:
         report = ingest(run, on_source=lambda name: status.update(f"Ingesting {name}..."))
     table = Table(title=f"Ingested into {report.store}")
@@ -207,7 +226,7 @@ def _ingest(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> None:
     from linkage.batch import run_all
 
-    run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
+    run = _run_config(args)
     with _Stages() as stages:
         report = run_all(run, retrain=args.retrain, on_stage=stages.start)
     resolution = report.resolution
@@ -230,7 +249,7 @@ def _run(args: argparse.Namespace) -> None:
 def _train(args: argparse.Namespace) -> None:
     from linkage.batch import retrain_model
 
-    run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
+    run = _run_config(args)
     with console.status("Training..."):
         model = retrain_model(run)
     console.print(f"Model v{model.version} trained on {model.records:,} records: {model.path}")
@@ -240,20 +259,15 @@ def _evaluate(args: argparse.Namespace) -> None:
     from linkage.resolve import evaluate, evaluation_table, load_latest_model, write_report
     from linkage.resolve.charts import save_model_charts
     from linkage.safeguarding import FLAG_TARGETS, flag_accuracy, flag_accuracy_markdown
-    from linkage.store import connect
 
-    run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
-    truth = args.truth or run.extracts_dir / "truth"
-    report_path = args.report or run.store.parent / "evaluation" / "report.md"
-    con = connect(run.store, read_only=True)
-    try:
+    with _reading(args) as (run, con):
+        truth = args.truth or run.extracts_dir / "truth"
+        report_path = args.report or run.store.parent / "evaluation" / "report.md"
         with console.status("Evaluating..."):
             evaluation = evaluate(con, truth)
             flags = flag_accuracy(con, truth)
             model = load_latest_model(run.store)
             charts = save_model_charts(con, model, report_path.parent) if model else {}
-    finally:
-        con.close()
     console.print(evaluation_table(evaluation))
     table = Table(title="Safeguarding flags against truth")
     for heading in ("flag", "flagged", "precision", "recall", "target"):
@@ -270,14 +284,9 @@ def _evaluate(args: argparse.Namespace) -> None:
 
 def _flags(args: argparse.Namespace) -> None:
     from linkage.safeguarding import list_flags
-    from linkage.store import connect
 
-    run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
-    con = connect(run.store, read_only=True)
-    try:
+    with _reading(args) as (run, con):
         total, rows = list_flags(con, codes=args.code, agencies=args.agency, limit=args.limit)
-    finally:
-        con.close()
     table = Table(title=f"{total:,} flags, most severe first" + (f" (showing {len(rows)})" if len(rows) < total else ""))
     for heading in ("sev", "flag", "person", "agencies", "link", "score"):
         table.add_column(heading, no_wrap=True)
@@ -292,15 +301,10 @@ def _flags(args: argparse.Namespace) -> None:
 
 def _blocking(args: argparse.Namespace) -> None:
     from linkage.resolve.blocking import analyse_blocking
-    from linkage.store import connect
 
-    run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
-    con = connect(run.store, read_only=True)
-    try:
+    with _reading(args) as (run, con):
         with console.status("Counting candidate pairs..."):
             counts = analyse_blocking(con, run.model, args.sample)
-    finally:
-        con.close()
     table = Table(title="Candidate pairs by blocking rule" + ("" if args.sample == 1 else f" (estimated from a {args.sample:.0%} sample)"))
     table.add_column("rule")
     table.add_column("adds", justify="right")
@@ -312,29 +316,19 @@ def _blocking(args: argparse.Namespace) -> None:
 
 def _export_table(args: argparse.Namespace) -> None:
     from linkage import export
-    from linkage.store import connect
 
     writers = {"links": export.export_links, "persons": export.export_persons, "flags": export.export_flags}
-    run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
-    con = connect(run.store, read_only=True)
-    try:
+    with _reading(args) as (run, con):
         rows = writers[args.export](con, args.out)
-    finally:
-        con.close()
     console.print(f"Wrote {rows:,} rows ({args.export}) to {args.out}")
 
 
 def _export_graph(args: argparse.Namespace) -> None:
     from linkage.export import export_graph
-    from linkage.store import connect
 
-    run = load_run_config(args.config, store=args.store, extracts_dir=args.extracts)
-    con = connect(run.store, read_only=True)
-    try:
+    with _reading(args) as (run, con):
         with console.status("Building the graph..."):
             files = export_graph(con, args.out, person_id=args.person, depth=args.depth)
-    finally:
-        con.close()
     for kind, path in files.items():
         console.print(f"{kind}: {path}")
 

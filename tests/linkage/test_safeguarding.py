@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pytest
 
 from graph import FlagCode
-from linkage.batch import run_all
-from linkage.config import load_run_config
 from linkage.errors import MashError
 from linkage.safeguarding import flag_accuracy, list_flags
-from linkage.synth import generate_extracts
-
-REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    root = tmp_path_factory.mktemp("flags")
-    generate_extracts(people=4000, seed=9, out_dir=root / "extracts")
-    run = load_run_config(REPO / "configs" / "run.yaml", store=root / "store" / "mash.duckdb", extracts_dir=root / "extracts")
-    report = run_all(run)
-    return run, report
+@pytest.fixture
+def store(linked):
+    """The session's linked set (read only here)."""
+    return linked
 
 
 def query(path, sql, params=None):

@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import csv
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from linkage.batch import run_all
-from linkage.config import load_run_config
 from linkage.errors import MashError
 from linkage.export import export_links
 from linkage.resolve import evaluate, load_latest_model
-from linkage.synth import generate_extracts
-
-REPO = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(scope="module")
-def linked(tmp_path_factory):
-    """One generated set, run once; tests that change it work on a copy."""
-    root = tmp_path_factory.mktemp("linked")
-    generate_extracts(people=4000, seed=5, out_dir=root / "extracts")
-    run = load_run_config(REPO / "configs" / "run.yaml", store=root / "store" / "mash.duckdb", extracts_dir=root / "extracts")
-    report = run_all(run)
-    return run, report
 
 
 @pytest.fixture

@@ -1,0 +1,63 @@
+"""The mash command end to end on a small generated set, as a user runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linkage.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    args = ["--config", str(REPO / "configs" / "run.yaml"), "--store", str(root / "mash.duckdb"), "--extracts", str(root / "extracts")]
+    assert main(["generate", "--people", "3000", "--seed", "4", "--out", str(root / "extracts")]) == 0
+    assert main(["run", *args]) == 0
+    return root, args
+
+
+COMMANDS = [
+    ("ingest alone", ["ingest"], None),
+    ("list flags filtered", ["flags", "--code", "repeat_victim", "--agency", "police", "--limit", "3"], None),
+    ("blocking analysis on a sample", ["blocking", "--sample", "0.2"], None),
+    ("evaluate against truth", ["evaluate", "--report", "{root}/eval/report.md"], "eval/report.md"),
+    ("export the key file", ["export", "links", "--out", "{root}/links.csv"], "links.csv"),
+    ("export the golden view", ["export", "persons", "--out", "{root}/persons.csv"], "persons.csv"),
+    ("export flags", ["export", "flags", "--out", "{root}/flags.csv"], "flags.csv"),
+    ("export the whole graph", ["export", "graph", "--out", "{root}/graph"], "graph/graph.graphml"),
+]
+
+
+@pytest.mark.parametrize(("description", "command", "writes"), COMMANDS, ids=[c[0] for c in COMMANDS])
+def test_commands_succeed(workspace, capsys, description, command, writes):
+    root, args = workspace
+    command = [part.format(root=root) for part in command]
+    split = 2 if command[0] == "export" else 1  # options go after the sub-command
+    assert main([*command[:split], *args, *command[split:]]) == 0, description
+    if writes:
+        assert (root / writes).is_file(), description
+    assert "error" not in capsys.readouterr().out.lower(), description
+
+
+ERRORS = [
+    ("unknown flag code", ["flags", "--code", "nonsense"], "unknown flag code"),
+    ("person not in the store", ["export", "graph", "--out", "{root}/g2", "--person", "MP9999999"], "no person"),
+]
+
+
+@pytest.mark.parametrize(("description", "command", "words"), ERRORS, ids=[c[0] for c in ERRORS])
+def test_errors_exit_2_with_a_message(workspace, capsys, description, command, words):
+    root, args = workspace
+    command = [part.format(root=root) for part in command]
+    split = 2 if command[0] == "export" else 1
+    assert main([*command[:split], *args, *command[split:]]) == 2, description
+    assert words in capsys.readouterr().out, description
+
+
+def test_missing_config_is_a_clear_error(capsys):
+    assert main(["ingest", "--config", "no/such/run.yaml"]) == 2
+    assert "no/such/run.yaml: file not found" in capsys.readouterr().out
