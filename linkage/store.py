@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -11,6 +12,7 @@ import pyarrow as pa
 from collections.abc import Sequence
 
 from linkage.codes import create_enum_types
+from linkage.errors import MashError
 from linkage.pipeline import quote_ident, run_sql
 
 
@@ -23,10 +25,24 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
 
     Returns:
         The connection, with ``soundex`` registered and enum types present.
+
+    Raises:
+        MashError: Another process holds the store (DuckDB allows one writer).
     """
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "Could not set lock" not in str(exc):
+            raise
+        # DuckDB allows one writing process per file; say so instead of an IO error.
+        holder = re.search(r"\(PID (\d+)\)", str(exc))
+        who = f" (process {holder.group(1)})" if holder else ""
+        raise MashError(
+            f"{path} is in use by another process{who}: a run, or a command reading the store. "
+            "Two runs at once are refused; try again when it has finished."
+        ) from None
     register_functions(con)
     if not read_only:
         create_enum_types(con)
