@@ -8,14 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from linkage.config import RunConfig
-from linkage.errors import MashError
 from linkage.ingest import INGEST_TABLES, SourceReport, build_ingest_tables, source_reports
-from linkage.pipeline import run_sql
 from linkage.resolve import RESOLVE_TABLES, ResolveReport, TrainedModel, resolve
 from linkage.resolve.session import model_input
 from linkage.safeguarding import SAFEGUARDING_TABLES, FlagReport, build_flag_tables
 from linkage.resolve.train import save_model, train
-from linkage.store import connect, discard_new, swap_in
+from linkage.store import connect, discard_new, require_table, swap_in
 
 
 @dataclass(frozen=True)
@@ -76,11 +74,7 @@ def retrain_model(run: RunConfig) -> TrainedModel:
     """
     con = connect(run.store)
     try:
-        exists = run_sql(
-            con, "records_exist", "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'records'"
-        ).fetchall()[0][0]
-        if not exists:
-            raise MashError(f"{run.store}: no records yet; run 'mash ingest' or 'mash run' first")
+        require_table(con, "records", remedy="run 'mash ingest' or 'mash run' first")
         records = model_input(con, "records")
     finally:
         con.close()

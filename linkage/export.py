@@ -11,6 +11,7 @@ import pandas as pd
 
 from linkage.errors import MashError
 from linkage.pipeline import run_sql
+from linkage.store import require_table
 
 #: A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_START = "^[=+\\-@\t\r]"
@@ -36,7 +37,7 @@ def export_links(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     Raises:
         MashError: The store has no resolved people yet.
     """
-    _require(con, "clusters")
+    require_table(con, "clusters")
     select = (
         f"SELECT {safe_text('r.source')} AS source, {safe_text('r.record_id')} AS record_id, c.person_id, "
         "c.link_strength, round(c.best_match_probability, 4) AS best_match_probability "
@@ -55,7 +56,7 @@ def export_persons(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     Returns:
         Rows written.
     """
-    _require(con, "persons")
+    require_table(con, "persons")
     text = ("person_id", "forename", "middle_names", "surname", "dob", "sex", "nhs_number", "pnc_id", "postcode", "address", "phone")
     select = (
         "SELECT " + ", ".join(f"{safe_text(c)} AS {c}" for c in text) + ", records, "
@@ -75,7 +76,7 @@ def export_flags(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     Returns:
         Rows written.
     """
-    _require(con, "flags")
+    require_table(con, "flags")
     select = (
         "SELECT flag_id, CAST(code AS VARCHAR) AS code, severity, person_id, "
         f"array_to_string(person_ids, '; ') AS people, {safe_text('rule')} AS rule, "
@@ -110,7 +111,7 @@ def export_graph(
     from graph.export import entities_and_links, neighbourhood, write_graphml
     from linkage.safeguarding import graph_frames
 
-    _require(con, "persons")
+    require_table(con, "persons")
     graph = build_graph(*graph_frames(con))
     if person_id is not None:
         try:
@@ -150,12 +151,6 @@ def _copy(con: duckdb.DuckDBPyConnection, step: str, select: str, path: Path) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     run_sql(con, step, f"COPY ({select}) TO '{_path_literal(path)}' (HEADER, DELIMITER ',')", {"formula_start": FORMULA_START})
     return run_sql(con, f"{step}:count", f"SELECT count(*) FROM ({select})", {"formula_start": FORMULA_START}).fetchall()[0][0]
-
-
-def _require(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    found = run_sql(con, f"require_{table}", "SELECT count(*) FROM duckdb_tables() WHERE table_name = $t", {"t": table}).fetchall()[0][0]
-    if not found:
-        raise MashError(f"the store has no '{table}' table yet; run 'mash run' first")
 
 
 def _path_literal(path: Path) -> str:

@@ -21,6 +21,7 @@ from graph import FlagRules, build_graph, run_flags
 from graph.flags import Flag
 from graph.gcpause import gc_paused
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql
+from linkage.store import require_table
 
 logger = logging.getLogger(__name__)
 
@@ -174,9 +175,7 @@ def list_flags(
     from graph import FlagCode
     from linkage.errors import MashError
 
-    found = run_sql(con, "flags_exist", "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'flags'").fetchall()[0][0]
-    if not found:
-        raise MashError("the store has no flags yet; run 'mash run' first")
+    require_table(con, "flags")
     unknown = sorted(set(codes or ()) - {c.value for c in FlagCode})
     if unknown:
         raise MashError(f"unknown flag code(s) {unknown}; use one of {[c.value for c in FlagCode]}")
@@ -225,6 +224,11 @@ def flag_accuracy(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, 
     return evaluate_flags(flagged, events, truth_records, truth_people)
 
 
+def meets_flag_targets(figures: dict[str, float | int]) -> bool:
+    """Whether one flag's precision and recall both reach :data:`FLAG_TARGETS`."""
+    return figures["precision"] >= FLAG_TARGETS["precision"] and figures["recall"] >= FLAG_TARGETS["recall"]
+
+
 def flag_accuracy_markdown(accuracy: dict[str, dict[str, float | int]]) -> str:
     """A Markdown section for the evaluation report."""
     lines = [
@@ -234,7 +238,7 @@ def flag_accuracy_markdown(accuracy: dict[str, dict[str, float | int]]) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for code, r in accuracy.items():
-        met = r["precision"] >= FLAG_TARGETS["precision"] and r["recall"] >= FLAG_TARGETS["recall"]
+        met = meets_flag_targets(r)
         lines.append(
             f"| {code} | {r['flagged']:,} | {r['true_positive']:,} | {r['truth']:,} | {r['found']:,} | "
             f"{r['precision']:.2%} | {r['recall']:.2%} | >= 95% both: {'met' if met else 'NOT MET'} |"

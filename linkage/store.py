@@ -70,6 +70,28 @@ def swap_in(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
         raise
 
 
+def require_table(con: duckdb.DuckDBPyConnection, table: str, remedy: str = "run 'mash run' first") -> None:
+    """Stop with a clear message if the store has no such table yet.
+
+    Args:
+        con: The store connection.
+        table: The table a command needs.
+        remedy: What the user should run to create it.
+
+    Raises:
+        MashError: Naming the store file, the table and the remedy.
+    """
+    found, path = run_sql(
+        con,
+        f"require_{table}",
+        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = $t), "
+        "(SELECT path FROM duckdb_databases() WHERE database_name = current_database())",
+        {"t": table},
+    ).fetchall()[0]
+    if not found:
+        raise MashError(f"{path or 'the store'}: no '{table}' table yet; {remedy}")
+
+
 def discard_new(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
     """Drop any half-built ``<name>__new`` tables after a failed run; live tables are untouched.
 

@@ -33,3 +33,13 @@ def test_export_neutralises_formulas(tmp_path, description, record_id, written):
 def test_export_before_any_run_is_a_clear_error(tmp_path):
     with pytest.raises(MashError, match="run 'mash run' first"):
         export_links(duckdb.connect(), tmp_path / "links.csv")
+
+
+def test_missing_table_error_names_the_store_file(tmp_path):
+    from linkage.store import connect
+
+    con = connect(tmp_path / "empty.duckdb")
+    with pytest.raises(MashError, match=r"empty\.duckdb: no 'persons' table yet; run 'mash run' first"):
+        from linkage.export import export_persons
+
+        export_persons(con, tmp_path / "persons.csv")
