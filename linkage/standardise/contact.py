@@ -22,7 +22,7 @@ def standardise_postcode() -> Step:
         name="standardise_postcode",
         purpose="Upper-case and space postcodes, null invalid ones and NHS ZZ99 pseudo-postcodes.",
         sql=(
-            f"SELECT * EXCLUDE (pc) REPLACE ("
+            "SELECT * EXCLUDE (pc) REPLACE ("
             + append_notes(
                 (f"({pseudo})", "postcode", "NHS pseudo-postcode (no fixed abode or not known)"),
                 (f"(postcode_raw IS NOT NULL AND NOT {pseudo} AND NOT {valid})", "postcode", "invalid format"),

@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from linkage.synth.corrupt import render_identity
 from linkage.synth.events import Events, generate_events

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from linkage.synth.idgen import random_phones, unique_nhs_numbers
 from linkage.synth.names import ERAS, Vocab, era_index
