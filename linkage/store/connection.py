@@ -1,4 +1,4 @@
-"""The DuckDB store: connection set-up shared by every command."""
+"""DuckDB connections with the project's SQL functions, and table swaps inside one file."""
 
 from __future__ import annotations
 
@@ -36,17 +36,18 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     except duckdb.IOException as exc:
         if "Could not set lock" not in str(exc):
             raise
-        # DuckDB allows one writing process per file; say so instead of an IO error.
-        holder = re.search(r"\(PID (\d+)\)", str(exc))
-        who = f" (process {holder.group(1)})" if holder else ""
-        raise MashError(
-            f"{path} is in use by another process{who}: a run, or a command reading the store. "
-            "Two runs at once are refused; try again when it has finished."
-        ) from None
+        raise in_use_error(path, str(exc)) from None
     register_functions(con)
     if not read_only:
         create_enum_types(con)
     return con
+
+
+def in_use_error(path: str | Path, message: str) -> MashError:
+    """The error for a DuckDB file another process holds, naming that process if DuckDB said."""
+    holder = re.search(r"\(PID (\d+)\)", message)
+    who = f" (process {holder.group(1)})" if holder else ""
+    return MashError(f"{path} is in use by another process{who}; try again when it has finished.")
 
 
 def swap_in(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:

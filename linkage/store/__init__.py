@@ -1,0 +1,20 @@
+"""The store: a state database, one results file per run, and the SQL functions they share."""
+
+from linkage.store.connection import connect, discard_new, register_functions, require_table, swap_in
+from linkage.store.layout import StoreLayout, layout, run_lock
+from linkage.store.results import open_results, results_path
+from linkage.store.state import open_state
+
+__all__ = [
+    "StoreLayout",
+    "connect",
+    "discard_new",
+    "layout",
+    "open_results",
+    "open_state",
+    "register_functions",
+    "require_table",
+    "results_path",
+    "run_lock",
+    "swap_in",
+]
