@@ -1,19 +1,32 @@
-"""A whole run: ingest, resolve and replace every table at once."""
+"""A whole run: ingest, resolve and flag into a new results file, then switch readers to it."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import duckdb
+
+from linkage import history
 from linkage.config import RunConfig
+from linkage.errors import MashError
 from linkage.ingest import INGEST_TABLES, SourceReport, build_ingest_tables, source_reports
+from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
 from linkage.resolve import RESOLVE_TABLES, ResolveReport, TrainedModel, resolve
 from linkage.resolve.session import model_input
-from linkage.safeguarding import SAFEGUARDING_TABLES, FlagReport, build_flag_tables
 from linkage.resolve.train import save_model, train
-from linkage.store import connect, discard_new, require_table, swap_in
+from linkage.safeguarding import SAFEGUARDING_TABLES, FlagReport, build_flag_tables
+from linkage.store import connect, layout, open_results, open_state, require_table, run_lock, swap_in
+from linkage.store.layout import RunInProgress, remove_results_file
+
+logger = logging.getLogger(__name__)
+
+#: Schema name the previous run's results are attached under while a run builds.
+PREVIOUS = "previous"
 
 
 @dataclass(frozen=True)
@@ -21,17 +34,22 @@ class RunReport:
     """What ``mash run`` did."""
 
     store: Path
+    run_id: int
+    results_file: Path
     sources: tuple[SourceReport, ...]
     resolution: ResolveReport
     flags: FlagReport
     seconds: dict[str, float]
+    counts: dict[str, Any] = field(default_factory=dict)
 
 
 def run_all(run: RunConfig, retrain: bool = False, on_stage: Callable[[str], None] | None = None) -> RunReport:
-    """Ingest, standardise, train if needed, predict, cluster, flag; then swap all tables in.
+    """Ingest, standardise, train if needed, predict, cluster, flag; then switch readers over.
 
-    Nothing live changes until every stage has succeeded, so a failed run leaves the
-    previous results intact and readable.
+    Everything is built in a new results file; readers keep the previous one until
+    this run completes, so a run that fails or is killed at any point leaves the
+    previous results intact and readable. Review decisions and the audit log live
+    in the state database, which a run only appends to.
 
     Args:
         run: The run config.
@@ -40,41 +58,108 @@ def run_all(run: RunConfig, retrain: bool = False, on_stage: Callable[[str], Non
 
     Returns:
         Counts and timings per stage.
+
+    Raises:
+        MashError: Another run is in progress, or the run failed (after recording it).
     """
-    seconds: dict[str, float] = {}
-    con = connect(run.store)
     try:
-        started = time.perf_counter()
-        build_ingest_tables(con, run, on_source=(lambda s: on_stage(f"ingest {s}")) if on_stage else None)
-        seconds["ingest"] = time.perf_counter() - started
-        resolution = resolve(con, run, records_table="records__new", retrain=retrain, on_stage=on_stage)
-        seconds.update(resolution.seconds)
-        if on_stage:
-            on_stage("graph and flags")
-        started = time.perf_counter()
-        flags = build_flag_tables(con, run.flags, "records__new", "clusters__new", "persons__new")
-        seconds["flags"] = time.perf_counter() - started
-        started = time.perf_counter()
-        swap_in(con, (*INGEST_TABLES, *RESOLVE_TABLES, *SAFEGUARDING_TABLES))
-        seconds["swap"] = time.perf_counter() - started
-        sources = source_reports(con, run)
-    except BaseException:
-        discard_new(con, (*INGEST_TABLES, *RESOLVE_TABLES, *SAFEGUARDING_TABLES))
+        with run_lock(run.store):
+            return _locked_run(run, retrain, on_stage)
+    except RunInProgress as busy:
+        raise MashError(
+            f"{run.store}: a run is already in progress ({busy.holder}); two runs at once are refused. "
+            "Try again when it has finished."
+        ) from None
+
+
+def _locked_run(run: RunConfig, retrain: bool, on_stage: Callable[[str], None] | None) -> RunReport:
+    where = layout(run.store)
+    inputs = history.input_files(run)
+    with open_state(run.store) as state:
+        current = where.current()
+        history.close_abandoned(state, current.name if current else None)
+        run_id = history.start_run(state, run, "full", inputs)
+        decisions = fetch_arrow(state, "snapshot_review_decisions", "SELECT * FROM review_decisions")
+    for stale in where.stale_results():
+        remove_results_file(stale)
+    target = where.results_file(run_id)
+    remove_results_file(target)
+    seconds: dict[str, float] = {}
+    counts: dict[str, Any] = {}
+    try:
+        con = connect(target)
+        try:
+            report = _build(con, run, run_id, decisions, current, retrain, on_stage, seconds, counts)
+        finally:
+            con.close()
+        where.switch_to(target)
+    except BaseException as exc:
+        remove_results_file(target)
+        try:
+            with open_state(run.store) as state:
+                history.fail_run(state, run_id, exc, counts)
+        except MashError:
+            logger.warning("run %d failed and its failure could not be recorded", run_id)
         raise
-    finally:
-        con.close()
-    return RunReport(store=run.store, sources=sources, resolution=resolution, flags=flags, seconds=seconds)
+    with open_state(run.store) as state:
+        history.finish_run(state, run_id, report.resolution.model.version, counts, seconds)
+    return report
+
+
+def _build(
+    con: duckdb.DuckDBPyConnection,
+    run: RunConfig,
+    run_id: int,
+    decisions,
+    previous: Path | None,
+    retrain: bool,
+    on_stage: Callable[[str], None] | None,
+    seconds: dict[str, float],
+    counts: dict[str, Any],
+) -> RunReport:
+    """Build every results table in the run's own file (``con``)."""
+    # The decisions this run applies, kept with its results for the record.
+    create_table_from_arrow(con, "review_decisions", decisions)
+    if previous is not None:
+        run_sql(con, "attach_previous", f"ATTACH $path AS {quote_ident(PREVIOUS)} (READ_ONLY)", {"path": str(previous)})
+    started = time.perf_counter()
+    build_ingest_tables(con, run, on_source=(lambda s: on_stage(f"ingest {s}")) if on_stage else None)
+    seconds["ingest"] = time.perf_counter() - started
+    _source_counts(con, counts)
+    resolution = resolve(con, run, records_table="records__new", retrain=retrain, on_stage=on_stage)
+    seconds.update(resolution.seconds)
+    counts.update(records=resolution.records, pairs=resolution.pairs, people=resolution.people)
+    if on_stage:
+        on_stage("graph and flags")
+    started = time.perf_counter()
+    flags = build_flag_tables(con, run.flags, "records__new", "clusters__new", "persons__new")
+    seconds["flags"] = time.perf_counter() - started
+    counts["flags"] = sum(flags.counts.values())
+    swap_in(con, (*INGEST_TABLES, *RESOLVE_TABLES, *SAFEGUARDING_TABLES))
+    if previous is not None:
+        run_sql(con, "detach_previous", f"DETACH {quote_ident(PREVIOUS)}")
+    run_sql(con, "checkpoint", "CHECKPOINT")
+    return RunReport(
+        store=run.store, run_id=run_id, results_file=layout(run.store).results_file(run_id),
+        sources=source_reports(con, run), resolution=resolution, flags=flags, seconds=seconds, counts=counts,
+    )
+
+
+def _source_counts(con: duckdb.DuckDBPyConnection, counts: dict[str, Any]) -> None:
+    """Rows read and quarantined per source, into the run's counts."""
+    rows = run_sql(con, "count_source_loads", "SELECT source, rows_read, records, quarantined FROM source_loads__new").fetchall()
+    counts["sources"] = {s: {"read": r, "records": n, "quarantined": q} for s, r, n, q in rows}
 
 
 def retrain_model(run: RunConfig) -> TrainedModel:
-    """Train a new model version on the store's current records.
+    """Train a new model version on the current results' records.
 
     Raises:
-        MashError: The store has no records yet.
+        MashError: No run has completed yet.
     """
-    con = connect(run.store)
+    con = open_results(run.store)
     try:
-        require_table(con, "records", remedy="run 'mash ingest' or 'mash run' first")
+        require_table(con, "records", remedy="run 'mash run' first")
         records = model_input(con, "records")
     finally:
         con.close()

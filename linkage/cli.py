@@ -71,10 +71,10 @@ def _parser() -> argparse.ArgumentParser:
 
     ingest = commands.add_parser(
         "ingest",
-        help="read, validate and standardise the extracts into the store",
+        help="check the extracts: read, validate and standardise them without changing the results",
         description="Read every source named by the run config, validate it, standardise it with named "
-        "SQL steps and replace the store's records in one go. Unusable rows are quarantined with a reason; "
-        "nulled values get a data-quality note.",
+        "SQL steps into the store's ingest-check file, to inspect before a run; the live results are not touched. "
+        "Unusable rows are quarantined with a reason; nulled values get a data-quality note.",
     )
     _config_args(ingest)
     ingest.set_defaults(handler=_ingest)
@@ -133,6 +133,16 @@ def _parser() -> argparse.ArgumentParser:
     blocking.add_argument("--sample", type=float, default=1.0, help="share of records sampled per side (default 1.0: exact)")
     blocking.set_defaults(handler=_blocking)
 
+    runs = commands.add_parser(
+        "runs",
+        help="list recent runs: status, inputs, counts and timings",
+        description="The run history from the store's state database, newest first: each run's status, model version, "
+        "records read and quarantined, people, merges and splits, flags raised and cleared, and duration.",
+    )
+    _config_args(runs)
+    runs.add_argument("--limit", type=int, default=20, help="runs to show (default 20)")
+    runs.set_defaults(handler=_runs)
+
     export = commands.add_parser("export", help="write CSV exports", description="Write CSV exports from the store.")
     what = export.add_subparsers(title="exports", required=True, metavar="WHAT")
     links = what.add_parser(
@@ -179,11 +189,11 @@ def _run_config(args: argparse.Namespace) -> RunConfig:
 
 @contextmanager
 def _reading(args: argparse.Namespace) -> Iterator[tuple[RunConfig, duckdb.DuckDBPyConnection]]:
-    """The run config and a read-only connection to its store, closed afterwards."""
-    from linkage.store import connect
+    """The run config and a read-only connection to its current results, closed afterwards."""
+    from linkage.store import open_results
 
     run = _run_config(args)
-    con = connect(run.store, read_only=True)
+    con = open_results(run.store)
     try:
         yield run, con
     finally:
@@ -243,7 +253,40 @@ def _run(args: argparse.Namespace) -> None:
     console.print(f"Flags raised on {report.flags.people:,} people: {raised} (see 'mash flags').")
     quarantined = sum(s.quarantined for s in report.sources)
     console.print(f"{quarantined:,} rows quarantined (see the 'quarantine' table).")
-    console.print(f"Results in {report.store}: tables records, clusters, persons, person_values, pairs, flags, flag_evidence.")
+    console.print(f"Run {report.run_id} complete; results in {report.results_file} (see 'mash runs').")
+
+
+def _runs(args: argparse.Namespace) -> None:
+    from linkage.history import list_runs
+    from linkage.store import open_state
+
+    run = _run_config(args)
+    with open_state(run.store) as state:
+        runs = list_runs(state, args.limit)
+    if not runs:
+        console.print(f"No runs recorded in {run.store} yet; run 'mash run'.")
+        return
+    table = Table(title=f"Runs in {run.store}, newest first")
+    for heading in ("run", "kind", "status", "started", "took", "model", "read", "quarantined", "people", "new", "merges", "splits", "flags +/-"):
+        table.add_column(heading, justify="right" if heading not in ("kind", "status", "started") else "left", no_wrap=True)
+    table.add_column("error", ratio=1)
+    for r in runs:
+        c = r.counts
+        read = sum(s.get("read", 0) for s in c.get("sources", {}).values())
+        quarantined = sum(s.get("quarantined", 0) for s in c.get("sources", {}).values())
+        took = f"{(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else ""
+        flags = f"+{c['flags_raised']:,} -{c['flags_cleared']:,}" if "flags_raised" in c else ""
+        cells = [_count(c.get(k)) for k in ("people", "new_people", "merges", "splits")]
+        table.add_row(
+            str(r.run_id), r.kind, r.status, f"{r.started_at:%Y-%m-%d %H:%M:%S}", took,
+            "" if r.model_version is None else f"v{r.model_version}", _count(read if c.get("sources") else None),
+            _count(quarantined if c.get("sources") else None), *cells, flags, r.error or "",
+        )
+    console.print(table)
+
+
+def _count(value: int | None) -> str:
+    return "" if value is None else f"{value:,}"
 
 
 def _train(args: argparse.Namespace) -> None:

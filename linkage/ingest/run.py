@@ -14,7 +14,8 @@ from linkage.config import RunConfig, SourceConfig
 from linkage.ingest.read import RawExtract, read_extract
 from linkage.pipeline import run_queue, run_sql
 from linkage.standardise import CANONICAL_COLUMNS, create_lookup_tables, standardisation_queue
-from linkage.store import connect, discard_new, swap_in
+from linkage.store import connect, discard_new, layout, swap_in
+from linkage.store.layout import remove_results_file
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +58,10 @@ class IngestReport:
 
 
 def ingest(run: RunConfig, on_source: Callable[[str], None] | None = None) -> IngestReport:
-    """Read, validate and standardise every source, then replace the store's records.
+    """Read, validate and standardise every source into a check file, outside any run.
 
-    The new tables are built beside the old ones and swapped in one
-    transaction, so a failure at any point leaves the previous results intact.
+    The tables (records, quarantine, dq_notes, source_loads) go to the store's
+    ingest-check file for inspection; the live results are not touched.
 
     Args:
         run: The run config.
@@ -74,7 +75,9 @@ def ingest(run: RunConfig, on_source: Callable[[str], None] | None = None) -> In
         StepError: A standardisation step failed.
     """
     started = time.perf_counter()
-    con = connect(run.store)
+    check = layout(run.store).ingest_check
+    remove_results_file(check)
+    con = connect(check)
     try:
         build_ingest_tables(con, run, on_source)
         swap_in(con, INGEST_TABLES)
@@ -86,7 +89,7 @@ def ingest(run: RunConfig, on_source: Callable[[str], None] | None = None) -> In
         con.close()
     seconds = time.perf_counter() - started
     logger.info("ingested %d sources in %.1fs", len(run.sources), seconds)
-    return IngestReport(store=run.store, sources=reports, seconds=seconds)
+    return IngestReport(store=check, sources=reports, seconds=seconds)
 
 
 def build_ingest_tables(

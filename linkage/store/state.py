@@ -40,7 +40,7 @@ _STATE_TABLES = (
         "create_audit_log",
         "CREATE TABLE IF NOT EXISTS audit_log ("
         "event_id BIGINT PRIMARY KEY DEFAULT nextval('audit_event_id'), "
-        "at TIMESTAMP NOT NULL DEFAULT now(), user_name VARCHAR NOT NULL, role VARCHAR NOT NULL, "
+        "logged_at TIMESTAMP NOT NULL DEFAULT now(), user_name VARCHAR NOT NULL, role VARCHAR NOT NULL, "
         "action VARCHAR NOT NULL, target VARCHAR, purpose VARCHAR, detail VARCHAR)",
     ),
 )
