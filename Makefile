@@ -6,9 +6,17 @@ STAMP := $(VENV)/.installed
 DEMO_PEOPLE ?= 20000
 DEMO_SEED ?= 42
 
-.PHONY: install demo test test-quick bench clean
+.PHONY: install browser demo dashboard test test-quick bench clean
 
 install: $(STAMP)
+
+# The browser tests drive Debian's Chromium; Playwright's own browser download is never used.
+CHROMIUM := /usr/bin/chromium
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
+	  || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,18 +28,23 @@ demo: install
 	$(BIN)/mash generate --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out data/extracts
 	$(BIN)/mash run --config configs/run.yaml
 	$(BIN)/mash evaluate --config configs/run.yaml
+	$(BIN)/mash dashboard --config configs/run.yaml
 
-test: install
+dashboard: install
+	$(BIN)/mash dashboard --config configs/run.yaml
+
+test: install browser
 	$(BIN)/pytest
 
-test-quick: install
+test-quick: install browser
 	$(BIN)/pytest -m "not slow"
 
-bench: install
+bench: install browser
 	$(BIN)/python bench/bench_generate.py --people 1000000
 	$(BIN)/python bench/bench_ingest.py --people 1000000
 	$(BIN)/python bench/bench_linkage.py --people 200000
 	$(BIN)/python bench/bench_linkage.py --people 1000000
+	$(BIN)/python bench/bench_dashboard.py --people 200000
 
 clean:
 	rm -rf $(VENV) data test-output .pytest_cache *.egg-info

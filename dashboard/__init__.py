@@ -1,1 +1,1 @@
-"""The Streamlit dashboard for MASH analysts (built in the dashboard issue)."""
+"""The Streamlit dashboard: ``app.py`` (sign-in, navigation by role), ``session.py`` and ``app_pages/``."""

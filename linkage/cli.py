@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +17,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from linkage.access import DEFAULT_USERS_FILE, USERS_ENV, Role, add_user, load_users, users_file
 from linkage.config import RunConfig, load_run_config
 from linkage.errors import MashError
 
@@ -174,6 +177,32 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--person", help="only this person's neighbourhood (a person id such as MP0000042)")
     graph.add_argument("--depth", type=int, default=1, help="steps from the person (default 1)")
     graph.set_defaults(handler=_export_graph)
+
+    users = commands.add_parser("users", help="manage dashboard users", description="Manage the dashboard's users file.")
+    users_what = users.add_subparsers(title="actions", required=True, metavar="ACTION")
+    add_user = users_what.add_parser(
+        "add",
+        help="add a user (or reset one's role and password)",
+        description="Add a user to the dashboard's users file with a role and a password, stored only as a salted "
+        "scrypt hash. The password is asked for twice, or read from standard input with --password-stdin.",
+    )
+    add_user.add_argument("name", help="user name (letters, digits, '.', '_' or '-')")
+    add_user.add_argument("--role", required=True, choices=[r.value for r in Role], help="the user's role")
+    add_user.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
+    add_user.add_argument("--users", type=Path, help=f"users file (default ${USERS_ENV} or {DEFAULT_USERS_FILE})")
+    add_user.set_defaults(handler=_users_add)
+
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="serve the dashboard (Streamlit) over the store",
+        description="Serve the MASH dashboard: triage, person search and profile, family network, intelligence, "
+        "linkage review, quality and the audit log. Users sign in with a name and password from the users file.",
+    )
+    _config_args(dashboard)
+    dashboard.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")
+    dashboard.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    dashboard.add_argument("--users", type=Path, help=f"users file (default ${USERS_ENV} or {DEFAULT_USERS_FILE})")
+    dashboard.set_defaults(handler=_dashboard)
     return parser
 
 
@@ -373,6 +402,42 @@ def _export_graph(args: argparse.Namespace) -> None:
             files = export_graph(con, args.out, person_id=args.person, depth=args.depth)
     for kind, path in files.items():
         console.print(f"{kind}: {path}")
+
+
+def _users_add(args: argparse.Namespace) -> None:
+    path = args.users or users_file()
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("Again: ") != password:
+            raise MashError("the passwords differ; nothing was changed")
+    add_user(path, args.name, args.role, password)
+    console.print(f"User {args.name} ({args.role}) saved in {path}")
+
+
+# A calm light theme: the default red primary colour reads as an alarm on every button.
+_DASHBOARD_THEME = ("--theme.base", "light", "--theme.primaryColor", "#1d5c8a")
+
+
+def _dashboard(args: argparse.Namespace) -> None:
+    import dashboard  # the package only, to find app.py in an installed checkout; Streamlit runs in the server
+
+    run = _run_config(args)
+    users = (args.users or users_file()).resolve()
+    load_users(users)  # a missing or malformed users file is reported here, not at sign-in
+    app = Path(dashboard.__file__).resolve().parent / "app.py"
+    env = {**os.environ, "MASH_CONFIG": str(args.config.resolve()), "MASH_STORE": str(Path(run.store).resolve()), USERS_ENV: str(users)}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.port", str(args.port), "--server.address", args.address, "--server.headless", "true",
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
+        *_DASHBOARD_THEME,
+    ]
+    console.print(f"Dashboard on http://{args.address}:{args.port} (store {run.store}, users {users}); Ctrl+C to stop.")
+    sys.stdout.flush()
+    # Become the Streamlit server, so a supervisor's SIGTERM or Ctrl+C reaches it directly.
+    os.execve(sys.executable, command, env)
 
 
 class _Stages:

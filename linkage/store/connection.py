@@ -110,14 +110,26 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     Args:
         con: An open DuckDB connection.
     """
-    con.create_function(
-        "soundex",
-        _soundex,
-        [duckdb.sqltype("VARCHAR")],
-        duckdb.sqltype("VARCHAR"),
-        type="arrow",
-        null_handling="special",
-        side_effects=False,
+    try:
+        con.create_function(
+            "soundex",
+            _soundex,
+            [duckdb.sqltype("VARCHAR")],
+            duckdb.sqltype("VARCHAR"),
+            type="arrow",
+            null_handling="special",
+            side_effects=False,
+        )
+    except duckdb.CatalogException:
+        # Connections to one file within a process share a catalog: a second connection
+        # (the dashboard serving two users, say) finds soundex already registered.
+        if not _has_soundex(con):
+            raise
+
+
+def _has_soundex(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        run_sql(con, "has_soundex", "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'soundex'").fetchone()[0]
     )
 
 

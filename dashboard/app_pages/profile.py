@@ -1,0 +1,210 @@
+"""Person profile: golden view with provenance, records by agency, timeline, flags, and why each record is linked."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import session
+from dashboard.charts import timeline_chart, waterfall_chart
+from dashboard.viewing import AGENCY_NAMES, person_picker, record_view
+from linkage.explore import (
+    flag_evidence,
+    person_flags,
+    person_records,
+    person_summary,
+    provenance,
+    record_pairs,
+    timeline,
+    waterfall,
+)
+from linkage.resolve import load_latest_model
+
+#: Badge per link strength in the records tables.
+#: How each link strength reads, and its cell colour (text, not emoji: not every browser has an emoji font).
+STRENGTH_LABELS = {"confirmed": "confirmed", "strong": "strong", "review": "review", "single": "only record"}
+STRENGTH_STYLES = {
+    "confirmed": "background-color: #c8e6c9", "strong": "background-color: #e3f2fd",
+    "review": "background-color: #ffe0b2", "only record": "color: #757575",
+}
+
+session.current_user()
+session.require("view_person")
+st.title("Person profile")
+
+person_id = person_picker()
+
+with session.results() as con:
+    person = person_summary(con, person_id)
+    if person is None:
+        st.error(f"No person {person_id} in the current results (ids change when a run re-resolves people).")
+        st.stop()
+    values = provenance(con, person_id)
+    records = person_records(con, person_id)
+    events = timeline(con, person_id)
+    flags = person_flags(con, person_id)
+    evidence = flag_evidence(con, flags["flag_id"].tolist()) if not flags.empty else pd.DataFrame()
+record_view("view_person", person_id, {"page": "profile"})
+
+name = " ".join(p for p in (person["forename"], person["middle_names"], person["surname"]) if p) or "(no name recorded)"
+head, actions = st.columns([4, 1])
+with head:
+    st.header(name, anchor=False)
+    born = pd.to_datetime(person["dob"]).strftime("%d/%m/%Y") if person["dob"] else "DOB not known"
+    agencies = ", ".join(AGENCY_NAMES.get(a, a) for a in person["agencies"])
+    st.markdown(f"**{person_id}** · born {born} · {person['sex'] or 'sex not recorded'} · known to **{agencies}**")
+    seen = f"{person['first_seen']:%d/%m/%Y} to {person['last_seen']:%d/%m/%Y}" if person["first_seen"] else "no dated events"
+    st.caption(f"{person['records']} record{'s' if person['records'] != 1 else ''} · seen {seen}")
+with actions:
+    if st.button("Family network", icon=":material/hub:", width="stretch"):
+        st.switch_page("app_pages/network.py", query_params={"person": person_id})
+subject = flags[flags["subject"]] if not flags.empty else flags
+if len(subject):
+    st.markdown(" ".join(f":red-badge[:material/flag: {c.replace('_', ' ')}]" for c in sorted(set(subject["code"]))))
+if person["conflicts"]:
+    st.warning(
+        "Agencies disagree on: **" + ", ".join(f.replace("_", " ") for f in person["conflicts"]) + "** (see provenance).",
+        icon=":material/compare_arrows:",
+    )
+
+tab_golden, tab_records, tab_timeline, tab_flags, tab_why = st.tabs(
+    ["Golden view and provenance", f"Records ({len(records)})", f"Timeline ({len(events)})", f"Flags ({len(flags)})",
+     "Why linked"]
+)
+
+with tab_golden:
+    st.caption("Every value each agency recorded: **Shown** marks the value the golden view shows; "
+               "rows on an amber ground are fields agencies disagree on.")
+    shown = values.assign(
+        field=values["field"].str.replace("_", " "),
+        agencies=values["agencies"].map(lambda a: [AGENCY_NAMES.get(x, x) for x in a]),
+    )
+    st.dataframe(
+        shown.style.apply(
+            lambda r: ["background-color: #fff3e0" if r["in_conflict"] else ""] * len(r), axis=1
+        ),
+        hide_index=True, width="stretch",
+        column_order=["field", "golden", "value", "agencies", "records", "first_seen", "last_seen", "in_conflict"],
+        column_config={
+            "field": st.column_config.TextColumn("Field", width="small"),
+            "golden": st.column_config.CheckboxColumn("Shown", width=60),
+            "value": st.column_config.TextColumn("Value", width="medium"),
+            "agencies": st.column_config.ListColumn("Said by", width="medium"),
+            "records": st.column_config.NumberColumn("Records", width=70),
+            "first_seen": st.column_config.DateColumn("First seen", format="DD/MM/YYYY"),
+            "last_seen": st.column_config.DateColumn("Last seen", format="DD/MM/YYYY"),
+            "in_conflict": st.column_config.CheckboxColumn("Disputed", width=70),
+        },
+    )
+
+with tab_records:
+    st.caption("Link: **confirmed** by an analyst · **strong** (the model linked it) · "
+               "**review** (a pair in the review band touches it) · **only record** (nothing to link).")
+    for agency, group in records.groupby("agency", sort=False):
+        st.subheader(f"{AGENCY_NAMES.get(agency, agency)} ({len(group)})", anchor=False)
+        st.dataframe(
+            group.assign(strength=group["link_strength"].map(STRENGTH_LABELS)).style.apply(
+                lambda r: [STRENGTH_STYLES.get(r["strength"], "") if c == "strength" else "" for c in r.index], axis=1
+            ),
+            hide_index=True, width="stretch",
+            column_order=["record_id", "strength", "best_match_probability", "forename", "middle_names", "surname", "dob",
+                          "nhs_number", "pnc_id", "postcode", "address", "event_date", "event_type"],
+            column_config={
+                "record_id": st.column_config.TextColumn("Record", width="small"),
+                "strength": st.column_config.TextColumn("Link", width="small"),
+                "best_match_probability": st.column_config.NumberColumn("Best match", format="%.3f", width="small"),
+                "forename": st.column_config.TextColumn("Forename"),
+                "middle_names": st.column_config.TextColumn("Middle"),
+                "surname": st.column_config.TextColumn("Surname"),
+                "dob": st.column_config.DateColumn("DOB", format="DD/MM/YYYY"),
+                "nhs_number": st.column_config.TextColumn("NHS number"),
+                "pnc_id": st.column_config.TextColumn("PNC ID"),
+                "postcode": st.column_config.TextColumn("Postcode"),
+                "address": st.column_config.TextColumn("Address", width="medium"),
+                "event_date": st.column_config.DateColumn("Event", format="DD/MM/YYYY"),
+                "event_type": st.column_config.TextColumn("Event type"),
+            },
+        )
+
+with tab_timeline:
+    if events.empty:
+        st.info("No dated events.")
+    else:
+        st.altair_chart(timeline_chart(events), width="stretch")
+        st.dataframe(
+            events, hide_index=True, width="stretch",
+            column_order=["event_date", "agency", "event_type", "role", "domestic_abuse", "dash_risk", "plan_type",
+                          "category", "service", "complaint", "record_id"],
+            column_config={
+                "event_date": st.column_config.DateColumn("Date", format="DD/MM/YYYY"),
+                "agency": st.column_config.TextColumn("Agency"),
+                "event_type": st.column_config.TextColumn("Event", width="medium"),
+                "role": st.column_config.TextColumn("Role"),
+                "domestic_abuse": st.column_config.CheckboxColumn("DA"),
+                "dash_risk": st.column_config.TextColumn("DASH"),
+                "plan_type": st.column_config.TextColumn("Plan"),
+                "category": st.column_config.TextColumn("Category"),
+                "service": st.column_config.TextColumn("Service"),
+                "complaint": st.column_config.TextColumn("Complaint", width="medium"),
+                "record_id": st.column_config.TextColumn("Record"),
+            },
+        )
+
+with tab_flags:
+    if flags.empty:
+        st.info("No safeguarding flags name this person.")
+    for flag in flags.itertuples():
+        about = "" if flag.subject else f" (about {flag.person_id}; this person is involved)"
+        score = f" · RFG(V) {flag.score:.1f}" if pd.notna(flag.score) else ""
+        with st.expander(f"**{flag.code.replace('_', ' ')}**{about} · severity {flag.severity}{score}", expanded=flag.subject):
+            st.markdown(f"{flag.rule}. Evidence from **{', '.join(flag.agencies)}**; weakest link it relies on "
+                        f"**{flag.weakest_link:.3f}**.")
+            st.json(flag.parameters, expanded=False)
+            rows = evidence[evidence["flag_id"] == flag.flag_id]
+            st.dataframe(
+                rows, hide_index=True, width="stretch",
+                column_order=["event_date", "agency", "record_id", "person_id", "role", "description", "link_probability"],
+                column_config={
+                    "event_date": st.column_config.DateColumn("Date", format="DD/MM/YYYY"),
+                    "agency": st.column_config.TextColumn("Agency"),
+                    "record_id": st.column_config.TextColumn("Record"),
+                    "person_id": st.column_config.TextColumn("Person"),
+                    "role": st.column_config.TextColumn("Role"),
+                    "description": st.column_config.TextColumn("What", width="large"),
+                    "link_probability": st.column_config.NumberColumn("Link", format="%.3f",
+                                                                      help="How sure the record's link to its person is"),
+                },
+            )
+
+with tab_why:
+    st.caption("Pick a record to see the scored pairs joining it to this person, and Splink's match-weight waterfall.")
+    labels = {r.unique_id: f"{r.agency} {r.record_id} · {STRENGTH_LABELS[r.link_strength]}" for r in records.itertuples()}
+    chosen = st.selectbox("Record", list(labels), format_func=labels.get, key=f"why_record_{person_id}")
+    with session.results() as con:
+        pairs = record_pairs(con, chosen)
+    if pairs.empty:
+        st.info("No scored pair touches this record: it is the person's only record, or nothing scored above the "
+                "review threshold.")
+    else:
+        pairs = pairs.assign(pair=pairs["other_agency"] + " " + pairs["other_record_id"] + " · " + pairs["band"]
+                             + " · " + pairs["match_probability"].map("{:.4f}".format)
+                             + pairs["same_person"].map({True: "", False: " (another person)"}))
+        picked = st.selectbox("Pair", pairs.index, format_func=lambda i: pairs.at[i, "pair"], key=f"why_pair_{chosen}")
+        pair = pairs.loc[picked]
+        if pair["reason"]:
+            st.caption(f"Band **{pair['band']}**: {pair['reason']}")
+        model = load_latest_model(session.store_path())
+        with session.results() as con:
+            bars = waterfall(con, pair["unique_id_l"], pair["unique_id_r"], model.splink if model else None)
+        st.altair_chart(waterfall_chart(bars), width="stretch")
+        st.dataframe(
+            bars, hide_index=True, width="stretch",
+            column_config={
+                "weight": st.column_config.NumberColumn("Weight", format="%+.2f"),
+                "tf_adjustment": st.column_config.NumberColumn("of which term frequency", format="%+.2f"),
+                "cumulative": st.column_config.NumberColumn("Running total", format="%.2f"),
+                "probability": st.column_config.NumberColumn("Probability", format="%.4f"),
+                "value_l": st.column_config.TextColumn(pair["unique_id_l"]),
+                "value_r": st.column_config.TextColumn(pair["unique_id_r"]),
+            },
+        )

@@ -1,0 +1,111 @@
+"""Linkage quality and runs: model charts, score distribution, evaluation against ground truth, run history.
+
+Everything here is counts and model parameters; no person is shown, so nothing is audited.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import session
+from dashboard.charts import score_distribution_chart
+from linkage.errors import MashError
+from linkage.explore import (
+    EvaluationFrames,
+    band_counts,
+    evaluation_frames,
+    model_charts,
+    run_history,
+    score_distribution,
+    truth_dir,
+)
+from linkage.resolve import load_latest_model
+from linkage.store import results_path
+
+# Once asked for, the evaluation is shown on every visit in this session (it is cached per results file).
+_EVALUATE = "quality_evaluate"
+
+session.current_user()
+st.title("Linkage quality and runs")
+
+
+@st.cache_data(show_spinner="Evaluating against ground truth...", max_entries=4)
+def _evaluation(results_file: str, truth_dir: str) -> EvaluationFrames:
+    # Aggregate figures only (no personal data), keyed by the results file, so a new run re-evaluates.
+    with session.results() as con:
+        return evaluation_frames(con, Path(truth_dir))
+
+
+with session.results() as con:
+    counts = band_counts(con)
+    distribution = score_distribution(con)
+    model = load_latest_model(session.store_path())
+    charts = model_charts(con, model) if model else {}
+
+bands = counts[counts["kind"] == "band"].set_index("value")["count"]
+strengths = counts[counts["kind"] == "link strength"].set_index("value")["count"]
+metrics = st.columns(5)
+metrics[0].metric("Scored pairs", f"{int(bands.sum()):,}")
+metrics[1].metric("In review band", f"{int(bands.get('review', 0)):,}")
+metrics[2].metric("Records linked", f"{int(strengths.drop('single', errors='ignore').sum()):,}")
+metrics[3].metric("Single-record people", f"{int(strengths.get('single', 0)):,}")
+metrics[4].metric("Analyst-confirmed links", f"{int(strengths.get('confirmed', 0)):,}")
+
+scores_tab, model_tab, evaluation_tab, runs_tab = st.tabs(["Score distribution", "Model", "Evaluation", "Runs"])
+with scores_tab:
+    st.caption("Scored pairs by match weight, one row per band clustering put them in (each row has its own scale).")
+    st.altair_chart(score_distribution_chart(distribution), width="stretch")
+with model_tab:
+    if not charts:
+        st.info("No trained model yet; run 'mash run'.")
+    else:
+        st.caption(f"Model version {model.version}, trained {model.created_at} on {model.records:,} records.")
+        for title, chart in charts.items():
+            st.markdown(f"**{title}**")
+            # At their own width: stretched to the page, the faceted match-weights chart draws nothing.
+            st.vega_lite_chart(chart, width="content")
+with evaluation_tab:
+    with session.state() as state:
+        truth = truth_dir(state)
+    if truth is None:
+        st.info("No ground truth beside the extracts (only generated extracts have it), so nothing to evaluate.")
+    elif not (st.session_state.get(_EVALUATE) or st.button("Evaluate against ground truth", icon=":material/fact_check:")):
+        st.caption(f"Scores the current results against the generator's truth in {truth} (a few seconds at 200,000 people).")
+    else:
+        st.session_state[_EVALUATE] = True
+        try:
+            frames = _evaluation(str(results_path(session.store_path())), str(truth))
+        except MashError as exc:
+            st.error(str(exc))
+            st.stop()
+        st.dataframe(frames.headline, hide_index=True, width="stretch",
+                     column_config={"value": st.column_config.NumberColumn("Value", format="percent"),
+                                    "met": st.column_config.CheckboxColumn("Target met")})
+        percent = {c: st.column_config.NumberColumn(c, format="percent") for c in ("precision", "recall", "f1", "share")}
+        st.markdown("**Pairs against truth**")
+        st.dataframe(frames.pairs, hide_index=True, width="stretch", column_config=percent)
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**Hard negatives (look-alikes that must stay apart)**")
+            st.dataframe(frames.hard_negatives, hide_index=True, width="stretch",
+                         column_config={**percent, "target": st.column_config.NumberColumn("target", format="percent")})
+        with right:
+            st.markdown("**Recall by source pair**")
+            st.dataframe(frames.source_pairs, hide_index=True, width="stretch", column_config=percent)
+        if not frames.flags.empty:
+            st.markdown("**Safeguarding flags against truth** (target: precision and recall at least 95%)")
+            st.dataframe(frames.flags, hide_index=True, width="stretch", column_config=percent)
+with runs_tab:
+    with session.state() as state:
+        runs = run_history(state)
+    st.dataframe(
+        runs, hide_index=True, width="stretch",
+        column_config={
+            "started_at": st.column_config.DatetimeColumn("Started", format="DD/MM/YYYY HH:mm:ss"),
+            "finished_at": st.column_config.DatetimeColumn("Finished", format="DD/MM/YYYY HH:mm:ss"),
+            "seconds": st.column_config.NumberColumn("Seconds", format="%.1f"),
+            "stage_seconds": st.column_config.JsonColumn("Seconds by stage"),
+        },
+    )

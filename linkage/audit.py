@@ -1,0 +1,131 @@
+"""The append-only audit log: who searched for, viewed, exported or decided what, when and why.
+
+DPA 2018 s.62 asks for a log of every consultation and disclosure of personal data.
+Each row is written once in the state database's ``audit_log`` table and never
+changed: this module offers no update or delete. What was searched for is recorded
+here (that is the accountability record) but never in Python logs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from linkage.pipeline import run_sql
+
+#: The actions the dashboard records.
+ACTIONS = ("search", "view_person", "export", "review_decide", "read_audit", "sign_in", "sign_out")
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One row of the audit log."""
+
+    event_id: int
+    logged_at: datetime
+    user_name: str
+    role: str
+    action: str
+    target: str | None
+    purpose: str | None
+    detail: str | None
+
+
+def record(
+    state_con: duckdb.DuckDBPyConnection,
+    user_name: str,
+    role: str,
+    action: str,
+    target: str | None = None,
+    purpose: str | None = None,
+    detail: str | dict[str, Any] | None = None,
+) -> int:
+    """Append one event to the audit log.
+
+    Args:
+        state_con: A read-write state database connection (``linkage.store.open_state``).
+        user_name: Who acted.
+        role: Their role at the time.
+        action: What they did, one of :data:`ACTIONS`.
+        target: What it was done to: a person id, a pair, a search, an export file.
+        purpose: The purpose the user stated for the session.
+        detail: Anything else worth keeping (a dict is stored as JSON text).
+
+    Returns:
+        The new event's id.
+
+    Raises:
+        ValueError: An unknown action or an empty user name.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}; use one of {ACTIONS}")
+    if not user_name:
+        raise ValueError("an audit event needs a user name")
+    if isinstance(detail, dict):
+        detail = json.dumps(detail, sort_keys=True, default=str)
+    (event_id,) = run_sql(
+        state_con,
+        "audit_record",
+        "INSERT INTO audit_log (user_name, role, action, target, purpose, detail) "
+        "VALUES ($user_name, $role, $action, $target, $purpose, $detail) RETURNING event_id",
+        {"user_name": user_name, "role": str(role), "action": action, "target": target, "purpose": purpose, "detail": detail},
+    ).fetchone()
+    return event_id
+
+
+def read(
+    state_con: duckdb.DuckDBPyConnection,
+    *,
+    user_name: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    text: str | None = None,
+    limit: int = 500,
+) -> list[AuditEvent]:
+    """Audit events, newest first, filtered.
+
+    Args:
+        state_con: A state database connection.
+        user_name: Only this user's events.
+        action: Only this action.
+        target: Only events about this target (exact, e.g. a person id).
+        since: Only events at or after this time.
+        until: Only events before this time.
+        text: Only events whose target, purpose or detail contains this text (any case).
+        limit: At most this many events.
+
+    Returns:
+        The matching events, newest first.
+    """
+    cursor = run_sql(
+        state_con,
+        "audit_read",
+        "SELECT event_id, logged_at, user_name, role, action, target, purpose, detail FROM audit_log "
+        "WHERE ($user_name IS NULL OR user_name = $user_name) AND ($action IS NULL OR action = $action) "
+        "AND ($target IS NULL OR target = $target) AND ($since IS NULL OR logged_at >= $since) "
+        "AND ($until IS NULL OR logged_at < $until) "
+        "AND ($text IS NULL OR strpos(lower(concat_ws(' ', target, purpose, detail)), lower($text)) > 0) "
+        "ORDER BY event_id DESC LIMIT $limit",
+        {
+            "user_name": user_name, "action": action, "target": target, "since": since, "until": until,
+            "text": text or None, "limit": limit,
+        },
+    )
+    return [AuditEvent(*row) for row in cursor.fetchall()]
+
+
+def count(state_con: duckdb.DuckDBPyConnection) -> int:
+    """The number of events in the audit log."""
+    return run_sql(state_con, "audit_count", "SELECT count(*) FROM audit_log").fetchone()[0]
+
+
+def user_names(state_con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every user name in the audit log, sorted (including users since removed from the users file)."""
+    rows = run_sql(state_con, "audit_users", "SELECT DISTINCT user_name FROM audit_log ORDER BY user_name").fetchall()
+    return [name for (name,) in rows]

@@ -1,0 +1,66 @@
+"""Read-only questions analysts ask of a run's results: search, profiles, networks, review, quality.
+
+Every function takes a results cursor (or, for run history, a state connection) and
+returns pandas DataFrames or small dataclasses; the dashboard renders them and does
+no SQL of its own. Each filters by person or pair first, so a page costs what the
+person's records cost, not what the run does.
+"""
+
+from linkage.explore.explain import PRIOR, level_labels, record_pairs, waterfall
+from linkage.explore.intelligence import perpetrator_incidents, perpetrators, victim_network, victims
+from linkage.explore.network import RELATIONSHIPS, Network, network_export, person_network
+from linkage.explore.pairs import PairView, compare_records, review_queue
+from linkage.explore.profile import (
+    LINK_STRENGTHS,
+    flag_evidence,
+    person_flags,
+    person_records,
+    person_summary,
+    provenance,
+    timeline,
+)
+from linkage.explore.quality import (
+    EvaluationFrames,
+    band_counts,
+    evaluation_frames,
+    model_charts,
+    run_history,
+    score_distribution,
+    truth_dir,
+)
+from linkage.explore.search import SearchTerms, search_people, standardise_query
+
+__all__ = [
+    "LINK_STRENGTHS",
+    "PRIOR",
+    "RELATIONSHIPS",
+    "EvaluationFrames",
+    "Network",
+    "PairView",
+    "SearchTerms",
+    "band_counts",
+    "compare_records",
+    "evaluation_frames",
+    "flag_evidence",
+    "level_labels",
+    "model_charts",
+    "network_export",
+    "perpetrator_incidents",
+    "perpetrators",
+    "person_flags",
+    "person_network",
+    "person_records",
+    "person_summary",
+    "provenance",
+    "record_pairs",
+    "review_queue",
+    "run_history",
+    "score_distribution",
+    "search_people",
+    "standardise_query",
+    "timeline",
+    "truth_dir",
+    "victim_network",
+    "victims",
+    "waterfall",
+]

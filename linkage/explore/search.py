@@ -1,0 +1,372 @@
+"""Find resolved people by name (fuzzy, nickname-aware), date of birth, identifiers or postcode.
+
+What the analyst types is standardised by the pipeline's own steps (clean names,
+canonical nickname, Soundex, postcode, NHS number and PNC ID), so "Bill" finds a
+WILLIAM and "943 476 5919" finds 9434765919. Every record of a person is searched,
+so a person is found under an alias another agency recorded; results are people,
+never raw records.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+from linkage.pipeline import Step, run_sql
+from linkage.standardise import contact, identifiers, names
+
+#: Result columns, in order.
+RESULT_COLUMNS = ("person_id", "name", "dob", "sex", "postcode", "agencies", "records", "score", "why_matched")
+
+#: Date formats an analyst may type a date of birth in.
+DOB_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y", "%d/%m/%y")
+
+#: An outward code typed on its own (SE15), searched against records' outward codes.
+OUTWARD_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
+
+#: Similarity above which two names count as the same name misspelt.
+CLOSE_SPELLING = 0.9
+
+# Each criterion is a list of (condition, score, label), first match wins; conditions
+# compare a record ``r`` with the standardised query ``q``. Code-defined SQL only.
+_FORENAME_LEVELS = (
+    ("r.forename = {q}", 1.0, "exact"),
+    ("r.forename_canonical = {q_canonical}", 0.9, "nickname"),
+    ("len(list_intersect(r.forename_groups, {q_groups})) > 0", 0.85, "possible nickname"),
+    (f"jaro_winkler_similarity(r.forename, {{q}}) >= {CLOSE_SPELLING}", 0.8, "close spelling"),
+    ("r.forename_soundex = {q_soundex}", 0.7, "sounds alike"),
+    ("list_contains(string_split(coalesce(r.middle_names, ''), ' '), {q})", 0.65, "middle name"),
+    ("length({q}) = 1 AND starts_with(r.forename, {q})", 0.6, "initial"),
+)
+_SURNAME_LEVELS = (
+    ("r.surname = {q}", 1.0, "exact"),
+    ("list_contains(r.surname_parts, {q})", 0.9, "part of surname"),
+    (f"jaro_winkler_similarity(r.surname, {{q}}) >= {CLOSE_SPELLING}", 0.8, "close spelling"),
+    ("r.surname_soundex = {q_soundex}", 0.7, "sounds alike"),
+)
+_DOB_LEVELS = (
+    ("r.dob = q.dob", 1.0, "exact"),
+    ("year(r.dob) = year(q.dob) AND month(r.dob) = day(q.dob) AND day(r.dob) = month(q.dob)", 0.8,
+     "day and month swapped"),
+    ("abs(year(r.dob) - year(q.dob)) = 1 AND month(r.dob) = month(q.dob) AND day(r.dob) = day(q.dob)", 0.7,
+     "year differs by one"),
+)
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """What a search looks for, after the pipeline's standardisation.
+
+    Attributes:
+        forename: First forename, cleaned (None if not typed).
+        forename_canonical: Its canonical form (BILL -> WILLIAM).
+        surname: Surname, cleaned.
+        either: One word was typed: it may be a forename or a surname.
+        dob: Date of birth.
+        nhs_number: NHS number as 10 digits (None if absent or failing its check digit).
+        pnc_id: PNC ID as YY/NNNNNNNL (None if absent or invalid).
+        postcode: Full postcode, upper case and spaced.
+        outward: Outward code, when only that was typed.
+        problems: Inputs that could not be used, and why (shown to the analyst).
+    """
+
+    forename: str | None = None
+    forename_canonical: str | None = None
+    surname: str | None = None
+    either: bool = False
+    dob: date | None = None
+    nhs_number: str | None = None
+    pnc_id: str | None = None
+    postcode: str | None = None
+    outward: str | None = None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Nothing usable to search for."""
+        return not any((self.forename, self.surname, self.dob, self.nhs_number, self.pnc_id, self.postcode, self.outward))
+
+
+def split_typed_name(name: str | None) -> tuple[str | None, str | None]:
+    """Forenames and surname from a typed name: "SMITH, Bill" or "Bill Smith".
+
+    One word is returned as the surname (the caller searches it as either part).
+
+    Returns:
+        ``(forenames, surname)``.
+    """
+    text = (name or "").strip()
+    if not text:
+        return None, None
+    if "," in text:
+        surname, _, forenames = text.partition(",")
+        return forenames.strip() or None, surname.strip() or None
+    words = text.split()
+    if len(words) == 1:
+        return None, words[0]
+    return " ".join(words[:-1]), words[-1]
+
+
+def parse_dob(value: date | str | None) -> date | None:
+    """A date of birth from a date or typed text (dd/mm/yyyy, yyyy-mm-dd and similar).
+
+    Raises:
+        ValueError: The text is not a date in a known format.
+    """
+    if value is None or isinstance(value, date):
+        return value.date() if isinstance(value, datetime) else value
+    text = value.strip()
+    if not text:
+        return None
+    for fmt in DOB_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError("date of birth not understood; type it as dd/mm/yyyy")
+
+
+def _query_steps() -> list[Step]:
+    """The pipeline's own standardisation steps that apply to typed search terms."""
+    return [
+        names.clean_names(),
+        names.split_forenames(),
+        names.canonical_forename(),
+        names.phonetic_codes(),
+        contact.standardise_postcode(),
+        identifiers.validate_nhs_number(),
+        identifiers.validate_pnc_id(),
+    ]
+
+
+def _query_sql() -> tuple[str, dict[str, object]]:
+    """One-row SELECT of the standardised query, the steps nested over the typed values."""
+    relation = (
+        "(SELECT CAST($forenames_raw AS VARCHAR) AS forenames_raw, CAST($surname_raw AS VARCHAR) AS surname_raw, "
+        "CAST($postcode_raw AS VARCHAR) AS postcode_raw, CAST($nhs_number_raw AS VARCHAR) AS nhs_number_raw, "
+        "CAST($pnc_id_raw AS VARCHAR) AS pnc_id_raw, []::VARCHAR[] AS dq)"
+    )
+    params: dict[str, object] = {}
+    for step in _query_steps():
+        relation = f"({step.render(relation)})"
+        params.update(step.params)
+    return relation, params
+
+
+def standardise_query(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    name: str | None = None,
+    dob: date | str | None = None,
+    nhs_number: str | None = None,
+    pnc_id: str | None = None,
+    postcode: str | None = None,
+) -> SearchTerms:
+    """Standardise typed search terms with the pipeline's rules.
+
+    Args:
+        con: A results cursor (holds the nickname reference tables and ``soundex``).
+        name: "Forenames Surname", "SURNAME, Forenames" or one word.
+        dob: A date, or text such as 03/02/1977.
+        nhs_number: Spaces and dashes allowed.
+        pnc_id: Any case and spacing.
+        postcode: Any case and spacing, or an outward code alone.
+
+    Returns:
+        The terms, with any that could not be used listed in ``problems``.
+    """
+    problems: list[str] = []
+    forenames, surname = split_typed_name(name)
+    either = forenames is None and surname is not None
+    try:
+        born = parse_dob(dob)
+    except ValueError as exc:
+        born, problems = None, [*problems, str(exc)]
+    relation, params = _query_sql()
+    typed = _raw_terms(name, postcode, nhs_number, pnc_id)
+    row = run_sql(
+        con,
+        "standardise_search",
+        f"SELECT forename, forename_canonical, surname, postcode, nhs_number, pnc_id FROM {relation}",
+        {**params, **typed},
+    ).fetchone()
+    forename, canonical, clean_surname, clean_postcode, nhs, pnc = row
+    outward = None
+    if typed["postcode_raw"] and clean_postcode is None:
+        compact = re.sub(r"[^A-Za-z0-9]", "", typed["postcode_raw"]).upper()
+        if OUTWARD_PATTERN.match(compact):
+            outward = compact
+        else:
+            problems.append("postcode not understood")
+    if typed["nhs_number_raw"] and nhs is None:
+        problems.append("NHS number is not 10 digits with a valid check digit")
+    if typed["pnc_id_raw"] and pnc is None:
+        problems.append("PNC ID is not in the form YY/NNNNNNNL with a valid check letter")
+    return SearchTerms(
+        forename=forename, forename_canonical=canonical, surname=clean_surname, either=either and bool(clean_surname),
+        dob=born, nhs_number=nhs, pnc_id=pnc, postcode=clean_postcode, outward=outward, problems=tuple(problems),
+    )
+
+
+def search_people(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    name: str | None = None,
+    dob: date | str | None = None,
+    nhs_number: str | None = None,
+    pnc_id: str | None = None,
+    postcode: str | None = None,
+    limit: int = 50,
+) -> pd.DataFrame:
+    """Resolved people matching every given term on some record of theirs, best first.
+
+    Name matching is fuzzy and nickname-aware (exact, nickname, close spelling,
+    Soundex, middle name, initial; forename and surname swapped) and looks at
+    every record of a person, so aliases are found. Dates of birth match exactly,
+    with day and month swapped, or with the year one out. Identifiers match
+    exactly after standardisation; a postcode matches exactly, or an outward code
+    typed alone matches that area.
+
+    Args:
+        con: A results cursor.
+        name: "Forenames Surname", "SURNAME, Forenames" or one word (forename or surname).
+        dob: A date, or text such as 03/02/1977.
+        nhs_number: Spaces and dashes allowed.
+        pnc_id: Any case and spacing.
+        postcode: Full postcode or outward code, any case and spacing.
+        limit: Most people to return.
+
+    Returns:
+        One row per person: person_id, name, dob, sex, postcode, agencies, records,
+        score (0..1, the mean of each term's best level) and why_matched (each term's
+        best level and the value it matched). Empty if nothing usable was given.
+        ``attrs["problems"]`` lists terms that could not be used.
+    """
+    terms = standardise_query(con, name=name, dob=dob, nhs_number=nhs_number, pnc_id=pnc_id, postcode=postcode)
+    if terms.empty:
+        return _frame([], terms)
+    criteria = _criteria(terms)
+    level_items = ",\n".join(
+        f"{_case(levels, 'score')} AS {key}_score, {_case(levels, 'label')} AS {key}_label, {shown} AS {key}_value"
+        for key, (levels, shown) in criteria.items()
+    )
+    any_level = " OR ".join(f"{key}_score IS NOT NULL" for key in criteria)
+    per_person = ", ".join(
+        f"max({key}_score) AS {key}_score, "
+        f"arg_max({key}_value || ' (' || {key}_label || ')', {key}_score) AS {key}_why"
+        for key in criteria
+    )
+    all_given = " AND ".join(f"max({key}_score) IS NOT NULL" for key in criteria)
+    score = " + ".join(f"m.{key}_score" for key in criteria)
+    why = ", ".join(f"'{_TITLES[key]}: ' || m.{key}_why" for key in criteria)
+    relation, step_params = _query_sql()
+    sql = (
+        f"WITH q AS (SELECT *, CAST($dob AS DATE) AS dob, CAST($outward AS VARCHAR) AS outward FROM {relation}), "
+        "matched AS (SELECT * FROM ("
+        f"  SELECT r.unique_id, {level_items} FROM records AS r, q) WHERE {any_level}), "
+        "people AS ("
+        f"  SELECT c.person_id, {per_person} FROM matched JOIN clusters AS c USING (unique_id) "
+        f"  GROUP BY c.person_id HAVING {all_given}) "
+        "SELECT p.person_id, concat_ws(' ', p.forename, p.surname) AS name, TRY_CAST(p.dob AS DATE) AS dob, "
+        f"CAST(p.sex AS VARCHAR) AS sex, p.postcode, p.agencies, p.records, round(({score}) / {len(criteria)}, 3) AS score, "
+        f"concat_ws('; ', {why}) AS why_matched "
+        "FROM people AS m JOIN persons AS p USING (person_id) "
+        "ORDER BY score DESC, p.records DESC, p.person_id LIMIT $limit"
+    )
+    params = {
+        **step_params, **_raw_terms(name, postcode, nhs_number, pnc_id),
+        "outward": terms.outward, "dob": terms.dob, "limit": limit,
+    }
+    rows = run_sql(con, "search_people", sql, params).fetchall()
+    return _frame(rows, terms)
+
+
+#: How each criterion is named in ``why_matched``.
+_TITLES = {"name": "name", "dob": "DOB", "nhs": "NHS number", "pnc": "PNC ID", "postcode": "postcode"}
+
+
+def _raw_terms(
+    name: str | None, postcode: str | None, nhs_number: str | None, pnc_id: str | None
+) -> dict[str, str | None]:
+    """Typed values under the raw column names the standardisation steps read."""
+    forenames, surname = split_typed_name(name)
+    either = forenames is None and surname is not None
+    return {
+        "forenames_raw": surname if either else forenames,
+        "surname_raw": surname,
+        "postcode_raw": (postcode or "").strip() or None,
+        "nhs_number_raw": (nhs_number or "").strip() or None,
+        "pnc_id_raw": (pnc_id or "").strip() or None,
+    }
+
+
+def _criteria(terms: SearchTerms) -> dict[str, tuple[list[tuple[str, float, str]], str]]:
+    """Per given term: its levels and the record value shown as having matched."""
+    criteria: dict[str, tuple[list[tuple[str, float, str]], str]] = {}
+    full_name = "concat_ws(' ', r.forename, r.surname)"
+    if terms.either:
+        # One word: the best of it as a forename and as a surname.
+        levels = [
+            (_fill(c, "forename"), s, f"forename {label}") for c, s, label in _FORENAME_LEVELS
+        ] + [(_fill(c, "surname"), s, f"surname {label}") for c, s, label in _SURNAME_LEVELS]
+        criteria["name"] = (sorted(levels, key=lambda level: -level[1]), full_name)
+    elif terms.forename or terms.surname:
+        criteria["name"] = (_name_levels(terms), full_name)
+    if terms.dob:
+        criteria["dob"] = (list(_DOB_LEVELS), "CAST(r.dob AS VARCHAR)")
+    if terms.nhs_number:
+        criteria["nhs"] = ([("r.nhs_number = q.nhs_number", 1.0, "exact")], "r.nhs_number")
+    if terms.pnc_id:
+        criteria["pnc"] = ([("r.pnc_id = q.pnc_id", 1.0, "exact")], "r.pnc_id")
+    if terms.postcode:
+        criteria["postcode"] = ([("r.postcode = q.postcode", 1.0, "exact")], "r.postcode")
+    elif terms.outward:
+        criteria["postcode"] = ([("r.postcode_outward = q.outward", 1.0, "outward code")], "r.postcode")
+    return criteria
+
+
+def _fill(condition: str, part: str) -> str:
+    """A level condition against the query's forename or surname (both hold the one word)."""
+    column = "q.forename" if part == "forename" else "q.surname"
+    return condition.format(
+        q=column, q_canonical="q.forename_canonical", q_groups="q.forename_groups",
+        q_soundex="q.forename_soundex" if part == "forename" else "q.surname_soundex",
+    )
+
+
+def _name_levels(terms: SearchTerms) -> list[tuple[str, float, str]]:
+    """Forename and surname levels combined: both typed parts must match on one record."""
+    forenames = [(_fill(c, "forename"), s, label) for c, s, label in _FORENAME_LEVELS] if terms.forename else []
+    surnames = [(_fill(c, "surname"), s, label) for c, s, label in _SURNAME_LEVELS] if terms.surname else []
+    if not forenames:
+        return [(c, s, f"surname {label}") for c, s, label in surnames]
+    if not surnames:
+        return [(c, s, f"forename {label}") for c, s, label in forenames]
+    swapped = ("r.forename = q.surname AND r.surname = q.forename", 0.8, "forename and surname swapped")
+    combined = [
+        (f"({fc}) AND ({sc})", round((fs + ss) / 2, 3), f"forename {fl}, surname {sl}")
+        for fc, fs, fl in forenames for sc, ss, sl in surnames
+    ]
+    return sorted([*combined, swapped], key=lambda level: -level[1])
+
+
+def _case(levels: list[tuple[str, float, str]], part: str) -> str:
+    """CASE over the levels, first match wins, giving a level's score or label (code-defined text)."""
+    whens = " ".join(
+        f"WHEN {condition} THEN {score if part == 'score' else _literal(label)}" for condition, score, label in levels
+    )
+    return f"CASE {whens} END"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _frame(rows: list[tuple], terms: SearchTerms) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    frame.attrs["problems"] = list(terms.problems)
+    return frame

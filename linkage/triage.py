@@ -1,0 +1,187 @@
+"""The MASH triage queue: flagged people, most severe first, each with one line saying why.
+
+A person with several flags is one row: the most severe flag gives the reason line
+and the row lists the others. Filters keep a person if any of their flags matches:
+the flag code, an agency whose records are the evidence, evidence dated within a
+range, and the person's postcode district (outward code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from linkage.pipeline import run_sql
+from linkage.store import require_table
+
+#: Queue columns, in order.
+QUEUE_COLUMNS = (
+    "person_id", "severity", "name", "dob", "area", "flags", "why", "agencies", "people_involved",
+    "latest_event", "weakest_link", "score",
+)
+
+#: How each flag code reads in the dashboard.
+FLAG_LABELS = {
+    "serial_perpetrator": "Serial perpetrator",
+    "repeat_perpetrator": "Repeat perpetrator",
+    "repeat_victim": "Repeat victim",
+    "marac_high_risk": "MARAC: high risk",
+    "marac_escalation": "MARAC: escalation",
+    "marac_repeat": "MARAC: repeat",
+    "child_in_da_household": "Child in DA household",
+    "pregnancy_and_da": "Pregnancy and DA",
+    "toxic_trio": "Toxic trio",
+    "perpetrator_joins_household": "Perpetrator joins household",
+}
+
+
+@dataclass(frozen=True)
+class TriageOptions:
+    """The values the queue's filters can take, from the flags present.
+
+    Attributes:
+        codes: Flag codes raised, most severe first.
+        agencies: Agencies with evidence behind some flag.
+        areas: Postcode districts (outward codes) of flagged people.
+        first_event: The earliest evidence date (None if no dated evidence).
+        last_event: The latest evidence date.
+    """
+
+    codes: tuple[str, ...]
+    agencies: tuple[str, ...]
+    areas: tuple[str, ...]
+    first_event: date | None
+    last_event: date | None
+
+
+@dataclass(frozen=True)
+class TriageQueue:
+    """One page of the queue.
+
+    Attributes:
+        people: Flagged people matching the filters (all of them, not just this page).
+        flags: Flags those people carry that match the filters.
+        rows: The first rows, one per person, columns :data:`QUEUE_COLUMNS`.
+    """
+
+    people: int
+    flags: int
+    rows: pd.DataFrame
+
+
+def triage_options(con: duckdb.DuckDBPyConnection) -> TriageOptions:
+    """The flag codes, agencies, areas and evidence dates the queue can be filtered by.
+
+    Args:
+        con: A results cursor.
+
+    Raises:
+        MashError: The results have no flags table.
+    """
+    require_table(con, "flags")
+    codes = run_sql(
+        con, "triage_codes",
+        "SELECT CAST(code AS VARCHAR) FROM flags GROUP BY code ORDER BY max(severity) DESC, CAST(code AS VARCHAR)",
+    ).fetchall()
+    agencies = run_sql(
+        con, "triage_agencies", "SELECT DISTINCT unnest(agencies) AS agency FROM flags ORDER BY agency",
+    ).fetchall()
+    areas = run_sql(
+        con, "triage_areas",
+        "SELECT DISTINCT nullif(split_part(p.postcode, ' ', 1), '') AS area FROM flags AS f "
+        "JOIN persons AS p USING (person_id) WHERE area IS NOT NULL ORDER BY area",
+    ).fetchall()
+    first, last = run_sql(con, "triage_dates", "SELECT min(event_date), max(event_date) FROM flag_evidence").fetchone()
+    return TriageOptions(
+        codes=tuple(c for (c,) in codes), agencies=tuple(a for (a,) in agencies), areas=tuple(a for (a,) in areas),
+        first_event=first, last_event=last,
+    )
+
+
+def triage_queue(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    codes: list[str] | None = None,
+    agencies: list[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    areas: list[str] | None = None,
+    limit: int = 200,
+) -> TriageQueue:
+    """Flagged people, most severe first, filtered.
+
+    Args:
+        con: A results cursor.
+        codes: Keep people with a flag of one of these codes.
+        agencies: Keep flags with evidence from one of these agencies.
+        since: Keep flags with evidence dated on or after this day.
+        until: Keep flags with evidence dated on or before this day.
+        areas: Keep people whose postcode district (outward code) is one of these.
+        limit: Most rows to return.
+
+    Returns:
+        The counts and the first ``limit`` people. ``why`` is the most severe
+        matching flag's rule with its evidence (records and agencies), and says
+        how many more flags the person has; ``flags`` lists them all.
+
+    Raises:
+        MashError: The results have no flags table.
+    """
+    require_table(con, "flags")
+    params = {
+        "codes": list(codes) if codes else None,
+        "agencies": list(agencies) if agencies else None,
+        "since": since,
+        "until": until,
+        "areas": list(areas) if areas else None,
+    }
+    matching = (
+        "WITH evidence AS ("
+        "  SELECT flag_id, max(event_date) AS latest_event, "
+        "  count(*) FILTER (WHERE ($since IS NULL OR event_date >= $since) AND ($until IS NULL OR event_date <= $until)) AS in_range "
+        "  FROM flag_evidence GROUP BY flag_id), "
+        "matching AS ("
+        "  SELECT f.flag_id, CAST(f.code AS VARCHAR) AS code, f.person_id, f.person_ids, f.rule, f.agencies, "
+        "  f.severity, f.score, f.weakest_link, f.evidence_records, e.latest_event, "
+        "  nullif(split_part(p.postcode, ' ', 1), '') AS area "
+        "  FROM flags AS f JOIN persons AS p USING (person_id) LEFT JOIN evidence AS e USING (flag_id) "
+        "  WHERE ($codes IS NULL OR CAST(f.code AS VARCHAR) IN (SELECT unnest($codes))) "
+        "  AND ($agencies IS NULL OR len(list_intersect(f.agencies, $agencies)) > 0) "
+        "  AND (($since IS NULL AND $until IS NULL) OR coalesce(e.in_range, 0) > 0) "
+        "  AND ($areas IS NULL OR area IN (SELECT unnest($areas)))) "
+    )
+    people, flags = run_sql(
+        con, "triage_count", matching + "SELECT count(DISTINCT person_id), count(*) FROM matching", params,
+    ).fetchone()
+    rows = run_sql(
+        con,
+        "triage_queue",
+        matching
+        + ", per_person AS ("
+        "  SELECT person_id, max(severity) AS severity, "
+        # The rule without its parenthesised thresholds (the profile shows them), then its evidence.
+        "  arg_max(regexp_replace(rule, '\\s*\\(.*\\)\\s*$', '') || ': ' || evidence_records || ' record' "
+        "    || CASE WHEN evidence_records = 1 THEN '' ELSE 's' END || ' from ' "
+        "    || replace(array_to_string(agencies, ', '), '_', ' '), "
+        "    (severity, coalesce(score, 0), flag_id)) AS top_reason, "
+        "  list(code ORDER BY severity DESC, code) AS flags, count(*) AS flag_count, "
+        "  list_sort(list_distinct(flatten(list(agencies)))) AS agencies, "
+        "  len(list_distinct(flatten(list(person_ids)))) AS people_involved, "
+        "  max(latest_event) AS latest_event, min(weakest_link) AS weakest_link, max(score) AS score, "
+        "  any_value(area) AS area "
+        "  FROM matching GROUP BY person_id) "
+        "SELECT m.person_id, m.severity, concat_ws(' ', p.forename, p.surname) AS name, TRY_CAST(p.dob AS DATE) AS dob, "
+        "m.area, m.flags, "
+        "m.top_reason || CASE WHEN m.flag_count > 1 THEN ' (+' || (m.flag_count - 1) || ' more flag' || CASE WHEN m.flag_count = 2 THEN '' ELSE 's' END || ')' ELSE '' END AS why, "
+        "m.agencies, m.people_involved, m.latest_event, m.weakest_link, m.score "
+        "FROM per_person AS m JOIN persons AS p USING (person_id) "
+        "ORDER BY m.severity DESC, m.score DESC NULLS LAST, m.latest_event DESC NULLS LAST, m.person_id LIMIT $limit",
+        {**params, "limit": limit},
+    ).fetchall()
+    frame = pd.DataFrame(rows, columns=list(QUEUE_COLUMNS))
+    # A person may carry one code twice (two victims); show each code once, most severe first.
+    frame["flags"] = frame["flags"].map(lambda codes: [FLAG_LABELS.get(c, c) for c in dict.fromkeys(codes)])
+    return TriageQueue(people=people, flags=flags, rows=frame)

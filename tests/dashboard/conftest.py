@@ -1,0 +1,203 @@
+"""A linked store, a users file with one user per role, and the dashboard pointed at them.
+
+The store is made once per test session (3,000 generated people, ~15 s) and the
+environment variables the app reads (MASH_CONFIG, MASH_STORE, MASH_USERS) are set
+for the whole session, so AppTest runs and the served app see the same store.
+Tests that write review decisions or audit rows do so to this store's state
+database; they assert on rows they can tell apart (their own purpose or pair).
+
+Browser tests use ``served_app`` (``mash dashboard`` on a free port, in a
+subprocess) and ``page`` (a tab of Debian's Chromium driven by Playwright).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from streamlit.testing.v1 import AppTest
+
+from dashboard.session import CONFIG_ENV, PERSON_KEY, PURPOSE_KEY, STORE_ENV, USER_KEY
+from linkage.access import USERS_ENV, Role, User, add_user
+from linkage.batch import run_all
+from linkage.config import RunConfig, load_run_config
+from linkage.synth import generate_extracts
+
+REPO = Path(__file__).resolve().parents[2]
+APP = REPO / "dashboard" / "app.py"
+PAGES_DIR = REPO / "dashboard" / "app_pages"
+
+#: One test user per role: name -> (role, password).
+TEST_USERS: dict[str, tuple[Role, str]] = {
+    "mash": (Role.MASH_ANALYST, "mash-test-password"),
+    "intel": (Role.INTELLIGENCE_ANALYST, "intel-test-password"),
+    "admin": (Role.LINKAGE_ADMIN, "admin-test-password"),
+}
+#: The user name for each role.
+USER_FOR_ROLE: dict[Role, str] = {role: name for name, (role, _) in TEST_USERS.items()}
+
+#: Seconds an AppTest run may take (the first run of a page imports and queries).
+APP_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class DashboardStore:
+    """The linked store the dashboard tests read.
+
+    Attributes:
+        run: The run config (its ``store`` is the state database).
+        config_file: The run YAML the app is pointed at.
+        users_file: The users file with :data:`TEST_USERS`.
+        extracts: The generated extracts (with ``truth/``).
+    """
+
+    run: RunConfig
+    config_file: Path
+    users_file: Path
+    extracts: Path
+
+
+@pytest.fixture(scope="session")
+def dashboard_store(tmp_path_factory) -> Iterator[DashboardStore]:
+    """3,000 generated people linked once, the test users, and the app's environment set."""
+    root = tmp_path_factory.mktemp("dashboard")
+    extracts = root / "extracts"
+    generate_extracts(people=3000, seed=11, out_dir=extracts)
+    config_file = REPO / "configs" / "run.yaml"
+    run = load_run_config(config_file, store=root / "store" / "mash.duckdb", extracts_dir=extracts)
+    run_all(run)
+    users_file = root / "users.yaml"
+    for name, (role, password) in TEST_USERS.items():
+        add_user(users_file, name, role, password)
+    patch = pytest.MonkeyPatch()
+    patch.setenv(CONFIG_ENV, str(config_file))
+    patch.setenv(STORE_ENV, str(run.store))
+    patch.setenv(USERS_ENV, str(users_file))
+    yield DashboardStore(run=run, config_file=config_file, users_file=users_file, extracts=extracts)
+    patch.undo()
+
+
+@pytest.fixture
+def app_as(dashboard_store) -> Callable[..., AppTest]:
+    """Make an AppTest of the entry file, signed in as a role with a stated purpose, on a page.
+
+    Usage: ``at = app_as(Role.MASH_ANALYST, "search", purpose="test: nickname search")``;
+    the page is a file stem in ``dashboard/app_pages`` (None: the role's first page), and
+    ``person_id`` opens that person as if chosen on another page.
+    """
+
+    def make(role: Role, page: str | None = None, *, purpose: str = "automated test", person_id: str | None = None) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
+        at.session_state[USER_KEY] = User(USER_FOR_ROLE[role], role)
+        at.session_state[PURPOSE_KEY] = purpose
+        if person_id is not None:
+            at.session_state[PERSON_KEY] = person_id
+        at.run()
+        if page is not None:
+            at.switch_page(f"app_pages/{page}.py")
+            at.run()
+        return at
+
+    return make
+
+
+def existing_pages() -> list[str]:
+    """The page modules present in ``dashboard/app_pages`` (pages land one by one)."""
+    return sorted(p.stem for p in PAGES_DIR.glob("*.py") if not p.stem.startswith("_"))
+
+
+#: Chromium from Debian (the Makefile installs it); Playwright never downloads a browser here.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+#: Where browser tests save full-page screenshots (gitignored).
+SCREENSHOTS = REPO / "test-output" / "screenshots"
+#: Seconds the served app may take to answer its health check.
+SERVE_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class ServedApp:
+    """The real app served by ``mash dashboard`` in a subprocess."""
+
+    url: str
+    store: DashboardStore
+
+
+@pytest.fixture(scope="session")
+def served_app(dashboard_store) -> Iterator[ServedApp]:
+    """``mash dashboard`` (``streamlit run dashboard/app.py``) on a free port, stopped afterwards."""
+    port = _free_port()
+    command = [
+        sys.executable, "-m", "linkage.cli", "dashboard", "--config", str(dashboard_store.config_file),
+        "--store", str(dashboard_store.run.store), "--users", str(dashboard_store.users_file), "--port", str(port),
+    ]
+    log = dashboard_store.run.store.parent / "dashboard.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, server, log)
+        yield ServedApp(url=url, store=dashboard_store)
+    finally:
+        # The whole process group: mash and the streamlit process it started.
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    assert CHROMIUM.is_file(), f"{CHROMIUM} is missing: run 'make test' (it installs Debian's chromium)"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Page]:
+    """A fresh browser tab (its own Streamlit session), wide enough for the tables."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    context.set_default_timeout(30_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVE_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the dashboard exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"the dashboard did not answer within {SERVE_TIMEOUT}s:\n{log.read_text()}")

@@ -1,0 +1,130 @@
+"""The entry file: sign-in, stated purpose, navigation by role, and every page as every role."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.session import PURPOSE_KEY, USER_KEY
+from linkage import audit
+from linkage.access import PAGE_ROLES, ROLE_LABELS, Role, can_open
+from linkage.store import open_results, open_state
+from tests.dashboard.conftest import APP, APP_TIMEOUT, USER_FOR_ROLE, existing_pages
+
+#: The heading each page shows (the smoke test checks the page drew its own, not another).
+HEADINGS = {
+    "triage": "MASH triage", "search": "Person search", "profile": "Person profile",
+    "network": "Family and household network", "intelligence": "Serial and repeat perpetrators",
+    "review": "Linkage review", "quality": "Linkage quality and runs", "audit": "Audit log",
+}
+
+ROLE_PAGES = [(role, page) for role in Role for page in existing_pages()]
+
+
+def _texts(at: AppTest) -> str:
+    parts = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption, *at.info, *at.warning)]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_every_page_exists_and_has_permissions():
+    assert set(existing_pages()) == set(PAGE_ROLES) == set(HEADINGS)
+
+
+@pytest.fixture(scope="module")
+def flagged_person(dashboard_store) -> str:
+    """The most severely flagged person, so profile and network pages have something to show."""
+    con = open_results(dashboard_store.run.store)
+    try:
+        return con.execute("SELECT person_id FROM flags ORDER BY severity DESC, flag_id LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(("role", "page"), ROLE_PAGES, ids=[f"{r.value}-{p}" for r, p in ROLE_PAGES])
+def test_smoke_every_page_as_every_role(app_as, flagged_person, role, page):
+    """Each page a role may open renders its own content without an exception; each page it may not is refused."""
+    at = app_as(role, person_id=flagged_person)
+    if not can_open(role, page):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(f"app_pages/{page}.py")
+        return
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert [t.value for t in at.title] == [HEADINGS[page]]
+    assert len(_texts(at)) > 100, f"{page} rendered almost nothing"
+    sidebar = "\n".join(str(m.value) for m in at.sidebar.markdown)
+    assert USER_FOR_ROLE[role] in sidebar and ROLE_LABELS[role] in sidebar
+
+
+def test_landing_page_is_triage(app_as):
+    at = app_as(Role.MASH_ANALYST)
+    assert [t.value for t in at.title] == [HEADINGS["triage"]]
+
+
+def _sign_in(name: str, password: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT).run()
+    inputs = {t.label: t for t in at.text_input}
+    inputs["User name"].input(name)
+    inputs["Password"].input(password)
+    at.button[0].click().run()
+    return at
+
+
+SIGN_INS = [
+    ("wrong password", "mash", "not-the-password", False),
+    ("unknown user", "nobody", "mash-test-password", False),
+    ("empty form", "", "", False),
+    ("right password", "mash", "mash-test-password", True),
+]
+
+
+@pytest.mark.parametrize(("description", "name", "password", "ok"), SIGN_INS, ids=[s[0] for s in SIGN_INS])
+def test_sign_in(dashboard_store, description, name, password, ok):
+    at = _sign_in(name, password)
+    assert not at.exception, description
+    if ok:
+        assert [t.value for t in at.title] == ["Purpose of this session"], description
+        assert at.session_state[USER_KEY].name == name
+    else:
+        assert [e.value for e in at.error] == ["Wrong user name or password."], description
+        assert USER_KEY not in at.session_state
+
+
+def test_purpose_is_required_then_recorded_with_sign_in(dashboard_store):
+    at = _sign_in("intel", "intel-test-password")
+    at.text_input[0].input("ab")
+    at.button[0].click().run()
+    assert at.error and "purpose" in at.error[0].value.lower()
+    purpose = "Referral 2026-0042: strategy meeting (test_purpose)"
+    at.text_input[0].input(purpose)
+    at.button[0].click().run()
+    assert not at.exception
+    assert [t.value for t in at.title] == [HEADINGS["triage"]]
+    sidebar = "\n".join(str(m.value) for m in (*at.sidebar.markdown, *at.sidebar.caption))
+    assert "intel" in sidebar and "Intelligence analyst" in sidebar and purpose in sidebar
+    with open_state(dashboard_store.run.store) as con:
+        events = audit.read(con, action="sign_in", text="test_purpose")
+    assert [(e.user_name, e.role, e.purpose) for e in events] == [("intel", "intelligence_analyst", purpose)]
+
+
+def test_sign_out_forgets_everything(app_as):
+    at = app_as(Role.LINKAGE_ADMIN, "search")
+    at.sidebar.button[0].click().run()
+    assert USER_KEY not in at.session_state and PURPOSE_KEY not in at.session_state
+    assert [t.value for t in at.title] == ["MASH Link"]
+
+
+def test_signed_out_visitor_sees_only_the_sign_in(dashboard_store):
+    at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT).run()
+    assert [t.value for t in at.title] == ["MASH Link"]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app_pages/search.py")
+
+
+def test_malformed_users_file_is_reported_at_sign_in(dashboard_store, tmp_path, monkeypatch):
+    bad = tmp_path / "users.yaml"
+    bad.write_text("users:\n  - {name: x, role: boss, password_hash: nope}\n")
+    monkeypatch.setenv("MASH_USERS", str(bad))
+    at = _sign_in("x", "y")
+    assert at.error and "key 'users.0.role'" in at.error[0].value

@@ -1,0 +1,68 @@
+"""The profile page: golden view with provenance, records, flags and why linked, for a known flagged person; audited."""
+
+from __future__ import annotations
+
+import pytest
+
+from linkage import audit
+from linkage.access import Role
+from linkage.explore import PRIOR, provenance
+from linkage.store import open_results, open_state
+
+
+@pytest.fixture(scope="module")
+def flagged(dashboard_store) -> dict:
+    """A serial perpetrator with fields agencies disagree on (aliases), and what the store says of them."""
+    con = open_results(dashboard_store.run.store)
+    try:
+        person_id, forename, surname, records = con.execute(
+            "SELECT p.person_id, p.forename, p.surname, p.records FROM flags AS f JOIN persons AS p USING (person_id) "
+            "WHERE f.code = 'serial_perpetrator' ORDER BY len(p.conflicts) DESC, p.person_id LIMIT 1"
+        ).fetchone()
+        values = provenance(con, person_id)
+    finally:
+        con.close()
+    return {"id": person_id, "name": f"{forename} {surname}", "records": records, "values": values}
+
+
+def _open(at, person_id: str):
+    at.text_input(key="viewing_typed_person_id").input(person_id).run()
+    assert not at.exception and not at.error
+    return at
+
+
+def test_profile_shows_provenance_flags_and_why_linked(app_as, dashboard_store, flagged):
+    purpose = "test_profile: known serial perpetrator"
+    at = _open(app_as(Role.MASH_ANALYST, "profile", purpose=purpose), flagged["id"])
+    assert at.header[0].value.startswith(flagged["values"].query("field == 'forename' and golden")["value"].iloc[0])
+    golden = at.dataframe[0].value
+    assert set(zip(golden["value"], golden["records"], strict=True)) == set(
+        zip(flagged["values"]["value"], flagged["values"]["records"], strict=True)
+    )
+    assert golden["golden"].sum() == flagged["values"]["field"].nunique()
+    assert golden["in_conflict"].any(), "a serial perpetrator with aliases has fields agencies dispute"
+    assert any(":material/flag: serial perpetrator" in m.value for m in at.markdown)
+    assert any(e.label.startswith("**serial perpetrator**") for e in at.expander)
+    records_shown = sum(len(d.value) for d in at.dataframe if "strength" in d.value.columns)
+    assert records_shown == flagged["records"]
+    bars = next(d.value for d in at.dataframe if "comparison" in d.value.columns)
+    assert bars["comparison"].iloc[0] == PRIOR
+    assert bars["cumulative"].iloc[-1] == pytest.approx(bars["weight"].sum())
+    at.run()  # a rerun of the same view is not audited again
+    with open_state(dashboard_store.run.store) as con:
+        views = audit.read(con, action="view_person", target=flagged["id"], text=purpose)
+    assert len(views) == 1 and '"page": "profile"' in views[0].detail
+
+
+def test_the_person_can_come_from_a_shared_link(app_as, flagged):
+    at = app_as(Role.MASH_ANALYST, "profile", purpose="test_profile: link")
+    at.query_params["person"] = flagged["id"].lower()
+    at.run()
+    assert not at.exception
+    assert flagged["id"] in at.markdown[0].value
+
+
+def test_an_unknown_person_is_reported(app_as):
+    at = app_as(Role.MASH_ANALYST, "profile", purpose="test_profile: unknown")
+    at.text_input(key="viewing_typed_person_id").input("MP9999999").run()
+    assert at.error and "No person MP9999999" in at.error[0].value

@@ -1,0 +1,78 @@
+"""The search page finds resolved people (nicknames included) and records every search."""
+
+from __future__ import annotations
+
+import pytest
+
+from linkage import audit
+from linkage.access import Role
+from linkage.store import open_results, open_state
+
+
+@pytest.fixture(scope="module")
+def william(dashboard_store) -> tuple[str, str]:
+    """A person some agency recorded as WILLIAM, and that record's surname."""
+    con = open_results(dashboard_store.run.store)
+    try:
+        return con.execute(
+            "SELECT c.person_id, r.surname FROM records AS r JOIN clusters AS c USING (unique_id) "
+            "WHERE r.forename = 'WILLIAM' AND r.surname IS NOT NULL ORDER BY r.unique_id LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+
+
+def _search(at, **typed):
+    inputs = {t.label: t for t in at.text_input}
+    for label, value in typed.items():
+        inputs[label].input(value)
+    next(b for b in at.button if b.label == "Search").click().run()
+    return at
+
+
+def test_nickname_finds_the_person_and_the_search_is_audited(app_as, dashboard_store, william):
+    person_id, surname = william
+    purpose = "test_search: nickname"
+    at = app_as(Role.MASH_ANALYST, "search", purpose=purpose)
+    _search(at, **{"Name": f"Bill {surname.title()}"})
+    assert not at.exception and not at.error
+    found = at.dataframe[0].value
+    assert person_id in set(found.person_id)
+    row = found.set_index("person_id").loc[person_id]
+    assert "nickname" in row.why_matched
+    with open_state(dashboard_store.run.store) as con:
+        events = audit.read(con, action="search", text="test_search: nickname")
+    assert len(events) == 1
+    assert events[0].user_name == "mash" and events[0].purpose == purpose
+    assert f"name=Bill {surname.title()}" == events[0].target
+
+
+CASES = [
+    ("nothing typed: a warning, no search, no audit row", {}, "warning"),
+    ("an unusable NHS number is reported", {"NHS number": "123"}, "warning"),
+    ("nobody by that name", {"Name": "Zzyzx Qwertyuiop"}, "info"),
+]
+
+
+@pytest.mark.parametrize(("description", "typed", "shown"), CASES, ids=[c[0] for c in CASES])
+def test_searches_that_find_nobody_say_so(app_as, dashboard_store, description, typed, shown):
+    purpose = f"test_search: {description}"
+    at = app_as(Role.INTELLIGENCE_ANALYST, "search", purpose=purpose)
+    _search(at, **typed)
+    assert not at.exception, description
+    assert getattr(at, shown), description
+    assert not at.dataframe, description
+    with open_state(dashboard_store.run.store) as con:
+        logged = audit.read(con, action="search", text=purpose)
+    assert len(logged) == (1 if typed else 0), description
+
+
+def test_results_survive_a_rerun_without_a_second_audit_row(app_as, dashboard_store, william):
+    person_id, surname = william
+    purpose = "test_search: rerun"
+    at = app_as(Role.LINKAGE_ADMIN, "search", purpose=purpose)
+    _search(at, **{"Name": surname})
+    at.run()
+    assert person_id in set(at.dataframe[0].value.person_id)
+    with open_state(dashboard_store.run.store) as con:
+        assert len(audit.read(con, action="search", text=purpose)) == 1

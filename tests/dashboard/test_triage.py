@@ -1,0 +1,89 @@
+"""The triage page: the queue most severe first, and its filters."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from linkage.access import Role
+from linkage.store import open_results
+from linkage.triage import FLAG_LABELS
+
+
+@pytest.fixture(scope="module")
+def facts(dashboard_store):
+    """A flag code, an area and a date to filter by, and the people each should keep."""
+    con = open_results(dashboard_store.run.store)
+    try:
+        code, code_people = con.execute(
+            "SELECT CAST(code AS VARCHAR), count(DISTINCT person_id) FROM flags GROUP BY code ORDER BY 2, 1 LIMIT 1"
+        ).fetchone()
+        area, area_people = con.execute(
+            "SELECT split_part(p.postcode, ' ', 1) AS area, count(DISTINCT person_id) FROM flags JOIN persons AS p "
+            "USING (person_id) WHERE p.postcode IS NOT NULL GROUP BY area ORDER BY 2 DESC, 1 LIMIT 1"
+        ).fetchone()
+        since = date(2026, 1, 1)
+        since_people = con.execute(
+            "SELECT count(DISTINCT f.person_id) FROM flags AS f JOIN flag_evidence AS e USING (flag_id) WHERE e.event_date >= $d",
+            {"d": since},
+        ).fetchone()[0]
+        total = con.execute("SELECT count(DISTINCT person_id) FROM flags").fetchone()[0]
+        last = con.execute("SELECT max(event_date) FROM flag_evidence").fetchone()[0]
+        # A flag code no flagged person in some area carries: the two filters together match nobody.
+        no_match = con.execute(
+            "WITH fa AS (SELECT CAST(f.code AS VARCHAR) AS code, split_part(p.postcode, ' ', 1) AS area "
+            "FROM flags AS f JOIN persons AS p USING (person_id) WHERE p.postcode IS NOT NULL) "
+            "SELECT c.code, a.area FROM (SELECT DISTINCT code FROM fa) AS c, (SELECT DISTINCT area FROM fa) AS a "
+            "WHERE NOT EXISTS (SELECT 1 FROM fa WHERE fa.code = c.code AND fa.area = a.area) ORDER BY 1, 2 LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    return {"code": (code, code_people), "area": (area, area_people), "since": (since, since_people), "total": total, "last": last, "no_match": no_match}
+
+
+def _people_shown(at) -> int:
+    caption = next(c.value for c in at.caption if "flagged people" in c.value)
+    return int(caption.split("**")[1].replace(",", ""))
+
+
+def test_queue_lists_every_flagged_person_most_severe_first(app_as, facts):
+    at = app_as(Role.MASH_ANALYST, "triage")
+    assert not at.exception
+    assert _people_shown(at) == facts["total"]
+    table = at.dataframe[0].value
+    assert table.severity.is_monotonic_decreasing
+    assert table.why.str.len().gt(10).all()
+
+
+FILTERS = ["code", "area", "since"]
+
+
+@pytest.mark.parametrize("which", FILTERS)
+def test_filters(app_as, facts, which):
+    at = app_as(Role.MASH_ANALYST, "triage")
+    value, expected = facts[which]
+    if which == "code":
+        at.multiselect(key="triage_codes").select(value).run()
+    elif which == "area":
+        at.multiselect(key="triage_areas").select(value).run()
+    else:
+        at.date_input(key="triage_dates").set_value((value, facts["last"])).run()
+    assert not at.exception, which
+    assert _people_shown(at) == expected < facts["total"], which
+    table = at.dataframe[0].value
+    if which == "code":
+        assert table["flags"].map(lambda labels: FLAG_LABELS[value] in labels).all()
+    elif which == "area":
+        assert (table.area == value).all()
+    else:
+        assert (table.latest_event.dt.date >= value).all()
+
+
+def test_filters_that_match_nothing_say_so(app_as, facts):
+    at = app_as(Role.MASH_ANALYST, "triage")
+    code, area = facts["no_match"]
+    at.multiselect(key="triage_codes").select(code)
+    at.multiselect(key="triage_areas").select(area).run()
+    assert not at.exception and not at.dataframe
+    assert at.info and "No flagged people" in at.info[0].value

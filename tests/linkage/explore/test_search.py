@@ -1,0 +1,158 @@
+"""Person search finds resolved people by fuzzy, nickname-aware name, DOB, identifiers and postcode."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from linkage.explore import search_people, standardise_query
+
+
+@dataclass(frozen=True)
+class Case:
+    """A record of a correctly resolved person, and what an analyst types to find them."""
+
+    description: str
+    pick: str
+    query: Callable[[dict[str, Any]], dict[str, Any]]
+    why: str = ""
+    top: bool = False
+
+
+def _misspell(surname: str) -> str:
+    # Swap two letters in the middle: a typing slip, not a different name.
+    i = len(surname) // 2
+    return surname[: i - 1] + surname[i] + surname[i - 1] + surname[i + 1 :]
+
+
+def _spaced_nhs(nhs: str) -> str:
+    return f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
+
+
+CASES = [
+    Case(
+        "nickname: 'Bill' finds a person recorded as WILLIAM",
+        "r.forename = 'WILLIAM' AND r.surname IS NOT NULL",
+        lambda r: {"name": f"Bill {r['surname'].title()}"},
+        why="nickname",
+    ),
+    Case(
+        "misspelt surname (two letters transposed)",
+        "length(r.surname) >= 7 AND r.forename IS NOT NULL",
+        lambda r: {"name": f"{r['forename'].title()} {_misspell(r['surname']).title()}"},
+        why="close spelling",
+    ),
+    Case(
+        "'SURNAME, forename' order in lower case",
+        "r.forename IS NOT NULL AND r.surname IS NOT NULL",
+        lambda r: {"name": f"{r['surname'].lower()}, {r['forename'].lower()}"},
+        why="exact",
+    ),
+    Case(
+        "alias: a surname only some records hold",
+        "r.surname IS NOT NULL AND r.forename IS NOT NULL AND r.surname <> p.surname",
+        lambda r: {"name": f"{r['forename']} {r['surname']}"},
+        why="exact",
+    ),
+    Case(
+        "DOB only, typed dd/mm/yyyy",
+        "r.dob IS NOT NULL",
+        lambda r: {"dob": r["dob"].strftime("%d/%m/%Y")},
+        why="DOB",
+    ),
+    Case(
+        "NHS number typed with spaces",
+        "r.nhs_number IS NOT NULL",
+        lambda r: {"nhs_number": _spaced_nhs(r["nhs_number"])},
+        why="NHS number",
+        top=True,
+    ),
+    Case(
+        "PNC ID in lower case with spaces",
+        "r.pnc_id IS NOT NULL",
+        lambda r: {"pnc_id": " ".join(r["pnc_id"].lower().split("/"))},
+        why="PNC ID",
+        top=True,
+    ),
+    Case(
+        "postcode in lower case without its space",
+        "r.postcode IS NOT NULL",
+        lambda r: {"postcode": r["postcode"].replace(" ", "").lower()},
+        why="postcode",
+    ),
+    Case(
+        "name and DOB together",
+        "r.forename IS NOT NULL AND r.surname IS NOT NULL AND r.dob IS NOT NULL",
+        lambda r: {"name": f"{r['forename']} {r['surname']}", "dob": r["dob"]},
+        why="DOB",
+        top=True,
+    ),
+]
+
+
+def _record(cur, pure_people, pick: str) -> dict[str, Any]:
+    cur.register("pure_people", pure_people)
+    cursor = cur.execute(
+        "SELECT r.*, c.person_id FROM records AS r JOIN clusters AS c USING (unique_id) "
+        "JOIN pure_people USING (person_id) JOIN persons AS p USING (person_id) "
+        f"WHERE {pick} ORDER BY r.unique_id LIMIT 1"
+    )
+    row = cursor.fetchone()
+    assert row is not None, f"no correctly resolved person fits: {pick}"
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.description for c in CASES])
+def test_search_finds_the_resolved_person(cur, pure_people, case):
+    record = _record(cur, pure_people, case.pick)
+    found = search_people(cur, **case.query(record))
+    assert record["person_id"] in set(found["person_id"]), case.description
+    row = found.set_index("person_id").loc[record["person_id"]]
+    assert case.why in row["why_matched"], case.description
+    if case.top:
+        assert found["person_id"].iloc[0] == record["person_id"], case.description
+    # Results are people, each once, never raw records.
+    assert found["person_id"].is_unique
+    assert found["score"].is_monotonic_decreasing
+
+
+NO_MATCH = [
+    ("a name nobody has", {"name": "Zyzzyx Qwertyuiop"}),
+    ("an NHS number failing its check digit", {"nhs_number": "123 456 7890"}),
+    ("a known name with a DOB a century away", {"name": "William", "dob": "01/01/1801"}),
+]
+
+
+@pytest.mark.parametrize(("description", "query"), NO_MATCH, ids=[c[0] for c in NO_MATCH])
+def test_search_without_a_match_is_empty(cur, description, query):
+    assert search_people(cur, **query).empty, description
+
+
+def test_nothing_typed_returns_no_people(cur):
+    assert search_people(cur).empty
+
+
+TERMS = [
+    ("nickname gets its canonical form", {"name": "bill smith"}, {"forename": "BILL", "forename_canonical": "WILLIAM", "surname": "SMITH"}),
+    ("one word may be either name", {"name": "o'brien"}, {"surname": "OBRIEN", "either": True}),
+    ("NHS number spaces removed", {"nhs_number": "943 476 5919"}, {"nhs_number": "9434765919"}),
+    ("postcode spaced and upper-cased", {"postcode": "se154qr"}, {"postcode": "SE15 4QR"}),
+    ("outward code alone", {"postcode": "se15"}, {"outward": "SE15", "postcode": None}),
+    ("invalid NHS number reported", {"nhs_number": "1234567890"}, {"nhs_number": None}),
+]
+
+
+@pytest.mark.parametrize(("description", "typed", "expected"), TERMS, ids=[c[0] for c in TERMS])
+def test_typed_terms_are_standardised_like_the_pipeline(cur, description, typed, expected):
+    terms = standardise_query(cur, **typed)
+    for field, value in expected.items():
+        assert getattr(terms, field) == value, description
+
+
+def test_unusable_terms_are_reported(cur):
+    terms = standardise_query(cur, nhs_number="1234567890", dob="not a date")
+    assert len(terms.problems) == 2
+    assert terms.empty

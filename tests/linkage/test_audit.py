@@ -1,0 +1,71 @@
+"""The append-only audit log in the state database."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from linkage import audit
+from linkage.store import open_state
+
+
+@pytest.fixture
+def state(tmp_path):
+    with open_state(tmp_path / "mash.duckdb") as con:
+        yield con
+
+
+def test_record_and_read_back_newest_first(state):
+    first = audit.record(state, "alice", "mash_analyst", "search", "name=O'Brien", "Referral 7: strategy", {"results": 2})
+    second = audit.record(state, "bob", "linkage_admin", "view_person", "MP0000042", "Referral 7: strategy")
+    events = audit.read(state)
+    assert [e.event_id for e in events] == [second, first]
+    assert events[1].target == "name=O'Brien" and events[1].detail == '{"results": 2}'
+    assert events[0].logged_at <= datetime.now() + timedelta(seconds=1)
+
+
+FILTERS = [
+    ("by user", {"user_name": "alice"}, {"search", "export"}),
+    ("by action", {"action": "view_person"}, {"view_person"}),
+    ("by exact target", {"target": "MP0000042"}, {"view_person"}),
+    ("by text in the purpose, any case", {"text": "REFERRAL 9"}, {"export"}),
+    ("by text with a wildcard character taken literally", {"text": "100%"}, {"export"}),
+    ("since a future time", {"since": datetime.now() + timedelta(days=1)}, set()),
+    ("until a past time", {"until": datetime.now() - timedelta(days=1)}, set()),
+]
+
+
+@pytest.mark.parametrize(("description", "filters", "actions"), FILTERS, ids=[f[0] for f in FILTERS])
+def test_read_filters(state, description, filters, actions):
+    audit.record(state, "alice", "mash_analyst", "search", "name=Smith", "Referral 7")
+    audit.record(state, "bob", "linkage_admin", "view_person", "MP0000042", "Referral 7")
+    audit.record(state, "alice", "mash_analyst", "export", "flags.csv", "Referral 9: 100% check")
+    assert {e.action for e in audit.read(state, **filters)} == actions, description
+
+
+def test_limit_and_user_names(state):
+    for n in range(5):
+        audit.record(state, f"user{n % 2}", "mash_analyst", "search", f"q{n}")
+    assert [e.target for e in audit.read(state, limit=2)] == ["q4", "q3"]
+    assert audit.user_names(state) == ["user0", "user1"]
+    assert audit.count(state) == 5
+
+
+BAD = [
+    ("unknown action", {"action": "delete"}, "unknown audit action"),
+    ("no user", {"user_name": ""}, "needs a user"),
+]
+
+
+@pytest.mark.parametrize(("description", "change", "words"), BAD, ids=[b[0] for b in BAD])
+def test_record_refuses(state, description, change, words):
+    args = {"user_name": "alice", "role": "mash_analyst", "action": "search"} | change
+    with pytest.raises(ValueError, match=words):
+        audit.record(state, **args)
+    assert audit.count(state) == 0, description
+
+
+def test_no_update_or_delete_api():
+    public = {name for name in dir(audit) if not name.startswith("_")}
+    assert not {n for n in public if any(word in n for word in ("update", "delete", "remove", "clear", "purge"))}
