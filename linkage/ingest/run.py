@@ -14,7 +14,7 @@ from linkage.config import RunConfig, SourceConfig
 from linkage.ingest.read import RawExtract, read_extract
 from linkage.pipeline import run_queue, run_sql
 from linkage.standardise import CANONICAL_COLUMNS, create_lookup_tables, standardisation_queue
-from linkage.store import connect, discard_new, layout, swap_in
+from linkage.store import connect, layout, swap_in
 from linkage.store.layout import remove_results_file
 
 logger = logging.getLogger(__name__)
@@ -76,17 +76,21 @@ def ingest(run: RunConfig, on_source: Callable[[str], None] | None = None) -> In
     """
     started = time.perf_counter()
     check = layout(run.store).ingest_check
-    remove_results_file(check)
-    con = connect(check)
+    building = check.with_name(check.name + ".building")
+    remove_results_file(building)
+    con = connect(building)
     try:
         build_ingest_tables(con, run, on_source)
         swap_in(con, INGEST_TABLES)
         reports = source_reports(con, run)
     except BaseException:
-        discard_new(con, INGEST_TABLES)
-        raise
-    finally:
         con.close()
+        remove_results_file(building)
+        raise
+    con.close()
+    # Replaced only when complete, so a failed check leaves the last one to inspect.
+    remove_results_file(check)
+    building.replace(check)
     seconds = time.perf_counter() - started
     logger.info("ingested %d sources in %.1fs", len(run.sources), seconds)
     return IngestReport(store=check, sources=reports, seconds=seconds)

@@ -110,6 +110,11 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     Args:
         con: An open DuckDB connection.
     """
+    # Connections to one file in one process share a database instance, and with it
+    # the function, so a second connection finds it registered already.
+    registered = con.sql("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'soundex'").fetchall()[0][0]
+    if registered:
+        return
     con.create_function(
         "soundex",
         _soundex,
