@@ -126,15 +126,20 @@ def _build(
     build_ingest_tables(con, run, on_source=(lambda s: on_stage(f"ingest {s}")) if on_stage else None)
     seconds["ingest"] = time.perf_counter() - started
     _source_counts(con, counts)
-    resolution = resolve(con, run, records_table="records__new", retrain=retrain, on_stage=on_stage)
+    resolution = resolve(
+        con, run, records_table="records__new", retrain=retrain, on_stage=on_stage, run_id=run_id,
+        previous=PREVIOUS if previous is not None else None,
+    )
     seconds.update(resolution.seconds)
-    counts.update(records=resolution.records, pairs=resolution.pairs, people=resolution.people)
+    counts.update(records=resolution.records, pairs=resolution.pairs, people=resolution.people, **resolution.id_counts)
     if on_stage:
         on_stage("graph and flags")
     started = time.perf_counter()
     flags = build_flag_tables(con, run.flags, "records__new", "clusters__new", "persons__new")
     seconds["flags"] = time.perf_counter() - started
     counts["flags"] = sum(flags.counts.values())
+    if previous is not None:
+        counts.update(_flag_changes(con))
     swap_in(con, (*INGEST_TABLES, *RESOLVE_TABLES, *SAFEGUARDING_TABLES))
     if previous is not None:
         run_sql(con, "detach_previous", f"DETACH {quote_ident(PREVIOUS)}")
@@ -143,6 +148,18 @@ def _build(
         store=run.store, run_id=run_id, results_file=layout(run.store).results_file(run_id),
         sources=source_reports(con, run), resolution=resolution, flags=flags, seconds=seconds, counts=counts,
     )
+
+
+def _flag_changes(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Flags raised and cleared since the previous run, by person and flag code."""
+    raised, cleared = run_sql(
+        con,
+        "count_flag_changes",
+        "WITH now AS (SELECT DISTINCT person_id, code::VARCHAR AS code FROM flags__new), "
+        f"before AS (SELECT DISTINCT person_id, code::VARCHAR AS code FROM {quote_ident(PREVIOUS)}.flags) "
+        "SELECT (SELECT count(*) FROM (FROM now EXCEPT FROM before)), (SELECT count(*) FROM (FROM before EXCEPT FROM now))",
+    ).fetchall()[0]
+    return {"flags_raised": int(raised), "flags_cleared": int(cleared)}
 
 
 def _source_counts(con: duckdb.DuckDBPyConnection, counts: dict[str, Any]) -> None:

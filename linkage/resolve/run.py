@@ -12,9 +12,10 @@ import numpy as np
 import pyarrow as pa
 
 from linkage.config import ModelConfig, RunConfig
-from linkage.pipeline import create_table_from_arrow, run_sql
+from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
 from linkage.resolve import bands
 from linkage.resolve.cluster import RecordKeys, constrained_clusters
+from linkage.resolve.identity import IdAssignment, assign_ids
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.session import make_linker, model_input
 from linkage.resolve.train import TrainedModel, fingerprint, load_latest_model, save_model, train
@@ -22,7 +23,7 @@ from linkage.resolve.train import TrainedModel, fingerprint, load_latest_model, 
 logger = logging.getLogger(__name__)
 
 #: Tables a resolution replaces (built as ``<name>__new``, swapped in by the caller).
-RESOLVE_TABLES = ("pairs", "clusters", "persons", "person_values")
+RESOLVE_TABLES = ("pairs", "clusters", "persons", "person_values", "person_ids", "person_id_events")
 
 #: Splink prediction columns kept for each scored pair (for "why linked" waterfalls).
 _KEEP_PREFIXES = ("gamma_", "mw_", "tf_")
@@ -40,6 +41,7 @@ class ResolveReport:
     band_counts: dict[str, int]
     ambiguous_records: int
     seconds: dict[str, float] = field(default_factory=dict)
+    id_counts: dict[str, int] = field(default_factory=dict)
 
 
 def ensure_decisions_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -60,15 +62,19 @@ def resolve(
     records_table: str = "records",
     retrain: bool = False,
     on_stage: Callable[[str], None] | None = None,
+    run_id: int = 1,
+    previous: str | None = None,
 ) -> ResolveReport:
-    """Build ``pairs__new``, ``clusters__new``, ``persons__new`` and ``person_values__new``.
+    """Build the ``RESOLVE_TABLES`` as ``<name>__new``.
 
     Args:
-        con: The store connection.
+        con: The results connection.
         run: The run config.
         records_table: The canonical records to resolve.
         retrain: Train a new model even if a current one exists.
         on_stage: Called with each stage name as it starts.
+        run_id: This run's id, for the person id registry and its log.
+        previous: Schema of the previous run's results (attached), whose person ids carry over.
 
     Returns:
         Counts and timings.
@@ -98,7 +104,8 @@ def resolve(
     index = {uid: i for i, uid in enumerate(records["unique_id"].to_pylist())}
     left = np.fromiter((index[u] for u in pairs["unique_id_l"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
     right = np.fromiter((index[u] for u in pairs["unique_id_r"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
-    decisions = _decisions(con, index)
+    decided = _decisions(con)
+    decisions = {(index[a], index[b]): d for (a, b), d in decided.items() if a in index and b in index}
     edges = bands.select_edges(pairs, run.model)
     result = constrained_clusters(
         record_keys(records, run.model),
@@ -111,7 +118,8 @@ def resolve(
     )
     band, reason = bands.assign_bands(pairs, left, right, edges, result, decisions, run.model)
     pairs = pairs.append_column("band", pa.array(band, pa.string())).append_column("reason", pa.array(reason, pa.string()))
-    people = _write_clusters(con, records, result.labels, pairs, left, right)
+    ids = _stable_ids(con, records, result.labels, run_id, previous, decided)
+    people = _write_clusters(con, records, result.labels, ids.person_of, pairs, left, right)
     create_table_from_arrow(con, "pairs__new", pairs)
     seconds["cluster"] = time.perf_counter() - started
 
@@ -123,6 +131,7 @@ def resolve(
     return ResolveReport(
         model=model, trained=trained, records=records.num_rows, pairs=pairs.num_rows, people=people,
         band_counts={k: int(v) for k, v in counts.items()}, ambiguous_records=len(result.ambiguous), seconds=seconds,
+        id_counts=ids.counts,
     )
 
 
@@ -151,26 +160,55 @@ def record_keys(records: pa.Table, model: ModelConfig) -> list[RecordKeys]:
     ]
 
 
-def _decisions(con: duckdb.DuckDBPyConnection, index: dict[str, int]) -> dict[tuple[int, int], str]:
-    """Each pair's latest confirm/reject decision, as record indices (left < right)."""
+def _decisions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """Each record pair's latest confirm/reject decision, keyed by (lower id, higher id)."""
     rows = run_sql(
         con,
         "read_review_decisions",
         "SELECT least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r), "
         "arg_max(decision, decided_at) FROM review_decisions GROUP BY ALL",
     ).fetchall()
-    decided = {}
-    for a, b, decision in rows:
-        if decision in ("confirm", "reject") and a in index and b in index:
-            decided[(index[a], index[b])] = decision
-    return decided
+    return {(a, b): decision for a, b, decision in rows if decision in ("confirm", "reject")}
 
 
-def _write_clusters(con, records: pa.Table, labels: list[int], pairs: pa.Table, left, right) -> int:
+def _stable_ids(con, records: pa.Table, labels: list[int], run_id: int, previous: str | None, decided) -> IdAssignment:
+    """Carry the previous run's person ids over to this run's groups; write the registry and its log."""
+    before = registry = events = None
+    if previous is not None:
+        schema = quote_ident(previous)
+        before = fetch_arrow(con, "previous_person_ids", f"SELECT unique_id, person_id FROM {schema}.clusters").to_pandas()
+        if _has_table(con, previous, "person_ids"):
+            registry = fetch_arrow(con, "previous_id_registry", f"SELECT * FROM {schema}.person_ids").to_pandas()
+            events = fetch_arrow(con, "previous_id_events", f"SELECT * FROM {schema}.person_id_events")
+    ids = assign_ids(records["unique_id"].to_pylist(), labels, run_id, before, registry, decided)
+    create_table_from_arrow(con, "person_ids__new", pa.Table.from_pandas(ids.registry, preserve_index=False, schema=_REGISTRY_SCHEMA))
+    logged = pa.Table.from_pandas(ids.events, preserve_index=False, schema=_EVENT_SCHEMA)
+    create_table_from_arrow(con, "person_id_events__new", pa.concat_tables([events.cast(_EVENT_SCHEMA), logged]) if events is not None else logged)
+    return ids
+
+
+def _has_table(con, schema: str, table: str) -> bool:
+    found = run_sql(
+        con, "find_previous_table", "SELECT count(*) FROM duckdb_tables() WHERE database_name = $db AND table_name = $t",
+        {"db": schema, "t": table},
+    ).fetchall()
+    return bool(found[0][0])
+
+
+_REGISTRY_SCHEMA = pa.schema([
+    ("person_id", pa.string()), ("status", pa.string()), ("alias_of", pa.string()),
+    ("issued_run", pa.int64()), ("changed_run", pa.int64()),
+])
+_EVENT_SCHEMA = pa.schema([
+    ("run_id", pa.int64()), ("event", pa.string()), ("person_id", pa.string()), ("other_person_id", pa.string()),
+    ("records", pa.int64()), ("reason", pa.string()),
+])
+
+
+def _write_clusters(con, records: pa.Table, labels: list[int], person_of: dict[int, str], pairs: pa.Table, left, right) -> int:
     """Person id, link strength and best in-person probability per record; returns people."""
     labels_np = np.asarray(labels)
     representatives = np.unique(labels_np)
-    person_of = {int(r): f"MP{k + 1:07d}" for k, r in enumerate(representatives)}
     band = np.asarray(pairs["band"].to_pylist(), dtype=object)
     probability = pairs["match_probability"].to_numpy(zero_copy_only=False)
     inside = labels_np[left] == labels_np[right]
