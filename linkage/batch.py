@@ -103,6 +103,9 @@ def _locked_run(run: RunConfig, retrain: bool, on_stage: Callable[[str], None] |
         raise
     with open_state(run.store) as state:
         history.finish_run(state, run_id, report.resolution.model.version, counts, seconds)
+    # Readers still on an older file keep it open: unlinking does not disturb them.
+    for stale in where.stale_results():
+        remove_results_file(stale)
     return report
 
 
