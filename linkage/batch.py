@@ -126,7 +126,12 @@ def _build(
     if previous is not None:
         run_sql(con, "attach_previous", f"ATTACH $path AS {quote_ident(PREVIOUS)} (READ_ONLY)", {"path": str(previous)})
     started = time.perf_counter()
-    build_ingest_tables(con, run, on_source=(lambda s: on_stage(f"ingest {s}")) if on_stage else None)
+    skipped = build_ingest_tables(
+        con, run, on_source=(lambda s: on_stage(f"ingest {s}")) if on_stage else None,
+        previous=PREVIOUS if previous is not None else None,
+    )
+    if skipped:
+        counts["skipped_sources"] = skipped
     seconds["ingest"] = time.perf_counter() - started
     _source_counts(con, counts)
     resolution = resolve(

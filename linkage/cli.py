@@ -251,8 +251,16 @@ def _run(args: argparse.Namespace) -> None:
     console.print(f"{resolution.ambiguous_records:,} ambiguous records left unlinked for review.")
     raised = ", ".join(f"{code} {count:,}" for code, count in sorted(report.flags.counts.items())) or "none"
     console.print(f"Flags raised on {report.flags.people:,} people: {raised} (see 'mash flags').")
-    quarantined = sum(s.quarantined for s in report.sources)
-    console.print(f"{quarantined:,} rows quarantined (see the 'quarantine' table).")
+    _print_counts("Quarantined rows by reason", {(s.source, k): v for s in report.sources for k, v in s.quarantine_reasons.items()})
+    for s in report.sources:
+        if s.status != "loaded":
+            kept = "kept its records from the last good run" if s.status == "kept" else "no earlier data to keep: it is absent"
+            console.print(f"[bold yellow]{s.source} skipped:[/] {s.problem} ({kept}).", highlight=False, soft_wrap=True)
+    ids = report.counts
+    console.print(
+        f"Person ids: {ids.get('new_people', 0):,} new, {ids.get('merges', 0):,} merged, {ids.get('splits', 0):,} split, "
+        f"{ids.get('withdrawn', 0):,} withdrawn (logged in 'person_id_events')."
+    )
     console.print(f"Run {report.run_id} complete; results in {report.results_file} (see 'mash runs').")
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 
 from linkage.config import RunConfig, SourceConfig
+from linkage.errors import ExtractError, MashError
+from linkage.ingest.checks import check_extract, keep_last_good, last_good_rows
 from linkage.ingest.read import RawExtract, read_extract
 from linkage.pipeline import run_queue, run_sql
 from linkage.standardise import CANONICAL_COLUMNS, create_lookup_tables, standardisation_queue
@@ -36,6 +38,9 @@ class SourceReport:
         notes: Data-quality notes on kept records (a nulled value each).
         quarantine_reasons: Quarantined rows by reason.
         note_counts: Notes by ``column: problem``.
+        status: 'loaded'; 'kept' when a bad extract was skipped and the last good data kept;
+            'skipped' when there was no earlier data to keep.
+        problem: Why the extract was skipped.
     """
 
     source: str
@@ -46,6 +51,8 @@ class SourceReport:
     notes: int
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     note_counts: dict[str, int] = field(default_factory=dict)
+    status: str = "loaded"
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,21 +104,53 @@ def ingest(run: RunConfig, on_source: Callable[[str], None] | None = None) -> In
 
 
 def build_ingest_tables(
-    con: duckdb.DuckDBPyConnection, run: RunConfig, on_source: Callable[[str], None] | None = None
-) -> None:
+    con: duckdb.DuckDBPyConnection,
+    run: RunConfig,
+    on_source: Callable[[str], None] | None = None,
+    previous: str | None = None,
+) -> dict[str, str]:
     """Build ``records__new`` and the other ingest tables, without touching the live ones.
 
+    A bad extract stops the run, or, where the source's policy is 'skip', is set
+    aside and the source's rows from the previous results are kept instead.
+
     Args:
-        con: The store connection.
+        con: The results connection.
         run: The run config.
         on_source: Called with each source name as it starts.
+        previous: Schema of the previous results (attached), for growth checks and kept data.
+
+    Returns:
+        The problem of each skipped source, by source name.
+
+    Raises:
+        ExtractError: A bad extract whose policy is 'stop'.
+        MashError: Every source was skipped.
     """
     create_lookup_tables(con, run.standardise.nicknames)
+    last_rows = last_good_rows(con, previous) if previous else {}
+    loaded, skipped = [], {}
     for source in run.sources:
         if on_source:
             on_source(source.name)
-        _ingest_source(con, run, source)
-    _build_tables(con, run)
+        try:
+            _ingest_source(con, run, source)
+            check_extract(con, run, source, last_rows.get(source.name))
+        except ExtractError as problem:
+            if run.bad_extract_policy(source) == "stop":
+                raise
+            # The message names the file and the problem, never a value from it.
+            logger.warning("skipping source %s: %s", source.name, problem)
+            skipped[source.name] = str(problem)
+            continue
+        loaded.append(source)
+    if not loaded:
+        raise MashError("every source was skipped as a bad extract; nothing to run on: " + "; ".join(skipped.values()))
+    _build_tables(con, loaded)
+    for source in run.sources:
+        if source.name in skipped:
+            keep_last_good(con, source, run.extract_path(source), skipped[source.name], previous)
+    return skipped
 
 
 def source_reports(con: duckdb.DuckDBPyConnection, run: RunConfig) -> tuple[SourceReport, ...]:
@@ -151,13 +190,13 @@ def _collect_quarantine(con: duckdb.DuckDBPyConnection, source: SourceConfig, pa
         con,
         f"load_{source.name}",
         f"CREATE OR REPLACE TEMP TABLE load_{source.name} AS SELECT $source AS source, $file AS file, "
-        "CAST($rows_read AS BIGINT) AS rows_read, now() AS loaded_at",
+        "CAST($rows_read AS BIGINT) AS rows_read, now() AS loaded_at, 'loaded' AS status, CAST(NULL AS VARCHAR) AS problem",
         {**params, "rows_read": raw.rows_read},
     )
 
 
-def _build_tables(con: duckdb.DuckDBPyConnection, run: RunConfig) -> None:
-    names = [s.name for s in run.sources]
+def _build_tables(con: duckdb.DuckDBPyConnection, sources: list[SourceConfig]) -> None:
+    names = [s.name for s in sources]
     kept = [c for c in CANONICAL_COLUMNS if c != "dq"]
     union = " UNION ALL ".join
     run_sql(
@@ -182,9 +221,9 @@ def _build_tables(con: duckdb.DuckDBPyConnection, run: RunConfig) -> None:
     run_sql(
         con,
         "build_source_loads",
-        "CREATE OR REPLACE TABLE source_loads__new AS SELECT l.*, "
+        "CREATE OR REPLACE TABLE source_loads__new AS SELECT l.source, l.file, l.rows_read, l.loaded_at, "
         "(SELECT count(*) FROM records__new r WHERE r.source = l.source) AS records, "
-        "(SELECT count(*) FROM quarantine__new q WHERE q.source = l.source) AS quarantined FROM ("
+        "(SELECT count(*) FROM quarantine__new q WHERE q.source = l.source) AS quarantined, l.status, l.problem FROM ("
         + union(f"SELECT * FROM load_{n}" for n in names)
         + ") AS l",
     )
@@ -192,8 +231,9 @@ def _build_tables(con: duckdb.DuckDBPyConnection, run: RunConfig) -> None:
 
 def _report(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> SourceReport:
     params = {"source": source.name}
-    file, rows_read, records, quarantined = run_sql(
-        con, "report_counts", "SELECT file, rows_read, records, quarantined FROM source_loads WHERE source = $source", params
+    file, rows_read, records, quarantined, status, problem = run_sql(
+        con, "report_counts",
+        "SELECT file, rows_read, records, quarantined, status, problem FROM source_loads WHERE source = $source", params,
     ).fetchone()
     reasons = dict(
         run_sql(
@@ -212,5 +252,5 @@ def _report(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> SourceRepor
     )
     return SourceReport(
         source=source.name, file=file, rows_read=rows_read, records=records, quarantined=quarantined,
-        notes=sum(notes.values()), quarantine_reasons=reasons, note_counts=notes,
+        notes=sum(notes.values()), quarantine_reasons=reasons, note_counts=notes, status=status, problem=problem,
     )
