@@ -88,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _config_args(run)
     run.add_argument("--retrain", action="store_true", help="train a new model version first")
+    run.add_argument(
+        "--incremental", action="store_true",
+        help="process only new, changed and withdrawn records against the last results, with the saved model",
+    )
     run.set_defaults(handler=_run)
 
     train = commands.add_parser(
@@ -238,7 +242,7 @@ def _run(args: argparse.Namespace) -> None:
 
     run = _run_config(args)
     with _Stages() as stages:
-        report = run_all(run, retrain=args.retrain, on_stage=stages.start)
+        report = run_all(run, retrain=args.retrain, on_stage=stages.start, incremental=args.incremental)
     resolution = report.resolution
     table = Table(title=f"Resolved {resolution.records:,} records into {resolution.people:,} people")
     table.add_column("pairs by band")

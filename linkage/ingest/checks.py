@@ -9,6 +9,7 @@ import duckdb
 from linkage.config import RunConfig, SourceConfig
 from linkage.errors import ExtractError
 from linkage.pipeline import quote_ident, run_sql
+from linkage.store import has_table
 
 
 def last_good_rows(con: duckdb.DuckDBPyConnection, previous: str) -> dict[str, int]:
@@ -67,7 +68,9 @@ def keep_last_good(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: P
     kept = False
     if previous is not None:
         schema = quote_ident(previous)
-        for table in ("records", "dq_notes", "quarantine"):
+        for table in ("records", "dq_notes", "quarantine", "record_hashes"):
+            if not has_table(con, table, previous):
+                continue  # results from before the table existed
             run_sql(
                 con, f"keep_{table}_{source.name}",
                 f"INSERT INTO {table}__new BY NAME SELECT * FROM {schema}.{table} WHERE source = $source", {"source": source.name},

@@ -13,6 +13,7 @@ import duckdb
 from linkage.config import RunConfig, SourceConfig
 from linkage.errors import ExtractError, MashError
 from linkage.ingest.checks import check_extract, keep_last_good, last_good_rows
+from linkage.ingest.hashes import changed_rows, hash_rows
 from linkage.ingest.read import RawExtract, read_extract
 from linkage.pipeline import run_queue, run_sql
 from linkage.standardise import CANONICAL_COLUMNS, create_lookup_tables, standardisation_queue
@@ -22,7 +23,7 @@ from linkage.store.layout import remove_results_file
 logger = logging.getLogger(__name__)
 
 #: Tables an ingest replaces, all at once, when every source has been read.
-INGEST_TABLES = ("records", "quarantine", "dq_notes", "source_loads")
+INGEST_TABLES = ("records", "quarantine", "dq_notes", "source_loads", "record_hashes")
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ def build_ingest_tables(
         if on_source:
             on_source(source.name)
         try:
-            _ingest_source(con, run, source)
+            ingest_source(con, run, source)
             check_extract(con, run, source, last_rows.get(source.name))
         except ExtractError as problem:
             if run.bad_extract_policy(source) == "stop":
@@ -158,11 +159,24 @@ def source_reports(con: duckdb.DuckDBPyConnection, run: RunConfig) -> tuple[Sour
     return tuple(_report(con, s) for s in run.sources)
 
 
-def _ingest_source(con: duckdb.DuckDBPyConnection, run: RunConfig, source: SourceConfig) -> None:
+def ingest_source(con: duckdb.DuckDBPyConnection, run: RunConfig, source: SourceConfig, known: str | None = None) -> None:
+    """Read one extract, hash its rows and standardise them into ``std_<source>`` and its quarantine.
+
+    Args:
+        con: The results connection.
+        run: The run config.
+        source: The source to read.
+        known: A table of row hashes already standardised (``record_hashes``): rows found
+            there unchanged are left out, for an incremental run.
+    """
     path = run.extract_path(source)
     raw = read_extract(con, source, path)
-    run_queue(con, standardisation_queue(source, run), raw.table, f"std_{source.name}")
-    _collect_quarantine(con, source, path, raw)
+    hash_rows(con, source, raw.table)
+    rows = raw.table
+    if known is not None:
+        rows = changed_rows(con, source, raw.table, known)
+    run_queue(con, standardisation_queue(source, run), rows, f"std_{source.name}")
+    _collect_quarantine(con, source, path, RawExtract(table=rows, rejects=raw.rejects, rows_read=raw.rows_read))
     logger.info("source %s: %d rows read", source.name, raw.rows_read)
 
 
@@ -195,15 +209,19 @@ def _collect_quarantine(con: duckdb.DuckDBPyConnection, source: SourceConfig, pa
     )
 
 
+def record_columns() -> str:
+    """The records table's columns, in order, as a select list over a ``std_`` table."""
+    return ", ".join(c for c in CANONICAL_COLUMNS if c != "dq")
+
+
 def _build_tables(con: duckdb.DuckDBPyConnection, sources: list[SourceConfig]) -> None:
     names = [s.name for s in sources]
-    kept = [c for c in CANONICAL_COLUMNS if c != "dq"]
     union = " UNION ALL ".join
     run_sql(
         con,
         "build_records",
         "CREATE OR REPLACE TABLE records__new AS "
-        + union(f"SELECT {', '.join(kept)} FROM std_{n} WHERE quarantine_reason IS NULL" for n in names),
+        + union(f"SELECT {record_columns()} FROM std_{n} WHERE quarantine_reason IS NULL" for n in names),
     )
     run_sql(
         con,
@@ -217,6 +235,12 @@ def _build_tables(con: duckdb.DuckDBPyConnection, sources: list[SourceConfig]) -
         con,
         "build_quarantine",
         "CREATE OR REPLACE TABLE quarantine__new AS " + union(f"SELECT * FROM quarantine_{n}" for n in names),
+    )
+    run_sql(
+        con,
+        "build_record_hashes",
+        "CREATE OR REPLACE TABLE record_hashes__new AS "
+        + union(f"SELECT source, record_id, row_hash FROM hashes_{n} WHERE record_id IS NOT NULL" for n in names),
     )
     run_sql(
         con,

@@ -64,7 +64,8 @@ def assign_ids(
         unique_ids: Every record's id, in the order of ``labels``.
         labels: Every record's group from clustering (any integers).
         run_id: This run's id, for the registry and the log.
-        previous: The previous run's ``(unique_id, person_id)``, or None on a first run.
+        previous: The previous run's ``(unique_id, person_id)`` for these records and any
+            withdrawn since, or None on a first run.
         registry: The previous run's id registry (``REGISTRY_COLUMNS``), or None.
         decisions: Analysts' confirm/reject decisions by record pair, to give reasons.
 
@@ -111,7 +112,9 @@ def assign_ids(
             source = split_from.at[label, "person_id"]
             records = int(split_from.at[label, "records"])
             events.append((run_id, "split", person_id, source, records, reasons.split(source, label)))
-    withdrawn = sorted(set(registry.loc[registry["status"] == "active", "person_id"]) - set(overlap["person_id"]))
+    # Ids whose records have all gone; an incremental run passes only the people it touches.
+    earlier = set(previous["person_id"]) if previous is not None else set()
+    withdrawn = sorted(earlier - set(overlap["person_id"]))
     events.extend((run_id, "withdrawn", pid, None, 0, "all its source records were withdrawn") for pid in withdrawn)
     registry = _updated_registry(registry, aliases, withdrawn, new_ids, run_id)
     event_frame = pd.DataFrame(events, columns=list(EVENT_COLUMNS))

@@ -93,6 +93,23 @@ def require_table(con: duckdb.DuckDBPyConnection, table: str, remedy: str = "run
         raise MashError(f"{path or 'the store'}: no '{table}' table yet; {remedy}")
 
 
+def has_table(con: duckdb.DuckDBPyConnection, table: str, database: str | None = None) -> bool:
+    """Whether a table exists, in the current database or an attached one.
+
+    Args:
+        con: A connection.
+        table: The table name.
+        database: An attached database's name (default: the current one).
+    """
+    found = run_sql(
+        con,
+        f"has_table_{table}",
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = $t AND database_name = coalesce($db, current_database())",
+        {"t": table, "db": database},
+    ).fetchall()
+    return bool(found[0][0])
+
+
 def discard_new(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
     """Drop any half-built ``<name>__new`` tables after a failed run; live tables are untouched.
 
