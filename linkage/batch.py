@@ -156,24 +156,14 @@ def _build(
         con, run, records_table="records__new", retrain=retrain, on_stage=on_stage, run_id=run_id,
         previous=PREVIOUS if previous is not None else None,
     )
-    seconds.update(resolution.seconds)
-    counts.update(records=resolution.records, pairs=resolution.pairs, people=resolution.people, **resolution.id_counts)
-    if on_stage:
-        on_stage("graph and flags")
+    _count_resolution(con, resolution, "clusters__new", seconds, counts, on_stage)
     started = time.perf_counter()
     flags = build_flag_tables(con, run.flags, "records__new", "clusters__new", "persons__new")
     seconds["flags"] = time.perf_counter() - started
-    counts["flags"] = sum(flags.counts.values())
     if previous is not None:
         counts.update(_flag_changes(con, "flags__new"))
     swap_in(con, (*INGEST_TABLES, *RESOLVE_TABLES, *SAFEGUARDING_TABLES))
-    if previous is not None:
-        run_sql(con, "detach_previous", f"DETACH {quote_ident(PREVIOUS)}")
-    run_sql(con, "checkpoint", "CHECKPOINT")
-    return RunReport(
-        store=run.store, run_id=run_id, results_file=layout(run.store).results_file(run_id),
-        sources=source_reports(con, run), resolution=resolution, flags=flags, seconds=seconds, counts=counts,
-    )
+    return _finish(con, run, run_id, resolution, flags, seconds, counts, previous is not None)
 
 
 def _update(
@@ -199,21 +189,50 @@ def _update(
         counts["skipped_sources"] = changes.skipped
     _source_counts(con, counts, "source_loads")
     resolution, changed_people = resolve_changes(con, run, run_id, on_stage)
-    seconds.update(resolution.seconds)
-    counts.update(records=resolution.records, pairs=resolution.pairs, people=resolution.people, **resolution.id_counts)
-    if on_stage:
-        on_stage("graph and flags")
+    _count_resolution(con, resolution, "clusters", seconds, counts, on_stage)
     started = time.perf_counter()
     flags = update_flag_tables(con, run.flags, changed_people, PREVIOUS)
     seconds["flags"] = time.perf_counter() - started
-    counts["flags"] = sum(flags.counts.values())
     counts.update(_flag_changes(con, "flags"))
-    run_sql(con, "detach_previous", f"DETACH {quote_ident(PREVIOUS)}")
+    return _finish(con, run, run_id, resolution, flags, seconds, counts, True)
+
+
+def _finish(
+    con: duckdb.DuckDBPyConnection,
+    run: RunConfig,
+    run_id: int,
+    resolution: ResolveReport,
+    flags: FlagReport,
+    seconds: dict[str, float],
+    counts: dict[str, Any],
+    attached: bool,
+) -> RunReport:
+    """Let go of the previous results, make the file durable and report."""
+    counts["flags"] = sum(flags.counts.values())
+    if attached:
+        run_sql(con, "detach_previous", f"DETACH {quote_ident(PREVIOUS)}")
     run_sql(con, "checkpoint", "CHECKPOINT")
     return RunReport(
         store=run.store, run_id=run_id, results_file=layout(run.store).results_file(run_id),
         sources=source_reports(con, run), resolution=resolution, flags=flags, seconds=seconds, counts=counts,
     )
+
+
+def _count_resolution(
+    con: duckdb.DuckDBPyConnection,
+    resolution: ResolveReport,
+    clusters: str,
+    seconds: dict[str, float],
+    counts: dict[str, Any],
+    on_stage: Callable[[str], None] | None,
+) -> None:
+    """Record a resolution's timings and counts (with records linked to another), then start the flags stage."""
+    seconds.update(resolution.seconds)
+    counts.update(records=resolution.records, pairs=resolution.pairs, people=resolution.people, **resolution.id_counts)
+    (linked,) = run_sql(con, "count_linked", f"SELECT count(*) FROM {clusters} WHERE link_strength <> 'single'").fetchall()[0]
+    counts["linked_records"] = int(linked)
+    if on_stage:
+        on_stage("graph and flags")
 
 
 def _flag_changes(con: duckdb.DuckDBPyConnection, flags: str) -> dict[str, int]:

@@ -278,27 +278,35 @@ def _runs(args: argparse.Namespace) -> None:
     if not runs:
         console.print(f"No runs recorded in {run.store} yet; run 'mash run'.")
         return
-    table = Table(title=f"Runs in {run.store}, newest first")
-    for heading in ("run", "kind", "status", "started", "took", "model", "read", "quarantined", "people", "new", "merges", "splits", "flags +/-"):
-        table.add_column(heading, justify="right" if heading not in ("kind", "status", "started") else "left", no_wrap=True)
-    table.add_column("error", ratio=1)
+    console.print(f"Runs in {run.store}, newest first", style="bold")
     for r in runs:
         c = r.counts
-        read = sum(s.get("read", 0) for s in c.get("sources", {}).values())
-        quarantined = sum(s.get("quarantined", 0) for s in c.get("sources", {}).values())
-        took = f"{(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else ""
-        flags = f"+{c['flags_raised']:,} -{c['flags_cleared']:,}" if "flags_raised" in c else ""
-        cells = [_count(c.get(k)) for k in ("people", "new_people", "merges", "splits")]
-        table.add_row(
-            str(r.run_id), r.kind, r.status, f"{r.started_at:%Y-%m-%d %H:%M:%S}", took,
-            "" if r.model_version is None else f"v{r.model_version}", _count(read if c.get("sources") else None),
-            _count(quarantined if c.get("sources") else None), *cells, flags, r.error or "",
-        )
-    console.print(table)
+        took = f", took {(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else ""
+        model = "" if r.model_version is None else f", model v{r.model_version}"
+        console.print(f"run {r.run_id}: {r.kind}, {r.status}, started {r.started_at:%Y-%m-%d %H:%M:%S}{took}{model}", highlight=False)
+        sources = c.get("sources", {})
+        if sources:
+            read = sum(x.get("read", 0) for x in sources.values())
+            quarantined = sum(x.get("quarantined", 0) for x in sources.values())
+            line = f"  read {read:,} rows, {quarantined:,} quarantined"
+            if "added" in c:
+                line += f"; records {c['added']:,} added, {c['changed']:,} changed, {c['withdrawn_records']:,} withdrawn"
+            console.print(line, highlight=False)
+        if "people" in c:
+            console.print(
+                f"  {_count(c.get('linked_records'))} records linked; {c['people']:,} people "
+                f"({_count(c.get('new_people'))} new, {_count(c.get('merges'))} merged, {_count(c.get('splits'))} split)"
+                + (f"; flags {c['flags']:,} (+{c['flags_raised']:,} -{c['flags_cleared']:,})" if "flags_raised" in c else ""),
+                highlight=False,
+            )
+        for source, problem in c.get("skipped_sources", {}).items():
+            console.print(f"  [yellow]{source} skipped:[/] {problem}", highlight=False, soft_wrap=True)
+        if r.error:
+            console.print(f"  [red]{r.error}[/]", highlight=False, soft_wrap=True)
 
 
 def _count(value: int | None) -> str:
-    return "" if value is None else f"{value:,}"
+    return "?" if value is None else f"{value:,}"
 
 
 def _train(args: argparse.Namespace) -> None:

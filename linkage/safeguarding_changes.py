@@ -20,7 +20,8 @@ import pyarrow as pa
 from graph import FlagRules, build_graph, run_flags
 from graph.gcpause import gc_paused
 from linkage.pipeline import create_table_from_arrow, quote_ident, run_sql
-from linkage.safeguarding import FlagReport, graph_frames, write_flags
+from linkage.safeguarding import FlagReport, graph_frames, person_keys_sql, write_flags
+from linkage.store import has_table
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +59,8 @@ def update_flag_tables(
     moved = rules.as_of is None and now != before
     if rules.as_of is None:
         rules = rules.model_copy(update={"as_of": now})
-    _person_keys(con)
     create_table_from_arrow(con, "changed_people", pa.table({"person_id": pa.array(changed_people, pa.string())}), temporary=True)
+    _update_person_keys(con)
     run_sql(
         con, "flag_owners_seed",
         "CREATE OR REPLACE TEMP TABLE flag_owners AS SELECT person_id FROM changed_people "
@@ -97,16 +98,13 @@ def update_flag_tables(
     return FlagReport(counts=counts, people=flagged, seconds=seconds)
 
 
-def _person_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """Each person's events and addresses, keyed as the graph keys its nodes."""
-    run_sql(
-        con, "person_keys",
-        "CREATE OR REPLACE TEMP TABLE person_keys AS SELECT DISTINCT c.person_id, k FROM records AS r "
-        "JOIN clusters AS c USING (unique_id), "
-        "LATERAL (SELECT CASE WHEN r.event_id IS NOT NULL THEN 'event:' || r.source || ':' || r.event_id END AS k "
-        "UNION ALL SELECT CASE WHEN nullif(trim(r.address), '') IS NOT NULL "
-        "THEN 'address:' || coalesce(r.postcode, '') || '|' || r.address END) WHERE k IS NOT NULL",
-    )
+def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring ``person_keys`` up to date for the changed people (build it whole if it is missing)."""
+    if not has_table(con, "person_keys"):
+        run_sql(con, "person_keys", f"CREATE TABLE person_keys AS {person_keys_sql()}")
+        return
+    run_sql(con, "drop_changed_keys", "DELETE FROM person_keys WHERE person_id IN (SELECT person_id FROM changed_people)")
+    run_sql(con, "add_changed_keys", f"INSERT INTO person_keys {person_keys_sql(people='changed_people')}")
 
 
 def _grow(con: duckdb.DuckDBPyConnection, table: str, steps: int) -> None:

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 import duckdb
 
 from linkage.config import RunConfig, SourceConfig
-from linkage.errors import ExtractError, MashError
-from linkage.ingest.checks import check_extract
-from linkage.ingest.run import ingest_source, record_columns
+from linkage.errors import MashError
+from linkage.ingest.run import ingest_checked, record_columns
 from linkage.pipeline import run_sql
 from linkage.standardise import create_lookup_tables
 
@@ -60,17 +59,13 @@ def ingest_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, on_source: Ca
     for source in run.sources:
         if on_source:
             on_source(source.name)
-        try:
-            ingest_source(con, run, source, known="record_hashes")
-            check_extract(con, run, source, last_rows.get(source.name))
-        except ExtractError as problem:
-            if run.bad_extract_policy(source) == "stop":
-                raise
-            logger.warning("skipping source %s: %s", source.name, problem)
-            skipped[source.name] = str(problem)
+        problem = ingest_checked(con, run, source, last_rows.get(source.name), known="record_hashes")
+        if problem:
+            # Its records from the last good run are already here: keep them.
+            skipped[source.name] = problem
             run_sql(
                 con, f"keep_{source.name}", "UPDATE source_loads SET status = 'kept', problem = $problem WHERE source = $source",
-                {"source": source.name, "problem": str(problem)},
+                {"source": source.name, "problem": problem},
             )
             continue
         _apply(con, source)
@@ -112,8 +107,9 @@ def _apply(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
         ("add_notes", "INSERT INTO dq_notes SELECT source, record_id, source_row, split_part(note, ': ', 1), "
                       f"substr(note, strpos(note, ': ') + 2) FROM (SELECT source, record_id, source_row, unnest(dq) AS note {kept})"),
         ("add_quarantine", f"INSERT INTO quarantine SELECT * FROM quarantine_{name}"),
-        ("drop_hashes", "DELETE FROM record_hashes WHERE source = $source"),
-        ("add_hashes", f"INSERT INTO record_hashes SELECT source, record_id, row_hash FROM hashes_{name} WHERE record_id IS NOT NULL"),
+        ("drop_hashes", f"DELETE FROM record_hashes WHERE {gone}"),
+        ("add_hashes", f"INSERT INTO record_hashes SELECT source, record_id, row_hash FROM hashes_{name} "
+                       f"WHERE record_id IS NOT NULL AND source_row NOT IN (SELECT source_row FROM unchanged_{name})"),
         ("drop_load", "DELETE FROM source_loads WHERE source = $source"),
         ("add_load", "INSERT INTO source_loads SELECT l.source, l.file, l.rows_read, l.loaded_at, "
                      "(SELECT count(*) FROM records WHERE source = $source), (SELECT count(*) FROM quarantine WHERE source = $source), "

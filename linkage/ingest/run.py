@@ -134,17 +134,11 @@ def build_ingest_tables(
     for source in run.sources:
         if on_source:
             on_source(source.name)
-        try:
-            ingest_source(con, run, source)
-            check_extract(con, run, source, last_rows.get(source.name))
-        except ExtractError as problem:
-            if run.bad_extract_policy(source) == "stop":
-                raise
-            # The message names the file and the problem, never a value from it.
-            logger.warning("skipping source %s: %s", source.name, problem)
-            skipped[source.name] = str(problem)
-            continue
-        loaded.append(source)
+        problem = ingest_checked(con, run, source, last_rows.get(source.name))
+        if problem:
+            skipped[source.name] = problem
+        else:
+            loaded.append(source)
     if not loaded:
         raise MashError("every source was skipped as a bad extract; nothing to run on: " + "; ".join(skipped.values()))
     _build_tables(con, loaded)
@@ -157,6 +151,36 @@ def build_ingest_tables(
 def source_reports(con: duckdb.DuckDBPyConnection, run: RunConfig) -> tuple[SourceReport, ...]:
     """Counts per source from the live ingest tables."""
     return tuple(_report(con, s) for s in run.sources)
+
+
+def ingest_checked(
+    con: duckdb.DuckDBPyConnection, run: RunConfig, source: SourceConfig, last_rows: int | None, known: str | None = None
+) -> str | None:
+    """Ingest one source and check the extract as a whole, under the source's bad-extract policy.
+
+    Args:
+        con: The results connection.
+        run: The run config.
+        source: The source to read.
+        last_rows: Rows in its last good extract, if any.
+        known: As for :func:`ingest_source`.
+
+    Returns:
+        None when the extract is good; its problem when it is bad and the policy is 'skip'.
+
+    Raises:
+        ExtractError: The extract is bad and the policy is 'stop'.
+    """
+    try:
+        ingest_source(con, run, source, known)
+        check_extract(con, run, source, last_rows)
+    except ExtractError as problem:
+        if run.bad_extract_policy(source) == "stop":
+            raise
+        # The message names the file and the problem, never a value from it.
+        logger.warning("skipping source %s: %s", source.name, problem)
+        return str(problem)
+    return None
 
 
 def ingest_source(con: duckdb.DuckDBPyConnection, run: RunConfig, source: SourceConfig, known: str | None = None) -> None:

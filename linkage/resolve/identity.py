@@ -25,11 +25,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 #: Columns of the id registry carried from run to run.
 REGISTRY_COLUMNS = ("person_id", "status", "alias_of", "issued_run", "changed_run")
 #: Columns of the merge/split log.
 EVENT_COLUMNS = ("run_id", "event", "person_id", "other_person_id", "records", "reason")
+#: Their types in the store.
+REGISTRY_SCHEMA = pa.schema([
+    ("person_id", pa.string()), ("status", pa.string()), ("alias_of", pa.string()),
+    ("issued_run", pa.int64()), ("changed_run", pa.int64()),
+])
+EVENT_SCHEMA = pa.schema([
+    ("run_id", pa.int64()), ("event", pa.string()), ("person_id", pa.string()), ("other_person_id", pa.string()),
+    ("records", pa.int64()), ("reason", pa.string()),
+])
 
 _PREFIX = "MP"
 _DIGITS = 7
@@ -57,6 +67,7 @@ def assign_ids(
     previous: pd.DataFrame | None = None,
     registry: pd.DataFrame | None = None,
     decisions: Mapping[tuple[str, str], str] | None = None,
+    next_number: int | None = None,
 ) -> IdAssignment:
     """Name this run's groups of records with stable person ids.
 
@@ -68,6 +79,8 @@ def assign_ids(
             withdrawn since, or None on a first run.
         registry: The previous run's id registry (``REGISTRY_COLUMNS``), or None.
         decisions: Analysts' confirm/reject decisions by record pair, to give reasons.
+        next_number: The number of the next id to issue, when ``registry`` holds only the
+            rows concerned (an incremental run); by default one more than its highest.
 
     Returns:
         The id of each group, the updated registry and this run's events.
@@ -96,7 +109,7 @@ def assign_ids(
         for alias in ids[1:]:
             aliases[alias] = ids[0]
             events.append((run_id, "merge", ids[0], alias, None, reasons.merge(ids[0], alias)))
-    next_number = _next_number(registry)
+    next_number = next_number or _next_number(registry)
     # Groups no previous id went home to: splits from a previous person, or new people.
     split_from = overlap.sort_values(["label", "records"], ascending=[True, False]).drop_duplicates("label").set_index("label")
     new_ids = []

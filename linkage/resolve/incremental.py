@@ -30,7 +30,7 @@ from linkage.config import RunConfig
 from linkage.errors import MashError
 from linkage.ingest.changes import TOUCHED
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql
-from linkage.resolve.identity import assign_ids
+from linkage.resolve.identity import EVENT_SCHEMA, REGISTRY_SCHEMA, assign_ids
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.run import ResolveReport, cluster_records, clusters_table, read_decisions, scored_pairs
 from linkage.resolve.session import model_input
@@ -96,8 +96,17 @@ def resolve_changes(
         f"SELECT unique_id, person_id FROM clusters WHERE unique_id IN (SELECT unique_id FROM {AFFECTED}) "
         f"OR unique_id IN (SELECT unique_id FROM {TOUCHED})",
     ).to_pandas()
-    registry = fetch_arrow(con, "id_registry", "SELECT * FROM person_ids").to_pandas()
-    ids = assign_ids(affected["unique_id"].to_pylist(), clustered.labels, run_id, before, registry, decided)
+    # Only the registry rows concerned: these people's ids and the aliases pointing at them.
+    create_table_from_arrow(con, "ids_before", pa.Table.from_pandas(before[["person_id"]].drop_duplicates(), preserve_index=False), temporary=True)
+    registry = fetch_arrow(
+        con, "id_registry",
+        "SELECT * FROM person_ids WHERE person_id IN (SELECT person_id FROM ids_before) "
+        "OR alias_of IN (SELECT person_id FROM ids_before)",
+    ).to_pandas()
+    (next_number,) = run_sql(
+        con, "next_person_number", "SELECT coalesce(max(CAST(substr(person_id, 3) AS BIGINT)), 0) + 1 FROM person_ids"
+    ).fetchall()[0]
+    ids = assign_ids(affected["unique_id"].to_pylist(), clustered.labels, run_id, before, registry, decided, next_number)
     _write(con, affected, clustered, ids, before)
     seconds["cluster"] = time.perf_counter() - started
 
@@ -153,18 +162,16 @@ def _find_affected(con: duckdb.DuckDBPyConnection) -> None:
         f"(SELECT unique_id FROM {TOUCHED})) "
         "UNION SELECT unique_id_l FROM review_decisions UNION SELECT unique_id_r FROM review_decisions",
     )
-    run_sql(
-        con, "links_for_affected",
-        "CREATE OR REPLACE TEMP TABLE affected_links AS SELECT unique_id_l AS a, unique_id_r AS b FROM pairs "
-        "UNION ALL SELECT unique_id_r, unique_id_l FROM pairs "
-        "UNION ALL SELECT unique_id_l, unique_id_r FROM review_decisions UNION ALL SELECT unique_id_r, unique_id_l FROM review_decisions",
+    # Grow to whole connected components over pairs and decisions: a handful of rounds.
+    linked = " UNION ".join(
+        f"SELECT {b} FROM {table} WHERE {a} IN (SELECT unique_id FROM {AFFECTED})"
+        for table in ("pairs", "review_decisions")
+        for a, b in (("unique_id_l", "unique_id_r"), ("unique_id_r", "unique_id_l"))
     )
-    # Grow to whole connected components: a handful of rounds, each one join.
     while True:
         (grew,) = run_sql(
             con, "grow_affected",
-            f"INSERT INTO {AFFECTED} SELECT DISTINCT l.b FROM affected_links AS l JOIN {AFFECTED} AS x ON l.a = x.unique_id "
-            f"WHERE l.b NOT IN (SELECT unique_id FROM {AFFECTED})",
+            f"INSERT INTO {AFFECTED} SELECT * FROM ({linked}) AS n(unique_id) WHERE unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
         ).fetchall()[0]
         if not grew:
             break
@@ -180,11 +187,12 @@ def _write(con: duckdb.DuckDBPyConnection, affected: pa.Table, clustered, ids, b
     run_sql(con, "drop_affected_pairs", f"DELETE FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {AFFECTED})")
     create_table_from_arrow(con, "pairs_changes", clustered.pairs, temporary=True)
     run_sql(con, "add_affected_pairs", "INSERT INTO pairs BY NAME SELECT * FROM pairs_changes")
-    create_table_from_arrow(con, "registry_now", pa.Table.from_pandas(ids.registry, preserve_index=False), temporary=True)
-    run_sql(con, "replace_registry", "DELETE FROM person_ids")
-    run_sql(con, "fill_registry", "INSERT INTO person_ids BY NAME SELECT * FROM registry_now")
+    registry = pa.Table.from_pandas(ids.registry, preserve_index=False, schema=REGISTRY_SCHEMA)
+    create_table_from_arrow(con, "registry_now", registry, temporary=True)
+    run_sql(con, "drop_registry_rows", "DELETE FROM person_ids WHERE person_id IN (SELECT person_id FROM registry_now)")
+    run_sql(con, "add_registry_rows", "INSERT INTO person_ids BY NAME SELECT * FROM registry_now")
     if not ids.events.empty:
-        events = pa.Table.from_pandas(ids.events.astype({"records": "Int64"}), preserve_index=False)
+        events = pa.Table.from_pandas(ids.events, preserve_index=False, schema=EVENT_SCHEMA)
         create_table_from_arrow(con, "events_now", events, temporary=True)
         run_sql(con, "log_id_events", "INSERT INTO person_id_events BY NAME SELECT * FROM events_now")
 

@@ -16,7 +16,7 @@ from linkage.config import ModelConfig, RunConfig
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
 from linkage.resolve import bands
 from linkage.resolve.cluster import RecordKeys, constrained_clusters
-from linkage.resolve.identity import IdAssignment, assign_ids
+from linkage.resolve.identity import EVENT_SCHEMA, REGISTRY_SCHEMA, IdAssignment, assign_ids
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.session import make_linker, model_input
 from linkage.store import has_table
@@ -228,20 +228,12 @@ def _stable_ids(con, records: pa.Table, labels: list[int], run_id: int, previous
             registry = fetch_arrow(con, "previous_id_registry", f"SELECT * FROM {schema}.person_ids").to_pandas()
             events = fetch_arrow(con, "previous_id_events", f"SELECT * FROM {schema}.person_id_events")
     ids = assign_ids(records["unique_id"].to_pylist(), labels, run_id, before, registry, decided)
-    create_table_from_arrow(con, "person_ids__new", pa.Table.from_pandas(ids.registry, preserve_index=False, schema=_REGISTRY_SCHEMA))
-    logged = pa.Table.from_pandas(ids.events, preserve_index=False, schema=_EVENT_SCHEMA)
-    create_table_from_arrow(con, "person_id_events__new", pa.concat_tables([events.cast(_EVENT_SCHEMA), logged]) if events is not None else logged)
+    create_table_from_arrow(con, "person_ids__new", pa.Table.from_pandas(ids.registry, preserve_index=False, schema=REGISTRY_SCHEMA))
+    logged = pa.Table.from_pandas(ids.events, preserve_index=False, schema=EVENT_SCHEMA)
+    create_table_from_arrow(con, "person_id_events__new", pa.concat_tables([events.cast(EVENT_SCHEMA), logged]) if events is not None else logged)
     return ids
 
 
-_REGISTRY_SCHEMA = pa.schema([
-    ("person_id", pa.string()), ("status", pa.string()), ("alias_of", pa.string()),
-    ("issued_run", pa.int64()), ("changed_run", pa.int64()),
-])
-_EVENT_SCHEMA = pa.schema([
-    ("run_id", pa.int64()), ("event", pa.string()), ("person_id", pa.string()), ("other_person_id", pa.string()),
-    ("records", pa.int64()), ("reason", pa.string()),
-])
 
 
 def clusters_table(records: pa.Table, clustered: Clustered, person_of: dict[int, str]) -> pa.Table:

@@ -30,6 +30,7 @@ TABLES = {
     "person_id_events": "SELECT * FROM person_id_events",
     "flags": "SELECT flag_id, code::VARCHAR, person_id, person_ids::VARCHAR, rule, parameters, agencies::VARCHAR, "
              "cross_agency, severity, round(score, 9), evidence_records, round(weakest_link, 9) FROM flags",
+    "person_keys": "SELECT * FROM person_keys",
     "flag_evidence": "SELECT flag_id, unique_id, agency, source, record_id, event_date, role, description, "
                      "round(link_probability, 9) FROM flag_evidence",
 }

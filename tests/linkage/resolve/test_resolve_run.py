@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import shutil
 
-import duckdb
 import pytest
 
 from linkage.batch import run_all
