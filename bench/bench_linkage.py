@@ -32,7 +32,7 @@ import duckdb
 
 from linkage.config import load_run_config
 from linkage.resolve import evaluate
-from linkage.store import connect
+from linkage.store import connect, layout, results_path
 from linkage.synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[1]
@@ -116,6 +116,8 @@ def run_plain(store: Path, extracts: Path) -> dict[str, Any]:
     seconds["ingest"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    # The plain model works in the ingest-check file, beside MASH Link's own results.
+    store = layout(store).ingest_check
     records = plain_splink.read_records(store)
     linker, work = plain_splink.make_linker(records)
     plain_splink.train(linker)
@@ -164,9 +166,14 @@ def run_child(model: str, store: Path, extracts: Path) -> dict[str, Any]:
 # Scoring
 
 
-def score(store: Path, truth_dir: Path) -> dict[str, Any]:
-    """Evaluate a store's ``clusters`` and ``pairs`` against the truth (read-only)."""
-    con = connect(store, read_only=True)
+def results_file(model: str, store: Path) -> Path:
+    """The file holding a model's results: MASH Link's current results, or plain Splink's ingest-check file."""
+    return results_path(store) if model == "mash" else layout(store).ingest_check
+
+
+def score(results: Path, truth_dir: Path) -> dict[str, Any]:
+    """Evaluate a results file's ``clusters`` and ``pairs`` against the truth (read-only)."""
+    con = connect(results, read_only=True)
     try:
         e = evaluate(con, truth_dir)
     finally:
@@ -188,9 +195,9 @@ def score(store: Path, truth_dir: Path) -> dict[str, Any]:
     }
 
 
-def records_digest(store: Path) -> tuple[int, int]:
+def records_digest(results: Path) -> tuple[int, int]:
     """(count, order-independent hash) of the records' linkage columns."""
-    con = duckdb.connect(str(store), read_only=True)
+    con = duckdb.connect(str(results), read_only=True)
     try:
         row = con.sql(
             f"SELECT count(*), coalesce(sum(hash({', '.join(RECORD_CHECK_COLUMNS)})), 0) FROM records"
@@ -337,7 +344,7 @@ def main() -> None:
         print(f"running {LABELS[model]} ...", flush=True)
         results[model] = run_child(model, store, extracts)
         print(f"  done in {results[model]['total_seconds']:.1f}s; scoring ...", flush=True)
-        results[model]["accuracy"] = score(store, extracts / "truth")
+        results[model]["accuracy"] = score(results_file(model, store), extracts / "truth")
 
     summary: dict[str, Any] = {
         "machine": machine(),
@@ -349,7 +356,7 @@ def main() -> None:
         "time_ratio": None,
     }
     if len(results) == 2:
-        digests = {m: records_digest(store_path(args.workdir, args.people, args.seed, m)) for m in results}
+        digests = {m: records_digest(results_file(m, store_path(args.workdir, args.people, args.seed, m))) for m in results}
         summary["same_records"] = digests["mash"] == digests["plain"]
         summary["time_ratio"] = results["mash"]["total_seconds"] / results["plain"]["total_seconds"]
     print_report(summary)

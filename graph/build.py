@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 _AGE_BANDS = ((0, "0-4"), (5, "5-11"), (12, "12-17"), (18, "18-24"), (25, "25-44"), (45, "45-64"), (65, "65+"))
 
 
-def build_graph(people: pd.DataFrame, events: pd.DataFrame) -> nx.MultiDiGraph:
+def build_graph(people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | None = None) -> nx.MultiDiGraph:
     """Build the graph of people, events and addresses.
 
     Edges (``key`` is the edge kind, except record edges keyed by ``unique_id``):
@@ -41,13 +41,15 @@ def build_graph(people: pd.DataFrame, events: pd.DataFrame) -> nx.MultiDiGraph:
         people: One row per resolved person: person_id, dob, sex, agencies,
             forename, surname.
         events: One row per source record, as described in the package docs.
+        data_as_of: The latest event date of the whole population, when ``events`` is
+            only part of it (an incremental run's neighbourhood); default: theirs.
 
     Returns:
         The graph.
     """
     started = time.perf_counter()
     with gc_paused():
-        graph = _build(people, events)
+        graph = _build(people, events, data_as_of)
     log.info(
         "graph built: %d nodes, %d edges in %.1f s",
         graph.number_of_nodes(), graph.graph["edge_count"], time.perf_counter() - started,
@@ -55,9 +57,9 @@ def build_graph(people: pd.DataFrame, events: pd.DataFrame) -> nx.MultiDiGraph:
     return graph
 
 
-def _build(people: pd.DataFrame, events: pd.DataFrame) -> nx.MultiDiGraph:
+def _build(people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | None) -> nx.MultiDiGraph:
     ev = tables.prepare_events(events)
-    data_as_of = _to_date(ev["event_date"].max())
+    data_as_of = data_as_of or _to_date(ev["event_date"].max())
     graph = nx.MultiDiGraph(data_as_of=data_as_of)
 
     _add_nodes(graph, _person_nodes(people, data_as_of))

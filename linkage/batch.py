@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,11 +16,14 @@ from linkage import history
 from linkage.config import RunConfig
 from linkage.errors import MashError
 from linkage.ingest import INGEST_TABLES, SourceReport, build_ingest_tables, source_reports
+from linkage.ingest.changes import ingest_changes
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
 from linkage.resolve import RESOLVE_TABLES, ResolveReport, TrainedModel, resolve
+from linkage.resolve.incremental import resolve_changes
 from linkage.resolve.session import model_input
-from linkage.resolve.train import save_model, train
+from linkage.resolve.train import save_model, term_frequencies, train
 from linkage.safeguarding import SAFEGUARDING_TABLES, FlagReport, build_flag_tables
+from linkage.safeguarding_changes import update_flag_tables
 from linkage.store import connect, layout, open_results, open_state, require_table, run_lock, swap_in
 from linkage.store.layout import RunInProgress, remove_results_file
 
@@ -43,7 +47,9 @@ class RunReport:
     counts: dict[str, Any] = field(default_factory=dict)
 
 
-def run_all(run: RunConfig, retrain: bool = False, on_stage: Callable[[str], None] | None = None) -> RunReport:
+def run_all(
+    run: RunConfig, retrain: bool = False, on_stage: Callable[[str], None] | None = None, incremental: bool = False
+) -> RunReport:
     """Ingest, standardise, train if needed, predict, cluster, flag; then switch readers over.
 
     Everything is built in a new results file; readers keep the previous one until
@@ -55,16 +61,21 @@ def run_all(run: RunConfig, retrain: bool = False, on_stage: Callable[[str], Non
         run: The run config.
         retrain: Train a new model even if the saved one is current.
         on_stage: Called with each stage name as it starts.
+        incremental: Start from a copy of the previous results and process only new,
+            changed and withdrawn records with the saved model.
 
     Returns:
         Counts and timings per stage.
 
     Raises:
-        MashError: Another run is in progress, or the run failed (after recording it).
+        MashError: Another run is in progress, the run failed (after recording it), or
+            an incremental run has nothing to start from.
     """
+    if incremental and retrain:
+        raise MashError("an incremental run scores with the saved model; retrain with a full run ('mash run --retrain')")
     try:
         with run_lock(run.store):
-            return _locked_run(run, retrain, on_stage)
+            return _locked_run(run, retrain, on_stage, incremental)
     except RunInProgress as busy:
         raise MashError(
             f"{run.store}: a run is already in progress ({busy.holder}); two runs at once are refused. "
@@ -72,13 +83,15 @@ def run_all(run: RunConfig, retrain: bool = False, on_stage: Callable[[str], Non
         ) from None
 
 
-def _locked_run(run: RunConfig, retrain: bool, on_stage: Callable[[str], None] | None) -> RunReport:
+def _locked_run(run: RunConfig, retrain: bool, on_stage: Callable[[str], None] | None, incremental: bool) -> RunReport:
     where = layout(run.store)
     inputs = history.input_files(run)
+    current = where.current()
+    if incremental and current is None:
+        raise MashError(f"{run.store}: no previous results to update; run a full 'mash run' first")
     with open_state(run.store) as state:
-        current = where.current()
         history.close_abandoned(state, current.name if current else None)
-        run_id = history.start_run(state, run, "full", inputs)
+        run_id = history.start_run(state, run, "incremental" if incremental else "full", inputs)
         decisions = fetch_arrow(state, "snapshot_review_decisions", "SELECT * FROM review_decisions")
     for stale in where.stale_results():
         remove_results_file(stale)
@@ -87,9 +100,14 @@ def _locked_run(run: RunConfig, retrain: bool, on_stage: Callable[[str], None] |
     seconds: dict[str, float] = {}
     counts: dict[str, Any] = {}
     try:
+        if incremental:
+            started = time.perf_counter()
+            shutil.copyfile(current, target)
+            seconds["copy"] = time.perf_counter() - started
         con = connect(target)
         try:
-            report = _build(con, run, run_id, decisions, current, retrain, on_stage, seconds, counts)
+            build = _update if incremental else _build
+            report = build(con, run, run_id, decisions, current, retrain, on_stage, seconds, counts)
         finally:
             con.close()
         where.switch_to(target)
@@ -103,6 +121,9 @@ def _locked_run(run: RunConfig, retrain: bool, on_stage: Callable[[str], None] |
         raise
     with open_state(run.store) as state:
         history.finish_run(state, run_id, report.resolution.model.version, counts, seconds)
+    # Readers still on an older file keep it open: unlinking does not disturb them.
+    for stale in where.stale_results():
+        remove_results_file(stale)
     return report
 
 
@@ -123,20 +144,72 @@ def _build(
     if previous is not None:
         run_sql(con, "attach_previous", f"ATTACH $path AS {quote_ident(PREVIOUS)} (READ_ONLY)", {"path": str(previous)})
     started = time.perf_counter()
-    build_ingest_tables(con, run, on_source=(lambda s: on_stage(f"ingest {s}")) if on_stage else None)
+    skipped = build_ingest_tables(
+        con, run, on_source=(lambda s: on_stage(f"ingest {s}")) if on_stage else None,
+        previous=PREVIOUS if previous is not None else None,
+    )
+    if skipped:
+        counts["skipped_sources"] = skipped
     seconds["ingest"] = time.perf_counter() - started
-    _source_counts(con, counts)
-    resolution = resolve(con, run, records_table="records__new", retrain=retrain, on_stage=on_stage)
-    seconds.update(resolution.seconds)
-    counts.update(records=resolution.records, pairs=resolution.pairs, people=resolution.people)
-    if on_stage:
-        on_stage("graph and flags")
+    _source_counts(con, counts, "source_loads__new")
+    resolution = resolve(
+        con, run, records_table="records__new", retrain=retrain, on_stage=on_stage, run_id=run_id,
+        previous=PREVIOUS if previous is not None else None,
+    )
+    _count_resolution(con, resolution, "clusters__new", seconds, counts, on_stage)
     started = time.perf_counter()
     flags = build_flag_tables(con, run.flags, "records__new", "clusters__new", "persons__new")
     seconds["flags"] = time.perf_counter() - started
-    counts["flags"] = sum(flags.counts.values())
-    swap_in(con, (*INGEST_TABLES, *RESOLVE_TABLES, *SAFEGUARDING_TABLES))
     if previous is not None:
+        counts.update(_flag_changes(con, "flags__new"))
+    swap_in(con, (*INGEST_TABLES, *RESOLVE_TABLES, *SAFEGUARDING_TABLES))
+    return _finish(con, run, run_id, resolution, flags, seconds, counts, previous is not None)
+
+
+def _update(
+    con: duckdb.DuckDBPyConnection,
+    run: RunConfig,
+    run_id: int,
+    decisions,
+    previous: Path,
+    retrain: bool,
+    on_stage: Callable[[str], None] | None,
+    seconds: dict[str, float],
+    counts: dict[str, Any],
+) -> RunReport:
+    """Update a copy of the previous results (``con``) with only what changed in the extracts."""
+    del retrain  # refused before the run starts
+    create_table_from_arrow(con, "review_decisions", decisions)
+    run_sql(con, "attach_previous", f"ATTACH $path AS {quote_ident(PREVIOUS)} (READ_ONLY)", {"path": str(previous)})
+    started = time.perf_counter()
+    changes = ingest_changes(con, run, on_source=(lambda s: on_stage(f"ingest {s}")) if on_stage else None)
+    seconds["ingest"] = time.perf_counter() - started
+    counts.update(added=changes.added, changed=changes.changed, withdrawn_records=changes.withdrawn)
+    if changes.skipped:
+        counts["skipped_sources"] = changes.skipped
+    _source_counts(con, counts, "source_loads")
+    resolution, changed_people = resolve_changes(con, run, run_id, on_stage)
+    _count_resolution(con, resolution, "clusters", seconds, counts, on_stage)
+    started = time.perf_counter()
+    flags = update_flag_tables(con, run.flags, changed_people, PREVIOUS)
+    seconds["flags"] = time.perf_counter() - started
+    counts.update(_flag_changes(con, "flags"))
+    return _finish(con, run, run_id, resolution, flags, seconds, counts, True)
+
+
+def _finish(
+    con: duckdb.DuckDBPyConnection,
+    run: RunConfig,
+    run_id: int,
+    resolution: ResolveReport,
+    flags: FlagReport,
+    seconds: dict[str, float],
+    counts: dict[str, Any],
+    attached: bool,
+) -> RunReport:
+    """Let go of the previous results, make the file durable and report."""
+    counts["flags"] = sum(flags.counts.values())
+    if attached:
         run_sql(con, "detach_previous", f"DETACH {quote_ident(PREVIOUS)}")
     run_sql(con, "checkpoint", "CHECKPOINT")
     return RunReport(
@@ -145,9 +218,38 @@ def _build(
     )
 
 
-def _source_counts(con: duckdb.DuckDBPyConnection, counts: dict[str, Any]) -> None:
+def _count_resolution(
+    con: duckdb.DuckDBPyConnection,
+    resolution: ResolveReport,
+    clusters: str,
+    seconds: dict[str, float],
+    counts: dict[str, Any],
+    on_stage: Callable[[str], None] | None,
+) -> None:
+    """Record a resolution's timings and counts (with records linked to another), then start the flags stage."""
+    seconds.update(resolution.seconds)
+    counts.update(records=resolution.records, pairs=resolution.pairs, people=resolution.people, **resolution.id_counts)
+    (linked,) = run_sql(con, "count_linked", f"SELECT count(*) FROM {clusters} WHERE link_strength <> 'single'").fetchall()[0]
+    counts["linked_records"] = int(linked)
+    if on_stage:
+        on_stage("graph and flags")
+
+
+def _flag_changes(con: duckdb.DuckDBPyConnection, flags: str) -> dict[str, int]:
+    """Flags raised and cleared since the previous run, by person and flag code."""
+    raised, cleared = run_sql(
+        con,
+        "count_flag_changes",
+        f"WITH now AS (SELECT DISTINCT person_id, code::VARCHAR AS code FROM {flags}), "
+        f"before AS (SELECT DISTINCT person_id, code::VARCHAR AS code FROM {quote_ident(PREVIOUS)}.flags) "
+        "SELECT (SELECT count(*) FROM (FROM now EXCEPT FROM before)), (SELECT count(*) FROM (FROM before EXCEPT FROM now))",
+    ).fetchall()[0]
+    return {"flags_raised": int(raised), "flags_cleared": int(cleared)}
+
+
+def _source_counts(con: duckdb.DuckDBPyConnection, counts: dict[str, Any], table: str) -> None:
     """Rows read and quarantined per source, into the run's counts."""
-    rows = run_sql(con, "count_source_loads", "SELECT source, rows_read, records, quarantined FROM source_loads__new").fetchall()
+    rows = run_sql(con, "count_source_loads", f"SELECT source, rows_read, records, quarantined FROM {table}").fetchall()
     counts["sources"] = {s: {"read": r, "records": n, "quarantined": q} for s, r, n, q in rows}
 
 
@@ -163,4 +265,4 @@ def retrain_model(run: RunConfig) -> TrainedModel:
         records = model_input(con, "records")
     finally:
         con.close()
-    return save_model(run.store, train(records, run.model), run.model, records.num_rows)
+    return save_model(run.store, train(records, run.model), run.model, records.num_rows, term_frequencies(records, run.model))

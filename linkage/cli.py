@@ -91,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _config_args(run)
     run.add_argument("--retrain", action="store_true", help="train a new model version first")
+    run.add_argument(
+        "--incremental", action="store_true",
+        help="process only new, changed and withdrawn records against the last results, with the saved model",
+    )
     run.set_defaults(handler=_run)
 
     train = commands.add_parser(
@@ -267,7 +271,7 @@ def _run(args: argparse.Namespace) -> None:
 
     run = _run_config(args)
     with _Stages() as stages:
-        report = run_all(run, retrain=args.retrain, on_stage=stages.start)
+        report = run_all(run, retrain=args.retrain, on_stage=stages.start, incremental=args.incremental)
     resolution = report.resolution
     table = Table(title=f"Resolved {resolution.records:,} records into {resolution.people:,} people")
     table.add_column("pairs by band")
@@ -280,8 +284,16 @@ def _run(args: argparse.Namespace) -> None:
     console.print(f"{resolution.ambiguous_records:,} ambiguous records left unlinked for review.")
     raised = ", ".join(f"{code} {count:,}" for code, count in sorted(report.flags.counts.items())) or "none"
     console.print(f"Flags raised on {report.flags.people:,} people: {raised} (see 'mash flags').")
-    quarantined = sum(s.quarantined for s in report.sources)
-    console.print(f"{quarantined:,} rows quarantined (see the 'quarantine' table).")
+    _print_counts("Quarantined rows by reason", {(s.source, k): v for s in report.sources for k, v in s.quarantine_reasons.items()})
+    for s in report.sources:
+        if s.status != "loaded":
+            kept = "kept its records from the last good run" if s.status == "kept" else "no earlier data to keep: it is absent"
+            console.print(f"[bold yellow]{s.source} skipped:[/] {s.problem} ({kept}).", highlight=False, soft_wrap=True)
+    ids = report.counts
+    console.print(
+        f"Person ids: {ids.get('new_people', 0):,} new, {ids.get('merges', 0):,} merged, {ids.get('splits', 0):,} split, "
+        f"{ids.get('withdrawn', 0):,} withdrawn (logged in 'person_id_events')."
+    )
     console.print(f"Run {report.run_id} complete; results in {report.results_file} (see 'mash runs').")
 
 
@@ -295,27 +307,35 @@ def _runs(args: argparse.Namespace) -> None:
     if not runs:
         console.print(f"No runs recorded in {run.store} yet; run 'mash run'.")
         return
-    table = Table(title=f"Runs in {run.store}, newest first")
-    for heading in ("run", "kind", "status", "started", "took", "model", "read", "quarantined", "people", "new", "merges", "splits", "flags +/-"):
-        table.add_column(heading, justify="right" if heading not in ("kind", "status", "started") else "left", no_wrap=True)
-    table.add_column("error", ratio=1)
+    console.print(f"Runs in {run.store}, newest first", style="bold")
     for r in runs:
         c = r.counts
-        read = sum(s.get("read", 0) for s in c.get("sources", {}).values())
-        quarantined = sum(s.get("quarantined", 0) for s in c.get("sources", {}).values())
-        took = f"{(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else ""
-        flags = f"+{c['flags_raised']:,} -{c['flags_cleared']:,}" if "flags_raised" in c else ""
-        cells = [_count(c.get(k)) for k in ("people", "new_people", "merges", "splits")]
-        table.add_row(
-            str(r.run_id), r.kind, r.status, f"{r.started_at:%Y-%m-%d %H:%M:%S}", took,
-            "" if r.model_version is None else f"v{r.model_version}", _count(read if c.get("sources") else None),
-            _count(quarantined if c.get("sources") else None), *cells, flags, r.error or "",
-        )
-    console.print(table)
+        took = f", took {(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else ""
+        model = "" if r.model_version is None else f", model v{r.model_version}"
+        console.print(f"run {r.run_id}: {r.kind}, {r.status}, started {r.started_at:%Y-%m-%d %H:%M:%S}{took}{model}", highlight=False)
+        sources = c.get("sources", {})
+        if sources:
+            read = sum(x.get("read", 0) for x in sources.values())
+            quarantined = sum(x.get("quarantined", 0) for x in sources.values())
+            line = f"  read {read:,} rows, {quarantined:,} quarantined"
+            if "added" in c:
+                line += f"; records {c['added']:,} added, {c['changed']:,} changed, {c['withdrawn_records']:,} withdrawn"
+            console.print(line, highlight=False)
+        if "people" in c:
+            console.print(
+                f"  {_count(c.get('linked_records'))} records linked; {c['people']:,} people "
+                f"({_count(c.get('new_people'))} new, {_count(c.get('merges'))} merged, {_count(c.get('splits'))} split)"
+                + (f"; flags {c['flags']:,} (+{c['flags_raised']:,} -{c['flags_cleared']:,})" if "flags_raised" in c else ""),
+                highlight=False,
+            )
+        for source, problem in c.get("skipped_sources", {}).items():
+            console.print(f"  [yellow]{source} skipped:[/] {problem}", highlight=False, soft_wrap=True)
+        if r.error:
+            console.print(f"  [red]{r.error}[/]", highlight=False, soft_wrap=True)
 
 
 def _count(value: int | None) -> str:
-    return "" if value is None else f"{value:,}"
+    return "?" if value is None else f"{value:,}"
 
 
 def _train(args: argparse.Namespace) -> None:

@@ -26,7 +26,7 @@ from linkage.store import require_table
 logger = logging.getLogger(__name__)
 
 #: Tables a safeguarding build replaces (built as ``<name>__new``).
-SAFEGUARDING_TABLES = ("flags", "flag_evidence")
+SAFEGUARDING_TABLES = ("flags", "flag_evidence", "person_keys")
 
 
 @dataclass(frozen=True)
@@ -104,10 +104,31 @@ def build_flag_tables(
         del graph
     started = time.perf_counter()
     write_flags(con, flags, suffix)
+    run_sql(con, "person_keys", f"CREATE OR REPLACE TABLE person_keys{suffix} AS {person_keys_sql(records, clusters)}")
     seconds["write"] = time.perf_counter() - started
     counts = Counter(f.code.value for f in flags)
     logger.info("raised %d flags on %d people", len(flags), len({f.person_ids[0] for f in flags}))
     return FlagReport(counts=dict(counts), people=len({f.person_ids[0] for f in flags}), seconds=seconds)
+
+
+def person_keys_sql(records: str = "records", clusters: str = "clusters", people: str | None = None) -> str:
+    """SQL for each person's events and addresses, keyed as the graph keys its nodes.
+
+    Kept as ``person_keys``: an incremental run walks it to find who shares an event
+    or an address with the people it changed.
+
+    Args:
+        records: Records table.
+        clusters: Clusters table.
+        people: A table of ``person_id`` to limit it to, or None for everyone.
+    """
+    only = f" AND c.person_id IN (SELECT person_id FROM {people})" if people else ""
+    return (
+        f"SELECT c.person_id, 'event:' || r.source || ':' || r.event_id AS k FROM {records} AS r "
+        f"JOIN {clusters} AS c USING (unique_id) WHERE r.event_id IS NOT NULL{only} "
+        f"UNION SELECT c.person_id, 'address:' || coalesce(r.postcode, '') || '|' || r.address FROM {records} AS r "
+        f"JOIN {clusters} AS c USING (unique_id) WHERE nullif(trim(r.address), '') IS NOT NULL{only}"
+    )
 
 
 def write_flags(con: duckdb.DuckDBPyConnection, flags: list[Flag], suffix: str = "__new") -> None:

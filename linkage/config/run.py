@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,6 +82,30 @@ class StandardiseConfig(BaseModel):
     )
 
 
+class ExtractChecks(BaseModel):
+    """What makes an extract bad as a whole, and what a run does with one."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    on_bad_extract: Literal["stop", "skip"] = Field(
+        default="stop",
+        description="On a bad extract, 'stop' the run (the previous results stay), or 'skip' that source and keep "
+        "its data from the last good run. A source config's own 'on_bad_extract' overrides this.",
+    )
+    max_growth: float = Field(
+        default=10.0, gt=1,
+        description="An extract with more than this many times the rows of its source's last good extract is bad.",
+    )
+    max_quarantine_share: float = Field(
+        default=0.25, gt=0, le=1,
+        description="An extract with more than this share of its rows quarantined is bad.",
+    )
+    min_rows_for_share: int = Field(
+        default=100, ge=0,
+        description="The quarantine share is judged only on extracts of at least this many rows.",
+    )
+
+
 class RunConfig(BaseModel):
     """A run: the store, the extracts and the sources to read from them."""
 
@@ -109,9 +134,16 @@ class RunConfig(BaseModel):
     standardise: StandardiseConfig = Field(
         default_factory=StandardiseConfig, description="Placeholder and impossible-value rules."
     )
+    extract_checks: ExtractChecks = Field(
+        default_factory=ExtractChecks, description="Whole-extract checks and the bad-extract policy."
+    )
     config_path: Path | None = Field(
         default=None, exclude=True, description="Where this config was read from (set by the loader)."
     )
+
+    def bad_extract_policy(self, source: SourceConfig) -> str:
+        """'stop' or 'skip' for a bad extract of this source."""
+        return source.on_bad_extract or self.extract_checks.on_bad_extract
 
     def extract_path(self, source: SourceConfig) -> Path:
         """The extract file of a source, resolved against ``extracts_dir``."""

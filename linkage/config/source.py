@@ -118,6 +118,9 @@ class SourceConfig(BaseModel):
     record_id: FieldMap = Field(description="Column that identifies a row uniquely in this extract.")
     person: PersonFields = Field(description="Person fields.")
     event: EventFields = Field(default_factory=EventFields, description="Event fields.")
+    on_bad_extract: Literal["stop", "skip"] | None = Field(
+        default=None, description="Overrides the run's 'extract_checks.on_bad_extract' for this source."
+    )
 
     @property
     def file_format(self) -> str:

@@ -11,16 +11,19 @@ from pathlib import Path
 import duckdb
 
 from linkage.config import RunConfig, SourceConfig
+from linkage.errors import ExtractError, MashError
+from linkage.ingest.checks import check_extract, keep_last_good, last_good_rows
+from linkage.ingest.hashes import changed_rows, hash_rows
 from linkage.ingest.read import RawExtract, read_extract
 from linkage.pipeline import run_queue, run_sql
 from linkage.standardise import CANONICAL_COLUMNS, create_lookup_tables, standardisation_queue
-from linkage.store import connect, discard_new, layout, swap_in
+from linkage.store import connect, layout, swap_in
 from linkage.store.layout import remove_results_file
 
 logger = logging.getLogger(__name__)
 
 #: Tables an ingest replaces, all at once, when every source has been read.
-INGEST_TABLES = ("records", "quarantine", "dq_notes", "source_loads")
+INGEST_TABLES = ("records", "quarantine", "dq_notes", "source_loads", "record_hashes")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,9 @@ class SourceReport:
         notes: Data-quality notes on kept records (a nulled value each).
         quarantine_reasons: Quarantined rows by reason.
         note_counts: Notes by ``column: problem``.
+        status: 'loaded'; 'kept' when a bad extract was skipped and the last good data kept;
+            'skipped' when there was no earlier data to keep.
+        problem: Why the extract was skipped.
     """
 
     source: str
@@ -46,6 +52,8 @@ class SourceReport:
     notes: int
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     note_counts: dict[str, int] = field(default_factory=dict)
+    status: str = "loaded"
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,38 +84,68 @@ def ingest(run: RunConfig, on_source: Callable[[str], None] | None = None) -> In
     """
     started = time.perf_counter()
     check = layout(run.store).ingest_check
-    remove_results_file(check)
-    con = connect(check)
+    building = check.with_name(check.name + ".building")
+    remove_results_file(building)
+    con = connect(building)
     try:
         build_ingest_tables(con, run, on_source)
         swap_in(con, INGEST_TABLES)
         reports = source_reports(con, run)
     except BaseException:
-        discard_new(con, INGEST_TABLES)
-        raise
-    finally:
         con.close()
+        remove_results_file(building)
+        raise
+    con.close()
+    # Replaced only when complete, so a failed check leaves the last one to inspect.
+    remove_results_file(check)
+    building.replace(check)
     seconds = time.perf_counter() - started
     logger.info("ingested %d sources in %.1fs", len(run.sources), seconds)
     return IngestReport(store=check, sources=reports, seconds=seconds)
 
 
 def build_ingest_tables(
-    con: duckdb.DuckDBPyConnection, run: RunConfig, on_source: Callable[[str], None] | None = None
-) -> None:
+    con: duckdb.DuckDBPyConnection,
+    run: RunConfig,
+    on_source: Callable[[str], None] | None = None,
+    previous: str | None = None,
+) -> dict[str, str]:
     """Build ``records__new`` and the other ingest tables, without touching the live ones.
 
+    A bad extract stops the run, or, where the source's policy is 'skip', is set
+    aside and the source's rows from the previous results are kept instead.
+
     Args:
-        con: The store connection.
+        con: The results connection.
         run: The run config.
         on_source: Called with each source name as it starts.
+        previous: Schema of the previous results (attached), for growth checks and kept data.
+
+    Returns:
+        The problem of each skipped source, by source name.
+
+    Raises:
+        ExtractError: A bad extract whose policy is 'stop'.
+        MashError: Every source was skipped.
     """
     create_lookup_tables(con, run.standardise.nicknames)
+    last_rows = last_good_rows(con, previous) if previous else {}
+    loaded, skipped = [], {}
     for source in run.sources:
         if on_source:
             on_source(source.name)
-        _ingest_source(con, run, source)
-    _build_tables(con, run)
+        problem = ingest_checked(con, run, source, last_rows.get(source.name))
+        if problem:
+            skipped[source.name] = problem
+        else:
+            loaded.append(source)
+    if not loaded:
+        raise MashError("every source was skipped as a bad extract; nothing to run on: " + "; ".join(skipped.values()))
+    _build_tables(con, loaded)
+    for source in run.sources:
+        if source.name in skipped:
+            keep_last_good(con, source, run.extract_path(source), skipped[source.name], previous)
+    return skipped
 
 
 def source_reports(con: duckdb.DuckDBPyConnection, run: RunConfig) -> tuple[SourceReport, ...]:
@@ -115,11 +153,54 @@ def source_reports(con: duckdb.DuckDBPyConnection, run: RunConfig) -> tuple[Sour
     return tuple(_report(con, s) for s in run.sources)
 
 
-def _ingest_source(con: duckdb.DuckDBPyConnection, run: RunConfig, source: SourceConfig) -> None:
+def ingest_checked(
+    con: duckdb.DuckDBPyConnection, run: RunConfig, source: SourceConfig, last_rows: int | None, known: str | None = None
+) -> str | None:
+    """Ingest one source and check the extract as a whole, under the source's bad-extract policy.
+
+    Args:
+        con: The results connection.
+        run: The run config.
+        source: The source to read.
+        last_rows: Rows in its last good extract, if any.
+        known: As for :func:`ingest_source`.
+
+    Returns:
+        None when the extract is good; its problem when it is bad and the policy is 'skip'.
+
+    Raises:
+        ExtractError: The extract is bad and the policy is 'stop'.
+    """
+    try:
+        ingest_source(con, run, source, known)
+        check_extract(con, run, source, last_rows)
+    except ExtractError as problem:
+        if run.bad_extract_policy(source) == "stop":
+            raise
+        # The message names the file and the problem, never a value from it.
+        logger.warning("skipping source %s: %s", source.name, problem)
+        return str(problem)
+    return None
+
+
+def ingest_source(con: duckdb.DuckDBPyConnection, run: RunConfig, source: SourceConfig, known: str | None = None) -> None:
+    """Read one extract, hash its rows and standardise them into ``std_<source>`` and its quarantine.
+
+    Args:
+        con: The results connection.
+        run: The run config.
+        source: The source to read.
+        known: A table of row hashes already standardised (``record_hashes``): rows found
+            there unchanged are left out, for an incremental run.
+    """
     path = run.extract_path(source)
     raw = read_extract(con, source, path)
-    run_queue(con, standardisation_queue(source, run), raw.table, f"std_{source.name}")
-    _collect_quarantine(con, source, path, raw)
+    hash_rows(con, source, raw.table)
+    rows = raw.table
+    if known is not None:
+        rows = changed_rows(con, source, raw.table, known)
+    run_queue(con, standardisation_queue(source, run), rows, f"std_{source.name}")
+    _collect_quarantine(con, source, path, RawExtract(table=rows, rejects=raw.rejects, rows_read=raw.rows_read))
     logger.info("source %s: %d rows read", source.name, raw.rows_read)
 
 
@@ -147,20 +228,24 @@ def _collect_quarantine(con: duckdb.DuckDBPyConnection, source: SourceConfig, pa
         con,
         f"load_{source.name}",
         f"CREATE OR REPLACE TEMP TABLE load_{source.name} AS SELECT $source AS source, $file AS file, "
-        "CAST($rows_read AS BIGINT) AS rows_read, now() AS loaded_at",
+        "CAST($rows_read AS BIGINT) AS rows_read, now() AS loaded_at, 'loaded' AS status, CAST(NULL AS VARCHAR) AS problem",
         {**params, "rows_read": raw.rows_read},
     )
 
 
-def _build_tables(con: duckdb.DuckDBPyConnection, run: RunConfig) -> None:
-    names = [s.name for s in run.sources]
-    kept = [c for c in CANONICAL_COLUMNS if c != "dq"]
+def record_columns() -> str:
+    """The records table's columns, in order, as a select list over a ``std_`` table."""
+    return ", ".join(c for c in CANONICAL_COLUMNS if c != "dq")
+
+
+def _build_tables(con: duckdb.DuckDBPyConnection, sources: list[SourceConfig]) -> None:
+    names = [s.name for s in sources]
     union = " UNION ALL ".join
     run_sql(
         con,
         "build_records",
         "CREATE OR REPLACE TABLE records__new AS "
-        + union(f"SELECT {', '.join(kept)} FROM std_{n} WHERE quarantine_reason IS NULL" for n in names),
+        + union(f"SELECT {record_columns()} FROM std_{n} WHERE quarantine_reason IS NULL" for n in names),
     )
     run_sql(
         con,
@@ -177,10 +262,16 @@ def _build_tables(con: duckdb.DuckDBPyConnection, run: RunConfig) -> None:
     )
     run_sql(
         con,
+        "build_record_hashes",
+        "CREATE OR REPLACE TABLE record_hashes__new AS "
+        + union(f"SELECT source, record_id, row_hash FROM hashes_{n} WHERE record_id IS NOT NULL" for n in names),
+    )
+    run_sql(
+        con,
         "build_source_loads",
-        "CREATE OR REPLACE TABLE source_loads__new AS SELECT l.*, "
+        "CREATE OR REPLACE TABLE source_loads__new AS SELECT l.source, l.file, l.rows_read, l.loaded_at, "
         "(SELECT count(*) FROM records__new r WHERE r.source = l.source) AS records, "
-        "(SELECT count(*) FROM quarantine__new q WHERE q.source = l.source) AS quarantined FROM ("
+        "(SELECT count(*) FROM quarantine__new q WHERE q.source = l.source) AS quarantined, l.status, l.problem FROM ("
         + union(f"SELECT * FROM load_{n}" for n in names)
         + ") AS l",
     )
@@ -188,8 +279,9 @@ def _build_tables(con: duckdb.DuckDBPyConnection, run: RunConfig) -> None:
 
 def _report(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> SourceReport:
     params = {"source": source.name}
-    file, rows_read, records, quarantined = run_sql(
-        con, "report_counts", "SELECT file, rows_read, records, quarantined FROM source_loads WHERE source = $source", params
+    file, rows_read, records, quarantined, status, problem = run_sql(
+        con, "report_counts",
+        "SELECT file, rows_read, records, quarantined, status, problem FROM source_loads WHERE source = $source", params,
     ).fetchone()
     reasons = dict(
         run_sql(
@@ -208,5 +300,5 @@ def _report(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> SourceRepor
     )
     return SourceReport(
         source=source.name, file=file, rows_read=rows_read, records=records, quarantined=quarantined,
-        notes=sum(notes.values()), quarantine_reasons=reasons, note_counts=notes,
+        notes=sum(notes.values()), quarantine_reasons=reasons, note_counts=notes, status=status, problem=problem,
     )

@@ -103,17 +103,19 @@ def fetch_arrow(
     return table
 
 
-def create_table_from_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
+def create_table_from_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, temporary: bool = False) -> None:
     """Create (or replace) a table holding an Arrow table's rows, under the step name ``write_<table>``.
 
     Args:
         con: The DuckDB connection.
         table: Name of the table to create (code-defined, not input).
         data: The rows.
+        temporary: Create a temporary table (gone when the connection closes).
     """
     con.register("_arrow_input", data)
+    kind = "TEMP TABLE" if temporary else "TABLE"
     try:
-        run_sql(con, f"write_{table}", f"CREATE OR REPLACE TABLE {quote_ident(table)} AS SELECT * FROM _arrow_input")
+        run_sql(con, f"write_{table}", f"CREATE OR REPLACE {kind} {quote_ident(table)} AS SELECT * FROM _arrow_input")
     finally:
         con.unregister("_arrow_input")
 

@@ -1,6 +1,7 @@
 """Person resolution with Splink: train, predict, cluster with constraints, evaluate."""
 
 from linkage.resolve.evaluate import Evaluation, evaluate, evaluation_table, write_report
+from linkage.resolve.persons import resolve_person_id
 from linkage.resolve.run import RESOLVE_TABLES, ResolveReport, ensure_decisions_table, resolve
 from linkage.resolve.train import TrainedModel, load_latest_model
 
@@ -14,5 +15,6 @@ __all__ = [
     "evaluation_table",
     "load_latest_model",
     "resolve",
+    "resolve_person_id",
     "write_report",
 ]

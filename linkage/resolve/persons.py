@@ -60,3 +60,22 @@ def build_person_tables(con: duckdb.DuckDBPyConnection, records: str, clusters: 
         "FROM per_person AS p LEFT JOIN golden AS g USING (person_id) LEFT JOIN conflicts AS k USING (person_id) "
         "ORDER BY p.person_id",
     )
+
+
+def resolve_person_id(con: duckdb.DuckDBPyConnection, person_id: str) -> str | None:
+    """The id a person is known by now: itself, or the survivor of a merge it was folded into.
+
+    Args:
+        con: A results connection.
+        person_id: Any id ever issued, e.g. from a case note.
+
+    Returns:
+        The current id (for a withdrawn person, the id itself), or None if never issued.
+    """
+    rows = run_sql(
+        con,
+        "resolve_person_id",
+        "SELECT CASE WHEN status = 'alias' THEN alias_of ELSE person_id END FROM person_ids WHERE person_id = $p",
+        {"p": person_id.strip().upper()},
+    ).fetchall()
+    return rows[0][0] if rows else None

@@ -10,19 +10,22 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pyarrow as pa
+from splink.internals.splink_dataframe import SplinkDataFrame
 
 from linkage.config import ModelConfig, RunConfig
-from linkage.pipeline import create_table_from_arrow, run_sql
+from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
 from linkage.resolve import bands
 from linkage.resolve.cluster import RecordKeys, constrained_clusters
+from linkage.resolve.identity import EVENT_SCHEMA, REGISTRY_SCHEMA, IdAssignment, assign_ids
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.session import make_linker, model_input
-from linkage.resolve.train import TrainedModel, fingerprint, load_latest_model, save_model, train
+from linkage.store import has_table
+from linkage.resolve.train import TrainedModel, fingerprint, load_latest_model, save_model, term_frequencies, train
 
 logger = logging.getLogger(__name__)
 
 #: Tables a resolution replaces (built as ``<name>__new``, swapped in by the caller).
-RESOLVE_TABLES = ("pairs", "clusters", "persons", "person_values")
+RESOLVE_TABLES = ("pairs", "clusters", "persons", "person_values", "person_ids", "person_id_events")
 
 #: Splink prediction columns kept for each scored pair (for "why linked" waterfalls).
 _KEEP_PREFIXES = ("gamma_", "mw_", "tf_")
@@ -40,6 +43,7 @@ class ResolveReport:
     band_counts: dict[str, int]
     ambiguous_records: int
     seconds: dict[str, float] = field(default_factory=dict)
+    id_counts: dict[str, int] = field(default_factory=dict)
 
 
 def ensure_decisions_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -60,15 +64,19 @@ def resolve(
     records_table: str = "records",
     retrain: bool = False,
     on_stage: Callable[[str], None] | None = None,
+    run_id: int = 1,
+    previous: str | None = None,
 ) -> ResolveReport:
-    """Build ``pairs__new``, ``clusters__new``, ``persons__new`` and ``person_values__new``.
+    """Build the ``RESOLVE_TABLES`` as ``<name>__new``.
 
     Args:
-        con: The store connection.
+        con: The results connection.
         run: The run config.
         records_table: The canonical records to resolve.
         retrain: Train a new model even if a current one exists.
         on_stage: Called with each stage name as it starts.
+        run_id: This run's id, for the person id registry and its log.
+        previous: Schema of the previous run's results (attached), whose person ids carry over.
 
     Returns:
         Counts and timings.
@@ -86,7 +94,7 @@ def resolve(
     trained = retrain or model is None or model.fingerprint != fingerprint(run.model)
     if trained:
         started = stage("train")
-        model = save_model(run.store, train(records, run.model), run.model, records.num_rows)
+        model = save_model(run.store, train(records, run.model), run.model, records.num_rows, term_frequencies(records, run.model))
         seconds["train"] = time.perf_counter() - started
     assert model is not None
 
@@ -95,34 +103,25 @@ def resolve(
     seconds["predict"] = time.perf_counter() - started
 
     started = stage("cluster")
-    index = {uid: i for i, uid in enumerate(records["unique_id"].to_pylist())}
-    left = np.fromiter((index[u] for u in pairs["unique_id_l"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
-    right = np.fromiter((index[u] for u in pairs["unique_id_r"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
-    decisions = _decisions(con, index)
-    edges = bands.select_edges(pairs, run.model)
-    result = constrained_clusters(
-        record_keys(records, run.model),
-        list(zip(left[edges.positions].tolist(), right[edges.positions].tolist(), strict=True)),
-        pairs["match_weight"].to_numpy(zero_copy_only=False)[edges.positions].tolist(),
-        run.model.constraints,
-        must_link=[k for k, v in decisions.items() if v == "confirm"],
-        cannot_link=[k for k, v in decisions.items() if v == "reject"],
-        identified=edges.identified[edges.positions].tolist(),
-    )
-    band, reason = bands.assign_bands(pairs, left, right, edges, result, decisions, run.model)
-    pairs = pairs.append_column("band", pa.array(band, pa.string())).append_column("reason", pa.array(reason, pa.string()))
-    people = _write_clusters(con, records, result.labels, pairs, left, right)
-    create_table_from_arrow(con, "pairs__new", pairs)
+    decided = read_decisions(con)
+    clustered = cluster_records(records, pairs, decided, run.model)
+    ids = _stable_ids(con, records, clustered.labels, run_id, previous, decided)
+    create_table_from_arrow(con, "clusters__new", clusters_table(records, clustered, ids.person_of))
+    create_table_from_arrow(con, "pairs__new", clustered.pairs)
+    people = len(set(clustered.labels))
+    pairs = clustered.pairs
     seconds["cluster"] = time.perf_counter() - started
 
     started = stage("persons")
     build_person_tables(con, records_table, "clusters__new")
     seconds["persons"] = time.perf_counter() - started
+    band = pairs["band"].to_pylist()
     counts = dict(zip(*np.unique(np.asarray(band, dtype=object), return_counts=True), strict=True)) if band else {}
     logger.info("resolved %d records into %d people", records.num_rows, people)
     return ResolveReport(
         model=model, trained=trained, records=records.num_rows, pairs=pairs.num_rows, people=people,
-        band_counts={k: int(v) for k, v in counts.items()}, ambiguous_records=len(result.ambiguous), seconds=seconds,
+        band_counts={k: int(v) for k, v in counts.items()}, ambiguous_records=clustered.ambiguous, seconds=seconds,
+        id_counts=ids.counts,
     )
 
 
@@ -133,12 +132,30 @@ def predict(records: pa.Table, model: TrainedModel, review_threshold: float) -> 
         One row per pair (``unique_id_l < unique_id_r``), ordered by ids, with match
         weight, probability and per-comparison gammas and weights.
     """
-    linker = make_linker(records, model.splink)
-    predictions = linker.inference.predict(threshold_match_probability=review_threshold)
-    relation = predictions.as_duckdbpyrelation()
-    kept = [c for c in relation.columns if c.startswith(_KEEP_PREFIXES) and not c.endswith(("_l", "_r"))]
-    columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability", *kept]
-    return relation.project(", ".join(columns)).order("unique_id_l, unique_id_r").to_arrow_table()
+    linker = make_linker(records, model.splink, model.term_frequency_tables())
+    return scored_pairs(linker.inference.predict(threshold_match_probability=review_threshold))
+
+
+def scored_pairs(*predictions: SplinkDataFrame) -> pa.Table:
+    """The columns kept of each scored pair, lower id on the left, ordered by ids.
+
+    Args:
+        predictions: Splink prediction tables (one from ``predict``; two from an
+            incremental run's ``predict_between`` and ``predict_within``).
+    """
+    parts = []
+    for prediction in predictions:
+        relation = prediction.as_duckdbpyrelation()
+        kept = [c for c in relation.columns if c.startswith(_KEEP_PREFIXES) and not c.endswith(("_l", "_r"))]
+        # Comparisons are symmetric, so a pair scored right-to-left only needs its ids swapped.
+        columns = [
+            "least(unique_id_l, unique_id_r) AS unique_id_l", "greatest(unique_id_l, unique_id_r) AS unique_id_r",
+            "match_weight", "match_probability", *kept,
+        ]
+        parts.append(relation.project(", ".join(columns)).order("unique_id_l, unique_id_r").to_arrow_table())
+    if len(parts) == 1:
+        return parts[0]
+    return pa.concat_tables(parts, promote_options="default").sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
 
 
 def record_keys(records: pa.Table, model: ModelConfig) -> list[RecordKeys]:
@@ -151,26 +168,78 @@ def record_keys(records: pa.Table, model: ModelConfig) -> list[RecordKeys]:
     ]
 
 
-def _decisions(con: duckdb.DuckDBPyConnection, index: dict[str, int]) -> dict[tuple[int, int], str]:
-    """Each pair's latest confirm/reject decision, as record indices (left < right)."""
+@dataclass(frozen=True)
+class Clustered:
+    """Records grouped into people, and every scored pair with its band and reason."""
+
+    labels: list[int]
+    pairs: pa.Table
+    left: np.ndarray
+    right: np.ndarray
+    ambiguous: int
+
+
+def cluster_records(records: pa.Table, pairs: pa.Table, decided: dict[tuple[str, str], str], model: ModelConfig) -> Clustered:
+    """Constrained clustering of records from their scored pairs, then each pair's band.
+
+    Args:
+        records: Model input, ordered by ``unique_id``.
+        pairs: Scored pairs among these records, ordered by ids.
+        decided: Analysts' confirm/reject decisions by (lower id, higher id).
+        model: The model config (thresholds and constraints).
+    """
+    index = {uid: i for i, uid in enumerate(records["unique_id"].to_pylist())}
+    left = np.fromiter((index[u] for u in pairs["unique_id_l"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
+    right = np.fromiter((index[u] for u in pairs["unique_id_r"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
+    decisions = {(index[a], index[b]): d for (a, b), d in decided.items() if a in index and b in index}
+    edges = bands.select_edges(pairs, model)
+    result = constrained_clusters(
+        record_keys(records, model),
+        list(zip(left[edges.positions].tolist(), right[edges.positions].tolist(), strict=True)),
+        pairs["match_weight"].to_numpy(zero_copy_only=False)[edges.positions].tolist(),
+        model.constraints,
+        must_link=[k for k, v in decisions.items() if v == "confirm"],
+        cannot_link=[k for k, v in decisions.items() if v == "reject"],
+        identified=edges.identified[edges.positions].tolist(),
+    )
+    band, reason = bands.assign_bands(pairs, left, right, edges, result, decisions, model)
+    pairs = pairs.append_column("band", pa.array(band, pa.string())).append_column("reason", pa.array(reason, pa.string()))
+    return Clustered(labels=result.labels, pairs=pairs, left=left, right=right, ambiguous=len(result.ambiguous))
+
+
+def read_decisions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """Each record pair's latest confirm/reject decision, keyed by (lower id, higher id)."""
     rows = run_sql(
         con,
         "read_review_decisions",
         "SELECT least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r), "
         "arg_max(decision, decided_at) FROM review_decisions GROUP BY ALL",
     ).fetchall()
-    decided = {}
-    for a, b, decision in rows:
-        if decision in ("confirm", "reject") and a in index and b in index:
-            decided[(index[a], index[b])] = decision
-    return decided
+    return {(a, b): decision for a, b, decision in rows if decision in ("confirm", "reject")}
 
 
-def _write_clusters(con, records: pa.Table, labels: list[int], pairs: pa.Table, left, right) -> int:
-    """Person id, link strength and best in-person probability per record; returns people."""
-    labels_np = np.asarray(labels)
-    representatives = np.unique(labels_np)
-    person_of = {int(r): f"MP{k + 1:07d}" for k, r in enumerate(representatives)}
+def _stable_ids(con, records: pa.Table, labels: list[int], run_id: int, previous: str | None, decided) -> IdAssignment:
+    """Carry the previous run's person ids over to this run's groups; write the registry and its log."""
+    before = registry = events = None
+    if previous is not None:
+        schema = quote_ident(previous)
+        before = fetch_arrow(con, "previous_person_ids", f"SELECT unique_id, person_id FROM {schema}.clusters").to_pandas()
+        if has_table(con, "person_ids", previous):
+            registry = fetch_arrow(con, "previous_id_registry", f"SELECT * FROM {schema}.person_ids").to_pandas()
+            events = fetch_arrow(con, "previous_id_events", f"SELECT * FROM {schema}.person_id_events")
+    ids = assign_ids(records["unique_id"].to_pylist(), labels, run_id, before, registry, decided)
+    create_table_from_arrow(con, "person_ids__new", pa.Table.from_pandas(ids.registry, preserve_index=False, schema=REGISTRY_SCHEMA))
+    logged = pa.Table.from_pandas(ids.events, preserve_index=False, schema=EVENT_SCHEMA)
+    create_table_from_arrow(con, "person_id_events__new", pa.concat_tables([events.cast(EVENT_SCHEMA), logged]) if events is not None else logged)
+    return ids
+
+
+
+
+def clusters_table(records: pa.Table, clustered: Clustered, person_of: dict[int, str]) -> pa.Table:
+    """Person id, link strength and best in-person probability per record."""
+    labels, pairs, left, right = clustered.labels, clustered.pairs, clustered.left, clustered.right
+    labels_np = np.asarray(labels, dtype=np.int64)
     band = np.asarray(pairs["band"].to_pylist(), dtype=object)
     probability = pairs["match_probability"].to_numpy(zero_copy_only=False)
     inside = labels_np[left] == labels_np[right]
@@ -181,13 +250,11 @@ def _write_clusters(con, records: pa.Table, labels: list[int], pairs: pa.Table, 
         confirmed[side[inside & (band == bands.CONFIRMED)]] = True
     size = np.bincount(labels_np, minlength=len(labels))[labels_np]
     strength = np.where(confirmed, "confirmed", np.where(size > 1, "strong", "single"))
-    table = pa.table({
+    return pa.table({
         "unique_id": records["unique_id"],
         "person_id": pa.array([person_of[int(x)] for x in labels_np], pa.string()),
         "link_strength": pa.array(strength.tolist(), pa.string()),
         "best_match_probability": pa.array(np.where(np.isnan(best), None, best).tolist(), pa.float64()),
     })
-    create_table_from_arrow(con, "clusters__new", table)
-    return len(representatives)
 
 

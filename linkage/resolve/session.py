@@ -35,17 +35,23 @@ def model_input(con: duckdb.DuckDBPyConnection, records_table: str) -> pa.Table:
     return fetch_arrow(con, "model_input", sql)
 
 
-def make_linker(records: pa.Table, settings: SettingsCreator | dict[str, Any]) -> Linker:
+def make_linker(
+    records: pa.Table, settings: SettingsCreator | dict[str, Any], term_frequencies: dict[str, pa.Table] | None = None
+) -> Linker:
     """A Splink linker over ``records`` with the given settings or saved model.
 
     Args:
         records: Output of :func:`model_input`.
         settings: A ``SettingsCreator`` (untrained) or a saved model's settings dict.
+        term_frequencies: Term-frequency lookups saved with the model, by column;
+            without them Splink derives term frequencies from ``records``.
 
     Returns:
         The linker; its database is a private in-memory DuckDB.
     """
     work = duckdb.connect(":memory:")
     api = DuckDBAPI(connection=work)
-    frame = api.register(records, table_name=SPLINK_TABLE)
-    return Linker(frame, settings, log_level=logging.WARNING)
+    linker = Linker(api.register(records, table_name=SPLINK_TABLE), settings, log_level=logging.WARNING)
+    for column, table in (term_frequencies or {}).items():
+        linker.table_management.register_term_frequency_lookup(api.register(table, table_name=f"tf_lookup_{column}"), column)
+    return linker

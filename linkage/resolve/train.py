@@ -6,13 +6,14 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from splink import block_on
 
 from linkage.config import ModelConfig
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
 #: Bump when the comparisons in model.py change, so older model files are retrained.
-MODEL_CODE_VERSION = 5
+MODEL_CODE_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class TrainedModel:
         fingerprint: Hash of the code version and model config it was trained under.
         records: Records it was trained on.
         created_at: ISO timestamp.
+        term_frequencies: Parquet file of each term-frequency table, by column.
     """
 
     version: int
@@ -47,6 +49,14 @@ class TrainedModel:
     fingerprint: str
     records: int
     created_at: str
+    term_frequencies: dict[str, Path] = field(default_factory=dict)
+
+    def term_frequency_tables(self) -> dict[str, pa.Table]:
+        """The term-frequency lookups saved with the model, by column."""
+        try:
+            return {column: pq.read_table(path) for column, path in self.term_frequencies.items()}
+        except OSError as exc:
+            raise MashError(f"{self.path}: its term-frequency file cannot be read ({exc}); retrain the model") from None
 
 
 def model_dir(store: Path) -> Path:
@@ -90,6 +100,25 @@ def train(records: pa.Table, model: ModelConfig) -> dict[str, Any]:
     return linker.misc.save_model_to_json()
 
 
+def term_frequencies(records: pa.Table, model: ModelConfig) -> dict[str, pa.Table]:
+    """Each term-frequency column's lookup, as Splink registers it: value and share of records.
+
+    Kept with the model, so every run scores a pair the same way whatever else
+    arrives: a full run and an incremental run agree, and scores do not drift night
+    to night. Values first seen after training get no adjustment.
+
+    Args:
+        records: The model input the model is trained on.
+        model: The model config (its ``term_frequency`` columns).
+    """
+    tables = {}
+    for column in model.term_frequency:
+        counts = pc.value_counts(records[column].drop_null())
+        values, frequency = counts.field("values"), counts.field("counts").to_numpy().astype("float64")
+        tables[column] = pa.table({column: values, f"tf_{column}": pa.array(frequency / max(frequency.sum(), 1.0))})
+    return tables
+
+
 #: Identifier columns whose exact-match u is computed, not sampled.
 IDENTIFIERS = ("nhs_number", "pnc_id")
 
@@ -113,7 +142,13 @@ def identifier_u(records: pa.Table, column: str) -> float | None:
     return max(shared, 1.0) / (held * (held - 1))
 
 
-def save_model(store: Path, splink_settings: dict[str, Any], model: ModelConfig, records: int) -> TrainedModel:
+def save_model(
+    store: Path,
+    splink_settings: dict[str, Any],
+    model: ModelConfig,
+    records: int,
+    term_frequency_tables: dict[str, pa.Table] | None = None,
+) -> TrainedModel:
     """Write a trained model as the next version under the store's model directory.
 
     Args:
@@ -121,6 +156,7 @@ def save_model(store: Path, splink_settings: dict[str, Any], model: ModelConfig,
         splink_settings: Output of :func:`train`.
         model: The model config it was trained under.
         records: How many records it was trained on.
+        term_frequency_tables: Output of :func:`term_frequencies`, saved as Parquet beside it.
 
     Returns:
         The saved model.
@@ -130,6 +166,10 @@ def save_model(store: Path, splink_settings: dict[str, Any], model: ModelConfig,
     latest = load_latest_model(store)
     version = 1 if latest is None else latest.version + 1
     created = datetime.now(UTC).isoformat(timespec="seconds")
+    tf_files = {}
+    for column, table in (term_frequency_tables or {}).items():
+        tf_files[column] = directory / f"model-v{version:04d}.tf-{column}.parquet"
+        pq.write_table(table, tf_files[column])
     envelope = {
         "format": MODEL_FORMAT,
         "version": version,
@@ -138,12 +178,13 @@ def save_model(store: Path, splink_settings: dict[str, Any], model: ModelConfig,
         "records": records,
         "model_config": model.model_dump(mode="json"),
         "splink": splink_settings,
+        "term_frequencies": {column: path.name for column, path in tf_files.items()},
     }
     path = directory / f"model-v{version:04d}.json"
     temporary = path.with_suffix(".json.tmp")
     temporary.write_text(json.dumps(envelope, indent=1), encoding="utf-8")
-    temporary.replace(path)  # a crash never leaves a half-written model
-    return TrainedModel(version, path, splink_settings, envelope["fingerprint"], records, created)
+    temporary.replace(path)  # written last: a crash never leaves a model without its parts
+    return TrainedModel(version, path, splink_settings, envelope["fingerprint"], records, created, tf_files)
 
 
 def load_model(path: Path) -> TrainedModel:
@@ -163,6 +204,7 @@ def load_model(path: Path) -> TrainedModel:
             fingerprint=envelope["fingerprint"],
             records=int(envelope["records"]),
             created_at=envelope["created_at"],
+            term_frequencies={column: path.parent / name for column, name in envelope.get("term_frequencies", {}).items()},
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise MashError(f"{path}: not a readable MASH Link model file ({exc})") from None

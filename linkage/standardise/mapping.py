@@ -51,6 +51,11 @@ def map_columns(source: SourceConfig) -> Step:
     )
 
 
+def record_id_sql(source: SourceConfig) -> str:
+    """The SQL expression for a row's record id, as ``map_columns`` reads it from the raw extract."""
+    return _text(source.record_id, "record_id", {})
+
+
 def _text(field: FieldMap | None, name: str, params: dict[str, Any]) -> str:
     if field is None:
         return "CAST(NULL AS VARCHAR)"

@@ -1,6 +1,6 @@
 """The store: a state database, one results file per run, and the SQL functions they share."""
 
-from linkage.store.connection import connect, discard_new, register_functions, require_table, swap_in
+from linkage.store.connection import connect, discard_new, has_table, register_functions, require_table, swap_in
 from linkage.store.layout import StoreLayout, layout, run_lock
 from linkage.store.results import open_results, results_path
 from linkage.store.state import open_state
@@ -9,6 +9,7 @@ __all__ = [
     "StoreLayout",
     "connect",
     "discard_new",
+    "has_table",
     "layout",
     "open_results",
     "open_state",

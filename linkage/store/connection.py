@@ -93,6 +93,23 @@ def require_table(con: duckdb.DuckDBPyConnection, table: str, remedy: str = "run
         raise MashError(f"{path or 'the store'}: no '{table}' table yet; {remedy}")
 
 
+def has_table(con: duckdb.DuckDBPyConnection, table: str, database: str | None = None) -> bool:
+    """Whether a table exists, in the current database or an attached one.
+
+    Args:
+        con: A connection.
+        table: The table name.
+        database: An attached database's name (default: the current one).
+    """
+    found = run_sql(
+        con,
+        f"has_table_{table}",
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = $t AND database_name = coalesce($db, current_database())",
+        {"t": table, "db": database},
+    ).fetchall()
+    return bool(found[0][0])
+
+
 def discard_new(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
     """Drop any half-built ``<name>__new`` tables after a failed run; live tables are untouched.
 
@@ -110,6 +127,11 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     Args:
         con: An open DuckDB connection.
     """
+    # Connections to one file in one process share a database instance, and with it
+    # the function, so a second connection (the dashboard serving two users, say)
+    # finds it registered already, possibly by a thread that got there first.
+    if _has_soundex(con):
+        return
     try:
         con.create_function(
             "soundex",
@@ -121,16 +143,12 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
             side_effects=False,
         )
     except duckdb.CatalogException:
-        # Connections to one file within a process share a catalog: a second connection
-        # (the dashboard serving two users, say) finds soundex already registered.
         if not _has_soundex(con):
             raise
 
 
 def _has_soundex(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(
-        run_sql(con, "has_soundex", "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'soundex'").fetchone()[0]
-    )
+    return bool(con.sql("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'soundex'").fetchall()[0][0])
 
 
 def _soundex(names: pa.Array) -> pa.Array:

@@ -29,6 +29,8 @@ COMMANDS = [
     ("export the golden view", ["export", "persons", "--out", "{root}/persons.csv"], "persons.csv"),
     ("export flags", ["export", "flags", "--out", "{root}/flags.csv"], "flags.csv"),
     ("export the whole graph", ["export", "graph", "--out", "{root}/graph"], "graph/graph.graphml"),
+    ("an incremental run with nothing new", ["run", "--incremental"], None),
+    ("the run history", ["runs", "--limit", "5"], None),
 ]
 
 
@@ -43,7 +45,15 @@ def test_commands_succeed(workspace, capsys, description, command, writes):
     assert "error" not in capsys.readouterr().out.lower(), description
 
 
+def test_run_history_lists_each_run(workspace, capsys):
+    root, args = workspace
+    assert main(["runs", *args]) == 0
+    out = capsys.readouterr().out
+    assert "complete" in out and "full" in out, "the first run is listed"
+
+
 ERRORS = [
+    ("incremental with retrain", ["run", "--incremental", "--retrain"], "retrain with a full run"),
     ("unknown flag code", ["flags", "--code", "nonsense"], "unknown flag code"),
     ("person not in the store", ["export", "graph", "--out", "{root}/g2", "--person", "MP9999999"], "no person"),
 ]

@@ -11,6 +11,7 @@ import pytest
 
 from linkage.config import load_run_config
 from linkage.ingest import ingest
+from linkage.store import layout
 from linkage.synth import ErrorRates, generate_extracts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,7 +32,7 @@ def ingest_generated(tmp_path: Path, people: int, rates: ErrorRates | None) -> t
     generate_extracts(people=people, seed=7, out_dir=extracts, rates=rates)
     run = load_run_config(REPO / "configs" / "run.yaml", store=tmp_path / "mash.duckdb", extracts_dir=extracts)
     report = ingest(run)
-    with duckdb.connect(str(run.store), read_only=True) as con:
+    with duckdb.connect(str(layout(run.store).ingest_check), read_only=True) as con:
         records = con.execute(f"SELECT {COMPARED} FROM records").df()
     truth_records = pd.read_csv(extracts / "truth" / "records.csv", dtype=str)
     people_df = pd.read_csv(extracts / "truth" / "people.csv", dtype=str)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from graph import FlagCode
 from linkage.errors import MashError
 from linkage.safeguarding import flag_accuracy, list_flags
+from linkage.store import open_results
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def store(linked):
 
 
 def query(path, sql, params=None):
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_results(path) as con:
         return con.execute(sql, params).fetchall()
 
 
@@ -56,7 +56,7 @@ def test_cross_agency_means_evidence_from_two_agencies(store):
 
 def test_list_flags_filters(store):
     run, _ = store
-    with duckdb.connect(str(run.store), read_only=True) as con:
+    with open_results(run.store) as con:
         total, rows = list_flags(con, codes=["serial_perpetrator"], limit=5)
         assert total == query(run.store, "SELECT count(*) FROM flags WHERE code = 'serial_perpetrator'")[0][0]
         assert {r["code"] for r in rows} == {"serial_perpetrator"}
@@ -68,7 +68,7 @@ def test_list_flags_filters(store):
 
 def test_flags_score_against_truth(store):
     run, _ = store
-    with duckdb.connect(str(run.store), read_only=True) as con:
+    with open_results(run.store) as con:
         accuracy = flag_accuracy(con, run.extracts_dir / "truth")
     for code in ("serial_perpetrator", "repeat_victim"):
         assert accuracy[code]["truth"] > 0, code
@@ -83,7 +83,7 @@ def test_exports_of_persons_flags_and_a_persons_graph(store, tmp_path):
     from linkage.export import export_flags, export_graph, export_persons
 
     run, report = store
-    with duckdb.connect(str(run.store), read_only=True) as con:
+    with open_results(run.store) as con:
         persons = export_persons(con, tmp_path / "persons.csv")
         flags = export_flags(con, tmp_path / "flags.csv")
         person = con.execute("SELECT person_id FROM flags WHERE code = 'serial_perpetrator' ORDER BY flag_id LIMIT 1").fetchall()[0][0]

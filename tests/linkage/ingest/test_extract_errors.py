@@ -6,6 +6,7 @@ import pytest
 
 from linkage.errors import ExtractError
 from linkage.ingest import ingest
+from linkage.store import layout
 from tests.linkage.ingest.conftest import POLICE_HEADER, POLICE_ROWS
 
 
@@ -97,5 +98,5 @@ def test_latin1_extract_reads_when_configured(run, tmp_path):
     assert {s.source: s.records for s in report.sources}["police"] == 1
     import duckdb
 
-    with duckdb.connect(str(run.store), read_only=True) as con:
+    with duckdb.connect(str(layout(run.store).ingest_check), read_only=True) as con:
         assert con.execute("SELECT forename FROM records WHERE source = 'police'").fetchall() == [("RENE",)]

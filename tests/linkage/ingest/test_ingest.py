@@ -7,11 +7,12 @@ import pytest
 
 from linkage.errors import ExtractError
 from linkage.ingest import ingest
+from linkage.store import layout
 from tests.linkage.ingest.conftest import POLICE_ROWS, write_extracts
 
 
 def rows(store, sql, params=None):
-    with duckdb.connect(str(store), read_only=True) as con:
+    with duckdb.connect(str(layout(store).ingest_check), read_only=True) as con:
         return con.execute(sql, params).fetchall()
 
 

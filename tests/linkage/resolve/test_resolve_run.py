@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import shutil
 
-import duckdb
 import pytest
 
 from linkage.batch import run_all
 from linkage.errors import MashError
 from linkage.export import export_links
+from linkage.history import list_runs
 from linkage.resolve import evaluate, load_latest_model
+from linkage.store import layout, open_results, open_state
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def copy(linked, tmp_path):
 
 
 def query(store, sql, params=None):
-    with duckdb.connect(str(store), read_only=True) as con:
+    with open_results(store) as con:
         return con.execute(sql, params).fetchall()
 
 
@@ -36,7 +37,7 @@ def test_every_record_is_in_exactly_one_person(linked):
 
 def test_accuracy_against_truth(linked):
     run, _ = linked
-    with duckdb.connect(str(run.store), read_only=True) as con:
+    with open_results(run.store) as con:
         result = evaluate(con, run.extracts_dir / "truth")
     # A plain Splink set-up reaches F1 ~0.96 and merges most twins; these floors fail it.
     assert result.cluster_pairs.f1 >= 0.98
@@ -75,7 +76,7 @@ def test_retrain_makes_a_new_version(copy):
 
 
 def decide(store, left, right, decision):
-    with duckdb.connect(str(store)) as con:
+    with open_state(store) as con:
         con.execute(
             "INSERT INTO review_decisions (unique_id_l, unique_id_r, decision, reason, reviewer) VALUES ($l, $r, $d, 'test', 'analyst1')",
             {"l": left, "r": right, "d": decision},
@@ -113,13 +114,18 @@ def test_failed_run_leaves_previous_results(copy):
     with pytest.raises(MashError, match="not a readable MASH Link model file"):
         run_all(copy)
     assert query(copy.store, "SELECT unique_id, person_id FROM clusters ORDER BY unique_id") == before
-    assert query(copy.store, "SELECT table_name FROM duckdb_tables() WHERE suffix(table_name, '__new')") == [], "half-built tables are dropped"
+    where = layout(copy.store)
+    assert sorted(p.name for p in where.runs_dir.glob("run-*.duckdb")) == ["run-000001.duckdb"], "the failed run's file is removed"
+    with open_state(copy.store) as state:
+        latest = list_runs(state, 1)[0]
+    status, error = latest.status, latest.error
+    assert status == "failed" and "not a readable MASH Link model file" in error
 
 
 def test_export_links_one_row_per_record(linked, tmp_path):
     run, report = linked
     out = tmp_path / "links.csv"
-    with duckdb.connect(str(run.store), read_only=True) as con:
+    with open_results(run.store) as con:
         written = export_links(con, out)
     rows = list(csv.DictReader(out.open()))
     assert written == len(rows) == report.resolution.records

@@ -1,0 +1,224 @@
+"""Incremental resolution: score new records with the saved model and re-cluster only the people they touch.
+
+After :func:`linkage.ingest.changes.ingest_changes` has applied an extract's new,
+changed and withdrawn rows, this
+
+1. scores the new and changed records against everyone else (Splink's
+   ``predict_between``) and against each other (``predict_within``), with the
+   term frequencies saved with the model, as a full run does;
+2. replaces the touched records' pairs;
+3. finds the affected records: the touched ones, the other records of the people
+   they belonged to, and everything connected to those by a scored pair or an
+   analyst's decision;
+4. clusters the affected records exactly as a full run would (clustering never
+   looks beyond the pairs connecting records), keeps their person ids stable and
+   rebuilds their golden view.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+from splink import DuckDBAPI, Linker
+
+from linkage.config import RunConfig
+from linkage.errors import MashError
+from linkage.ingest.changes import TOUCHED
+from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql
+from linkage.resolve.identity import EVENT_SCHEMA, REGISTRY_SCHEMA, assign_ids
+from linkage.resolve.persons import build_person_tables
+from linkage.resolve.run import ResolveReport, cluster_records, clusters_table, read_decisions, scored_pairs
+from linkage.resolve.session import model_input
+from linkage.resolve.train import TrainedModel, fingerprint, load_latest_model
+
+logger = logging.getLogger(__name__)
+
+#: Temp table of records whose people are re-clustered.
+AFFECTED = "affected_records"
+
+
+def resolve_changes(
+    con: duckdb.DuckDBPyConnection, run: RunConfig, run_id: int, on_stage: Callable[[str], None] | None = None
+) -> tuple[ResolveReport, list[str]]:
+    """Update pairs, clusters, person ids and the golden view for the records an incremental ingest touched.
+
+    Args:
+        con: A writable copy of the previous results, after ``ingest_changes``.
+        run: The run config.
+        run_id: This run's id.
+        on_stage: Called with each stage name as it starts.
+
+    Returns:
+        Counts and timings, and the person ids (before and after) of the re-clustered people.
+
+    Raises:
+        MashError: No saved model, or the model config changed since it was trained.
+    """
+    seconds: dict[str, float] = {}
+
+    def stage(name: str) -> float:
+        if on_stage:
+            on_stage(name)
+        return time.perf_counter()
+
+    model = load_latest_model(run.store)
+    if model is None or model.fingerprint != fingerprint(run.model):
+        raise MashError("the linkage model or its config changed since the last run; run a full 'mash run' first")
+
+    started = stage("predict changes")
+    records = model_input(con, "records")
+    added = set(_ids(con, f"SELECT DISTINCT unique_id FROM {TOUCHED} WHERE change = 'added'"))
+    new_pairs = predict_changes(records, added, model, run)
+    seconds["predict"] = time.perf_counter() - started
+
+    started = stage("cluster changes")
+    run_sql(con, "drop_touched_pairs", f"DELETE FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {TOUCHED}) "
+            f"OR unique_id_r IN (SELECT unique_id FROM {TOUCHED})")
+    create_table_from_arrow(con, "scored_changes", new_pairs, temporary=True)
+    run_sql(con, "add_scored_changes", "INSERT INTO pairs BY NAME SELECT * FROM scored_changes")
+    _find_affected(con)
+    affected = model_input(con, f"(SELECT * FROM records WHERE unique_id IN (SELECT unique_id FROM {AFFECTED}))")
+    pair_columns = [c for c in _columns(con, "pairs") if c not in ("band", "reason")]
+    pairs = fetch_arrow(
+        con, "affected_pairs",
+        f"SELECT {', '.join(pair_columns)} FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {AFFECTED}) "
+        "ORDER BY unique_id_l, unique_id_r",
+    )
+    decided = read_decisions(con)
+    clustered = cluster_records(affected, pairs, decided, run.model)
+    before = fetch_arrow(
+        con, "affected_person_ids",
+        f"SELECT unique_id, person_id FROM clusters WHERE unique_id IN (SELECT unique_id FROM {AFFECTED}) "
+        f"OR unique_id IN (SELECT unique_id FROM {TOUCHED})",
+    ).to_pandas()
+    # Only the registry rows concerned: these people's ids and the aliases pointing at them.
+    create_table_from_arrow(con, "ids_before", pa.Table.from_pandas(before[["person_id"]].drop_duplicates(), preserve_index=False), temporary=True)
+    registry = fetch_arrow(
+        con, "id_registry",
+        "SELECT * FROM person_ids WHERE person_id IN (SELECT person_id FROM ids_before) "
+        "OR alias_of IN (SELECT person_id FROM ids_before)",
+    ).to_pandas()
+    (next_number,) = run_sql(
+        con, "next_person_number", "SELECT coalesce(max(CAST(substr(person_id, 3) AS BIGINT)), 0) + 1 FROM person_ids"
+    ).fetchall()[0]
+    ids = assign_ids(affected["unique_id"].to_pylist(), clustered.labels, run_id, before, registry, decided, next_number)
+    _write(con, affected, clustered, ids, before)
+    seconds["cluster"] = time.perf_counter() - started
+
+    started = stage("persons")
+    changed_people = sorted(set(before["person_id"]) | set(ids.person_of.values()))
+    _rebuild_persons(con, changed_people)
+    seconds["persons"] = time.perf_counter() - started
+    (people, pair_count) = run_sql(
+        con, "count_people", "SELECT (SELECT count(DISTINCT person_id) FROM clusters), (SELECT count(*) FROM pairs)"
+    ).fetchall()[0]
+    bands = dict(run_sql(con, "count_bands", "SELECT band, count(*) FROM pairs GROUP BY band").fetchall())
+    logger.info("re-clustered %d affected records", affected.num_rows)
+    report = ResolveReport(
+        model=model, trained=False, records=records.num_rows, pairs=pair_count, people=people, band_counts=bands,
+        ambiguous_records=clustered.ambiguous, seconds=seconds, id_counts={**ids.counts, "affected_records": affected.num_rows},
+    )
+    return report, changed_people
+
+
+def predict_changes(records: pa.Table, added: set[str], model: TrainedModel, run: RunConfig) -> pa.Table:
+    """Score new and changed records against the others and each other, at or above the review threshold.
+
+    Args:
+        records: Model input for every current record.
+        added: Ids of the new and changed records.
+        model: The saved model.
+        run: The run config (review threshold, term-frequency columns).
+    """
+    is_new = pc.is_in(records["unique_id"], value_set=pa.array(sorted(added), pa.string()))
+    work = duckdb.connect(":memory:")
+    try:
+        api = DuckDBAPI(connection=work)
+        linker = Linker(api.register(records.slice(0, 0), table_name="no_records"), model.splink, log_level=logging.WARNING)
+        # The model's own term frequencies, as a full run uses: scores agree between the two.
+        for column, table in model.term_frequency_tables().items():
+            linker.table_management.register_term_frequency_lookup(api.register(table, table_name=f"tf_lookup_{column}"), column)
+        new = api.register(records.filter(is_new), table_name="new_records")
+        existing = api.register(records.filter(pc.invert(is_new)), table_name="existing_records")
+        threshold = run.model.thresholds.review
+        between = linker.inference.predict_between(existing, new, threshold_match_probability=threshold, warning_mode="never")
+        within = linker.inference.predict_within(new, threshold_match_probability=threshold, warning_mode="never")
+        return scored_pairs(between, within)
+    finally:
+        work.close()
+
+
+def _find_affected(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill ``affected_records``: touched records, their earlier people, and all connected to them."""
+    run_sql(
+        con, "seed_affected",
+        f"CREATE OR REPLACE TEMP TABLE {AFFECTED} AS SELECT unique_id FROM {TOUCHED} "
+        f"UNION SELECT unique_id FROM clusters WHERE person_id IN (SELECT person_id FROM clusters WHERE unique_id IN "
+        f"(SELECT unique_id FROM {TOUCHED})) "
+        "UNION SELECT unique_id_l FROM review_decisions UNION SELECT unique_id_r FROM review_decisions",
+    )
+    # Grow to whole connected components over pairs and decisions: a handful of rounds.
+    linked = " UNION ".join(
+        f"SELECT {b} FROM {table} WHERE {a} IN (SELECT unique_id FROM {AFFECTED})"
+        for table in ("pairs", "review_decisions")
+        for a, b in (("unique_id_l", "unique_id_r"), ("unique_id_r", "unique_id_l"))
+    )
+    while True:
+        (grew,) = run_sql(
+            con, "grow_affected",
+            f"INSERT INTO {AFFECTED} SELECT * FROM ({linked}) AS n(unique_id) WHERE unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
+        ).fetchall()[0]
+        if not grew:
+            break
+    run_sql(con, "keep_current_affected", f"DELETE FROM {AFFECTED} WHERE unique_id NOT IN (SELECT unique_id FROM records)")
+
+
+def _write(con: duckdb.DuckDBPyConnection, affected: pa.Table, clustered, ids, before) -> None:
+    """Replace the affected records' clusters and pairs, the id registry and its log."""
+    run_sql(con, "drop_affected_clusters", f"DELETE FROM clusters WHERE unique_id IN (SELECT unique_id FROM {AFFECTED}) "
+            f"OR unique_id IN (SELECT unique_id FROM {TOUCHED})")
+    create_table_from_arrow(con, "clusters_changes", clusters_table(affected, clustered, ids.person_of), temporary=True)
+    run_sql(con, "add_affected_clusters", "INSERT INTO clusters BY NAME SELECT * FROM clusters_changes")
+    run_sql(con, "drop_affected_pairs", f"DELETE FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {AFFECTED})")
+    create_table_from_arrow(con, "pairs_changes", clustered.pairs, temporary=True)
+    run_sql(con, "add_affected_pairs", "INSERT INTO pairs BY NAME SELECT * FROM pairs_changes")
+    registry = pa.Table.from_pandas(ids.registry, preserve_index=False, schema=REGISTRY_SCHEMA)
+    create_table_from_arrow(con, "registry_now", registry, temporary=True)
+    run_sql(con, "drop_registry_rows", "DELETE FROM person_ids WHERE person_id IN (SELECT person_id FROM registry_now)")
+    run_sql(con, "add_registry_rows", "INSERT INTO person_ids BY NAME SELECT * FROM registry_now")
+    if not ids.events.empty:
+        events = pa.Table.from_pandas(ids.events, preserve_index=False, schema=EVENT_SCHEMA)
+        create_table_from_arrow(con, "events_now", events, temporary=True)
+        run_sql(con, "log_id_events", "INSERT INTO person_id_events BY NAME SELECT * FROM events_now")
+
+
+def _rebuild_persons(con: duckdb.DuckDBPyConnection, person_ids: list[str]) -> None:
+    """Rebuild the golden view of the given people from their current records."""
+    create_table_from_arrow(con, "rebuilt_people", pa.table({"person_id": pa.array(person_ids, pa.string())}), temporary=True)
+    for table in ("persons", "person_values"):
+        run_sql(con, f"drop_rebuilt_{table}", f"DELETE FROM {table} WHERE person_id IN (SELECT person_id FROM rebuilt_people)")
+    run_sql(
+        con, "rebuilt_clusters",
+        "CREATE OR REPLACE TEMP VIEW rebuilt_clusters AS SELECT * FROM clusters WHERE person_id IN (SELECT person_id FROM rebuilt_people)",
+    )
+    build_person_tables(con, "records", "rebuilt_clusters", suffix="__rebuilt")
+    for table in ("persons", "person_values"):
+        run_sql(con, f"add_rebuilt_{table}", f"INSERT INTO {table} BY NAME SELECT * FROM {table}__rebuilt")
+        run_sql(con, f"drop_{table}__rebuilt", f"DROP TABLE {table}__rebuilt")
+
+
+def _ids(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    return [row[0] for row in run_sql(con, "touched_ids", sql).fetchall()]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [row[0] for row in run_sql(
+        con, f"columns_{table}", "SELECT column_name FROM duckdb_columns() WHERE table_name = $t AND database_name = current_database() "
+        "ORDER BY column_index", {"t": table},
+    ).fetchall()]
+

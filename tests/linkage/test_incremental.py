@@ -1,0 +1,139 @@
+"""An incremental run gives the same results as a full run on the same extracts."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from linkage.batch import run_all
+from linkage.errors import MashError
+from linkage.store import open_results, open_state
+
+HELD_BACK = 0.1
+
+# Every results table, as comparable rows (lists as text; floats rounded past noise).
+TABLES = {
+    "records": "SELECT * EXCLUDE (surname_parts, forename_groups), surname_parts::VARCHAR, forename_groups::VARCHAR FROM records",
+    "quarantine": "SELECT * FROM quarantine",
+    "dq_notes": "SELECT * FROM dq_notes",
+    "record_hashes": "SELECT * FROM record_hashes",
+    "source_loads": "SELECT source, file, rows_read, records, quarantined, status FROM source_loads",
+    "clusters": "SELECT unique_id, person_id, link_strength, round(best_match_probability, 9) FROM clusters",
+    "pairs": "SELECT unique_id_l, unique_id_r, band, reason, round(match_weight, 9) FROM pairs",
+    "persons": "SELECT * EXCLUDE (agencies, conflicts), agencies::VARCHAR, conflicts::VARCHAR FROM persons",
+    "person_values": "SELECT * EXCLUDE (agencies, record_ids), agencies::VARCHAR, record_ids::VARCHAR FROM person_values",
+    "person_ids": "SELECT * FROM person_ids",
+    "person_id_events": "SELECT * FROM person_id_events",
+    "flags": "SELECT flag_id, code::VARCHAR, person_id, person_ids::VARCHAR, rule, parameters, agencies::VARCHAR, "
+             "cross_agency, severity, round(score, 9), evidence_records, round(weakest_link, 9) FROM flags",
+    "person_keys": "SELECT * FROM person_keys",
+    "flag_evidence": "SELECT flag_id, unique_id, agency, source, record_id, event_date, role, description, "
+                     "round(link_probability, 9) FROM flag_evidence",
+}
+
+
+def contents(store) -> dict[str, set]:
+    with open_results(store) as con:
+        return {name: set(con.sql(sql).fetchall()) for name, sql in TABLES.items()}
+
+
+def assert_same_results(incremental_store, full_store) -> None:
+    got, expected = contents(incremental_store), contents(full_store)
+    for name in TABLES:
+        missing, extra = expected[name] - got[name], got[name] - expected[name]
+        assert not missing and not extra, f"{name}: {len(missing)} rows only in the full run, {len(extra)} only in the incremental"
+
+
+def hold_back(directory: Path) -> None:
+    """Keep the first 90% of each extract's rows."""
+    for name in ("police.csv", "social_care.csv"):
+        lines = (directory / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        (directory / name).write_text("".join(lines[: int(len(lines) * (1 - HELD_BACK))]), encoding="utf-8")
+    health = pq.read_table(directory / "health.parquet")
+    pq.write_table(health.slice(0, int(health.num_rows * (1 - HELD_BACK))), directory / "health.parquet")
+
+
+def change_and_withdraw(directory: Path) -> None:
+    """Withdraw some rows, change others, and repeat one record id."""
+    police = (directory / "police.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    header, rows = police[0], police[1:]
+    kept = [row for i, row in enumerate(rows) if i % 50 != 7]  # withdrawn
+    kept = [row.replace(" Rd,", " Road,") if i % 40 == 3 else row for i, row in enumerate(kept)]  # changed
+    kept.append(kept[10])  # a repeated record id: both rows are quarantined
+    (directory / "police.csv").write_text(header + "".join(kept), encoding="utf-8")
+    health = pd.read_parquet(directory / "health.parquet")
+    health = health[health.index % 60 != 5].copy()
+    health.loc[health.index % 45 == 2, "Postcode"] = "ZZ99 3VZ"
+    health.to_parquet(directory / "health.parquet")
+
+
+@pytest.fixture
+def twins(linked, tmp_path):
+    """Two copies of a store that ran on 90% of the extracts, and the full extracts."""
+    run, _ = linked
+    partial, full = tmp_path / "partial", tmp_path / "full"
+    shutil.copytree(run.extracts_dir, partial)
+    shutil.copytree(run.extracts_dir, full)
+    hold_back(partial)
+    first = run.model_copy(update={"store": tmp_path / "a" / "mash.duckdb", "extracts_dir": partial})
+    shutil.copytree(run.store.parent / "models", tmp_path / "a" / "models")
+    run_all(first)
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    incremental = first.model_copy(update={"extracts_dir": full})
+    return incremental, incremental.model_copy(update={"store": tmp_path / "b" / "mash.duckdb"})
+
+
+SCENARIOS = [
+    ("the held-back records arrive", None, False),
+    ("records are changed and withdrawn as well", change_and_withdraw, False),
+    ("an analyst rejects a link between runs", None, True),
+]
+
+
+@pytest.mark.parametrize(("description", "edit", "reject"), SCENARIOS, ids=[s[0] for s in SCENARIOS])
+def test_incremental_equals_full(twins, description, edit, reject):
+    incremental, full = twins
+    if edit:
+        edit(incremental.extracts_dir)
+    if reject:
+        with open_results(incremental.store) as con:
+            left, right = con.sql("SELECT unique_id_l, unique_id_r FROM pairs WHERE band = 'link' ORDER BY match_weight LIMIT 1").fetchall()[0]
+        for run in (incremental, full):
+            with open_state(run.store) as state:
+                state.execute(
+                    "INSERT INTO review_decisions (unique_id_l, unique_id_r, decision, reason, reviewer) VALUES ($l, $r, 'reject', 'test', 'a')",
+                    {"l": left, "r": right},
+                )
+    report = run_all(incremental, incremental=True)
+    run_all(full)
+    assert_same_results(incremental.store, full.store)
+    assert report.counts["added"] > 0 and report.counts["affected_records"] < report.counts["records"], description
+    if edit:
+        assert report.counts["changed"] > 0 and report.counts["withdrawn_records"] > 0
+
+
+def test_nothing_new_changes_nothing(twins):
+    incremental, _ = twins
+    before = contents(incremental.store)
+    report = run_all(incremental.model_copy(update={"extracts_dir": incremental.extracts_dir.parent / "partial"}), incremental=True)
+    assert (report.counts["added"], report.counts["changed"], report.counts["withdrawn_records"]) == (0, 0, 0)
+    after = contents(incremental.store)
+    assert after == before
+
+
+def test_incremental_needs_previous_results(tmp_path, linked):
+    run, _ = linked
+    fresh = run.model_copy(update={"store": tmp_path / "s" / "mash.duckdb"})
+    with pytest.raises(MashError, match="no previous results to update; run a full 'mash run' first"):
+        run_all(fresh, incremental=True)
+
+
+def test_incremental_refuses_a_changed_model_config(twins):
+    incremental, _ = twins
+    changed = incremental.model_copy(update={"model": incremental.model.model_copy(update={"term_frequency": ("surname",)})})
+    with pytest.raises(MashError, match="changed since the last run; run a full 'mash run' first"):
+        run_all(changed, incremental=True)
