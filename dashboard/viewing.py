@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import session
+from linkage.resolve import resolve_person_id
 
 #: How agencies are named on the analyst pages.
 AGENCY_NAMES = {
@@ -56,6 +57,12 @@ def person_picker() -> str:
     if not person_id:
         st.info("Open a person from **Person search** or **MASH triage**, or type a person id in the sidebar.")
         st.stop()
+    # Ids are stable across runs; one merged into another still opens the survivor.
+    with session.results() as con:
+        current = resolve_person_id(con, person_id)
+    if current and current != person_id:
+        st.info(f"{person_id} has been merged with {current}, the id this person is now known by.", icon=":material/merge:")
+        return current
     return person_id
 
 

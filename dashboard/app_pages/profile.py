@@ -37,7 +37,7 @@ person_id = person_picker()
 with session.results() as con:
     person = person_summary(con, person_id)
     if person is None:
-        st.error(f"No person {person_id} in the current results (ids change when a run re-resolves people).")
+        st.error(f"No person {person_id} in the current results: the id was never issued, or all its records were withdrawn.")
         st.stop()
     values = provenance(con, person_id)
     records = person_records(con, person_id)

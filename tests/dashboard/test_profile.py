@@ -66,3 +66,20 @@ def test_an_unknown_person_is_reported(app_as):
     at = app_as(Role.MASH_ANALYST, "profile", purpose="test_profile: unknown")
     at.text_input(key="viewing_typed_person_id").input("MP9999999").run()
     assert at.error and "No person MP9999999" in at.error[0].value
+
+
+def test_a_merged_id_opens_the_person_it_was_merged_into(app_as, dashboard_store, flagged, tmp_path, monkeypatch):
+    # A copy of the store where a later run folded MP9999990 into the flagged person.
+    import shutil
+
+    from linkage.store import connect, results_path
+
+    shutil.copytree(dashboard_store.run.store.parent, tmp_path / "store")
+    store = tmp_path / "store" / dashboard_store.run.store.name
+    con = connect(results_path(store))
+    con.execute("INSERT INTO person_ids VALUES ('MP9999990', 'alias', $survivor, 1, 2)", {"survivor": flagged["id"]})
+    con.close()
+    monkeypatch.setenv("MASH_STORE", str(store))
+    at = _open(app_as(Role.MASH_ANALYST, "profile", purpose="test_profile: alias"), "MP9999990")
+    assert any(f"MP9999990 has been merged with {flagged['id']}" in i.value for i in at.info)
+    assert at.header[0].value.startswith(flagged["values"].query("field == 'forename' and golden")["value"].iloc[0])
