@@ -12,7 +12,9 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import session
-from linkage.access import ROLE_LABELS, User, authenticate, pages_for, users_file
+from linkage import audit
+from dashboard.viewing import PERSON_PARAM
+from linkage.access import ROLE_LABELS, User, authenticate, can_open, pages_for, users_file
 from linkage.errors import MashError
 
 HERE = Path(__file__).resolve().parent
@@ -43,12 +45,19 @@ def sign_in_page() -> None:
             password = st.text_input("Password", type="password", autocomplete="current-password")
             submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
         if submitted:
+            with session.state() as con:
+                locked = audit.locked_until(con, name)
+            if locked is not None:
+                st.error(f"Too many failed sign-ins under this name: try again after {locked:%H:%M}.")
+                return
             try:
                 user = authenticate(users_file(), name, password)
             except MashError as exc:
                 st.error(str(exc))
                 return
             if user is None:
+                with session.state() as con:
+                    audit.record_failed_sign_in(con, name)
                 st.error("Wrong user name or password.")
                 return
             session.sign_in(user)
@@ -104,11 +113,17 @@ def sidebar(user: User) -> None:
 
 
 user = session.signed_in()
+if user is None and st.query_params.get(PERSON_PARAM):
+    # Kept through sign-in: the link an analyst was sent should open that person.
+    st.session_state[session.ARRIVED_FOR_KEY] = st.query_params[PERSON_PARAM].strip().upper()
 if user is None:
     page = st.navigation([st.Page(sign_in_page, title="Sign in", icon=":material/login:")], position="hidden")
 elif not session.has_purpose():
     page = st.navigation([st.Page(purpose_page, title="Purpose", icon=":material/edit_note:")], position="hidden")
 else:
     page = st.navigation(allowed_pages(user.role))
+    arrived_for = st.session_state.pop(session.ARRIVED_FOR_KEY, None)
+    if arrived_for and can_open(user.role, "profile"):
+        session.open_person(arrived_for)  # the person the shared link named
     sidebar(user)
 page.run()

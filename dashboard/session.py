@@ -35,6 +35,8 @@ PROFILE_PAGE = "app_pages/profile.py"
 USER_KEY = "auth_user"
 PURPOSE_KEY = "auth_purpose"
 PERSON_KEY = "person_id"
+#: A person named by the link the user arrived with, opened once they have signed in.
+ARRIVED_FOR_KEY = "arrived_for_person"
 
 
 def signed_in() -> User | None:
@@ -53,9 +55,15 @@ def current_user() -> User:
 
 
 def sign_in(user: User) -> None:
-    """Start a session for a user who has just proved their password (used by the entry page)."""
+    """Start a session for a user who has just proved their password (used by the entry page).
+
+    Everything is cleared but the person a shared link named, so the link still opens them.
+    """
+    arrived_for = st.session_state.get(ARRIVED_FOR_KEY)
     st.session_state.clear()
     st.session_state[USER_KEY] = user
+    if arrived_for:
+        st.session_state[ARRIVED_FOR_KEY] = arrived_for
 
 
 def sign_out() -> None:

@@ -48,8 +48,14 @@ def neighbourhood(graph: nx.MultiDiGraph, person_id: str, depth: int = 1) -> nx.
     """
     if person_id not in graph:
         raise KeyError(person_id)
-    nodes = nx.ego_graph(graph.to_undirected(as_view=True), person_id, radius=2 * depth).nodes
-    return graph.subgraph(nodes).copy()
+    people = {n for n, kind in graph.nodes(data="kind") if kind == NodeKind.PERSON}
+
+    def length(u: str, v: str, _edges: dict) -> int:
+        # An edge between two people is a whole step; via an event or address it takes two.
+        return 2 if u in people and v in people else 1
+
+    reached = nx.single_source_dijkstra_path_length(graph.to_undirected(as_view=True), person_id, cutoff=2 * depth, weight=length)
+    return graph.subgraph(reached).copy()
 
 
 def entities_and_links(graph: nx.MultiDiGraph) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -18,7 +18,13 @@ import duckdb
 from linkage.pipeline import run_sql
 
 #: The actions the dashboard records.
-ACTIONS = ("search", "view_person", "export", "review_decide", "read_audit", "sign_in", "sign_out")
+ACTIONS = ("search", "view_person", "export", "review_decide", "read_audit", "sign_in", "sign_out", "sign_in_failed")
+
+#: Failed sign-ins under one name, within :data:`LOCKOUT_MINUTES`, that lock the name out.
+MAX_FAILED_SIGN_INS = 5
+#: How long a name stays locked after too many failed sign-ins.
+LOCKOUT_MINUTES = 15
+
 
 
 @dataclass(frozen=True)
@@ -129,3 +135,40 @@ def user_names(state_con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every user name in the audit log, sorted (including users since removed from the users file)."""
     rows = run_sql(state_con, "audit_users", "SELECT DISTINCT user_name FROM audit_log ORDER BY user_name").fetchall()
     return [name for (name,) in rows]
+
+
+def record_failed_sign_in(state_con: duckdb.DuckDBPyConnection, user_name: str) -> None:
+    """Log a failed sign-in under the name typed (never the password typed)."""
+    record(state_con, user_name.strip() or "(blank)", "unknown", "sign_in_failed")
+
+
+def locked_until(state_con: duckdb.DuckDBPyConnection, user_name: str, now: datetime | None = None) -> datetime | None:
+    """When a name may try to sign in again, if too many recent sign-ins under it failed.
+
+    A name is locked for :data:`LOCKOUT_MINUTES` after :data:`MAX_FAILED_SIGN_INS`
+    failures within that time with no successful sign-in since; guessing a password
+    then takes years, not minutes.
+
+    Args:
+        state_con: A state database connection.
+        user_name: The name typed.
+        now: The time to judge at (default: now).
+
+    Returns:
+        The time the lock ends, or None if the name may sign in.
+    """
+    now = now or datetime.now()
+    window = timedelta(minutes=LOCKOUT_MINUTES)
+    failures = [
+        at for (at,) in run_sql(
+            state_con,
+            "audit_failed_sign_ins",
+            "SELECT logged_at FROM audit_log WHERE user_name = $name AND action = 'sign_in_failed' AND logged_at >= $since "
+            "AND logged_at > coalesce((SELECT max(logged_at) FROM audit_log WHERE user_name = $name AND action = 'sign_in'), "
+            "TIMESTAMP '1900-01-01') ORDER BY logged_at DESC LIMIT $n",
+            {"name": user_name.strip(), "since": now - window, "n": MAX_FAILED_SIGN_INS},
+        ).fetchall()
+    ]
+    if len(failures) < MAX_FAILED_SIGN_INS:
+        return None
+    return failures[-1] + window

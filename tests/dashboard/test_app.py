@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.session import PURPOSE_KEY, USER_KEY
 from linkage import audit
-from linkage.access import PAGE_ROLES, ROLE_LABELS, Role, can_open
+from linkage.access import PAGE_ROLES, ROLE_LABELS, Role, add_user, can_open
 from linkage.store import open_results, open_state
 from tests.dashboard.conftest import APP, APP_TIMEOUT, USER_FOR_ROLE, existing_pages
 
@@ -91,6 +91,17 @@ def test_sign_in(dashboard_store, description, name, password, ok):
         assert USER_KEY not in at.session_state
 
 
+def test_too_many_failed_sign_ins_lock_the_name(dashboard_store):
+    add_user(dashboard_store.users_file, "locktest", Role.MASH_ANALYST, "locktest-password")
+    for _ in range(audit.MAX_FAILED_SIGN_INS):
+        assert [e.value for e in _sign_in("locktest", "guess").error] == ["Wrong user name or password."]
+    at = _sign_in("locktest", "locktest-password")
+    assert at.error and at.error[0].value.startswith("Too many failed sign-ins under this name"), "even the right password waits"
+    assert USER_KEY not in at.session_state
+    with open_state(dashboard_store.run.store) as con:
+        assert len(audit.read(con, user_name="locktest", action="sign_in_failed")) == audit.MAX_FAILED_SIGN_INS
+
+
 def test_purpose_is_required_then_recorded_with_sign_in(dashboard_store):
     at = _sign_in("intel", "intel-test-password")
     at.text_input[0].input("ab")
@@ -128,3 +139,20 @@ def test_malformed_users_file_is_reported_at_sign_in(dashboard_store, tmp_path, 
     monkeypatch.setenv("MASH_USERS", str(bad))
     at = _sign_in("x", "y")
     assert at.error and "key 'users.0.role'" in at.error[0].value
+
+
+def test_a_shared_link_opens_its_person_after_sign_in(dashboard_store):
+    with open_results(dashboard_store.run.store) as con:
+        person_id, surname = con.sql("SELECT person_id, surname FROM persons WHERE surname IS NOT NULL ORDER BY records DESC LIMIT 1").fetchall()[0]
+    at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
+    at.query_params["person"] = person_id.lower()
+    at.run()
+    inputs = {t.label: t for t in at.text_input}
+    inputs["User name"].input("mash")
+    inputs["Password"].input("mash-test-password")
+    at.button[0].click().run()
+    at.text_input[0].input("Referral 2026-0300: link from a colleague")
+    at.button[0].click().run()
+    assert not at.exception
+    assert [t.value for t in at.title] == [HEADINGS["profile"]]
+    assert surname in at.header[0].value

@@ -58,3 +58,15 @@ def test_graphml_round_trips(graph, tmp_path):
     assert {"P", "V1", "V2"} <= set(back.nodes)
     kinds = {d.get("kind") for _, _, d in back.edges(data=True)}
     assert "abuses" in kinds
+
+
+def test_a_step_is_one_relationship_however_it_is_stored():
+    # P abuses V (a direct edge) and V abuses X: X is two steps from P, never one.
+    frames = Frames()
+    frames.da("P", "V", day(-10))
+    frames.da("V", "X", day(-5))
+    graph = build_graph(frames.people(), frames.events())
+    people = {1: {"P", "V"}, 2: {"P", "V", "X"}}
+    for depth, expected in people.items():
+        part = neighbourhood(graph, "P", depth=depth)
+        assert {n for n, a in part.nodes(data=True) if a["kind"] == "person"} == expected, depth

@@ -69,3 +69,25 @@ def test_record_refuses(state, description, change, words):
 def test_no_update_or_delete_api():
     public = {name for name in dir(audit) if not name.startswith("_")}
     assert not {n for n in public if any(word in n for word in ("update", "delete", "remove", "clear", "purge"))}
+
+
+LOCKOUTS = [
+    # (description, failed sign-ins, a successful sign-in after them, minutes later we look, locked)
+    ("four failures: not yet", 4, False, 0, False),
+    ("five failures: locked", 5, False, 0, True),
+    ("five failures, looked at 16 minutes on: free again", 5, False, 16, False),
+    ("five failures then a success: the slate is clean", 5, True, 0, False),
+]
+
+
+@pytest.mark.parametrize(("description", "failures", "success", "minutes", "locked"), LOCKOUTS, ids=[c[0] for c in LOCKOUTS])
+def test_repeated_failed_sign_ins_lock_the_name(state, description, failures, success, minutes, locked):
+    for _ in range(failures):
+        audit.record_failed_sign_in(state, "carol")
+    if success:
+        audit.record(state, "carol", "mash_analyst", "sign_in")
+    until = audit.locked_until(state, "carol", now=datetime.now() + timedelta(minutes=minutes))
+    assert (until is not None) == locked, description
+    assert audit.locked_until(state, "dave") is None, "other names are unaffected"
+    if locked:
+        assert until > datetime.now() + timedelta(minutes=audit.LOCKOUT_MINUTES - 1)
