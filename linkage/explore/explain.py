@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from linkage.pipeline import quote_ident, run_sql
+from linkage.store import table_columns
 
 #: Label of the first waterfall bar: the model's prior, log2 of the odds that two random records match.
 PRIOR = "prior"
@@ -45,18 +46,6 @@ def record_pairs(con: duckdb.DuckDBPyConnection, unique_id: str) -> pd.DataFrame
 def comparisons(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The model's comparisons, as the ``pairs`` table's ``gamma_<comparison>`` columns name them."""
     return [c.removeprefix("gamma_") for c in table_columns(con, "pairs") if c.startswith("gamma_")]
-
-
-def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """A results table's columns, in order."""
-    rows = run_sql(
-        con,
-        "table_columns",
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = $table AND database_name = current_database() "
-        "ORDER BY column_index",
-        {"table": table},
-    ).fetchall()
-    return [name for (name,) in rows]
 
 
 def level_labels(splink_settings: Mapping[str, Any] | None) -> dict[str, dict[int, str]]:

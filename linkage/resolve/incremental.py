@@ -35,6 +35,7 @@ from linkage.resolve.persons import build_person_tables
 from linkage.resolve.run import ResolveReport, cluster_records, clusters_table, read_decisions, scored_pairs
 from linkage.resolve.session import model_input
 from linkage.resolve.train import TrainedModel, fingerprint, load_latest_model
+from linkage.store import table_columns
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def resolve_changes(
     run_sql(con, "add_scored_changes", "INSERT INTO pairs BY NAME SELECT * FROM scored_changes")
     _find_affected(con)
     affected = model_input(con, f"(SELECT * FROM records WHERE unique_id IN (SELECT unique_id FROM {AFFECTED}))")
-    pair_columns = [c for c in _columns(con, "pairs") if c not in ("band", "reason")]
+    pair_columns = [c for c in table_columns(con, "pairs") if c not in ("band", "reason")]
     pairs = fetch_arrow(
         con, "affected_pairs",
         f"SELECT {', '.join(pair_columns)} FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {AFFECTED}) "
@@ -214,11 +215,4 @@ def _rebuild_persons(con: duckdb.DuckDBPyConnection, person_ids: list[str]) -> N
 
 def _ids(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
     return [row[0] for row in run_sql(con, "touched_ids", sql).fetchall()]
-
-
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [row[0] for row in run_sql(
-        con, f"columns_{table}", "SELECT column_name FROM duckdb_columns() WHERE table_name = $t AND database_name = current_database() "
-        "ORDER BY column_index", {"t": table},
-    ).fetchall()]
 

@@ -1,6 +1,14 @@
 """The store: a state database, one results file per run, and the SQL functions they share."""
 
-from linkage.store.connection import connect, discard_new, has_table, register_functions, require_table, swap_in
+from linkage.store.connection import (
+    connect,
+    discard_new,
+    has_table,
+    register_functions,
+    require_table,
+    swap_in,
+    table_columns,
+)
 from linkage.store.layout import StoreLayout, layout, run_lock
 from linkage.store.results import open_results, results_path
 from linkage.store.state import open_state
@@ -18,4 +26,5 @@ __all__ = [
     "results_path",
     "run_lock",
     "swap_in",
+    "table_columns",
 ]

@@ -82,15 +82,12 @@ def require_table(con: duckdb.DuckDBPyConnection, table: str, remedy: str = "run
     Raises:
         MashError: Naming the store file, the table and the remedy.
     """
-    found, path = run_sql(
-        con,
-        f"require_{table}",
-        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = $t), "
-        "(SELECT path FROM duckdb_databases() WHERE database_name = current_database())",
-        {"t": table},
+    if has_table(con, table):
+        return
+    (path,) = run_sql(
+        con, f"require_{table}", "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchall()[0]
-    if not found:
-        raise MashError(f"{path or 'the store'}: no '{table}' table yet; {remedy}")
+    raise MashError(f"{path or 'the store'}: no '{table}' table yet; {remedy}")
 
 
 def has_table(con: duckdb.DuckDBPyConnection, table: str, database: str | None = None) -> bool:
@@ -108,6 +105,18 @@ def has_table(con: duckdb.DuckDBPyConnection, table: str, database: str | None =
         {"t": table, "db": database},
     ).fetchall()
     return bool(found[0][0])
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """A table's columns in the current database, in order."""
+    rows = run_sql(
+        con,
+        f"columns_{table}",
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = $table AND database_name = current_database() "
+        "ORDER BY column_index",
+        {"table": table},
+    ).fetchall()
+    return [name for (name,) in rows]
 
 
 def discard_new(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
