@@ -310,7 +310,7 @@ def _runs(args: argparse.Namespace) -> None:
     console.print(f"Runs in {run.store}, newest first", style="bold")
     for r in runs:
         c = r.counts
-        took = f", took {(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else ""
+        took = "" if r.took is None else f", took {r.took:.1f}s"
         model = "" if r.model_version is None else f", model v{r.model_version}"
         console.print(f"run {r.run_id}: {r.kind}, {r.status}, started {r.started_at:%Y-%m-%d %H:%M:%S}{took}{model}", highlight=False)
         sources = c.get("sources", {})

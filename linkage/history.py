@@ -32,6 +32,11 @@ class RunRecord:
     seconds: dict[str, float]
     error: str | None
 
+    @property
+    def took(self) -> float | None:
+        """Seconds from start to finish, or None while running (or if it never finished)."""
+        return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None
+
 
 def input_files(run: RunConfig) -> dict[str, dict[str, Any]]:
     """Each source's extract file: path, size and SHA-256 (absent files are reported as such)."""

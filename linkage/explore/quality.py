@@ -159,10 +159,9 @@ def run_history(state_con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.Dat
     """
     rows = []
     for run in list_runs(state_con, limit):
-        total = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
         rows.append({
             "run_id": run.run_id, "kind": run.kind, "status": run.status, "started_at": run.started_at,
-            "finished_at": run.finished_at, "seconds": total, "model_version": run.model_version,
+            "finished_at": run.finished_at, "seconds": run.took, "model_version": run.model_version,
             "records": run.counts.get("records"), "people": run.counts.get("people"), "pairs": run.counts.get("pairs"),
             "flags": run.counts.get("flags"), "stage_seconds": {k: round(v, 1) for k, v in run.seconds.items()},
             "error": run.error,

@@ -41,7 +41,8 @@ EVENT_SCHEMA = pa.schema([
     ("records", pa.int64()), ("reason", pa.string()),
 ])
 
-_PREFIX = "MP"
+#: Every person id is this prefix and a zero-padded number.
+ID_PREFIX = "MP"
 _DIGITS = 7
 
 
@@ -57,7 +58,7 @@ class IdAssignment:
 
 def format_person_id(number: int) -> str:
     """``MP`` and a zero-padded number, e.g. ``MP0000042``."""
-    return f"{_PREFIX}{number:0{_DIGITS}d}"
+    return f"{ID_PREFIX}{number:0{_DIGITS}d}"
 
 
 def assign_ids(
@@ -174,7 +175,7 @@ def _registry(previous: pd.DataFrame | None, registry: pd.DataFrame | None) -> p
 def _next_number(registry: pd.DataFrame) -> int:
     if registry.empty:
         return 1
-    return int(registry["person_id"].str.slice(len(_PREFIX)).astype(int).max()) + 1
+    return int(registry["person_id"].str.slice(len(ID_PREFIX)).astype(int).max()) + 1
 
 
 def _updated_registry(

@@ -30,7 +30,7 @@ from linkage.config import RunConfig
 from linkage.errors import MashError
 from linkage.ingest.changes import TOUCHED
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql
-from linkage.resolve.identity import EVENT_SCHEMA, REGISTRY_SCHEMA, assign_ids
+from linkage.resolve.identity import EVENT_SCHEMA, ID_PREFIX, REGISTRY_SCHEMA, assign_ids
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.run import ResolveReport, cluster_records, clusters_table, read_decisions, scored_pairs
 from linkage.resolve.session import model_input
@@ -105,7 +105,8 @@ def resolve_changes(
         "OR alias_of IN (SELECT person_id FROM ids_before)",
     ).to_pandas()
     (next_number,) = run_sql(
-        con, "next_person_number", "SELECT coalesce(max(CAST(substr(person_id, 3) AS BIGINT)), 0) + 1 FROM person_ids"
+        con, "next_person_number", "SELECT coalesce(max(CAST(substr(person_id, $start) AS BIGINT)), 0) + 1 FROM person_ids",
+        {"start": len(ID_PREFIX) + 1},
     ).fetchall()[0]
     ids = assign_ids(affected["unique_id"].to_pylist(), clustered.labels, run_id, before, registry, decided, next_number)
     _write(con, affected, clustered, ids, before)
