@@ -106,8 +106,10 @@ def _locked_run(run: RunConfig, retrain: bool, on_stage: Callable[[str], None] |
             seconds["copy"] = time.perf_counter() - started
         con = connect(target)
         try:
-            build = _update if incremental else _build
-            report = build(con, run, run_id, decisions, current, retrain, on_stage, seconds, counts)
+            if incremental:
+                report = _update(con, run, run_id, decisions, current, on_stage, seconds, counts)
+            else:
+                report = _build(con, run, run_id, decisions, current, retrain, on_stage, seconds, counts)
         finally:
             con.close()
         where.switch_to(target)
@@ -172,13 +174,11 @@ def _update(
     run_id: int,
     decisions,
     previous: Path,
-    retrain: bool,
     on_stage: Callable[[str], None] | None,
     seconds: dict[str, float],
     counts: dict[str, Any],
 ) -> RunReport:
     """Update a copy of the previous results (``con``) with only what changed in the extracts."""
-    del retrain  # refused before the run starts
     create_table_from_arrow(con, "review_decisions", decisions)
     run_sql(con, "attach_previous", f"ATTACH $path AS {quote_ident(PREVIOUS)} (READ_ONLY)", {"path": str(previous)})
     started = time.perf_counter()
