@@ -9,15 +9,19 @@ from graph.build import build_graph
 from graph.codes import FlagCode
 from graph.config import FlagRules
 from graph.evaluate import evaluate_flags
-from graph.flags import REGISTRY, Evidence, Flag, run_flags
+from graph.flags import REGISTRY, RESCORERS, RULES_VERSION, Evidence, Flag, births_crossed, dates_crossed, run_flags
 
 __all__ = [
     "REGISTRY",
+    "RESCORERS",
+    "RULES_VERSION",
     "Evidence",
     "Flag",
     "FlagCode",
     "FlagRules",
+    "births_crossed",
     "build_graph",
+    "dates_crossed",
     "evaluate_flags",
     "run_flags",
 ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from typing import Any
 
 import networkx as nx
 
@@ -14,10 +16,23 @@ from graph.flags.health import pregnancy_and_da, toxic_trio
 from graph.flags.household import child_in_da_household, perpetrator_joins_household
 from graph.flags.marac import marac_high_risk, marac_repeat
 from graph.flags.model import Evidence, Flag, make_flag
-from graph.flags.perpetrator import repeat_perpetrator, serial_perpetrator
+from graph.flags.perpetrator import repeat_perpetrator, rescore_repeat_perpetrator, serial_perpetrator
 from graph.flags.victim import marac_escalation, repeat_victim
+from graph.flags.windows import births_crossed, dates_crossed
 
-__all__ = ["REGISTRY", "Evidence", "Flag", "Rule", "make_flag", "run_flags"]
+__all__ = [
+    "REGISTRY",
+    "RESCORERS",
+    "RULES_VERSION",
+    "Evidence",
+    "Flag",
+    "Rescorer",
+    "Rule",
+    "births_crossed",
+    "dates_crossed",
+    "make_flag",
+    "run_flags",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +50,18 @@ REGISTRY: dict[FlagCode, Rule] = {
     FlagCode.PREGNANCY_AND_DA: pregnancy_and_da,
     FlagCode.TOXIC_TRIO: toxic_trio,
     FlagCode.PERPETRATOR_JOINS_HOUSEHOLD: perpetrator_joins_household,
+}
+
+#: Bump when a rule changes what it raises or how it writes parameters: stored flags
+#: from an older version are recomputed in full rather than updated.
+RULES_VERSION = 2
+
+Rescorer = Callable[[Mapping[str, Any], FlagRules, date], tuple[dict[str, Any], float]]
+
+#: Rules whose score moves with as_of alone, with how to rescore a flag from its
+#: parameters; every other rule's flag stays the same while its evidence stays in its windows.
+RESCORERS: dict[FlagCode, Rescorer] = {
+    FlagCode.REPEAT_PERPETRATOR: rescore_repeat_perpetrator,
 }
 
 

@@ -17,8 +17,9 @@ import networkx as nx
 from graph.codes import CARER_ROLES, PATIENT, SOCIAL_CARE, SUSPECT, VICTIM, EdgeKind, FlagCode, NodeKind
 from graph.config import FlagRules
 from graph.flags.household import ChildTest, overlaps, person_records, records_at
-from graph.flags.incidents import as_of, evidence_of, victim_incidents, years_before
+from graph.flags.incidents import evidence_of, victim_incidents
 from graph.flags.model import Evidence, Flag, make_flag
+from graph.flags.windows import as_of, window_start
 
 __all__ = ["pregnancy_and_da", "toxic_trio"]
 
@@ -59,7 +60,7 @@ def pregnancy_and_da(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
             FlagCode.PREGNANCY_AND_DA,
             [victim],
             f"DA victim with a maternity record within {days} days of a DA incident",
-            {"window_days": days, "as_of": end.isoformat(),
+            {"window_days": days,
              "maternity_records": len({ev.unique_id for _, ev, _ in near}),
              "incidents": len({inc.date for _, _, inc in near}), "closest_days": closest,
              "maternity_services": list(rules.maternity_services)},
@@ -132,7 +133,7 @@ def toxic_trio(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     gets one flag, for the household naming the most adults. Parameters name who and which agency supplied each part.
     """
     end = as_of(graph, rules)
-    since = years_before(end, rules.toxic_trio_window_years)
+    since = window_start(rules, "toxic_trio_window_years", end)
     is_child = ChildTest(graph, end)
     involvement: dict[str, dict[str, list[Evidence]]] = {}
 
@@ -162,7 +163,7 @@ def toxic_trio(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
             named = sorted({a for who in suppliers.values() for a in who})
             evidence = [e for part, who in suppliers.items() for a in who for e in _latest(involved(a)[part])]
             parameters = {
-                "window_years": rules.toxic_trio_window_years, "since": since.isoformat(), "as_of": end.isoformat(),
+                "window_years": rules.toxic_trio_window_years,
                 "household": kind, "overlap_days": rules.household_overlap_days, "children": len(children),
                 **{part: [{"person_id": a, "agencies": sorted({e.agency for e in involved(a)[part]})} for a in who]
                    for part, who in suppliers.items()},

@@ -16,8 +16,9 @@ import networkx as nx
 
 from graph.codes import CARER_ROLES, CHILD, SOCIAL_CARE, EdgeKind, FlagCode
 from graph.config import FlagRules
-from graph.flags.incidents import PairIncident, as_of, evidence_of, pair_incidents, years_before
+from graph.flags.incidents import PairIncident, evidence_of, pair_incidents
 from graph.flags.model import Evidence, Flag, make_flag
+from graph.flags.windows import adult_born_by, as_of, window_start
 
 __all__ = [
     "ChildTest",
@@ -27,10 +28,6 @@ __all__ = [
     "person_records",
     "records_at",
 ]
-
-#: Age at as_of from which a person is an adult.
-ADULT_AGE = 18
-
 
 def person_records(graph: nx.MultiDiGraph, person: str) -> list[tuple[dict, dict]]:
     """A person's record edges, each with its event node's attributes."""
@@ -63,7 +60,7 @@ class ChildTest:
 
     def __init__(self, graph: nx.MultiDiGraph, end: date) -> None:
         self._graph = graph
-        self._born_after = years_before(end, ADULT_AGE)
+        self._born_after = adult_born_by(end)
         self._cache: dict[str, bool] = {}
 
     def __call__(self, person: str) -> bool:
@@ -119,7 +116,7 @@ def child_in_da_household(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag
     child and the adult at the shared address or on the shared episode.
     """
     end = as_of(graph, rules)
-    since = years_before(end, rules.serial_window_years)
+    since = window_start(rules, "serial_window_years", end)
     is_child = ChildTest(graph, end)
     da: dict[str, list[Evidence]] = defaultdict(list)
     roles: dict[str, set[str]] = defaultdict(set)
@@ -155,7 +152,7 @@ def child_in_da_household(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag
             [child, *adults],
             f"Child living with a DA suspect or victim (DA within {rules.serial_window_years} years; "
             f"shared address within {rules.household_overlap_days} days, or social care carer)",
-            {"window_years": rules.serial_window_years, "since": since.isoformat(), "as_of": end.isoformat(),
+            {"window_years": rules.serial_window_years,
              "overlap_days": rules.household_overlap_days,
              "adults": [{"person_id": a, "da_roles": sorted(roles[a]), "via": sorted(links[child][a])} for a in adults],
              "child_plan": plan if on_plan else None,
@@ -176,7 +173,7 @@ def perpetrator_joins_household(graph: nx.MultiDiGraph, rules: FlagRules) -> lis
     and last seen no more than ``household_overlap_days`` before the perpetrator came.
     """
     end = as_of(graph, rules)
-    since = end - timedelta(days=rules.joins_lookback_days)
+    since = window_start(rules, "joins_lookback_days", end)
     gap = timedelta(days=rules.household_overlap_days)
     is_child = ChildTest(graph, end)
     by_perp: dict[str, list[PairIncident]] = defaultdict(list)
@@ -203,7 +200,7 @@ def perpetrator_joins_household(graph: nx.MultiDiGraph, rules: FlagRules) -> lis
                 FlagCode.PERPETRATOR_JOINS_HOUSEHOLD,
                 [perp, *children],
                 f"Known DA perpetrator newly seen (within {rules.joins_lookback_days} days) at an address where children live",
-                {"lookback_days": rules.joins_lookback_days, "since": since.isoformat(), "as_of": end.isoformat(),
+                {"lookback_days": rules.joins_lookback_days,
                  "overlap_days": rules.household_overlap_days, "joined": joined.isoformat(),
                  "prior_incidents": len({i.evidence[0].unique_id for i in prior}),
                  "last_prior_incident": max(i.date for i in prior).isoformat(), "children": len(children)},

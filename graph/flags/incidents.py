@@ -18,11 +18,9 @@ from graph.flags.model import Evidence
 __all__ = [
     "Incident",
     "PairIncident",
-    "as_of",
     "evidence_of",
     "pair_incidents",
     "victim_incidents",
-    "years_before",
 ]
 
 
@@ -46,19 +44,6 @@ class PairIncident:
     dash_risk: str | None
     offence: str | None
     evidence: tuple[Evidence, Evidence]
-
-
-def as_of(graph: nx.MultiDiGraph, rules: FlagRules) -> date:
-    """The date flags are computed at: the config's, else the latest event in the data."""
-    return rules.as_of or graph.graph["data_as_of"]
-
-
-def years_before(day: date, years: int) -> date:
-    """The same calendar day ``years`` earlier (29 February becomes the 28th)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
 
 
 def evidence_of(record: dict, event: dict) -> Evidence:

@@ -7,14 +7,14 @@ potential escalation (criterion 3) is :func:`graph.flags.victim.marac_escalation
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 
 import networkx as nx
 
 from graph.codes import HIGH, FlagCode
 from graph.config import FlagRules
-from graph.flags.incidents import PairIncident, as_of, pair_incidents
+from graph.flags.incidents import PairIncident, pair_incidents
 from graph.flags.model import Flag, make_flag
+from graph.flags.windows import as_of, window_start
 
 __all__ = ["marac_high_risk", "marac_repeat"]
 
@@ -22,7 +22,7 @@ __all__ = ["marac_high_risk", "marac_repeat"]
 def marac_high_risk(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     """A DA victim on an incident with DASH HIGH within ``marac_lookback_days`` before as_of."""
     end = as_of(graph, rules)
-    since = end - timedelta(days=rules.marac_lookback_days)
+    since = window_start(rules, "marac_lookback_days", end)
     by_victim: dict[str, list[PairIncident]] = defaultdict(list)
     for inc in pair_incidents(graph, end):
         if inc.dash_risk == HIGH and inc.date >= since:
@@ -32,7 +32,7 @@ def marac_high_risk(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
             FlagCode.MARAC_HIGH_RISK,
             [victim, *sorted({i.perp for i in incs})],
             f"MARAC: DASH HIGH on a DA incident within {rules.marac_lookback_days} days",
-            {"lookback_days": rules.marac_lookback_days, "since": since.isoformat(), "as_of": end.isoformat(),
+            {"lookback_days": rules.marac_lookback_days,
              "high_risk_incidents": len({i.evidence[1].unique_id for i in incs})},
             [e for i in incs for e in i.evidence],
             rules,
@@ -48,7 +48,7 @@ def marac_repeat(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     extracts). The new incident must fall within ``marac_lookback_days`` before as_of.
     """
     end = as_of(graph, rules)
-    since = end - timedelta(days=rules.marac_lookback_days)
+    since = window_start(rules, "marac_lookback_days", end)
     days = rules.repeat_marac_window_days
     by_pair: dict[tuple[str, str], list[PairIncident]] = defaultdict(list)
     for inc in pair_incidents(graph, end):
@@ -69,7 +69,7 @@ def marac_repeat(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
             FlagCode.MARAC_REPEAT,
             [victim, perp],
             f"Repeat MARAC: new DA incident within {days} days of a HIGH-risk one, same victim and perpetrator",
-            {"window_days": days, "lookback_days": rules.marac_lookback_days, "as_of": end.isoformat(),
+            {"window_days": days, "lookback_days": rules.marac_lookback_days,
              "high_risk_date": high.date.isoformat(), "new_incident_date": new.date.isoformat(),
              "days_between": (new.date - high.date).days},
             [*high.evidence, *new.evidence],

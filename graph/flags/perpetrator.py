@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
 
 import networkx as nx
 
 from graph.codes import FlagCode
 from graph.config import FlagRules
-from graph.flags.incidents import PairIncident, as_of, pair_incidents, years_before
+from graph.flags.incidents import PairIncident, pair_incidents
 from graph.flags.model import Flag, make_flag
+from graph.flags.windows import as_of, window_start
 
-__all__ = ["repeat_perpetrator", "serial_perpetrator"]
+__all__ = ["repeat_perpetrator", "rescore_repeat_perpetrator", "serial_perpetrator"]
 
 
-def _by_perp(graph: nx.MultiDiGraph, rules: FlagRules, years: int) -> tuple[dict[str, list[PairIncident]], str, str]:
+def _by_perp(graph: nx.MultiDiGraph, rules: FlagRules, window: str) -> dict[str, list[PairIncident]]:
     end = as_of(graph, rules)
-    since = years_before(end, years)
+    since = window_start(rules, window, end)
     grouped: dict[str, list[PairIncident]] = defaultdict(list)
     for inc in pair_incidents(graph, end):
         if inc.date >= since:
             grouped[inc.perp].append(inc)
-    return grouped, since.isoformat(), end.isoformat()
+    return grouped
 
 
 def serial_perpetrator(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
@@ -30,7 +34,7 @@ def serial_perpetrator(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     The window is ``serial_window_years`` calendar years up to as_of, both ends
     inclusive (as the generator's truth counts it).
     """
-    grouped, since, end = _by_perp(graph, rules, rules.serial_window_years)
+    grouped = _by_perp(graph, rules, "serial_window_years")
     n, years = rules.serial_min_victims, rules.serial_window_years
     flags = []
     for perp, incs in grouped.items():
@@ -42,8 +46,7 @@ def serial_perpetrator(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
             FlagCode.SERIAL_PERPETRATOR,
             [perp, *victims],
             f"DA suspect against {n}+ distinct victims within {years} years",
-            {"min_victims": n, "window_years": years, "since": since, "as_of": end,
-             "victims": distinct, "victim_persons": len(victims), "incidents": len(incs),
+            {"min_victims": n, "window_years": years, "victims": distinct, "victim_persons": len(victims), "incidents": len(incs),
              "same_dob_is_one_victim": rules.serial_same_dob_is_one_victim},
             [e for i in incs for e in i.evidence],
             rules,
@@ -66,6 +69,17 @@ def _distinct_victims(graph: nx.MultiDiGraph, victims: list[str]) -> int:
     return len(groups)
 
 
+def _rfg(rules: FlagRules, latest: date, end: date, frequency: int, gravity: float, victims: int) -> tuple[float, float]:
+    # (recency, score): the one place the RFG(V) formula is written.
+    lookback_days = (end - window_start(rules, "lookback_years", end)).days
+    recency = max(0.0, 1.0 - (end - latest).days / lookback_days)
+    score = (
+        rules.rfg_weight_recency * recency + rules.rfg_weight_frequency * frequency
+        + rules.rfg_weight_gravity * gravity + rules.rfg_weight_victims * victims
+    )
+    return recency, score
+
+
 def repeat_perpetrator(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     """DA suspect on ``repeat_perpetrator_min_incidents``+ incidents in the lookback, scored by RFG(V).
 
@@ -73,10 +87,9 @@ def repeat_perpetrator(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     latest incident / lookback days (0..1); frequency = incidents; gravity = sum of
     offence gravities; victims = distinct victims. Score = weighted sum.
     """
-    grouped, since, end = _by_perp(graph, rules, rules.lookback_years)
+    grouped = _by_perp(graph, rules, "lookback_years")
     n = rules.repeat_perpetrator_min_incidents
-    end_day = as_of(graph, rules)
-    lookback_days = (end_day - years_before(end_day, rules.lookback_years)).days
+    end = as_of(graph, rules)
     flags = []
     for perp, incs in grouped.items():
         # An occurrence with two victims is one incident for frequency and gravity.
@@ -84,19 +97,15 @@ def repeat_perpetrator(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
         if len(per_event) < n:
             continue
         latest = max(i.date for i in incs)
-        recency = max(0.0, 1.0 - (end_day - latest).days / lookback_days)
         frequency = len(per_event)
         gravity = sum(rules.gravity(i.offence) for i in per_event.values())
         victims = sorted({i.victim for i in incs})
-        score = (
-            rules.rfg_weight_recency * recency + rules.rfg_weight_frequency * frequency
-            + rules.rfg_weight_gravity * gravity + rules.rfg_weight_victims * len(victims)
-        )
+        recency, score = _rfg(rules, latest, end, frequency, gravity, len(victims))
         flags.append(make_flag(
             FlagCode.REPEAT_PERPETRATOR,
             [perp, *victims],
             f"DA suspect on {n}+ incidents within {rules.lookback_years} years; RFG(V) score",
-            {"min_incidents": n, "lookback_years": rules.lookback_years, "since": since, "as_of": end,
+            {"min_incidents": n, "lookback_years": rules.lookback_years, "latest_incident": latest.isoformat(),
              "recency": round(recency, 4), "frequency": frequency, "gravity": gravity, "victims": len(victims),
              "weights": {"recency": rules.rfg_weight_recency, "frequency": rules.rfg_weight_frequency,
                          "gravity": rules.rfg_weight_gravity, "victims": rules.rfg_weight_victims}},
@@ -105,3 +114,26 @@ def repeat_perpetrator(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
             score=round(score, 4),
         ))
     return flags
+
+
+def rescore_repeat_perpetrator(
+    parameters: Mapping[str, Any], rules: FlagRules, end: date
+) -> tuple[dict[str, Any], float]:
+    """A repeat perpetrator flag's parameters and score at another as_of, its incidents unchanged.
+
+    Only recency depends on as_of, so a flag whose incidents all stay in the window
+    is rescored from its own parameters instead of re-running the rule.
+
+    Args:
+        parameters: The flag's parameters as the rule wrote them.
+        rules: The config the flag was raised under.
+        end: The new as_of.
+
+    Returns:
+        The updated parameters and score, equal to what the rule would give at ``end``.
+    """
+    latest = date.fromisoformat(parameters["latest_incident"])
+    recency, score = _rfg(
+        rules, latest, end, parameters["frequency"], parameters["gravity"], parameters["victims"]
+    )
+    return {**parameters, "recency": round(recency, 4)}, round(score, 4)

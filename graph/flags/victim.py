@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import networkx as nx
 
 from graph.codes import FlagCode
 from graph.config import FlagRules
-from graph.flags.incidents import Incident, as_of, victim_incidents
+from graph.flags.incidents import Incident, victim_incidents
 from graph.flags.model import Flag, make_flag
+from graph.flags.windows import as_of, window_start
 
 __all__ = ["busiest_window", "marac_escalation", "repeat_victim"]
 
@@ -59,7 +58,7 @@ def repeat_victim(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
 def marac_escalation(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     """MARAC potential escalation: ``escalation_min_incidents``+ DA incidents in the window ending at as_of."""
     end = as_of(graph, rules)
-    since = end - timedelta(days=rules.escalation_window_days)
+    since = window_start(rules, "escalation_window_days", end)
     n, days = rules.escalation_min_incidents, rules.escalation_window_days
     flags = []
     for person, incidents in victim_incidents(graph, rules, end).items():
@@ -70,8 +69,7 @@ def marac_escalation(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
             FlagCode.MARAC_ESCALATION,
             [person],
             f"MARAC escalation: {n}+ DA incidents in the {days} days to as_of, any agency",
-            {"min_incidents": n, "window_days": days, "since": since.isoformat(), "as_of": end.isoformat(),
-             "incidents": len(recent)},
+            {"min_incidents": n, "window_days": days, "incidents": len(recent)},
             [e for i in recent for e in i.evidence],
             rules,
         ))

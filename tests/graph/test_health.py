@@ -8,7 +8,7 @@ import pytest
 
 from graph.config import FlagRules
 from graph.flags.health import pregnancy_and_da, toxic_trio
-from graph.flags.incidents import years_before
+from graph.flags.windows import years_before
 from tests.graph.conftest import AS_OF, Frames, day
 
 RULES = FlagRules(as_of=AS_OF)

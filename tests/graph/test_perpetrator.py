@@ -49,7 +49,8 @@ def test_serial_evidence_names_people_records_and_weakest_link(frames: Frames) -
         ("suspect", day(-300)), ("victim", day(-300)), ("suspect", day(-5)), ("victim", day(-5))]
     assert flag.weakest_link == 0.71 == min(e.link_probability for e in flag.evidence)
     assert flag.agencies == ("police",) and flag.cross_agency is False
-    assert flag.parameters["victims"] == 2 and flag.parameters["since"] == "2023-11-01"
+    assert flag.parameters["victims"] == 2 and flag.parameters["window_years"] == 3
+    assert "as_of" not in flag.parameters and "since" not in flag.parameters  # one as_of per run, not per flag
     assert "2+ distinct victims within 3 years" in flag.rule
     assert "DASH high" in flag.evidence[-1].description
     assert flag.severity == RULES.severity[FlagCode.SERIAL_PERPETRATOR]
