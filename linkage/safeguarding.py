@@ -6,27 +6,29 @@ reads the resolved records into the graph's input contract and writes the flags 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from graph import FlagRules, build_graph, run_flags
+from graph import RULES_VERSION, FlagRules, build_graph, run_flags
 from graph.flags import Flag
 from graph.gcpause import gc_paused
-from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql
-from linkage.store import require_table
+from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
+from linkage.store import has_table, require_table
 
 logger = logging.getLogger(__name__)
 
 #: Tables a safeguarding build replaces (built as ``<name>__new``).
-SAFEGUARDING_TABLES = ("flags", "flag_evidence", "person_keys")
+SAFEGUARDING_TABLES = ("flags", "flag_evidence", "person_keys", "flag_run")
 
 
 @dataclass(frozen=True)
@@ -91,12 +93,13 @@ def build_flag_tables(
     """
     seconds = {}
     started = time.perf_counter()
+    day = flags_as_of(con, rules, records)
     people, events = graph_frames(con, records, clusters, persons)
     # One collector pause over build and rules, and the graph dropped before it ends:
     # the graph holds millions of acyclic objects, so reference counting frees it and
     # no full collection ever scans it (at 1M people each such scan costs seconds).
     with gc_paused():
-        graph = build_graph(people, events)
+        graph = build_graph(people, events, data_as_of=day)
         seconds["graph"] = time.perf_counter() - started
         started = time.perf_counter()
         flags = run_flags(graph, rules)
@@ -104,11 +107,46 @@ def build_flag_tables(
         del graph
     started = time.perf_counter()
     write_flags(con, flags, suffix)
+    write_flag_run(con, day, rules, suffix)
     run_sql(con, "person_keys", f"CREATE OR REPLACE TABLE person_keys{suffix} AS {person_keys_sql(records, clusters)}")
     seconds["write"] = time.perf_counter() - started
     counts = Counter(f.code.value for f in flags)
     logger.info("raised %d flags on %d people", len(flags), len({f.person_ids[0] for f in flags}))
     return FlagReport(counts=dict(counts), people=len({f.person_ids[0] for f in flags}), seconds=seconds)
+
+
+def flags_as_of(con: duckdb.DuckDBPyConnection, rules: FlagRules, records: str = "records") -> date | None:
+    """The date flags are computed at: the config's ``as_of``, else the latest event date in ``records``."""
+    if rules.as_of is not None:
+        return rules.as_of
+    return run_sql(con, "flags_as_of", f"SELECT max(event_date) FROM {quote_ident(records)}").fetchall()[0][0]
+
+
+def rules_fingerprint(rules: FlagRules) -> str:
+    """What stored flags were computed under, apart from the date: rule code version and settings."""
+    settings = rules.model_dump_json(exclude={"as_of"})
+    return hashlib.sha256(f"{RULES_VERSION}:{settings}".encode()).hexdigest()[:16]
+
+
+def write_flag_run(con: duckdb.DuckDBPyConnection, day: date | None, rules: FlagRules, suffix: str = "__new") -> None:
+    """Record, in ``flag_run``, the date the flags are as of and the rules they were raised under.
+
+    Flags' parameters hold no date of their own, so flags that did not change stay
+    identical from night to night; pages read the date from here.
+    """
+    create_table_from_arrow(con, f"flag_run{suffix}", pa.table({
+        "as_of": pa.array([day], pa.date32()),
+        "rules": pa.array([rules_fingerprint(rules)], pa.string()),
+    }))
+
+
+def read_flag_run(con: duckdb.DuckDBPyConnection, schema: str | None = None) -> tuple[date | None, str] | None:
+    """``(as_of, rules fingerprint)`` of the stored flags, or None when results predate ``flag_run``."""
+    table = f"{quote_ident(schema)}.flag_run" if schema else "flag_run"
+    if not has_table(con, "flag_run", database=schema):
+        return None
+    rows = run_sql(con, "read_flag_run", f"SELECT as_of, rules FROM {table}").fetchall()
+    return rows[0] if rows else None
 
 
 def person_keys_sql(records: str = "records", clusters: str = "clusters", people: str | None = None) -> str:

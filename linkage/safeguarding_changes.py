@@ -7,21 +7,41 @@ of people within two steps of a changed person, plus any flag whose evidence cit
 changed person's record (it may need clearing). Those flags are recomputed on a
 graph of everyone within two further steps, which holds all their rules can see;
 all other flags stay. Flag ids are then renumbered in the full run's order.
+
+When the date flags are computed at moves (new records are the newest), a record
+whose date crosses a window's start between the two dates changes flags just as an
+edited record would, and so does a person who turns 18; their people join the
+changed ones. Other flags stay as they were, except that scores that decay with
+time (RFG(V) recency) are recomputed from the flag's own parameters. Flags raised
+under other rules (settings or rule code) are all recomputed.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from datetime import date
 
 import duckdb
 import pyarrow as pa
 
-from graph import FlagRules, build_graph, run_flags
+from graph import RESCORERS, FlagCode, FlagRules, births_crossed, build_graph, dates_crossed, run_flags
 from graph.gcpause import gc_paused
-from linkage.pipeline import create_table_from_arrow, quote_ident, run_sql
-from linkage.safeguarding import FlagReport, graph_frames, person_keys_sql, write_flags
-from linkage.store import has_table
+from linkage.pipeline import create_table_from_arrow, run_sql
+from linkage.safeguarding import (
+    SAFEGUARDING_TABLES,
+    FlagReport,
+    build_flag_tables,
+    flags_as_of,
+    graph_frames,
+    person_keys_sql,
+    read_flag_run,
+    rules_fingerprint,
+    write_flag_run,
+    write_flags,
+)
+from linkage.store import has_table, swap_in
 
 logger = logging.getLogger(__name__)
 
@@ -34,41 +54,40 @@ CONTEXT_STEPS = 2
 def update_flag_tables(
     con: duckdb.DuckDBPyConnection, rules: FlagRules, changed_people: list[str], previous: str
 ) -> FlagReport:
-    """Recompute the flags that the changed people can affect, in place.
-
-    Flags are computed as of the latest event date of the whole population (unless
-    the rules fix a date). When new records move that date, every existing flag is
-    recomputed too: windows and RFG(V) recency are measured from it, and a flag can
-    only weaken or clear as it moves, never appear.
+    """Recompute the flags that the changed people, or the passing of time, can affect, in place.
 
     Args:
         con: A writable copy of the previous results, with clusters and persons updated.
         rules: Flag thresholds and weights.
         changed_people: Person ids (before and after) whose records changed.
-        previous: Schema of the previous results (attached), for the date they were computed at.
+        previous: Schema of the previous results (attached), for the date and rules of their flags.
 
     Returns:
         Counts by flag code over all flags, and timings.
     """
+    now = flags_as_of(con, rules)
+    stored = read_flag_run(con, previous)
+    if stored is None or stored[1] != rules_fingerprint(rules):
+        logger.info("the stored flags were raised under other rules; recomputing every flag")
+        report = build_flag_tables(con, rules)
+        swap_in(con, SAFEGUARDING_TABLES)
+        return report
+    before = stored[0]
     seconds = {}
     started = time.perf_counter()
-    now, before = run_sql(
-        con, "flags_as_of",
-        f"SELECT (SELECT max(event_date) FROM records), (SELECT max(event_date) FROM {quote_ident(previous)}.records)",
-    ).fetchall()[0]
-    moved = rules.as_of is None and now != before
-    if rules.as_of is None:
-        rules = rules.model_copy(update={"as_of": now})
     create_table_from_arrow(con, "changed_people", pa.table({"person_id": pa.array(changed_people, pa.string())}), temporary=True)
     _update_person_keys(con)
+    run_sql(con, "flag_seed", "CREATE OR REPLACE TEMP TABLE flag_seed AS SELECT person_id FROM changed_people")
+    moved = before is not None and now is not None and now != before
+    if moved:
+        _add_people_time_moves(con, rules, before, now)
     run_sql(
         con, "flag_owners_seed",
-        "CREATE OR REPLACE TEMP TABLE flag_owners AS SELECT person_id FROM changed_people "
+        "CREATE OR REPLACE TEMP TABLE flag_owners AS SELECT person_id FROM flag_seed "
         "UNION SELECT f.person_id FROM flags AS f JOIN flag_evidence AS e USING (flag_id) "
-        "JOIN clusters AS c ON c.unique_id = e.unique_id WHERE c.person_id IN (SELECT person_id FROM changed_people) "
+        "JOIN clusters AS c ON c.unique_id = e.unique_id WHERE c.person_id IN (SELECT person_id FROM flag_seed) "
         "UNION SELECT f.person_id FROM flags AS f JOIN flag_evidence AS e USING (flag_id) "
-        "WHERE e.unique_id NOT IN (SELECT unique_id FROM clusters)"
-        + (" UNION SELECT person_id FROM flags" if moved else ""),
+        "WHERE e.unique_id NOT IN (SELECT unique_id FROM clusters)",
     )
     _grow(con, "flag_owners", OWNER_STEPS)
     run_sql(con, "flag_context", "CREATE OR REPLACE TEMP TABLE flag_context AS SELECT person_id FROM flag_owners")
@@ -84,18 +103,62 @@ def update_flag_tables(
     people, events = graph_frames(con, "records", "context_clusters", "context_persons")
     owners = {row[0] for row in run_sql(con, "read_flag_owners", "SELECT person_id FROM flag_owners").fetchall()}
     with gc_paused():
-        graph = build_graph(people, events, data_as_of=rules.as_of)
+        graph = build_graph(people, events, data_as_of=now)
         flags = [f for f in run_flags(graph, rules) if f.person_ids[0] in owners]
         del graph
     seconds["flags"] = time.perf_counter() - started
     started = time.perf_counter()
+    if moved:
+        _rescore(con, rules, now)
     write_flags(con, flags, "__changes")
     _merge(con)
+    write_flag_run(con, now, rules, "")
     seconds["write"] = time.perf_counter() - started
     counts = dict(run_sql(con, "count_flags", "SELECT code::VARCHAR, count(*) FROM flags GROUP BY 1").fetchall())
     (flagged,) = run_sql(con, "count_flagged", "SELECT count(DISTINCT person_id) FROM flags").fetchall()[0]
     logger.info("recomputed the flags of %d people on a graph of %d (date moved: %s)", len(owners), len(people), moved)
     return FlagReport(counts=counts, people=flagged, seconds=seconds)
+
+
+def _add_people_time_moves(con: duckdb.DuckDBPyConnection, rules: FlagRules, before: date, now: date) -> None:
+    """Add to ``flag_seed`` the people whose flags can change because as_of moved.
+
+    Those with a record dated across a window's start, and those who turn 18 (or,
+    when the date moves back, are a child again).
+    """
+    ranges = dates_crossed(rules, before, now)
+    create_table_from_arrow(con, "crossed_dates", pa.table({
+        "lo": pa.array([lo for lo, _ in ranges], pa.date32()),
+        "hi": pa.array([hi for _, hi in ranges], pa.date32()),
+    }), temporary=True)
+    born_lo, born_hi = births_crossed(before, now)
+    run_sql(
+        con, "flag_seed_time_moves",
+        "INSERT INTO flag_seed SELECT DISTINCT c.person_id FROM records AS r JOIN clusters AS c USING (unique_id) "
+        "JOIN crossed_dates AS w ON r.event_date BETWEEN w.lo AND w.hi "
+        "UNION SELECT person_id FROM persons WHERE TRY_CAST(dob AS DATE) BETWEEN $born_lo AND $born_hi",
+        {"born_lo": born_lo, "born_hi": born_hi},
+    )
+
+
+def _rescore(con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date) -> None:
+    """Rescore, at the new date, the kept flags whose score moves with time alone."""
+    rows = run_sql(
+        con, "read_rescored_flags",
+        "SELECT flag_id, code::VARCHAR, parameters FROM flags "
+        "WHERE code::VARCHAR IN (SELECT unnest($codes)) AND person_id NOT IN (SELECT person_id FROM flag_owners)",
+        {"codes": [code.value for code in RESCORERS]},
+    ).fetchall()
+    rescored = [(flag_id, *RESCORERS[FlagCode(code)](json.loads(parameters), rules, now)) for flag_id, code, parameters in rows]
+    create_table_from_arrow(con, "rescored_flags", pa.table({
+        "flag_id": pa.array([r[0] for r in rescored], pa.int64()),
+        "parameters": pa.array([json.dumps(r[1], default=str, sort_keys=True) for r in rescored], pa.string()),
+        "score": pa.array([r[2] for r in rescored], pa.float64()),
+    }), temporary=True)
+    run_sql(
+        con, "rescore_flags",
+        "UPDATE flags SET parameters = s.parameters, score = s.score FROM rescored_flags AS s WHERE flags.flag_id = s.flag_id",
+    )
 
 
 def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:

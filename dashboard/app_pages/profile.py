@@ -157,8 +157,9 @@ with tab_flags:
         about = "" if flag.subject else f" (about {flag.person_id}; this person is involved)"
         score = f" · RFG(V) {flag.score:.1f}" if pd.notna(flag.score) else ""
         with st.expander(f"**{flag.code.replace('_', ' ')}**{about} · severity {flag.severity}{score}", expanded=flag.subject):
+            as_of = f" Its windows end on {flag.as_of:%d/%m/%Y}." if pd.notna(flag.as_of) else ""
             st.markdown(f"{flag.rule}. Evidence from **{', '.join(flag.agencies)}**; weakest link it relies on "
-                        f"**{flag.weakest_link:.3f}**.")
+                        f"**{flag.weakest_link:.3f}**.{as_of}")
             st.json(flag.parameters, expanded=False)
             rows = evidence[evidence["flag_id"] == flag.flag_id]
             st.dataframe(

@@ -13,6 +13,7 @@ import pandas as pd
 
 from linkage.pipeline import run_sql
 from linkage.resolve.persons import GOLDEN_FIELDS
+from linkage.safeguarding import read_flag_run
 
 #: How sure the resolution is of each record's place in its person, strongest first.
 LINK_STRENGTHS = ("confirmed", "strong", "review", "single")
@@ -148,7 +149,8 @@ def person_flags(con: duckdb.DuckDBPyConnection, person_id: str) -> pd.DataFrame
         One row per flag, most severe first: flag_id, code, subject (True when the
         flag is about this person, False when they are one of those involved),
         person_id (the flagged person), person_ids, rule, severity, score, agencies,
-        cross_agency, weakest_link, evidence_records and parameters (a dict).
+        cross_agency, weakest_link, evidence_records, parameters (a dict) and as_of
+        (the date every flag's windows end on, one per run).
     """
     frame = run_sql(
         con,
@@ -160,6 +162,8 @@ def person_flags(con: duckdb.DuckDBPyConnection, person_id: str) -> pd.DataFrame
         {"person_id": person_id},
     ).df()
     frame["parameters"] = [json.loads(p) if p else {} for p in frame["parameters"]]
+    stored = read_flag_run(con)
+    frame["as_of"] = stored[0] if stored else None
     return frame
 
 
