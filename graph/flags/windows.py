@@ -4,7 +4,9 @@ Every rule that compares a date with as_of takes that date from here, so this mo
 alone says which dates a move of as_of can carry across a rule's edge. An incremental
 run asks :func:`dates_crossed` and :func:`births_crossed` which records and people to
 re-check when the data's latest date moves; a window used by a rule but missing here
-raises a ``KeyError`` in the rule, never a silently stale flag.
+raises a ``KeyError`` in the rule, never a silently stale flag. Rules count a date
+in a window when it is on or after :func:`window_start`, and treat a person as a child
+when born after :func:`adult_born_by`; the crossings below are exact for those tests.
 """
 
 from __future__ import annotations
@@ -85,19 +87,18 @@ def adult_born_by(end: date) -> date:
 
 
 def dates_crossed(rules: FlagRules, before: date, after: date) -> list[tuple[date, date]]:
-    """Date ranges (both ends included) that a move of as_of carries across a window's start.
+    """For each window (in :data:`WINDOWS` order), the dates a move of as_of carries across its start.
 
-    A record dated inside one counts in a window at one date and not the other. The
-    ranges include one day more than needed at each end, so a rule's ``<`` against
-    ``<=`` can never slip between them.
+    A record dated inside the range counts in that window at one date and not the
+    other; no other date changes side. Ranges include both ends; a window whose start
+    does not move gives an empty range (``lo > hi``).
     """
     lo, hi = sorted((before, after))
     day = timedelta(days=1)
-    return [(window_start(rules, s, lo) - day, window_start(rules, s, hi) + day) for s in WINDOWS]
+    return [(window_start(rules, s, lo), window_start(rules, s, hi) - day) for s in WINDOWS]
 
 
 def births_crossed(before: date, after: date) -> tuple[date, date]:
     """Dates of birth (both ends included) of people who are a child at one date and an adult at the other."""
     lo, hi = sorted((before, after))
-    day = timedelta(days=1)
-    return adult_born_by(lo) - day, adult_born_by(hi) + day
+    return adult_born_by(lo) + timedelta(days=1), adult_born_by(hi)
