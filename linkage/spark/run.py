@@ -100,7 +100,7 @@ def standardise_source_spark(spark: SparkSession, run: RunConfig, source: Source
         F.split_part(note, F.lit(": "), F.lit(1)).alias("column_name"),
         F.expr("substr(note, instr(note, ': ') + 2)").alias("problem"),
     )
-    quarantine = _quarantine(spark, source, path, std, parsed, raw)
+    quarantine = _quarantine(source, path, std, parsed, raw)
     logger.info("source %s: standardisation planned on spark", source.name)
     return SparkStandardised(records=records, quarantine=quarantine, dq_notes=dq_notes)
 
@@ -137,12 +137,10 @@ def standardise_on_spark(spark: SparkSession, run: RunConfig, out_dir: Path) -> 
     return paths
 
 
-def _quarantine(
-    spark: SparkSession, source: SourceConfig, path: Path, std: DataFrame, parsed: DataFrame, raw: DataFrame
-) -> DataFrame:
+def _quarantine(source: SourceConfig, path: Path, std: DataFrame, parsed: DataFrame, raw: DataFrame) -> DataFrame:
     """Unusable records, each with its raw row as JSON, and the lines Spark could not parse."""
-    file_columns = [c for c in parsed.columns]
-    raw_json = F.to_json(F.struct(*[F.col(f"`{c}`") for c in file_columns]), {"ignoreNullFields": "false"})
+    # As DuckDB's to_json of the raw row: source_row first, then the file's columns, nulls kept.
+    raw_json = F.to_json(F.struct(*[F.col(f"`{c}`") for c in parsed.columns]), {"ignoreNullFields": "false"})
     rows = parsed.select("source_row", raw_json.alias("raw"))
     unusable = std.where(F.col("quarantine_reason").isNotNull()).select("source_row", "record_id", "quarantine_reason")
     quarantined = unusable.join(rows, "source_row").select(

@@ -15,14 +15,20 @@ KEYS = {
 }
 
 
-def _tables(both_engines, table: str) -> tuple[list[tuple], list[tuple], list[str]]:
-    """Both engines' rows of one table, enums as text and row order canonical, and the column names."""
+def _duckdb_columns(both_engines, table: str) -> tuple[duckdb.DuckDBPyConnection, list[tuple[str, str]]]:
+    """A connection with DuckDB's ingest tables attached as ``d``, and one table's columns and types."""
     con = duckdb.connect()
     con.execute("ATTACH $path AS d (READ_ONLY)", {"path": str(both_engines.duckdb.store)})
     types = con.execute(
         "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'd' AND table_name = $t ORDER BY column_index",
         {"t": table},
     ).fetchall()
+    return con, types
+
+
+def _tables(both_engines, table: str) -> tuple[list[tuple], list[tuple], list[str]]:
+    """Both engines' rows of one table, enums as text and row order canonical, and the column names."""
+    con, types = _duckdb_columns(both_engines, table)
     # DuckDB's enum types have no Spark counterpart; Spark's values are checked against the same members.
     items = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' if t.startswith("ENUM") else f'"{c}"' for c, t in types)
     order = ", ".join(KEYS[table])
@@ -50,12 +56,7 @@ def test_same_rows_on_both_engines(both_engines, table):
 
 @pytest.mark.parametrize("table", list(KEYS))
 def test_same_columns_and_types(both_engines, table):
-    con = duckdb.connect()
-    con.execute("ATTACH $path AS d (READ_ONLY)", {"path": str(both_engines.duckdb.store)})
-    duck = con.execute(
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'd' AND table_name = $t ORDER BY column_index",
-        {"t": table},
-    ).fetchall()
+    con, duck = _duckdb_columns(both_engines, table)
     spark = [row[:2] for row in con.execute("DESCRIBE SELECT * FROM read_parquet($p)", {"p": str(both_engines.spark[table] / "*.parquet")}).fetchall()]
 
     def normal(data_type: str) -> str:
