@@ -131,12 +131,6 @@ class RunConfig(BaseModel):
         default_factory=FlagRules,
         description="Safeguarding flag rules, as a path to their YAML relative to this file (loaded by load_run_config).",
     )
-    engine: Literal["duckdb", "spark"] = Field(
-        default="duckdb",
-        description="Engine for the run: 'duckdb' or 'spark'. Only standardisation has a Spark executor so far "
-        "(linkage.spark.standardise_on_spark, from the same step definitions); 'mash' commands, training, prediction, "
-        "clustering and flags still run on DuckDB whichever is set.",
-    )
     standardise: StandardiseConfig = Field(
         default_factory=StandardiseConfig, description="Placeholder and impossible-value rules."
     )

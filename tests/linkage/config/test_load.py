@@ -101,7 +101,6 @@ RUN_ERRORS = [
     ("source entry that is not a path", {"sources": [{"name": "x"}]}, "sources.0", "must be a path"),
     ("the same source twice", {"sources": ["police.yaml", "police.yaml"]}, "sources", "repeated: ['police']"),
     ("unknown run key", {"sources": ["police.yaml"], "stor": "x"}, "stor", "unknown key"),
-    ("unknown engine", {"sources": ["police.yaml"], "engine": "flink"}, "engine", "'duckdb' or 'spark'"),
     ("bad placeholder date", {"sources": ["police.yaml"], "standardise": {"placeholder_dobs": ["not a date"]}}, "standardise.placeholder_dobs.0", "date"),
 ]
 
@@ -121,7 +120,6 @@ def test_shipped_configs_load():
     run = load_run_config(REPO / "configs" / "run.yaml")
     assert [s.name for s in run.sources] == ["police", "social_care", "health"]
     assert run.sources[2].file_format == "parquet"
-    assert run.engine == "duckdb"
 
 
 def test_overrides_replace_store_and_extracts(tmp_path):
