@@ -47,21 +47,35 @@ def read_extract(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Pat
         ExtractError: Missing or unreadable file, wrong encoding, empty file,
             or a mapped column that the file does not have.
     """
-    if not path.is_file():
-        raise ExtractError(str(path), "file not found", source=source.name, key="file")
-    if path.stat().st_size == 0:
-        raise ExtractError(str(path), "file is empty", source=source.name, key="file")
+    check_file(source, path)
     if source.file_format == "parquet":
         columns = _parquet_columns(con, source, path)
     else:
-        columns = _csv_header(source, path)
-    _check_columns(source, path, columns)
+        columns = csv_header(source, path)
+    check_columns(source, path, columns)
     if source.file_format == "parquet":
         return _load_parquet(con, source, path, columns)
     return _load_csv(con, source, path, columns)
 
 
-def _csv_header(source: SourceConfig, path: Path) -> list[str]:
+def check_file(source: SourceConfig, path: Path) -> None:
+    """Refuse a missing or empty extract file.
+
+    Raises:
+        ExtractError: Naming the file and the source's ``file`` key.
+    """
+    if not path.is_file():
+        raise ExtractError(str(path), "file not found", source=source.name, key="file")
+    if path.stat().st_size == 0:
+        raise ExtractError(str(path), "file is empty", source=source.name, key="file")
+
+
+def csv_header(source: SourceConfig, path: Path) -> list[str]:
+    """The column names of a CSV extract's header row, checked for blanks and repeats.
+
+    Raises:
+        ExtractError: The header cannot be decoded, is empty, or has a blank or repeated name.
+    """
     codec = _CODECS[source.encoding]
     try:
         if source.encoding == "utf-16":
@@ -96,7 +110,12 @@ def _parquet_columns(con: duckdb.DuckDBPyConnection, source: SourceConfig, path:
     return [row[0] for row in rows]
 
 
-def _check_columns(source: SourceConfig, path: Path, columns: list[str]) -> None:
+def check_columns(source: SourceConfig, path: Path, columns: list[str]) -> None:
+    """Refuse an extract that lacks a column the source config maps.
+
+    Raises:
+        ExtractError: Naming the YAML key and the missing column.
+    """
     present = set(columns)
     for key, column in source.mapped_columns().items():
         if column not in present:

@@ -67,13 +67,16 @@ def forename_groups(overrides: Mapping[str, str]) -> dict[str, list[str]]:
     return {name: sorted(group) for name, group in groups.items()}
 
 
-def create_lookup_tables(con: duckdb.DuckDBPyConnection, nicknames: Mapping[str, str] | None = None) -> None:
-    """(Re)create the reference tables in the connection's database.
+def lookup_tables(nicknames: Mapping[str, str] | None = None) -> dict[str, pa.Table]:
+    """The reference tables' rows, by table name, for any engine to load.
 
     Args:
-        con: An open DuckDB connection.
         nicknames: Nickname to formal name overrides (``StandardiseConfig.nicknames``),
             which win over the curated list; defaults to the built-in overrides.
+
+    Returns:
+        :data:`NICKNAME_TABLE` (``name``, ``canonical``) and :data:`GROUP_TABLE`
+        (``name``, ``groups`` as a list of names).
     """
     overrides = {k.upper(): v.upper() for k, v in (DEFAULT_NICKNAMES if nicknames is None else nicknames).items()}
     # A formal name in the overrides is its own canonical form, whatever the list says
@@ -81,9 +84,18 @@ def create_lookup_tables(con: duckdb.DuckDBPyConnection, nicknames: Mapping[str,
     pinned = {formal: formal for formal in overrides.values()}
     mapping = {**nickname_canonicals(), **pinned, **overrides}
     groups = forename_groups(overrides)
-    tables = {
+    return {
         NICKNAME_TABLE: pa.table({"name": list(mapping), "canonical": list(mapping.values())}),
         GROUP_TABLE: pa.table({"name": list(groups), "groups": pa.array(list(groups.values()), pa.list_(pa.string()))}),
     }
-    for table_name, data in tables.items():
+
+
+def create_lookup_tables(con: duckdb.DuckDBPyConnection, nicknames: Mapping[str, str] | None = None) -> None:
+    """(Re)create the reference tables in the connection's database.
+
+    Args:
+        con: An open DuckDB connection.
+        nicknames: As for :func:`lookup_tables`.
+    """
+    for table_name, data in lookup_tables(nicknames).items():
         create_table_from_arrow(con, table_name, data)

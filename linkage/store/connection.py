@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import duckdb
-import jellyfish
 import pyarrow as pa
 
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ from collections.abc import Sequence
 from linkage.codes import create_enum_types
 from linkage.errors import MashError
 from linkage.pipeline import quote_ident, run_sql
+from linkage.pipeline.functions import soundex_code
 
 
 def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -131,7 +131,7 @@ def discard_new(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
 
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
-    """Register ``soundex(VARCHAR) -> VARCHAR``, which Spark has built in and DuckDB lacks.
+    """Register ``soundex(VARCHAR) -> VARCHAR`` (:func:`linkage.pipeline.functions.soundex_code`), which DuckDB lacks.
 
     Args:
         con: An open DuckDB connection.
@@ -169,6 +169,6 @@ def _soundex(names: pa.Array) -> pa.Array:
             out.append(None)
             continue
         if name not in codes:
-            codes[name] = jellyfish.soundex(name) or None
+            codes[name] = soundex_code(name)
         out.append(codes[name])
     return pa.array(out, type=pa.string())

@@ -1,0 +1,74 @@
+"""A Spark session with the project's SQL functions and reference tables."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+from pyspark.sql.functions import udf
+from pyspark.sql.types import ArrayType, StringType, StructField, StructType
+
+from linkage.pipeline.functions import soundex_code, strip_accents
+from linkage.spark.render import SOUNDEX_UDF, STRIP_ACCENTS_UDF
+from linkage.standardise.lookups import lookup_tables
+
+#: Settings the rendered steps rely on, whatever the cluster's defaults.
+REQUIRED_CONF = {
+    # DuckDB's try_strptime gives null for text that does not fit; Spark 3's default
+    # policy raises for text the old parser would have read differently.
+    "spark.sql.legacy.timeParserPolicy": "CORRECTED",
+    # The steps are written for DuckDB's non-ANSI casts and arithmetic.
+    "spark.sql.ansi.enabled": "false",
+}
+
+
+def local_session(work_dir: Path, cores: int = 2, shuffle_partitions: int = 4) -> SparkSession:
+    """A Spark session on this machine, for tests and small runs.
+
+    Args:
+        work_dir: Scratch directory for Spark's warehouse and local files.
+        cores: Local worker threads.
+        shuffle_partitions: Partitions after a shuffle (Spark's 200 is far too many here).
+
+    Returns:
+        The session, set up by :func:`prepare_session`.
+    """
+    # Python UDFs run in this interpreter, with this environment's packages; pyspark
+    # reads the worker's interpreter from the environment, not from the session config.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = (
+        SparkSession.builder.master(f"local[{cores}]")
+        .appName("mash-link")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.sql.warehouse.dir", str(work_dir / "warehouse"))
+        .config("spark.local.dir", str(work_dir / "local"))
+    )
+    for key, value in REQUIRED_CONF.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def prepare_session(spark: SparkSession, nicknames: Mapping[str, str] | None = None) -> None:
+    """Register the project's functions and reference tables in a session.
+
+    Args:
+        spark: The session (local, or a cluster's).
+        nicknames: Nickname overrides, as for :func:`linkage.standardise.create_lookup_tables`.
+    """
+    for key, value in REQUIRED_CONF.items():
+        spark.conf.set(key, value)
+    spark.udf.register(SOUNDEX_UDF, udf(soundex_code, StringType()))
+    spark.udf.register(STRIP_ACCENTS_UDF, udf(strip_accents, StringType()))
+    for name, table in lookup_tables(nicknames).items():
+        fields = [
+            StructField(field.name, ArrayType(StringType()) if field.type.num_fields else StringType())
+            for field in table.schema
+        ]
+        spark.createDataFrame(table.to_pylist(), StructType(fields)).createOrReplaceTempView(name)
