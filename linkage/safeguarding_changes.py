@@ -171,13 +171,20 @@ def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _grow(con: duckdb.DuckDBPyConnection, table: str, steps: int) -> None:
-    """Add to ``table`` everyone sharing an event or address with it, ``steps`` times."""
+    """Add to ``table`` everyone sharing an event or address with it, ``steps`` times.
+
+    Each step looks out from the people the last step added only: everyone else's
+    neighbours are already in.
+    """
+    run_sql(con, f"frontier_{table}", f"CREATE OR REPLACE TEMP TABLE frontier AS SELECT person_id FROM {table}")
     for step in range(steps):
         run_sql(
             con, f"grow_{table}_{step}",
-            f"INSERT INTO {table} SELECT DISTINCT b.person_id FROM person_keys AS a JOIN person_keys AS b USING (k) "
-            f"WHERE a.person_id IN (SELECT person_id FROM {table}) AND b.person_id NOT IN (SELECT person_id FROM {table})",
+            "CREATE OR REPLACE TEMP TABLE frontier AS SELECT DISTINCT b.person_id FROM person_keys AS a "
+            "JOIN person_keys AS b USING (k) WHERE a.person_id IN (SELECT person_id FROM frontier) "
+            f"AND b.person_id NOT IN (SELECT person_id FROM {table})",
         )
+        run_sql(con, f"add_{table}_{step}", f"INSERT INTO {table} SELECT person_id FROM frontier")
 
 
 def _merge(con: duckdb.DuckDBPyConnection) -> None:
