@@ -8,6 +8,7 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from graph.flags.windows import ADULT_AGE, years_before
 from linkage.batch import run_all
 from linkage.errors import MashError
-from linkage.store import open_results, open_state
+from linkage.store import open_results, open_state, results_path
 
 HELD_BACK = 0.1
 
@@ -226,6 +227,17 @@ def test_incremental_recomputes_flags_raised_under_other_rules(twins):
     incremental, full = twins
     stricter = {"flags": incremental.flags.model_copy(update={"serial_min_victims": 3})}
     incremental, full = incremental.model_copy(update=stricter), full.model_copy(update=stricter)
+    run_all(incremental, incremental=True)
+    run_all(full)
+    assert_same_results(incremental.store, full.store)
+
+
+def test_results_from_before_flag_run_get_every_flag_recomputed(twins):
+    """Results written before flags stored their date have no flag_run: the update recomputes all flags."""
+    incremental, full = twins
+    with duckdb.connect(str(results_path(incremental.store))) as con:
+        con.execute("DROP TABLE flag_run")
+        con.execute("UPDATE flags SET parameters = '{}'")  # stale in a way only a full recompute mends
     run_all(incremental, incremental=True)
     run_all(full)
     assert_same_results(incremental.store, full.store)
