@@ -2,7 +2,9 @@
 
 Usage (from the repo root), with the results of two linked stores of different sizes:
     .venv/bin/python bench/bench_blocking.py --store data/bench/linkage_200000_42/mash/mash.duckdb \
-        --store data/bench/incremental_1000000_42_random/store/mash.duckdb [--target 50000000]
+        --store data/bench/linkage_1000000_42/mash/mash.duckdb [--target 50000000]
+
+(the stores ``bench/bench_linkage.py`` leaves; ``make bench`` runs it after them)
 
 For each store, Splink's exact blocking analysis of the configured prediction rules
 (``mash blocking``) gives the candidate pairs. A power law ``pairs = a * records ** b``
