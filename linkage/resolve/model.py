@@ -67,8 +67,9 @@ class DuckDBLevel(cll.CustomLevel):
 
     DuckDB gets the SQL exactly as written. Another engine gets sqlglot's translation
     (Splink's ``base_dialect_str``), with the functions in ``_ENGINE_FUNCTIONS`` renamed
-    to that engine's own; unlike Splink's translation, one that sqlglot cannot express
-    raises rather than passing DuckDB SQL through.
+    to that engine's own. What sqlglot reports it cannot express raises here, where
+    Splink's translation would pass DuckDB SQL through; a function sqlglot carries over
+    by name shows only when the engine runs it, so the Spark tests run every level.
     """
 
     def __init__(self, sql_condition: str, label_for_charts: str) -> None:
