@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
+import sqlglot
 from splink import SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.dialects import SplinkDialect
+from sqlglot import exp
 
 from linkage.config import ModelConfig
 
@@ -17,8 +20,18 @@ MODEL_COLUMNS = (
     "surname_parts", "surname_soundex", "dob", "sex", "nhs_number", "pnc_id", "postcode",
     "postcode_outward",
 )
-#: Columns derived for the model, as SQL over the records table.
-DERIVED_COLUMNS = {"birth_year": "year(dob)", "agency": "CAST(agency AS VARCHAR)"}
+#: Columns derived for the model, as SQL over the records table (DuckDB SQL, rendered for Spark too).
+#: year() is BIGINT on DuckDB and INT on Spark: the cast gives both engines DuckDB's type.
+DERIVED_COLUMNS = {"birth_year": "CAST(year(dob) AS BIGINT)", "agency": "CAST(agency AS VARCHAR)"}
+
+#: The dialect the custom levels below are written in.
+LEVEL_DIALECT = "duckdb"
+#: Functions each engine names its own way: DuckDB's name, and the Splink dialect property
+#: naming the engine's (Splink's jar registers Jaro-Winkler as ``jaro_winkler`` on Spark,
+#: a mapping sqlglot does not know).
+_ENGINE_FUNCTIONS = {"jaro_winkler_similarity": "jaro_winkler_function_name"}
+#: sqlglot's own types for DuckDB functions above, which it would otherwise render under its own name.
+_SQLGLOT_FUNCTIONS = {exp.JarowinklerSimilarity: "jaro_winkler_similarity"}
 
 #: Same DOB but day and month transposed (only possible when both are 12 or less).
 DOB_SWAPPED = (
@@ -49,6 +62,39 @@ NAMES_SWAPPED_FUZZY = (
 POSTCODE_SECTOR = "left(postcode_l, length(postcode_l) - 2) = left(postcode_r, length(postcode_r) - 2)"
 
 
+class DuckDBLevel(cll.CustomLevel):
+    """A custom comparison level written once, in DuckDB SQL, and rendered for each engine.
+
+    DuckDB gets the SQL exactly as written. Another engine gets sqlglot's translation
+    (Splink's ``base_dialect_str``), with the functions in ``_ENGINE_FUNCTIONS`` renamed
+    to that engine's own. What sqlglot reports it cannot express raises here, where
+    Splink's translation would pass DuckDB SQL through; a function sqlglot carries over
+    by name shows only when the engine runs it, so the Spark tests run every level.
+    """
+
+    def __init__(self, sql_condition: str, label_for_charts: str) -> None:
+        super().__init__(sql_condition, label_for_charts, base_dialect_str=LEVEL_DIALECT)
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        if sql_dialect.sql_dialect_str == LEVEL_DIALECT:
+            return self.sql_condition
+        tree = sqlglot.parse_one(self.sql_condition, read=SplinkDialect.from_string(LEVEL_DIALECT).sqlglot_dialect)
+
+        def rename(node: exp.Expression) -> exp.Expression:
+            # sqlglot parses some functions as its own types (JarowinklerSimilarity), others as anonymous calls.
+            if isinstance(node, exp.Anonymous):
+                name, args = node.name.lower(), node.expressions
+            elif type(node) in _SQLGLOT_FUNCTIONS:
+                name, args = _SQLGLOT_FUNCTIONS[type(node)], [node.this, node.expression]
+            else:
+                return node
+            if name not in _ENGINE_FUNCTIONS:
+                return node
+            return exp.Anonymous(this=getattr(sql_dialect, _ENGINE_FUNCTIONS[name]), expressions=args)
+
+        return tree.transform(rename).sql(dialect=sql_dialect.sqlglot_dialect, unsupported_level=sqlglot.ErrorLevel.RAISE)
+
+
 def forename_comparison(tf: bool) -> ComparisonCreator:
     """Forename: exact, nickname, close spelling, swapped with surname, sounds alike."""
     return cl.CustomComparison(
@@ -64,9 +110,9 @@ def forename_comparison(tf: bool) -> ComparisonCreator:
             cll.ColumnsReversedLevel("forename", "surname", symmetrical=True).configure(
                 label_for_charts="Forename and surname swapped"
             ),
-            cll.CustomLevel(NAMES_SWAPPED_FUZZY, "Forename and surname swapped, misspelt"),
+            DuckDBLevel(NAMES_SWAPPED_FUZZY, "Forename and surname swapped, misspelt"),
             cll.ExactMatchLevel("forename_soundex").configure(label_for_charts="Forenames sound alike"),
-            cll.CustomLevel(FORENAME_IS_MIDDLE, "First name is the other's middle name"),
+            DuckDBLevel(FORENAME_IS_MIDDLE, "First name is the other's middle name"),
             cll.JaroWinklerLevel("forename", 0.8),
             cll.ElseLevel(),
         ],
@@ -85,7 +131,7 @@ def surname_comparison(tf: bool) -> ComparisonCreator:
                 label_for_charts="Forename and surname swapped"
             ),
             cll.JaroWinklerLevel("surname", 0.92),
-            cll.CustomLevel(NAMES_SWAPPED_FUZZY, "Forename and surname swapped, misspelt"),
+            DuckDBLevel(NAMES_SWAPPED_FUZZY, "Forename and surname swapped, misspelt"),
             cll.ArrayIntersectLevel("surname_parts", min_intersection=1).configure(
                 label_for_charts="Share a part of a double-barrelled surname"
             ),
@@ -103,10 +149,10 @@ def dob_comparison() -> ComparisonCreator:
         comparison_levels=[
             cll.NullLevel("dob"),
             cll.ExactMatchLevel("dob"),
-            cll.CustomLevel(DOB_SWAPPED, "Day and month swapped"),
-            cll.CustomLevel(DOB_SAME_MONTH, "Same year and month"),
-            cll.CustomLevel(DOB_DEFAULT_JAN1, "Same year, one is 1 January"),
-            cll.CustomLevel(DOB_YEAR_TYPO, "Year differs by one"),
+            DuckDBLevel(DOB_SWAPPED, "Day and month swapped"),
+            DuckDBLevel(DOB_SAME_MONTH, "Same year and month"),
+            DuckDBLevel(DOB_DEFAULT_JAN1, "Same year, one is 1 January"),
+            DuckDBLevel(DOB_YEAR_TYPO, "Year differs by one"),
             cll.ElseLevel(),
         ],
     )
@@ -141,7 +187,7 @@ def postcode_comparison(tf: bool) -> ComparisonCreator:
         comparison_levels=[
             cll.NullLevel("postcode"),
             cll.ExactMatchLevel("postcode", term_frequency_adjustments=tf),
-            cll.CustomLevel(POSTCODE_SECTOR, "Same postcode sector"),
+            DuckDBLevel(POSTCODE_SECTOR, "Same postcode sector"),
             cll.ExactMatchLevel("postcode_outward").configure(label_for_charts="Same outward code"),
             cll.ElseLevel(),
         ],

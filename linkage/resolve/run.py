@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -146,7 +146,7 @@ def scored_pairs(*predictions: SplinkDataFrame) -> pa.Table:
     parts = []
     for prediction in predictions:
         relation = prediction.as_duckdbpyrelation()
-        kept = [c for c in relation.columns if c.startswith(_KEEP_PREFIXES) and not c.endswith(("_l", "_r"))]
+        kept = kept_columns(relation.columns)
         # Comparisons are symmetric, so a pair scored right-to-left only needs its ids swapped.
         columns = [
             "least(unique_id_l, unique_id_r) AS unique_id_l", "greatest(unique_id_l, unique_id_r) AS unique_id_r",
@@ -156,6 +156,19 @@ def scored_pairs(*predictions: SplinkDataFrame) -> pa.Table:
     if len(parts) == 1:
         return parts[0]
     return pa.concat_tables(parts, promote_options="default").sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
+
+
+def kept_columns(columns: Sequence[str]) -> list[str]:
+    """Which of Splink's prediction columns a scored pair keeps, besides ids, weight and probability.
+
+    Args:
+        columns: The prediction's columns.
+
+    Returns:
+        Each comparison's gamma, weights and term-frequency adjustments, in Splink's
+        order; not the compared values themselves (``*_l``, ``*_r``).
+    """
+    return [c for c in columns if c.startswith(_KEEP_PREFIXES) and not c.endswith(("_l", "_r"))]
 
 
 def record_keys(records: pa.Table, model: ModelConfig) -> list[RecordKeys]:

@@ -3,21 +3,36 @@
 Splink materialises many intermediate tables; keeping them out of the store file
 keeps the store small and means no Splink result is ever open on the store's
 connection while the project runs its own SQL there.
+
+:class:`ModelData` is what training and scoring need from the model input on any
+engine; :class:`ArrowModelData` is DuckDB's, ``linkage.spark.SparkModelData`` Spark's.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker, SettingsCreator
 
-from linkage.pipeline import fetch_arrow
+from linkage.pipeline import Step, fetch_arrow
 from linkage.resolve.model import DERIVED_COLUMNS, MODEL_COLUMNS
 
 SPLINK_TABLE = "mash_records"
+
+#: The model's input from canonical records: one definition, run by DuckDB as written and
+#: rendered for Spark (:func:`linkage.spark.model_input_spark`).
+MODEL_INPUT = Step(
+    "model_input",
+    "The record columns the model reads, and the columns derived for it",
+    f"SELECT {', '.join(MODEL_COLUMNS)}, "
+    + ", ".join(f"{sql} AS {name}" for name, sql in DERIVED_COLUMNS.items())
+    + " FROM {input}",
+)
 
 
 def model_input(con: duckdb.DuckDBPyConnection, records_table: str) -> pa.Table:
@@ -30,9 +45,7 @@ def model_input(con: duckdb.DuckDBPyConnection, records_table: str) -> pa.Table:
     Returns:
         An Arrow table ordered by ``unique_id``.
     """
-    derived = ", ".join(f"{sql} AS {name}" for name, sql in DERIVED_COLUMNS.items())
-    sql = f"SELECT {', '.join(MODEL_COLUMNS)}, {derived} FROM {records_table} ORDER BY unique_id"
-    return fetch_arrow(con, "model_input", sql)
+    return fetch_arrow(con, "model_input", f"{MODEL_INPUT.render(records_table)} ORDER BY unique_id")
 
 
 def make_linker(
@@ -55,3 +68,44 @@ def make_linker(
     for column, table in (term_frequencies or {}).items():
         linker.table_management.register_term_frequency_lookup(api.register(table, table_name=f"tf_lookup_{column}"), column)
     return linker
+
+
+class ModelData(Protocol):
+    """The model input on one engine, as training and scoring read it."""
+
+    def rows(self) -> int:
+        """How many records."""
+        ...
+
+    def value_counts(self, column: str) -> pa.Table:
+        """Each non-null value of a column (``value``) and how many records hold it (``count``)."""
+        ...
+
+    def linker(
+        self, settings: SettingsCreator | dict[str, Any], term_frequencies: dict[str, pa.Table] | None = None
+    ) -> Linker:
+        """A Splink linker over the records on this engine, as :func:`make_linker` makes one."""
+        ...
+
+
+@dataclass(frozen=True)
+class ArrowModelData:
+    """The model input in memory, linked on a private in-memory DuckDB.
+
+    Attributes:
+        table: Output of :func:`model_input`.
+    """
+
+    table: pa.Table
+
+    def rows(self) -> int:
+        return self.table.num_rows
+
+    def value_counts(self, column: str) -> pa.Table:
+        counts = pc.value_counts(self.table[column].drop_null())
+        return pa.table({"value": counts.field("values"), "count": counts.field("counts")})
+
+    def linker(
+        self, settings: SettingsCreator | dict[str, Any], term_frequencies: dict[str, pa.Table] | None = None
+    ) -> Linker:
+        return make_linker(self.table, settings, term_frequencies)

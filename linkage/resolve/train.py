@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from splink import block_on
 
 from linkage.config import ModelConfig
 from linkage.errors import MashError
 from linkage.resolve.model import settings
-from linkage.resolve.session import make_linker
+from linkage.resolve.portable import SAVED_DIALECT, render_settings
+from linkage.resolve.session import ArrowModelData, ModelData
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ class TrainedModel:
         records: Records it was trained on.
         created_at: ISO timestamp.
         term_frequencies: Parquet file of each term-frequency table, by column.
+        config: The model config it was trained under, as saved (JSON values), from which
+            its comparisons are rendered for another engine.
     """
 
     version: int
@@ -50,6 +52,7 @@ class TrainedModel:
     records: int
     created_at: str
     term_frequencies: dict[str, Path] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
 
     def term_frequency_tables(self) -> dict[str, pa.Table]:
         """The term-frequency lookups saved with the model, by column."""
@@ -73,22 +76,25 @@ def fingerprint(model: ModelConfig) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def train(records: pa.Table, model: ModelConfig) -> dict[str, Any]:
-    """Estimate the model's parameters on the records.
+def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
+    """Estimate the model's parameters on the records, on whichever engine holds them.
 
     The prior comes from deterministic rules, u from random sampling, m from one EM
     pass per configured blocking rule.
 
     Args:
-        records: The model input (see ``session.model_input``).
+        records: The model input: an Arrow table (see ``session.model_input``), trained
+            on DuckDB, or another engine's :class:`~linkage.resolve.session.ModelData`.
         model: The model config.
 
     Returns:
-        Splink's settings dict with the trained parameters.
+        Splink's settings dict with the trained parameters, its SQL in
+        :data:`~linkage.resolve.portable.SAVED_DIALECT` whichever engine trained it.
     """
     started = time.perf_counter()
-    exact_u = {column: identifier_u(records, column) for column in IDENTIFIERS}
-    linker = make_linker(records, settings(model, {k: v for k, v in exact_u.items() if v is not None}))
+    data = _model_data(records)
+    exact_u = {column: identifier_u(data, column) for column in IDENTIFIERS}
+    linker = data.linker(settings(model, {k: v for k, v in exact_u.items() if v is not None}))
     training = model.training
     linker.training.estimate_probability_two_random_records_match(
         [block_on(*rule) for rule in training.deterministic_rules], recall=training.deterministic_recall
@@ -96,11 +102,15 @@ def train(records: pa.Table, model: ModelConfig) -> dict[str, Any]:
     linker.training.estimate_u_using_random_sampling(max_pairs=training.u_max_pairs, seed=training.seed)
     for rule in training.em_blocking_rules:
         linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule), max_pairs=training.em_max_pairs)
-    logger.info("trained on %d records in %.1fs", records.num_rows, time.perf_counter() - started)
-    return linker.misc.save_model_to_json()
+    logger.info("trained on %d records in %.1fs", data.rows(), time.perf_counter() - started)
+    return render_settings(linker.misc.save_model_to_json(), model, SAVED_DIALECT)
 
 
-def term_frequencies(records: pa.Table, model: ModelConfig) -> dict[str, pa.Table]:
+def _model_data(records: pa.Table | ModelData) -> ModelData:
+    return ArrowModelData(records) if isinstance(records, pa.Table) else records
+
+
+def term_frequencies(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, pa.Table]:
     """Each term-frequency column's lookup, as Splink registers it: value and share of records.
 
     Kept with the model, so every run scores a pair the same way whatever else
@@ -108,14 +118,15 @@ def term_frequencies(records: pa.Table, model: ModelConfig) -> dict[str, pa.Tabl
     to night. Values first seen after training get no adjustment.
 
     Args:
-        records: The model input the model is trained on.
+        records: The model input the model is trained on, on any engine (as for :func:`train`).
         model: The model config (its ``term_frequency`` columns).
     """
+    data = _model_data(records)
     tables = {}
     for column in model.term_frequency:
-        counts = pc.value_counts(records[column].drop_null())
-        values, frequency = counts.field("values"), counts.field("counts").to_numpy().astype("float64")
-        tables[column] = pa.table({column: values, f"tf_{column}": pa.array(frequency / max(frequency.sum(), 1.0))})
+        counts = data.value_counts(column)
+        frequency = counts["count"].to_numpy().astype("float64")
+        tables[column] = pa.table({column: counts["value"], f"tf_{column}": pa.array(frequency / max(frequency.sum(), 1.0))})
     return tables
 
 
@@ -123,17 +134,17 @@ def term_frequencies(records: pa.Table, model: ModelConfig) -> dict[str, pa.Tabl
 IDENTIFIERS = ("nhs_number", "pnc_id")
 
 
-def identifier_u(records: pa.Table, column: str) -> float | None:
+def identifier_u(records: pa.Table | ModelData, column: str) -> float | None:
     """Chance that two records, both holding the identifier, hold the same one.
 
     This is u for the exact level: sum of n(n-1) over values, over M(M-1) for the M
     records that hold one. Returns None with fewer than two such records.
 
     Args:
-        records: The model input.
+        records: The model input, on any engine (as for :func:`train`).
         column: An identifier column.
     """
-    counts = pc.value_counts(records[column].drop_null()).field("counts").to_numpy().astype("float64")
+    counts = _model_data(records).value_counts(column)["count"].to_numpy().astype("float64")
     held = counts.sum()
     if held < 2:
         return None
@@ -184,7 +195,9 @@ def save_model(
     temporary = path.with_suffix(".json.tmp")
     temporary.write_text(json.dumps(envelope, indent=1), encoding="utf-8")
     temporary.replace(path)  # written last: a crash never leaves a model without its parts
-    return TrainedModel(version, path, splink_settings, envelope["fingerprint"], records, created, tf_files)
+    return TrainedModel(
+        version, path, splink_settings, envelope["fingerprint"], records, created, tf_files, envelope["model_config"]
+    )
 
 
 def load_model(path: Path) -> TrainedModel:
@@ -205,6 +218,7 @@ def load_model(path: Path) -> TrainedModel:
             records=int(envelope["records"]),
             created_at=envelope["created_at"],
             term_frequencies={column: path.parent / name for column, name in envelope.get("term_frequencies", {}).items()},
+            config=envelope.get("model_config", {}),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise MashError(f"{path}: not a readable MASH Link model file ({exc})") from None

@@ -1,16 +1,26 @@
-"""Standardisation on Spark, from the same step definitions as DuckDB."""
+"""MASH Link on Spark: standardisation, and training and scoring the model, from the DuckDB definitions."""
 
+from linkage.spark.model_input import SparkModelData, model_input_spark
+from linkage.spark.predict import predict_on_spark
 from linkage.spark.render import SparkSql, render_spark
 from linkage.spark.run import SparkStandardised, run_queue_spark, standardise_on_spark, standardise_source_spark
 from linkage.spark.session import local_session, prepare_session
+from linkage.spark.splink_api import similarity_jar, splink_api
+from linkage.spark.train import train_on_spark
 
 __all__ = [
+    "SparkModelData",
     "SparkSql",
     "SparkStandardised",
     "local_session",
+    "model_input_spark",
+    "predict_on_spark",
     "prepare_session",
     "render_spark",
     "run_queue_spark",
+    "similarity_jar",
+    "splink_api",
     "standardise_on_spark",
     "standardise_source_spark",
+    "train_on_spark",
 ]

@@ -13,6 +13,7 @@ from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
 from linkage.pipeline.functions import soundex_code, strip_accents
 from linkage.spark.render import SOUNDEX_UDF, STRIP_ACCENTS_UDF
+from linkage.spark.splink_api import similarity_jar
 from linkage.standardise.lookups import lookup_tables
 
 #: Settings the rendered steps rely on, whatever the cluster's defaults.
@@ -34,7 +35,8 @@ def local_session(work_dir: Path, cores: int = 2, shuffle_partitions: int = 4) -
         shuffle_partitions: Partitions after a shuffle (Spark's 200 is far too many here).
 
     Returns:
-        The session, set up by :func:`prepare_session`.
+        The session, with Splink's similarity jar on its classpath (see
+        :func:`linkage.spark.splink_api`); :func:`prepare_session` sets it up for standardisation.
     """
     # Python UDFs run in this interpreter, with this environment's packages; pyspark
     # reads the worker's interpreter from the environment, not from the session config.
@@ -47,6 +49,8 @@ def local_session(work_dir: Path, cores: int = 2, shuffle_partitions: int = 4) -
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.sql.warehouse.dir", str(work_dir / "warehouse"))
         .config("spark.local.dir", str(work_dir / "local"))
+        # Splink's Jaro-Winkler and other similarity functions: only a jar on the classpath at JVM start registers.
+        .config("spark.jars", str(similarity_jar()))
     )
     for key, value in REQUIRED_CONF.items():
         builder = builder.config(key, value)

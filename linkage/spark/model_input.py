@@ -1,0 +1,91 @@
+"""The model's input on Spark, from canonical records Parquet, and Splink linkers over it."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_type
+from splink import Linker, SettingsCreator, SparkAPI
+
+from linkage.resolve.session import MODEL_INPUT
+from linkage.spark.render import render_spark
+
+
+def model_input_spark(spark: SparkSession, records: Path | str | DataFrame) -> DataFrame:
+    """The columns the model reads, from canonical records, as DuckDB's ``model_input`` derives them.
+
+    Args:
+        spark: The session.
+        records: The records Parquet directory (as :func:`linkage.spark.standardise_on_spark`
+            writes it), or the records as a DataFrame.
+
+    Returns:
+        One row per record (unordered: Splink does not need an order).
+
+    Raises:
+        StepError: The model input's SQL cannot be rendered for Spark.
+    """
+    frame = records if isinstance(records, DataFrame) else spark.read.parquet(str(records))
+    view = _view_name("model_records")
+    frame.createOrReplaceTempView(view)
+    rendered = render_spark(MODEL_INPUT, view, {view: dict.fromkeys(frame.columns, "TEXT")})
+    return spark.sql(rendered.sql, args=rendered.args)
+
+
+@dataclass(frozen=True)
+class SparkModelData:
+    """The model input on Spark, as training and scoring read it (see ``linkage.resolve.session.ModelData``).
+
+    Attributes:
+        frame: Output of :func:`model_input_spark`.
+        api: Splink's API over the frame's session (:func:`linkage.spark.splink_api`); each
+            linker gets a new one with its settings.
+    """
+
+    frame: DataFrame
+    api: SparkAPI
+
+    def rows(self) -> int:
+        return self.frame.count()
+
+    def value_counts(self, column: str) -> pa.Table:
+        # One row per distinct value reaches the driver: names and postcodes, not records.
+        rows = self.frame.where(F.col(column).isNotNull()).groupBy(column).count().collect()
+        value_type = to_arrow_type(self.frame.schema[column].dataType)
+        return pa.table({
+            "value": pa.array([row[0] for row in rows], value_type),
+            "count": pa.array([row[1] for row in rows], pa.int64()),
+        })
+
+    def linker(
+        self, settings: SettingsCreator | dict[str, Any], term_frequencies: dict[str, pa.Table] | None = None
+    ) -> Linker:
+        # A fresh API per linker, as DuckDB gets a fresh database: Splink caches intermediate tables
+        # (term frequencies among them) per API, and would hand one linker's to the next.
+        api = SparkAPI(
+            spark_session=self.api.spark,
+            break_lineage_method=self.api.break_lineage_method,
+            num_partitions_on_repartition=self.api.num_partitions_on_repartition,
+            register_udfs_automatically=False,
+        )
+        linker = Linker(api.register(self.frame, table_name=_view_name("mash_records")), settings, log_level=logging.WARNING)
+        spark = self.frame.sparkSession
+        for column, table in (term_frequencies or {}).items():
+            # Spark 3.5 cannot build a DataFrame from Arrow directly; the lookups are small.
+            lookup = spark.createDataFrame(table.to_pylist(), from_arrow_schema(table.schema))
+            linker.table_management.register_term_frequency_lookup(
+                api.register(lookup, table_name=_view_name(f"tf_lookup_{column}")), column
+            )
+        return linker
+
+
+def _view_name(prefix: str) -> str:
+    """A temporary view name of its own: several linkers may share one session."""
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"

@@ -1,0 +1,32 @@
+"""Train the model on Spark and save it as DuckDB training saves one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyspark.sql import DataFrame
+from splink import SparkAPI
+
+from linkage.config import ModelConfig
+from linkage.resolve.train import TrainedModel, save_model, term_frequencies, train
+from linkage.spark.model_input import SparkModelData
+
+
+def train_on_spark(api: SparkAPI, records: DataFrame, model: ModelConfig, store: Path) -> TrainedModel:
+    """Estimate the model's parameters on Spark and save them as the store's next model version.
+
+    The same procedure as on DuckDB (``linkage.resolve.train.train``), run by Splink's
+    SparkAPI; the file is the same versioned JSON, its SQL in DuckDB's dialect, with the
+    term-frequency lookups beside it, so either engine loads and scores with it.
+
+    Args:
+        api: Splink's API over the session (:func:`linkage.spark.splink_api`).
+        records: The model input (:func:`linkage.spark.model_input_spark`).
+        model: The model config.
+        store: The store whose model directory receives the model (``linkage.resolve.train.model_dir``).
+
+    Returns:
+        The saved model.
+    """
+    data = SparkModelData(records, api)
+    return save_model(store, train(data, model), model, data.rows(), term_frequencies(data, model))
