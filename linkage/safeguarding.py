@@ -11,9 +11,11 @@ import json
 import logging
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -170,6 +172,11 @@ def person_keys_sql(records: str = "records", clusters: str = "clusters", people
     )
 
 
+def parameters_json(parameters: Mapping[str, Any]) -> str:
+    """A flag's parameters as stored: JSON with sorted keys, so equal parameters store equal text."""
+    return json.dumps(dict(parameters), default=str, sort_keys=True)
+
+
 def write_flags(con: duckdb.DuckDBPyConnection, flags: list[Flag], suffix: str = "__new") -> None:
     """Write flags and their evidence; flag ids follow the flags' order (most severe first)."""
     flag_rows = pa.table({
@@ -178,7 +185,7 @@ def write_flags(con: duckdb.DuckDBPyConnection, flags: list[Flag], suffix: str =
         "person_id": pa.array([f.person_ids[0] for f in flags], pa.string()),
         "person_ids": pa.array([list(f.person_ids) for f in flags], pa.list_(pa.string())),
         "rule": pa.array([f.rule for f in flags], pa.string()),
-        "parameters": pa.array([json.dumps(dict(f.parameters), default=str, sort_keys=True) for f in flags], pa.string()),
+        "parameters": pa.array([parameters_json(f.parameters) for f in flags], pa.string()),
         "agencies": pa.array([list(f.agencies) for f in flags], pa.list_(pa.string())),
         "cross_agency": pa.array([f.cross_agency for f in flags], pa.bool_()),
         "weakest_link": pa.array([f.weakest_link for f in flags], pa.float64()),

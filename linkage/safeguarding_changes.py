@@ -35,6 +35,7 @@ from linkage.safeguarding import (
     build_flag_tables,
     flags_as_of,
     graph_frames,
+    parameters_json,
     person_keys_sql,
     read_flag_run,
     rules_fingerprint,
@@ -152,7 +153,7 @@ def _rescore(con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date) -> Non
     rescored = [(flag_id, *RESCORERS[FlagCode(code)](json.loads(parameters), rules, now)) for flag_id, code, parameters in rows]
     create_table_from_arrow(con, "rescored_flags", pa.table({
         "flag_id": pa.array([r[0] for r in rescored], pa.int64()),
-        "parameters": pa.array([json.dumps(r[1], default=str, sort_keys=True) for r in rescored], pa.string()),
+        "parameters": pa.array([parameters_json(r[1]) for r in rescored], pa.string()),
         "score": pa.array([r[2] for r in rescored], pa.float64()),
     }), temporary=True)
     run_sql(
