@@ -18,7 +18,7 @@ from linkage.config import RunConfig, SourceConfig
 from linkage.errors import MashError
 from linkage.ingest.run import ingest_checked, record_columns
 from linkage.pipeline import run_sql
-from linkage.standardise import create_lookup_tables
+from linkage.standardise import create_lookup_tables, note_rows
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +104,7 @@ def _apply(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
     steps += [
         ("add_records", f"INSERT INTO records SELECT {record_columns()} {kept}"),
         ("added", f"INSERT INTO {TOUCHED} SELECT unique_id, 'added' {kept}"),
-        ("add_notes", "INSERT INTO dq_notes SELECT source, record_id, source_row, split_part(note, ': ', 1), "
-                      f"substr(note, strpos(note, ': ') + 2) FROM (SELECT source, record_id, source_row, unnest(dq) AS note {kept})"),
+        ("add_notes", f"INSERT INTO dq_notes {note_rows().render(f'std_{name}')}"),
         ("add_quarantine", f"INSERT INTO quarantine SELECT * FROM quarantine_{name}"),
         ("drop_hashes", f"DELETE FROM record_hashes WHERE {gone}"),
         ("add_hashes", f"INSERT INTO record_hashes SELECT source, record_id, row_hash FROM hashes_{name} "

@@ -16,7 +16,7 @@ from linkage.ingest.checks import check_extract, keep_last_good, last_good_rows
 from linkage.ingest.hashes import changed_rows, hash_rows
 from linkage.ingest.read import RawExtract, read_extract
 from linkage.pipeline import run_queue, run_sql
-from linkage.standardise import CANONICAL_COLUMNS, create_lookup_tables, standardisation_queue
+from linkage.standardise import CANONICAL_COLUMNS, create_lookup_tables, note_rows, standardisation_queue
 from linkage.store import connect, layout, swap_in
 from linkage.store.layout import remove_results_file
 
@@ -250,10 +250,7 @@ def _build_tables(con: duckdb.DuckDBPyConnection, sources: list[SourceConfig]) -
     run_sql(
         con,
         "build_dq_notes",
-        "CREATE OR REPLACE TABLE dq_notes__new AS SELECT source, record_id, source_row, "
-        "split_part(note, ': ', 1) AS column_name, substr(note, strpos(note, ': ') + 2) AS problem FROM ("
-        + union(f"SELECT source, record_id, source_row, unnest(dq) AS note FROM std_{n} WHERE quarantine_reason IS NULL" for n in names)
-        + ")",
+        "CREATE OR REPLACE TABLE dq_notes__new AS " + union(note_rows().render(f"std_{n}") for n in names),
     )
     run_sql(
         con,

@@ -17,7 +17,7 @@ from linkage.ingest.run import record_columns
 from linkage.pipeline import Step
 from linkage.spark.read import CORRUPT, read_extract_spark
 from linkage.spark.render import render_spark
-from linkage.standardise import standardisation_queue
+from linkage.standardise import note_rows, standardisation_queue
 from linkage.standardise.lookups import GROUP_TABLE, NICKNAME_TABLE
 
 logger = logging.getLogger(__name__)
@@ -94,12 +94,7 @@ def standardise_source_spark(spark: SparkSession, run: RunConfig, source: Source
     std = run_queue_spark(spark, standardisation_queue(source, run), raw_view, std_view).persist()
     usable = std.where(F.col("quarantine_reason").isNull())
     records = usable.select(*record_columns().split(", "))
-    note = F.col("note")
-    dq_notes = usable.select("source", "record_id", "source_row", F.explode("dq").alias("note")).select(
-        "source", "record_id", "source_row",
-        F.split_part(note, F.lit(": "), F.lit(1)).alias("column_name"),
-        F.expr("substr(note, instr(note, ': ') + 2)").alias("problem"),
-    )
+    dq_notes = run_queue_spark(spark, [note_rows()], std_view, f"notes_{source.name}")
     quarantine = _quarantine(source, path, std, parsed, raw)
     logger.info("source %s: standardisation planned on spark", source.name)
     return SparkStandardised(records=records, quarantine=quarantine, dq_notes=dq_notes)

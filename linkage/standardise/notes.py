@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from linkage.codes import sql_literal
+from linkage.pipeline import Step
 
 
 def append_notes(*notes: tuple[str, str, str]) -> str:
@@ -26,3 +27,16 @@ def append_notes(*notes: tuple[str, str, str]) -> str:
 def nulled(raw: str, clean: str) -> str:
     """Condition: the raw value was present but the cleaned one is null."""
     return f"({raw} IS NOT NULL AND {clean} IS NULL)"
+
+
+def note_rows() -> Step:
+    """One row per note on a usable record, split into its column and problem (the ``dq_notes`` table)."""
+    return Step(
+        name="dq_notes",
+        purpose="One row per data-quality note on a usable record: the column and the problem.",
+        sql=(
+            "SELECT source, record_id, source_row, split_part(note, ': ', 1) AS column_name, "
+            "substr(note, strpos(note, ': ') + 2) AS problem "
+            "FROM (SELECT source, record_id, source_row, unnest(dq) AS note FROM {input} WHERE quarantine_reason IS NULL)"
+        ),
+    )
