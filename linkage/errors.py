@@ -70,3 +70,13 @@ class StepError(MashError):
     def __init__(self, step: str, message: str) -> None:
         self.step = step
         super().__init__(f"SQL step '{step}' failed: {message}")
+
+    @classmethod
+    def from_engine(cls, step: str, error: BaseException) -> StepError:
+        """The error an engine (DuckDB, Spark) raised for a step, by the first line of its message.
+
+        Engines follow that line with query plans and stack traces, which belong in the
+        chained exception, not in the message a user reads.
+        """
+        message = str(error).strip()
+        return cls(step, message.splitlines()[0] if message else str(error))

@@ -77,7 +77,7 @@ def run_sql(
         result = con.execute(sql, params or None)
     except duckdb.Error as exc:
         logger.error("step %s failed", step)
-        raise StepError(step, _first_line(str(exc))) from exc
+        raise StepError.from_engine(step, exc) from exc
     logger.debug("step %s ran in %.3fs", step, time.perf_counter() - started)
     return result
 
@@ -98,7 +98,7 @@ def fetch_arrow(
         table = con.sql(sql, params=params).to_arrow_table() if params else con.sql(sql).to_arrow_table()
     except duckdb.Error as exc:
         logger.error("step %s failed", step)
-        raise StepError(step, _first_line(str(exc))) from exc
+        raise StepError.from_engine(step, exc) from exc
     logger.debug("step %s ran in %.3fs", step, time.perf_counter() - started)
     return table
 
@@ -149,7 +149,3 @@ def run_queue(
         if current != input_table:
             run_sql(con, f"{step.name}:cleanup", f"DROP TABLE {quote_ident(current)}")
         current = target
-
-
-def _first_line(message: str) -> str:
-    return message.strip().splitlines()[0] if message.strip() else message

@@ -67,7 +67,7 @@ def run_queue_spark(spark: SparkSession, steps: Sequence[Step], input_view: str,
             frame = spark.sql(rendered.sql, args=rendered.args)
         except PySparkException as exc:
             logger.error("step %s failed on spark", step.name)
-            raise StepError(step.name, _first_line(str(exc))) from exc
+            raise StepError.from_engine(step.name, exc) from exc
         frame.createOrReplaceTempView(target)
         logger.debug("step %s planned on spark", step.name)
         current = target
@@ -128,7 +128,7 @@ def standardise_on_spark(spark: SparkSession, run: RunConfig, out_dir: Path) -> 
             union.write.mode("overwrite").parquet(str(paths[table]))
         except PySparkException as exc:
             logger.error("step write_%s failed on spark", table)
-            raise StepError(f"write_{table}", _first_line(str(exc))) from exc
+            raise StepError.from_engine(f"write_{table}", exc) from exc
     return paths
 
 
@@ -159,7 +159,3 @@ def _quarantine(source: SourceConfig, path: Path, std: DataFrame, parsed: DataFr
         F.col(CORRUPT).alias("raw"),
     )
     return quarantined.unionByName(unparsed)
-
-
-def _first_line(message: str) -> str:
-    return message.strip().splitlines()[0] if message.strip() else message
