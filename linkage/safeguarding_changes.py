@@ -66,14 +66,13 @@ def update_flag_tables(
     Returns:
         Counts by flag code over all flags, and timings.
     """
-    now = flags_as_of(con, rules)
     stored = read_flag_run(con, previous)
     if stored is None or stored[1] != rules_fingerprint(rules):
         logger.info("the stored flags were raised under other rules; recomputing every flag")
         report = build_flag_tables(con, rules)
         swap_in(con, SAFEGUARDING_TABLES)
         return report
-    before = stored[0]
+    before, now = stored[0], flags_as_of(con, rules)
     seconds = {}
     started = time.perf_counter()
     create_table_from_arrow(con, "changed_people", pa.table({"person_id": pa.array(changed_people, pa.string())}), temporary=True)
