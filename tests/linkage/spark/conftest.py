@@ -101,3 +101,11 @@ def both_engines(spark, tmp_path_factory) -> BothEngines:
     report = ingest(run)
     prepare_session(spark, run.standardise.nicknames)
     return BothEngines(run=run, duckdb=report, spark=standardise_on_spark(spark, run, root / "spark_out"))
+
+
+@pytest.fixture(scope="session")
+def spark_api(spark, tmp_path_factory):
+    """Splink's SparkAPI on the shared session, with DuckDB's Jaro-Winkler."""
+    from linkage.spark import splink_api
+
+    return splink_api(spark, tmp_path_factory.mktemp("checkpoints"))
