@@ -183,7 +183,8 @@ def _load_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, 
     run_sql(
         con,
         f"rejects_{source.name}",
-        f"CREATE OR REPLACE TEMP TABLE {rejected} AS SELECT line - 1 AS source_row, "
+        # The reader's line number is unsigned; cast, or a union with the records' source_row widens to HUGEINT.
+        f"CREATE OR REPLACE TEMP TABLE {rejected} AS SELECT CAST(line - 1 AS BIGINT) AS source_row, "
         "first(column_name ORDER BY column_idx) AS column_name, "
         "'unparseable CSV row: ' || lower(first(error_type ORDER BY column_idx)) || ' ('"
         " || first(error_message ORDER BY column_idx) || ')' AS reason, "

@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 #: Tables an ingest replaces, all at once, when every source has been read.
 INGEST_TABLES = ("records", "quarantine", "dq_notes", "source_loads", "record_hashes")
 
+#: Reads and standardises one source: ``(con, run, source, known)``, as :func:`ingest_source`.
+SourceReader = Callable[[duckdb.DuckDBPyConnection, RunConfig, SourceConfig, "str | None"], None]
+
 
 @dataclass(frozen=True)
 class SourceReport:
@@ -109,6 +112,7 @@ def build_ingest_tables(
     run: RunConfig,
     on_source: Callable[[str], None] | None = None,
     previous: str | None = None,
+    read: SourceReader | None = None,
 ) -> dict[str, str]:
     """Build ``records__new`` and the other ingest tables, without touching the live ones.
 
@@ -120,6 +124,9 @@ def build_ingest_tables(
         run: The run config.
         on_source: Called with each source name as it starts.
         previous: Schema of the previous results (attached), for growth checks and kept data.
+        read: What reads and standardises one source into its ``std_``, ``quarantine_``,
+            ``load_`` and ``hashes_`` tables: :func:`ingest_source` (DuckDB) by default;
+            a Spark run passes its own.
 
     Returns:
         The problem of each skipped source, by source name.
@@ -134,7 +141,7 @@ def build_ingest_tables(
     for source in run.sources:
         if on_source:
             on_source(source.name)
-        problem = ingest_checked(con, run, source, last_rows.get(source.name))
+        problem = ingest_checked(con, run, source, last_rows.get(source.name), read=read or ingest_source)
         if problem:
             skipped[source.name] = problem
         else:
@@ -154,7 +161,12 @@ def source_reports(con: duckdb.DuckDBPyConnection, run: RunConfig) -> tuple[Sour
 
 
 def ingest_checked(
-    con: duckdb.DuckDBPyConnection, run: RunConfig, source: SourceConfig, last_rows: int | None, known: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    run: RunConfig,
+    source: SourceConfig,
+    last_rows: int | None,
+    known: str | None = None,
+    read: SourceReader | None = None,
 ) -> str | None:
     """Ingest one source and check the extract as a whole, under the source's bad-extract policy.
 
@@ -164,6 +176,7 @@ def ingest_checked(
         source: The source to read.
         last_rows: Rows in its last good extract, if any.
         known: As for :func:`ingest_source`.
+        read: The reader, :func:`ingest_source` by default (see :func:`build_ingest_tables`).
 
     Returns:
         None when the extract is good; its problem when it is bad and the policy is 'skip'.
@@ -172,7 +185,7 @@ def ingest_checked(
         ExtractError: The extract is bad and the policy is 'stop'.
     """
     try:
-        ingest_source(con, run, source, known)
+        (read or ingest_source)(con, run, source, known)
         check_extract(con, run, source, last_rows)
     except ExtractError as problem:
         if run.bad_extract_policy(source) == "stop":
@@ -224,12 +237,17 @@ def _collect_quarantine(con: duckdb.DuckDBPyConnection, source: SourceConfig, pa
         f"CREATE OR REPLACE TEMP TABLE quarantine_{source.name} AS {' UNION ALL '.join(parts)}",
         params,
     )
+    record_load(con, source, path, raw.rows_read)
+
+
+def record_load(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, rows_read: int) -> None:
+    """Note one source's file and rows read, as ``load_<source>``, for ``source_loads`` and the extract checks."""
     run_sql(
         con,
         f"load_{source.name}",
         f"CREATE OR REPLACE TEMP TABLE load_{source.name} AS SELECT $source AS source, $file AS file, "
         "CAST($rows_read AS BIGINT) AS rows_read, now() AS loaded_at, 'loaded' AS status, CAST(NULL AS VARCHAR) AS problem",
-        {**params, "rows_read": raw.rows_read},
+        {"source": source.name, "file": str(path), "rows_read": rows_read},
     )
 
 
