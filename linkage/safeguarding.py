@@ -42,33 +42,37 @@ class FlagReport:
     seconds: dict[str, float]
 
 
-def graph_frames(
-    con: duckdb.DuckDBPyConnection, records: str = "records", clusters: str = "clusters", persons: str = "persons"
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The graph's inputs: resolved people and one row per record with its event.
+def graph_sql(records: str = "records", clusters: str = "clusters", persons: str = "persons") -> dict[str, str]:
+    """The SQL of the graph's two inputs, by name: ``events`` and ``people``.
 
     A record's ``link_probability`` is its best match into its person, 1.0 when it is
     alone or an analyst confirmed the link.
+    """
+    return {
+        "events": (
+            "SELECT r.unique_id, c.person_id, "
+            "CASE WHEN c.link_strength IN ('single', 'confirmed') THEN 1.0 ELSE coalesce(c.best_match_probability, 1.0) END "
+            "AS link_probability, r.source, CAST(r.agency AS VARCHAR) AS agency, r.record_id, r.event_id, r.event_date, "
+            "r.event_type, r.domestic_abuse, CAST(r.role AS VARCHAR) AS role, CAST(r.dash_risk AS VARCHAR) AS dash_risk, "
+            "CAST(r.plan_type AS VARCHAR) AS plan_type, r.category, r.service, r.complaint, r.mental_health, "
+            "r.substance_misuse, r.pregnancy, r.postcode, r.address "
+            f"FROM {records} AS r JOIN {clusters} AS c USING (unique_id)"
+        ),
+        "people": f"SELECT person_id, TRY_CAST(dob AS DATE) AS dob, sex, agencies, forename, surname FROM {persons}",
+    }
+
+
+def graph_frames(
+    con: duckdb.DuckDBPyConnection, records: str = "records", clusters: str = "clusters", persons: str = "persons"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The graph's inputs (:func:`graph_sql`): resolved people and one row per record with its event.
 
     Returns:
         ``(people, events)`` as the ``graph`` package expects them.
     """
-    events = fetch_arrow(
-        con,
-        "graph_events",
-        "SELECT r.unique_id, c.person_id, "
-        "CASE WHEN c.link_strength IN ('single', 'confirmed') THEN 1.0 ELSE coalesce(c.best_match_probability, 1.0) END "
-        "AS link_probability, r.source, CAST(r.agency AS VARCHAR) AS agency, r.record_id, r.event_id, r.event_date, "
-        "r.event_type, r.domestic_abuse, CAST(r.role AS VARCHAR) AS role, CAST(r.dash_risk AS VARCHAR) AS dash_risk, "
-        "CAST(r.plan_type AS VARCHAR) AS plan_type, r.category, r.service, r.complaint, r.mental_health, "
-        "r.substance_misuse, r.pregnancy, r.postcode, r.address "
-        f"FROM {records} AS r JOIN {clusters} AS c USING (unique_id)",
-    ).to_pandas()
-    people = fetch_arrow(
-        con,
-        "graph_people",
-        f"SELECT person_id, TRY_CAST(dob AS DATE) AS dob, sex, agencies, forename, surname FROM {persons}",
-    ).to_pandas()
+    sql = graph_sql(records, clusters, persons)
+    events = fetch_arrow(con, "graph_events", sql["events"]).to_pandas()
+    people = fetch_arrow(con, "graph_people", sql["people"]).to_pandas()
     return people, events
 
 
@@ -107,14 +111,44 @@ def build_flag_tables(
         flags = run_flags(graph, rules)
         seconds["flags"] = time.perf_counter() - started
         del graph
+    return store_flags(con, flags, day, rules, records, clusters, seconds, suffix)
+
+
+def store_flags(
+    con: duckdb.DuckDBPyConnection,
+    flags: list[Flag],
+    day: date | None,
+    rules: FlagRules,
+    records: str = "records",
+    clusters: str = "clusters",
+    seconds: dict[str, float] | None = None,
+    suffix: str = "__new",
+) -> FlagReport:
+    """Write every flag, the date and rules they were raised under, and ``person_keys``.
+
+    Args:
+        con: The store connection.
+        flags: Every flag of the population, in :func:`graph.run_flags`' order.
+        day: The date they are as of.
+        rules: The rules they were raised under.
+        records: Records table, for ``person_keys``.
+        clusters: Clusters table, for ``person_keys``.
+        seconds: Timings so far, to which the write's is added.
+        suffix: Appended to the output table names.
+
+    Returns:
+        Counts by flag code and timings.
+    """
+    seconds = dict(seconds or {})
     started = time.perf_counter()
     write_flags(con, flags, suffix)
     write_flag_run(con, day, rules, suffix)
     run_sql(con, "person_keys", f"CREATE OR REPLACE TABLE person_keys{suffix} AS {person_keys_sql(records, clusters)}")
     seconds["write"] = time.perf_counter() - started
     counts = Counter(f.code.value for f in flags)
-    logger.info("raised %d flags on %d people", len(flags), len({f.person_ids[0] for f in flags}))
-    return FlagReport(counts=dict(counts), people=len({f.person_ids[0] for f in flags}), seconds=seconds)
+    people = len({f.person_ids[0] for f in flags})
+    logger.info("raised %d flags on %d people", len(flags), people)
+    return FlagReport(counts=dict(counts), people=people, seconds=seconds)
 
 
 def flags_as_of(con: duckdb.DuckDBPyConnection, rules: FlagRules, records: str = "records") -> date | None:

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -101,6 +102,24 @@ def fetch_arrow(
         raise StepError.from_engine(step, exc) from exc
     logger.debug("step %s ran in %.3fs", step, time.perf_counter() - started)
     return table
+
+
+def write_parquet(
+    con: duckdb.DuckDBPyConnection, step: str, sql: str, path: Path, params: Mapping[str, Any] | None = None
+) -> None:
+    """Run a query under a step name and write its rows to one Parquet file (replaced).
+
+    Same logging and errors as :func:`run_sql`; the path is handed to DuckDB as a value,
+    never written into the SQL.
+    """
+    started = time.perf_counter()
+    try:
+        relation = con.sql(sql, params=params) if params else con.sql(sql)
+        relation.write_parquet(str(path))
+    except duckdb.Error as exc:
+        logger.error("step %s failed", step)
+        raise StepError.from_engine(step, exc) from exc
+    logger.debug("step %s ran in %.3fs", step, time.perf_counter() - started)
 
 
 def create_table_from_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, temporary: bool = False) -> None:

@@ -105,7 +105,7 @@ def resolve(
     started = stage("cluster")
     decided = read_decisions(con)
     clustered = cluster_records(records, pairs, decided, run.model)
-    ids = _stable_ids(con, records, clustered.labels, run_id, previous, decided)
+    ids = stable_ids(con, records, clustered.labels, run_id, previous, decided)
     create_table_from_arrow(con, "clusters__new", clusters_table(records, clustered, ids.person_of))
     create_table_from_arrow(con, "pairs__new", clustered.pairs)
     people = len(set(clustered.labels))
@@ -231,8 +231,27 @@ def read_decisions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]
     return {(a, b): decision for a, b, decision in rows if decision in ("confirm", "reject")}
 
 
-def _stable_ids(con, records: pa.Table, labels: list[int], run_id: int, previous: str | None, decided) -> IdAssignment:
-    """Carry the previous run's person ids over to this run's groups; write the registry and its log."""
+def stable_ids(
+    con: duckdb.DuckDBPyConnection,
+    records: pa.Table,
+    labels: list[int],
+    run_id: int,
+    previous: str | None,
+    decided: dict[tuple[str, str], str],
+) -> IdAssignment:
+    """Carry the previous run's person ids over to this run's groups; write the registry and its log.
+
+    Args:
+        con: The results connection; ``person_ids__new`` and ``person_id_events__new`` are written to it.
+        records: A table whose ``unique_id`` column lists every record, in the order of ``labels``.
+        labels: Each record's group.
+        run_id: This run's id.
+        previous: Schema of the previous results (attached), or None on a first run.
+        decided: Analysts' decisions, as :func:`read_decisions` gives them.
+
+    Returns:
+        The id of each group, and counts of new, merged, split and withdrawn ids.
+    """
     before = registry = events = None
     if previous is not None:
         schema = quote_ident(previous)
