@@ -34,11 +34,14 @@ class SparkStandardised:
         records: Usable canonical records, with the records table's columns.
         quarantine: Rows set aside, with the quarantine table's columns.
         dq_notes: One row per data-quality note on a usable record.
+        standardised: Every parsed row after the last step: the canonical columns, ``dq``
+            and ``quarantine_reason`` (as DuckDB's ``std_<source>`` table).
     """
 
     records: DataFrame
     quarantine: DataFrame
     dq_notes: DataFrame
+    standardised: DataFrame
 
 
 def run_queue_spark(spark: SparkSession, steps: Sequence[Step], input_view: str, output_view: str) -> DataFrame:
@@ -97,7 +100,7 @@ def standardise_source_spark(spark: SparkSession, run: RunConfig, source: Source
     dq_notes = run_queue_spark(spark, [note_rows()], std_view, f"notes_{source.name}")
     quarantine = _quarantine(source, path, std, parsed, raw)
     logger.info("source %s: standardisation planned on spark", source.name)
-    return SparkStandardised(records=records, quarantine=quarantine, dq_notes=dq_notes)
+    return SparkStandardised(records=records, quarantine=quarantine, dq_notes=dq_notes, standardised=std)
 
 
 def standardise_on_spark(spark: SparkSession, run: RunConfig, out_dir: Path) -> dict[str, Path]:
@@ -119,7 +122,7 @@ def standardise_on_spark(spark: SparkSession, run: RunConfig, out_dir: Path) -> 
     parts = [standardise_source_spark(spark, run, source) for source in run.sources]
     paths = {}
     for table in OUTPUT_TABLES:
-        frames = [getattr(part, table) for part in parts]
+        frames: list[DataFrame] = [getattr(part, table) for part in parts]
         union = frames[0]
         for frame in frames[1:]:
             union = union.unionByName(frame)

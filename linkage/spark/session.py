@@ -38,11 +38,26 @@ def local_session(work_dir: Path, cores: int = 2, shuffle_partitions: int = 4) -
         The session, with Splink's similarity jar on its classpath (see
         :func:`linkage.spark.splink_api`); :func:`prepare_session` sets it up for standardisation.
     """
+    return start_session(f"local[{cores}]", work_dir, shuffle_partitions)
+
+
+def start_session(master: str, work_dir: Path, shuffle_partitions: int) -> SparkSession:
+    """Start (or join) a session on a master, with the similarity jar on its classpath.
+
+    Args:
+        master: Spark master URL (``local[N]``, ``yarn``, ``spark://host:port``).
+        work_dir: Scratch directory for Spark's warehouse and local files.
+        shuffle_partitions: Partitions after a shuffle.
+
+    Returns:
+        The session. If one is already running in this process it is returned as it is:
+        Spark keeps one session per process, and its classpath is fixed at start.
+    """
     # Python UDFs run in this interpreter, with this environment's packages; pyspark
     # reads the worker's interpreter from the environment, not from the session config.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (
-        SparkSession.builder.master(f"local[{cores}]")
+        SparkSession.builder.master(master)
         .appName("mash-link")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
