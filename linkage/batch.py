@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from contextlib import nullcontext
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,11 @@ def run_all(
     """
     if incremental and retrain:
         raise MashError("an incremental run scores with the saved model; retrain with a full run ('mash run --retrain')")
+    if incremental and run.engine == "spark":
+        raise MashError(
+            "incremental runs are DuckDB only: set 'engine: duckdb' in the run config for them "
+            "(they update the results a Spark run left)"
+        )
     try:
         with run_lock(run.store):
             return _locked_run(run, retrain, on_stage, incremental)
@@ -145,27 +151,42 @@ def _build(
     create_table_from_arrow(con, "review_decisions", decisions)
     if previous is not None:
         run_sql(con, "attach_previous", f"ATTACH $path AS {quote_ident(PREVIOUS)} (READ_ONLY)", {"path": str(previous)})
-    started = time.perf_counter()
-    skipped = build_ingest_tables(
-        con, run, on_source=(lambda s: on_stage(f"ingest {s}")) if on_stage else None,
-        previous=PREVIOUS if previous is not None else None,
-    )
-    if skipped:
-        counts["skipped_sources"] = skipped
-    seconds["ingest"] = time.perf_counter() - started
-    _source_counts(con, counts, "source_loads__new")
-    resolution = resolve(
-        con, run, records_table="records__new", retrain=retrain, on_stage=on_stage, run_id=run_id,
-        previous=PREVIOUS if previous is not None else None,
-    )
-    _count_resolution(con, resolution, "clusters__new", seconds, counts, on_stage)
-    started = time.perf_counter()
-    flags = build_flag_tables(con, run.flags, "records__new", "clusters__new", "persons__new")
-    seconds["flags"] = time.perf_counter() - started
+    before = PREVIOUS if previous is not None else None
+    with _engine(run, run_id, on_stage) as spark:
+        started = time.perf_counter()
+        skipped = build_ingest_tables(
+            con, run, on_source=(lambda s: on_stage(f"ingest {s}")) if on_stage else None,
+            previous=before, read=spark.read_source if spark else None,
+        )
+        if skipped:
+            counts["skipped_sources"] = skipped
+        seconds["ingest"] = time.perf_counter() - started
+        _source_counts(con, counts, "source_loads__new")
+        if spark:
+            resolution = spark.resolve(con, "records__new", retrain, run_id, before)
+        else:
+            resolution = resolve(
+                con, run, records_table="records__new", retrain=retrain, on_stage=on_stage, run_id=run_id, previous=before,
+            )
+        _count_resolution(con, resolution, "clusters__new", seconds, counts, on_stage)
+        started = time.perf_counter()
+        tables = ("records__new", "clusters__new", "persons__new")
+        flags = spark.flags(con, *tables) if spark else build_flag_tables(con, run.flags, *tables)
+        seconds["flags"] = time.perf_counter() - started
     if previous is not None:
         counts.update(_flag_changes(con, "flags__new"))
     swap_in(con, (*INGEST_TABLES, *RESOLVE_TABLES, *SAFEGUARDING_TABLES))
     return _finish(con, run, run_id, resolution, flags, seconds, counts, previous is not None)
+
+
+def _engine(run: RunConfig, run_id: int, on_stage: Callable[[str], None] | None):
+    """The Spark side of a full run when its engine is 'spark' (a context manager), else a no-op context."""
+    if run.engine != "spark":
+        return nullcontext()
+    # Imported only here: a DuckDB run neither needs pyspark nor pays for importing it.
+    from linkage.spark.job import SparkRun
+
+    return SparkRun(run, run_id, on_stage)
 
 
 def _update(

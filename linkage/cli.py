@@ -95,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
         "--incremental", action="store_true",
         help="process only new, changed and withdrawn records against the last results, with the saved model",
     )
+    run.add_argument(
+        "--engine", choices=("duckdb", "spark"),
+        help="where a full run computes (overrides the config's 'engine'; spark: see docs/scaling.md)",
+    )
     run.set_defaults(handler=_run)
 
     train = commands.add_parser(
@@ -270,6 +274,8 @@ def _run(args: argparse.Namespace) -> None:
     from linkage.batch import run_all
 
     run = _run_config(args)
+    if args.engine:
+        run = run.model_copy(update={"engine": args.engine})
     with _Stages() as stages:
         report = run_all(run, retrain=args.retrain, on_stage=stages.start, incremental=args.incremental)
     resolution = report.resolution

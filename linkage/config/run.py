@@ -106,6 +106,44 @@ class ExtractChecks(BaseModel):
     )
 
 
+class SparkSettings(BaseModel):
+    """How a run with ``engine: spark`` gets its Spark session and where it keeps its Parquet tables."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    master: str = Field(
+        default="local[2]",
+        description="Spark master of a session mash starts itself ('local[N]': N threads on this machine). "
+        "Under spark-submit or on Databricks the running session is used and this is ignored.",
+    )
+    shuffle_partitions: int = Field(
+        default=4, ge=1,
+        description="spark.sql.shuffle.partitions for a session mash starts; on a cluster set it in spark-submit "
+        "to a few times the total cores.",
+    )
+    work_dir: Path | None = Field(
+        default=None,
+        description="Directory for each run's Parquet tables (standardised records, pairs, clusters, graph inputs), "
+        "relative to the working directory; default: '<store>.spark' beside the store. On a cluster: storage "
+        "the driver and every executor reach.",
+    )
+    checkpoint_dir: Path | None = Field(
+        default=None,
+        description="Where Splink checkpoints its large intermediate tables; default: 'checkpoints' under the "
+        "run's work directory. On a cluster: HDFS, S3 or DBFS, with room for the blocked pairs.",
+    )
+    jaro_winkler: Literal["duckdb", "jar"] = Field(
+        default="duckdb",
+        description="'duckdb': a Python Jaro-Winkler equal to DuckDB's, so pairs score as on DuckDB; 'jar': "
+        "Splink's faster JVM function, which scores a few name pairs differently (docs/scaling.md).",
+    )
+    keep_outputs: bool = Field(
+        default=False,
+        description="Keep a completed run's Parquet tables in the work directory (they are always kept when a "
+        "run fails, to inspect).",
+    )
+
+
 class RunConfig(BaseModel):
     """A run: the store, the extracts and the sources to read from them."""
 
@@ -136,6 +174,15 @@ class RunConfig(BaseModel):
     )
     extract_checks: ExtractChecks = Field(
         default_factory=ExtractChecks, description="Whole-extract checks and the bad-extract policy."
+    )
+    engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="Where a full run computes: 'duckdb' on this machine, or 'spark' (standardisation, training, "
+        "scoring, clustering and flag rules on Spark; results still land in the DuckDB store). "
+        "Incremental runs are DuckDB only.",
+    )
+    spark: SparkSettings = Field(
+        default_factory=SparkSettings, description="The Spark session and work directory, for engine 'spark'."
     )
     config_path: Path | None = Field(
         default=None, exclude=True, description="Where this config was read from (set by the loader)."

@@ -102,6 +102,10 @@ RUN_ERRORS = [
     ("the same source twice", {"sources": ["police.yaml", "police.yaml"]}, "sources", "repeated: ['police']"),
     ("unknown run key", {"sources": ["police.yaml"], "stor": "x"}, "stor", "unknown key"),
     ("bad placeholder date", {"sources": ["police.yaml"], "standardise": {"placeholder_dobs": ["not a date"]}}, "standardise.placeholder_dobs.0", "date"),
+    ("unknown engine", {"sources": ["police.yaml"], "engine": "polars"}, "engine", "'duckdb' or 'spark'"),
+    ("unknown spark setting", {"sources": ["police.yaml"], "spark": {"partitions": 8}}, "spark.partitions", "unknown key"),
+    ("zero shuffle partitions", {"sources": ["police.yaml"], "spark": {"shuffle_partitions": 0}}, "spark.shuffle_partitions", "greater than"),
+    ("unknown Jaro-Winkler", {"sources": ["police.yaml"], "spark": {"jaro_winkler": "java"}}, "spark.jaro_winkler", "'duckdb' or 'jar'"),
 ]
 
 
@@ -120,6 +124,20 @@ def test_shipped_configs_load():
     run = load_run_config(REPO / "configs" / "run.yaml")
     assert [s.name for s in run.sources] == ["police", "social_care", "health"]
     assert run.sources[2].file_format == "parquet"
+
+
+def test_engine_defaults_to_duckdb_and_spark_settings_load(tmp_path):
+    (tmp_path / "police.yaml").write_text(yaml.safe_dump(GOOD_SOURCE))
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump({"sources": ["police.yaml"]}))
+    assert load_run_config(path).engine == "duckdb"
+    path.write_text(yaml.safe_dump({
+        "sources": ["police.yaml"], "engine": "spark",
+        "spark": {"master": "local[1]", "shuffle_partitions": 8, "jaro_winkler": "jar", "checkpoint_dir": "ck"},
+    }))
+    run = load_run_config(path)
+    assert (run.engine, run.spark.master, run.spark.shuffle_partitions) == ("spark", "local[1]", 8)
+    assert (run.spark.jaro_winkler, run.spark.checkpoint_dir, run.spark.keep_outputs) == ("jar", Path("ck"), False)
 
 
 def test_overrides_replace_store_and_extracts(tmp_path):

@@ -1,0 +1,245 @@
+"""A full run with ``engine: spark``: the heavy stages on Spark, the results in the DuckDB store.
+
+Spark reads the extracts and standardises them, trains (when the model is out of
+date), scores candidate pairs, clusters records into people and runs the flag rules,
+each stage writing Parquet under the run's work directory. The store stays a DuckDB
+file, so the dashboard, the review queue and an incremental run read Spark's results
+exactly as they read DuckDB's: each Parquet table is loaded into the run's new results
+file with the types DuckDB's own stages give it. What stays on the driver, in DuckDB,
+are linear passes over those tables: the ingest counts and extract checks, person ids
+(which carry ids over from the previous results) and the golden view.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import NullType
+
+from linkage.config import RunConfig, SourceConfig
+from linkage.errors import MashError
+from linkage.ingest.run import record_load
+from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql, write_parquet
+from linkage.resolve import ResolveReport
+from linkage.resolve.persons import build_person_tables
+from linkage.resolve.run import ensure_decisions_table, read_decisions, stable_ids
+from linkage.resolve.train import fingerprint, load_latest_model
+from linkage.safeguarding import FlagReport, flags_as_of, graph_sql, store_flags
+from linkage.spark.cluster import cluster_on_spark
+from linkage.spark.flags import flags_on_spark
+from linkage.spark.model_input import model_input_spark
+from linkage.spark.predict import predict_on_spark
+from linkage.spark.run import standardise_source_spark
+from linkage.spark.session import prepare_session, start_session
+from linkage.spark.splink_api import splink_api
+from linkage.spark.train import train_on_spark
+from linkage.standardise.mapping import ENUM_FIELDS
+
+logger = logging.getLogger(__name__)
+
+#: Enum columns of the canonical records, by their DuckDB type (text on Spark).
+RECORD_ENUMS = {"agency": "agency_code", **ENUM_FIELDS}
+
+
+def work_dir(run: RunConfig) -> Path:
+    """Where a Spark run keeps its Parquet tables: the configured directory, or ``<store>.spark`` beside the store."""
+    return run.spark.work_dir or run.store.with_name(f"{run.store.stem}.spark")
+
+
+class SparkRun:
+    """The Spark side of one full run: its session, work directory and stages.
+
+    Use as a context manager around the run's stages. A session already running in
+    this process (spark-submit, Databricks, a test's) is used as it is and left
+    running; otherwise one is started on ``spark.master`` and stopped at the end. A
+    completed run's Parquet tables are removed unless ``spark.keep_outputs`` is set; a
+    failed run's are kept, to inspect.
+    """
+
+    def __init__(self, run: RunConfig, run_id: int, on_stage: Callable[[str], None] | None = None) -> None:
+        self.run = run
+        self.dir = work_dir(run) / f"run-{run_id:06d}"
+        self.on_stage = on_stage
+        self.seconds: dict[str, float] = {}
+        self._started = False
+        self.spark: SparkSession | None = None
+
+    def __enter__(self) -> SparkRun:
+        settings = self.run.spark
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        active = SparkSession.getActiveSession()
+        self._started = active is None
+        self.spark = active or start_session(settings.master, self.dir, settings.shuffle_partitions)
+        prepare_session(self.spark, self.run.standardise.nicknames)
+        checkpoints = settings.checkpoint_dir or self.dir / "checkpoints"
+        self.api = splink_api(self.spark, checkpoints, jaro_winkler=settings.jaro_winkler)
+        logger.info("spark run in %s (session %s)", self.dir, "started" if self._started else "joined")
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if self._started and self.spark is not None:
+            self.spark.stop()
+        if kind is None and not self.run.spark.keep_outputs:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        elif kind is not None:
+            logger.warning("spark run failed; its Parquet tables are kept in %s", self.dir)
+
+    # Ingest ---------------------------------------------------------------------------
+
+    def read_source(self, con: duckdb.DuckDBPyConnection, run: RunConfig, source: SourceConfig, known: str | None) -> None:
+        """Standardise one source on Spark and expose it to DuckDB as the ingest's per-source tables.
+
+        A :data:`linkage.ingest.run.SourceReader`: ``std_<source>`` (Spark's
+        Parquet, enum columns cast to DuckDB's types), ``quarantine_<source>``,
+        ``load_<source>`` and an empty ``hashes_<source>`` (row hashes are DuckDB's own
+        function, so an incremental run after a Spark run re-reads every row once).
+
+        Raises:
+            ExtractError: The extract cannot be read as its config says.
+            MashError: Asked for an incremental read (``known``).
+        """
+        if known is not None:
+            raise MashError("incremental runs are DuckDB only")
+        assert self.spark is not None
+        part = standardise_source_spark(self.spark, run, source)
+        where = self.dir / "standardised" / source.name
+        _write(part.standardised, where / "std")
+        _write(part.quarantine, where / "quarantine")
+        name, path = source.name, run.extract_path(source)
+        casts = ", ".join(f"CAST({column} AS {kind}) AS {column}" for column, kind in RECORD_ENUMS.items())
+        run_sql(
+            con, f"spark_std_{name}",
+            f"CREATE OR REPLACE TEMP TABLE std_{name} AS SELECT * REPLACE ({casts}) FROM read_parquet($path)",
+            {"path": _files(where / "std")},
+        )
+        run_sql(
+            con, f"spark_quarantine_{name}",
+            f"CREATE OR REPLACE TEMP TABLE quarantine_{name} AS SELECT source, file, CAST(source_row AS BIGINT) AS source_row, "
+            "record_id, column_name, reason, raw FROM read_parquet($path)",
+            {"path": _files(where / "quarantine")},
+        )
+        # Every line read is a record, an unusable record, or a line the reader could not parse.
+        (rows_read,) = run_sql(
+            con, f"spark_rows_read_{name}",
+            f"SELECT (SELECT count(*) FROM std_{name} WHERE quarantine_reason IS NULL) + (SELECT count(*) FROM quarantine_{name})",
+        ).fetchall()[0]
+        record_load(con, source, path, int(rows_read))
+        run_sql(
+            con, f"spark_hashes_{name}",
+            f"CREATE OR REPLACE TEMP TABLE hashes_{name} (source VARCHAR, source_row BIGINT, record_id VARCHAR, row_hash UBIGINT)",
+        )
+
+    # Resolve --------------------------------------------------------------------------
+
+    def resolve(
+        self, con: duckdb.DuckDBPyConnection, records_table: str, retrain: bool, run_id: int, previous: str | None
+    ) -> ResolveReport:
+        """Train if needed, score, cluster on Spark; then person ids and the golden view in DuckDB.
+
+        Builds the ``RESOLVE_TABLES`` as ``<name>__new``, as :func:`linkage.resolve.resolve` does.
+        """
+        assert self.spark is not None
+        seconds: dict[str, float] = {}
+        ensure_decisions_table(con)
+        records_path = self.dir / "records.parquet"
+        write_parquet(con, "spark_export_records", f"SELECT * FROM {records_table}", records_path)
+        records = model_input_spark(self.spark, records_path)
+        model = load_latest_model(self.run.store)
+        trained = retrain or model is None or model.fingerprint != fingerprint(self.run.model)
+        if trained:
+            started = self._stage("train")
+            model = train_on_spark(self.api, records, self.run.model, self.run.store)
+            seconds["train"] = time.perf_counter() - started
+        assert model is not None
+
+        started = self._stage("predict")
+        predict_on_spark(self.api, model, records, self.dir / "pairs", self.run.model.thresholds.review)
+        seconds["predict"] = time.perf_counter() - started
+
+        started = self._stage("cluster")
+        decided = read_decisions(con)
+        clustered = cluster_on_spark(self.api, records, self.spark.read.parquet(str(self.dir / "pairs")), decided, self.run.model)
+        _write(clustered.clusters, self.dir / "clusters")
+        _write(clustered.pairs, self.dir / "banded_pairs")
+        run_sql(
+            con, "spark_load_pairs",
+            "CREATE OR REPLACE TABLE pairs__new AS SELECT * FROM read_parquet($path) ORDER BY unique_id_l, unique_id_r",
+            {"path": _files(self.dir / "banded_pairs")},
+        )
+        groups = fetch_arrow(
+            con, "spark_read_clusters",
+            "SELECT unique_id, CAST(dense_rank() OVER (ORDER BY cluster_key) - 1 AS BIGINT) AS label, link_strength, "
+            "best_match_probability FROM read_parquet($path) ORDER BY unique_id",
+            {"path": _files(self.dir / "clusters")},
+        )
+        labels = groups["label"].to_pylist()
+        ids = stable_ids(con, groups.select(["unique_id"]), labels, run_id, previous, decided)
+        person = pa.array([ids.person_of[label] for label in labels], pa.string())
+        create_table_from_arrow(con, "clusters__new", pa.table({
+            "unique_id": groups["unique_id"], "person_id": person,
+            "link_strength": groups["link_strength"], "best_match_probability": groups["best_match_probability"],
+        }))
+        seconds["cluster"] = time.perf_counter() - started
+
+        started = self._stage("persons")
+        build_person_tables(con, records_table, "clusters__new")
+        seconds["persons"] = time.perf_counter() - started
+        bands = dict(run_sql(con, "spark_band_counts", "SELECT band, count(*) FROM pairs__new GROUP BY band").fetchall())
+        (pairs,) = run_sql(con, "spark_count_pairs", "SELECT count(*) FROM pairs__new").fetchall()[0]
+        people = len(set(labels))
+        logger.info("resolved %d records into %d people on spark", len(labels), people)
+        return ResolveReport(
+            model=model, trained=trained, records=len(labels), pairs=int(pairs), people=people,
+            band_counts={k: int(v) for k, v in bands.items()}, ambiguous_records=clustered.ambiguous,
+            seconds=seconds, id_counts=ids.counts,
+        )
+
+    # Flags ----------------------------------------------------------------------------
+
+    def flags(self, con: duckdb.DuckDBPyConnection, records: str, clusters: str, persons: str) -> FlagReport:
+        """Run every flag rule on Spark over the whole population; write ``SAFEGUARDING_TABLES`` as ``__new``."""
+        assert self.spark is not None
+        rules = self.run.flags
+        started = time.perf_counter()
+        day = flags_as_of(con, rules, records)
+        frames = {}
+        for name, sql in graph_sql(records, clusters, persons).items():
+            path = self.dir / f"graph_{name}.parquet"
+            write_parquet(con, f"spark_export_graph_{name}", sql, path)
+            frames[name] = self.spark.read.parquet(str(path))
+        flags = flags_on_spark(self.api, frames["people"], frames["events"], rules, day)
+        seconds = {"flags": time.perf_counter() - started}
+        return store_flags(con, flags, day, rules, records, clusters, seconds)
+
+    def _stage(self, name: str) -> float:
+        if self.on_stage:
+            self.on_stage(name)
+        return time.perf_counter()
+
+
+def _write(frame: DataFrame, path: Path) -> None:
+    """Write a Spark DataFrame as a Parquet directory (replaced).
+
+    A column that is null in every row of a source's steps (a field the source does not
+    have) has no type on Spark, and Parquet needs one: it is written as text, the type
+    the union of all sources gives it.
+    """
+    untyped = {f.name for f in frame.schema.fields if isinstance(f.dataType, NullType)}
+    if untyped:
+        frame = frame.select(*[F.col(f"`{c}`").cast("string").alias(c) if c in untyped else F.col(f"`{c}`") for c in frame.columns])
+    frame.write.mode("overwrite").parquet(str(path))
+
+
+def _files(directory: Path) -> str:
+    """A glob over a Parquet directory's files, for DuckDB's ``read_parquet``."""
+    return str(directory / "*.parquet")
+
