@@ -1,5 +1,6 @@
-"""MASH Link on Spark: standardisation, and training and scoring the model, from the DuckDB definitions."""
+"""MASH Link on Spark: standardisation, training and scoring the model, and clustering, from the DuckDB definitions."""
 
+from linkage.spark.cluster import SparkClustered, cluster_on_spark
 from linkage.spark.model_input import SparkModelData, model_input_spark
 from linkage.spark.predict import predict_on_spark
 from linkage.spark.render import SparkSql, render_spark
@@ -9,9 +10,11 @@ from linkage.spark.splink_api import similarity_jar, splink_api
 from linkage.spark.train import train_on_spark
 
 __all__ = [
+    "SparkClustered",
     "SparkModelData",
     "SparkSql",
     "SparkStandardised",
+    "cluster_on_spark",
     "local_session",
     "model_input_spark",
     "predict_on_spark",
