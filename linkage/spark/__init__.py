@@ -1,5 +1,6 @@
-"""MASH Link on Spark: standardisation, and training and scoring the model, from the DuckDB definitions."""
+"""MASH Link on Spark: standardisation, training and scoring the model, and safeguarding flags, from the DuckDB definitions."""
 
+from linkage.spark.flags import flags_by_component, flags_on_spark, person_components, person_key_edges
 from linkage.spark.model_input import SparkModelData, model_input_spark
 from linkage.spark.predict import predict_on_spark
 from linkage.spark.render import SparkSql, render_spark
@@ -12,8 +13,12 @@ __all__ = [
     "SparkModelData",
     "SparkSql",
     "SparkStandardised",
+    "flags_by_component",
+    "flags_on_spark",
     "local_session",
     "model_input_spark",
+    "person_components",
+    "person_key_edges",
     "predict_on_spark",
     "prepare_session",
     "render_spark",
