@@ -9,7 +9,7 @@ from graph.build import build_graph
 from graph.codes import FlagCode
 from graph.config import FlagRules
 from graph.evaluate import evaluate_flags
-from graph.flags import REGISTRY, RESCORERS, RULES_VERSION, Evidence, Flag, births_crossed, dates_crossed, run_flags
+from graph.flags import REGISTRY, RESCORERS, RULES_VERSION, Evidence, Flag, births_crossed, dates_crossed, flag_order, run_flags
 
 __all__ = [
     "REGISTRY",
@@ -23,5 +23,6 @@ __all__ = [
     "build_graph",
     "dates_crossed",
     "evaluate_flags",
+    "flag_order",
     "run_flags",
 ]

@@ -42,37 +42,65 @@ class FlagReport:
     seconds: dict[str, float]
 
 
-def graph_sql(records: str = "records", clusters: str = "clusters", persons: str = "persons") -> dict[str, str]:
-    """The SQL of the graph's two inputs, by name: ``events`` and ``people``.
+#: Arrow schema of :func:`graph_frames`' people, as DuckDB hands it over (checked in the tests).
+GRAPH_PEOPLE_SCHEMA = pa.schema([
+    ("person_id", pa.string()),
+    ("dob", pa.date32()),
+    ("sex", pa.string()),
+    ("agencies", pa.list_(pa.field("l", pa.string()))),
+    ("forename", pa.string()),
+    ("surname", pa.string()),
+])
 
-    A record's ``link_probability`` is its best match into its person, 1.0 when it is
-    alone or an analyst confirmed the link.
-    """
-    return {
-        "events": (
-            "SELECT r.unique_id, c.person_id, "
-            "CASE WHEN c.link_strength IN ('single', 'confirmed') THEN 1.0 ELSE coalesce(c.best_match_probability, 1.0) END "
-            "AS link_probability, r.source, CAST(r.agency AS VARCHAR) AS agency, r.record_id, r.event_id, r.event_date, "
-            "r.event_type, r.domestic_abuse, CAST(r.role AS VARCHAR) AS role, CAST(r.dash_risk AS VARCHAR) AS dash_risk, "
-            "CAST(r.plan_type AS VARCHAR) AS plan_type, r.category, r.service, r.complaint, r.mental_health, "
-            "r.substance_misuse, r.pregnancy, r.postcode, r.address "
-            f"FROM {records} AS r JOIN {clusters} AS c USING (unique_id)"
-        ),
-        "people": f"SELECT person_id, TRY_CAST(dob AS DATE) AS dob, sex, agencies, forename, surname FROM {persons}",
-    }
+#: Arrow schema of :func:`graph_frames`' events, as DuckDB hands it over (checked in the tests).
+GRAPH_EVENTS_SCHEMA = pa.schema([
+    ("unique_id", pa.string()),
+    ("person_id", pa.string()),
+    ("link_probability", pa.float64()),
+    *((name, pa.string()) for name in ("source", "agency", "record_id", "event_id")),
+    ("event_date", pa.date32()),
+    ("event_type", pa.string()),
+    ("domestic_abuse", pa.bool_()),
+    *((name, pa.string()) for name in ("role", "dash_risk", "plan_type", "category", "service", "complaint")),
+    *((name, pa.bool_()) for name in ("mental_health", "substance_misuse", "pregnancy")),
+    ("postcode", pa.string()),
+    ("address", pa.string()),
+])
+
+
+def graph_people_sql(persons: str = "persons") -> str:
+    """SQL for the graph's people: one row per resolved person (see :func:`graph_frames`)."""
+    return f"SELECT person_id, TRY_CAST(dob AS DATE) AS dob, sex, agencies, forename, surname FROM {persons}"
+
+
+def graph_events_sql(records: str = "records", clusters: str = "clusters") -> str:
+    """SQL for the graph's events: one row per record with its person (see :func:`graph_frames`)."""
+    return (
+        "SELECT r.unique_id, c.person_id, "
+        "CASE WHEN c.link_strength IN ('single', 'confirmed') THEN 1.0 ELSE coalesce(c.best_match_probability, 1.0) END "
+        "AS link_probability, r.source, CAST(r.agency AS VARCHAR) AS agency, r.record_id, r.event_id, r.event_date, "
+        "r.event_type, r.domestic_abuse, CAST(r.role AS VARCHAR) AS role, CAST(r.dash_risk AS VARCHAR) AS dash_risk, "
+        "CAST(r.plan_type AS VARCHAR) AS plan_type, r.category, r.service, r.complaint, r.mental_health, "
+        "r.substance_misuse, r.pregnancy, r.postcode, r.address "
+        f"FROM {records} AS r JOIN {clusters} AS c USING (unique_id)"
+    )
 
 
 def graph_frames(
     con: duckdb.DuckDBPyConnection, records: str = "records", clusters: str = "clusters", persons: str = "persons"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The graph's inputs (:func:`graph_sql`): resolved people and one row per record with its event.
+    """The graph's inputs: resolved people and one row per record with its event.
+
+    A record's ``link_probability`` is its best match into its person, 1.0 when it is
+    alone or an analyst confirmed the link. The frames come from
+    :func:`graph_people_sql` and :func:`graph_events_sql` through Arrow, with
+    :data:`GRAPH_PEOPLE_SCHEMA` and :data:`GRAPH_EVENTS_SCHEMA`.
 
     Returns:
         ``(people, events)`` as the ``graph`` package expects them.
     """
-    sql = graph_sql(records, clusters, persons)
-    events = fetch_arrow(con, "graph_events", sql["events"]).to_pandas()
-    people = fetch_arrow(con, "graph_people", sql["people"]).to_pandas()
+    events = fetch_arrow(con, "graph_events", graph_events_sql(records, clusters)).to_pandas()
+    people = fetch_arrow(con, "graph_people", graph_people_sql(persons)).to_pandas()
     return people, events
 
 
@@ -185,6 +213,16 @@ def read_flag_run(con: duckdb.DuckDBPyConnection, schema: str | None = None) -> 
     return rows[0] if rows else None
 
 
+#: A record's shared-event key, as the graph names its event node; null when the record
+#: has no event id (it is its own event and shares nothing). An expression over a
+#: records row aliased ``r``, in SQL that DuckDB and Spark both read.
+EVENT_KEY_SQL = "CASE WHEN r.event_id IS NOT NULL THEN 'event:' || r.source || ':' || r.event_id END"
+#: A record's address key, as the graph names its address node; null for a blank address.
+ADDRESS_KEY_SQL = (
+    "CASE WHEN nullif(trim(r.address), '') IS NOT NULL THEN 'address:' || coalesce(r.postcode, '') || '|' || r.address END"
+)
+
+
 def person_keys_sql(records: str = "records", clusters: str = "clusters", people: str | None = None) -> str:
     """SQL for each person's events and addresses, keyed as the graph keys its nodes.
 
@@ -198,10 +236,8 @@ def person_keys_sql(records: str = "records", clusters: str = "clusters", people
     """
     only = f" WHERE c.person_id IN (SELECT person_id FROM {people})" if people else ""
     # Both keys from one pass over the records (a UNION of two selects reads them twice).
-    event = "CASE WHEN r.event_id IS NOT NULL THEN 'event:' || r.source || ':' || r.event_id END"
-    address = "CASE WHEN nullif(trim(r.address), '') IS NOT NULL THEN 'address:' || coalesce(r.postcode, '') || '|' || r.address END"
     return (
-        f"SELECT DISTINCT person_id, k FROM (SELECT c.person_id, unnest([{event}, {address}]) AS k "
+        f"SELECT DISTINCT person_id, k FROM (SELECT c.person_id, unnest([{EVENT_KEY_SQL}, {ADDRESS_KEY_SQL}]) AS k "
         f"FROM {records} AS r JOIN {clusters} AS c USING (unique_id){only}) WHERE k IS NOT NULL"
     )
 

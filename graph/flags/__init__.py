@@ -30,6 +30,7 @@ __all__ = [
     "Rule",
     "births_crossed",
     "dates_crossed",
+    "flag_order",
     "make_flag",
     "run_flags",
 ]
@@ -65,6 +66,15 @@ RESCORERS: dict[FlagCode, Rescorer] = {
 }
 
 
+def flag_order(flag: Flag) -> tuple:
+    """Sort key of flags: highest severity first, then highest score, then code, then people.
+
+    :func:`run_flags` returns its flags in this order and stored flag ids follow it, so
+    flags raised in parts (one graph per part of the population) sort into the same list.
+    """
+    return (-flag.severity, -(flag.score or 0.0), flag.code.value, flag.person_ids)
+
+
 def run_flags(
     graph: nx.MultiDiGraph, rules: FlagRules, codes: Iterable[FlagCode] | None = None
 ) -> list[Flag]:
@@ -88,4 +98,4 @@ def run_flags(
             raised = REGISTRY[code](graph, rules)
             log.info("flag rule %s raised %d flags", code.value, len(raised))
             flags.extend(raised)
-    return sorted(flags, key=lambda f: (-f.severity, -(f.score or 0.0), f.code.value, f.person_ids))
+    return sorted(flags, key=flag_order)

@@ -1,6 +1,11 @@
-"""MASH Link on Spark: standardisation, training and scoring the model, and clustering, from the DuckDB definitions."""
+"""MASH Link on Spark: standardisation, training and scoring the model, clustering and safeguarding flags.
+
+Each runs from the DuckDB definitions; ``linkage.spark.job.SparkRun`` puts them together
+for a whole ``mash run`` with ``engine: spark``.
+"""
 
 from linkage.spark.cluster import SparkClustered, cluster_on_spark
+from linkage.spark.flags import flags_by_component, flags_on_spark, person_components, person_key_edges
 from linkage.spark.model_input import SparkModelData, model_input_spark
 from linkage.spark.predict import predict_on_spark
 from linkage.spark.render import SparkSql, render_spark
@@ -15,8 +20,12 @@ __all__ = [
     "SparkSql",
     "SparkStandardised",
     "cluster_on_spark",
+    "flags_by_component",
+    "flags_on_spark",
     "local_session",
     "model_input_spark",
+    "person_components",
+    "person_key_edges",
     "predict_on_spark",
     "prepare_session",
     "render_spark",

@@ -32,7 +32,7 @@ from linkage.resolve import ResolveReport
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.run import ensure_decisions_table, read_decisions, stable_ids
 from linkage.resolve.train import fingerprint, load_latest_model
-from linkage.safeguarding import FlagReport, flags_as_of, graph_sql, store_flags
+from linkage.safeguarding import FlagReport, flags_as_of, graph_events_sql, graph_people_sql, store_flags
 from linkage.spark.cluster import cluster_on_spark
 from linkage.spark.flags import flags_on_spark
 from linkage.spark.model_input import model_input_spark
@@ -212,7 +212,7 @@ class SparkRun:
         started = time.perf_counter()
         day = flags_as_of(con, rules, records)
         frames = {}
-        for name, sql in graph_sql(records, clusters, persons).items():
+        for name, sql in (("events", graph_events_sql(records, clusters)), ("people", graph_people_sql(persons))):
             path = self.dir / f"graph_{name}.parquet"
             write_parquet(con, f"spark_export_graph_{name}", sql, path)
             frames[name] = self.spark.read.parquet(str(path))
