@@ -69,12 +69,17 @@ GRAPH_EVENTS_SCHEMA = pa.schema([
 
 
 def graph_people_sql(persons: str = "persons") -> str:
-    """SQL for the graph's people: one row per resolved person (see :func:`graph_frames`)."""
-    return f"SELECT person_id, TRY_CAST(dob AS DATE) AS dob, sex, agencies, forename, surname FROM {persons}"
+    """SQL for the graph's people: one row per resolved person, by id (see :func:`graph_frames`)."""
+    return f"SELECT person_id, TRY_CAST(dob AS DATE) AS dob, sex, agencies, forename, surname FROM {persons} ORDER BY person_id"
 
 
 def graph_events_sql(records: str = "records", clusters: str = "clusters") -> str:
-    """SQL for the graph's events: one row per record with its person (see :func:`graph_frames`)."""
+    """SQL for the graph's events: one row per record with its person, by record id (see :func:`graph_frames`).
+
+    Ordered because a few rules break ties by the order rows reach the graph: sorted,
+    the graph of any part of the population (an incremental run's neighbourhood, a
+    Spark component) meets its rows in the whole graph's order.
+    """
     return (
         "SELECT r.unique_id, c.person_id, "
         "CASE WHEN c.link_strength IN ('single', 'confirmed') THEN 1.0 ELSE coalesce(c.best_match_probability, 1.0) END "
@@ -82,7 +87,7 @@ def graph_events_sql(records: str = "records", clusters: str = "clusters") -> st
         "r.event_type, r.domestic_abuse, CAST(r.role AS VARCHAR) AS role, CAST(r.dash_risk AS VARCHAR) AS dash_risk, "
         "CAST(r.plan_type AS VARCHAR) AS plan_type, r.category, r.service, r.complaint, r.mental_health, "
         "r.substance_misuse, r.pregnancy, r.postcode, r.address "
-        f"FROM {records} AS r JOIN {clusters} AS c USING (unique_id)"
+        f"FROM {records} AS r JOIN {clusters} AS c USING (unique_id) ORDER BY r.unique_id"
     )
 
 
