@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from graph import REGISTRY, FlagRules, build_graph, run_flags
+from graph import REGISTRY, Flag, FlagRules, build_graph, run_flags
 from linkage.batch import run_all
 from linkage.config import RunConfig, load_run_config
 from linkage.pipeline import fetch_arrow
@@ -115,7 +115,7 @@ def stored(store: Path) -> tuple[list[tuple], list[tuple]]:
         return con.sql(FLAG_ROWS).fetchall(), con.sql(EVIDENCE_ROWS).fetchall()
 
 
-def written(flags, path: Path) -> tuple[list[tuple], list[tuple]]:
+def written(flags: list[Flag], path: Path) -> tuple[list[tuple], list[tuple]]:
     """The flags as ``write_flags`` stores them, in a scratch DuckDB file."""
     with connect(path) as con:
         write_flags(con, flags, suffix="")
@@ -178,7 +178,7 @@ def small_frames(tmp_path: Path) -> tuple[Path, Path]:
         {
             "unique_id": f"{person}-{i}", "person_id": person, "link_probability": 1.0, "source": source,
             "agency": source, "record_id": f"{person}-{i}", "event_id": event_id,
-            "event_date": date.fromordinal(date(2025, 1, 1).toordinal() + days), "domestic_abuse": person == "C",
+            "event_date": date(2025, 1, 1) + timedelta(days=days), "domestic_abuse": person == "C",
             "role": "patient" if person == "C" else "involved", "postcode": postcode, "address": address,
         }
         for person, records, _ in SMALL for i, (source, event_id, postcode, address, days) in enumerate(records)
