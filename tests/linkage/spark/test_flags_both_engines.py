@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from graph import REGISTRY, FlagRules, build_graph, run_flags
+from graph import REGISTRY, Flag, FlagRules, build_graph, run_flags
 from linkage.batch import run_all
 from linkage.config import RunConfig, load_run_config
 from linkage.pipeline import fetch_arrow
@@ -43,6 +45,44 @@ FLAG_ROWS = "SELECT * REPLACE (CAST(code AS VARCHAR) AS code) FROM flags ORDER B
 EVIDENCE_ROWS = "SELECT * FROM flag_evidence ORDER BY rowid"
 
 
+#: Households linked by their address alone: a DA suspect and victim on one police
+#: occurrence, and a child seen only by health at the same address (no shared event).
+#: The generator nearly always puts a household's child on the adults' occurrences too.
+ADDRESS_ONLY = [
+    # (suspect, victim, child's forename and surname, address, postcode, day in June 2026)
+    ("VORSTANE, Marek", "ELLWICK, Priya", ("Tobiah", "ELLWICK"), "3 Quarry Close", "QC1 1AA", 11),
+    ("GRANDISON, Oleg", "FAIRBURN, Lottie", ("Wren", "FAIRBURN"), "8 Tannery Row", "TR2 2BB", 12),
+    ("HOLLOWELL, Dmitri", "PENDRAKE, Sian", ("Ivo", "PENDRAKE"), "12 Kiln Walk", "KW3 3CC", 13),
+    ("MARCHETTI, Luca", "OSGOOD, Nell", ("Ezra", "OSGOOD"), "21 Weir Lane", "WL4 4DD", 14),
+]
+
+
+def add_address_only_households(extracts: Path) -> None:
+    """Append :data:`ADDRESS_ONLY` to the generated police and health extracts."""
+    police = extracts / "police.csv"
+    with police.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+    with police.open("a", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        for i, (suspect, victim, _, address, postcode, day) in enumerate(ADDRESS_ONLY, start=1):
+            occurrence = {"OccurrenceRef": f"OCC-2026-90000{i}", "OccurrenceDate": f"{day}/06/2026",
+                          "OffenceCategory": "Domestic Abuse - Assault", "DAFlag": "Y", "DASHRisk": "STANDARD",
+                          "Address": address, "Postcode": postcode}
+            writer.writerow({**occurrence, "PersonRecordRef": f"PN-ADDR-{i}S", "PersonRole": "SUSPECT",
+                             "Name": suspect, "DOB": "14/02/1984", "Sex": "M"})
+            writer.writerow({**occurrence, "PersonRecordRef": f"PN-ADDR-{i}V", "PersonRole": "VICTIM",
+                             "Name": victim, "DOB": "09/09/1988", "Sex": "F"})
+    health = pq.read_table(extracts / "health.parquet")
+    children = [
+        {"AttendanceID": f"ATT-ADDR-{i}", "AttendanceDate": f"{day + 7}-Jun-2026", "PatientRecordID": f"HL-ADDR-{i}",
+         "Service": "ED", "PresentingComplaint": "Fever", "GivenName": forename, "FamilyName": surname,
+         "BirthDate": "20190305", "Sex": "1", "Postcode": postcode, "AddressLine": address}
+        for i, (_, _, (forename, surname), address, postcode, day) in enumerate(ADDRESS_ONLY, start=1)
+    ]
+    rows = [{name: row.get(name) for name in health.column_names} for row in children]
+    pq.write_table(pa.concat_tables([health, pa.Table.from_pylist(rows, schema=health.schema)]), extracts / "health.parquet")
+
+
 @dataclass(frozen=True)
 class GraphInput:
     """A store after a full DuckDB run, and its graph frames in Parquet as the orchestrator writes them."""
@@ -57,6 +97,7 @@ class GraphInput:
 def graph_input(tmp_path_factory) -> GraphInput:
     root = tmp_path_factory.mktemp("flags_both_engines")
     generate_extracts(people=5000, seed=23, out_dir=root / "extracts")
+    add_address_only_households(root / "extracts")
     run = load_run_config(REPO / "configs" / "run.yaml", store=root / "store" / "mash.duckdb", extracts_dir=root / "extracts")
     run_all(run)
     people, events = root / "people.parquet", root / "events.parquet"
@@ -74,7 +115,7 @@ def stored(store: Path) -> tuple[list[tuple], list[tuple]]:
         return con.sql(FLAG_ROWS).fetchall(), con.sql(EVIDENCE_ROWS).fetchall()
 
 
-def written(flags, path: Path) -> tuple[list[tuple], list[tuple]]:
+def written(flags: list[Flag], path: Path) -> tuple[list[tuple], list[tuple]]:
     """The flags as ``write_flags`` stores them, in a scratch DuckDB file."""
     with connect(path) as con:
         write_flags(con, flags, suffix="")
@@ -85,6 +126,16 @@ def test_graph_schemas_are_duckdbs(graph_input):
     with open_results(graph_input.run.store) as con:
         assert fetch_arrow(con, "people", graph_people_sql()).schema == GRAPH_PEOPLE_SCHEMA
         assert fetch_arrow(con, "events", graph_events_sql()).schema == GRAPH_EVENTS_SCHEMA
+
+
+def test_address_only_children_are_flagged(graph_input):
+    with open_results(graph_input.run.store) as con:
+        rows = con.sql(
+            "SELECT f.parameters FROM flags AS f JOIN clusters AS c USING (person_id) JOIN records AS r USING (unique_id) "
+            "WHERE r.record_id LIKE 'HL-ADDR-%' AND f.code = 'child_in_da_household'"
+        ).fetchall()
+    vias = [[adult["via"] for adult in json.loads(parameters)["adults"]] for (parameters,) in rows]
+    assert vias == [[["address"], ["address"]]] * len(ADDRESS_ONLY)
 
 
 def test_flags_on_spark_equal_duckdbs(spark_api, graph_input, tmp_path):
@@ -127,7 +178,7 @@ def small_frames(tmp_path: Path) -> tuple[Path, Path]:
         {
             "unique_id": f"{person}-{i}", "person_id": person, "link_probability": 1.0, "source": source,
             "agency": source, "record_id": f"{person}-{i}", "event_id": event_id,
-            "event_date": date.fromordinal(date(2025, 1, 1).toordinal() + days), "domestic_abuse": person == "C",
+            "event_date": date(2025, 1, 1) + timedelta(days=days), "domestic_abuse": person == "C",
             "role": "patient" if person == "C" else "involved", "postcode": postcode, "address": address,
         }
         for person, records, _ in SMALL for i, (source, event_id, postcode, address, days) in enumerate(records)
