@@ -76,9 +76,10 @@ def graph_people_sql(persons: str = "persons") -> str:
 def graph_events_sql(records: str = "records", clusters: str = "clusters") -> str:
     """SQL for the graph's events: one row per record with its person, by record id (see :func:`graph_frames`).
 
-    Ordered because a few rules break ties by the order rows reach the graph: sorted,
-    the graph of any part of the population (an incremental run's neighbourhood, a
-    Spark component) meets its rows in the whole graph's order.
+    Ordered, so the graph's insertion order is the same from run to run, and the graph
+    of any part of the population (an incremental run's neighbourhood, a Spark
+    component) meets its rows in the whole graph's order. No rule should depend on that
+    order (``tests/graph`` checks the one that did), but nothing then can.
     """
     return (
         "SELECT r.unique_id, c.person_id, "

@@ -101,8 +101,11 @@ def _households(graph: nx.MultiDiGraph, anchor: str, rules: FlagRules, since: da
     # household_overlap_days of them, and the people on each of their social care
     # episodes in the window. Yields (kind, members, placing) where placing(person)
     # gives the records that put them there: built only for households that flag,
-    # as most candidate households do not.
-    for addr, keyed in graph.succ[anchor].items():
+    # as most candidate households do not. Addresses and episodes come in node order,
+    # not the graph's insertion order, so a tie between households (the caller keeps
+    # the first) does not depend on the order records arrived in.
+    around = sorted(graph.succ[anchor].items())
+    for addr, keyed in around:
         mine = keyed.get(EdgeKind.LIVES_AT)
         if mine is None:
             continue
@@ -110,7 +113,7 @@ def _households(graph: nx.MultiDiGraph, anchor: str, rules: FlagRules, since: da
                    if p == anchor or (EdgeKind.LIVES_AT in k and overlaps(mine, k[EdgeKind.LIVES_AT], rules.household_overlap_days))]
         yield "address", members, partial(records_at, graph, address=addr)
     nodes = graph.nodes
-    for event, keyed in graph.succ[anchor].items():
+    for event, keyed in around:
         node = nodes[event]
         if node["kind"] != NodeKind.EVENT or node.get("source") != SOCIAL_CARE or not since <= (node["date"] or date.min) <= end:
             continue

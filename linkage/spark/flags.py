@@ -17,12 +17,10 @@ every component, most of them a single household. At 1M generated people the lar
 component has about 62k of the graph's 1.46M nodes; one executor builds it, in the
 part that holds it.
 
-Row order matters: a few rules break ties by the order rows reached the graph (toxic
-trio keeps, of two households naming as many adults, the first it meets). So each
-part's rows keep the order of the frames as given, which for a Parquet file written
-by DuckDB's ``COPY`` of :func:`linkage.safeguarding.graph_events_sql` is the order
-:func:`linkage.safeguarding.graph_frames` reads on DuckDB. A part's graph is then the
-whole graph's restricted to its people, insertion order and all.
+Row order: no rule depends on the order rows reach the graph (toxic trio broke ties
+between households by it until ``RULES_VERSION`` 3). Each part's rows still keep the
+order of the frames as given, so a part's graph is the whole graph's restricted to its
+people, insertion order and all.
 """
 
 from __future__ import annotations

@@ -140,3 +140,25 @@ def test_toxic_trio_in_one_social_care_episode(frames: Frames) -> None:
     (flag,) = toxic_trio(frames.graph(), RULES)
     assert flag.person_ids == ("K", "A", "B")
     assert flag.parameters["household"] == "social_care_episode"
+
+
+def test_toxic_trio_tie_between_households_does_not_follow_row_order(frames: Frames) -> None:
+    """Two households naming as many adults: the same one is kept whatever order the rows arrive in."""
+    for address, (mh, sm) in (("2 LOW RD", ("B2", "S2")), ("1 HIGH ST", ("B", "S"))):
+        for person, seen in (("A", -100), (mh, -60), (sm, -80), ("K", -90)):
+            frames.at(person, address, day(seen), source="police")
+        frames.record(mh, "health", day(-50), **MH)
+        frames.record(sm, "social_care", day(-70), **SM)
+    for person in ("A", "B", "S", "B2", "S2"):
+        frames.dob[person] = date(1985, 1, 1)
+    frames.dob["K"] = date(2019, 1, 1)
+    frames.da("P", "A", day(-100))
+    from graph.build import build_graph
+
+    events = frames.events()
+    kept = []
+    for order in (events, events.iloc[::-1], events.sample(frac=1, random_state=3)):
+        (flag,) = toxic_trio(build_graph(frames.people(), order.reset_index(drop=True)), RULES)
+        kept.append((flag.person_ids, flag.parameters, sorted(e.unique_id for e in flag.evidence)))
+    assert kept[0][0] == ("K", "A", "B", "S"), "ties go to the household at the address that sorts first"
+    assert kept[1] == kept[0] and kept[2] == kept[0]
