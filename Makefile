@@ -49,6 +49,8 @@ bench: install browser
 	$(BIN)/python bench/bench_incremental.py --people 1000000 --pick random
 	$(BIN)/python bench/bench_incremental.py --people 1000000 --pick latest
 	$(BIN)/python bench/bench_dashboard.py --people 200000
+	$(BIN)/python bench/bench_spark_model.py --people 200000
+	$(BIN)/python bench/bench_spark_run.py --people 200000
 
 clean:
 	rm -rf $(VENV) data test-output .pytest_cache *.egg-info
