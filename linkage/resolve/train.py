@@ -101,9 +101,29 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=training.u_max_pairs, seed=training.seed)
     for rule in training.em_blocking_rules:
-        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule), max_pairs=training.em_max_pairs)
+        _expectation_maximisation(linker, rule, training.em_max_pairs)
     logger.info("trained on %d records in %.1fs", data.rows(), time.perf_counter() - started)
     return render_settings(linker.misc.save_model_to_json(), model, SAVED_DIALECT)
+
+
+def _expectation_maximisation(linker, rule: tuple[str, ...], max_pairs: int | None) -> None:
+    """One EM pass, blocked on ``rule``, with Splink 5.0's underflow turned into a clear error.
+
+    Splink 5.0.0's EM can drive a level's m probability down to 0.0, which its own setter
+    then refuses with a ValueError mid-training (seen: same postcode sector, on 5,000
+    generated people, the date-of-birth pass taking it to 1e-293 and the name pass to 0).
+    Ordering the passes differently avoided it there.
+    """
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule), max_pairs=max_pairs)
+    except ValueError as exc:
+        if "m_probability" not in str(exc):
+            raise
+        raise MashError(
+            f"training: the EM pass blocked on {list(rule)} drove a comparison level's m probability to zero, "
+            "which Splink cannot store; reorder or change 'training.em_blocking_rules' in the model config "
+            "(for example, the name rule before the date-of-birth rule) and run again"
+        ) from exc
 
 
 def _model_data(records: pa.Table | ModelData) -> ModelData:

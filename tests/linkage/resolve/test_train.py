@@ -78,3 +78,31 @@ def test_identifier_u(description, values, expected):
 
     got = identifier_u(pa.table({"pnc_id": pa.array(values, pa.string())}), "pnc_id")
     assert got == (None if expected is None else pytest.approx(expected)), description
+
+
+def test_em_underflow_is_a_clear_error_and_reordering_the_passes_avoids_it(tmp_path):
+    """5,000 generated people, seed 2: Splink 5.0.0's EM passes drive one level's m to 0.0
+    and then refuse it. Training says which key to change, and the change works.
+
+    If a Splink release clamps m in EM, the first half of this test fails: the wrapper in
+    ``train._expectation_maximisation`` can then go.
+    """
+    from pathlib import Path
+
+    import duckdb
+
+    from linkage.config import load_run_config
+    from linkage.ingest import ingest
+    from linkage.resolve.session import model_input
+    from linkage.resolve.train import train
+    from linkage.synth import generate_extracts
+
+    generate_extracts(people=5000, seed=2, out_dir=tmp_path / "extracts")
+    repo = Path(__file__).resolve().parents[3]
+    run = load_run_config(repo / "configs" / "run.yaml", store=tmp_path / "mash.duckdb", extracts_dir=tmp_path / "extracts")
+    with duckdb.connect(str(ingest(run).store), read_only=True) as con:
+        records = model_input(con, "records")
+    with pytest.raises(MashError, match=r"blocked on \[.*\] drove .*'training.em_blocking_rules'"):
+        train(records, run.model)
+    reordered = run.model.training.model_copy(update={"em_blocking_rules": tuple(reversed(run.model.training.em_blocking_rules))})
+    assert train(records, run.model.model_copy(update={"training": reordered}))["comparisons"]
