@@ -221,12 +221,17 @@ def cluster_records(records: pa.Table, pairs: pa.Table, decided: dict[tuple[str,
 
 
 def read_decisions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
-    """Each record pair's latest confirm/reject decision, keyed by (lower id, higher id)."""
+    """Each record pair's latest confirm/reject decision, keyed by (lower id, higher id).
+
+    In the order they were made (by the latest decision on each pair): clustering merges
+    confirmations in this order, and which of two confirmations a rejection refuses can
+    depend on it.
+    """
     rows = run_sql(
         con,
         "read_review_decisions",
         "SELECT least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r), "
-        "arg_max(decision, decided_at) FROM review_decisions GROUP BY ALL",
+        "arg_max(decision, decided_at) FROM review_decisions GROUP BY ALL ORDER BY max(decided_at), 1, 2",
     ).fetchall()
     return {(a, b): decision for a, b, decision in rows if decision in ("confirm", "reject")}
 

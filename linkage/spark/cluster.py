@@ -79,11 +79,25 @@ class SparkClustered:
         pairs: Every scored pair with the columns and types it came with, then ``band`` and
             ``reason`` (strings; reason null for a plain link).
         ambiguous: Records left unlinked because they match two people who cannot be one.
+        cached: The per-component results both frames read, kept until :meth:`release`.
+        decisions: The analysts' decisions as broadcast to the executors.
     """
 
     clusters: DataFrame
     pairs: DataFrame
     ambiguous: int
+    cached: RDD | None = None
+    decisions: Broadcast | None = None
+
+    def release(self) -> None:
+        """Free the cached results and the broadcast decisions, once both frames are written.
+
+        A session that outlives the run (a notebook, a shared cluster) keeps them otherwise.
+        """
+        if self.cached is not None:
+            self.cached.unpersist()
+        if self.decisions is not None:
+            self.decisions.destroy()
 
 
 def cluster_on_spark(
@@ -110,10 +124,11 @@ def cluster_on_spark(
     members = connected_components(api, _edges(spark, records, pairs, decided), "unique_id_l", "unique_id_r").select(
         F.col(NODE).alias("unique_id"), COMPONENT
     )
+    broadcast = spark.sparkContext.broadcast(list(decided.items()))
     work = _ComponentWork(
         record_schema=_arrow_schema(records, RECORD_COLUMNS),
         pair_schema=_arrow_schema(pairs, PAIR_COLUMNS),
-        decided=spark.sparkContext.broadcast(list(decided.items())),
+        decided=broadcast,
         model=model,
     )
     results = _grouped(records, pairs, members).mapPartitions(work).persist(StorageLevel.MEMORY_AND_DISK)
@@ -134,6 +149,8 @@ def cluster_on_spark(
         clusters=clustered.unionByName(alone),
         pairs=pairs.join(banded, ["unique_id_l", "unique_id_r"], "left").select(*pairs.columns, "band", "reason"),
         ambiguous=ambiguous,
+        cached=results,
+        decisions=broadcast,
     )
 
 

@@ -114,6 +114,7 @@ class SparkRun:
         where = self.dir / "standardised" / source.name
         _write(part.standardised, where / "std")
         _write(part.quarantine, where / "quarantine")
+        part.standardised.unpersist()  # cached for the two writes; a joined session outlives the run
         name, path = source.name, run.extract_path(source)
         casts = ", ".join(f"CAST({column} AS {kind}) AS {column}" for column, kind in RECORD_ENUMS.items())
         run_sql(
@@ -170,6 +171,7 @@ class SparkRun:
         clustered = cluster_on_spark(self.api, records, self.spark.read.parquet(str(self.dir / "pairs")), decided, self.run.model)
         _write(clustered.clusters, self.dir / "clusters")
         _write(clustered.pairs, self.dir / "banded_pairs")
+        clustered.release()
         run_sql(
             con, "spark_load_pairs",
             "CREATE OR REPLACE TABLE pairs__new AS SELECT * FROM read_parquet($path) ORDER BY unique_id_l, unique_id_r",

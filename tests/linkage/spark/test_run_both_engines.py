@@ -147,3 +147,16 @@ def test_a_bad_extract_stops_a_spark_run_and_the_results_stay(two_runs, tmp_path
     with pytest.raises(ExtractError, match="police.csv"):
         run_all(two_runs.spark_run.model_copy(update={"extracts_dir": extracts}))
     assert layout(two_runs.spark_run.store).current() == before
+
+
+def test_an_incremental_duckdb_run_continues_from_spark_results(two_runs, tmp_path):
+    """A Spark run leaves no row hashes, so the next incremental run re-reads every row: same results."""
+    store = tmp_path / "mash.duckdb"
+    shutil.copytree(two_runs.spark_run.store.parent, store.parent, dirs_exist_ok=True)
+    later = run_all(two_runs.spark_run.model_copy(update={"store": store, "engine": "duckdb"}), incremental=True)
+    assert later.counts["changed"] + later.counts["added"] > 0
+    with _connect(two_runs.duckdb) as duck, _connect(later) as updated:
+        for table in ("records", "clusters", "persons", "flags", "flag_evidence", "person_ids"):
+            columns = _schema(duck)[table]
+            assert _rows(updated, table, columns) == _rows(duck, table, columns), table
+        assert updated.execute("SELECT count(*) FROM record_hashes").fetchall() == duck.execute("SELECT count(*) FROM record_hashes").fetchall()
