@@ -124,13 +124,14 @@ class SparkSettings(BaseModel):
     work_dir: Path | None = Field(
         default=None,
         description="Directory for each run's Parquet tables (standardised records, pairs, clusters, graph inputs), "
-        "relative to the working directory; default: '<store>.spark' beside the store. On a cluster: storage "
-        "the driver and every executor reach.",
+        "relative to the working directory; default: '<store>.spark' beside the store. On a cluster: a shared "
+        "filesystem mounted at this same path on the driver and every executor (NFS, EFS, /dbfs).",
     )
-    checkpoint_dir: Path | None = Field(
+    checkpoint_dir: str | None = Field(
         default=None,
-        description="Where Splink checkpoints its large intermediate tables; default: 'checkpoints' under the "
-        "run's work directory. On a cluster: HDFS, S3 or DBFS, with room for the blocked pairs.",
+        description="Where Splink checkpoints its large intermediate tables: a path or a URI Spark writes to "
+        "(hdfs://, s3a://, dbfs:/); default: 'checkpoints' under the run's work directory. Needs room for "
+        "the blocked pairs.",
     )
     jaro_winkler: Literal["duckdb", "jar"] = Field(
         default="duckdb",

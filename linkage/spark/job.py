@@ -68,7 +68,6 @@ class SparkRun:
         self.run = run
         self.dir = work_dir(run) / f"run-{run_id:06d}"
         self.on_stage = on_stage
-        self.seconds: dict[str, float] = {}
         self._started = False
         self.spark: SparkSession | None = None
 

@@ -137,7 +137,7 @@ def test_engine_defaults_to_duckdb_and_spark_settings_load(tmp_path):
     }))
     run = load_run_config(path)
     assert (run.engine, run.spark.master, run.spark.shuffle_partitions) == ("spark", "local[1]", 8)
-    assert (run.spark.jaro_winkler, run.spark.checkpoint_dir, run.spark.keep_outputs) == ("jar", Path("ck"), False)
+    assert (run.spark.jaro_winkler, run.spark.checkpoint_dir, run.spark.keep_outputs) == ("jar", "ck", False)
 
 
 def test_overrides_replace_store_and_extracts(tmp_path):
