@@ -25,7 +25,7 @@ from linkage.config import load_run_config
 from linkage.ingest import ingest
 from linkage.resolve.run import predict
 from linkage.resolve.session import model_input
-from linkage.resolve.train import save_model, term_frequencies, train
+from linkage.resolve.train import train_and_save
 from linkage.synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,7 +53,7 @@ def main() -> None:
     seconds: dict[str, float] = {}
 
     started = time.perf_counter()
-    duck_model = save_model(work / "duckdb" / "mash.duckdb", train(records, run.model), run.model, records.num_rows, term_frequencies(records, run.model))
+    duck_model = train_and_save(work / "duckdb" / "mash.duckdb", records, run.model)
     seconds["duckdb train"] = time.perf_counter() - started
     started = time.perf_counter()
     duck_pairs = predict(records, duck_model, run.model.thresholds.review)

@@ -22,7 +22,7 @@ from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, 
 from linkage.resolve import RESOLVE_TABLES, ResolveReport, TrainedModel, resolve
 from linkage.resolve.incremental import resolve_changes
 from linkage.resolve.session import model_input
-from linkage.resolve.train import save_model, term_frequencies, train
+from linkage.resolve.train import train_and_save
 from linkage.safeguarding import SAFEGUARDING_TABLES, FlagReport, build_flag_tables
 from linkage.safeguarding_changes import update_flag_tables
 from linkage.store import connect, layout, open_results, open_state, require_table, run_lock, swap_in
@@ -286,4 +286,4 @@ def retrain_model(run: RunConfig) -> TrainedModel:
         records = model_input(con, "records")
     finally:
         con.close()
-    return save_model(run.store, train(records, run.model), run.model, records.num_rows, term_frequencies(records, run.model))
+    return train_and_save(run.store, records, run.model)

@@ -34,7 +34,7 @@ from linkage.resolve.identity import EVENT_SCHEMA, ID_PREFIX, REGISTRY_SCHEMA, a
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.run import ResolveReport, cluster_records, clusters_table, read_decisions, scored_pairs
 from linkage.resolve.session import model_input
-from linkage.resolve.train import TrainedModel, fingerprint, load_latest_model
+from linkage.resolve.train import TrainedModel, is_current, load_latest_model
 from linkage.store import table_columns
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def resolve_changes(
         return time.perf_counter()
 
     model = load_latest_model(run.store)
-    if model is None or model.fingerprint != fingerprint(run.model):
+    if not is_current(model, run.model):
         raise MashError("the linkage model or its config changed since the last run; run a full 'mash run' first")
 
     started = stage("predict changes")

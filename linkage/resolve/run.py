@@ -20,7 +20,7 @@ from linkage.resolve.identity import EVENT_SCHEMA, REGISTRY_SCHEMA, IdAssignment
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.session import make_linker, model_input
 from linkage.store import has_table
-from linkage.resolve.train import TrainedModel, fingerprint, load_latest_model, save_model, term_frequencies, train
+from linkage.resolve.train import TrainedModel, is_current, load_latest_model, train_and_save
 
 logger = logging.getLogger(__name__)
 
@@ -91,10 +91,10 @@ def resolve(
     ensure_decisions_table(con)
     records = model_input(con, records_table)
     model = load_latest_model(run.store)
-    trained = retrain or model is None or model.fingerprint != fingerprint(run.model)
+    trained = retrain or not is_current(model, run.model)
     if trained:
         started = stage("train")
-        model = save_model(run.store, train(records, run.model), run.model, records.num_rows, term_frequencies(records, run.model))
+        model = train_and_save(run.store, records, run.model)
         seconds["train"] = time.perf_counter() - started
     assert model is not None
 

@@ -173,6 +173,26 @@ def identifier_u(records: pa.Table | ModelData, column: str) -> float | None:
     return max(shared, 1.0) / (held * (held - 1))
 
 
+def train_and_save(store: Path, records: pa.Table | ModelData, model: ModelConfig) -> TrainedModel:
+    """Train on the records, on whichever engine holds them, and save the store's next model version.
+
+    Args:
+        store: The store whose model directory receives the model.
+        records: The model input (as for :func:`train`).
+        model: The model config.
+
+    Returns:
+        The saved model, with the term-frequency lookups of these records beside it.
+    """
+    data = _model_data(records)
+    return save_model(store, train(data, model), model, data.rows(), term_frequencies(data, model))
+
+
+def is_current(model: TrainedModel | None, config: ModelConfig) -> bool:
+    """Whether a saved model was trained under this model config (so it may score without retraining)."""
+    return model is not None and model.fingerprint == fingerprint(config)
+
+
 def save_model(
     store: Path,
     splink_settings: dict[str, Any],

@@ -31,7 +31,7 @@ from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql, writ
 from linkage.resolve import ResolveReport
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.run import ensure_decisions_table, read_decisions, stable_ids
-from linkage.resolve.train import fingerprint, load_latest_model
+from linkage.resolve.train import is_current, load_latest_model
 from linkage.safeguarding import FlagReport, flags_as_of, graph_events_sql, graph_people_sql, store_flags
 from linkage.spark.cluster import cluster_on_spark
 from linkage.spark.flags import flags_on_spark
@@ -154,7 +154,7 @@ class SparkRun:
         write_parquet(con, "spark_export_records", f"SELECT * FROM {records_table}", records_path)
         records = model_input_spark(self.spark, records_path)
         model = load_latest_model(self.run.store)
-        trained = retrain or model is None or model.fingerprint != fingerprint(self.run.model)
+        trained = retrain or not is_current(model, self.run.model)
         if trained:
             started = self._stage("train")
             model = train_on_spark(self.api, records, self.run.model, self.run.store)

@@ -8,7 +8,7 @@ from pyspark.sql import DataFrame
 from splink import SparkAPI
 
 from linkage.config import ModelConfig
-from linkage.resolve.train import TrainedModel, save_model, term_frequencies, train
+from linkage.resolve.train import TrainedModel, train_and_save
 from linkage.spark.model_input import SparkModelData
 
 
@@ -28,5 +28,4 @@ def train_on_spark(api: SparkAPI, records: DataFrame, model: ModelConfig, store:
     Returns:
         The saved model.
     """
-    data = SparkModelData(records, api)
-    return save_model(store, train(data, model), model, data.rows(), term_frequencies(data, model))
+    return train_and_save(store, SparkModelData(records, api), model)

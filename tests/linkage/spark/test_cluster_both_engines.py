@@ -15,7 +15,7 @@ from linkage.config import ModelConfig, load_run_config
 from linkage.resolve.cluster import ADDRESS_RULE
 from linkage.resolve.run import cluster_records, clusters_table, predict
 from linkage.resolve.session import model_input
-from linkage.resolve.train import save_model, term_frequencies, train
+from linkage.resolve.train import train_and_save
 from tests.linkage.spark.conftest import REPO
 
 pytestmark = pytest.mark.spark
@@ -120,7 +120,7 @@ def scored(both_engines, spark, tmp_path_factory) -> Scored:
     with duckdb.connect(str(both_engines.duckdb.store), read_only=True) as con:
         records = model_input(con, "records")
     config = both_engines.run.model
-    trained = save_model(root / "mash.duckdb", train(records, config), config, records.num_rows, term_frequencies(records, config))
+    trained = train_and_save(root / "mash.duckdb", records, config)
     pairs = predict(records, trained, config.thresholds.review)
     pq.write_table(pairs, root / "pairs.parquet")
     return Scored(

@@ -14,7 +14,7 @@ import pytest
 
 from linkage.resolve.run import predict
 from linkage.resolve.session import model_input
-from linkage.resolve.train import TrainedModel, load_latest_model, save_model, term_frequencies, train
+from linkage.resolve.train import TrainedModel, load_latest_model, train_and_save
 
 pytestmark = pytest.mark.spark
 
@@ -53,9 +53,7 @@ def models(both_engines, spark, tmp_path_factory) -> Models:
         duck_input = model_input(con, "records")
         duck_train = model_input(con, f"(SELECT * FROM records WHERE source <> '{UNSEEN_SOURCE}')")
     config = both_engines.run.model
-    duck_model = save_model(
-        root / "duckdb" / "mash.duckdb", train(duck_train, config), config, duck_train.num_rows, term_frequencies(duck_train, config)
-    )
+    duck_model = train_and_save(root / "duckdb" / "mash.duckdb", duck_train, config)
     api = splink_api(spark, root / "checkpoints")
     spark_input = model_input_spark(spark, both_engines.spark["records"])
     spark_model = train_on_spark(api, spark_input.where(F.col("source") != UNSEEN_SOURCE), config, root / "spark" / "mash.duckdb")
