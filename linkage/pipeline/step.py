@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,18 @@ class Step:
         return self.sql.replace(INPUT, input_relation)
 
 
+@contextmanager
+def _step(step: str) -> Iterator[None]:
+    """Time one statement under its step name; a DuckDB error becomes a StepError naming the step."""
+    started = time.perf_counter()
+    try:
+        yield
+    except duckdb.Error as exc:
+        logger.error("step %s failed", step)
+        raise StepError.from_engine(step, exc) from exc
+    logger.debug("step %s ran in %.3fs", step, time.perf_counter() - started)
+
+
 def quote_ident(name: str) -> str:
     """Quote an identifier (a column or table name) for DuckDB."""
     return '"' + name.replace('"', '""') + '"'
@@ -73,14 +86,8 @@ def run_sql(
     Raises:
         StepError: If DuckDB rejects the statement.
     """
-    started = time.perf_counter()
-    try:
-        result = con.execute(sql, params or None)
-    except duckdb.Error as exc:
-        logger.error("step %s failed", step)
-        raise StepError.from_engine(step, exc) from exc
-    logger.debug("step %s ran in %.3fs", step, time.perf_counter() - started)
-    return result
+    with _step(step):
+        return con.execute(sql, params or None)
 
 
 def fetch_arrow(
@@ -94,14 +101,8 @@ def fetch_arrow(
     Same logging and errors as :func:`run_sql`; goes through a relation, which
     hands Arrow over without the extra copy a cursor result makes.
     """
-    started = time.perf_counter()
-    try:
-        table = con.sql(sql, params=params).to_arrow_table() if params else con.sql(sql).to_arrow_table()
-    except duckdb.Error as exc:
-        logger.error("step %s failed", step)
-        raise StepError.from_engine(step, exc) from exc
-    logger.debug("step %s ran in %.3fs", step, time.perf_counter() - started)
-    return table
+    with _step(step):
+        return con.sql(sql, params=params).to_arrow_table() if params else con.sql(sql).to_arrow_table()
 
 
 def write_parquet(
@@ -112,14 +113,9 @@ def write_parquet(
     Same logging and errors as :func:`run_sql`; the path is handed to DuckDB as a value,
     never written into the SQL.
     """
-    started = time.perf_counter()
-    try:
+    with _step(step):
         relation = con.sql(sql, params=params) if params else con.sql(sql)
         relation.write_parquet(str(path))
-    except duckdb.Error as exc:
-        logger.error("step %s failed", step)
-        raise StepError.from_engine(step, exc) from exc
-    logger.debug("step %s ran in %.3fs", step, time.perf_counter() - started)
 
 
 def create_table_from_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, temporary: bool = False) -> None:
