@@ -20,9 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
-from pyspark.sql.types import NullType
+from pyspark.sql import SparkSession
 
 from linkage.config import RunConfig, SourceConfig
 from linkage.errors import MashError
@@ -37,7 +35,7 @@ from linkage.spark.cluster import cluster_on_spark
 from linkage.spark.flags import flags_on_spark
 from linkage.spark.model_input import model_input_spark
 from linkage.spark.predict import predict_on_spark
-from linkage.spark.run import standardise_source_spark
+from linkage.spark.run import standardise_source_spark, write_table
 from linkage.spark.session import prepare_session, start_session
 from linkage.spark.splink_api import splink_api
 from linkage.spark.train import train_on_spark
@@ -111,8 +109,8 @@ class SparkRun:
         assert self.spark is not None
         part = standardise_source_spark(self.spark, run, source)
         where = self.dir / "standardised" / source.name
-        _write(part.standardised, where / "std")
-        _write(part.quarantine, where / "quarantine")
+        write_table(part.standardised, where / "std", f"spark_write_std_{source.name}")
+        write_table(part.quarantine, where / "quarantine", f"spark_write_quarantine_{source.name}")
         part.standardised.unpersist()  # cached for the two writes; a joined session outlives the run
         name, path = source.name, run.extract_path(source)
         casts = ", ".join(f"CAST({column} AS {kind}) AS {column}" for column, kind in RECORD_ENUMS.items())
@@ -168,8 +166,8 @@ class SparkRun:
         started = self._stage("cluster")
         decided = read_decisions(con)
         clustered = cluster_on_spark(self.api, records, self.spark.read.parquet(str(self.dir / "pairs")), decided, self.run.model)
-        _write(clustered.clusters, self.dir / "clusters")
-        _write(clustered.pairs, self.dir / "banded_pairs")
+        write_table(clustered.clusters, self.dir / "clusters", "spark_write_clusters")
+        write_table(clustered.pairs, self.dir / "banded_pairs", "spark_write_banded_pairs")
         clustered.release()
         run_sql(
             con, "spark_load_pairs",
@@ -225,19 +223,6 @@ class SparkRun:
         if self.on_stage:
             self.on_stage(name)
         return time.perf_counter()
-
-
-def _write(frame: DataFrame, path: Path) -> None:
-    """Write a Spark DataFrame as a Parquet directory (replaced).
-
-    A column that is null in every row of a source's steps (a field the source does not
-    have) has no type on Spark, and Parquet needs one: it is written as text, the type
-    the union of all sources gives it.
-    """
-    untyped = {f.name for f in frame.schema.fields if isinstance(f.dataType, NullType)}
-    if untyped:
-        frame = frame.select(*[F.col(f"`{c}`").cast("string").alias(c) if c in untyped else F.col(f"`{c}`") for c in frame.columns])
-    frame.write.mode("overwrite").parquet(str(path))
 
 
 def _files(directory: Path) -> str:

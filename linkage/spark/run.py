@@ -10,6 +10,7 @@ from pathlib import Path
 from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import NullType
 
 from linkage.config import RunConfig, SourceConfig
 from linkage.errors import StepError
@@ -127,12 +128,28 @@ def standardise_on_spark(spark: SparkSession, run: RunConfig, out_dir: Path) -> 
         for frame in frames[1:]:
             union = union.unionByName(frame)
         paths[table] = out_dir / table
-        try:
-            union.write.mode("overwrite").parquet(str(paths[table]))
-        except PySparkException as exc:
-            logger.error("step write_%s failed on spark", table)
-            raise StepError.from_engine(f"write_{table}", exc) from exc
+        write_table(union, paths[table], f"write_{table}")
     return paths
+
+
+def write_table(frame: DataFrame, path: Path, step: str) -> None:
+    """Write a frame as a Parquet directory (replaced), under a step name.
+
+    A column null in every row of the steps (a field no source has) has no type on
+    Spark, and Parquet needs one: it is written as text, as a union with a source that
+    has the field would type it.
+
+    Raises:
+        StepError: Spark failed to write; names the step.
+    """
+    untyped = {f.name for f in frame.schema.fields if isinstance(f.dataType, NullType)}
+    if untyped:
+        frame = frame.select(*[F.col(f"`{c}`").cast("string").alias(c) if c in untyped else F.col(f"`{c}`") for c in frame.columns])
+    try:
+        frame.write.mode("overwrite").parquet(str(path))
+    except PySparkException as exc:
+        logger.error("step %s failed on spark", step)
+        raise StepError.from_engine(step, exc) from exc
 
 
 def _quarantine(source: SourceConfig, path: Path, std: DataFrame, parsed: DataFrame, raw: DataFrame) -> DataFrame:
