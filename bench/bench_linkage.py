@@ -25,6 +25,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from importlib.metadata import version
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,12 +59,18 @@ def store_path(workdir: Path, people: int, seed: int, model: str) -> Path:
     return workdir / f"linkage_{people}_{seed}" / model / f"{model}.duckdb"
 
 
-def ensure_extracts(extracts: Path, people: int, seed: int) -> float | None:
-    """Generate the extracts unless they already exist; returns seconds taken, or None if reused."""
+def ensure_extracts(
+    extracts: Path, people: int, seed: int, generate: Callable[..., Any] = generate_extracts
+) -> float | None:
+    """Generate the extracts unless they already exist; returns seconds taken, or None if reused.
+
+    ``generate`` is called as ``generate(people=, seed=, out_dir=)`` (another generator
+    set-up, e.g. a profile, can be passed in).
+    """
     if (extracts / "truth" / "manifest.json").exists():
         return None
     started = time.perf_counter()
-    generate_extracts(people=people, seed=seed, out_dir=extracts)
+    generate(people=people, seed=seed, out_dir=extracts)
     return time.perf_counter() - started
 
 
@@ -83,12 +90,12 @@ def peak_rss_bytes() -> int:
 # Child processes: one model each
 
 
-def run_mash(store: Path, extracts: Path) -> dict[str, Any]:
-    """MASH Link end to end with the shipped configs; returns timings and counts."""
+def run_mash(store: Path, extracts: Path, config: Path = RUN_CONFIG) -> dict[str, Any]:
+    """MASH Link end to end with the run config (the shipped one by default); returns timings and counts."""
     from linkage.batch import run_all
 
     fresh_store(store)
-    run = load_run_config(RUN_CONFIG, store=store, extracts_dir=extracts)
+    run = load_run_config(config, store=store, extracts_dir=extracts)
     started = time.perf_counter()
     report = run_all(run)
     wall = time.perf_counter() - started
@@ -103,13 +110,13 @@ def run_mash(store: Path, extracts: Path) -> dict[str, Any]:
     }
 
 
-def run_plain(store: Path, extracts: Path) -> dict[str, Any]:
-    """Plain Splink end to end: its own ingest, then train, predict, cluster and write."""
+def run_plain(store: Path, extracts: Path, config: Path = RUN_CONFIG) -> dict[str, Any]:
+    """Plain Splink end to end: its own ingest (the run config's sources), then train, predict, cluster and write."""
     import plain_splink
     from linkage.ingest import ingest
 
     fresh_store(store)
-    run = load_run_config(RUN_CONFIG, store=store, extracts_dir=extracts)
+    run = load_run_config(config, store=store, extracts_dir=extracts)
     seconds: dict[str, float] = {}
     started = t = time.perf_counter()
     ingest(run)
@@ -141,20 +148,21 @@ def run_plain(store: Path, extracts: Path) -> dict[str, Any]:
     }
 
 
-def child_main(model: str, store: Path, extracts: Path, out: Path) -> None:
+def child_main(model: str, store: Path, extracts: Path, out: Path, config: Path = RUN_CONFIG) -> None:
     """Entry point of a child process: run one model, write its figures as JSON."""
-    result = run_mash(store, extracts) if model == "mash" else run_plain(store, extracts)
+    result = run_mash(store, extracts, config) if model == "mash" else run_plain(store, extracts, config)
     result["peak_rss_bytes"] = peak_rss_bytes()
     out.write_text(json.dumps(result), encoding="utf-8")
 
 
-def run_child(model: str, store: Path, extracts: Path) -> dict[str, Any]:
+def run_child(model: str, store: Path, extracts: Path, config: Path = RUN_CONFIG) -> dict[str, Any]:
     """Run one model in a fresh Python process and return what it measured."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         command = [
             sys.executable, str(Path(__file__).resolve()),
             "--child", model, "--child-store", str(store), "--child-extracts", str(extracts), "--child-out", str(out),
+            "--child-config", str(config),
         ]
         done = subprocess.run(command, check=False)
         if done.returncode != 0:
@@ -282,13 +290,17 @@ def print_table(rows: list[tuple[str, ...]], headers: tuple[str, ...]) -> None:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
 
 
+def machine_line(m: dict[str, Any]) -> str:
+    """One line naming the machine and software (from :func:`machine`)."""
+    memory = "" if m["memory_gib"] is None else f", {m['memory_gib']:.0f} GiB RAM"
+    return (f"machine: {m['machine']}, {m['cpus']} CPUs{memory}, {m['python']}, "
+            f"DuckDB {m['duckdb']}, Splink {m['splink']}; date {m['date']}")
+
+
 def print_report(summary: dict[str, Any]) -> None:
     """Print the machine, the per-model table and the MASH / plain ratios."""
-    m = summary["machine"]
-    memory = "" if m["memory_gib"] is None else f", {m['memory_gib']:.0f} GiB RAM"
     print()
-    print(f"machine: {m['machine']}, {m['cpus']} CPUs{memory}, {m['python']}, "
-          f"DuckDB {m['duckdb']}, Splink {m['splink']}; date {m['date']}")
+    print(machine_line(summary["machine"]))
     print(f"people: {summary['people']:,} (seed {summary['seed']}); extracts: {summary['extracts']}")
     if summary.get("same_records") is not None:
         print(f"both models resolved identical standardised records: {'yes' if summary['same_records'] else 'NO'}")
@@ -321,6 +333,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--child-store", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-extracts", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-config", type=Path, default=RUN_CONFIG, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -328,7 +341,7 @@ def main() -> None:
     """Generate (or reuse) extracts, run each model in a child, score, print."""
     args = parse_args()
     if args.child:
-        child_main(args.child, args.child_store, args.child_extracts, args.child_out)
+        child_main(args.child, args.child_store, args.child_extracts, args.child_out, args.child_config)
         return
     models = [m for m in MODELS if not getattr(args, f"skip_{m}")]
     if not models:
