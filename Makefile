@@ -44,6 +44,7 @@ bench: install browser
 	$(BIN)/python bench/bench_ingest.py --people 1000000
 	$(BIN)/python bench/bench_linkage.py --people 200000
 	$(BIN)/python bench/bench_linkage.py --people 1000000
+	$(BIN)/python bench/bench_robustness.py --people 200000
 	$(BIN)/python bench/bench_blocking.py --store data/bench/linkage_200000_42/mash/mash.duckdb \
 	  --store data/bench/linkage_1000000_42/mash/mash.duckdb
 	$(BIN)/python bench/bench_incremental.py --people 1000000 --pick random
