@@ -90,6 +90,18 @@ class Constraints(BaseModel):
         "areas, only through a pair on which an NHS number or PNC ID agrees; otherwise send the pair to review "
         "(two GP registrations in two towns under one name and DOB are usually namesakes).",
     )
+    place_needs_history: bool = Field(
+        default=True,
+        description="Join two clusters whose records put the person in different postcode areas over the same "
+        "period (one home at a time) only through a pair on which an NHS number or PNC ID agrees; otherwise "
+        "send the pair to review. One move between areas is not such a conflict.",
+    )
+    move_grace_days: int = Field(
+        default=90,
+        ge=0,
+        description="Two clusters' dated place histories may overlap by this many days and still be one "
+        "person who moved (an old address given for a while after a move).",
+    )
     registration_agencies: tuple[Agency, ...] = Field(
         default=(Agency.HEALTH,),
         description="Agencies whose address is a registration (one at a time per person, e.g. GP), for the rule above.",

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from linkage.config.model import ModelConfig
-from linkage.resolve.cluster import ADDRESS_RULE, ClusterResult
+from linkage.resolve.cluster import SOFT_RULES, ClusterResult
 
 #: Gamma values (Splink's comparison vector) for "exact match" on identifier comparisons.
 IDENTIFIER_EXACT = 1
@@ -104,7 +104,7 @@ def assign_bands(
         elif left[i] in ambiguous or right[i] in ambiguous:
             band, reason = REVIEW, "ambiguous: also matches a person this one cannot be"
         elif i in refused:
-            band = REVIEW if refused[i] == ADDRESS_RULE else DISTINCT
+            band = REVIEW if refused[i] in SOFT_RULES else DISTINCT
             reason = refused[i]
         elif edges.demoted[i]:
             # Twins and siblings: same surname, DOB and address, other forenames.

@@ -45,6 +45,8 @@ class RecordKeys:
     dob_year: int | None = None
     postcode_area: str | None = None  # outward code, e.g. SE15
     registration: bool = False  # from an agency whose address is a registration (GP)
+    place: str | None = None  # postcode area, e.g. SE: where the record puts the person
+    day: int | None = None  # the record's event date (days since 1970), when it has a place
 
 
 @dataclass(slots=True)
@@ -53,6 +55,9 @@ class _Cluster:
     pnc: set[str] = field(default_factory=set)
     areas: set[str] = field(default_factory=set)
     registered: bool = False
+    places: set[str] = field(default_factory=set)
+    seen_from: int | None = None  # first and last dated record with a place
+    seen_to: int | None = None
     year_min: int | None = None
     year_max: int | None = None
     cannot: set[int] = field(default_factory=set)  # members with cannot-link constraints
@@ -85,6 +90,11 @@ class ClusterResult:
 
 #: A soft rule: the pair goes to review rather than being kept apart for good.
 ADDRESS_RULE = "no shared postcode area and no identifier agrees"
+#: A soft rule: one person lives at one home at a time, so two clusters seen in different
+#: postcode areas over the same period, with no identifier to join them, are sent to review.
+PLACE_RULE = "in different postcode areas over the same period and no identifier agrees"
+#: The refusals that send a pair to review rather than keeping its records apart.
+SOFT_RULES = frozenset({ADDRESS_RULE, PLACE_RULE})
 
 #: Which identifier each constraint is about, to tell which end of a refused edge lacks it.
 _REASON_FIELD = {
@@ -165,6 +175,9 @@ def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_lin
         a.pnc |= b.pnc
         a.areas |= b.areas
         a.registered = a.registered or b.registered
+        a.places |= b.places
+        a.seen_from = _pick(min, a.seen_from, b.seen_from)
+        a.seen_to = _pick(max, a.seen_to, b.seen_to)
         a.cannot |= b.cannot
         a.year_min = _pick(min, a.year_min, b.year_min)
         a.year_max = _pick(max, a.year_max, b.year_max)
@@ -187,6 +200,9 @@ def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_lin
             if reason is None and constraints.address_needs_identifier and not identified[index]:
                 if _registered_apart(clusters[ra], clusters[rb]):
                     reason = ADDRESS_RULE
+            if reason is None and constraints.place_needs_history and not identified[index]:
+                if _apart_at_once(clusters[ra], clusters[rb], constraints.move_grace_days):
+                    reason = PLACE_RULE
             if reason:
                 refused.append((index, reason))
                 continue
@@ -224,6 +240,9 @@ def _starter(constraints: Constraints):
             pnc={key.pnc_id} if use_pnc and key.pnc_id else set(),
             areas={key.postcode_area} if key.postcode_area else set(),
             registered=key.registration,
+            places={key.place} if key.place else set(),
+            seen_from=key.day if key.place else None,
+            seen_to=key.day if key.place else None,
             year_min=year,
             year_max=year,
         )
@@ -247,6 +266,29 @@ def _conflict(a: _Cluster, b: _Cluster, constraints: Constraints) -> str | None:
 def _registered_apart(a: _Cluster, b: _Cluster) -> bool:
     """Both clusters hold a registration record and they share no postcode area."""
     return a.registered and b.registered and bool(a.areas) and bool(b.areas) and a.areas.isdisjoint(b.areas)
+
+
+def _apart_at_once(a: _Cluster, b: _Cluster, grace_days: int) -> bool:
+    """The clusters put the person in different postcode areas over one period.
+
+    Each cluster's place history is its postcode areas and the span of its dated records
+    that have one. One move explains two areas: one span ends before the other begins,
+    give or take ``grace_days`` (an old address still given for a while after a move).
+    Two spans that overlap by more, or one cluster seen at home both before and after
+    the other's whole stay elsewhere (a lone record in another town, inside a namesake's
+    years at home), mean two homes at once: two people.
+    """
+    if not a.places or not b.places or not a.places.isdisjoint(b.places):
+        return False
+    if a.seen_from is None or b.seen_from is None:
+        return False
+    overlap = min(a.seen_to, b.seen_to) - max(a.seen_from, b.seen_from)  # type: ignore[operator]
+    return overlap > grace_days or _around(a, b, grace_days) or _around(b, a, grace_days)
+
+
+def _around(outer: _Cluster, inner: _Cluster, grace_days: int) -> bool:
+    """``outer`` was seen more than ``grace_days`` before and after all of ``inner``'s dated records."""
+    return outer.seen_from < inner.seen_from - grace_days and outer.seen_to > inner.seen_to + grace_days  # type: ignore[operator]
 
 
 def _rejected(ra: int, rb: int, clusters: list[_Cluster], forbidden: dict[int, set[int]], find) -> bool:

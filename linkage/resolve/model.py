@@ -22,7 +22,12 @@ MODEL_COLUMNS = (
 )
 #: Columns derived for the model, as SQL over the records table (DuckDB SQL, rendered for Spark too).
 #: year() is BIGINT on DuckDB and INT on Spark: the cast gives both engines DuckDB's type.
-DERIVED_COLUMNS = {"birth_year": "CAST(year(dob) AS BIGINT)", "agency": "CAST(agency AS VARCHAR)"}
+DERIVED_COLUMNS = {
+    "birth_year": "CAST(year(dob) AS BIGINT)",
+    "agency": "CAST(agency AS VARCHAR)",
+    # Days since 1970 of the record's event: clustering's place history (not compared by the model).
+    "event_day": "CAST(date_diff('day', DATE '1970-01-01', CAST(event_date AS DATE)) AS BIGINT)",
+}
 
 #: The dialect the custom levels below are written in.
 LEVEL_DIALECT = "duckdb"

@@ -173,12 +173,23 @@ def kept_columns(columns: Sequence[str]) -> list[str]:
 
 def record_keys(records: pa.Table, model: ModelConfig) -> list[RecordKeys]:
     """What the clustering constraints need from each record."""
-    columns = ("nhs_number", "pnc_id", "birth_year", "postcode_outward", "agency")
+    columns = ("nhs_number", "pnc_id", "birth_year", "postcode_outward", "agency", "event_day")
     registration = {a.value for a in model.constraints.registration_agencies}
     return [
-        RecordKeys(nhs_number=n, pnc_id=p, dob_year=y, postcode_area=a, registration=g in registration)
-        for n, p, y, a, g in zip(*(records[c].to_pylist() for c in columns), strict=True)
+        RecordKeys(
+            nhs_number=n, pnc_id=p, dob_year=y, postcode_area=a, registration=g in registration,
+            place=postcode_area(a), day=d,
+        )
+        for n, p, y, a, g, d in zip(*(records[c].to_pylist() for c in columns), strict=True)
     ]
+
+
+def postcode_area(outward: str | None) -> str | None:
+    """The postcode area (the letters of the outward code: SE15 -> SE), or None."""
+    if not outward:
+        return None
+    letters = outward[:2] if outward[:2].isalpha() else outward[:1]
+    return letters or None
 
 
 @dataclass(frozen=True)

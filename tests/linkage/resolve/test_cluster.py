@@ -142,3 +142,81 @@ def test_conflict_between_final_clusters():
     result = constrained_clusters(keys, [(0, 1)], [20.0], DEFAULT)
     assert result.conflict(1, 2, DEFAULT) == "different NHS numbers"
     assert result.conflict(0, 1, DEFAULT) is None
+
+
+# Days since 1970 for readable place histories: D(2020) is 1 January 2020.
+def D(year: int, month: int = 1) -> int:
+    from datetime import date
+
+    return (date(year, month, 1) - date(1970, 1, 1)).days
+
+
+def P(place: str, year: int, month: int = 1, **kw) -> RecordKeys:
+    """A record that puts its person in postcode area ``place`` on a date."""
+    return RecordKeys(place=place, day=D(year, month), **kw)
+
+
+PLACE_CASES = [
+    # (description, keys, edges [(a, b, weight, identified)] strongest first, expected groups, soft-refused edge indices)
+    (
+        "a mover between towns stays one person: seen in the old area, then in the new",
+        [P("LW", 2019), P("LW", 2020), P("NT", 2022), P("NT", 2024)],
+        [(0, 1, 20.0, False), (2, 3, 20.0, False), (1, 2, 16.0, False)],
+        {frozenset({0, 1, 2, 3})}, [],
+    ),
+    (
+        "an old address given for a few weeks after the move is still one move",
+        [P("LW", 2019), P("LW", 2022, 2), P("NT", 2022, 1), P("NT", 2024)],
+        [(0, 1, 20.0, False), (2, 3, 20.0, False), (1, 2, 16.0, False)],
+        {frozenset({0, 1, 2, 3})}, [],
+    ),
+    (
+        "namesakes with interleaved addresses stay two: each seen at home over the same years",
+        [P("LW", 2019), P("LW", 2023), P("NT", 2020), P("NT", 2024)],
+        [(0, 1, 20.0, False), (2, 3, 20.0, False), (1, 2, 16.0, False)],
+        {frozenset({0, 1}), frozenset({2, 3})}, [2],
+    ),
+    (
+        "a lone police record in one town inside a namesake's years in another stays apart",
+        [P("LW", 2018), P("LW", 2025), P("NT", 2021)],
+        [(0, 1, 20.0, False), (1, 2, 17.0, False)],
+        {frozenset({0, 1}), frozenset({2})}, [1],
+    ),
+    (
+        "an agreeing NHS number joins two areas at once (the identifier outranks the address)",
+        [P("LW", 2019, nhs_number="9434765919"), P("LW", 2023), P("NT", 2021, nhs_number="9434765919")],
+        [(0, 1, 20.0, False), (0, 2, 25.0, True)],
+        {frozenset({0, 1, 2})}, [],
+    ),
+    (
+        "a shared postcode area is supporting history: no conflict",
+        [P("LW", 2019), P("NT", 2023), P("NT", 2020), P("LW", 2024)],
+        [(0, 1, 20.0, False), (2, 3, 20.0, False), (1, 2, 16.0, False)],
+        {frozenset({0, 1, 2, 3})}, [],
+    ),
+    (
+        "records with no date or no place say nothing about where the person lived",
+        [P("LW", 2019), P("LW", 2023), RecordKeys(place="NT"), RecordKeys(day=D(2021))],
+        [(0, 1, 20.0, False), (1, 2, 16.0, False), (1, 3, 15.0, False)],
+        {frozenset({0, 1, 2, 3})}, [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("description", "keys", "edges", "expected", "soft"), PLACE_CASES, ids=[c[0] for c in PLACE_CASES])
+def test_one_home_at_a_time(description, keys, edges, expected, soft):
+    from linkage.resolve.cluster import PLACE_RULE
+
+    result = constrained_clusters(
+        keys, [(a, b) for a, b, _, _ in edges], [w for _, _, w, _ in edges], DEFAULT,
+        identified=[i for _, _, _, i in edges],
+    )
+    assert groups(result.labels) == expected, description
+    assert result.refused == [(i, PLACE_RULE) for i in soft], description
+
+
+def test_place_rule_can_be_switched_off():
+    keys = [P("LW", 2019), P("LW", 2023), P("NT", 2021)]
+    off = Constraints(place_needs_history=False)
+    result = constrained_clusters(keys, [(0, 1), (1, 2)], [20.0, 16.0], off)
+    assert groups(result.labels) == {frozenset({0, 1, 2})}
