@@ -10,6 +10,7 @@ from linkage.codes import Agency
 BLOCKABLE_COLUMNS = frozenset({
     "forename", "surname", "forename_canonical", "forename_soundex", "surname_soundex",
     "dob", "birth_year", "sex", "nhs_number", "pnc_id", "postcode", "postcode_outward",
+    "partner_pnc", "partner_name",
 })
 
 
@@ -91,10 +92,12 @@ class Constraints(BaseModel):
         "(two GP registrations in two towns under one name and DOB are usually namesakes).",
     )
     place_needs_history: bool = Field(
-        default=True,
+        default=False,
         description="Join two clusters whose records put the person in different postcode areas over the same "
         "period (one home at a time) only through a pair on which an NHS number or PNC ID agrees; otherwise "
-        "send the pair to review. One move between areas is not such a conflict.",
+        "send the pair to review. One move between areas is not such a conflict. Off by default: where old "
+        "addresses linger on records for years after a move (the generator's default), it sent more movers "
+        "than namesakes to review (see docs/linkage.md).",
     )
     move_grace_days: int = Field(
         default=90,
@@ -131,6 +134,8 @@ class ModelConfig(BaseModel):
             ("forename_canonical", "surname", "birth_year"),
             ("forename_soundex", "surname_soundex", "birth_year"),
             ("surname", "postcode"),
+            ("partner_pnc",),
+            ("partner_name",),
         ),
         description="Candidate pairs are those agreeing on every column of at least one rule.",
     )

@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 #: Temp table of record ids this run touches: ``change`` is 'removed' (an old version
 #: gone: withdrawn, changed or now unusable) or 'added' (a new or changed version).
 TOUCHED = "touched_records"
+#: Temp table of the incidents (source, event_id) of removed records: their other parties'
+#: partner keys change (see ``linkage.resolve.incremental``).
+TOUCHED_INCIDENTS = "touched_incidents"
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ def ingest_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, on_source: Ca
     """
     create_lookup_tables(con, run.standardise.nicknames)
     run_sql(con, "create_touched", f"CREATE OR REPLACE TEMP TABLE {TOUCHED} (unique_id VARCHAR, change VARCHAR)")
+    run_sql(con, "create_touched_incidents", f"CREATE OR REPLACE TEMP TABLE {TOUCHED_INCIDENTS} (source VARCHAR, event_id VARCHAR)")
     last_rows = dict(run_sql(con, "last_rows", "SELECT source, rows_read FROM source_loads").fetchall())
     skipped: dict[str, str] = {}
     for source in run.sources:
@@ -88,6 +92,8 @@ def _apply(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
     gone = f"source = $source AND record_id NOT IN (SELECT record_id FROM unchanged_{name})"
     steps = [
         ("removed", f"INSERT INTO {TOUCHED} SELECT unique_id, 'removed' FROM records WHERE {gone}"),
+        ("removed_incidents", f"INSERT INTO {TOUCHED_INCIDENTS} SELECT source, event_id FROM records "
+                              f"WHERE {gone} AND domestic_abuse AND event_id IS NOT NULL"),
         ("drop_records", f"DELETE FROM records WHERE {gone}"),
         ("drop_notes", f"DELETE FROM dq_notes WHERE {gone}"),
         ("drop_quarantine", f"DELETE FROM quarantine WHERE source = $source AND (record_id IS NULL OR record_id NOT IN "

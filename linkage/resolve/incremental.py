@@ -28,7 +28,7 @@ from splink import DuckDBAPI, Linker
 
 from linkage.config import RunConfig
 from linkage.errors import MashError
-from linkage.ingest.changes import TOUCHED
+from linkage.ingest.changes import TOUCHED, TOUCHED_INCIDENTS
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql
 from linkage.resolve.identity import EVENT_SCHEMA, ID_PREFIX, REGISTRY_SCHEMA, assign_ids
 from linkage.resolve.persons import build_person_tables
@@ -72,6 +72,7 @@ def resolve_changes(
         raise MashError("the linkage model or its config changed since the last run; run a full 'mash run' first")
 
     started = stage("predict changes")
+    _touch_partners(con)
     records = model_input(con, "records")
     added = set(_ids(con, f"SELECT DISTINCT unique_id FROM {TOUCHED} WHERE change = 'added'"))
     new_pairs = predict_changes(records, added, model, run)
@@ -153,6 +154,24 @@ def predict_changes(records: pa.Table, added: set[str], model: TrainedModel, run
         return scored_pairs(between, within)
     finally:
         work.close()
+
+
+def _touch_partners(con: duckdb.DuckDBPyConnection) -> None:
+    """Re-score the other parties of a new or changed police DA record, as if they had changed too.
+
+    A record's partner keys (``model.DERIVED_COLUMNS``) come from the other rows of its
+    incident, so a suspect row arriving after its victim's changes the victim's
+    comparisons; so does a withdrawn row, whose incident ingest notes before the row goes
+    (``TOUCHED_INCIDENTS``).
+    """
+    run_sql(
+        con, "touch_incident_partners",
+        f"INSERT INTO {TOUCHED} SELECT DISTINCT r.unique_id, 'added' FROM records AS r "
+        f"JOIN (SELECT source, event_id FROM records WHERE domestic_abuse AND unique_id IN "
+        f"(SELECT unique_id FROM {TOUCHED} WHERE change = 'added') UNION SELECT source, event_id FROM {TOUCHED_INCIDENTS}) "
+        f"AS t ON t.source = r.source AND t.event_id = r.event_id "
+        f"WHERE r.agency = 'police' AND r.domestic_abuse AND r.unique_id NOT IN (SELECT unique_id FROM {TOUCHED})",
+    )
 
 
 def _find_affected(con: duckdb.DuckDBPyConnection) -> None:

@@ -20,6 +20,17 @@ MODEL_COLUMNS = (
     "surname_parts", "surname_soundex", "dob", "sex", "nhs_number", "pnc_id", "postcode",
     "postcode_outward",
 )
+def _partner_key(key: str) -> str:
+    """SQL for the other party's ``key`` in the record's police DA incident, tagged with their role."""
+    other = "CASE WHEN role = '{role}' THEN {key} END"
+    window = "OVER (PARTITION BY source, event_id)"
+    return (
+        "CASE WHEN agency = 'police' AND domestic_abuse THEN CASE CAST(role AS VARCHAR) "
+        f"WHEN 'victim' THEN 'suspect ' || max({other.format(role='suspect', key=key)}) {window} "
+        f"WHEN 'suspect' THEN 'victim ' || max({other.format(role='victim', key=key)}) {window} END END"
+    )
+
+
 #: Columns derived for the model, as SQL over the records table (DuckDB SQL, rendered for Spark too).
 #: year() is BIGINT on DuckDB and INT on Spark: the cast gives both engines DuckDB's type.
 DERIVED_COLUMNS = {
@@ -27,6 +38,10 @@ DERIVED_COLUMNS = {
     "agency": "CAST(agency AS VARCHAR)",
     # Days since 1970 of the record's event: clustering's place history (not compared by the model).
     "event_day": "CAST(date_diff('day', DATE '1970-01-01', CAST(event_date AS DATE)) AS BIGINT)",
+    # The other party of a police DA incident (a victim's suspect, a suspect's victim), by PNC ID
+    # and by name and birth year: relational context, compared and blocked on (see partner_comparison).
+    "partner_pnc": _partner_key("pnc_id"),
+    "partner_name": _partner_key("forename_canonical || ' ' || surname || ' ' || CAST(year(dob) AS VARCHAR)"),
 }
 
 #: The dialect the custom levels below are written in.
@@ -65,6 +80,11 @@ NAMES_SWAPPED_FUZZY = (
 )
 #: Postcode sector: the outward code and the first digit of the inward code.
 POSTCODE_SECTOR = "left(postcode_l, length(postcode_l) - 2) = left(postcode_r, length(postcode_r) - 2)"
+
+
+#: Two records with the same other party in police DA incidents (by PNC ID, or by name and birth year).
+SAME_PARTNER = "partner_pnc_l = partner_pnc_r OR partner_name_l = partner_name_r"
+PARTNER_NULL = "(partner_pnc_l IS NULL AND partner_name_l IS NULL) OR (partner_pnc_r IS NULL AND partner_name_r IS NULL)"
 
 
 class DuckDBLevel(cll.CustomLevel):
@@ -184,6 +204,31 @@ def identifier_comparison(column: str, description: str, u_exact: float | None =
     )
 
 
+def partner_comparison(u_same: float | None = None) -> ComparisonCreator:
+    """Relational context: the same other party in police DA incidents, or another.
+
+    Two victim records of one suspect (or two suspect records of one victim) are far
+    likelier one person than two records drawn at random: a perpetrator has few victims.
+    The level's m is learned by EM like any other; its u is the chance that two random
+    records with a partner share one, computed from the data (see ``train.partner_u``).
+    Names still have to agree: a serial perpetrator's two victims differ in forename, so
+    the pair is demoted (``forenames_must_agree``) however strong the context.
+
+    Args:
+        u_same: If given, the shared level's u is fixed to it rather than sampled.
+    """
+    same = DuckDBLevel(SAME_PARTNER, "Same other party in a DA incident")
+    other = cll.ElseLevel()
+    if u_same is not None:
+        same = same.configure(u_probability=u_same, fix_u_probability=True)
+        other = other.configure(u_probability=1 - u_same, fix_u_probability=True)
+    return cl.CustomComparison(
+        output_column_name="partner",
+        comparison_description="Other party in DA incidents",
+        comparison_levels=[DuckDBLevel(PARTNER_NULL, "No DA incident partner").configure(is_null_level=True), same, other],
+    )
+
+
 def postcode_comparison(tf: bool) -> ComparisonCreator:
     """Postcode: exact, same sector, same outward code (people move nearby)."""
     return cl.CustomComparison(
@@ -231,6 +276,7 @@ def settings(model: ModelConfig, identifier_u: dict[str, float] | None = None) -
             identifier_comparison("pnc_id", "PNC ID", identifier_u.get("pnc_id")),
             postcode_comparison("postcode" in tf),
             cl.ExactMatch("sex"),
+            partner_comparison(identifier_u.get("partner")),
         ],
         blocking_rules_to_generate_predictions=blocking_rules(model),
         additional_columns_to_retain=["source"],

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
 #: Bump when the comparisons in model.py change, so older model files are retrained.
-MODEL_CODE_VERSION = 6
+MODEL_CODE_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,7 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     started = time.perf_counter()
     data = _model_data(records)
     exact_u = {column: identifier_u(data, column) for column in IDENTIFIERS}
+    exact_u["partner"] = partner_u(data)
     linker = data.linker(settings(model, {k: v for k, v in exact_u.items() if v is not None}))
     training = model.training
     linker.training.estimate_probability_two_random_records_match(
@@ -171,6 +172,31 @@ def identifier_u(records: pa.Table | ModelData, column: str) -> float | None:
     shared = float((counts * (counts - 1)).sum())
     # Never exactly 0 (no repeats at all): Splink needs u > 0; one pair's worth instead.
     return max(shared, 1.0) / (held * (held - 1))
+
+
+#: The partner keys the relational comparison reads (``model.partner_comparison``).
+PARTNER_KEYS = ("partner_pnc", "partner_name")
+
+
+def partner_u(records: pa.Table | ModelData) -> float | None:
+    """Chance that two records, both with a DA incident partner, share one (by either key).
+
+    Pairs sharing a PNC key plus pairs sharing a name key (an upper bound: a pair sharing
+    both counts twice), over M(M-1) for the M records with a name key (nearly every record
+    with a partner has one). Returns None with fewer than two such records.
+
+    Args:
+        records: The model input, on any engine (as for :func:`train`).
+    """
+    data = _model_data(records)
+    shared, held = 0.0, 0.0
+    for column in PARTNER_KEYS:
+        counts = data.value_counts(column)["count"].to_numpy().astype("float64")
+        shared += float((counts * (counts - 1)).sum())
+        held = max(held, counts.sum())
+    if held < 2:
+        return None
+    return min(max(shared, 1.0) / (held * (held - 1)), 0.5)
 
 
 def train_and_save(store: Path, records: pa.Table | ModelData, model: ModelConfig) -> TrainedModel:

@@ -208,15 +208,14 @@ def test_one_home_at_a_time(description, keys, edges, expected, soft):
     from linkage.resolve.cluster import PLACE_RULE
 
     result = constrained_clusters(
-        keys, [(a, b) for a, b, _, _ in edges], [w for _, _, w, _ in edges], DEFAULT,
+        keys, [(a, b) for a, b, _, _ in edges], [w for _, _, w, _ in edges], Constraints(place_needs_history=True),
         identified=[i for _, _, _, i in edges],
     )
     assert groups(result.labels) == expected, description
     assert result.refused == [(i, PLACE_RULE) for i in soft], description
 
 
-def test_place_rule_can_be_switched_off():
+def test_place_rule_is_off_by_default():
     keys = [P("LW", 2019), P("LW", 2023), P("NT", 2021)]
-    off = Constraints(place_needs_history=False)
-    result = constrained_clusters(keys, [(0, 1), (1, 2)], [20.0, 16.0], off)
+    result = constrained_clusters(keys, [(0, 1), (1, 2)], [20.0, 16.0], DEFAULT)
     assert groups(result.labels) == {frozenset({0, 1, 2})}
