@@ -94,6 +94,7 @@ def generate_extracts(
     out_dir: Path,
     as_of: date = date(2026, 11, 1),
     rates: ErrorRates | None = None,
+    profile: str = "default",
 ) -> GenerateSummary:
     """Write synthetic police, social care and health extracts with ground truth.
 
@@ -107,15 +108,25 @@ def generate_extracts(
         seed: Seed for ``numpy.random.Generator(PCG64(seed))``.
         out_dir: Directory to write to (created if needed).
         as_of: Extract date; events fall between 2018-01-01 and the day before.
-        rates: Per-agency error rates; defaults to :class:`ErrorRates()`.
+        rates: Per-agency error rates; when given they replace the profile's and the
+            manifest records the profile as ``custom``.
+        profile: Error profile, ``clean``, ``default`` or ``harsh`` (see
+            :data:`~linkage.synth.rates.PROFILES`); recorded in ``truth/manifest.json``.
 
     Returns:
         Counts, output paths and elapsed seconds.
+
+    Raises:
+        ValueError: ``people`` is under 100, or ``profile`` is not a profile.
     """
     if people < 100:
         raise ValueError("people must be at least 100")
     t0 = time.perf_counter()
-    rates = rates or ErrorRates()
+    profile_rates = ErrorRates.for_profile(profile)
+    if rates is None:
+        rates = profile_rates
+    else:
+        profile = "custom"
     out_dir = Path(out_dir)
     (out_dir / "truth").mkdir(parents=True, exist_ok=True)
     rng = np.random.Generator(np.random.PCG64(seed))
@@ -174,6 +185,7 @@ def generate_extracts(
         "as_of": as_of.isoformat(),
         "records": records,
         "people_csv": "all people, including those with no records",
+        "profile": profile,
         "error_rates": rates.as_dict(),
     }
     paths["manifest"].write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
