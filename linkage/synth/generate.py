@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from linkage.synth.corrupt import render_identity
-from linkage.synth.events import Events, generate_events
+from linkage.synth.events import VICTIM, Events, generate_events
 from linkage.synth.names import load_vocab
 from linkage.synth.population import build_population, day_of
 from linkage.synth.rates import ErrorRates
@@ -56,7 +56,9 @@ def _police(rng, pop, vocab, ev: Events, rates: ErrorRates, dates: DateFormats) 
     ref_sorted = "OCC-" + year.astype("U4").astype(object) + "-" + np.char.zfill(seq.astype("U6"), 6).astype(object)
     occ_ref = np.empty(len(year), dtype=object)
     occ_ref[occ_order] = ref_sorted
-    r = render_identity(rng, pop, vocab, rates.police, person, day, addr)
+    # DA victims' own records: taken in crisis, details withheld, or they have fled.
+    da_victim = (role == VICTIM) & (ev.occ_dash[occ] >= 0)
+    r = render_identity(rng, pop, vocab, rates.police, person, day, addr, victim=da_victim)
     cols = police_columns(
         rng, pop, r, dates, occ_ref[occ], day, ev.occ_cat[occ], ev.occ_dash[occ], role,
         ev.pnc_year2, ev.pnc_serial, person, rates.police.pnc_wrong_check,

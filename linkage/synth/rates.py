@@ -65,6 +65,10 @@ class AgencyErrorRates:
     """PNC ID written with a wrong check letter (police only)."""
     phone_present: float = 0.5
     """Phone number recorded."""
+    victim_dob_missing: float = 0.0
+    """Extra chance a DA victim's police record (role victim) has no DOB: taken in crisis, or withheld."""
+    victim_address_missing: float = 0.0
+    """Extra chance a DA victim's police record has no address: fled, in a refuge, or withheld for safety."""
 
 
 def _police() -> AgencyErrorRates:
@@ -76,6 +80,7 @@ def _police() -> AgencyErrorRates:
         placeholder_name=0.004, stale_address=0.35, address_missing=0.05,
         nhs_missing=1.0, nhs_wrong_digit=0.0, alias_use=0.35,
         pnc_wrong_check=0.03, phone_present=0.35,
+        victim_dob_missing=0.04, victim_address_missing=0.04,
     )
 
 
@@ -113,6 +118,7 @@ def _police_harsh() -> AgencyErrorRates:
         placeholder_name=0.008, stale_address=0.45, address_missing=0.10,
         nhs_missing=1.0, nhs_wrong_digit=0.0, alias_use=0.4,
         pnc_wrong_check=0.05, phone_present=0.3,
+        victim_dob_missing=0.15, victim_address_missing=0.12,
     )
 
 

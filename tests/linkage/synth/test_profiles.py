@@ -1,4 +1,4 @@
-"""Error profiles (clean, default, harsh)."""
+"""Error profiles (clean, default, harsh) and DA victims' missing police details."""
 
 from __future__ import annotations
 
@@ -93,9 +93,33 @@ def test_harsh_has_more_errors_than_default_and_default_than_clean(by_profile, m
 
 def test_harsh_police_rates_near_their_settings(by_profile) -> None:
     pol = by_profile["harsh"].police
-    assert 0.11 < pol["DOB"].isna().mean() < 0.18
-    assert 0.09 < pol["Postcode"].isna().mean() < 0.15
+    assert 0.11 < pol["DOB"].isna().mean() < 0.18  # 12% plus DA victims' records
+    assert 0.09 < pol["Postcode"].isna().mean() < 0.15  # 10% plus DA victims' records
     assert 0.035 < pol["DOB"].dropna().str.startswith("01/01/").mean() < 0.09
+
+
+@pytest.mark.parametrize(
+    ("profile", "column", "min_ratio", "description"),
+    [
+        ("harsh", "DOB", 1.6, "harsh: DA victims' police records lack DOB far more often"),
+        ("harsh", "Postcode", 1.6, "harsh: DA victims' police records lack the postcode far more often"),
+        ("default", "DOB", 1.2, "default: DA victims' police records lack DOB somewhat more often"),
+    ],
+)
+def test_da_victims_police_records_lack_dob_and_postcode(by_profile, profile, column, min_ratio, description) -> None:
+    pol = by_profile[profile].police
+    victim = (pol["PersonRole"] == "VICTIM") & (pol["DAFlag"] == "Y")
+    assert victim.sum() > 300
+    on_victims, elsewhere = pol.loc[victim, column].isna().mean(), pol.loc[~victim, column].isna().mean()
+    assert on_victims > min_ratio * elsewhere, f"{description}: {on_victims:.3f} vs {elsewhere:.3f}"
+
+
+def test_victim_rates_only_for_police() -> None:
+    for profile in PROFILES:
+        r = ErrorRates.for_profile(profile)
+        assert r.police.victim_dob_missing > 0 and r.police.victim_address_missing > 0, profile
+        for other in (r.social_care, r.health):
+            assert other.victim_dob_missing == other.victim_address_missing == 0, profile
 
 
 @pytest.mark.parametrize(
