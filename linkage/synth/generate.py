@@ -25,7 +25,7 @@ __all__ = ["GENERATOR_VERSION", "SOURCES", "GenerateSummary", "generate_extracts
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 SOURCES = ("police", "social_care", "health")
 
 
