@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
         "--as-of", type=date.fromisoformat, default=date(2026, 11, 1),
         help="extract date, YYYY-MM-DD: events run up to it (default 2026-11-01)",
     )
+    generate.add_argument(
+        "--profile", default="default",
+        help="error profile: clean (a quarter of the default errors), default, or harsh "
+        "(police data on a bad day); recorded in truth/manifest.json (default: default)",
+    )
     generate.set_defaults(handler=_generate)
 
     ingest = commands.add_parser(
@@ -238,19 +243,28 @@ def _reading(args: argparse.Namespace) -> Iterator[tuple[RunConfig, duckdb.DuckD
 
 
 def _generate(args: argparse.Namespace) -> None:
-    from linkage.synth import generate_extracts
+    from linkage.synth import ErrorRates, generate_extracts
 
     if args.people < 1:
         raise MashError("--people must be at least 1")
-    with console.status(f"Generating {args.people:,} people..."):
-        summary = generate_extracts(people=args.people, seed=args.seed, out_dir=args.out, as_of=args.as_of)
+    try:
+        ErrorRates.for_profile(args.profile)
+    except ValueError as exc:
+        raise MashError(f"--profile: {exc}") from None
+    with console.status(f"Generating {args.people:,} people ({args.profile} errors)..."):
+        summary = generate_extracts(
+            people=args.people, seed=args.seed, out_dir=args.out, as_of=args.as_of, profile=args.profile,
+        )
     table = Table(title=f"Synthetic extracts in {args.out}")
     table.add_column("source")
     table.add_column("records", justify="right")
     for source, count in summary.records.items():
         table.add_row(source, f"{count:,}")
     console.print(table)
-    console.print(f"{summary.people:,} people, seed {args.seed}, {summary.seconds:.1f}s. Ground truth in {args.out / 'truth'}")
+    console.print(
+        f"{summary.people:,} people, seed {args.seed}, {args.profile} errors, {summary.seconds:.1f}s. "
+        f"Ground truth in {args.out / 'truth'}"
+    )
 
 
 def _ingest(args: argparse.Namespace) -> None:

@@ -5,6 +5,6 @@ tested and benchmarked. See :func:`generate_extracts`.
 """
 
 from linkage.synth.generate import GenerateSummary, generate_extracts
-from linkage.synth.rates import AgencyErrorRates, ErrorRates
+from linkage.synth.rates import PROFILES, AgencyErrorRates, ErrorRates
 
-__all__ = ["AgencyErrorRates", "ErrorRates", "GenerateSummary", "generate_extracts"]
+__all__ = ["PROFILES", "AgencyErrorRates", "ErrorRates", "GenerateSummary", "generate_extracts"]

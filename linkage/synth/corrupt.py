@@ -92,6 +92,7 @@ def render_identity(
     person: np.ndarray,
     day: np.ndarray,
     addr_person: np.ndarray | None = None,
+    victim: np.ndarray | None = None,
 ) -> Rendered:
     """Render identity fields for records of ``person`` dated ``day``.
 
@@ -103,6 +104,9 @@ def render_identity(
         person: Person index per record.
         day: Record date per record (days since epoch).
         addr_person: Whose address the record shows; defaults to ``person``.
+        victim: Per record, whether it is a domestic-abuse victim's (police only); those
+            records also lose the DOB at ``rates.victim_dob_missing`` and the address at
+            ``rates.victim_address_missing``. None: no such records (and no extra draws).
 
     Returns:
         The rendered fields, aligned with ``person``.
@@ -146,6 +150,8 @@ def render_identity(
     forename[ph], middle[ph], surname[ph] = "", "", "UNKNOWN"
 
     dob = _dob_errors(rng, pop.dob[person], rates)
+    if victim is not None:
+        dob = np.where(victim & (rand() < rates.victim_dob_missing), MISSING_DAY, dob).astype(np.int32)
     sex = np.where(rand() < rates.sex_unknown, 2, pop.sex[person]).astype(np.int8)
 
     ap = person if addr_person is None else addr_person
@@ -154,6 +160,8 @@ def render_identity(
     stale = (pop.hh_old_address[hh] >= 0) & (day >= pop.hh_move_day[hh]) & (rand() < rates.stale_address)
     address = np.where(stale, pop.hh_old_address[hh], address)
     address = np.where(rand() < rates.address_missing, -1, address)
+    if victim is not None:
+        address = np.where(victim & (rand() < rates.victim_address_missing), -1, address)
 
     nhs = np.where(rand() < rates.nhs_missing, 0, pop.nhs[person])
     wrong = (nhs > 0) & (rand() < rates.nhs_wrong_digit)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from linkage.synth.corrupt import render_identity
-from linkage.synth.events import Events, generate_events
+from linkage.synth.events import VICTIM, Events, generate_events
 from linkage.synth.names import load_vocab
 from linkage.synth.population import build_population, day_of
 from linkage.synth.rates import ErrorRates
@@ -25,7 +25,7 @@ __all__ = ["GENERATOR_VERSION", "SOURCES", "GenerateSummary", "generate_extracts
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 SOURCES = ("police", "social_care", "health")
 
 
@@ -56,7 +56,9 @@ def _police(rng, pop, vocab, ev: Events, rates: ErrorRates, dates: DateFormats) 
     ref_sorted = "OCC-" + year.astype("U4").astype(object) + "-" + np.char.zfill(seq.astype("U6"), 6).astype(object)
     occ_ref = np.empty(len(year), dtype=object)
     occ_ref[occ_order] = ref_sorted
-    r = render_identity(rng, pop, vocab, rates.police, person, day, addr)
+    # DA victims' own records: taken in crisis, details withheld, or they have fled.
+    da_victim = (role == VICTIM) & (ev.occ_dash[occ] >= 0)
+    r = render_identity(rng, pop, vocab, rates.police, person, day, addr, victim=da_victim)
     cols = police_columns(
         rng, pop, r, dates, occ_ref[occ], day, ev.occ_cat[occ], ev.occ_dash[occ], role,
         ev.pnc_year2, ev.pnc_serial, person, rates.police.pnc_wrong_check,
@@ -94,6 +96,7 @@ def generate_extracts(
     out_dir: Path,
     as_of: date = date(2026, 11, 1),
     rates: ErrorRates | None = None,
+    profile: str = "default",
 ) -> GenerateSummary:
     """Write synthetic police, social care and health extracts with ground truth.
 
@@ -107,15 +110,25 @@ def generate_extracts(
         seed: Seed for ``numpy.random.Generator(PCG64(seed))``.
         out_dir: Directory to write to (created if needed).
         as_of: Extract date; events fall between 2018-01-01 and the day before.
-        rates: Per-agency error rates; defaults to :class:`ErrorRates()`.
+        rates: Per-agency error rates; when given they replace the profile's and the
+            manifest records the profile as ``custom``.
+        profile: Error profile, ``clean``, ``default`` or ``harsh`` (see
+            :data:`~linkage.synth.rates.PROFILES`); recorded in ``truth/manifest.json``.
 
     Returns:
         Counts, output paths and elapsed seconds.
+
+    Raises:
+        ValueError: ``people`` is under 100, or ``profile`` is not a profile.
     """
     if people < 100:
         raise ValueError("people must be at least 100")
     t0 = time.perf_counter()
-    rates = rates or ErrorRates()
+    profile_rates = ErrorRates.for_profile(profile)
+    if rates is None:
+        rates = profile_rates
+    else:
+        profile = "custom"
     out_dir = Path(out_dir)
     (out_dir / "truth").mkdir(parents=True, exist_ok=True)
     rng = np.random.Generator(np.random.PCG64(seed))
@@ -174,6 +187,7 @@ def generate_extracts(
         "as_of": as_of.isoformat(),
         "records": records,
         "people_csv": "all people, including those with no records",
+        "profile": profile,
         "error_rates": rates.as_dict(),
     }
     paths["manifest"].write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -340,7 +340,7 @@ def build_population(rng: np.random.Generator, n: int, as_of_day: int, vocab: Vo
         namesake_of=np.full(n, -1, dtype=np.int64),
         addresses=addresses,
     )
-    _add_hard_negatives(rng, pop, vocab, kind, as_of_day)
+    _add_hard_negatives(rng, pop, vocab, as_of_day)
     return pop
 
 
@@ -352,11 +352,12 @@ def _redraw_forename(rng: np.random.Generator, pop: Population, vocab: Vocab, pe
     pop.forename[people] = new
 
 
-def _add_hard_negatives(rng: np.random.Generator, pop: Population, vocab: Vocab, kind: np.ndarray, as_of_day: int) -> None:
+def _add_hard_negatives(rng: np.random.Generator, pop: Population, vocab: Vocab, as_of_day: int) -> None:
     """Create twins, same-name father/son pairs and cross-town namesakes.
 
-    Roughly 200 pairs of each per 100k people; the pools are disjoint so one person is
-    in at most one pair.
+    Roughly 200 pairs of each per 100k people; the pools are disjoint (namesakes come
+    from households with neither twins nor a junior/senior pair) so one person is in at
+    most one pair.
     """
     k = max(2, round(pop.n * 0.002))
     n_hh = len(pop.hh_start)
@@ -396,13 +397,10 @@ def _add_hard_negatives(rng: np.random.Generator, pop: Population, vocab: Vocab,
     pop.surname[sons] = pop.surname[dads]
     pop.junior_senior_of[sons], pop.junior_senior_of[dads] = dads, sons
 
-    # Namesakes: two single-adult households in different towns.
-    single = person[pop.is_adult_role & (kind[hhp] == 0) & ~used_hh[hhp] & ((as_of_day - pop.dob) / 365.25 < 80)]
-    picks = rng.choice(single, size=min(4 * k, len(single) // 2 * 2), replace=False)
-    a, b = picks[0::2], picks[1::2]
-    town = pop.addresses.town
-    diff = town[pop.hh_address[hhp[a]]] != town[pop.hh_address[hhp[b]]]
-    a, b = a[diff][:k], b[diff][:k]
+    # Namesakes: two adults of one sex and similar age in different towns, from any kind
+    # of household (single, couple, parents, frequent offenders alike), at most one per
+    # household. b takes a's forename, surname and DOB.
+    a, b = _namesake_pairs(rng, pop, used_hh, as_of_day, k)
     pop.forename[b] = pop.forename[a]
     pop.surname[b] = pop.surname[a]
     pop.sex[b] = pop.sex[a]
@@ -413,3 +411,42 @@ def _add_hard_negatives(rng: np.random.Generator, pop: Population, vocab: Vocab,
     pop.name_change_day[a] = NO_DAY
     pop.name_change_day[b] = NO_DAY
     pop.namesake_of[a], pop.namesake_of[b] = b, a
+
+
+#: Namesakes' DOBs differ by at most this before one is copied onto the other.
+_NAMESAKE_MAX_DOB_GAP = int(5 * 365.25)
+#: A parent stays at least this much older than their household's eldest child.
+_MIN_PARENT_GAP = int(16 * 365.25)
+
+
+def _namesake_pairs(rng: np.random.Generator, pop: Population, used_hh: np.ndarray, as_of_day: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``k`` pairs (a, b) of adults to make namesakes, b to take a's name and DOB.
+
+    Candidates are adult householders under 80 in households not in ``used_hh``, one per
+    household, drawn at random. They are paired with their neighbour in (sex, DOB) order,
+    and a pair is kept when both are of one sex, their DOBs are within five years, they
+    live in different towns, and taking a's DOB leaves b at least 16 years older than
+    every child of b's household.
+    """
+    hhp = pop.household
+    cand = np.flatnonzero(pop.is_adult_role & ~used_hh[hhp] & ((as_of_day - pop.dob) / 365.25 < 80))
+    cand = rng.permutation(cand)
+    _, first = np.unique(hhp[cand], return_index=True)
+    pool = cand[np.sort(first)][: 8 * k]  # a random sample, one per household
+    pool = pool[np.lexsort((pop.dob[pool], pop.sex[pool]))]
+    m = len(pool) // 2 * 2
+    a, b = pool[0:m:2], pool[1:m:2]
+    flip = rng.random(len(a)) < 0.5
+    a, b = np.where(flip, b, a), np.where(flip, a, b)
+    eldest_child = np.full(len(pop.hh_start), NO_DAY, dtype=np.int64)
+    kids = np.flatnonzero(~pop.is_adult_role)
+    np.minimum.at(eldest_child, hhp[kids], pop.dob[kids].astype(np.int64))
+    town = pop.addresses.town[pop.hh_address]
+    ok = (
+        (pop.sex[a] == pop.sex[b])
+        & (np.abs(pop.dob[a].astype(np.int64) - pop.dob[b]) <= _NAMESAKE_MAX_DOB_GAP)
+        & (town[hhp[a]] != town[hhp[b]])
+        & (pop.dob[a] <= eldest_child[hhp[b]] - _MIN_PARENT_GAP)
+    )
+    keep = np.sort(rng.choice(np.flatnonzero(ok), size=min(k, int(ok.sum())), replace=False))
+    return a[keep], b[keep]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,21 @@ def test_errors_exit_2_with_a_message(workspace, capsys, description, command, w
 def test_missing_config_is_a_clear_error(capsys):
     assert main(["ingest", "--config", "no/such/run.yaml"]) == 2
     assert "no/such/run.yaml: file not found" in capsys.readouterr().out
+
+
+GENERATE = [
+    ("no profile: today's default rates", [], 0, "default"),
+    ("clean profile", ["--profile", "clean"], 0, "clean"),
+    ("harsh profile", ["--profile", "harsh"], 0, "harsh"),
+    ("unknown profile refused, naming the valid ones", ["--profile", "dirty"], 2, "clean, default, harsh"),
+]
+
+
+@pytest.mark.parametrize(("description", "extra", "status", "expected"), GENERATE, ids=[c[0] for c in GENERATE])
+def test_generate_profiles(tmp_path, capsys, description, extra, status, expected):
+    out = tmp_path / "extracts"
+    assert main(["generate", "--people", "500", "--seed", "3", "--out", str(out), *extra]) == status, description
+    if status:
+        assert expected in capsys.readouterr().out and not out.exists(), description
+    else:
+        assert json.loads((out / "truth" / "manifest.json").read_text())["profile"] == expected, description
