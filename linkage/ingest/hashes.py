@@ -32,9 +32,10 @@ def hash_rows(con: duckdb.DuckDBPyConnection, source: SourceConfig, raw: str) ->
 def changed_rows(con: duckdb.DuckDBPyConnection, source: SourceConfig, raw: str, known: str) -> str:
     """The raw rows to standardise in an incremental run, as a temp table; also ``unchanged_<source>``.
 
-    A row is unchanged when its record id and hash are already in ``known`` and no
-    other row of the file repeats its id; everything else (new, changed, repeated
-    or id-less rows) is standardised again.
+    A row is unchanged when its record id and hash are already in ``known``, no
+    other row of the file repeats its id and the last load did not quarantine it;
+    everything else (new, changed, repeated, id-less or quarantined rows) is
+    standardised again, so a quarantined row's entry names this load's file and row.
 
     Returns:
         The name of the table of rows to standardise.
@@ -46,7 +47,9 @@ def changed_rows(con: duckdb.DuckDBPyConnection, source: SourceConfig, raw: str,
         f"CREATE OR REPLACE TEMP TABLE unchanged_{name} AS SELECT h.record_id, h.source_row FROM hashes_{name} AS h "
         f"JOIN {quote_ident(known)} AS k ON k.source = h.source AND k.record_id = h.record_id AND k.row_hash = h.row_hash "
         f"WHERE h.record_id NOT IN (SELECT record_id FROM hashes_{name} WHERE record_id IS NOT NULL "
-        "GROUP BY record_id HAVING count(*) > 1)",
+        "GROUP BY record_id HAVING count(*) > 1) "
+        "AND h.record_id NOT IN (SELECT record_id FROM quarantine WHERE source = $source AND record_id IS NOT NULL)",
+        {"source": name},
     )
     run_sql(
         con,
