@@ -26,6 +26,7 @@ resume; ``--fresh`` regenerates the extracts and reruns everything.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import shutil
@@ -89,17 +90,8 @@ TARGETS: dict[str, tuple[str, Callable[[float], bool]]] = {
 
 
 def profile_generator(profile: str) -> Callable[..., Any]:
-    """``generate_extracts`` set up for one generator profile (clean, default or harsh).
-
-    The generator does not take ``profile`` yet; until it does only 'default' runs.
-    When it lands: ``return functools.partial(generate_extracts, profile=profile)``.
-    """
-    if profile == "default":
-        return generate_extracts
-    raise SystemExit(
-        f"profile {profile!r}: linkage.synth.generate_extracts does not take a 'profile' keyword yet, "
-        "so only the 'default' profile can run (use --profiles default)"
-    )
+    """``generate_extracts`` set up for one generator profile (clean, default or harsh)."""
+    return functools.partial(generate_extracts, profile=profile)
 
 
 def profile_dir(workdir: Path, profile: str) -> Path:
