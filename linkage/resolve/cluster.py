@@ -101,6 +101,7 @@ _REASON_FIELD = {
     "different NHS numbers": "nhs_number",
     "different PNC IDs": "pnc_id",
     "dates of birth years apart": "dob_year",
+    PLACE_RULE: "place",  # a record with no postcode between namesakes in two towns
 }
 
 

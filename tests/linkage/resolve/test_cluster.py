@@ -219,3 +219,14 @@ def test_place_rule_is_off_by_default():
     keys = [P("LW", 2019), P("LW", 2023), P("NT", 2021)]
     result = constrained_clusters(keys, [(0, 1), (1, 2)], [20.0, 16.0], DEFAULT)
     assert groups(result.labels) == {frozenset({0, 1, 2})}
+
+
+def test_a_record_with_no_place_between_namesakes_in_two_towns_is_left_for_review():
+    # 0-1: one person in LW over 2018-2025; 3-4: a namesake in NT over the same years; 2: a police
+    # record with no postcode that matches both about equally. Joined to either, it would draw the
+    # other in or be a coin flip: it is left unlinked, its pairs in review.
+    keys = [P("LW", 2018), P("LW", 2025), RecordKeys(day=D(2021)), P("NT", 2019), P("NT", 2024)]
+    edges = [(0, 1), (3, 4), (1, 2), (2, 3)]
+    result = constrained_clusters(keys, edges, [20.0, 20.0, 15.0, 14.0], Constraints(place_needs_history=True))
+    assert groups(result.labels) == {frozenset({0, 1}), frozenset({2}), frozenset({3, 4})}
+    assert set(result.ambiguous) == {2}
