@@ -10,7 +10,7 @@ from linkage.codes import Agency
 BLOCKABLE_COLUMNS = frozenset({
     "forename", "surname", "forename_canonical", "forename_soundex", "surname_soundex",
     "dob", "birth_year", "sex", "nhs_number", "pnc_id", "postcode", "postcode_outward",
-    "partner_pnc", "partner_name",
+    "partner_pnc", "partner_first", "partner_last",
 })
 
 
@@ -135,7 +135,8 @@ class ModelConfig(BaseModel):
             ("forename_soundex", "surname_soundex", "birth_year"),
             ("surname", "postcode"),
             ("partner_pnc",),
-            ("partner_name",),
+            ("partner_first",),
+            ("partner_last",),
         ),
         description="Candidate pairs are those agreeing on every column of at least one rule.",
     )

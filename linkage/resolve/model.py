@@ -38,10 +38,12 @@ DERIVED_COLUMNS = {
     "agency": "CAST(agency AS VARCHAR)",
     # Days since 1970 of the record's event: clustering's place history (not compared by the model).
     "event_day": "CAST(date_diff('day', DATE '1970-01-01', CAST(event_date AS DATE)) AS BIGINT)",
-    # The other party of a police DA incident (a victim's suspect, a suspect's victim), by PNC ID
-    # and by name and birth year: relational context, compared and blocked on (see partner_comparison).
+    # The other party of a police DA incident (a victim's suspect, a suspect's victim), by PNC ID,
+    # by forename and birth year and by surname and birth year (one typo or alias in the other
+    # party's name still leaves a key): relational context, blocked on and compared (partner_comparison).
     "partner_pnc": _partner_key("pnc_id"),
-    "partner_name": _partner_key("forename_canonical || ' ' || surname || ' ' || CAST(year(dob) AS VARCHAR)"),
+    "partner_first": _partner_key("forename_canonical || ' ' || CAST(year(dob) AS VARCHAR)"),
+    "partner_last": _partner_key("surname || ' ' || CAST(year(dob) AS VARCHAR)"),
 }
 
 #: The dialect the custom levels below are written in.
@@ -82,9 +84,12 @@ NAMES_SWAPPED_FUZZY = (
 POSTCODE_SECTOR = "left(postcode_l, length(postcode_l) - 2) = left(postcode_r, length(postcode_r) - 2)"
 
 
-#: Two records with the same other party in police DA incidents (by PNC ID, or by name and birth year).
-SAME_PARTNER = "partner_pnc_l = partner_pnc_r OR partner_name_l = partner_name_r"
-PARTNER_NULL = "(partner_pnc_l IS NULL AND partner_name_l IS NULL) OR (partner_pnc_r IS NULL AND partner_name_r IS NULL)"
+#: Two records with the same other party in police DA incidents (by PNC ID, or by a name and birth year).
+SAME_PARTNER = "partner_pnc_l = partner_pnc_r OR partner_first_l = partner_first_r OR partner_last_l = partner_last_r"
+PARTNER_NULL = (
+    "(partner_pnc_l IS NULL AND partner_first_l IS NULL AND partner_last_l IS NULL) "
+    "OR (partner_pnc_r IS NULL AND partner_first_r IS NULL AND partner_last_r IS NULL)"
+)
 
 
 class DuckDBLevel(cll.CustomLevel):

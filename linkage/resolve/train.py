@@ -175,15 +175,15 @@ def identifier_u(records: pa.Table | ModelData, column: str) -> float | None:
 
 
 #: The partner keys the relational comparison reads (``model.partner_comparison``).
-PARTNER_KEYS = ("partner_pnc", "partner_name")
+PARTNER_KEYS = ("partner_pnc", "partner_first", "partner_last")
 
 
 def partner_u(records: pa.Table | ModelData) -> float | None:
     """Chance that two records, both with a DA incident partner, share one (by either key).
 
-    Pairs sharing a PNC key plus pairs sharing a name key (an upper bound: a pair sharing
-    both counts twice), over M(M-1) for the M records with a name key (nearly every record
-    with a partner has one). Returns None with fewer than two such records.
+    Pairs sharing each key, added up (an upper bound: a pair sharing two keys counts
+    twice), over M(M-1) for M the most records holding any one key (nearly every record
+    with a partner has a name key). Returns None with fewer than two such records.
 
     Args:
         records: The model input, on any engine (as for :func:`train`).
