@@ -11,6 +11,7 @@ engine; :class:`ArrowModelData` is DuckDB's, ``linkage.spark.SparkModelData`` Sp
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -19,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker, SettingsCreator
 
-from linkage.pipeline import Step, fetch_arrow
+from linkage.pipeline import Step, fetch_arrow, quote_ident
 from linkage.resolve.model import DERIVED_COLUMNS, MODEL_COLUMNS
 
 SPLINK_TABLE = "mash_records"
@@ -81,6 +82,17 @@ class ModelData(Protocol):
         """Each non-null value of a column (``value``) and how many records hold it (``count``)."""
         ...
 
+    def value_counts_of(self, columns: Sequence[str]) -> pa.Table:
+        """Each combination of the columns' values and how many records hold it.
+
+        Records with a null in any of the columns are left out. One row per combination
+        reaches the caller (distinct names, not records).
+
+        Returns:
+            One column per name in ``columns``, typed as in the model input, then ``count``.
+        """
+        ...
+
     def linker(
         self, settings: SettingsCreator | dict[str, Any], term_frequencies: dict[str, pa.Table] | None = None
     ) -> Linker:
@@ -104,6 +116,18 @@ class ArrowModelData:
     def value_counts(self, column: str) -> pa.Table:
         counts = pc.value_counts(self.table[column].drop_null())
         return pa.table({"value": counts.field("values"), "count": counts.field("counts")})
+
+    def value_counts_of(self, columns: Sequence[str]) -> pa.Table:
+        # DuckDB, not Arrow's group_by, which cannot group by a list column (forename_groups).
+        with duckdb.connect(":memory:") as con:
+            con.register("model_input", self.table.select(list(columns)))
+            keys = ", ".join(quote_ident(column) for column in columns)
+            return fetch_arrow(
+                con,
+                "model_input:value counts",
+                f"SELECT {keys}, count(*) AS count FROM model_input "
+                f"WHERE {' AND '.join(f'{quote_ident(column)} IS NOT NULL' for column in columns)} GROUP BY ALL",
+            )
 
     def linker(
         self, settings: SettingsCreator | dict[str, Any], term_frequencies: dict[str, pa.Table] | None = None

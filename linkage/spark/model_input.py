@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,16 @@ class SparkModelData:
             "value": pa.array([row[0] for row in rows], value_type),
             "count": pa.array([row[1] for row in rows], pa.int64()),
         })
+
+    def value_counts_of(self, columns: Sequence[str]) -> pa.Table:
+        # One row per distinct combination reaches the driver, as for value_counts.
+        columns = list(columns)
+        rows = self.frame.dropna(how="any", subset=columns).groupBy(*columns).count().collect()
+        arrays = {
+            column: pa.array([row[i] for row in rows], to_arrow_type(self.frame.schema[column].dataType))
+            for i, column in enumerate(columns)
+        }
+        return pa.table({**arrays, "count": pa.array([row[len(columns)] for row in rows], pa.int64())})
 
     def linker(
         self, settings: SettingsCreator | dict[str, Any], term_frequencies: dict[str, pa.Table] | None = None
