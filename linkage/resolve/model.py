@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 import sqlglot
@@ -9,6 +11,7 @@ from splink import SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.dialects import SplinkDialect
 from sqlglot import exp
 
@@ -76,10 +79,17 @@ FORENAME_IS_MIDDLE = (
     "list_contains(string_split(coalesce(middle_names_r, ''), ' '), forename_l) "
     "OR list_contains(string_split(coalesce(middle_names_l, ''), ' '), forename_r)"
 )
+#: How close a forename and the other record's surname must be (Jaro-Winkler) to count as swapped and misspelt.
+NAMES_SWAPPED_SIMILARITY = 0.9
 #: "RICHAARDS, Sarah" keyed the wrong way round and misspelt.
 NAMES_SWAPPED_FUZZY = (
-    "jaro_winkler_similarity(forename_l, surname_r) >= 0.9 AND jaro_winkler_similarity(surname_l, forename_r) >= 0.9"
+    f"jaro_winkler_similarity(forename_l, surname_r) >= {NAMES_SWAPPED_SIMILARITY} "
+    f"AND jaro_winkler_similarity(surname_l, forename_r) >= {NAMES_SWAPPED_SIMILARITY}"
 )
+#: Labels of the name-swap levels, in the forename and the surname comparison alike. Random pairs
+#: almost never fall in them, so their u is counted over all records (``train.swapped_name_u``).
+NAMES_SWAPPED = "Forename and surname swapped"
+NAMES_SWAPPED_MISSPELT = "Forename and surname swapped, misspelt"
 #: Postcode sector: the outward code and the first digit of the inward code.
 POSTCODE_SECTOR = "left(postcode_l, length(postcode_l) - 2) = left(postcode_r, length(postcode_r) - 2)"
 
@@ -125,8 +135,19 @@ class DuckDBLevel(cll.CustomLevel):
         return tree.transform(rename).sql(dialect=sql_dialect.sqlglot_dialect, unsupported_level=sqlglot.ErrorLevel.RAISE)
 
 
-def forename_comparison(tf: bool) -> ComparisonCreator:
-    """Forename: exact, nickname, close spelling, swapped with surname, sounds alike."""
+def _fixed_u(level: ComparisonLevelCreator, u: float | None) -> ComparisonLevelCreator:
+    """The level, with its u fixed (not sampled in training) when ``u`` is given."""
+    return level if u is None else level.configure(u_probability=u, fix_u_probability=True)
+
+
+def forename_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) -> ComparisonCreator:
+    """Forename: exact, nickname, close spelling, swapped with surname, sounds alike.
+
+    Args:
+        tf: Adjust the exact level for how common the forename is.
+        fixed_u: u of levels, by label, fixed rather than sampled (see ``train.swapped_name_u``).
+    """
+    fixed_u = fixed_u or {}
     return cl.CustomComparison(
         output_column_name="forename",
         comparison_description="Forename",
@@ -137,10 +158,11 @@ def forename_comparison(tf: bool) -> ComparisonCreator:
                 label_for_charts="Nickname of the same name (Bob, Robert)"
             ),
             cll.JaroWinklerLevel("forename", 0.92),
-            cll.ColumnsReversedLevel("forename", "surname", symmetrical=True).configure(
-                label_for_charts="Forename and surname swapped"
+            _fixed_u(
+                cll.ColumnsReversedLevel("forename", "surname", symmetrical=True).configure(label_for_charts=NAMES_SWAPPED),
+                fixed_u.get(NAMES_SWAPPED),
             ),
-            DuckDBLevel(NAMES_SWAPPED_FUZZY, "Forename and surname swapped, misspelt"),
+            _fixed_u(DuckDBLevel(NAMES_SWAPPED_FUZZY, NAMES_SWAPPED_MISSPELT), fixed_u.get(NAMES_SWAPPED_MISSPELT)),
             cll.ExactMatchLevel("forename_soundex").configure(label_for_charts="Forenames sound alike"),
             DuckDBLevel(FORENAME_IS_MIDDLE, "First name is the other's middle name"),
             cll.JaroWinklerLevel("forename", 0.8),
@@ -149,19 +171,26 @@ def forename_comparison(tf: bool) -> ComparisonCreator:
     )
 
 
-def surname_comparison(tf: bool) -> ComparisonCreator:
-    """Surname: exact, swapped, shared part of a double-barrelled name, close spelling."""
+def surname_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) -> ComparisonCreator:
+    """Surname: exact, swapped, shared part of a double-barrelled name, close spelling.
+
+    Args:
+        tf: Adjust the exact level for how common the surname is.
+        fixed_u: u of levels, by label, fixed rather than sampled (see ``train.swapped_name_u``).
+    """
+    fixed_u = fixed_u or {}
     return cl.CustomComparison(
         output_column_name="surname",
         comparison_description="Surname",
         comparison_levels=[
             cll.NullLevel("surname"),
             cll.ExactMatchLevel("surname", term_frequency_adjustments=tf),
-            cll.ColumnsReversedLevel("surname", "forename", symmetrical=True).configure(
-                label_for_charts="Forename and surname swapped"
+            _fixed_u(
+                cll.ColumnsReversedLevel("surname", "forename", symmetrical=True).configure(label_for_charts=NAMES_SWAPPED),
+                fixed_u.get(NAMES_SWAPPED),
             ),
             cll.JaroWinklerLevel("surname", 0.92),
-            DuckDBLevel(NAMES_SWAPPED_FUZZY, "Forename and surname swapped, misspelt"),
+            _fixed_u(DuckDBLevel(NAMES_SWAPPED_FUZZY, NAMES_SWAPPED_MISSPELT), fixed_u.get(NAMES_SWAPPED_MISSPELT)),
             cll.ArrayIntersectLevel("surname_parts", min_intersection=1).configure(
                 label_for_charts="Share a part of a double-barrelled surname"
             ),
@@ -257,25 +286,32 @@ def blocking_rules(model: ModelConfig) -> list[BlockingRuleCreator]:
     return rules
 
 
-def settings(model: ModelConfig, identifier_u: dict[str, float] | None = None) -> SettingsCreator:
+def settings(
+    model: ModelConfig,
+    identifier_u: Mapping[str, float] | None = None,
+    level_u: Mapping[str, Mapping[str, float]] | None = None,
+) -> SettingsCreator:
     """Splink settings for deduplicating all sources' records as one table.
 
     Args:
         model: The model config.
         identifier_u: Exact-match u per identifier column, computed from the data
             (see ``train.identifier_u``); sampled like the others when absent.
+        level_u: u of levels, by comparison (output column) and level label, computed
+            from the data (see ``train.swapped_name_u``) and fixed; sampled when absent.
 
     Returns:
         A ``SettingsCreator`` ready for ``Linker``.
     """
     tf = set(model.term_frequency)
     identifier_u = identifier_u or {}
+    level_u = level_u or {}
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=[
-            forename_comparison("forename" in tf),
-            surname_comparison("surname" in tf),
+            forename_comparison("forename" in tf, level_u.get("forename")),
+            surname_comparison("surname" in tf, level_u.get("surname")),
             dob_comparison(),
             identifier_comparison("nhs_number", "NHS number", identifier_u.get("nhs_number")),
             identifier_comparison("pnc_id", "PNC ID", identifier_u.get("pnc_id")),

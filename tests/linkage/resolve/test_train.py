@@ -158,3 +158,94 @@ def test_value_counts_of_counts_combinations_without_nulls():
         {"forename": "ROSE", "forename_groups": ["ROSE"], "surname": "SARAH", "count": 1},
         {"forename": "SARAH", "forename_groups": ["SARAH"], "surname": "ROSE", "count": 2},
     ]
+
+
+# Name-swap levels: u counted over all pairs, checked against Splink's own comparison of every pair.
+
+
+def _splink_pairs_by_level(records: pa.Table) -> dict[str, dict[str, int]]:
+    """Brute force: Splink's own comparison vector for every ordered pair of distinct records,
+    counted by comparison and level label."""
+    from linkage.resolve.model import settings
+    from linkage.resolve.session import make_linker
+
+    creator = settings(ModelConfig())
+    linker = make_linker(records, creator)
+    rows = records.to_pylist()
+    scored = linker.inference.score_pairs(rows, rows).as_pandas_dataframe()
+    scored = scored[scored["unique_id_l"] != scored["unique_id_r"]]
+    counts = {}
+    for comparison in creator.comparisons[:2]:
+        built = comparison.get_comparison("duckdb")
+        # Splink numbers levels from the top: the last level (else) is 0, the null level -1.
+        gamma_to_label = {len(built.comparison_levels) - 2 - i: level.label_for_charts for i, level in enumerate(built.comparison_levels[1:])}
+        column = built.output_column_name
+        counts[column] = scored[f"gamma_{column}"].map(lambda g, m=gamma_to_label: m.get(g, "null")).value_counts().to_dict()
+    return counts
+
+
+SWAP_CASES = [
+    # (description, names as (forename, surname), expected ordered pairs in 'swapped': {comparison: pairs})
+    ("one pair keyed both ways round", [("SARAH", "RICHARDS"), ("RICHARDS", "SARAH"), ("TOM", "JONES")],
+     {"forename": 2, "surname": 2}),
+    ("apostrophe, and a name held by two records: each pairs with both", [("PATRICK", "O'BRIEN"), ("O'BRIEN", "PATRICK"), ("O'BRIEN", "PATRICK")],
+     {"forename": 4, "surname": 4}),
+    ("forename equals surname: the exact levels take it first", [("JAMES", "JAMES"), ("JAMES", "JAMES"), ("OWEN", "JAMES")],
+     {"forename": 0, "surname": 0}),
+    ("nulls never swap, and leave the other comparison's denominator", [("SARAH", None), (None, "SARAH"), ("SARAH", "ROSE"), ("ROSE", "SARAH"), (None, None)],
+     {"forename": 2, "surname": 2}),
+    ("close forenames: the forename's Jaro-Winkler level comes first, not the surname's", [("JOHN", "JOHNS"), ("JOHNS", "JOHN")],
+     {"forename": 0, "surname": 2}),
+]
+
+
+@pytest.mark.parametrize(("description", "names", "expected"), SWAP_CASES, ids=[c[0] for c in SWAP_CASES])
+def test_swapped_u_is_the_count_of_swapped_pairs(description, names, expected):
+    from linkage.resolve.model import NAMES_SWAPPED
+    from linkage.resolve.train import swapped_name_u
+
+    records = _records(names)
+    u = swapped_name_u(records, ModelConfig())
+    brute = _splink_pairs_by_level(records)
+    for column, pairs in expected.items():
+        held = sum(name[0 if column == "forename" else 1] is not None for name in names)
+        assert brute[column].get(NAMES_SWAPPED, 0) == pairs, f"{description}: the hand count agrees with Splink's"
+        # No pair at all still gives u > 0: one pair's worth.
+        assert u[column][NAMES_SWAPPED] == pytest.approx(max(pairs, 1) / (held * (held - 1))), description
+
+
+MISSPELT_NAMES = [
+    ("SARAH", "RICHARDS"), ("RICHAARDS", "SARA"), ("RICHARDS", "SARAH"), ("RICHARD", "SARAH"),
+    ("SARAH", "RICHARDSON"), ("JONES", "TOM"), ("TOM", "JONES"), ("THOM", "JONES"), ("JONES", "THOMAS"),
+    ("O'BRIEN", "PATRICK"), ("PATRICK", "OBRIEN"), ("EMMA", "SMITH"), ("SMYTH", "GEMMA"), ("TRICIA", "HALL"),
+    ("HALL", "PATRICIA"), ("JAMES", "JAMES"), ("JAMIE", "JAMES"), (None, "SARAH"), ("SARAH", None),
+]
+
+
+def test_misspelt_swap_u_matches_brute_force():
+    from linkage.resolve.model import NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT
+    from linkage.resolve.train import swapped_name_u
+
+    records = _records(MISSPELT_NAMES)
+    u = swapped_name_u(records, ModelConfig())
+    brute = _splink_pairs_by_level(records)
+    held = {"forename": sum(f is not None for f, _ in MISSPELT_NAMES), "surname": sum(s is not None for _, s in MISSPELT_NAMES)}
+    for column in ("forename", "surname"):
+        assert brute[column].get(NAMES_SWAPPED_MISSPELT, 0) > 4, "the table exercises the level"
+        for label in (NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT):
+            assert u[column][label] * held[column] * (held[column] - 1) == pytest.approx(brute[column].get(label, 0)), (column, label)
+
+
+def test_misspelt_swap_u_within_first_letters_is_a_lower_bound(monkeypatch):
+    """Above MAX_NAME_VALUE_PAIRS close names are sought within first letters: EMMA/GEMMA and
+    TRICIA/PATRICIA are then missed; the exact swap level is still exact."""
+    from linkage.resolve import train
+    from linkage.resolve.model import NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT
+
+    records = _records(MISSPELT_NAMES)
+    exact = train.swapped_name_u(records, ModelConfig())
+    monkeypatch.setattr(train, "MAX_NAME_VALUE_PAIRS", 0)
+    blocked = train.swapped_name_u(records, ModelConfig())
+    for column in ("forename", "surname"):
+        assert blocked[column][NAMES_SWAPPED] == exact[column][NAMES_SWAPPED]
+        assert blocked[column][NAMES_SWAPPED_MISSPELT] < exact[column][NAMES_SWAPPED_MISSPELT]
