@@ -59,6 +59,14 @@ class Training(BaseModel):
         "all. Bounds training time and memory on large populations.",
     )
     seed: int = Field(default=42, description="Seed for u sampling, so retraining on the same data is repeatable.")
+    min_level_m: float = Field(
+        default=0.001,
+        ge=0,
+        le=0.01,
+        description="Floor on a comparison level's m after training: EM leaves a level it hardly sees (a year "
+        "typo in a DOB, on data with none) near zero, which makes that known error mode strong evidence against "
+        "a match. Raised levels are logged; the comparison's other m values shrink to keep the sum 1. 0: no floor.",
+    )
 
     @field_validator("deterministic_rules", "em_blocking_rules")
     @classmethod

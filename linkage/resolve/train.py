@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -86,7 +87,8 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     The prior comes from deterministic rules, u from random sampling, m from one EM
     pass per configured blocking rule. Levels random pairs almost never reach have
     their u counted over all records instead (:func:`identifier_u`,
-    :func:`swapped_name_u`).
+    :func:`swapped_name_u`); levels EM leaves almost empty get a floor on m
+    (:func:`floor_m`).
 
     Args:
         records: The model input: an Arrow table (see ``session.model_input``), trained
@@ -111,8 +113,15 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     linker.training.estimate_u_using_random_sampling(max_pairs=training.u_max_pairs, seed=training.seed)
     for rule in training.em_blocking_rules:
         _expectation_maximisation(linker, rule, training.em_max_pairs)
+    trained, floored = floor_m(linker.misc.save_model_to_json(), training.min_level_m)
+    if floored:
+        logger.info(
+            "training: m raised to the floor of %g (training.min_level_m) on %s",
+            training.min_level_m,
+            "; ".join(f"{level.comparison} '{level.label}' (was {level.m_before:.3g})" for level in floored),
+        )
     logger.info("trained on %d records in %.1fs", data.rows(), time.perf_counter() - started)
-    return render_settings(linker.misc.save_model_to_json(), model, SAVED_DIALECT)
+    return render_settings(trained, model, SAVED_DIALECT)
 
 
 def _expectation_maximisation(linker, rule: tuple[str, ...], max_pairs: int | None) -> None:
@@ -339,6 +348,74 @@ def _pairs_by_level(con: duckdb.DuckDBPyConnection, levels: list[ComparisonLevel
         f"SELECT CASE {cases} END AS level, sum(pairs) AS pairs FROM name_pairs GROUP BY ALL",
     ).to_pylist()
     return {row["level"]: int(row["pairs"]) for row in rows if row["level"] is not None}
+
+
+@dataclass(frozen=True)
+class FlooredLevel:
+    """A comparison level whose m :func:`floor_m` raised."""
+
+    comparison: str
+    label: str
+    m_before: float
+
+
+def floor_m(splink_settings: dict[str, Any], floor: float) -> tuple[dict[str, Any], list[FlooredLevel]]:
+    """Raise every non-null level's m below ``floor`` to it, and rescale the comparison's others.
+
+    EM estimates m from the blocked pairs it believes match; a level those pairs hardly
+    reach (a year typo, on data whose DOB errors are all in the day) comes out near
+    zero, 1e-6 or less, and a real pair in it then scores as strong evidence *against*
+    a match. But every level is declared because it is a known error mode of real
+    records, so its m is not zero: the floor acts as a pseudo-count, a small prior
+    share of matches in each level that the data cannot argue below. The comparison's
+    other levels are scaled down to keep its m values summing to 1, again if that takes
+    another level below the floor. A level whose m is fixed in the settings keeps it; a
+    level with no m (one EM never estimated) counts as 0 and is raised.
+
+    Applied to the settings dict Splink saves (its own JSON layout: comparisons, their
+    levels, ``is_null_level``, ``m_probability``), before its SQL is rendered.
+
+    Args:
+        splink_settings: Splink's trained settings dict (not changed).
+        floor: The floor (``training.min_level_m``); 0 changes nothing.
+
+    Returns:
+        A copy with the floor applied, and the levels raised to it.
+
+    Raises:
+        MashError: The floor is too high for a comparison's m values to sum to 1.
+    """
+    result = copy.deepcopy(splink_settings)
+    floored: list[FlooredLevel] = []
+    if floor <= 0:
+        return result, floored
+    for original, comparison in zip(splink_settings.get("comparisons", []), result.get("comparisons", []), strict=True):
+        name = comparison.get("output_column_name", "?")
+        m_before = {
+            id(level): old.get("m_probability") or 0.0
+            for old, level in zip(original["comparison_levels"], comparison["comparison_levels"], strict=True)
+        }
+        levels = [level for level in comparison["comparison_levels"] if not level.get("is_null_level")]
+        fixed = sum(level.get("m_probability") or 0.0 for level in levels if level.get("fix_m_probability"))
+        free = [level for level in levels if not level.get("fix_m_probability")]
+        for level in free:
+            level["m_probability"] = level.get("m_probability") or 0.0
+        raised: set[int] = set()
+        while low := [level for level in free if id(level) not in raised and level["m_probability"] < floor]:
+            for level in low:
+                floored.append(FlooredLevel(name, level.get("label_for_charts", "?"), m_before[id(level)]))
+                level["m_probability"] = floor
+                raised.add(id(level))
+            rest = [level for level in free if id(level) not in raised]
+            target, total = 1.0 - fixed - floor * len(raised), sum(level["m_probability"] for level in rest)
+            if target <= 0 or total <= 0:
+                raise MashError(
+                    f"training.min_level_m = {floor} is too high for the {name!r} comparison: "
+                    "its levels' m values cannot sum to 1; lower it"
+                )
+            for level in rest:
+                level["m_probability"] *= target / total
+    return result, floored
 
 
 def train_and_save(store: Path, records: pa.Table | ModelData, model: ModelConfig) -> TrainedModel:

@@ -249,3 +249,122 @@ def test_misspelt_swap_u_within_first_letters_is_a_lower_bound(monkeypatch):
     for column in ("forename", "surname"):
         assert blocked[column][NAMES_SWAPPED] == exact[column][NAMES_SWAPPED]
         assert blocked[column][NAMES_SWAPPED_MISSPELT] < exact[column][NAMES_SWAPPED_MISSPELT]
+
+
+# The floor on m.
+
+FLOOR_CASES = [
+    # (description, m per level (None: never estimated), fixed, expected m after (None: compare by rule), floored)
+    ("nothing below the floor: unchanged", [0.9, 0.05, 0.05], [False] * 3, [0.9, 0.05, 0.05], []),
+    ("one level near zero raised, the others shrink in proportion", [0.9, 1e-7, 0.1 - 1e-7], [False] * 3,
+     [0.9 * 0.999 / (1 - 1e-7), 0.001, (0.1 - 1e-7) * 0.999 / (1 - 1e-7)], [1]),
+    ("a level EM never estimated counts as zero", [0.95, None, 0.05], [False] * 3, [0.95 * 0.999, 0.001, 0.05 * 0.999], [1]),
+    ("shrinking takes others below: they are raised too", [0.997999, 0.0, 0.001001, 0.001], [False] * 4,
+     [0.997, 0.001, 0.001, 0.001], [1, 2, 3]),
+    ("a fixed m is kept, even below the floor", [0.9, 1e-9, 0.1 - 1e-9], [False, True, False], [0.9, 1e-9, 0.1 - 1e-9], []),
+]
+
+
+@pytest.mark.parametrize(("description", "m", "fixed", "expected", "floored"), FLOOR_CASES, ids=[c[0] for c in FLOOR_CASES])
+def test_m_floor_raises_and_renormalises(description, m, fixed, expected, floored):
+    from linkage.resolve.train import floor_m
+
+    levels = [{"sql_condition": "x IS NULL", "label_for_charts": "null", "is_null_level": True}]
+    for i, (value, fix) in enumerate(zip(m, fixed, strict=True)):
+        level = {"sql_condition": f"level {i}", "label_for_charts": f"L{i}", "fix_m_probability": fix}
+        if value is not None:
+            level["m_probability"] = value
+        levels.append(level)
+    saved = {"comparisons": [{"output_column_name": "dob", "comparison_levels": levels}]}
+    result, raised = floor_m(saved, 0.001)
+    got = [level["m_probability"] for level in result["comparisons"][0]["comparison_levels"][1:]]
+    assert got == pytest.approx(expected, abs=1e-12), description
+    assert sum(got) == pytest.approx(1.0), "m values still sum to 1"
+    assert "m_probability" not in result["comparisons"][0]["comparison_levels"][0], "the null level has no m"
+    assert [level.label for level in raised] == [f"L{i}" for i in floored], description
+    assert saved["comparisons"][0]["comparison_levels"][1:] == levels[1:], "the input is not changed"
+
+
+def test_m_floor_too_high_is_a_clear_error():
+    from linkage.resolve.train import floor_m
+
+    levels = [{"sql_condition": f"l{i}", "label_for_charts": f"L{i}", "m_probability": 0.5} for i in range(2)]
+    with pytest.raises(MashError, match="min_level_m"):
+        floor_m({"comparisons": [{"output_column_name": "sex", "comparison_levels": levels}]}, 0.6)
+
+
+# A model trained on generated data.
+
+
+@pytest.fixture(scope="module")
+def generated_input(tmp_path_factory):
+    """The model input of 5,000 generated people, and the run's model config."""
+    from pathlib import Path
+
+    import duckdb
+
+    from linkage.config import load_run_config
+    from linkage.ingest import ingest
+    from linkage.resolve.session import model_input
+    from linkage.synth import generate_extracts
+
+    root = tmp_path_factory.mktemp("trained")
+    generate_extracts(people=5000, seed=3, out_dir=root / "extracts")
+    repo = Path(__file__).resolve().parents[3]
+    run = load_run_config(repo / "configs" / "run.yaml", store=root / "mash.duckdb", extracts_dir=root / "extracts")
+    with duckdb.connect(str(ingest(run).store), read_only=True) as con:
+        return model_input(con, "records"), run.model
+
+
+def test_trained_model_has_every_level_trained(generated_input):
+    from linkage.resolve.train import train
+
+    records, model = generated_input
+    trained = train(records, model)
+    floor = model.training.min_level_m
+    for comparison in trained["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            where = (comparison["output_column_name"], level["label_for_charts"])
+            assert level.get("u_probability") is not None, where
+            assert level["m_probability"] >= floor * (1 - 1e-9), where
+
+
+SWAPPED_PAIRS = [
+    # (description, right-hand record against SARAH RICHARDS, PB1 2PN; was the pair below the link threshold before?)
+    ("swapped, same DOB and postcode", ("RICHARDS", "SARAH"), False),
+    ("swapped and misspelt, same DOB and postcode", ("RICHAARDS", "SARA"), True),
+    ("swapped and misspelt, same DOB, no postcode", ("RICHAARDS", "SARA", None), True),
+]
+
+
+@pytest.fixture(scope="module")
+def before_and_after(generated_input):
+    """Models trained without and with the counted swap u and the m floor, on a u sample so small
+    (10,000 pairs of 19M) that random pairs miss the swap levels, as 2M pairs do at 200,000 people."""
+    from linkage.resolve import train
+
+    records, model = generated_input
+    sparse = model.training.model_copy(update={"u_max_pairs": 10_000})
+    after = train.train(records, model.model_copy(update={"training": sparse}))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(train, "swapped_name_u", lambda data, config: {})
+        before = train.train(records, model.model_copy(update={"training": sparse.model_copy(update={"min_level_m": 0})}))
+    return records, before, after, model.thresholds.link
+
+
+@pytest.mark.parametrize(("description", "other", "below_before"), SWAPPED_PAIRS, ids=[c[0] for c in SWAPPED_PAIRS])
+def test_swapped_names_now_link(before_and_after, description, other, below_before):
+    from linkage.resolve.session import make_linker
+
+    records, before, after, link = before_and_after
+    left, right = _row("a", "SARAH", "RICHARDS"), _row("b", *other)
+    scored = {}
+    for name, model in (("before", before), ("after", after)):
+        scored[name] = make_linker(records, model).inference.score_pair(left, right).as_pandas_dataframe().iloc[0]
+    assert scored["after"]["match_probability"] >= link, description
+    assert scored["after"]["mw_forename"] > 0 and scored["after"]["mw_surname"] > 0, "the names count for the match"
+    if "misspelt" in description:
+        assert scored["before"]["mw_forename"] < 0 and scored["before"]["mw_surname"] < 0, "untrained: counted against"
+    assert (scored["before"]["match_probability"] < link) == below_before, description
