@@ -336,8 +336,8 @@ def list_flags(
     return total, [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-#: Targets for flags scored against the generator's truth (issue 4).
-FLAG_TARGETS = {"precision": 0.95, "recall": 0.95}
+#: Targets for flags scored against the generator's truth (issue 13: serial perpetrators on the harsh profile).
+FLAG_TARGETS = {"precision": 0.97, "recall": 0.97}
 
 
 def flag_accuracy(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, dict[str, float | int]]:
@@ -384,6 +384,6 @@ def flag_accuracy_markdown(accuracy: dict[str, dict[str, float | int]]) -> str:
         met = meets_flag_targets(r)
         lines.append(
             f"| {code} | {r['flagged']:,} | {r['true_positive']:,} | {r['truth']:,} | {r['found']:,} | "
-            f"{r['precision']:.2%} | {r['recall']:.2%} | >= 95% both: {'met' if met else 'NOT MET'} |"
+            f"{r['precision']:.2%} | {r['recall']:.2%} | >= {FLAG_TARGETS['precision']:.0%} both: {'met' if met else 'NOT MET'} |"
         )
     return "\n".join(lines) + "\n"

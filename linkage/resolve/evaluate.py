@@ -50,11 +50,12 @@ __all__ = [
     "write_report",
 ]
 
-#: (kind, people.csv column, largest acceptable merged share) for each hard negative.
+#: (kind, people.csv column, largest acceptable merged share) for each hard negative: issue 13's
+#: targets, set for 200,000 people on the generator's harsh profile.
 HARD_NEGATIVE_KINDS: tuple[tuple[str, str, float], ...] = (
-    ("twin", "twin_of", 0.02),
-    ("junior_senior", "junior_senior_of", 0.02),
-    ("namesake", "namesake_of", 0.05),
+    ("twin", "twin_of", 0.01),
+    ("junior_senior", "junior_senior_of", 0.01),
+    ("namesake", "namesake_of", 0.03),
 )
 #: Review band target: people touched by review pairs, as a share of resolved people.
 REVIEW_SHARE_TARGET = 0.02

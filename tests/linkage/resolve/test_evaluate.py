@@ -263,7 +263,7 @@ def test_hard_negative_shares_and_targets(tmp_path):
     assert (twin.share, twin.meets_target) == (1.0, False)
     assert (junior_senior.share, junior_senior.meets_target) == (0.0, True)
     assert (namesake.share, namesake.meets_target) == (None, None)  # no namesake pair in the store
-    assert (twin.target, junior_senior.target, namesake.target) == (0.02, 0.02, 0.05)
+    assert (twin.target, junior_senior.target, namesake.target) == (0.01, 0.01, 0.03)
 
 
 def test_no_scored_pairs_leaves_precision_undefined(tmp_path):
@@ -338,9 +338,9 @@ def test_report_written_with_headline_figures(tmp_path):
     assert path == tmp_path / "out" / "evaluation.md"
     assert "| Cluster-pair precision | 33.33% |" in text
     assert "| Cluster-pair recall | 100.00% |" in text
-    assert "| Twins merged | 1 of 1 (100.00%) | <= 2%: NOT MET |" in text
-    assert "| Junior/senior merged | 0 of 1 (0.00%) | <= 2%: met |" in text
-    assert "| Namesakes merged | 0 of 0 (n/a) | <= 5%: n/a |" in text
+    assert "| Twins merged | 1 of 1 (100.00%) | <= 1%: NOT MET |" in text
+    assert "| Junior/senior merged | 0 of 1 (0.00%) | <= 1%: met |" in text
+    assert "| Namesakes merged | 0 of 0 (n/a) | <= 3%: n/a |" in text
     assert "| Truth records not in the store (quarantined) | 1 |" in text
     assert "| health / police | 1 | 1 | 100.00% |" in text
     assert "- [Match weights](match%20weights.html)" in text
