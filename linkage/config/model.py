@@ -10,7 +10,7 @@ from linkage.codes import Agency
 BLOCKABLE_COLUMNS = frozenset({
     "forename", "surname", "forename_canonical", "forename_soundex", "surname_soundex",
     "dob", "birth_year", "sex", "nhs_number", "pnc_id", "postcode", "postcode_outward",
-    "partner_pnc", "partner_first", "partner_last",
+    "partner_pnc", "partner_first", "partner_last", "partner_name",
 })
 
 
@@ -145,6 +145,7 @@ class ModelConfig(BaseModel):
             ("partner_pnc",),
             ("partner_first",),
             ("partner_last",),
+            ("partner_name",),
         ),
         description="Candidate pairs are those agreeing on every column of at least one rule.",
     )

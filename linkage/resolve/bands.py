@@ -13,6 +13,8 @@ from linkage.resolve.cluster import SOFT_RULES, ClusterResult
 
 #: Gamma values (Splink's comparison vector) for "exact match" on identifier comparisons.
 IDENTIFIER_EXACT = 1
+#: Gamma value of the partner comparison's "same other party in a DA incident" level.
+SAME_PARTNER_LEVEL = 1
 
 LINK, REVIEW, SUPPORTED, DISTINCT, CONFIRMED, REJECTED = (
     "link", "review", "supported", "distinct", "confirmed", "rejected",
@@ -52,7 +54,10 @@ def select_edges(pairs: pa.Table, model: ModelConfig) -> Edges:
         pc.fill_null(pc.equal(pairs["gamma_pnc_id"], IDENTIFIER_EXACT), False).to_numpy(zero_copy_only=False),
     )
     if model.constraints.forenames_must_agree:
-        demoted = (pairs["gamma_forename"].to_numpy(zero_copy_only=False) == 0) & ~identified
+        # The same DA incident partner is person-specific too: a victim's record with her
+        # forename cut short (SAMM for SAMANTHA) under the same suspect is not a twin.
+        same_partner = pc.fill_null(pc.equal(pairs["gamma_partner"], SAME_PARTNER_LEVEL), False).to_numpy(zero_copy_only=False)
+        demoted = (pairs["gamma_forename"].to_numpy(zero_copy_only=False) == 0) & ~identified & ~same_partner
     else:
         demoted = np.zeros(pairs.num_rows, dtype=bool)
     eligible = np.flatnonzero((probability >= model.thresholds.link) & ~demoted)

@@ -47,6 +47,8 @@ DERIVED_COLUMNS = {
     "partner_pnc": _partner_key("pnc_id"),
     "partner_first": _partner_key("forename_canonical || ' ' || CAST(year(dob) AS VARCHAR)"),
     "partner_last": _partner_key("surname || ' ' || CAST(year(dob) AS VARCHAR)"),
+    # ... and by forename and the sound of the surname, for a suspect's record with no DOB.
+    "partner_name": _partner_key("forename_canonical || ' ' || surname_soundex"),
 }
 
 #: The dialect the custom levels below are written in.
@@ -95,10 +97,13 @@ POSTCODE_SECTOR = "left(postcode_l, length(postcode_l) - 2) = left(postcode_r, l
 
 
 #: Two records with the same other party in police DA incidents (by PNC ID, or by a name and birth year).
-SAME_PARTNER = "partner_pnc_l = partner_pnc_r OR partner_first_l = partner_first_r OR partner_last_l = partner_last_r"
+SAME_PARTNER = (
+    "partner_pnc_l = partner_pnc_r OR partner_first_l = partner_first_r OR partner_last_l = partner_last_r "
+    "OR partner_name_l = partner_name_r"
+)
 PARTNER_NULL = (
-    "(partner_pnc_l IS NULL AND partner_first_l IS NULL AND partner_last_l IS NULL) "
-    "OR (partner_pnc_r IS NULL AND partner_first_r IS NULL AND partner_last_r IS NULL)"
+    "(partner_pnc_l IS NULL AND partner_first_l IS NULL AND partner_last_l IS NULL AND partner_name_l IS NULL) "
+    "OR (partner_pnc_r IS NULL AND partner_first_r IS NULL AND partner_last_r IS NULL AND partner_name_r IS NULL)"
 )
 
 

@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
 #: Bump when the comparisons in model.py change, so older model files are retrained.
-MODEL_CODE_VERSION = 9
+MODEL_CODE_VERSION = 10
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ def identifier_u(records: pa.Table | ModelData, column: str) -> float | None:
 
 
 #: The partner keys the relational comparison reads (``model.partner_comparison``).
-PARTNER_KEYS = ("partner_pnc", "partner_first", "partner_last")
+PARTNER_KEYS = ("partner_pnc", "partner_first", "partner_last", "partner_name")
 
 
 def partner_u(records: pa.Table | ModelData) -> float | None:

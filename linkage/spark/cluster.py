@@ -46,6 +46,7 @@ RECORD_COLUMNS = ("unique_id", "nhs_number", "pnc_id", "birth_year", "postcode_o
 #: What clustering and bands read of a scored pair (see ``linkage.resolve.bands.select_edges``); the ids first.
 PAIR_COLUMNS = (
     "unique_id_l", "unique_id_r", "match_weight", "match_probability", "gamma_nhs_number", "gamma_pnc_id", "gamma_forename",
+    "gamma_partner",
 )
 
 #: One row per record, as ``SparkClustered.clusters``.

@@ -13,8 +13,8 @@ from linkage.resolve.cluster import RecordKeys, constrained_clusters
 MODEL = ModelConfig()
 H = dict(registration=True)
 
-# Each case: description, record keys, pairs (l, r, probability, weight, gamma_forename, gamma_nhs, gamma_pnc),
-# decisions, expected band per pair.
+# Each case: description, record keys, pairs (l, r, probability, weight, gamma_forename, gamma_nhs, gamma_pnc
+# [, gamma_partner: -1 when left out]), decisions, expected band per pair.
 CASES = [
     (
         "strong pair is linked",
@@ -33,6 +33,18 @@ CASES = [
         [RecordKeys(), RecordKeys(), RecordKeys()],
         [(0, 1, 0.99, 15.0, 6, -1, -1), (0, 2, 0.99, 15.0, 6, -1, -1), (1, 2, 0.85, 3.0, 6, -1, -1)], {},
         ["link", "link", "supported"],
+    ),
+    (
+        "forenames that disagree outright but the same DA incident partner: a victim's cut-short forename, linked",
+        [RecordKeys(), RecordKeys()],
+        [(0, 1, 0.99, 15.0, 0, -1, -1, 1)], {},
+        ["link"],
+    ),
+    (
+        "forenames that disagree outright and different DA incident partners: still kept apart",
+        [RecordKeys(), RecordKeys()],
+        [(0, 1, 0.99, 15.0, 0, -1, -1, 0)], {},
+        ["distinct"],
     ),
     (
         "forenames that disagree outright with no identifier: twins, kept apart",
@@ -95,6 +107,7 @@ def test_bands(description, keys, rows, decisions, expected):
         "gamma_forename": [r[4] for r in rows],
         "gamma_nhs_number": [r[5] for r in rows],
         "gamma_pnc_id": [r[6] for r in rows],
+        "gamma_partner": [r[7] if len(r) > 7 else -1 for r in rows],
     })
     edges = bands.select_edges(pairs, MODEL)
     result = constrained_clusters(
@@ -118,5 +131,6 @@ def test_edges_strongest_first():
         "gamma_forename": [6, 6, 6, 6],
         "gamma_nhs_number": [-1, -1, -1, -1],
         "gamma_pnc_id": [-1, -1, -1, -1],
+        "gamma_partner": [-1, -1, -1, -1],
     })
     assert bands.select_edges(pairs, MODEL).positions.tolist() == [1, 3, 0]

@@ -209,6 +209,7 @@ _RECORD_SCHEMA = pa.schema([
 _PAIR_SCHEMA = pa.schema([
     ("unique_id_l", pa.string()), ("unique_id_r", pa.string()), ("match_weight", pa.float64()), ("match_probability", pa.float64()),
     ("gamma_forename", pa.int32()), ("gamma_nhs_number", pa.int32()), ("gamma_pnc_id", pa.int32()), ("mw_forename", pa.float64()),
+    ("gamma_partner", pa.int32()),
 ])
 
 
@@ -216,7 +217,7 @@ def _pair(left: str, right: str, weight: float, nhs: int = -1) -> dict:
     """A scored pair whose forenames agree, with its NHS number comparison level (-1: one is missing)."""
     return {
         "unique_id_l": left, "unique_id_r": right, "match_weight": weight, "match_probability": 1 / (1 + 2 ** -weight),
-        "gamma_forename": 4, "gamma_nhs_number": nhs, "gamma_pnc_id": -1, "mw_forename": 3.5,
+        "gamma_forename": 4, "gamma_nhs_number": nhs, "gamma_pnc_id": -1, "mw_forename": 3.5, "gamma_partner": -1,
     }
 
 
