@@ -2,7 +2,51 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import pyarrow as pa
 import pytest
+
+from linkage.pipeline.functions import soundex_code
+from linkage.resolve.model import DERIVED_COLUMNS
+
+#: The model input's columns and types (as ``session.model_input`` gives them) for hand-made records.
+MODEL_INPUT_SCHEMA = pa.schema([
+    ("unique_id", pa.string()), ("source", pa.string()), ("forename", pa.string()), ("middle_names", pa.string()),
+    ("forename_canonical", pa.string()), ("forename_groups", pa.list_(pa.string())), ("forename_soundex", pa.string()),
+    ("surname", pa.string()), ("surname_parts", pa.list_(pa.string())), ("surname_soundex", pa.string()),
+    ("dob", pa.date32()), ("sex", pa.string()), ("nhs_number", pa.string()), ("pnc_id", pa.string()),
+    ("postcode", pa.string()), ("postcode_outward", pa.string()), ("birth_year", pa.int64()), ("agency", pa.string()),
+    # The other derived columns (DA incident partner keys, event day) are null unless given.
+    *[(column, pa.string()) for column in DERIVED_COLUMNS if column not in ("birth_year", "agency")],
+])
+
+
+def model_record(
+    uid: str,
+    forename: str | None,
+    surname: str | None,
+    *,
+    dob: date | None = date(1977, 5, 7),
+    postcode: str | None = "PB1 2PN",
+    sex: str = "female",
+    **extra: str | None,
+) -> dict:
+    """One hand-made police record of the model input: the names' derived columns from the names,
+    birth year from the DOB, and any other column (an identifier, a partner key) from ``extra``."""
+    row = {column: None for column in MODEL_INPUT_SCHEMA.names}
+    row.update(
+        unique_id=uid, source="police", agency="police", forename=forename, forename_canonical=forename,
+        forename_groups=None if forename is None else [forename], forename_soundex=soundex_code(forename),
+        surname=surname, surname_parts=None if surname is None else [surname], surname_soundex=soundex_code(surname),
+        dob=dob, birth_year=dob.year if dob else None, sex=sex,
+        postcode=postcode, postcode_outward=postcode and postcode.split()[0],
+    )
+    unknown = set(extra) - set(row)
+    if unknown:
+        raise KeyError(f"not model-input columns: {sorted(unknown)}")
+    row.update(extra)
+    return row
 
 
 @pytest.fixture(scope="session")

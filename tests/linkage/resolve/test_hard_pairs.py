@@ -9,30 +9,20 @@ import pyarrow as pa
 import pytest
 import yaml
 
-from linkage.pipeline.functions import soundex_code
 from linkage.resolve.bands import IDENTIFIER_EXACT
-from linkage.resolve.model import DERIVED_COLUMNS
+from tests.linkage.resolve.conftest import model_record
 
 CASES = yaml.safe_load((Path(__file__).parent / "hard_pairs.yaml").read_text(encoding="utf-8"))
 
 
 def _record(uid: str, fields: dict) -> dict:
-    """A model-input record: the given fields over a police record with no identifiers."""
-    forename, surname, postcode = fields.get("forename"), fields.get("surname"), fields.get("postcode")
+    """A model-input record from a YAML side: names, DOB, sex and postcode, plus identifiers and partner keys."""
     dob = fields.get("dob")
-    dob = date.fromisoformat(str(dob)) if dob else None
-    row = {
-        "unique_id": uid, "source": "police", "forename": forename, "middle_names": None,
-        "forename_canonical": forename, "forename_groups": None if forename is None else [forename],
-        "forename_soundex": soundex_code(forename), "surname": surname,
-        "surname_parts": None if surname is None else [surname], "surname_soundex": soundex_code(surname),
-        "dob": dob, "sex": fields.get("sex", "female"), "nhs_number": fields.get("nhs_number"), "pnc_id": fields.get("pnc_id"),
-        "postcode": postcode, "postcode_outward": postcode and postcode.split()[0],
-        **{column: None for column in DERIVED_COLUMNS},
-    }
-    row.update(birth_year=dob.year if dob else None, agency="police")
-    row.update({k: v for k, v in fields.items() if k.startswith("partner_")})
-    return row
+    extra = {k: v for k, v in fields.items() if k not in ("forename", "surname", "dob", "postcode", "sex")}
+    return model_record(
+        uid, fields.get("forename"), fields.get("surname"), dob=date.fromisoformat(str(dob)) if dob else None,
+        postcode=fields.get("postcode"), sex=fields.get("sex", "female"), **extra,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pyarrow as pa
 import pytest
 
 from linkage.config import ModelConfig
 from linkage.errors import MashError
-from linkage.resolve.model import DERIVED_COLUMNS
 from linkage.resolve.train import MODEL_FORMAT, fingerprint, load_latest_model, load_model, model_dir, save_model
+from tests.linkage.resolve.conftest import MODEL_INPUT_SCHEMA, model_record
 
 SPLINK = {"link_type": "dedupe_only", "probability_two_random_records_match": 0.0001, "comparisons": [{"output_column_name": "dob"}]}
 
@@ -118,34 +117,13 @@ def test_em_driving_m_to_zero_is_a_clear_error_naming_the_setting():
 
 
 def _row(uid: str, forename: str | None, surname: str | None, postcode: str | None = "PB1 2PN") -> dict:
-    """One model-input record (as ``session.model_input`` gives it): names as given, the rest fixed."""
-    from linkage.pipeline.functions import soundex_code
-
-    return {
-        "unique_id": uid, "source": "police", "forename": forename, "middle_names": None,
-        "forename_canonical": forename, "forename_groups": None if forename is None else [forename],
-        "forename_soundex": soundex_code(forename), "surname": surname,
-        "surname_parts": None if surname is None else [surname], "surname_soundex": soundex_code(surname),
-        "dob": date(1977, 5, 7), "sex": "female", "nhs_number": None, "pnc_id": None,
-        "postcode": postcode, "postcode_outward": postcode and postcode.split()[0], "birth_year": 1977, "agency": "police",
-        **{column: None for column in DERIVED_COLUMNS if column not in ("birth_year", "agency")},
-    }
+    """One model-input record: names as given, the rest fixed."""
+    return model_record(uid, forename, surname, postcode=postcode)
 
 
 def _records(names) -> pa.Table:
     rows = [_row(f"r{i}", *name) for i, name in enumerate(names)]
-    return pa.Table.from_pylist(rows, schema=_SCHEMA)
-
-
-_SCHEMA = pa.schema([
-    ("unique_id", pa.string()), ("source", pa.string()), ("forename", pa.string()), ("middle_names", pa.string()),
-    ("forename_canonical", pa.string()), ("forename_groups", pa.list_(pa.string())), ("forename_soundex", pa.string()),
-    ("surname", pa.string()), ("surname_parts", pa.list_(pa.string())), ("surname_soundex", pa.string()),
-    ("dob", pa.date32()), ("sex", pa.string()), ("nhs_number", pa.string()), ("pnc_id", pa.string()),
-    ("postcode", pa.string()), ("postcode_outward", pa.string()), ("birth_year", pa.int64()), ("agency", pa.string()),
-    # The other derived columns (DA incident partner keys, event day) are null here.
-    *[(column, pa.string()) for column in DERIVED_COLUMNS if column not in ("birth_year", "agency")],
-])
+    return pa.Table.from_pylist(rows, schema=MODEL_INPUT_SCHEMA)
 
 
 def test_value_counts_of_counts_combinations_without_nulls():
