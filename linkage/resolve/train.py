@@ -182,11 +182,20 @@ def identifier_u(records: pa.Table | ModelData, column: str) -> float | None:
         records: The model input, on any engine (as for :func:`train`).
         column: An identifier column.
     """
-    counts = _model_data(records).value_counts(column)["count"].to_numpy().astype("float64")
-    held = counts.sum()
+    shared, held = _pairs_sharing(_model_data(records), column)
+    return _u_from_pairs(shared, held)
+
+
+def _pairs_sharing(data: ModelData, column: str) -> tuple[float, float]:
+    """Ordered pairs of records sharing a value of ``column`` (sum of n(n-1)), and records holding one."""
+    counts = data.value_counts(column)["count"].to_numpy().astype("float64")
+    return float((counts * (counts - 1)).sum()), float(counts.sum())
+
+
+def _u_from_pairs(shared: float, held: float) -> float | None:
+    """``shared`` pairs over all M(M-1) pairs of the ``held`` records; None with fewer than two."""
     if held < 2:
         return None
-    shared = float((counts * (counts - 1)).sum())
     # Never exactly 0 (no repeats at all): Splink needs u > 0; one pair's worth instead.
     return max(shared, 1.0) / (held * (held - 1))
 
@@ -206,14 +215,9 @@ def partner_u(records: pa.Table | ModelData) -> float | None:
         records: The model input, on any engine (as for :func:`train`).
     """
     data = _model_data(records)
-    shared, held = 0.0, 0.0
-    for column in PARTNER_KEYS:
-        counts = data.value_counts(column)["count"].to_numpy().astype("float64")
-        shared += float((counts * (counts - 1)).sum())
-        held = max(held, counts.sum())
-    if held < 2:
-        return None
-    return min(max(shared, 1.0) / (held * (held - 1)), 0.5)
+    by_key = [_pairs_sharing(data, column) for column in PARTNER_KEYS]
+    u = _u_from_pairs(sum(shared for shared, _ in by_key), max(held for _, held in by_key))
+    return None if u is None else min(u, 0.5)
 
 
 #: Levels whose u is counted over all pairs of records (:func:`swapped_name_u`), in any comparison that has them.
@@ -281,12 +285,12 @@ def swapped_name_u(records: pa.Table | ModelData, model: ModelConfig) -> dict[st
         result: dict[str, dict[str, float]] = {}
         for comparison in comparisons:
             column = comparison.output_column_name
-            held = float(data.value_counts(column)["count"].to_numpy().sum())
+            _, held = _pairs_sharing(data, column)
             if held < 2:
                 continue
             counts = _pairs_by_level(con, comparison.comparison_levels)
             result[column] = {
-                level.label_for_charts: max(counts.get(index, 0), 1) / (held * (held - 1))
+                level.label_for_charts: _u_from_pairs(counts.get(index, 0), held)
                 for index, level in enumerate(comparison.comparison_levels)
                 if level.label_for_charts in COUNTED_LEVELS
             }
