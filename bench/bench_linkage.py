@@ -236,7 +236,7 @@ def machine() -> dict[str, Any]:
     }
 
 
-def _pct(value: float | None) -> str:
+def pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2%}"
 
 
@@ -246,7 +246,7 @@ def _secs(value: float | None) -> str:
 
 def _hard(result: dict[str, Any], kind: str) -> str:
     h = result["accuracy"]["hard_negatives"][kind]
-    return f"{h['merged']:,}/{h['pairs']:,} ({_pct(h['share'])})"
+    return f"{h['merged']:,}/{h['pairs']:,} ({pct(h['share'])})"
 
 
 def report_rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, ...]]:
@@ -264,15 +264,15 @@ def report_rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, ...]]:
         acc = {m: results[m]["accuracy"] for m in models}
         rows.append(("resolved people", *(f"{acc[m]['resolved_people']:,}" for m in models)))
         rows.append(("true people", *(f"{acc[m]['true_people']:,}" for m in models)))
-        rows.append(("cluster-pair precision", *(_pct(acc[m]["precision"]) for m in models)))
-        rows.append(("cluster-pair recall", *(_pct(acc[m]["recall"]) for m in models)))
-        rows.append(("cluster-pair F1", *(_pct(acc[m]["f1"]) for m in models)))
-        rows.append(("B-cubed F1", *(_pct(acc[m]["bcubed_f1"]) for m in models)))
+        rows.append(("cluster-pair precision", *(pct(acc[m]["precision"]) for m in models)))
+        rows.append(("cluster-pair recall", *(pct(acc[m]["recall"]) for m in models)))
+        rows.append(("cluster-pair F1", *(pct(acc[m]["f1"]) for m in models)))
+        rows.append(("B-cubed F1", *(pct(acc[m]["bcubed_f1"]) for m in models)))
         for kind, label in (("twin", "twins merged"), ("junior_senior", "junior/senior merged"),
                             ("namesake", "namesakes merged")):
             rows.append((label, *(_hard(results[m], kind) for m in models)))
         rows.append(("people in review band",
-                     *(f"{acc[m]['review_people']:,} ({_pct(acc[m]['review_share'])})" for m in models)))
+                     *(f"{acc[m]['review_people']:,} ({pct(acc[m]['review_share'])})" for m in models)))
         rows.append(("serial perpetrators split",
                      *("n/a" if acc[m]["serial_split"] is None
                        else f"{acc[m]['serial_split']['split']:,}/{acc[m]['serial_split']['people']:,}"
