@@ -244,15 +244,22 @@ def identifier_comparison(column: str, description: str, u_exact: float | None =
             its complement) rather than sampled: random pairs rarely share an identifier,
             so a sample can miss the level entirely on a large population.
     """
-    exact, other = cll.ExactMatchLevel(column), cll.ElseLevel()
-    if u_exact is not None:
-        exact = exact.configure(u_probability=u_exact, fix_u_probability=True)
-        other = other.configure(u_probability=1 - u_exact, fix_u_probability=True)
     return cl.CustomComparison(
         output_column_name=column,
         comparison_description=description,
-        comparison_levels=[cll.NullLevel(column), exact, other],
+        comparison_levels=[cll.NullLevel(column), *_agree_or_else(cll.ExactMatchLevel(column), u_exact)],
     )
+
+
+def _agree_or_else(agree: ComparisonLevelCreator, u: float | None) -> list[ComparisonLevelCreator]:
+    """An agreement level and the else level, their u fixed to ``u`` and its complement when given."""
+    other = cll.ElseLevel()
+    if u is None:
+        return [agree, other]
+    return [
+        agree.configure(u_probability=u, fix_u_probability=True),
+        other.configure(u_probability=1 - u, fix_u_probability=True),
+    ]
 
 
 def partner_comparison(u_same: float | None = None) -> ComparisonCreator:
@@ -262,21 +269,20 @@ def partner_comparison(u_same: float | None = None) -> ComparisonCreator:
     likelier one person than two records drawn at random: a perpetrator has few victims.
     The level's m is learned by EM like any other; its u is the chance that two random
     records with a partner share one, computed from the data (see ``train.partner_u``).
-    Names still have to agree: a serial perpetrator's two victims differ in forename, so
-    the pair is demoted (``forenames_must_agree``) however strong the context.
+    The same partner also exempts a pair from ``forenames_must_agree``
+    (``bands.select_edges``), but the names' own evidence must still carry it over the
+    link threshold: two victims of one suspect with different forenames stay apart.
 
     Args:
         u_same: If given, the shared level's u is fixed to it rather than sampled.
     """
     same = DuckDBLevel(SAME_PARTNER, "Same other party in a DA incident")
-    other = cll.ElseLevel()
-    if u_same is not None:
-        same = same.configure(u_probability=u_same, fix_u_probability=True)
-        other = other.configure(u_probability=1 - u_same, fix_u_probability=True)
     return cl.CustomComparison(
         output_column_name="partner",
         comparison_description="Other party in DA incidents",
-        comparison_levels=[DuckDBLevel(PARTNER_NULL, "No DA incident partner").configure(is_null_level=True), same, other],
+        comparison_levels=[
+            DuckDBLevel(PARTNER_NULL, "No DA incident partner").configure(is_null_level=True), *_agree_or_else(same, u_same),
+        ],
     )
 
 
