@@ -175,10 +175,12 @@ def record_keys(records: pa.Table, model: ModelConfig) -> list[RecordKeys]:
     """What the clustering constraints need from each record."""
     columns = ("nhs_number", "pnc_id", "birth_year", "postcode_outward", "agency", "event_day")
     registration = {a.value for a in model.constraints.registration_agencies}
+    # Place histories feed only the place rule: no per-record area when it is off.
+    places = model.constraints.place_needs_history
     return [
         RecordKeys(
             nhs_number=n, pnc_id=p, dob_year=y, postcode_area=a, registration=g in registration,
-            place=postcode_area(a), day=d,
+            place=postcode_area(a) if places else None, day=d if places else None,
         )
         for n, p, y, a, g, d in zip(*(records[c].to_pylist() for c in columns), strict=True)
     ]
