@@ -39,7 +39,9 @@ def build_graph(people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | N
 
     Args:
         people: One row per resolved person: person_id, dob, sex, agencies,
-            forename, surname.
+            forename, surname and, optionally, names: each distinct recorded
+            (canonical forename, surname), which the serial rule compares (the
+            loader gives them for DA victims only).
         events: One row per source record, as described in the package docs.
         data_as_of: The latest event date of the whole population, when ``events`` is
             only part of it (an incremental run's neighbourhood); default: theirs.
@@ -163,19 +165,23 @@ def _person_nodes(people: pd.DataFrame, as_of: date | None) -> tuple[list, list[
     bands = _age_band(people["dob"], as_of)
     ids = people["person_id"].tolist()
     person = NodeKind.PERSON
+    # Recorded names, only where the loader gives them (DA victims): the one rule that
+    # reads names asks whether two victims of one perpetrator are one person.
+    names = people["names"].tolist() if "names" in people else [None] * len(ids)
     attrs = [
         {
             "kind": person,
             "dob": dob,
             "age_band": band,
-            "sex": sex,
+            "sex": sex if isinstance(sex, str) else None,  # pandas hands a missing value over as NaN
             "agencies": tuple(agencies) if agencies is not None else (),
-            # Display only: rules and logs never read names.
+            # Display only: rules and logs never read these.
             "forename": forename,
             "surname": surname,
+            "names": tuple(tuple(n) for n in recorded) if recorded is not None else (),
         }
-        for dob, band, sex, agencies, forename, surname in zip(
-            dobs, bands, *(people[c].tolist() for c in ("sex", "agencies", "forename", "surname"))
+        for dob, band, sex, agencies, forename, surname, recorded in zip(
+            dobs, bands, *(people[c].tolist() for c in ("sex", "agencies", "forename", "surname")), names
         )
     ]
     return ids, attrs

@@ -57,6 +57,15 @@ class FlagRules(BaseModel):
             "conflict on sex as one victim (a split the linker missed), so a split alone cannot make a serial."
         ),
     )
+    serial_same_name_is_one_victim: bool = Field(
+        default=True,
+        description=(
+            "Serial perpetrator: count a perpetrator's victims whose recorded names agree (a nickname, one "
+            "typo or swapped order allowed; any name the person was recorded under) and whose DOBs agree, "
+            "one is unknown, or they differ by one digit, a day/month swap or a 1 January default, as one "
+            "victim, so a victim record the linker left split cannot make a serial."
+        ),
+    )
     repeat_perpetrator_min_incidents: int = Field(
         default=2, ge=1, description="Repeat perpetrator: DA incidents as suspect within the RFG lookback."
     )

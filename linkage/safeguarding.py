@@ -24,6 +24,7 @@ import pyarrow as pa
 from graph import RULES_VERSION, FlagRules, build_graph, run_flags
 from graph.flags import Flag
 from graph.gcpause import gc_paused
+from linkage.codes import Role
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
 from linkage.store import has_table, require_table
 
@@ -50,6 +51,7 @@ GRAPH_PEOPLE_SCHEMA = pa.schema([
     ("agencies", pa.list_(pa.field("l", pa.string()))),
     ("forename", pa.string()),
     ("surname", pa.string()),
+    ("names", pa.list_(pa.field("l", pa.list_(pa.field("l", pa.string()))))),
 ])
 
 #: Arrow schema of :func:`graph_frames`' events, as DuckDB hands it over (checked in the tests).
@@ -68,9 +70,23 @@ GRAPH_EVENTS_SCHEMA = pa.schema([
 ])
 
 
-def graph_people_sql(persons: str = "persons") -> str:
-    """SQL for the graph's people: one row per resolved person, by id (see :func:`graph_frames`)."""
-    return f"SELECT person_id, TRY_CAST(dob AS DATE) AS dob, sex, agencies, forename, surname FROM {persons} ORDER BY person_id"
+def graph_people_sql(persons: str = "persons", records: str = "records", clusters: str = "clusters") -> str:
+    """SQL for the graph's people: one row per resolved person, by id (see :func:`graph_frames`).
+
+    ``names`` lists each DA victim's distinct recorded (forename, surname), each
+    forename also in its canonical form (a canonical form can mislead: LEE -> ASHLEY), sorted; the serial rule asks whether two victims of one perpetrator are one person.
+    It is null for everyone else, so the graph holds no more names than that rule needs.
+    """
+    victim = f"CAST(r.role AS VARCHAR) = '{Role.VICTIM}' AND r.domestic_abuse"
+    return (
+        "WITH named AS ("
+        "  SELECT c.person_id, list_sort(list(DISTINCT name) FILTER (WHERE list_position(name, NULL) IS NULL)) AS names "
+        "  FROM (SELECT r.*, unnest([[r.forename, r.surname], [r.forename_canonical, r.surname]]) AS name "
+        f"    FROM {records} AS r) AS r JOIN {clusters} AS c USING (unique_id) "
+        f"  GROUP BY c.person_id HAVING bool_or({victim})) "
+        "SELECT p.person_id, TRY_CAST(p.dob AS DATE) AS dob, p.sex, p.agencies, p.forename, p.surname, n.names "
+        f"FROM {persons} AS p LEFT JOIN named AS n USING (person_id) ORDER BY p.person_id"
+    )
 
 
 def graph_events_sql(records: str = "records", clusters: str = "clusters") -> str:
@@ -106,7 +122,7 @@ def graph_frames(
         ``(people, events)`` as the ``graph`` package expects them.
     """
     events = fetch_arrow(con, "graph_events", graph_events_sql(records, clusters)).to_pandas()
-    people = fetch_arrow(con, "graph_people", graph_people_sql(persons)).to_pandas()
+    people = fetch_arrow(con, "graph_people", graph_people_sql(persons, records, clusters)).to_pandas()
     return people, events
 
 

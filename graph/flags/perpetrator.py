@@ -13,6 +13,7 @@ from graph.codes import FlagCode
 from graph.config import FlagRules
 from graph.flags.incidents import PairIncident, pair_incidents
 from graph.flags.model import Flag, make_flag
+from graph.flags.same_victim import victim_groups
 from graph.flags.windows import as_of, window_start
 
 __all__ = ["repeat_perpetrator", "rescore_repeat_perpetrator", "serial_perpetrator"]
@@ -39,34 +40,21 @@ def serial_perpetrator(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     flags = []
     for perp, incs in grouped.items():
         victims = sorted({i.victim for i in incs})
-        distinct = _distinct_victims(graph, victims) if rules.serial_same_dob_is_one_victim else len(victims)
-        if distinct < n:
+        groups = victim_groups(graph, victims, rules)
+        if len(groups) < n:
             continue
         flags.append(make_flag(
             FlagCode.SERIAL_PERPETRATOR,
             [perp, *victims],
             f"DA suspect against {n}+ distinct victims within {years} years",
-            {"min_victims": n, "window_years": years, "victims": distinct, "victim_persons": len(victims), "incidents": len(incs),
-             "same_dob_is_one_victim": rules.serial_same_dob_is_one_victim},
+            {"min_victims": n, "window_years": years, "victims": len(groups), "victim_persons": len(victims),
+             "counted_as_one": [g for g in groups if len(g) > 1], "incidents": len(incs),
+             "same_dob_is_one_victim": rules.serial_same_dob_is_one_victim,
+             "same_name_is_one_victim": rules.serial_same_name_is_one_victim},
             [e for i in incs for e in i.evidence],
             rules,
         ))
     return flags
-
-
-def _distinct_victims(graph: nx.MultiDiGraph, victims: list[str]) -> int:
-    # Two victims of one perpetrator with one DOB are far likelier a missed link than
-    # two people; an unknown DOB or conflicting sex keeps them apart.
-    groups: list[tuple[object, set[str]]] = []
-    for victim in victims:
-        node = graph.nodes[victim] if victim in graph else {}
-        dob, sex = node.get("dob"), node.get("sex")
-        match = next((g for g in groups if dob is not None and g[0] == dob and (not sex or not g[1] or sex in g[1])), None)
-        if match is None:
-            groups.append((dob, {sex} if sex else set()))
-        elif sex:
-            match[1].add(sex)
-    return len(groups)
 
 
 def _rfg(rules: FlagRules, latest: date, end: date, frequency: int, gravity: float, victims: int) -> tuple[float, float]:

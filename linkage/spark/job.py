@@ -211,7 +211,7 @@ class SparkRun:
         started = time.perf_counter()
         day = flags_as_of(con, rules, records)
         frames = {}
-        for name, sql in (("events", graph_events_sql(records, clusters)), ("people", graph_people_sql(persons))):
+        for name, sql in (("events", graph_events_sql(records, clusters)), ("people", graph_people_sql(persons, records, clusters))):
             path = self.dir / f"graph_{name}.parquet"
             write_parquet(con, f"spark_export_graph_{name}", sql, path)
             frames[name] = self.spark.read.parquet(str(path))

@@ -29,6 +29,9 @@ class Frames:
         self.rows: list[dict] = []
         self.n = 0
         self.dob: dict[str, date | None] = {}
+        self.sex: dict[str, str] = {}
+        #: Recorded (forename, surname) per person, as the loader gives them for DA victims.
+        self.names: dict[str, list[tuple[str, str]]] = {}
 
     def record(self, person: str, source: str, when: date | None, *, event_id: str | None = None,
                link: float = 1.0, **attrs) -> str:
@@ -81,10 +84,11 @@ class Frames:
         return pd.DataFrame({
             "person_id": ids,
             "dob": pd.to_datetime([self.dob.get(i) for i in ids]),
-            "sex": [None] * len(ids),
+            "sex": [self.sex.get(i) for i in ids],
             "agencies": [sorted({r["agency"] for r in self.rows if r["person_id"] == i}) for i in ids],
             "forename": ["X"] * len(ids),
             "surname": ["Y"] * len(ids),
+            "names": [self.names.get(i) for i in ids],
         })
 
     def graph(self):

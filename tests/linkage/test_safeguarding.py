@@ -6,7 +6,8 @@ import pytest
 
 from graph import FlagCode
 from linkage.errors import MashError
-from linkage.safeguarding import flag_accuracy, list_flags
+from linkage.pipeline import fetch_arrow
+from linkage.safeguarding import flag_accuracy, graph_people_sql, list_flags
 from linkage.store import open_results
 
 
@@ -109,3 +110,23 @@ def test_safe_frame_neutralises_formulas():
     assert safe.tolist()[:3] == ["'=cmd()", "'+44", "SMITH"]
     assert pd.isna(safe.iloc[3]), "a missing value stays missing"
     assert safe_frame(frame)["n"].tolist() == [1, 2, 3, 4]
+
+
+def test_graph_people_carry_recorded_names_of_da_victims_only(store):
+    """Each DA victim's names are every record's (forename, surname), raw and canonical; nobody else's are loaded."""
+    run, _ = store
+    with open_results(run.store) as con:
+        people = fetch_arrow(con, "graph_people", graph_people_sql()).to_pandas().set_index("person_id")
+        expected, nicknamed = {}, False
+        for person, fore, canonical, sur, victim in con.execute(
+            "SELECT c.person_id, r.forename, r.forename_canonical, r.surname, "
+            "bool_or(CAST(r.role AS VARCHAR) = 'victim' AND r.domestic_abuse) OVER (PARTITION BY c.person_id) "
+            "FROM records r JOIN clusters c USING (unique_id)"
+        ).fetchall():
+            names = expected.setdefault(person, set()) if victim else None
+            if names is not None and fore is not None and sur is not None:
+                names |= {(fore, sur), (canonical, sur)}
+            nicknamed = nicknamed or (names is not None and fore is not None and canonical != fore)
+    assert expected and nicknamed, "the session's set has DA victims, some recorded under a nickname"
+    loaded = {p: {tuple(n) for n in names} for p, names in people["names"].dropna().items()}
+    assert loaded == expected
