@@ -15,9 +15,9 @@ postcode area are joined only by an edge on which an NHS number or PNC ID agrees
 DOB alone cannot tell two GP registrations in two towns apart from namesakes; a mover's
 two health records normally share an NHS number.
 
-A record that carries no deciding identifier itself (a police record with no DOB) but
-scores about as well against two clusters that cannot be one person (father and son of
-one name) is ambiguous: a second pass leaves it unlinked, for review, rather than
+A record that lacks what keeps two clusters apart (a police record with no DOB between
+father and son of one name, or with no postcode between namesakes registered with GPs in
+two towns) but scores about as well against both is ambiguous: a second pass leaves it unlinked, for review, rather than
 attaching a child's record to the wrong family.
 
 Pairs an analyst confirmed (must-link) are merged first, unconditionally. Each cluster
@@ -101,6 +101,7 @@ _REASON_FIELD = {
     "different NHS numbers": "nhs_number",
     "different PNC IDs": "pnc_id",
     "dates of birth years apart": "dob_year",
+    ADDRESS_RULE: "postcode_area",  # a record with no postcode between two GP registrations in two towns
     PLACE_RULE: "place",  # a record with no postcode between namesakes in two towns
 }
 

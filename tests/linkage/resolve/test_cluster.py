@@ -230,3 +230,24 @@ def test_a_record_with_no_place_between_namesakes_in_two_towns_is_left_for_revie
     result = constrained_clusters(keys, edges, [20.0, 20.0, 15.0, 14.0], Constraints(place_needs_history=True))
     assert groups(result.labels) == {frozenset({0, 1}), frozenset({2}), frozenset({3, 4})}
     assert set(result.ambiguous) == {2}
+
+
+@pytest.mark.parametrize(
+    ("description", "weights", "ambiguous"),
+    [
+        ("matches both registrations about equally: left unlinked", [20.0, 20.0, 15.0, 14.0], {2}),
+        ("matches one registration far better: joins it", [20.0, 20.0, 15.0, 9.0], set()),
+    ],
+    ids=["about-equal", "one-far-better"],
+)
+def test_a_record_with_no_postcode_between_gp_registrations_in_two_towns(description, weights, ambiguous):
+    # 0-1: GP registrations in LW; 3-4: a namesake's GP registrations in NT, kept apart by the
+    # registration rule; 2: a police record with no postcode that matches both.
+    def reg(area):
+        return RecordKeys(postcode_area=area, registration=True)
+
+    keys = [reg("LW1"), reg("LW1"), RecordKeys(), reg("NT4"), reg("NT4")]
+    result = constrained_clusters(keys, [(0, 1), (3, 4), (1, 2), (2, 3)], weights, DEFAULT)
+    assert set(result.ambiguous) == ambiguous, description
+    expected = {frozenset({0, 1}), frozenset({2}), frozenset({3, 4})} if ambiguous else {frozenset({0, 1, 2}), frozenset({3, 4})}
+    assert groups(result.labels) == expected, description
