@@ -19,7 +19,7 @@ from linkage.errors import MashError
 from linkage.ingest import INGEST_TABLES, SourceReport, build_ingest_tables, source_reports
 from linkage.ingest.changes import ingest_changes
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
-from linkage.resolve import RESOLVE_TABLES, ResolveReport, TrainedModel, resolve
+from linkage.resolve import RESOLVE_TABLES, ResolveReport, TrainedModel, count_implausible, resolve
 from linkage.resolve.incremental import resolve_changes
 from linkage.resolve.session import model_input
 from linkage.resolve.train import train_and_save
@@ -168,7 +168,7 @@ def _build(
             resolution = resolve(
                 con, run, records_table="records__new", retrain=retrain, on_stage=on_stage, run_id=run_id, previous=before,
             )
-        _count_resolution(con, resolution, "clusters__new", seconds, counts, on_stage)
+        _count_resolution(con, run, resolution, ("records__new", "clusters__new"), seconds, counts, on_stage)
         started = time.perf_counter()
         tables = ("records__new", "clusters__new", "persons__new")
         flags = spark.flags(con, *tables) if spark else build_flag_tables(con, run.flags, *tables)
@@ -210,7 +210,7 @@ def _update(
         counts["skipped_sources"] = changes.skipped
     _source_counts(con, counts, "source_loads")
     resolution, changed_people = resolve_changes(con, run, run_id, on_stage)
-    _count_resolution(con, resolution, "clusters", seconds, counts, on_stage)
+    _count_resolution(con, run, resolution, ("records", "clusters"), seconds, counts, on_stage)
     started = time.perf_counter()
     flags = update_flag_tables(con, run.flags, changed_people, PREVIOUS)
     seconds["flags"] = time.perf_counter() - started
@@ -241,17 +241,22 @@ def _finish(
 
 def _count_resolution(
     con: duckdb.DuckDBPyConnection,
+    run: RunConfig,
     resolution: ResolveReport,
-    clusters: str,
+    tables: tuple[str, str],
     seconds: dict[str, float],
     counts: dict[str, Any],
     on_stage: Callable[[str], None] | None,
 ) -> None:
-    """Record a resolution's timings and counts (with records linked to another), then start the flags stage."""
+    """Record a resolution's timings and counts (records linked, implausible people), then start the flags stage."""
+    records, clusters = tables
     seconds.update(resolution.seconds)
     counts.update(records=resolution.records, pairs=resolution.pairs, people=resolution.people, **resolution.id_counts)
     (linked,) = run_sql(con, "count_linked", f"SELECT count(*) FROM {clusters} WHERE link_strength <> 'single'").fetchall()[0]
     counts["linked_records"] = int(linked)
+    started = time.perf_counter()
+    counts["implausible"] = count_implausible(con, run.model.plausibility, records, clusters)
+    seconds["plausibility"] = time.perf_counter() - started
     if on_stage:
         on_stage("graph and flags")
 

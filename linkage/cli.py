@@ -302,6 +302,7 @@ def _run(args: argparse.Namespace) -> None:
     trained = "trained now" if resolution.trained else "reused"
     console.print(f"Model v{resolution.model.version} ({trained}): {resolution.model.path}")
     console.print(f"{resolution.ambiguous_records:,} ambiguous records left unlinked for review.")
+    console.print(f"Implausible people: {_implausible(report.counts)} (counted, not split: see docs/linkage.md).")
     raised = ", ".join(f"{code} {count:,}" for code, count in sorted(report.flags.counts.items())) or "none"
     console.print(f"Flags raised on {report.flags.people:,} people: {raised} (see 'mash flags').")
     _print_counts("Quarantined rows by reason", {(s.source, k): v for s in report.sources for k, v in s.quarantine_reasons.items()})
@@ -348,10 +349,19 @@ def _runs(args: argparse.Namespace) -> None:
                 + (f"; flags {c['flags']:,} (+{c['flags_raised']:,} -{c['flags_cleared']:,})" if "flags_raised" in c else ""),
                 highlight=False,
             )
+        if "implausible" in c:
+            console.print(f"  implausible people: {_implausible(c)}", highlight=False)
         for source, problem in c.get("skipped_sources", {}).items():
             console.print(f"  [yellow]{source} skipped:[/] {problem}", highlight=False, soft_wrap=True)
         if r.error:
             console.print(f"  [red]{r.error}[/]", highlight=False, soft_wrap=True)
+
+
+def _implausible(counts: dict) -> str:
+    from linkage.resolve import PLAUSIBILITY_CHECKS
+
+    found = counts.get("implausible", {})
+    return "; ".join(f"{found[name]:,} {what}" for name, what in PLAUSIBILITY_CHECKS.items() if name in found)
 
 
 def _count(value: int | None) -> str:

@@ -124,6 +124,19 @@ class Constraints(BaseModel):
     )
 
 
+class Plausibility(BaseModel):
+    """Settings of the plausibility checks each run counts (see ``linkage.resolve.plausibility``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    silence_years: float = Field(
+        default=3.0,
+        gt=0,
+        description="A person seen again after this many years with no record, in a postcode area none of their "
+        "records had before, is counted as implausible (a namesake's record joined to them is the usual cause).",
+    )
+
+
 class ModelConfig(BaseModel):
     """The Splink model, defined in code (linkage/resolve/model.py) from these settings."""
 
@@ -158,6 +171,9 @@ class ModelConfig(BaseModel):
     )
     training: Training = Field(default_factory=Training, description="Parameter estimation.")
     constraints: Constraints = Field(default_factory=Constraints, description="Cannot-link rules for clustering.")
+    plausibility: Plausibility = Field(
+        default_factory=Plausibility, description="Checks on resolved people counted in each run's report."
+    )
 
     @field_validator("blocking_rules")
     @classmethod

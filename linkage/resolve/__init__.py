@@ -2,14 +2,18 @@
 
 from linkage.resolve.evaluate import Evaluation, evaluate, evaluation_table, write_report
 from linkage.resolve.persons import resolve_person_id
+from linkage.resolve.plausibility import CHECKS as PLAUSIBILITY_CHECKS
+from linkage.resolve.plausibility import count_implausible
 from linkage.resolve.run import RESOLVE_TABLES, ResolveReport, ensure_decisions_table, resolve
 from linkage.resolve.train import TrainedModel, load_latest_model
 
 __all__ = [
+    "PLAUSIBILITY_CHECKS",
     "RESOLVE_TABLES",
     "Evaluation",
     "ResolveReport",
     "TrainedModel",
+    "count_implausible",
     "ensure_decisions_table",
     "evaluate",
     "evaluation_table",

@@ -75,7 +75,7 @@ def model_dir(store: Path) -> Path:
 def fingerprint(model: ModelConfig) -> str:
     """Hash of what shapes the trained parameters: comparisons code and model settings."""
     payload = json.dumps(
-        {"code": MODEL_CODE_VERSION, "config": model.model_dump(mode="json", exclude={"thresholds", "constraints"})},
+        {"code": MODEL_CODE_VERSION, "config": model.model_dump(mode="json", exclude={"thresholds", "constraints", "plausibility"})},
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]

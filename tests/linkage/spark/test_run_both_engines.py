@@ -127,7 +127,7 @@ def test_same_pairs_bands_and_weights(two_runs):
 
 def test_reports_agree(two_runs):
     duck, spark = two_runs.duckdb, two_runs.spark
-    for key in ("records", "pairs", "people", "linked_records", "flags", "new_people", "merges", "splits"):
+    for key in ("records", "pairs", "people", "linked_records", "implausible", "flags", "new_people", "merges", "splits"):
         assert spark.counts.get(key) == duck.counts.get(key), key
     assert spark.resolution.band_counts == duck.resolution.band_counts
     assert spark.resolution.ambiguous_records == duck.resolution.ambiguous_records
