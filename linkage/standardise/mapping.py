@@ -146,11 +146,12 @@ def map_values(source: SourceConfig) -> Step:
         items.append(f"{expr} AS {key}")
         if unmapped is not None:
             notes.append((unmapped, key, "unrecognised value"))
-    note_sql = append_notes(*notes) if notes else "dq"
+    # With no mapped code there is no note to add, and REPLACE needs an expression.
+    keep = f"* REPLACE ({append_notes(*notes)})" if notes else "*"
     return Step(
         name="map_values",
         purpose="Map the source's codes onto canonical codes; unknown codes to null with a note.",
-        sql=f"SELECT * REPLACE ({note_sql}), {', '.join(items)} FROM {{input}}",
+        sql=f"SELECT {keep}, {', '.join(items)} FROM {{input}}",
         params=params,
     )
 

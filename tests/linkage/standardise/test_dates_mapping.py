@@ -113,3 +113,12 @@ def test_map_columns_reads_constants_and_blanks(con):
     assert out["full_name_raw"] is None, "a blank value is null"
     assert out["role_raw"] == "patient", "a constant fills every row"
     assert out["pnc_id_raw"] is None, "an unmapped field is null"
+
+
+def test_map_values_with_no_coded_field(con):
+    """A source mapping no sex, role, DASH or marker column (FEBRL-like) maps nothing and keeps its notes."""
+    config = source(event={"date": {"column": "When", "format": "%d/%m/%Y"}})
+    raw = {f"{key}_raw": (V, None) for key in ("sex", *mapping.EVENT_KEYS) if key != "date"}
+    out = apply_step(con, mapping.map_values(config), raw)
+    assert out["sex"] is None and out["role"] is None and out["domestic_abuse"] is None
+    assert out["dq"] == []
