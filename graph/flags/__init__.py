@@ -92,6 +92,11 @@ def run_flags(
         KeyError: If a requested code has no registered rule.
     """
     selected = list(REGISTRY) if codes is None else [FlagCode(c) for c in codes]
+    if rules.as_of is None and graph.graph.get("data_as_of") is None:
+        # Every rule counts dated events in a window ending at as_of: with no date anywhere
+        # (a source without event dates, such as a benchmark's person file) none can fire.
+        log.warning("no event has a date and no as_of is set: no flag rule can apply")
+        return []
     flags: list[Flag] = []
     with gc_paused():
         for code in selected:

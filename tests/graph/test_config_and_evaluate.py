@@ -46,6 +46,19 @@ def test_as_of_defaults_to_latest_event(frames: Frames) -> None:
     assert run_flags(frames.graph(), FlagRules(), [FlagCode.SERIAL_PERPETRATOR]) == []
 
 
+@pytest.mark.parametrize(
+    ("description", "when", "flagged"),
+    [("dated incidents: a serial", day(-1), True), ("no event has a date (a person file): no rule can apply", None, False)],
+    ids=["dated", "undated"],
+)
+def test_data_without_event_dates_raises_no_flags(frames: Frames, description, when, flagged) -> None:
+    frames.da("P", "V1", when, dash="high")
+    frames.da("P", "V2", when)
+    frames.ed_da("V1", when)
+    flags = run_flags(frames.graph(), FlagRules())
+    assert bool(flags) is flagged, description
+
+
 def test_registry_rules_are_pure(frames: Frames) -> None:
     """Running every rule twice gives the same flags and leaves the graph unchanged."""
     frames.da("P", "V1", day(-1), dash="high")
