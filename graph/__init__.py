@@ -8,10 +8,11 @@ Build the graph with :func:`build_graph`, raise flags with :func:`run_flags` und
 from graph.build import build_graph
 from graph.codes import FlagCode
 from graph.config import FlagRules
-from graph.evaluate import evaluate_flags
+from graph.evaluate import EVALUATED, evaluate_flags
 from graph.flags import REGISTRY, RESCORERS, RULES_VERSION, Evidence, Flag, births_crossed, dates_crossed, flag_order, run_flags
 
 __all__ = [
+    "EVALUATED",
     "REGISTRY",
     "RESCORERS",
     "RULES_VERSION",

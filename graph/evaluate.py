@@ -43,7 +43,7 @@ def evaluate_flags(
 
     Returns:
         ``{flag code: {flagged, true_positive, false_positive, truth, found,
-        precision, recall}}``.
+        precision, recall}}``, for the flags whose marker column ``truth_people`` has.
     """
     truth = truth_records.assign(
         unique_id=truth_records["source"].astype(str) + ":" + truth_records["record_id"].astype(str)
@@ -62,6 +62,8 @@ def evaluate_flags(
 
     report: dict[str, dict[str, float | int]] = {}
     for code, column in EVALUATED.items():
+        if column not in truth_people.columns:
+            continue  # a truth set without this marker (not from our generator) cannot score the flag
         marked = set(truth_people.loc[_truthy(truth_people[column]), "person_id"]) & with_records
         flagged = by_code[code]
         owners = majority.reindex(sorted(flagged))

@@ -380,6 +380,7 @@ def _train(args: argparse.Namespace) -> None:
 def _evaluate(args: argparse.Namespace) -> None:
     from linkage.resolve import evaluate, evaluation_table, load_latest_model, write_report
     from linkage.resolve.charts import save_model_charts
+    from graph import EVALUATED
     from linkage.safeguarding import FLAG_TARGETS, flag_accuracy, flag_accuracy_markdown, meets_flag_targets
 
     with _reading(args) as (run, con):
@@ -396,10 +397,12 @@ def _evaluate(args: argparse.Namespace) -> None:
         table.add_column(heading, justify="left" if heading in ("flag", "target") else "right")
     for code, r in flags.items():
         table.add_row(code, f"{r['flagged']:,}", f"{r['precision']:.2%}", f"{r['recall']:.2%}", f">= {FLAG_TARGETS['precision']:.0%}: " + ("met" if meets_flag_targets(r) else "NOT MET"))
-    console.print(table)
+    markers = " or ".join(EVALUATED.values())
+    console.print(table if flags else f"No flag scored: the truth's people.csv has no {markers} column.")
     path = write_report(evaluation, report_path, charts)
-    with path.open("a", encoding="utf-8") as report:
-        report.write("\n" + flag_accuracy_markdown(flags))
+    if flags:
+        with path.open("a", encoding="utf-8") as report:
+            report.write("\n" + flag_accuracy_markdown(flags))
     console.print(f"Report: {path}")
 
 

@@ -95,3 +95,13 @@ def test_evaluate_precision_and_recall(frames: Frames) -> None:
     assert (serial["flagged"], serial["true_positive"], serial["truth"], serial["found"]) == (2, 1, 2, 1)
     assert serial["precision"] == 0.5 and serial["recall"] == 0.5
     assert report["repeat_victim"]["recall"] == 1.0
+
+
+def test_evaluate_scores_only_the_flags_the_truth_marks(frames: Frames) -> None:
+    """A truth set without ``is_serial_perpetrator`` (not from our generator) scores repeat victims only."""
+    frames.da("P", "V1", day(-1))
+    events = frames.events()
+    truth_records = pd.DataFrame({"source": events["source"], "record_id": events["record_id"], "person_id": events["person_id"]})
+    truth_people = pd.DataFrame({"person_id": ["P", "V1"], "is_repeat_victim": [False, False]})
+    report = evaluate_flags([("serial_perpetrator", "P")], events, truth_records, truth_people)
+    assert set(report) == {"repeat_victim"}

@@ -315,11 +315,23 @@ def test_missing_truth_file_is_named(tmp_path, missing):
 
 def test_truth_file_without_required_column_is_named(tmp_path):
     con = duckdb.connect()
-    build_store(con, CASES[0])
-    truth = write_truth(tmp_path / "truth", CASES[0], ("person_id", "junior_senior_of", "namesake_of"))
-    with pytest.raises(ExtractError, match="twin_of") as info:
+    build_store(con, CASES[3])
+    truth = write_truth(tmp_path / "truth", CASES[3])
+    people = truth / "people.csv"
+    people.write_text(people.read_text().replace("person_id", "id", 1))
+    with pytest.raises(ExtractError, match="person_id") as info:
         evaluate(con, truth)
-    assert info.value.column == "twin_of"
+    assert info.value.column == "person_id"
+
+
+def test_hard_negatives_scored_only_for_the_kinds_the_truth_has(tmp_path):
+    """A public benchmark's truth lists no twins or namesakes: those measures are left out, not reported as 0 of 0."""
+    con = duckdb.connect()
+    build_store(con, CASES[3])
+    e = evaluate(con, write_truth(tmp_path / "truth", CASES[3], ("person_id", "twin_of")))
+    assert [h.kind for h in e.hard_negatives] == ["twin"]
+    assert e.hard_negatives[0].share == 1.0
+    assert not evaluate(con, write_truth(tmp_path / "bare", CASES[3], ("person_id",))).hard_negatives
 
 
 def test_missing_store_table_names_the_step(tmp_path):
