@@ -342,14 +342,17 @@ def _runs(args: argparse.Namespace) -> None:
             if "added" in c:
                 line += f"; records {c['added']:,} added, {c['changed']:,} changed, {c['withdrawn_records']:,} withdrawn"
             console.print(line, highlight=False)
-        if "people" in c:
+        if r.status != "complete" and "people" in c:
+            # Its people and links were never kept: the previous results stayed current.
+            console.print("  its results were not kept; the previous run's stayed current", highlight=False)
+        elif "people" in c:
             console.print(
                 f"  {_count(c.get('linked_records'))} records linked; {c['people']:,} people "
                 f"({_count(c.get('new_people'))} new, {_count(c.get('merges'))} merged, {_count(c.get('splits'))} split)"
                 + (f"; flags {c['flags']:,} (+{c['flags_raised']:,} -{c['flags_cleared']:,})" if "flags_raised" in c else ""),
                 highlight=False,
             )
-        if "implausible" in c:
+        if r.status == "complete" and "implausible" in c:
             console.print(f"  implausible people: {_implausible(c)}", highlight=False)
         for source, problem in c.get("skipped_sources", {}).items():
             console.print(f"  [yellow]{source} skipped:[/] {problem}", highlight=False, soft_wrap=True)

@@ -90,3 +90,25 @@ def test_generate_profiles(tmp_path, capsys, description, extra, status, expecte
         assert expected in capsys.readouterr().out and not out.exists(), description
     else:
         assert json.loads((out / "truth" / "manifest.json").read_text())["profile"] == expected, description
+
+
+def test_a_failed_run_is_not_reported_as_linking_anyone(tmp_path, capsys, monkeypatch):
+    """A run that fails after clustering lists what it read, not people it never kept (issue 14 item 7)."""
+    import linkage.batch
+    from linkage.errors import MashError
+
+    args = ["--config", str(REPO / "configs" / "run.yaml"), "--store", str(tmp_path / "mash.duckdb"), "--extracts", str(tmp_path / "x")]
+    assert main(["generate", "--people", "1500", "--seed", "8", "--out", str(tmp_path / "x")]) == 0
+    assert main(["run", *args]) == 0
+
+    def broken(*_args, **_kwargs):
+        raise MashError("the flags stage broke")
+
+    monkeypatch.setattr(linkage.batch, "build_flag_tables", broken)
+    assert main(["run", *args]) == 2
+    capsys.readouterr()
+    assert main(["runs", *args]) == 0
+    out = capsys.readouterr().out
+    failed, complete = out.split("run 2:")[1].split("run 1:")
+    assert "failed" in failed and "not kept" in failed and "records linked" not in failed
+    assert "records linked" in complete and "implausible people" in complete
