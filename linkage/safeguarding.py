@@ -26,6 +26,7 @@ from graph.flags import Flag
 from graph.gcpause import gc_paused
 from linkage.codes import Role
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
+from linkage.standardise.lookups import NICKNAME_TABLE
 from linkage.store import has_table, require_table
 
 logger = logging.getLogger(__name__)
@@ -74,15 +75,20 @@ def graph_people_sql(persons: str = "persons", records: str = "records", cluster
     """SQL for the graph's people: one row per resolved person, by id (see :func:`graph_frames`).
 
     ``names`` lists each DA victim's distinct recorded (forename, surname), each
-    forename also in its canonical form (a canonical form can mislead: LEE -> ASHLEY), sorted; the serial rule asks whether two victims of one perpetrator are one person.
+    forename also in its canonical form (a canonical form can mislead: LEE -> ASHLEY), and
+    a surname that is a nickname read as the forename it stands for (ATHERMERE, CLO ->
+    CHLOE, ATHERMERE), sorted; the serial rule asks whether two victims of one perpetrator are one person.
     It is null for everyone else, so the graph holds no more names than that rule needs.
     """
     victim = f"CAST(r.role AS VARCHAR) = '{Role.VICTIM}' AND r.domestic_abuse"
     return (
         "WITH named AS ("
         "  SELECT c.person_id, list_sort(list(DISTINCT name) FILTER (WHERE list_position(name, NULL) IS NULL)) AS names "
-        "  FROM (SELECT r.*, unnest([[r.forename, r.surname], [r.forename_canonical, r.surname]]) AS name "
-        f"    FROM {records} AS r) AS r JOIN {clusters} AS c USING (unique_id) "
+        "  FROM (SELECT r.*, unnest([[r.forename, r.surname], [r.forename_canonical, r.surname], "
+        # Read swapped (forename in the surname column), its forename canonical too: CLO ATHERMERE.
+        "    [n.canonical, r.forename]]) AS name "
+        f"    FROM {records} AS r LEFT JOIN {NICKNAME_TABLE} AS n ON n.name = r.surname) AS r "
+        f"  JOIN {clusters} AS c USING (unique_id) "
         f"  GROUP BY c.person_id HAVING bool_or({victim})) "
         "SELECT p.person_id, TRY_CAST(p.dob AS DATE) AS dob, p.sex, p.agencies, p.forename, p.surname, n.names "
         f"FROM {persons} AS p LEFT JOIN named AS n USING (person_id) ORDER BY p.person_id"
