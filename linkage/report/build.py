@@ -35,6 +35,10 @@ AGE_BANDS = (
     ("40-64", 40, 65), ("65 and over", 65, 200),
 )
 
+#: Measures of :attr:`QualityReport.error_rates` the dashboard shows as headline figures.
+MODEL_FALSE = "false matches expected among linked pairs (sum of 1 - p)"
+MODEL_MISSED = "missed matches expected among scored pairs left apart (sum of p), of all expected matches"
+
 _DECISIONS = "_report_decisions"
 _DECISION_COLUMNS = ("unique_id_l", "unique_id_r", "decision", "decided_at")
 
@@ -80,6 +84,11 @@ class QualityReport:
         """Share of the review band with a confirm or reject decision in force, or None for an empty band."""
         band = self.review["review"]
         return (self.review["confirm"] + self.review["reject"]) / band if band else None
+
+    def rate(self, measure: str) -> float | None:
+        """The rate of one row of :attr:`error_rates` (e.g. :data:`MODEL_FALSE`), None where it has no denominator."""
+        rates = self.error_rates.loc[self.error_rates["measure"] == measure, "rate"]
+        return None if rates.empty or pd.isna(rates.iloc[0]) else float(rates.iloc[0])
 
 
 def quality_report(
@@ -193,9 +202,8 @@ def _rate(count: float, of: float) -> float | None:
 def _error_rates(model: dict[str, Any], analysts: dict[str, Any]) -> pd.DataFrame:
     """False and missed matches, expected by the model and found by analysts, as one table."""
     rows = [
-        ("model", "false matches expected among linked pairs (sum of 1 - p)", model["expected_false"], model["linked_pairs"]),
-        ("model", "missed matches expected among scored pairs left apart (sum of p), of all expected matches",
-         model["expected_missed"], model["expected_matches"]),
+        ("model", MODEL_FALSE, model["expected_false"], model["linked_pairs"]),
+        ("model", MODEL_MISSED, model["expected_missed"], model["expected_matches"]),
         ("model", "matches expected among review-band pairs (sum of p)", model["expected_missed_review"],
          model["review_pairs"]),
         ("analysts", "rejected, of decided pairs at or above the link threshold", analysts["rejected_above"],
