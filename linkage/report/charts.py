@@ -69,7 +69,7 @@ def agreement_chart(agreement: pd.DataFrame) -> alt.Chart:
         .encode(
             y=alt.Y("comparison:N", title=None),
             x=alt.X("share:Q", title="share of pairs", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("level:O", title="level (higher agrees more; -1 missing)", scale=alt.Scale(scheme="viridis")),
+            color=alt.Color("level:O", title="level (-1: missing)", scale=alt.Scale(scheme="viridis")),
             order=alt.Order("level:O", sort="descending"),
             column=alt.Column("band:N", title=None, sort=bands),
             tooltip=["comparison:N", "band:N", "level_name:N", alt.Tooltip("pairs:Q", format=","),
