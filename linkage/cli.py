@@ -159,6 +159,19 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("--limit", type=int, default=20, help="runs to show (default 20)")
     runs.set_defaults(handler=_runs)
 
+    report = commands.add_parser(
+        "report",
+        help="write a run's linkage quality report (Markdown and charts)",
+        description="Write the linkage quality report of the latest complete run (or of --run N, while its results "
+        "file is kept): match weights of linked and unlinked pairs, agreement by field, the review band and its "
+        "clearance, expected false and missed matches, results across thresholds, plausibility failures, and "
+        "link rates by age band, sex and agency. Counts and rates only. It goes in <store>.reports/run-NNNNNN/, "
+        "where 'mash runs' finds it.",
+    )
+    _config_args(report)
+    report.add_argument("--run", type=int, help="the run to report on (default: the latest complete run)")
+    report.set_defaults(handler=_report)
+
     export = commands.add_parser("export", help="write CSV exports", description="Write CSV exports from the store.")
     what = export.add_subparsers(title="exports", required=True, metavar="WHAT")
     links = what.add_parser(
@@ -320,6 +333,7 @@ def _run(args: argparse.Namespace) -> None:
 
 def _runs(args: argparse.Namespace) -> None:
     from linkage.history import list_runs
+    from linkage.report import report_path
     from linkage.store import open_state
 
     run = _run_config(args)
@@ -354,6 +368,8 @@ def _runs(args: argparse.Namespace) -> None:
             )
         if r.status == "complete" and "implausible" in c:
             console.print(f"  implausible people: {_implausible(c)}", highlight=False)
+        if (quality := report_path(run.store, r.run_id)).is_file():
+            console.print(f"  quality report: {quality}", highlight=False, soft_wrap=True)
         for source, problem in c.get("skipped_sources", {}).items():
             console.print(f"  [yellow]{source} skipped:[/] {problem}", highlight=False, soft_wrap=True)
         if r.error:
@@ -369,6 +385,21 @@ def _implausible(counts: dict) -> str:
 
 def _count(value: int | None) -> str:
     return "?" if value is None else f"{value:,}"
+
+
+def _report(args: argparse.Namespace) -> None:
+    from linkage.report import write_report_for_run
+
+    run = _run_config(args)
+    with console.status("Measuring linkage quality..."):
+        path, report = write_report_for_run(run, args.run)
+    o = report.overview
+    console.print(
+        f"Run {report.run_id}: {o['records']:,} records, {o['people']:,} people, {o['pairs']:,} scored pairs; "
+        f"review band {report.review['review']:,} pairs, {report.review['undecided']:,} not yet decided.",
+        highlight=False,
+    )
+    console.print(f"Quality report: {path}", highlight=False, soft_wrap=True)
 
 
 def _train(args: argparse.Namespace) -> None:

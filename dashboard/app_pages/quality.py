@@ -1,4 +1,4 @@
-"""Linkage quality and runs: model charts, score distribution, evaluation against ground truth, run history.
+"""Linkage quality and runs: the run's quality report, score distribution, model charts, evaluation, run history.
 
 Everything here is counts and model parameters; no person is shown, so nothing is audited.
 """
@@ -21,6 +21,16 @@ from linkage.explore import (
     score_distribution,
     truth_dir,
 )
+from linkage.report import (
+    CHART_TITLES,
+    MODEL_FALSE,
+    MODEL_MISSED,
+    QualityReport,
+    report_charts,
+    report_for_run,
+    report_markdown,
+    report_path,
+)
 from linkage.resolve import load_latest_model
 from linkage.store import results_path
 
@@ -38,6 +48,13 @@ def _evaluation(results_file: str, truth_dir: str) -> EvaluationFrames:
         return evaluation_frames(con, Path(truth_dir))
 
 
+@st.cache_data(show_spinner="Measuring linkage quality...", ttl=120, max_entries=4)
+def _quality_report(results_file: str) -> QualityReport:
+    # Counts and rates only (no personal data), keyed by the results file; refreshed every two
+    # minutes so decisions made since show in the review band's clearance.
+    return report_for_run(session.run_config())[0]
+
+
 with session.results() as con:
     counts = band_counts(con)
     distribution = score_distribution(con)
@@ -53,7 +70,34 @@ metrics[2].metric("Records linked", f"{int(strengths.drop('single', errors='igno
 metrics[3].metric("Single-record people", f"{int(strengths.get('single', 0)):,}")
 metrics[4].metric("Analyst-confirmed links", f"{int(strengths.get('confirmed', 0)):,}")
 
-scores_tab, model_tab, evaluation_tab, runs_tab = st.tabs(["Score distribution", "Model", "Evaluation", "Runs"])
+report_tab, scores_tab, model_tab, evaluation_tab, runs_tab = st.tabs(
+    ["Quality report", "Score distribution", "Model", "Evaluation", "Runs"]
+)
+with report_tab:
+    try:
+        report = _quality_report(str(results_path(session.store_path())))
+    except MashError as exc:
+        report = None
+        st.error(str(exc))
+    if report is not None:
+        cards = st.columns(4)
+        for card, label, value in (
+            (cards[0], "Review band cleared", report.review_cleared),
+            (cards[1], "False matches expected (model)", report.rate(MODEL_FALSE)),
+            (cards[2], "Missed matches expected (model)", report.rate(MODEL_MISSED)),
+        ):
+            card.metric(label, "n/a" if value is None else f"{value:.2%}")
+        cards[3].metric("Plausibility failures", f"{int(report.plausibility['people'].sum()):,}",
+                        help="People found by each plausibility check, added up (one person can fail two).")
+        saved = report_path(session.store_path(), report.run_id)
+        st.caption(f"Run {report.run_id}. " + (f"Saved by 'mash report' in {saved}." if saved.is_file()
+                                                else "Run 'mash report' to keep it with the run history."))
+        for name, chart in report_charts(report).items():
+            st.markdown(f"**{CHART_TITLES[name]}**")
+            # At their own width: stretched to the page, faceted charts draw nothing.
+            st.altair_chart(chart, width="content")
+        with st.expander("The full report, as 'mash report' writes it"):
+            st.markdown(report_markdown(report))
 with scores_tab:
     st.caption("Scored pairs by match weight, one row per band clustering put them in (each row has its own scale).")
     st.altair_chart(score_distribution_chart(distribution), width="stretch")

@@ -6,6 +6,7 @@ A store named ``data/mash.duckdb`` is laid out as::
     data/mash.runs/run-000012.duckdb   the results of run 12 (records, people, flags...)
     data/mash.runs/CURRENT        the name of the results file readers open
     data/mash.runs/run.lock       held by the run in progress
+    data/mash.reports/run-000012/ run 12's quality report (``mash report``)
 
 A run writes a new results file and switches ``CURRENT`` to it only when complete, so
 a run killed at any point leaves the previous results intact and readable. DuckDB
@@ -52,6 +53,10 @@ class StoreLayout:
     def ingest_check(self) -> Path:
         """Scratch file ``mash ingest`` writes its tables to, outside any run."""
         return self.runs_dir / "ingest-check.duckdb"
+
+    def report_dir(self, run_id: int) -> Path:
+        """Where a run's quality report and its charts are kept (outside ``runs_dir``: kept when its results go)."""
+        return self.state.with_name(self.state.stem + ".reports") / f"run-{run_id:06d}"
 
     def results_file(self, run_id: int) -> Path:
         """The results file of a run."""

@@ -21,3 +21,16 @@ def test_quality_shows_counts_runs_and_evaluates_on_request(app_as):
     at.run()
     assert "Cluster-pair F1" in set(at.dataframe[0].value["measure"]), "the evaluation stays shown for the session"
     assert not any(b.label == "Evaluate against ground truth" for b in at.button)
+
+
+def test_quality_report_tab_shows_the_runs_report(app_as):
+    from linkage.report import SECTIONS
+
+    at = app_as(Role.LINKAGE_ADMIN, "quality", purpose="test_quality_report")
+    assert not at.exception and not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Review band cleared"].endswith("%") or metrics["Review band cleared"] == "n/a"
+    assert float(metrics["False matches expected (model)"].rstrip("%")) < 5, "a calibrated model on generated data"
+    report = next(m.value for m in at.markdown if m.value.startswith("# Linkage quality report: run "))
+    assert all(f"## {section}\n" in report for section in SECTIONS)
+    assert "Run 'mash report' to keep it with the run history." in {c.value.split(". ", 1)[-1] for c in at.caption}

@@ -53,10 +53,35 @@ def test_run_history_lists_each_run(workspace, capsys):
     assert "complete" in out and "full" in out, "the first run is listed"
 
 
+def test_report_writes_the_latest_runs_quality_report(workspace, capsys):
+    from linkage.history import list_runs
+    from linkage.report import SECTIONS
+    from linkage.store import open_state
+
+    root, args = workspace
+    assert main(["report", *args]) == 0
+    assert "error" not in capsys.readouterr().out.lower()
+    with open_state(root / "mash.duckdb") as state:
+        latest = next(r for r in list_runs(state) if r.status == "complete")
+    path = root / "mash.reports" / f"run-{latest.run_id:06d}" / "quality.md"
+    text = path.read_text(encoding="utf-8")
+    assert all(f"## {section}\n" in text for section in SECTIONS)
+    assert (path.parent / "charts" / "link_rates.html").is_file()
+    # The report's figures are the run's own, counted again from its results.
+    c = latest.counts
+    for label, value in (("Records", c["records"]), ("People", c["people"]), ("Scored pairs", c["pairs"]),
+                         ("Records linked to another record", c["linked_records"])):
+        assert f"| {label} | {value:,} |" in text, label
+    assert f"| two_dobs | two dates of birth more than a keystroke apart | {c['implausible']['two_dobs']:,} |" in text
+    assert main(["runs", *args]) == 0
+    assert f"quality report: {path}" in capsys.readouterr().out
+
+
 ERRORS = [
     ("incremental with retrain", ["run", "--incremental", "--retrain"], "retrain with a full run"),
     ("unknown flag code", ["flags", "--code", "nonsense"], "unknown flag code"),
     ("person not in the store", ["export", "graph", "--out", "{root}/g2", "--person", "MP9999999"], "no person"),
+    ("quality report of a run not in the history", ["report", "--run", "999"], "no run 999 in the run history"),
 ]
 
 

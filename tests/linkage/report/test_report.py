@@ -1,0 +1,268 @@
+"""The quality report on a hand-made store, every figure worked out by hand below.
+
+People (report date 2026-01-01):
+    P1: a1 police, a2 health, a3 social care; female, DOB 2020 (age 5); a1 and a2 on one day in two areas.
+    P2: b1 police, b2 health; male, DOBs 1990-01-01 and 1991-07-20 (ages 36, 34), two NHS numbers,
+        seen in area M in 2018 then area L in 2024 (six silent years).
+    P3: c1 police, no DOB, no sex.      P4: d1 health, female, 75.      P5: e1 social care, male, 0.
+    P6: g1 education, male, 18 today.   P7: h1 police, female, 18 tomorrow (17).
+
+Scored pairs (band, match probability, match weight, gamma_dob, gamma_nhs_number):
+    linked:     a1-a2 link .99 20.3 (2, 1)   a1-a3 link .96 15.0 (2, -1)
+                a2-a3 supported .85 9.5 (1, -1)   b1-b2 confirmed .90 11.2 (2, 0)
+    not linked: a1-c1 review .88 10.1 (-1, -1)   a3-e1 review .83 8.9 (0, -1)
+                b2-d1 review .82 8.4 (1, -1)     c1-d1 review .81 8.2 (-1, -1)
+                c1-e1 rejected .95 14.5 (0, -1)  d1-e1 distinct .97 16.0 (2, -1)
+
+Decisions in force now (the state database's): b1-b2 confirm and c1-e1 reject (before the run, also in
+the run's own review_decisions); a1-c1 unsure then confirm; d1-b2 reject (stored right id first);
+c1-d1 unsure; d1-e1 reject then confirm; x1-x2 confirm (a pair the run did not score). a3-e1: none.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from linkage.config.model import ModelConfig
+from linkage.report import SECTIONS, QualityReport, quality_report, report_charts, report_markdown, write_quality_report
+
+AS_OF = date(2026, 1, 1)
+# unique id, agency, dob, sex, nhs number, postcode outward, event date, person
+RECORDS = [
+    ("a1", "police", "2020-06-01", "female", None, "SE15", "2025-03-01", "P1"),
+    ("a2", "health", "2020-06-01", "female", None, "N1", "2025-03-01", "P1"),
+    ("a3", "social_care", "2020-01-06", "female", None, "SE15", "2025-04-01", "P1"),
+    ("b1", "police", "1990-01-01", "male", "9434765919", "M1", "2018-01-01", "P2"),
+    ("b2", "health", "1991-07-20", "male", "9434765870", "L1", "2024-01-01", "P2"),
+    ("c1", "police", None, None, None, None, None, "P3"),
+    ("d1", "health", "1950-05-05", "female", None, None, None, "P4"),
+    ("e1", "social_care", "2025-06-01", "male", None, None, None, "P5"),
+    ("g1", "education", "2008-01-01", "male", None, None, None, "P6"),
+    ("h1", "police", "2008-01-02", "female", None, None, None, "P7"),
+]
+# left, right, band, probability, weight, gamma_dob, gamma_nhs_number
+PAIRS = [
+    ("a1", "a2", "link", 0.99, 20.3, 2, 1),
+    ("a1", "a3", "link", 0.96, 15.0, 2, -1),
+    ("a2", "a3", "supported", 0.85, 9.5, 1, -1),
+    ("b1", "b2", "confirmed", 0.90, 11.2, 2, 0),
+    ("a1", "c1", "review", 0.88, 10.1, -1, -1),
+    ("a3", "e1", "review", 0.83, 8.9, 0, -1),
+    ("b2", "d1", "review", 0.82, 8.4, 1, -1),
+    ("c1", "d1", "review", 0.81, 8.2, -1, -1),
+    ("c1", "e1", "rejected", 0.95, 14.5, 0, -1),
+    ("d1", "e1", "distinct", 0.97, 16.0, 2, -1),
+]
+BEFORE_RUN = [("b1", "b2", "confirm", 1), ("c1", "e1", "reject", 1)]
+NOW = [
+    *BEFORE_RUN,
+    ("a1", "c1", "unsure", 2), ("a1", "c1", "confirm", 3),
+    ("d1", "b2", "reject", 2),
+    ("c1", "d1", "unsure", 2),
+    ("d1", "e1", "reject", 2), ("d1", "e1", "confirm", 3),
+    ("x1", "x2", "confirm", 2),
+]
+#: A name on every record: it must never reach the report.
+NAME = "ZEBEDEE"
+
+
+def _decisions(rows) -> pa.Table:
+    return pa.table({
+        "unique_id_l": [r[0] for r in rows], "unique_id_r": [r[1] for r in rows], "decision": [r[2] for r in rows],
+        "reason": ["checked"] * len(rows), "reviewer": ["tester"] * len(rows),
+        "decided_at": [datetime(2025, 12, day) for *_, day in rows],
+    })
+
+
+@pytest.fixture(scope="module")
+def store() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE records (unique_id VARCHAR, source VARCHAR, agency VARCHAR, record_id VARCHAR, forename VARCHAR, "
+        "dob DATE, sex VARCHAR, nhs_number VARCHAR, pnc_id VARCHAR, postcode_outward VARCHAR, event_date DATE)"
+    )
+    con.execute("CREATE TABLE clusters (unique_id VARCHAR, person_id VARCHAR, link_strength VARCHAR)")
+    con.execute(
+        "CREATE TABLE pairs (unique_id_l VARCHAR, unique_id_r VARCHAR, match_weight DOUBLE, match_probability DOUBLE, "
+        "gamma_dob INTEGER, mw_dob DOUBLE, gamma_nhs_number INTEGER, band VARCHAR, reason VARCHAR)"
+    )
+    for uid, agency, dob, sex, nhs, area, event, person in RECORDS:
+        con.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+                    [uid, agency, agency, uid, NAME, dob, sex, nhs, area, event])
+        con.execute("INSERT INTO clusters VALUES (?, ?, 'strong')", [uid, person])
+    for left, right, band, p, w, dob, nhs in PAIRS:
+        con.execute("INSERT INTO pairs VALUES (?, ?, ?, ?, ?, 0.5, ?, ?, NULL)", [left, right, w, p, dob, nhs, band])
+    con.register("_before", _decisions(BEFORE_RUN))
+    con.execute("CREATE TABLE review_decisions AS SELECT * FROM _before")
+    con.unregister("_before")
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def report(store) -> QualityReport:
+    labels = {"dob": {2: "exact", 1: "close", 0: "other", -1: "missing"}}
+    return quality_report(store, ModelConfig(), as_of=AS_OF, decisions=_decisions(NOW), labels=labels, run_id=3,
+                          model_version=2)
+
+
+def test_overview(report):
+    assert report.overview == {"records": 10, "people": 7, "people_linked": 2, "records_linked": 5, "pairs": 10}
+    assert (report.run_id, report.model_version, report.link_threshold, report.review_threshold) == (3, 2, 0.95, 0.8)
+
+
+def test_match_weight_distribution_of_linked_and_unlinked_pairs(report):
+    got = {(w, s): n for w, s, n in report.weights.itertuples(index=False)}
+    assert got == {
+        (8.0, "not linked"): 3, (9.0, "linked"): 1, (10.0, "not linked"): 1, (11.0, "linked"): 1,
+        (14.0, "not linked"): 1, (15.0, "linked"): 1, (16.0, "not linked"): 1, (20.0, "linked"): 1,
+    }
+
+
+AGREEMENT = [
+    ("every band: dob", "dob", "all", {2: 4, 1: 2, 0: 2, -1: 2}, 10),
+    ("link band: dob exact on both", "dob", "link", {2: 2}, 2),
+    ("review band: dob", "dob", "review", {1: 1, 0: 1, -1: 2}, 4),
+    ("distinct band: one pair", "dob", "distinct", {2: 1}, 1),
+    ("every band: NHS number mostly missing", "nhs_number", "all", {1: 1, 0: 1, -1: 8}, 10),
+    ("confirmed band: two NHS numbers", "nhs_number", "confirmed", {0: 1}, 1),
+]
+
+
+@pytest.mark.parametrize(("description", "comparison", "band", "levels", "total"), AGREEMENT, ids=[a[0] for a in AGREEMENT])
+def test_agreement_by_field_and_band(report, description, comparison, band, levels, total):
+    rows = report.agreement[(report.agreement["comparison"] == comparison) & (report.agreement["band"] == band)]
+    assert dict(zip(rows["level"], rows["pairs"], strict=True)) == levels, description
+    assert dict(zip(rows["level"], rows["share"], strict=True)) == pytest.approx({k: v / total for k, v in levels.items()})
+    assert list(rows["level"]) == sorted(levels, reverse=True), "most agreement first"
+
+
+def test_agreement_labels_come_from_the_model(report):
+    dob = report.agreement[(report.agreement["comparison"] == "dob") & (report.agreement["band"] == "all")]
+    assert dict(zip(dob["level"], dob["label"], strict=True)) == {2: "exact", 1: "close", 0: "other", -1: "missing"}
+    assert set(report.agreement[report.agreement["comparison"] == "nhs_number"]["label"]) == {""}
+    assert set(report.agreement["comparison"]) == {"dob", "nhs_number"}, "only gamma_ columns, not mw_"
+
+
+def test_review_band_and_clearance(report):
+    assert report.review == {
+        "review": 4, "confirm": 1, "reject": 1, "unsure": 1, "undecided": 1,
+        "confirmed_before": 1, "rejected_before": 1, "decisions_not_scored": 1,
+    }
+    assert report.review_cleared == pytest.approx(2 / 4)
+
+
+def _rates(report) -> dict[str, tuple[float, float, float | None]]:
+    return {m: (c, o, r) for _, m, c, o, r in report.error_rates.itertuples(index=False)}
+
+
+def test_false_and_missed_matches_from_the_model(report):
+    rows = report.error_rates[report.error_rates["source"] == "model"]
+    (false, linked, false_rate), (missed, expected, missed_rate), (review_sum, review_pairs, review_rate) = (
+        tuple(r) for r in rows[["count", "of", "rate"]].itertuples(index=False)
+    )
+    assert (false, linked, false_rate) == pytest.approx((0.30, 4, 0.30 / 4))  # .01 + .04 + .15 + .10
+    assert (missed, expected) == pytest.approx((5.26, 8.96))  # .88+.83+.82+.81+.95+.97; + .99+.96+.85+.90
+    assert missed_rate == pytest.approx(5.26 / 8.96)
+    assert (review_sum, review_pairs, review_rate) == pytest.approx((3.34, 4, 3.34 / 4))
+
+
+def test_false_and_missed_matches_from_analysts(report):
+    rows = [tuple(r) for r in report.error_rates[report.error_rates["source"] == "analysts"][["count", "of"]].itertuples(index=False)]
+    # At or above 0.95: c1-e1 reject, d1-e1 confirm (its reject superseded). Below: b1-b2, a1-c1 confirm, b2-d1 reject.
+    assert rows == [(1, 2), (2, 3), (2, 5)]
+    assert list(report.error_rates["rate"].iloc[-3:]) == pytest.approx([1 / 2, 2 / 3, 2 / 5])
+
+
+def test_without_decisions_given_the_runs_own_are_read(store):
+    report = quality_report(store, ModelConfig(), as_of=AS_OF)
+    assert report.review == {
+        "review": 4, "confirm": 0, "reject": 0, "unsure": 0, "undecided": 4,
+        "confirmed_before": 1, "rejected_before": 1, "decisions_not_scored": 0,
+    }
+    analysts = report.error_rates[report.error_rates["source"] == "analysts"]
+    assert [tuple(r) for r in analysts[["count", "of"]].itertuples(index=False)] == [(1, 1), (1, 1), (1, 2)]
+
+
+THRESHOLDS = [
+    # threshold, pairs, records, expected false (sum of 1 - p)
+    ("0.5: below the review threshold, not kept", 0.5, None, None, None),
+    ("0.8: every scored pair", 0.8, 10, 8, 10 - 8.96),
+    ("0.9: includes b1-b2 at exactly 0.9", 0.9, 5, 8, 0.01 + 0.03 + 0.04 + 0.05 + 0.10),
+    ("0.95: the link threshold, includes c1-e1 at exactly 0.95", 0.95, 4, 6, 0.01 + 0.03 + 0.04 + 0.05),
+    ("0.99: one pair", 0.99, 1, 2, 0.01),
+]
+
+
+@pytest.mark.parametrize(("description", "threshold", "pairs", "records", "false"), THRESHOLDS, ids=[t[0] for t in THRESHOLDS])
+def test_results_across_thresholds(report, description, threshold, pairs, records, false):
+    row = report.thresholds[report.thresholds["threshold"] == threshold].iloc[0]
+    assert bool(row["scored"]) == (pairs is not None), description
+    if pairs is None:
+        assert row[["pairs", "records", "expected_false", "false_share"]].isna().all(), description
+        return
+    assert (row["pairs"], row["records"]) == (pairs, records), description
+    assert (row["expected_false"], row["false_share"]) == pytest.approx((false, false / pairs)), description
+
+
+def test_thresholds_listed_once_in_order(report):
+    assert list(report.thresholds["threshold"]) == [0.5, 0.8, 0.9, 0.95, 0.99]
+
+
+def test_plausibility_failures(report):
+    got = {c: (n, s) for c, _, n, s in report.plausibility.itertuples(index=False)}
+    assert got == {
+        "two_places_one_day": (1, pytest.approx(1 / 7)), "back_after_gap": (1, pytest.approx(1 / 7)),
+        "two_dobs": (1, pytest.approx(1 / 7)), "two_nhs_numbers": (1, pytest.approx(1 / 7)), "two_pnc_ids": (0, 0),
+    }
+
+
+LINK_RATES = [
+    ("age band", [("0-4", 1, 0), ("5-10", 3, 3), ("11-17", 1, 0), ("18-24", 1, 0), ("25-39", 2, 2),
+                  ("65 and over", 1, 0), ("DOB not recorded", 1, 0)]),
+    ("sex", [("female", 5, 3), ("male", 4, 2), ("not recorded", 1, 0)]),
+    ("agency", [("education", 1, 0), ("health", 3, 2), ("police", 4, 2), ("social_care", 2, 1)]),
+]
+
+
+@pytest.mark.parametrize(("dimension", "expected"), LINK_RATES, ids=[d for d, _ in LINK_RATES])
+def test_link_rates_by_group(report, dimension, expected):
+    rows = report.link_rates[report.link_rates["dimension"] == dimension]
+    assert [(g, n, k) for _, g, n, k, _ in rows.itertuples(index=False)] == expected, "age bands in age order"
+    assert list(rows["rate"]) == pytest.approx([k / n for _, n, k in expected])
+
+
+def test_markdown_has_every_section_in_order_and_no_personal_data(report):
+    text = report_markdown(report, generated_at=datetime(2026, 1, 2, 9, 0))
+    positions = [text.index(f"## {s}\n") for s in SECTIONS]
+    assert positions == sorted(positions)
+    assert "# Linkage quality report: run 3" in text
+    assert "Review-band pairs in this run: 4; cleared by an analyst's decision: 50.00%." in text
+    assert "| 5-10 | 3 | 3 | 100.00% |" in text
+    assert "| two_nhs_numbers | two NHS numbers | 1 | 14.29% |" in text
+    assert "| 0.5 | n/a | n/a | n/a | n/a |" in text
+    for uid, *_ in RECORDS:
+        assert f"{uid}" not in text.split(), uid
+    for value in (NAME, "9434765919", "9434765870", "SE15", "2020-06-01", "x1"):
+        assert value not in text, value
+
+
+def test_written_with_charts_beside_it(report, tmp_path):
+    path = write_quality_report(report, tmp_path / "run-000003")
+    assert path == tmp_path / "run-000003" / "quality.md"
+    text = path.read_text(encoding="utf-8")
+    charts = report_charts(report)
+    assert set(charts) == {"match_weights", "field_agreement", "thresholds", "link_rates"}
+    for name in charts:
+        spec = json.loads((path.parent / "charts" / f"{name}.vl.json").read_text(encoding="utf-8"))
+        assert "vega-lite" in spec["$schema"], name
+        assert (path.parent / "charts" / f"{name}.html").is_file(), name
+        assert f"(charts/{name}.html)" in text, name
+    for chart in (path.parent / "charts").iterdir():
+        content = chart.read_text(encoding="utf-8")
+        assert NAME not in content and "9434765919" not in content, chart.name
