@@ -98,8 +98,21 @@ def test_too_many_failed_sign_ins_lock_the_name(dashboard_store):
     at = _sign_in("locktest", "locktest-password")
     assert at.error and at.error[0].value.startswith("Too many failed sign-ins under this name"), "even the right password waits"
     assert USER_KEY not in at.session_state
+    _sign_in("locktest", "another guess")
     with open_state(dashboard_store.run.store) as con:
         assert len(audit.read(con, user_name="locktest", action="sign_in_failed")) == audit.MAX_FAILED_SIGN_INS
+        assert len(audit.read(con, user_name="locktest", action="sign_in_locked")) == 2, "every attempt during the lockout is a row"
+
+
+def test_a_name_typed_at_sign_in_is_capped_and_escaped_in_the_audit_log(dashboard_store):
+    typed = "evil\u202eeman" + "x" * 100_000
+    at = _sign_in(typed, "guess")
+    assert [e.value for e in at.error] == ["Wrong user name or password."]
+    with open_state(dashboard_store.run.store) as con:
+        stored = [e.user_name for e in audit.read(con, action="sign_in_failed") if e.user_name.startswith("evil")]
+    assert stored == [audit.typed_name(typed)]
+    assert "\u202e" not in stored[0] and "\\u202e" in stored[0]
+    assert len(stored[0]) < 100 and stored[0].endswith(f"(+{len(typed) - audit.MAX_TYPED_NAME} characters)")
 
 
 def test_purpose_is_required_then_recorded_with_sign_in(dashboard_store):
