@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import session
+from dashboard.exporting import export_button
 from linkage.explore import search_people
 
 # The last search's terms and results, for this user's session only (cleared at sign-out).
@@ -78,6 +79,15 @@ selection = st.dataframe(
         "why_matched": st.column_config.TextColumn("Why it matched", width=400),
         "person_id": st.column_config.TextColumn("Person id", width=100),
     },
+)
+export_button(
+    "Download these results (CSV)",
+    lambda: found[["person_id", "name", "dob", "sex", "postcode", "agencies", "records", "score", "why_matched"]].assign(
+        agencies=found["agencies"].map("; ".join)
+    ),
+    file_name="search-results.csv",
+    target="; ".join(f"{key}={value}" for key, value in given.items()),
+    detail={"page": "search"},
 )
 rows = selection.selection.rows if selection else []
 if rows:
