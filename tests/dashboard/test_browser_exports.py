@@ -86,3 +86,26 @@ def test_profile_tables_offer_no_builtin_download(served_app, page):
     settle(page)
     controls = table_controls(page)
     assert "Search" in controls and not [label for label in controls if "download" in label.lower()], controls
+
+
+def test_the_network_chart_has_no_download_of_its_own(served_app, page):
+    purpose = "Referral 2026-0502 (browser network export)"
+    sign_in(page, served_app.url, "mash", purpose)
+    settle(page)
+    page.get_by_test_id("stDataFrame").first.click(position={"x": 18, "y": 35 + 17})
+    expect(page.get_by_role("heading", name="Person profile")).to_be_visible()
+    settle(page)
+    page.get_by_role("button", name="Family network").click()
+    expect(page.get_by_role("heading", name="Family and household network")).to_be_visible()
+    settle(page)
+    chart = page.frame_locator("iframe").first
+    expect(chart.locator("canvas").first).to_be_visible()
+    expect(chart.locator('[title="Fullscreen"]')).to_be_visible()
+    expect(chart.locator('[title="Download as JSON"]')).to_have_count(0)
+    expect(chart.locator("dialog")).to_have_count(0)
+    shoot(page, "network-no-json-export")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download chart data for i2 / Gephi").click()
+    assert download.value.suggested_filename.endswith(".zip")
+    exported = audited(served_app.store, purpose, "export")
+    assert len(exported) == 1 and exported[0].target.startswith("MP")

@@ -10,6 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dashboard import network_component
 from dashboard.exporting import audited_file
 from linkage import audit
 from linkage.access import Role, User
@@ -71,3 +72,14 @@ def test_the_app_turns_off_the_built_in_table_download(dashboard_store):
     st.set_option("client.disableDataExport", False)  # as a server started without the option would be
     AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT).run()
     assert st.get_option("client.disableDataExport") is True
+
+
+def test_the_network_component_is_served_without_its_json_export():
+    page = (network_component._BUILD / "index.html").read_text(encoding="utf-8")
+    assert 'title="Download as JSON"' in page and "<dialog" in page, "the component as shipped has the export"
+    served = network_component.without_export(page)
+    assert 'title="Download as JSON"' not in served and "<dialog" not in served
+    assert served.count('<template id="') == 6, "inert stand-ins for the ids its script binds to"
+    assert 'id="toolbarFullscreen"' in served and 'id="toolbarRefresh"' in served, "the rest of the toolbar stays"
+    with pytest.raises(RuntimeError, match="JSON export .* was not found once"):
+        network_component.without_export(served)
