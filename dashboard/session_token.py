@@ -25,8 +25,8 @@ from linkage.errors import MashError
 COOKIE = "mash_session"
 #: Session-state keys: the token, this session's last use, its last check against the store.
 TOKEN_KEY = "auth_token"
-_ACTIVE_KEY = "auth_token_active"
-_CHECKED_KEY = "auth_token_checked"
+ACTIVE_KEY = "auth_token_active"
+CHECKED_KEY = "auth_token_checked"
 #: Seconds between checks of an open session against the store (a sign-out in another tab
 #: takes effect within this time; every page load and idle spell is checked at once).
 RECHECK_SECONDS = 60
@@ -93,16 +93,16 @@ def still_valid() -> bool:
         return True
     now = datetime.now()
     idle = timedelta(minutes=session.run_config().dashboard.idle_timeout_minutes)
-    if now - st.session_state.get(_ACTIVE_KEY, now) > idle:
+    if now - st.session_state.get(ACTIVE_KEY, now) > idle:
         with session.state() as con:
             sessions.end(con, _key(), token, "idle", now)
         return False
-    st.session_state[_ACTIVE_KEY] = now
-    if now - st.session_state.get(_CHECKED_KEY, now) < timedelta(seconds=RECHECK_SECONDS):
+    st.session_state[ACTIVE_KEY] = now
+    if now - st.session_state.get(CHECKED_KEY, now) < timedelta(seconds=RECHECK_SECONDS):
         return True
     if _resume(token) is None:
         return False
-    st.session_state[_CHECKED_KEY] = now
+    st.session_state[CHECKED_KEY] = now
     return True
 
 
@@ -135,8 +135,8 @@ def _resume(token: str) -> sessions.SignInSession | None:
 def _keep(token: str) -> None:
     now = datetime.now()
     st.session_state[TOKEN_KEY] = token
-    st.session_state[_ACTIVE_KEY] = now
-    st.session_state[_CHECKED_KEY] = now
+    st.session_state[ACTIVE_KEY] = now
+    st.session_state[CHECKED_KEY] = now
 
 
 def _current_user(found: sessions.SignInSession) -> User | None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import session_token
 from dashboard.session import PURPOSE_KEY, USER_KEY
-from linkage import audit
-from linkage.access import PAGE_ROLES, ROLE_LABELS, Role, add_user, can_open
+from linkage import audit, sessions
+from linkage.access import PAGE_ROLES, ROLE_LABELS, Role, User, add_user, can_open
 from linkage.store import open_results, open_state
 from tests.dashboard.conftest import APP, APP_TIMEOUT, USER_FOR_ROLE, existing_pages
 
@@ -169,3 +172,22 @@ def test_a_shared_link_opens_its_person_after_sign_in(dashboard_store):
     assert not at.exception
     assert [t.value for t in at.title] == [HEADINGS["profile"]]
     assert surname in at.header[0].value
+
+
+def test_a_session_left_idle_past_the_timeout_is_signed_out(dashboard_store):
+    with open_state(dashboard_store.run.store) as con:
+        token = sessions.start(con, sessions.session_key(dashboard_store.run.store), "mash", "mash_analyst")
+    at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
+    at.session_state[USER_KEY] = User("mash", Role.MASH_ANALYST)
+    at.session_state[PURPOSE_KEY] = "Referral 2026-0405 (idle test)"
+    at.session_state[session_token.TOKEN_KEY] = token
+    at.session_state[session_token.ACTIVE_KEY] = datetime.now() - timedelta(minutes=29)
+    at.session_state[session_token.CHECKED_KEY] = datetime.now()
+    at.run()
+    assert [t.value for t in at.title] == [HEADINGS["triage"]], "29 minutes idle: still signed in"
+    at.session_state[session_token.ACTIVE_KEY] = datetime.now() - timedelta(minutes=31)
+    at.run()
+    assert [t.value for t in at.title] == ["MASH Link"] and USER_KEY not in at.session_state
+    assert "session ended" in at.info[0].value
+    with open_state(dashboard_store.run.store) as con:
+        assert sessions.resume(con, sessions.session_key(dashboard_store.run.store), token, idle=timedelta(hours=1), lifetime=timedelta(days=1)) is None
