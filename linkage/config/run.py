@@ -56,6 +56,7 @@ DEFAULT_NICKNAMES = {
     **dict.fromkeys(("TRISH", "TRICIA"), "PATRICIA"),
     **dict.fromkeys(("LEN", "LENNY"), "LEONARD"),
     **dict.fromkeys(("GAZ", "GAZZA"), "GARY"),
+    **dict.fromkeys(("OLLY",), "OLIVER"),
 }
 
 
