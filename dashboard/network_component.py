@@ -5,7 +5,7 @@ attributes, as a JSON file in the browser: an export the audit log would never s
 and the component has no option to turn it off. This module serves the component's
 own build with that button and its dialog taken out of the page (inert placeholders
 keep the ids its script binds to, so nothing else changes), and points
-``streamlit_cytoscape`` at it. If a new version of the component changes the page so
+``streamlit_cytoscape`` at it; draw with the ``streamlit_cytoscape`` imported from here. If a new version of the component changes the page so
 the button cannot be found, the network pages fail with that said rather than draw it.
 """
 
@@ -21,6 +21,9 @@ from pathlib import Path
 
 import streamlit.components.v1 as components
 from streamlit_cytoscape import component as cytoscape_component
+from streamlit_cytoscape import streamlit_cytoscape
+
+__all__ = ["streamlit_cytoscape", "without_export"]
 
 _BUILD = Path(cytoscape_component.__file__).resolve().parent / "frontend" / "build"
 # (what is removed, what replaces it): the button with the rule before it, then the dialog.

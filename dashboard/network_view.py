@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_cytoscape import EdgeStyle, Event, NodeStyle, streamlit_cytoscape
+from streamlit_cytoscape import EdgeStyle, Event, NodeStyle
 
-from dashboard import network_component  # noqa: F401  (serves the component without its JSON export)
+from dashboard.network_component import streamlit_cytoscape
 
 #: Line colour per relationship.
 RELATIONSHIP_COLOURS = {

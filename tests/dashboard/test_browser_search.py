@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
-from linkage.store import open_results
 from tests.dashboard.test_browser import audited, settle, shoot, sign_in
-
-
-@pytest.fixture(scope="module")
-def olivers_child(dashboard_store) -> tuple[str, str, str]:
-    """A child recorded as OLIVER with a DOB (the most-recorded one): id, surname, DOB as dd/mm/yyyy."""
-    with open_results(dashboard_store.run.store) as con:
-        person_id, surname, dob = con.execute(
-            "SELECT c.person_id, r.surname, r.dob FROM records AS r JOIN clusters AS c USING (unique_id) "
-            "JOIN persons AS p USING (person_id) WHERE r.forename = 'OLIVER' AND r.surname IS NOT NULL "
-            "AND r.dob > current_date - INTERVAL 18 YEAR ORDER BY p.records DESC, r.unique_id LIMIT 1"
-        ).fetchone()
-    return person_id, surname, dob.strftime("%d/%m/%Y")
 
 
 def search(page, name: str, dob: str) -> None:
@@ -28,8 +14,8 @@ def search(page, name: str, dob: str) -> None:
     settle(page)
 
 
-def test_olly_with_the_dob_finds_the_child_and_near_misses_say_why(served_app, page, olivers_child):
-    person_id, surname, dob = olivers_child
+def test_olly_with_the_dob_finds_the_child_and_near_misses_say_why(served_app, page, oliver):
+    person_id, surname, dob = oliver
     purpose = "Referral 2026-0600 (browser nickname search)"
     sign_in(page, served_app.url, "mash", purpose)
     page.get_by_test_id("stSidebar").get_by_role("link", name="Person search").click()

@@ -78,18 +78,6 @@ def test_results_survive_a_rerun_without_a_second_audit_row(app_as, dashboard_st
         assert len(audit.read(con, action="search", text=purpose)) == 1
 
 
-@pytest.fixture(scope="module")
-def oliver(dashboard_store) -> tuple[str, str, str]:
-    """A person recorded as OLIVER with a DOB (the most-recorded one): id, surname, DOB as dd/mm/yyyy."""
-    with open_results(dashboard_store.run.store) as con:
-        person_id, surname, dob = con.execute(
-            "SELECT c.person_id, r.surname, r.dob FROM records AS r JOIN clusters AS c USING (unique_id) "
-            "JOIN persons AS p USING (person_id) WHERE r.forename = 'OLIVER' AND r.surname IS NOT NULL "
-            "AND r.dob IS NOT NULL ORDER BY p.records DESC, r.unique_id LIMIT 1"
-        ).fetchone()
-    return person_id, surname, dob.strftime("%d/%m/%Y")
-
-
 def test_olly_with_the_dob_finds_oliver(app_as, oliver):
     person_id, surname, dob = oliver
     at = app_as(Role.MASH_ANALYST, "search", purpose="test_search: olly")
