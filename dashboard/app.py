@@ -2,7 +2,8 @@
 
 Run with ``mash dashboard`` (or ``streamlit run dashboard/app.py`` with ``MASH_CONFIG``,
 ``MASH_STORE`` and ``MASH_USERS`` set). This entry file owns navigation; each page is
-a module in ``app_pages/``.
+a module in ``app_pages/``. A page refresh or a pasted link keeps the user signed in
+(``dashboard.session_token``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import session
+from dashboard import session, session_token
 from linkage import audit
 from dashboard.viewing import PERSON_PARAM
 from linkage.access import ROLE_LABELS, User, authenticate, can_open, pages_for, users_file
@@ -31,15 +32,24 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "audit": ("Audit log", ":material/policy:", "Linkage"),
 }
 
+#: Set (for one run) when a session ended for idleness or elsewhere, to say so at sign-in.
+ENDED_KEY = "auth_session_ended"
+
 st.set_page_config(page_title="MASH Link", page_icon=":material/shield_person:", layout="wide")
 
 
 def sign_in_page() -> None:
-    """The sign-in form: a name and password checked against the users file."""
+    """The sign-in form: a name and password checked against the users file.
+
+    It answers at every page's address, so a link to a page (``/profile?person=...``)
+    opens that page once the user has signed in and stated a purpose.
+    """
     _, middle, _ = st.columns([1, 1.2, 1])
     with middle:
         st.title("MASH Link")
         st.caption("Multi-agency safeguarding: every agency's records about a person, linked.")
+        if st.session_state.pop(ENDED_KEY, False):
+            st.info("Your session ended after a spell without use, or was signed out elsewhere. Sign in again.")
         with st.form("sign_in_form"):
             name = st.text_input("User name", autocomplete="username")
             password = st.text_input("Password", type="password", autocomplete="current-password")
@@ -47,6 +57,8 @@ def sign_in_page() -> None:
         if submitted:
             with session.state() as con:
                 locked = audit.locked_until(con, name)
+                if locked is not None:
+                    audit.record_locked_sign_in(con, name)
             if locked is not None:
                 st.error(f"Too many failed sign-ins under this name: try again after {locked:%H:%M}.")
                 return
@@ -61,6 +73,7 @@ def sign_in_page() -> None:
                 st.error("Wrong user name or password.")
                 return
             session.sign_in(user)
+            session_token.issue(user)
             st.rerun()
         st.caption("Every search and view is recorded with your name and stated purpose (DPA 2018 s.62).")
 
@@ -83,22 +96,45 @@ def purpose_page() -> None:
                 st.error("Give a purpose of at least a few words, such as a referral reference.")
                 return
             session.set_purpose(text)
+            session_token.keep_purpose(session.purpose())
             session.audit("sign_in")
             st.rerun()
         if st.button("Sign out"):
+            session_token.revoke()
             session.sign_out()
             st.rerun()
 
 
+def refused_page() -> None:
+    """What a page the user's role may not open shows at its address, instead of the page."""
+    st.title("Not available")
+    st.warning("Your role may not open this page. Choose a page from the menu.")
+
+
 def allowed_pages(role: str) -> dict[str, list[st.Page]]:
-    """The role's pages that exist, grouped by navigation section."""
+    """The role's pages that exist, grouped by navigation section, and a hidden refusal at each other page's address.
+
+    Without the refusals, an address the role may not open would raise Streamlit's
+    "page not found" dialog.
+    """
     sections: dict[str, list[st.Page]] = {}
-    for name in pages_for(role):
-        if name not in PAGES or not (HERE / "app_pages" / f"{name}.py").is_file():
-            continue
-        title, icon, section = PAGES[name]
-        sections.setdefault(section, []).append(st.Page(f"app_pages/{name}.py", title=title, icon=icon, url_path=name))
+    allowed = set(pages_for(role))
+    for name, (title, icon, section) in PAGES.items():
+        if name in allowed and (HERE / "app_pages" / f"{name}.py").is_file():
+            sections.setdefault(section, []).append(st.Page(f"app_pages/{name}.py", title=title, icon=icon, url_path=name))
+    refusals = [st.Page(refused_page, title=title, url_path=name, visibility="hidden") for name, (title, _, _) in PAGES.items() if name not in allowed]
+    if refusals:
+        sections.setdefault("", []).extend(refusals)
     return sections
+
+
+def stand_in_pages(show, title: str, icon: str) -> list[st.Page]:
+    """One page at every page's address that shows ``show`` (the sign-in form, or the purpose question).
+
+    Streamlit names a page by its address, so once the user is through, the same
+    address (and its ``?person=``) opens the real page they asked for.
+    """
+    return [st.Page(show, title=title, icon=icon, url_path=name, default=index == 0) for index, name in enumerate(PAGES)]
 
 
 def sidebar(user: User) -> None:
@@ -108,22 +144,47 @@ def sidebar(user: User) -> None:
         st.caption(f"Purpose: {session.purpose()}")
         if st.button("Sign out", icon=":material/logout:", width="stretch"):
             session.audit("sign_out")
+            session_token.revoke()
             session.sign_out()
             st.rerun()
 
 
+def no_builtin_export() -> None:
+    """Turn off Streamlit's own table download and copy, for every session of this server.
+
+    Personal data leaves the app only through ``dashboard.exporting`` (audited,
+    spreadsheet-safe). ``client.disableDataExport`` stops st.dataframe drawing its
+    "Download as CSV" button and copying cells; it is set here, not only on the command
+    line, so no way of starting the app leaves them on. Browsers learn the setting at the
+    start of a run, so the run that sets it (the server's first, unless ``mash dashboard``
+    passed it) runs again.
+    """
+    if not st.get_option("client.disableDataExport"):
+        st.set_option("client.disableDataExport", True)
+        st.rerun()
+
+
 user = session.signed_in()
-if user is None and st.query_params.get(PERSON_PARAM):
-    # Kept through sign-in: the link an analyst was sent should open that person.
-    st.session_state[session.ARRIVED_FOR_KEY] = st.query_params[PERSON_PARAM].strip().upper()
+if user is not None and not session_token.still_valid():
+    session.sign_out()
+    st.session_state[ENDED_KEY] = True
+    user = None
+if user is None and session_token.restore():
+    user = session.signed_in()
+session_token.sync_cookie(signed_in=user is not None)
 if user is None:
-    page = st.navigation([st.Page(sign_in_page, title="Sign in", icon=":material/login:")], position="hidden")
+    page = st.navigation(stand_in_pages(sign_in_page, "Sign in", ":material/login:"), position="hidden")
+    if page.url_path == "" and st.query_params.get(PERSON_PARAM):
+        # A link to the app's root naming a person opens their profile after sign-in
+        # (a link to a page opens that page, with its ?person=).
+        st.session_state[session.ARRIVED_FOR_KEY] = st.query_params[PERSON_PARAM].strip().upper()
 elif not session.has_purpose():
-    page = st.navigation([st.Page(purpose_page, title="Purpose", icon=":material/edit_note:")], position="hidden")
+    page = st.navigation(stand_in_pages(purpose_page, "Purpose", ":material/edit_note:"), position="hidden")
 else:
     page = st.navigation(allowed_pages(user.role))
     arrived_for = st.session_state.pop(session.ARRIVED_FOR_KEY, None)
     if arrived_for and can_open(user.role, "profile"):
         session.open_person(arrived_for)  # the person the shared link named
     sidebar(user)
+no_builtin_export()  # after st.navigation, so a rerun keeps the page the address asked for
 page.run()

@@ -7,14 +7,18 @@ events (a click on a person opens them), and adds what st-link-analysis 0.4 lack
 Cytoscape styles passed through, which dashed and dotted lines for link strength need.
 st-cytoscape (0.0.5) takes raw stylesheets but only reports selections and has no
 toolbar; streamlit-agraph (vis.js) draws well but needs its own graph classes. The
-JavaScript is bundled in the wheel; nothing is fetched from the internet.
+JavaScript is bundled in the wheel; nothing is fetched from the internet. Its own
+"Download as JSON" button is taken out (``dashboard.network_component``): the network
+leaves only through the page's audited export.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_cytoscape import EdgeStyle, Event, NodeStyle, streamlit_cytoscape
+from streamlit_cytoscape import EdgeStyle, Event, NodeStyle
+
+from dashboard.network_component import streamlit_cytoscape
 
 #: Line colour per relationship.
 RELATIONSHIP_COLOURS = {

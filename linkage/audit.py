@@ -9,6 +9,7 @@ here (that is the accountability record) but never in Python logs.
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,13 +19,17 @@ import duckdb
 from linkage.pipeline import run_sql
 
 #: The actions the dashboard records.
-ACTIONS = ("search", "view_person", "export", "review_decide", "read_audit", "sign_in", "sign_out", "sign_in_failed")
+ACTIONS = (
+    "search", "view_person", "export", "review_decide", "read_audit", "sign_in", "sign_out", "sign_in_failed",
+    "sign_in_locked", "session_resumed",
+)
 
 #: Failed sign-ins under one name, within :data:`LOCKOUT_MINUTES`, that lock the name out.
 MAX_FAILED_SIGN_INS = 5
 #: How long a name stays locked after too many failed sign-ins.
 LOCKOUT_MINUTES = 15
-
+#: Characters of a name typed at sign-in kept in the audit log; the rest is counted, not stored.
+MAX_TYPED_NAME = 64
 
 
 @dataclass(frozen=True)
@@ -137,9 +142,41 @@ def user_names(state_con: duckdb.DuckDBPyConnection) -> list[str]:
     return [name for (name,) in rows]
 
 
+def typed_name(raw: str) -> str:
+    """A user name as typed by someone not yet signed in, made safe to store and show.
+
+    Invisible and control characters (right-to-left overrides, zero-width marks, NUL)
+    become visible ``\\uXXXX`` escapes, so an audit reader sees what was typed, not
+    what it pretends to be; a name longer than :data:`MAX_TYPED_NAME` characters is
+    cut there and the rest counted.
+
+    Args:
+        raw: What was typed in the user name box.
+
+    Returns:
+        At most :data:`MAX_TYPED_NAME` characters plus a count of the rest; ``(blank)``
+        for nothing.
+    """
+    text = raw.strip()
+    kept, rest = text[:MAX_TYPED_NAME], len(text) - MAX_TYPED_NAME
+    escaped = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c).startswith("C") else c for c in kept)
+    if rest > 0:
+        escaped += f"... (+{rest} characters)"
+    return escaped or "(blank)"
+
+
 def record_failed_sign_in(state_con: duckdb.DuckDBPyConnection, user_name: str) -> None:
-    """Log a failed sign-in under the name typed (never the password typed)."""
-    record(state_con, user_name.strip() or "(blank)", "unknown", "sign_in_failed")
+    """Log a failed sign-in under the name typed (see :func:`typed_name`; never the password typed)."""
+    record(state_con, typed_name(user_name), "unknown", "sign_in_failed")
+
+
+def record_locked_sign_in(state_con: duckdb.DuckDBPyConnection, user_name: str) -> None:
+    """Log an attempt refused because its name is locked out (the password is not checked).
+
+    Kept apart from ``sign_in_failed`` so that attempts during a lockout are each on
+    record without stretching the lockout itself.
+    """
+    record(state_con, typed_name(user_name), "unknown", "sign_in_locked")
 
 
 def locked_until(state_con: duckdb.DuckDBPyConnection, user_name: str, now: datetime | None = None) -> datetime | None:
@@ -147,7 +184,7 @@ def locked_until(state_con: duckdb.DuckDBPyConnection, user_name: str, now: date
 
     A name is locked for :data:`LOCKOUT_MINUTES` after :data:`MAX_FAILED_SIGN_INS`
     failures within that time with no successful sign-in since; guessing a password
-    then takes years, not minutes.
+    then takes years, not minutes. Names are compared as :func:`typed_name` stores them.
 
     Args:
         state_con: A state database connection.
@@ -166,7 +203,7 @@ def locked_until(state_con: duckdb.DuckDBPyConnection, user_name: str, now: date
             "SELECT logged_at FROM audit_log WHERE user_name = $name AND action = 'sign_in_failed' AND logged_at >= $since "
             "AND logged_at > coalesce((SELECT max(logged_at) FROM audit_log WHERE user_name = $name AND action = 'sign_in'), "
             "TIMESTAMP '1900-01-01') ORDER BY logged_at DESC LIMIT $n",
-            {"name": user_name.strip(), "since": now - window, "n": MAX_FAILED_SIGN_INS},
+            {"name": typed_name(user_name), "since": now - window, "n": MAX_FAILED_SIGN_INS},
         ).fetchall()
     ]
     if len(failures) < MAX_FAILED_SIGN_INS:

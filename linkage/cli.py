@@ -519,6 +519,7 @@ def _dashboard(args: argparse.Namespace) -> None:
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.port", str(args.port), "--server.address", args.address, "--server.headless", "true",
         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
+        "--client.disableDataExport", "true",
         *_DASHBOARD_THEME,
     ]
     console.print(f"Dashboard on http://{args.address}:{args.port} (store {run.store}, users {users}); Ctrl+C to stop.")

@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import session
+from dashboard.exporting import export_button
 from linkage import audit
 from linkage.access import ROLE_LABELS
-from linkage.export import safe_frame
 
 # The filters last recorded as a read_audit event, so reruns of one view are logged once.
 _LAST_READ = "audit_last_read"
@@ -73,13 +73,10 @@ st.dataframe(
         "event_id": st.column_config.NumberColumn("Event", width=65),
     },
 )
-st.download_button(
+export_button(
     "Download these events (CSV)",
-    safe_frame(frame).to_csv(index=False).encode("utf-8"),
+    lambda: frame,
     file_name="audit-log.csv",
-    mime="text/csv",
-    icon=":material/download:",
-    on_click=session.audit,
-    args=("export",),
-    kwargs={"target": "audit_log", "detail": {"events": len(frame)}},
+    target="audit_log",
+    detail={"page": "audit", "filters": {k: str(v) for k, v in filters.items() if v is not None}},
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import network_view, session
+from dashboard.exporting import export_button
 from dashboard.viewing import person_picker, record_view
 from linkage.explore import network_export, person_network
 
@@ -70,16 +71,12 @@ with links:
     )
 
 
-def _audit_export() -> None:
-    session.audit("export", target=person_id, detail={"page": "network", "depth": depth, "format": "i2/Gephi csv zip"})
-
-
-st.download_button(
+export_button(
     "Download chart data for i2 / Gephi",
-    data=lambda: network_export(network),
+    lambda: network_export(network),
     file_name=f"network-{person_id}-depth{depth}.zip",
+    target=person_id,
+    detail={"page": "network", "depth": depth, "format": "i2/Gephi csv zip"},
     mime="application/zip",
-    icon=":material/download:",
-    on_click=_audit_export,
     help="entities.csv and links.csv: every person, event and address in this network with all attributes.",
 )

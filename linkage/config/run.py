@@ -56,6 +56,7 @@ DEFAULT_NICKNAMES = {
     **dict.fromkeys(("TRISH", "TRICIA"), "PATRICIA"),
     **dict.fromkeys(("LEN", "LENNY"), "LEONARD"),
     **dict.fromkeys(("GAZ", "GAZZA"), "GARY"),
+    **dict.fromkeys(("OLLY",), "OLIVER"),
 }
 
 
@@ -103,6 +104,22 @@ class ExtractChecks(BaseModel):
     min_rows_for_share: int = Field(
         default=100, ge=0,
         description="The quarantine share is judged only on extracts of at least this many rows.",
+    )
+
+
+class DashboardSettings(BaseModel):
+    """How long a dashboard sign-in lasts."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    idle_timeout_minutes: int = Field(
+        default=30, ge=1, le=24 * 60,
+        description="Minutes a signed-in dashboard session may go unused (no click, no page load) before the user "
+        "must sign in again. A page refresh within this time keeps the user signed in.",
+    )
+    session_max_hours: float = Field(
+        default=12, gt=0, le=7 * 24,
+        description="Hours after sign-in at which a session ends however busy it is (a working day plus overtime).",
     )
 
 
@@ -184,6 +201,9 @@ class RunConfig(BaseModel):
     )
     spark: SparkSettings = Field(
         default_factory=SparkSettings, description="The Spark session and work directory, for engine 'spark'."
+    )
+    dashboard: DashboardSettings = Field(
+        default_factory=DashboardSettings, description="Dashboard sign-in sessions: idle timeout and maximum length."
     )
     config_path: Path | None = Field(
         default=None, exclude=True, description="Where this config was read from (set by the loader)."

@@ -20,7 +20,13 @@ from linkage.pipeline import Step, run_sql
 from linkage.standardise import contact, identifiers, names
 
 #: Result columns, in order.
-RESULT_COLUMNS = ("person_id", "name", "dob", "sex", "postcode", "agencies", "records", "score", "why_matched")
+RESULT_COLUMNS = ("person_id", "name", "dob", "sex", "postcode", "agencies", "records", "score", "why_matched", "near_miss")
+
+#: Typed pieces of evidence (forename, surname, DOB, NHS number, PNC ID, postcode) a person
+#: who does not match every term must match to be shown as a near miss.
+NEAR_MISS_PIECES = 2
+#: Most near misses listed after the people who match every term.
+NEAR_MISS_LIMIT = 20
 
 #: Date formats an analyst may type a date of birth in.
 DOB_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y", "%d/%m/%y")
@@ -222,7 +228,7 @@ def search_people(
     postcode: str | None = None,
     limit: int = 50,
 ) -> pd.DataFrame:
-    """Resolved people matching every given term on some record of theirs, best first.
+    """Resolved people matching the given terms on some record of theirs, best first, then the near misses.
 
     Name matching is fuzzy and nickname-aware (exact, nickname, close spelling,
     Soundex, middle name, initial; forename and surname swapped) and looks at
@@ -231,6 +237,13 @@ def search_people(
     exactly after standardisation; a postcode matches exactly, or an outward code
     typed alone matches that area.
 
+    A person who matches every term is a match. One who does not, but matches at
+    least :data:`NEAR_MISS_PIECES` of the typed pieces (forename, surname, DOB, NHS
+    number, PNC ID, postcode: say the DOB and the surname, or the whole name at
+    another postcode) is a near miss, listed after the matches with what did not
+    match: a search never says "nobody" when a DOB-and-surname or DOB-and-forename
+    candidate exists.
+
     Args:
         con: A results cursor.
         name: "Forenames Surname", "SURNAME, Forenames" or one word (forename or surname).
@@ -238,51 +251,96 @@ def search_people(
         nhs_number: Spaces and dashes allowed.
         pnc_id: Any case and spacing.
         postcode: Full postcode or outward code, any case and spacing.
-        limit: Most people to return.
+        limit: Most matches to return (near misses are capped at :data:`NEAR_MISS_LIMIT`).
 
     Returns:
         One row per person: person_id, name, dob, sex, postcode, agencies, records,
-        score (0..1, the mean of each term's best level) and why_matched (each term's
-        best level and the value it matched). Empty if nothing usable was given.
+        score (0..1: the mean of each term's best level; a term not matched counts 0
+        and half a name counts half its level), why_matched (each term's best level and
+        the value it matched, or "no match") and near_miss. Matches come first, best
+        first, then near misses, best first. Empty if nothing usable was given.
         ``attrs["problems"]`` lists terms that could not be used.
     """
     terms = standardise_query(con, name=name, dob=dob, nhs_number=nhs_number, pnc_id=pnc_id, postcode=postcode)
     if terms.empty:
         return _frame([], terms)
     criteria = _criteria(terms)
+    # With both names typed, each also on its own: half a name is evidence for a near miss.
+    parts = _name_parts(terms)
+    columns = {**criteria, **parts}
     level_items = ",\n".join(
         f"{_case(levels, 'score')} AS {key}_score, {_case(levels, 'label')} AS {key}_label, {shown} AS {key}_value"
-        for key, (levels, shown) in criteria.items()
+        for key, (levels, shown) in columns.items()
     )
-    any_level = " OR ".join(f"{key}_score IS NOT NULL" for key in criteria)
+    any_level = " OR ".join(f"{key}_score IS NOT NULL" for key in columns)
     per_person = ", ".join(
         f"max({key}_score) AS {key}_score, "
         f"arg_max({key}_value || ' (' || {key}_label || ')', {key}_score) AS {key}_why"
-        for key in criteria
+        for key in columns
     )
-    all_given = " AND ".join(f"max({key}_score) IS NOT NULL" for key in criteria)
-    score = " + ".join(f"m.{key}_score" for key in criteria)
-    why = ", ".join(f"'{_TITLES[key]}: ' || m.{key}_why" for key in criteria)
+    all_given = " AND ".join(f"m.{key}_score IS NOT NULL" for key in criteria)
+    pieces = " + ".join(_pieces(key, parts) for key in criteria)
+    credit = " + ".join(_credit(key, parts) for key in criteria)
+    why = ", ".join(_why(key, parts) for key in criteria)
     relation, step_params = _query_sql()
     sql = (
         f"WITH q AS (SELECT *, CAST($dob AS DATE) AS dob, CAST($outward AS VARCHAR) AS outward FROM {relation}), "
         "matched AS (SELECT * FROM ("
         f"  SELECT r.unique_id, {level_items} FROM records AS r, q) WHERE {any_level}), "
-        "people AS ("
-        f"  SELECT c.person_id, {per_person} FROM matched JOIN clusters AS c USING (unique_id) "
-        f"  GROUP BY c.person_id HAVING {all_given}) "
+        f"people AS (SELECT c.person_id, {per_person} FROM matched JOIN clusters AS c USING (unique_id) GROUP BY c.person_id), "
+        f"judged AS (SELECT m.*, NOT ({all_given}) AS near_miss, ({pieces}) AS pieces, "
+        f"round(({credit}) / {len(criteria)}, 3) AS score, concat_ws('; ', {why}) AS why_matched FROM people AS m), "
+        "ranked AS (SELECT *, row_number() OVER (PARTITION BY near_miss ORDER BY score DESC, person_id) AS place "
+        "FROM judged WHERE NOT near_miss OR pieces >= $pieces) "
         "SELECT p.person_id, concat_ws(' ', p.forename, p.surname) AS name, TRY_CAST(p.dob AS DATE) AS dob, "
-        f"CAST(p.sex AS VARCHAR) AS sex, p.postcode, p.agencies, p.records, round(({score}) / {len(criteria)}, 3) AS score, "
-        f"concat_ws('; ', {why}) AS why_matched "
-        "FROM people AS m JOIN persons AS p USING (person_id) "
-        "ORDER BY score DESC, p.records DESC, p.person_id LIMIT $limit"
+        "CAST(p.sex AS VARCHAR) AS sex, p.postcode, p.agencies, p.records, m.score, m.why_matched, m.near_miss "
+        "FROM ranked AS m JOIN persons AS p USING (person_id) "
+        "WHERE m.place <= CASE WHEN m.near_miss THEN $near_limit ELSE $limit END "
+        "ORDER BY m.near_miss, m.score DESC, p.records DESC, p.person_id"
     )
     params = {
         **step_params, **_raw_terms(name, postcode, nhs_number, pnc_id),
-        "outward": terms.outward, "dob": terms.dob, "limit": limit,
+        "outward": terms.outward, "dob": terms.dob, "limit": limit, "near_limit": NEAR_MISS_LIMIT,
+        "pieces": NEAR_MISS_PIECES,
     }
     rows = run_sql(con, "search_people", sql, params).fetchall()
     return _frame(rows, terms)
+
+
+def _name_parts(terms: SearchTerms) -> dict[str, tuple[list[tuple[str, float, str]], str]]:
+    """When both a forename and a surname were typed: each on its own, as extra columns."""
+    if terms.either or not (terms.forename and terms.surname):
+        return {}
+    return {
+        "forename": ([(_fill(c, "forename"), s, label) for c, s, label in _FORENAME_LEVELS], "r.forename"),
+        "surname": ([(_fill(c, "surname"), s, label) for c, s, label in _SURNAME_LEVELS], "r.surname"),
+    }
+
+
+def _pieces(key: str, parts: dict) -> str:
+    """SQL: how many typed pieces a criterion's best match accounts for (a whole name is two)."""
+    if key == "name" and parts:
+        return "CASE WHEN m.name_score IS NOT NULL THEN 2 ELSE " \
+            "(m.forename_score IS NOT NULL)::INT + (m.surname_score IS NOT NULL)::INT END"
+    return f"(m.{key}_score IS NOT NULL)::INT"
+
+
+def _credit(key: str, parts: dict) -> str:
+    """SQL: a criterion's share of the score (0 when not matched; half a name counts half its level)."""
+    if key == "name" and parts:
+        return "coalesce(m.name_score, greatest(coalesce(m.forename_score, 0), coalesce(m.surname_score, 0)) / 2)"
+    return f"coalesce(m.{key}_score, 0)"
+
+
+def _why(key: str, parts: dict) -> str:
+    """SQL: what a criterion matched, or that it did not."""
+    title = _TITLES[key]
+    if key == "name" and parts:
+        return (
+            "CASE WHEN m.name_score IS NOT NULL THEN 'name: ' || m.name_why ELSE concat_ws('; ', "
+            "'forename: ' || coalesce(m.forename_why, 'no match'), 'surname: ' || coalesce(m.surname_why, 'no match')) END"
+        )
+    return f"'{title}: ' || coalesce(m.{key}_why, 'no match')"
 
 
 #: How each criterion is named in ``why_matched``.
@@ -317,7 +375,7 @@ def _criteria(terms: SearchTerms) -> dict[str, tuple[list[tuple[str, float, str]
     elif terms.forename or terms.surname:
         criteria["name"] = (_name_levels(terms), full_name)
     if terms.dob:
-        criteria["dob"] = (list(_DOB_LEVELS), "CAST(r.dob AS VARCHAR)")
+        criteria["dob"] = (list(_DOB_LEVELS), "strftime(r.dob, '%d/%m/%Y')")
     if terms.nhs_number:
         criteria["nhs"] = ([("r.nhs_number = q.nhs_number", 1.0, "exact")], "r.nhs_number")
     if terms.pnc_id:

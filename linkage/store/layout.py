@@ -7,6 +7,7 @@ A store named ``data/mash.duckdb`` is laid out as::
     data/mash.runs/CURRENT        the name of the results file readers open
     data/mash.runs/run.lock       held by the run in progress
     data/mash.reports/run-000012/ run 12's quality report (``mash report``)
+    data/mash.session-key         the dashboard's secret for signing session tokens
 
 A run writes a new results file and switches ``CURRENT`` to it only when complete, so
 a run killed at any point leaves the previous results intact and readable. DuckDB
@@ -48,6 +49,11 @@ class StoreLayout:
     def lock(self) -> Path:
         """The lock file a run holds."""
         return self.runs_dir / "run.lock"
+
+    @property
+    def session_key(self) -> Path:
+        """The secret the dashboard signs session tokens with (owner-only, created on first use)."""
+        return self.state.with_name(self.state.stem + ".session-key")
 
     @property
     def ingest_check(self) -> Path:

@@ -1,6 +1,6 @@
 """The state database: what analysts and runs write that no run may roll back.
 
-Review decisions, the audit log and the run history live here, apart from the
+Review decisions, the audit log, the run history and dashboard sign-in sessions live here, apart from the
 results files, so a failed or killed run can never touch them. Every writer (a run,
 each dashboard action) opens it briefly, so a busy moment is waited out, not refused.
 """
@@ -42,6 +42,12 @@ _STATE_TABLES = (
         "event_id BIGINT PRIMARY KEY DEFAULT nextval('audit_event_id'), "
         "logged_at TIMESTAMP NOT NULL DEFAULT now(), user_name VARCHAR NOT NULL, role VARCHAR NOT NULL, "
         "action VARCHAR NOT NULL, target VARCHAR, purpose VARCHAR, detail VARCHAR)",
+    ),
+    (
+        "create_sign_in_sessions",
+        "CREATE TABLE IF NOT EXISTS sign_in_sessions ("
+        "session_id VARCHAR PRIMARY KEY, user_name VARCHAR NOT NULL, role VARCHAR NOT NULL, purpose VARCHAR, "
+        "started_at TIMESTAMP NOT NULL, last_seen TIMESTAMP NOT NULL, ended_at TIMESTAMP, end_reason VARCHAR)",
     ),
 )
 

@@ -31,6 +31,7 @@ from dashboard.session import CONFIG_ENV, PERSON_KEY, PURPOSE_KEY, STORE_ENV, US
 from linkage.access import USERS_ENV, Role, User, add_user
 from linkage.batch import run_all
 from linkage.config import RunConfig, load_run_config
+from linkage.store import open_results
 from linkage.synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -109,6 +110,24 @@ def app_as(dashboard_store) -> Callable[..., AppTest]:
         return at
 
     return make
+
+
+@pytest.fixture(scope="session")
+def oliver(dashboard_store) -> tuple[str, str, str]:
+    """A person recorded as OLIVER with a DOB, a child if there is one: id, surname, DOB as dd/mm/yyyy.
+
+    For the nickname search ("Olly" is not in the curated nickname list).
+    """
+    con = open_results(dashboard_store.run.store)
+    try:
+        person_id, surname, dob = con.execute(
+            "SELECT c.person_id, r.surname, r.dob FROM records AS r JOIN clusters AS c USING (unique_id) "
+            "JOIN persons AS p USING (person_id) WHERE r.forename = 'OLIVER' AND r.surname IS NOT NULL AND r.dob IS NOT NULL "
+            "ORDER BY r.dob > current_date - INTERVAL 18 YEAR DESC, p.records DESC, r.unique_id LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    return person_id, surname, dob.strftime("%d/%m/%Y")
 
 
 def existing_pages() -> list[str]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import session_token
 from dashboard.session import PURPOSE_KEY, USER_KEY
-from linkage import audit
-from linkage.access import PAGE_ROLES, ROLE_LABELS, Role, add_user, can_open
+from linkage import audit, sessions
+from linkage.access import PAGE_ROLES, ROLE_LABELS, Role, User, add_user, can_open
 from linkage.store import open_results, open_state
 from tests.dashboard.conftest import APP, APP_TIMEOUT, USER_FOR_ROLE, existing_pages
 
@@ -98,8 +101,21 @@ def test_too_many_failed_sign_ins_lock_the_name(dashboard_store):
     at = _sign_in("locktest", "locktest-password")
     assert at.error and at.error[0].value.startswith("Too many failed sign-ins under this name"), "even the right password waits"
     assert USER_KEY not in at.session_state
+    _sign_in("locktest", "another guess")
     with open_state(dashboard_store.run.store) as con:
         assert len(audit.read(con, user_name="locktest", action="sign_in_failed")) == audit.MAX_FAILED_SIGN_INS
+        assert len(audit.read(con, user_name="locktest", action="sign_in_locked")) == 2, "every attempt during the lockout is a row"
+
+
+def test_a_name_typed_at_sign_in_is_capped_and_escaped_in_the_audit_log(dashboard_store):
+    typed = "evil\u202eeman" + "x" * 100_000
+    at = _sign_in(typed, "guess")
+    assert [e.value for e in at.error] == ["Wrong user name or password."]
+    with open_state(dashboard_store.run.store) as con:
+        stored = [e.user_name for e in audit.read(con, action="sign_in_failed") if e.user_name.startswith("evil")]
+    assert stored == [audit.typed_name(typed)]
+    assert "\u202e" not in stored[0] and "\\u202e" in stored[0]
+    assert len(stored[0]) < 100 and stored[0].endswith(f"(+{len(typed) - audit.MAX_TYPED_NAME} characters)")
 
 
 def test_purpose_is_required_then_recorded_with_sign_in(dashboard_store):
@@ -156,3 +172,22 @@ def test_a_shared_link_opens_its_person_after_sign_in(dashboard_store):
     assert not at.exception
     assert [t.value for t in at.title] == [HEADINGS["profile"]]
     assert surname in at.header[0].value
+
+
+def test_a_session_left_idle_past_the_timeout_is_signed_out(dashboard_store):
+    with open_state(dashboard_store.run.store) as con:
+        token = sessions.start(con, sessions.session_key(dashboard_store.run.store), "mash", "mash_analyst")
+    at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
+    at.session_state[USER_KEY] = User("mash", Role.MASH_ANALYST)
+    at.session_state[PURPOSE_KEY] = "Referral 2026-0405 (idle test)"
+    at.session_state[session_token.TOKEN_KEY] = token
+    at.session_state[session_token.ACTIVE_KEY] = datetime.now() - timedelta(minutes=29)
+    at.session_state[session_token.CHECKED_KEY] = datetime.now()
+    at.run()
+    assert [t.value for t in at.title] == [HEADINGS["triage"]], "29 minutes idle: still signed in"
+    at.session_state[session_token.ACTIVE_KEY] = datetime.now() - timedelta(minutes=31)
+    at.run()
+    assert [t.value for t in at.title] == ["MASH Link"] and USER_KEY not in at.session_state
+    assert "session ended" in at.info[0].value
+    with open_state(dashboard_store.run.store) as con:
+        assert sessions.resume(con, sessions.session_key(dashboard_store.run.store), token, idle=timedelta(hours=1), lifetime=timedelta(days=1)) is None

@@ -76,3 +76,25 @@ def test_results_survive_a_rerun_without_a_second_audit_row(app_as, dashboard_st
     assert person_id in set(at.dataframe[0].value.person_id)
     with open_state(dashboard_store.run.store) as con:
         assert len(audit.read(con, action="search", text=purpose)) == 1
+
+
+def test_olly_with_the_dob_finds_oliver(app_as, oliver):
+    person_id, surname, dob = oliver
+    at = app_as(Role.MASH_ANALYST, "search", purpose="test_search: olly")
+    _search(at, **{"Name": f"Olly {surname.title()}e", "Date of birth": dob})
+    assert not at.exception and not at.error
+    found = at.dataframe[0].value
+    assert found.person_id.iloc[0] == person_id
+    assert "forename nickname" in found.why_matched.iloc[0]
+
+
+def test_a_dob_and_surname_candidate_is_shown_as_a_near_miss(app_as, oliver):
+    person_id, surname, dob = oliver
+    at = app_as(Role.MASH_ANALYST, "search", purpose="test_search: near miss")
+    _search(at, **{"Name": f"Zebedee {surname.title()}", "Date of birth": dob})
+    assert not at.exception and not at.error
+    assert "Near misses" in [h.value for h in at.subheader]
+    shown = {person for table in at.dataframe for person in table.value.person_id}
+    assert person_id in shown
+    row = next(t.value for t in at.dataframe if person_id in set(t.value.person_id)).set_index("person_id").loc[person_id]
+    assert "forename: no match" in row.why_matched and "DOB: " in row.why_matched

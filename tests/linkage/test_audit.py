@@ -91,3 +91,31 @@ def test_repeated_failed_sign_ins_lock_the_name(state, description, failures, su
     assert audit.locked_until(state, "dave") is None, "other names are unaffected"
     if locked:
         assert until > datetime.now() + timedelta(minutes=audit.LOCKOUT_MINUTES - 1)
+
+
+TYPED_NAMES = [
+    # (description, typed, stored)
+    ("an ordinary name, trimmed", "  carol ", "carol"),
+    ("blank", "   ", "(blank)"),
+    ("a right-to-left override made visible", "adm\u202enim", "adm\\u202enim"),
+    ("a NUL and a zero-width space made visible", "a\x00b\u200bc", "a\\u0000b\\u200bc"),
+    ("a name with accents kept", "Zoë O'Brien", "Zoë O'Brien"),
+    ("a very long name cut and counted", "y" * 100_000, "y" * audit.MAX_TYPED_NAME + f"... (+{100_000 - audit.MAX_TYPED_NAME} characters)"),
+]
+
+
+@pytest.mark.parametrize(("description", "typed", "stored"), TYPED_NAMES, ids=[t[0] for t in TYPED_NAMES])
+def test_names_typed_at_sign_in_are_capped_and_escaped(state, description, typed, stored):
+    assert audit.typed_name(typed) == stored, description
+    audit.record_failed_sign_in(state, typed)
+    assert [e.user_name for e in audit.read(state)] == [stored], description
+
+
+def test_attempts_during_a_lockout_are_logged_but_do_not_stretch_it(state):
+    for _ in range(audit.MAX_FAILED_SIGN_INS):
+        audit.record_failed_sign_in(state, "erin")
+    before = audit.locked_until(state, "erin")
+    for _ in range(3):
+        audit.record_locked_sign_in(state, "erin")
+    assert [e.action for e in audit.read(state, action="sign_in_locked")] == ["sign_in_locked"] * 3
+    assert audit.locked_until(state, "erin") == before

@@ -106,6 +106,8 @@ RUN_ERRORS = [
     ("unknown spark setting", {"sources": ["police.yaml"], "spark": {"partitions": 8}}, "spark.partitions", "unknown key"),
     ("zero shuffle partitions", {"sources": ["police.yaml"], "spark": {"shuffle_partitions": 0}}, "spark.shuffle_partitions", "greater than"),
     ("unknown Jaro-Winkler", {"sources": ["police.yaml"], "spark": {"jaro_winkler": "java"}}, "spark.jaro_winkler", "'duckdb' or 'jar'"),
+    ("zero idle timeout", {"sources": ["police.yaml"], "dashboard": {"idle_timeout_minutes": 0}}, "dashboard.idle_timeout_minutes", "greater than"),
+    ("unknown dashboard setting", {"sources": ["police.yaml"], "dashboard": {"timeout": 5}}, "dashboard.timeout", "unknown key"),
 ]
 
 
@@ -124,6 +126,15 @@ def test_shipped_configs_load():
     run = load_run_config(REPO / "configs" / "run.yaml")
     assert [s.name for s in run.sources] == ["police", "social_care", "health"]
     assert run.sources[2].file_format == "parquet"
+
+
+def test_dashboard_session_settings_default_and_load(tmp_path):
+    (tmp_path / "police.yaml").write_text(yaml.safe_dump(GOOD_SOURCE))
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump({"sources": ["police.yaml"]}))
+    assert (load_run_config(path).dashboard.idle_timeout_minutes, load_run_config(path).dashboard.session_max_hours) == (30, 12)
+    path.write_text(yaml.safe_dump({"sources": ["police.yaml"], "dashboard": {"idle_timeout_minutes": 10, "session_max_hours": 8}}))
+    assert (load_run_config(path).dashboard.idle_timeout_minutes, load_run_config(path).dashboard.session_max_hours) == (10, 8)
 
 
 def test_engine_defaults_to_duckdb_and_spark_settings_load(tmp_path):

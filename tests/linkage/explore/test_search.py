@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from linkage.explore import search_people, standardise_query
+from linkage.explore import search
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,13 @@ CASES = [
         why="postcode",
     ),
     Case(
+        "'Olly' (not in the curated nickname list) and a misspelt surname with the DOB finds an OLIVER",
+        "r.forename = 'OLIVER' AND length(r.surname) >= 5 AND r.dob IS NOT NULL",
+        lambda r: {"name": f"Olly {r['surname'].title()}e", "dob": r["dob"].strftime("%d/%m/%Y")},
+        why="forename nickname",
+        top=True,
+    ),
+    Case(
         "name and DOB together",
         "r.forename IS NOT NULL AND r.surname IS NOT NULL AND r.dob IS NOT NULL",
         lambda r: {"name": f"{r['forename']} {r['surname']}", "dob": r["dob"]},
@@ -114,9 +122,54 @@ def test_search_finds_the_resolved_person(cur, pure_people, case):
     assert case.why in row["why_matched"], case.description
     if case.top:
         assert found["person_id"].iloc[0] == record["person_id"], case.description
-    # Results are people, each once, never raw records.
+    # Results are people, each once, never raw records; matches first, each tier best first.
     assert found["person_id"].is_unique
-    assert found["score"].is_monotonic_decreasing
+    assert found["near_miss"].is_monotonic_increasing
+    for _, tier in found.groupby("near_miss"):
+        assert tier["score"].is_monotonic_decreasing
+
+
+NEAR_MISSES = [
+    # (description, what is typed from the record, what the near miss says)
+    ("DOB and surname, forename unknown to any agency", lambda r: {"name": f"Zebedee {r['surname']}", "dob": r["dob"]},
+     ["forename: no match", "surname: ", "DOB: "]),
+    ("DOB and forename, surname changed", lambda r: {"name": f"{r['forename']} Qwertyuiop", "dob": r["dob"]},
+     ["surname: no match", "forename: ", "DOB: "]),
+    ("the whole name at a postcode no agency has for them", lambda r: {"name": f"{r['forename']} {r['surname']}", "postcode": "ZE2 9XX"},
+     ["postcode: no match", "name: "]),
+]
+
+
+@pytest.mark.parametrize(("description", "query", "says"), NEAR_MISSES, ids=[c[0] for c in NEAR_MISSES])
+def test_a_person_matching_some_terms_is_a_near_miss_with_why(cur, pure_people, description, query, says):
+    record = _record(cur, pure_people, "r.forename IS NOT NULL AND r.surname IS NOT NULL AND r.dob IS NOT NULL")
+    found = search_people(cur, **query(record))
+    assert record["person_id"] in set(found["person_id"]), description
+    row = found.set_index("person_id").loc[record["person_id"]]
+    assert row["near_miss"], description
+    for words in says:
+        assert words in row["why_matched"], (description, words, row["why_matched"])
+    assert 0 < row["score"] < 1
+
+
+def test_one_matching_piece_is_not_a_near_miss(cur, pure_people):
+    record = _record(cur, pure_people, "r.forename IS NOT NULL AND r.surname IS NOT NULL AND r.dob IS NOT NULL")
+    found = search_people(cur, name="Zebedee Qwertyuiop", dob=record["dob"])
+    assert found.empty, "the DOB alone, with a name nobody has, lists nobody"
+
+
+def test_near_misses_are_capped(cur, monkeypatch):
+    # Surname and postcode area shared by several people; a forename none of them has.
+    surname, outward, people = cur.execute(
+        "SELECT r.surname, r.postcode_outward, count(DISTINCT c.person_id) AS n FROM records AS r JOIN clusters AS c USING (unique_id) "
+        "WHERE r.surname IS NOT NULL AND r.postcode_outward IS NOT NULL GROUP BY ALL ORDER BY n DESC, r.surname LIMIT 1"
+    ).fetchone()
+    assert people >= 3
+    query = {"name": f"Zebedee {surname}", "postcode": outward}
+    assert search_people(cur, **query)["near_miss"].sum() >= 3
+    monkeypatch.setattr(search, "NEAR_MISS_LIMIT", 2)
+    found = search_people(cur, **query)
+    assert found["near_miss"].sum() == 2 and found["near_miss"].all()
 
 
 NO_MATCH = [
