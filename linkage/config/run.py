@@ -96,6 +96,16 @@ class ExtractChecks(BaseModel):
         default=10.0, gt=1,
         description="An extract with more than this many times the rows of its source's last good extract is bad.",
     )
+    max_shrink: float = Field(
+        default=0.5, gt=0, le=1,
+        description="An extract that has lost more than this share of the rows of its source's last good extract is bad "
+        "(0.5: fewer than half the rows), so a cut or broken file never withdraws records; 1 turns the check off.",
+    )
+    max_row_lines: int = Field(
+        default=5, ge=1,
+        description="An unreadable CSV row spanning more lines than this is a stray quote that joined the rows after it "
+        "into one, and the extract is bad. A row whose quote never closes is always bad.",
+    )
     max_quarantine_share: float = Field(
         default=0.25, gt=0, le=1,
         description="An extract with more than this share of its rows quarantined is bad.",

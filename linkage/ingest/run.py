@@ -207,7 +207,7 @@ def ingest_source(con: duckdb.DuckDBPyConnection, run: RunConfig, source: Source
             there unchanged are left out, for an incremental run.
     """
     path = run.extract_path(source)
-    raw = read_extract(con, source, path)
+    raw = read_extract(con, source, path, run.extract_checks.max_row_lines)
     hash_rows(con, source, raw.table)
     rows = raw.table
     if known is not None:

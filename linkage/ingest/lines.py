@@ -1,0 +1,128 @@
+"""Counting a CSV extract's rows without the CSV reader, so a stray quote cannot hide rows.
+
+A quote that opens a value and never closes it makes a CSV reader take the rest of
+the file as one value: the rows after it are read as part of one bad row, and
+counted nowhere. Two readings here do not share that reader: a count of the file's
+non-blank lines, and, when the lines and the reader's rows differ (quoted values
+with line breaks, or a swallowing quote), Python's own CSV reader, which says how
+many lines each row spans.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Python codec for each encoding a source config may name.
+CODECS = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "latin-1": "latin-1"}
+
+_CHUNK = 1 << 23
+# Both line ends become one, so CR-only, LF and CRLF files count alike.
+_CR_TO_LF = bytes.maketrans(b"\r", b"\n")
+
+
+@dataclass(frozen=True)
+class RowSpan:
+    """Where one data row lies in the file.
+
+    Attributes:
+        row: 1-based data row (blank lines are not rows, as for the CSV reader).
+        first_line: 1-based line of the file the row starts on (the header is line 1).
+        lines: Lines the row spans (1 unless a quoted value holds line breaks).
+        reader_line: The row's line number as DuckDB's CSV reader counts them (blank lines
+            count, line breaks inside quoted values do not), to place the reader's rejects.
+    """
+
+    row: int
+    first_line: int
+    lines: int
+    reader_line: int
+
+
+def count_lines(path: Path, encoding: str) -> int:
+    """Non-blank lines in a text file, the header's included; LF, CRLF and CR line ends alike.
+
+    Args:
+        path: The file.
+        encoding: A source config's encoding (``utf-8``, ``utf-16`` or ``latin-1``).
+    """
+    if encoding == "utf-16":
+        return _count_text_lines(path)
+    count, ended = 0, True
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            pieces = chunk.translate(_CR_TO_LF).split(b"\n")
+            count += len(pieces) - pieces.count(b"")
+            # A line cut by the chunk boundary was counted in both chunks.
+            if not ended and pieces[0]:
+                count -= 1
+            ended = not pieces[-1]
+    return count
+
+
+def _count_text_lines(path: Path) -> int:
+    count, ended = 0, True
+    with _text(path, "utf-16") as handle:
+        while chunk := handle.read(_CHUNK):
+            pieces = chunk.replace("\r", "\n").split("\n")
+            count += len(pieces) - pieces.count("")
+            if not ended and pieces[0]:
+                count -= 1
+            ended = not pieces[-1]
+    return count
+
+
+def row_spans(path: Path, encoding: str, delimiter: str, quote: str) -> Iterator[RowSpan]:
+    """Each data row of a CSV file and the lines it spans, read by Python's CSV reader.
+
+    Args:
+        path: The CSV file.
+        encoding: A source config's encoding.
+        delimiter: The CSV delimiter.
+        quote: The CSV quote character (doubled to escape it, as DuckDB reads it).
+
+    Yields:
+        One :class:`RowSpan` per non-blank row after the header.
+    """
+    with _text(path, encoding) as handle, _no_field_limit():
+        reader = csv.reader(handle, delimiter=delimiter, quotechar=quote, doublequote=True, strict=False)
+        next(reader, None)
+        row, entries, last_line = 0, 0, reader.line_num
+        for cells in reader:
+            entries += 1
+            if cells:
+                row += 1
+                yield RowSpan(row=row, first_line=last_line + 1, lines=reader.line_num - last_line, reader_line=entries + 1)
+            last_line = reader.line_num
+
+
+@contextmanager
+def _text(path: Path, encoding: str) -> Iterator[io.TextIOBase]:
+    # Undecodable bytes are the DuckDB reader's to report, by row; these counts only need line ends.
+    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=CODECS[encoding], errors="replace", newline="") as text:
+        yield text
+
+
+@contextmanager
+def _no_field_limit() -> Iterator[None]:
+    # A swallowing quote makes one value of the rest of the file; read it whole to count its lines.
+    before = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
+def decode_head(head: bytes, encoding: str) -> str:
+    """The start of a file as text, a character cut at the end left out.
+
+    Raises:
+        UnicodeError: The bytes are not valid text in that encoding.
+    """
+    return codecs.getincrementaldecoder(CODECS[encoding])().decode(head, final=False)
