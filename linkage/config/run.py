@@ -102,9 +102,10 @@ class ExtractChecks(BaseModel):
         "(0.5: fewer than half the rows), so a cut or broken file never withdraws records; 1 turns the check off.",
     )
     max_row_lines: int = Field(
-        default=5, ge=1,
-        description="An unreadable CSV row spanning more lines than this is a stray quote that joined the rows after it "
-        "into one, and the extract is bad. A row whose quote never closes is always bad.",
+        default=10, ge=1,
+        description="A CSV row spanning more lines than this (quoted values with line breaks) is taken for a stray quote "
+        "that joined the rows after it into one, and the extract is bad. An unreadable row whose quote never closes "
+        "before the end of the file is always bad.",
     )
     max_quarantine_share: float = Field(
         default=0.25, gt=0, le=1,

@@ -22,8 +22,6 @@ from pathlib import Path
 CODECS = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "latin-1": "latin-1"}
 
 _CHUNK = 1 << 23
-# Both line ends become one, so CR-only, LF and CRLF files count alike.
-_CR_TO_LF = bytes.maketrans(b"\r", b"\n")
 
 
 @dataclass(frozen=True)
@@ -44,37 +42,47 @@ class RowSpan:
     reader_line: int
 
 
-def count_lines(path: Path, encoding: str) -> int:
-    """Non-blank lines in a text file, the header's included; LF, CRLF and CR line ends alike.
+@dataclass(frozen=True)
+class LineCount:
+    """A text file's lines, counted without a CSV reader.
+
+    Attributes:
+        lines: Non-blank lines, the header's included; LF, CRLF and CR line ends alike.
+        blank_lines: Whether any line is blank (the CSV reader skips them, but counts them in its line numbers).
+    """
+
+    lines: int
+    blank_lines: bool
+
+
+def count_lines(path: Path, encoding: str) -> LineCount:
+    """Count a text file's lines, for checking a CSV reader's row count.
 
     Args:
         path: The file.
         encoding: A source config's encoding (``utf-8``, ``utf-16`` or ``latin-1``).
     """
     if encoding == "utf-16":
-        return _count_text_lines(path)
-    count, ended = 0, True
+        with _text(path, encoding) as handle:
+            return _count(iter(lambda: handle.read(_CHUNK), ""), "\r\n", "\r", "\n")
     with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            pieces = chunk.translate(_CR_TO_LF).split(b"\n")
-            count += len(pieces) - pieces.count(b"")
-            # A line cut by the chunk boundary was counted in both chunks.
-            if not ended and pieces[0]:
-                count -= 1
-            ended = not pieces[-1]
-    return count
+        return _count(iter(lambda: handle.read(_CHUNK), b""), b"\r\n", b"\r", b"\n")
 
 
-def _count_text_lines(path: Path) -> int:
-    count, ended = 0, True
-    with _text(path, "utf-16") as handle:
-        while chunk := handle.read(_CHUNK):
-            pieces = chunk.replace("\r", "\n").split("\n")
-            count += len(pieces) - pieces.count("")
-            if not ended and pieces[0]:
-                count -= 1
-            ended = not pieces[-1]
-    return count
+def _count(chunks: Iterator, crlf, cr, lf) -> LineCount:
+    count, blank, ended = 0, False, True
+    for chunk in chunks:
+        # Every line end becomes LF, so CR-only, LF and CRLF files count alike.
+        pieces = chunk.replace(crlf, lf).replace(cr, lf).split(lf)
+        empty = pieces.count(pieces[0][:0])
+        count += len(pieces) - empty
+        # An empty piece between two line ends is a blank line (a CRLF cut by a chunk edge may look like one).
+        inner = empty - (not pieces[-1]) - (len(pieces) > 1 and not pieces[0])
+        blank = blank or inner > 0 or (ended and not pieces[0])
+        if not ended and pieces[0]:
+            count -= 1  # a line cut by the chunk edge was counted in both chunks
+        ended = not pieces[-1]
+    return LineCount(lines=count, blank_lines=blank)
 
 
 def row_spans(path: Path, encoding: str, delimiter: str, quote: str) -> Iterator[RowSpan]:
