@@ -69,8 +69,8 @@ def run_all(
         Counts and timings per stage.
 
     Raises:
-        MashError: Another run is in progress, the run failed (after recording it), or
-            an incremental run has nothing to start from.
+        MashError: Another run is in progress, the run failed (after recording it; a full
+            disk included), or an incremental run has nothing to start from.
     """
     if incremental and retrain:
         raise MashError("an incremental run scores with the saved model; retrain with a full run ('mash run --retrain')")
@@ -87,6 +87,10 @@ def run_all(
             f"{run.store}: a run is already in progress ({busy.holder}); two runs at once are refused. "
             "Try again when it has finished."
         ) from None
+    except OSError as exc:
+        # A full disk or a lost mount mid-run: the run is recorded as failed and its file removed.
+        where = exc.filename or run.store
+        raise MashError(f"{where}: {exc.strerror or exc}; the run failed and the previous results are intact") from exc
 
 
 def _locked_run(run: RunConfig, retrain: bool, on_stage: Callable[[str], None] | None, incremental: bool) -> RunReport:
