@@ -7,6 +7,7 @@ import duckdb
 from linkage.config import SourceConfig
 from linkage.pipeline import quote_ident, run_sql
 from linkage.standardise import record_id_sql
+from linkage.text import INVISIBLE
 
 
 def hash_rows(con: duckdb.DuckDBPyConnection, source: SourceConfig, raw: str) -> None:
@@ -25,7 +26,7 @@ def hash_rows(con: duckdb.DuckDBPyConnection, source: SourceConfig, raw: str) ->
         f"CREATE OR REPLACE TEMP TABLE hashes_{source.name} AS SELECT $source AS source, source_row, "
         f"{record_id_sql(source)} AS record_id, "
         f"hash(struct_pack(*COLUMNS(* EXCLUDE (source_row)))) AS row_hash FROM {quote_ident(raw)}",
-        {"source": source.name},
+        {"source": source.name, "invisible": INVISIBLE},
     )
 
 

@@ -91,3 +91,10 @@ def test_repeated_failed_sign_ins_lock_the_name(state, description, failures, su
     assert audit.locked_until(state, "dave") is None, "other names are unaffected"
     if locked:
         assert until > datetime.now() + timedelta(minutes=audit.LOCKOUT_MINUTES - 1)
+
+
+def test_control_and_direction_characters_never_reach_the_log(state):
+    # "name=\u202eMP0000042" would display reversed; a NUL could cut the entry short in some viewers.
+    audit.record(state, "mash", "mash_analyst", "search", "name=SMITH\u202e24000MP\x00", "check\u2066 purpose", {"q": "a\u200fb"})
+    (event,) = audit.read(state, limit=1)
+    assert (event.target, event.purpose, event.detail) == ("name=SMITH24000MP", "check purpose", '{"q": "ab"}')

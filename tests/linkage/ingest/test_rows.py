@@ -165,3 +165,29 @@ def test_row_spans_match_the_csv_module(tmp_path: Path):
     spans = [(s.row, s.first_line, s.lines, s.reader_line) for s in row_spans(path, "utf-8", ",", '"')]
     assert spans == [(1, 2, 2, 2), (2, 5, 1, 4), (3, 6, 2, 5)]
     assert csv.field_size_limit() == 131_072, "the module's limit is put back"
+
+
+INVISIBLE_CASES = [
+    # (description, Name cell, forename, middle names, surname, note)
+    ("a NUL byte inside a forename", '"SMITH, Jo\x00hn"', "JOHN", None, "SMITH", "full_name: control characters removed"),
+    ("a right-to-left override in a surname", '"SM\u202eHTI, John"', "JOHN", None, "SMHTI", "full_name: control characters removed"),
+    ("a zero-width space and a byte-order mark", '"\ufeffSMITH, Jo\u200bhn"', "JOHN", None, "SMITH", "full_name: control characters removed"),
+    ("a plain name has no note", '"SMITH, John Paul"', "JOHN", "PAUL", "SMITH", None),
+]
+
+
+@pytest.mark.parametrize(("description", "cell", "forename", "middle", "surname", "note"), INVISIBLE_CASES, ids=[c[0] for c in INVISIBLE_CASES])
+def test_control_and_invisible_characters_are_removed_with_a_note(run, description, cell, forename, middle, surname, note):
+    row = POLICE_ROWS[5].replace('"JONES, Bob"', cell)
+    police_csv(run, "\n".join([POLICE_HEADER, *POLICE_ROWS[:5], row]) + "\n")
+    ingest(run)
+    with duckdb.connect(str(layout(run.store).ingest_check), read_only=True) as con:
+        got = con.execute(
+            "SELECT forename, middle_names, surname, full_name_raw FROM records WHERE record_id = 'PN5'"
+        ).fetchone()
+        notes = [n for (n,) in con.execute(
+            "SELECT column_name || ': ' || problem FROM dq_notes WHERE record_id = 'PN5' AND problem LIKE 'control%'"
+        ).fetchall()]
+    assert got[:3] == (forename, middle, surname), description
+    assert not any(c in got[3] for c in "\x00\u202e\u200b\ufeff"), f"{description}: the raw column is clean too"
+    assert notes == ([note] if note else []), description
