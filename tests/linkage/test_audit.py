@@ -95,6 +95,8 @@ def test_repeated_failed_sign_ins_lock_the_name(state, description, failures, su
 
 def test_control_and_direction_characters_never_reach_the_log(state):
     # "name=\u202eMP0000042" would display reversed; a NUL could cut the entry short in some viewers.
-    audit.record(state, "mash", "mash_analyst", "search", "name=SMITH\u202e24000MP\x00", "check\u2066 purpose", {"q": "a\u200fb"})
-    (event,) = audit.read(state, limit=1)
-    assert (event.target, event.purpose, event.detail) == ("name=SMITH24000MP", "check purpose", '{"q": "ab"}')
+    audit.record(state, "mash", "mash_analyst", "search", "name=SMITH\u202e24000MP\x00", "check\u2066 purpose", "a\u200fb")
+    audit.record(state, "mash", "mash_analyst", "search", "x", "p", {"q": "a\u200fb"})
+    text, as_json = audit.read(state, limit=2)[::-1]
+    assert (text.target, text.purpose, text.detail) == ("name=SMITH24000MP", "check purpose", "ab")
+    assert as_json.detail == '{"q": "a\\u200fb"}', "JSON shows the character as an escape, not as a direction change"
