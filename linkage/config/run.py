@@ -107,6 +107,11 @@ class ExtractChecks(BaseModel):
         "that joined the rows after it into one, and the extract is bad. An unreadable row whose quote never closes "
         "before the end of the file is always bad.",
     )
+    max_blank_rise: float = Field(
+        default=0.2, gt=0, le=1,
+        description="A mapped column whose share of blank cells rises by more than this (0.2: 20 percentage points) "
+        "since its source's last good extract is reported after the run (a warning, not a bad extract).",
+    )
     max_quarantine_share: float = Field(
         default=0.25, gt=0, le=1,
         description="An extract with more than this share of its rows quarantined is bad.",

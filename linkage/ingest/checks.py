@@ -76,7 +76,7 @@ def keep_last_good(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: P
     kept = False
     if previous is not None:
         schema = quote_ident(previous)
-        for table in ("records", "dq_notes", "quarantine", "record_hashes"):
+        for table in ("records", "dq_notes", "quarantine", "record_hashes", "column_blanks"):
             if not has_table(con, table, previous):
                 continue  # results from before the table existed
             run_sql(

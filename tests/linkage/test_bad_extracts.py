@@ -172,3 +172,29 @@ def test_a_stray_quote_under_skip_keeps_the_source_and_withdraws_nobody(health_c
     assert kept.status == "kept" and "health.csv" in kept.problem and "row 10" in kept.problem
     assert report.counts["withdrawn"] == 0 and report.counts.get("withdrawn_records", 0) == 0
     assert (people(health_copy.store), health(health_copy.store)) == before
+
+
+def blank_forenames_on_most_rows(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for at in range(1, len(lines) * 2 // 3):
+        cells = lines[at].split(",")
+        if len(cells) == 12:
+            cells[5] = "  "  # GivenName, whitespace only
+            lines[at] = ",".join(cells)
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+@pytest.mark.parametrize("incremental", [False, True], ids=["full run", "incremental run"])
+def test_a_jump_in_blank_names_is_reported_not_hidden(health_copy, incremental):
+    blank_forenames_on_most_rows(health_copy.extracts_dir / "health.csv")
+    report = run_all(health_copy, incremental=incremental)
+    (line,) = report.counts["blank_rises"]["health"]
+    assert line.startswith("person.forenames (GivenName) blank in 6") and "up from 0%" in line
+    assert set(report.counts["blank_rises"]) == {"health"}, "the other sources did not change"
+    with open_results(health_copy.store) as con:
+        rows, blanks = con.sql(
+            "SELECT rows, blanks FROM column_blanks WHERE source = 'health' AND column_key = 'person.forenames'"
+        ).fetchall()[0]
+    assert blanks / rows > 0.6
+    again = run_all(health_copy, incremental=incremental)
+    assert "blank_rises" not in again.counts, "judged against the last good extract, which now has the blanks"
