@@ -21,6 +21,16 @@ INVISIBLE = (
 
 _INVISIBLE = re.compile(INVISIBLE)
 
+#: The same characters as bytes of a UTF-8 file (a byte-order mark at the very start excepted
+#: by the caller: it marks the encoding) and of a Latin-1 file, for spotting them without decoding.
+INVISIBLE_BYTES = {
+    "utf-8": re.compile(
+        b"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]|\\xc2[\\x80-\\x9f]|\\xd8\\x9c|\\xe2\\x80[\\x8b\\x8e\\x8f\\xaa-\\xae]"
+        b"|\\xe2\\x81[\\xa0\\xa6-\\xa9]|\\xef\\xbb\\xbf"
+    ),
+    "latin-1": re.compile(b"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"),
+}
+
 
 def visible(text: str | None) -> str | None:
     """The text without :data:`INVISIBLE` characters (None stays None)."""

@@ -13,10 +13,15 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from linkage.text import INVISIBLE, INVISIBLE_BYTES
+
+INVISIBLE_TEXT = re.compile(INVISIBLE)
 
 #: Python codec for each encoding a source config may name.
 CODECS = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "latin-1": "latin-1"}
@@ -49,10 +54,13 @@ class LineCount:
     Attributes:
         lines: Non-blank lines, the header's included; LF, CRLF and CR line ends alike.
         blank_lines: Whether any line is blank (the CSV reader skips them, but counts them in its line numbers).
+        invisible: Whether the file holds any :data:`linkage.text.INVISIBLE` character (NUL,
+            right-to-left override...); when none does, standardisation need not look for them.
     """
 
     lines: int
     blank_lines: bool
+    invisible: bool
 
 
 def count_lines(path: Path, encoding: str) -> LineCount:
@@ -64,14 +72,19 @@ def count_lines(path: Path, encoding: str) -> LineCount:
     """
     if encoding == "utf-16":
         with _text(path, encoding) as handle:
-            return _count(iter(lambda: handle.read(_CHUNK), ""), "\r\n", "\r", "\n")
+            return _count(iter(lambda: handle.read(_CHUNK), ""), "\r\n", "\r", "\n", INVISIBLE_TEXT)
     with path.open("rb") as handle:
-        return _count(iter(lambda: handle.read(_CHUNK), b""), b"\r\n", b"\r", b"\n")
+        if encoding == "utf-8" and handle.read(3) != codecs.BOM_UTF8:
+            handle.seek(0)  # the byte-order mark only says the file is UTF-8
+        return _count(iter(lambda: handle.read(_CHUNK), b""), b"\r\n", b"\r", b"\n", INVISIBLE_BYTES[encoding])
 
 
-def _count(chunks: Iterator, crlf, cr, lf) -> LineCount:
-    count, blank, ended = 0, False, True
+def _count(chunks: Iterator, crlf, cr, lf, invisible_pattern: re.Pattern) -> LineCount:
+    count, blank, ended, invisible, tail = 0, False, True, False, None
     for chunk in chunks:
+        # A character cut by the chunk edge is whole again with the previous chunk's last bytes.
+        invisible = invisible or invisible_pattern.search(chunk if tail is None else tail + chunk) is not None
+        tail = chunk[-3:]
         # Every line end becomes LF, so CR-only, LF and CRLF files count alike.
         pieces = chunk.replace(crlf, lf).replace(cr, lf).split(lf)
         empty = pieces.count(pieces[0][:0])
@@ -82,7 +95,7 @@ def _count(chunks: Iterator, crlf, cr, lf) -> LineCount:
         if not ended and pieces[0]:
             count -= 1  # a line cut by the chunk edge was counted in both chunks
         ended = not pieces[-1]
-    return LineCount(lines=count, blank_lines=blank)
+    return LineCount(lines=count, blank_lines=blank, invisible=invisible)
 
 
 def row_spans(path: Path, encoding: str, delimiter: str, quote: str) -> Iterator[RowSpan]:

@@ -10,7 +10,7 @@ import duckdb
 
 from linkage.config import SourceConfig
 from linkage.errors import ExtractError, StepError
-from linkage.ingest.lines import CODECS, RowSpan, count_lines, decode_head, row_spans
+from linkage.ingest.lines import CODECS, LineCount, RowSpan, count_lines, decode_head, row_spans
 from linkage.pipeline import quote_ident, run_sql
 
 #: The most lines a CSV row may span, by default (``extract_checks.max_row_lines``).
@@ -28,11 +28,14 @@ class RawExtract:
         rejects: Temporary table of rows the CSV reader could not parse
             (``source_row``, ``column_name``, ``reason``, ``raw``), or None.
         rows_read: Data rows in the file, parsed or not.
+        invisible: Whether the file may hold control or invisible characters (always for
+            Parquet, which is not scanned; for a CSV, whether the line count found any).
     """
 
     table: str
     rejects: str | None
     rows_read: int
+    invisible: bool = True
 
 
 def read_extract(
@@ -229,7 +232,7 @@ def _load_csv(
         " || first(error_message ORDER BY column_idx) || ')' AS reason, "
         f"first(csv_line) AS raw FROM {raw_rejects} GROUP BY line",
     )
-    check_row_count(con, source, path, loaded, rejected, max_row_lines)
+    counted = check_row_count(con, source, path, loaded, rejected, max_row_lines)
     table = f"raw_{source.name}"
     # Parsed rows keep file order (rowid); their data-row numbers are the ones the
     # rejected rows leave free.
@@ -248,12 +251,12 @@ def _load_csv(
     counts = run_sql(
         con, f"count_{source.name}", f"SELECT (SELECT count(*) FROM {table}), (SELECT count(*) FROM {rejected})"
     ).fetchone()
-    return RawExtract(table=table, rejects=rejected, rows_read=counts[0] + counts[1])
+    return RawExtract(table=table, rejects=rejected, rows_read=counts[0] + counts[1], invisible=counted.invisible)
 
 
 def check_row_count(
     con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, loaded: str, rejected: str, max_row_lines: int
-) -> None:
+) -> LineCount:
     """Check the CSV reader's rows against the file's lines, and place its rejected rows.
 
     When every row is one line, the two counts agree and nothing more is read. When
@@ -269,6 +272,9 @@ def check_row_count(
         rejected: Table of the rows it rejected (``source_row`` as the reader's line - 1).
         max_row_lines: The most lines a row may span.
 
+    Returns:
+        The file's line count.
+
     Raises:
         ExtractError: An unreadable row opens a quoted value that runs to the end of the file,
             a row spans more than ``max_row_lines`` lines, or the two readings count different rows.
@@ -280,7 +286,7 @@ def check_row_count(
     lines = counted.lines - 1
     # One row a line: the counts agree, and the reader's line numbers are rows unless blank lines shift them.
     if lines == parsed + rejects and not (rejects and counted.blank_lines):
-        return
+        return counted
     reject_lines = {line for (line,) in run_sql(con, f"reject_lines_{source.name}", f"SELECT source_row + 1 FROM {rejected}").fetchall()}
     placed: dict[int, RowSpan] = {}
     last = longest = None
@@ -321,6 +327,7 @@ def check_row_count(
             f"WHERE {rejected}.source_row = m.line - 1",
             {"lines": [line for line, _ in moved], "rows": [row for _, row in moved]},
         )
+    return counted
 
 
 def _quarantine_repeated_headers(con: duckdb.DuckDBPyConnection, source: SourceConfig, table: str, rejected: str) -> None:

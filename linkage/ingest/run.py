@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -210,12 +210,12 @@ def ingest_source(con: duckdb.DuckDBPyConnection, run: RunConfig, source: Source
     path = run.extract_path(source)
     raw = read_extract(con, source, path, run.extract_checks.max_row_lines)
     count_blanks(con, source, raw.table)
-    hash_rows(con, source, raw.table)
+    hash_rows(con, source, raw.table, raw.invisible)
     rows = raw.table
     if known is not None:
         rows = changed_rows(con, source, raw.table, known)
-    run_queue(con, standardisation_queue(source, run), rows, f"std_{source.name}")
-    _collect_quarantine(con, source, path, RawExtract(table=rows, rejects=raw.rejects, rows_read=raw.rows_read))
+    run_queue(con, standardisation_queue(source, run, raw.invisible), rows, f"std_{source.name}")
+    _collect_quarantine(con, source, path, replace(raw, table=rows))
     logger.info("source %s: %d rows read", source.name, raw.rows_read)
 
 

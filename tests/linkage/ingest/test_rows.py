@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import duckdb
@@ -156,7 +157,7 @@ def test_count_lines_across_read_chunks(tmp_path, monkeypatch):
     monkeypatch.setattr(lines, "_CHUNK", 7)
     path = tmp_path / "x.csv"
     path.write_bytes(b"header,1\nabcdefghij\n\nk\r\nlmnop\rq")
-    assert count_lines(path, "utf-8") == LineCount(lines=5, blank_lines=True)
+    assert count_lines(path, "utf-8") == LineCount(lines=5, blank_lines=True, invisible=False)
 
 
 def test_row_spans_match_the_csv_module(tmp_path: Path):
@@ -191,3 +192,21 @@ def test_control_and_invisible_characters_are_removed_with_a_note(run, descripti
     assert got[:3] == (forename, middle, surname), description
     assert not any(c in got[3] for c in "\x00\u202e\u200b\ufeff"), f"{description}: the raw column is clean too"
     assert notes == ([note] if note else []), description
+
+
+def test_the_line_count_spots_every_invisible_character_in_each_encoding(tmp_path):
+    from linkage.text import INVISIBLE
+
+    pattern = re.compile(INVISIBLE)
+    characters = [chr(c) for c in range(0x3000) if pattern.fullmatch(chr(c))]
+    path = tmp_path / "x.csv"
+    for encoding, codec in (("utf-8", "utf-8"), ("utf-16", "utf-16"), ("latin-1", "latin-1")):
+        path.write_bytes("h\nJOHN, Zoë O\u2019Brien\u200d\n".encode(codec, "replace"))
+        assert not count_lines(path, encoding).invisible, f"{encoding}: a clean file, joiners and accents included"
+        for character in characters:
+            if encoding == "latin-1" and ord(character) > 0xFF:
+                continue
+            path.write_bytes(f"h\nJo{character}hn\n".encode(codec))
+            assert count_lines(path, encoding).invisible, f"{encoding}: U+{ord(character):04X}"
+    path.write_bytes("\ufeffh\nJohn\n".encode())
+    assert not count_lines(path, "utf-8").invisible, "a leading byte-order mark only marks the encoding"
