@@ -22,6 +22,7 @@ from pathlib import Path
 from linkage.text import INVISIBLE, INVISIBLE_BYTES
 
 INVISIBLE_TEXT = re.compile(INVISIBLE)
+_PLAIN_ASCII = bytes([9, 10, 13, *range(0x20, 0x7F)])
 
 #: Python codec for each encoding a source config may name.
 CODECS = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "latin-1": "latin-1"}
@@ -82,20 +83,34 @@ def count_lines(path: Path, encoding: str) -> LineCount:
 def _count(chunks: Iterator, crlf, cr, lf, invisible_pattern: re.Pattern) -> LineCount:
     count, blank, ended, invisible, tail = 0, False, True, False, None
     for chunk in chunks:
-        # A character cut by the chunk edge is whole again with the previous chunk's last bytes.
-        invisible = invisible or invisible_pattern.search(chunk if tail is None else tail + chunk) is not None
-        tail = chunk[-3:]
+        joined = chunk if tail is None else tail + chunk
+        invisible = invisible or _has_invisible(joined, invisible_pattern)
+        tail = joined[-3:]  # a character cut by the chunk edge is whole again with these
         # Every line end becomes LF, so CR-only, LF and CRLF files count alike.
-        pieces = chunk.replace(crlf, lf).replace(cr, lf).split(lf)
-        empty = pieces.count(pieces[0][:0])
-        count += len(pieces) - empty
-        # An empty piece between two line ends is a blank line (a CRLF cut by a chunk edge may look like one).
-        inner = empty - (not pieces[-1]) - (len(pieces) > 1 and not pieces[0])
-        blank = blank or inner > 0 or (ended and not pieces[0])
-        if not ended and pieces[0]:
+        if cr in chunk:
+            chunk = chunk.replace(crlf, lf).replace(cr, lf)
+        if lf + lf in chunk or chunk.startswith(lf):
+            pieces = chunk.split(lf)
+            empty = pieces.count(pieces[0][:0])
+            lines, first_empty = len(pieces) - empty, not pieces[0]
+            # An empty piece between two line ends is a blank line (a CRLF cut by a chunk edge may look like one).
+            blank = blank or empty - chunk.endswith(lf) - (len(pieces) > 1 and first_empty) > 0 or (ended and first_empty)
+        else:
+            # No blank line: every line end closes a non-empty line (the common case, without splitting).
+            lines, first_empty = chunk.count(lf) + (not chunk.endswith(lf)), False
+        count += lines
+        if not ended and not first_empty:
             count -= 1  # a line cut by the chunk edge was counted in both chunks
-        ended = not pieces[-1]
+        ended = chunk.endswith(lf)
     return LineCount(lines=count, blank_lines=blank, invisible=invisible)
+
+
+def _has_invisible(chunk: bytes | str, pattern: re.Pattern) -> bool:
+    if isinstance(chunk, bytes):
+        # Printable ASCII and line ends cannot be one; dropping them first leaves little to search,
+        # and keeps each multi-byte UTF-8 character whole (its bytes are all non-ASCII).
+        chunk = chunk.translate(None, _PLAIN_ASCII)
+    return pattern.search(chunk) is not None
 
 
 def row_spans(path: Path, encoding: str, delimiter: str, quote: str) -> Iterator[RowSpan]:
