@@ -7,6 +7,7 @@ with an optional ``$MASH_STORE`` override of its store.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,8 +20,10 @@ import streamlit as st
 from linkage import audit as audit_log
 from linkage.access import User, can_do
 from linkage.config import RunConfig, load_run_config
-from linkage.errors import MashError
+from linkage.errors import MashError, without_values
 from linkage.store import connect, open_state, results_path
+
+logger = logging.getLogger(__name__)
 
 #: Environment variable naming the run config.
 CONFIG_ENV = "MASH_CONFIG"
@@ -109,10 +112,32 @@ def audit(action: str, target: str | None = None, detail: str | dict[str, Any] |
         action: ``search``, ``view_person``, ``export``, ``review_decide`` or ``read_audit``.
         target: What it was done to (a person id, a search, a pair).
         detail: Anything else worth keeping; a dict is stored as JSON.
+
+    If the audit log cannot be written, the page shows why (no traceback) and stops,
+    so nothing is shown that was not logged.
     """
     user = current_user()
-    with state() as con:
-        audit_log.record(con, user.name, user.role, action, target, purpose(), detail)
+    try:
+        with state() as con:
+            audit_log.record(con, user.name, user.role, action, target, purpose(), detail)
+    except (MashError, duckdb.Error, OSError) as exc:
+        # No audit row, no data: the page stops here, before it shows what it found.
+        logger.error("audit write failed (%s); the %s was not shown", type(exc).__name__, action)
+        st.error(
+            "This could not be recorded in the audit log, so it is not shown: every search and view of a person "
+            "must be logged. Try again in a minute; if it keeps happening, tell your linkage administrator "
+            f"that the audit log could not be written ({_reason(exc)}).",
+            icon=":material/gpp_bad:",
+        )
+        st.stop()
+
+
+def _reason(error: BaseException) -> str:
+    """Why a write to the state database failed, without a traceback: the store in use, a full disk..."""
+    if isinstance(error, OSError):
+        return error.strerror or type(error).__name__
+    # Messages from the store name the file and the problem, never a value (quoted literals are dropped).
+    return without_values(str(error).strip().splitlines()[0]) if str(error).strip() else type(error).__name__
 
 
 def open_person(person_id: str) -> None:

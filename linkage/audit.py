@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from linkage.pipeline import run_sql
+from linkage.text import visible
 
 #: The actions the dashboard records.
 ACTIONS = (
@@ -65,6 +66,8 @@ def record(
         target: What it was done to: a person id, a pair, a search, an export file.
         purpose: The purpose the user stated for the session.
         detail: Anything else worth keeping (a dict is stored as JSON text).
+            Control and invisible formatting characters are removed from all three
+            (:func:`linkage.text.visible`).
 
     Returns:
         The new event's id.
@@ -78,6 +81,8 @@ def record(
         raise ValueError("an audit event needs a user name")
     if isinstance(detail, dict):
         detail = json.dumps(detail, sort_keys=True, default=str)
+    # Typed text (a search) must not carry a right-to-left override that makes the entry read otherwise.
+    target, purpose, detail = visible(target), visible(purpose), visible(detail)
     (event_id,) = run_sql(
         state_con,
         "audit_record",

@@ -17,6 +17,7 @@ from linkage import history
 from linkage.config import RunConfig
 from linkage.errors import MashError
 from linkage.ingest import INGEST_TABLES, SourceReport, build_ingest_tables, source_reports
+from linkage.ingest.blanks import blank_rises
 from linkage.ingest.changes import ingest_changes
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
 from linkage.resolve import RESOLVE_TABLES, ResolveReport, TrainedModel, count_implausible, resolve
@@ -69,8 +70,8 @@ def run_all(
         Counts and timings per stage.
 
     Raises:
-        MashError: Another run is in progress, the run failed (after recording it), or
-            an incremental run has nothing to start from.
+        MashError: Another run is in progress, the run failed (after recording it; a full
+            disk included), or an incremental run has nothing to start from.
     """
     if incremental and retrain:
         raise MashError("an incremental run scores with the saved model; retrain with a full run ('mash run --retrain')")
@@ -87,6 +88,10 @@ def run_all(
             f"{run.store}: a run is already in progress ({busy.holder}); two runs at once are refused. "
             "Try again when it has finished."
         ) from None
+    except OSError as exc:
+        # A full disk or a lost mount mid-run: the run is recorded as failed and its file removed.
+        where = exc.filename or run.store
+        raise MashError(f"{where}: {exc.strerror or exc}; the run failed and the previous results are intact") from exc
 
 
 def _locked_run(run: RunConfig, retrain: bool, on_stage: Callable[[str], None] | None, incremental: bool) -> RunReport:
@@ -160,6 +165,7 @@ def _build(
         )
         if skipped:
             counts["skipped_sources"] = skipped
+        _blank_rises(con, run, "column_blanks__new", before, counts)
         seconds["ingest"] = time.perf_counter() - started
         _source_counts(con, counts, "source_loads__new")
         if spark:
@@ -208,6 +214,7 @@ def _update(
     counts.update(added=changes.added, changed=changes.changed, withdrawn_records=changes.withdrawn)
     if changes.skipped:
         counts["skipped_sources"] = changes.skipped
+    _blank_rises(con, run, "column_blanks", PREVIOUS, counts)
     _source_counts(con, counts, "source_loads")
     resolution, changed_people = resolve_changes(con, run, run_id, on_stage)
     _count_resolution(con, run, resolution, ("records", "clusters"), seconds, counts, on_stage)
@@ -271,6 +278,14 @@ def _flag_changes(con: duckdb.DuckDBPyConnection, flags: str) -> dict[str, int]:
         "SELECT (SELECT count(*) FROM (FROM now EXCEPT FROM before)), (SELECT count(*) FROM (FROM before EXCEPT FROM now))",
     ).fetchall()[0]
     return {"flags_raised": int(raised), "flags_cleared": int(cleared)}
+
+
+def _blank_rises(con: duckdb.DuckDBPyConnection, run: RunConfig, table: str, previous: str | None, counts: dict[str, Any]) -> None:
+    """Columns whose blank share jumped since the last good extract, into the run's counts (a warning, not a failure)."""
+    checks = run.extract_checks
+    rises = blank_rises(con, table, f"{previous}.column_blanks" if previous else None, checks.max_blank_rise, checks.min_rows_for_share)
+    if rises:
+        counts["blank_rises"] = rises
 
 
 def _source_counts(con: duckdb.DuckDBPyConnection, counts: dict[str, Any], table: str) -> None:

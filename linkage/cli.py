@@ -323,6 +323,9 @@ def _run(args: argparse.Namespace) -> None:
         if s.status != "loaded":
             kept = "kept its records from the last good run" if s.status == "kept" else "no earlier data to keep: it is absent"
             console.print(f"[bold yellow]{s.source} skipped:[/] {s.problem} ({kept}).", highlight=False, soft_wrap=True)
+    for source, lines in report.counts.get("blank_rises", {}).items():
+        for line in lines:
+            console.print(f"[bold yellow]{source}: more blanks:[/] {line}.", highlight=False, soft_wrap=True)
     ids = report.counts
     console.print(
         f"Person ids: {ids.get('new_people', 0):,} new, {ids.get('merges', 0):,} merged, {ids.get('splits', 0):,} split, "

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+# A quoted literal in an engine's message: the value it could not convert or parse.
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
 
 class MashError(Exception):
     """Base class for errors reported to the user without a traceback."""
@@ -75,8 +80,23 @@ class StepError(MashError):
     def from_engine(cls, step: str, error: BaseException) -> StepError:
         """The error an engine (DuckDB, Spark) raised for a step, by the first line of its message.
 
-        Engines follow that line with query plans and stack traces, which belong in the
-        chained exception, not in the message a user reads.
+        Engines follow that line with query plans, stack traces and the row they failed
+        on, which belong in the chained exception, not in the message a user reads. The
+        line itself can quote a value ("Could not convert string 'WENDY'"): quoted
+        literals are replaced by ``…``, file paths excepted.
         """
         message = str(error).strip()
-        return cls(step, message.splitlines()[0] if message else str(error))
+        return cls(step, without_values(message.splitlines()[0] if message else str(error)))
+
+
+def without_values(message: str) -> str:
+    """An engine's message with every quoted literal but a file path replaced by ``…``.
+
+    Errors go to the terminal, the run history and the admin pages; they name files,
+    keys, columns, steps and row numbers, never a value from a record.
+    """
+    return _QUOTED.sub(lambda m: m.group(0) if _is_path(m.group(0)[1:-1]) else m.group(0)[0] + "…" + m.group(0)[0], message)
+
+
+def _is_path(text: str) -> bool:
+    return text.startswith(("/", "./", "../"))

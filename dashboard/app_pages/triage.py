@@ -1,4 +1,8 @@
-"""MASH triage: the queue of flagged people, most severe first; select a row to open the person."""
+"""MASH triage: the queue of flagged people, most severe first; select a row to open the person.
+
+The queue shows names and dates of birth, so each distinct view of it is audited
+(``view_person``, target ``triage queue``, the filters and the people shown).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import session
+from dashboard.viewing import record_view
 from linkage.triage import FLAG_LABELS, triage_options, triage_queue
 
 session.current_user()
@@ -45,6 +50,16 @@ st.caption(
 if queue.rows.empty:
     st.info("No flagged people match these filters.")
     st.stop()
+
+# Names and dates of birth of flagged people are a consultation: logged once per distinct view.
+record_view(
+    "view_person", "triage queue",
+    {
+        "page": "triage", "flags": sorted(codes), "agencies": sorted(agencies), "areas": sorted(areas),
+        "since": str(since) if since else None, "until": str(until) if until else None,
+        "people": queue.rows["person_id"].tolist(),
+    },
+)
 
 # Real dates (not Python objects) so a missing one shows blank, not "None".
 table = queue.rows.assign(dob=pd.to_datetime(queue.rows["dob"]), latest_event=pd.to_datetime(queue.rows["latest_event"]))

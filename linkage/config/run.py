@@ -97,6 +97,22 @@ class ExtractChecks(BaseModel):
         default=10.0, gt=1,
         description="An extract with more than this many times the rows of its source's last good extract is bad.",
     )
+    max_shrink: float = Field(
+        default=0.5, gt=0, le=1,
+        description="An extract that has lost more than this share of the rows of its source's last good extract is bad "
+        "(0.5: fewer than half the rows), so a cut or broken file never withdraws records; 1 turns the check off.",
+    )
+    max_row_lines: int = Field(
+        default=10, ge=1,
+        description="A CSV row spanning more lines than this (quoted values with line breaks) is taken for a stray quote "
+        "that joined the rows after it into one, and the extract is bad. An unreadable row whose quote never closes "
+        "before the end of the file is always bad.",
+    )
+    max_blank_rise: float = Field(
+        default=0.2, gt=0, le=1,
+        description="A mapped column whose share of blank cells rises by more than this (0.2: 20 percentage points) "
+        "since its source's last good extract is reported after the run (a warning, not a bad extract).",
+    )
     max_quarantine_share: float = Field(
         default=0.25, gt=0, le=1,
         description="An extract with more than this share of its rows quarantined is bad.",

@@ -16,6 +16,7 @@ import duckdb
 
 from linkage.config import RunConfig, SourceConfig
 from linkage.errors import MashError
+from linkage.ingest.blanks import BLANKS_COLUMNS
 from linkage.ingest.run import ingest_checked, record_columns
 from linkage.pipeline import run_sql
 from linkage.standardise import create_lookup_tables, note_rows
@@ -57,6 +58,8 @@ def ingest_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, on_source: Ca
     """
     create_lookup_tables(con, run.standardise.nicknames)
     run_sql(con, "create_touched", f"CREATE OR REPLACE TEMP TABLE {TOUCHED} (unique_id VARCHAR, change VARCHAR)")
+    # Results from before blanks were counted get the table on their first incremental run.
+    run_sql(con, "create_column_blanks", f"CREATE TABLE IF NOT EXISTS column_blanks ({BLANKS_COLUMNS})")
     run_sql(con, "create_touched_incidents", f"CREATE OR REPLACE TEMP TABLE {TOUCHED_INCIDENTS} (source VARCHAR, event_id VARCHAR)")
     last_rows = dict(run_sql(con, "last_rows", "SELECT source, rows_read FROM source_loads").fetchall())
     skipped: dict[str, str] = {}
@@ -86,7 +89,7 @@ def ingest_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, on_source: Ca
 
 
 def _apply(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
-    """Replace one source's changed rows in records, dq_notes, quarantine, record_hashes and source_loads."""
+    """Replace one source's changed rows in records, dq_notes, quarantine, record_hashes; its blanks and load."""
     name = source.name
     params = {"source": name}
     gone = f"source = $source AND record_id NOT IN (SELECT record_id FROM unchanged_{name})"
@@ -115,6 +118,8 @@ def _apply(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
         ("drop_hashes", f"DELETE FROM record_hashes WHERE {gone}"),
         ("add_hashes", f"INSERT INTO record_hashes SELECT source, record_id, row_hash FROM hashes_{name} "
                        f"WHERE record_id IS NOT NULL AND source_row NOT IN (SELECT source_row FROM unchanged_{name})"),
+        ("drop_blanks", "DELETE FROM column_blanks WHERE source = $source"),
+        ("add_blanks", f"INSERT INTO column_blanks SELECT * FROM blanks_{name}"),
         ("drop_load", "DELETE FROM source_loads WHERE source = $source"),
         ("add_load", "INSERT INTO source_loads SELECT l.source, l.file, l.rows_read, l.loaded_at, "
                      "(SELECT count(*) FROM records WHERE source = $source), (SELECT count(*) FROM quarantine WHERE source = $source), "

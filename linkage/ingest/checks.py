@@ -19,7 +19,7 @@ def last_good_rows(con: duckdb.DuckDBPyConnection, previous: str) -> dict[str, i
 
 
 def check_extract(con: duckdb.DuckDBPyConnection, run: RunConfig, source: SourceConfig, last_rows: int | None) -> None:
-    """Refuse an extract that is bad as a whole: truncated, mostly unusable, or far larger than usual.
+    """Refuse an extract that is bad as a whole: truncated, mostly unusable, or far larger or smaller than usual.
 
     Args:
         con: The results connection, holding this source's ``load_`` and ``quarantine_`` tables.
@@ -49,6 +49,14 @@ def check_extract(con: duckdb.DuckDBPyConnection, run: RunConfig, source: Source
             f"{checks.max_quarantine_share:.0%} limit ('extract_checks.max_quarantine_share'); see the quarantine reasons",
             source=source.name,
         )
+    if last_rows and rows_read < (1 - checks.max_shrink) * last_rows:
+        raise ExtractError(
+            str(path),
+            f"{rows_read:,} rows, down from {last_rows:,} in the last good extract: it has lost {1 - rows_read / last_rows:.0%}, "
+            f"over the limit of {checks.max_shrink:.0%} ('extract_checks.max_shrink'), and would withdraw those records. "
+            "Ask for the extract again; if the fall is expected, raise the limit",
+            source=source.name,
+        )
     if last_rows and rows_read > checks.max_growth * last_rows:
         raise ExtractError(
             str(path),
@@ -68,7 +76,7 @@ def keep_last_good(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: P
     kept = False
     if previous is not None:
         schema = quote_ident(previous)
-        for table in ("records", "dq_notes", "quarantine", "record_hashes"):
+        for table in ("records", "dq_notes", "quarantine", "record_hashes", "column_blanks"):
             if not has_table(con, table, previous):
                 continue  # results from before the table existed
             run_sql(

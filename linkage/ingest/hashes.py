@@ -7,9 +7,10 @@ import duckdb
 from linkage.config import SourceConfig
 from linkage.pipeline import quote_ident, run_sql
 from linkage.standardise import record_id_sql
+from linkage.text import INVISIBLE
 
 
-def hash_rows(con: duckdb.DuckDBPyConnection, source: SourceConfig, raw: str) -> None:
+def hash_rows(con: duckdb.DuckDBPyConnection, source: SourceConfig, raw: str, invisible: bool = True) -> None:
     """``hashes_<source>``: each raw row's position, record id and a hash of its content.
 
     The hash covers every column of the row as read, but not its position, so a
@@ -23,9 +24,9 @@ def hash_rows(con: duckdb.DuckDBPyConnection, source: SourceConfig, raw: str) ->
         con,
         f"hash_{source.name}",
         f"CREATE OR REPLACE TEMP TABLE hashes_{source.name} AS SELECT $source AS source, source_row, "
-        f"{record_id_sql(source)} AS record_id, "
+        f"{record_id_sql(source, invisible)} AS record_id, "
         f"hash(struct_pack(*COLUMNS(* EXCLUDE (source_row)))) AS row_hash FROM {quote_ident(raw)}",
-        {"source": source.name},
+        {"source": source.name, **({"invisible": INVISIBLE} if invisible else {})},
     )
 
 

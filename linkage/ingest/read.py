@@ -10,10 +10,13 @@ import duckdb
 
 from linkage.config import SourceConfig
 from linkage.errors import ExtractError, StepError
+from linkage.ingest.lines import CODECS, LineCount, RowSpan, count_lines, decode_head, row_spans
 from linkage.pipeline import quote_ident, run_sql
 
-#: Python codec for each encoding a source config may name.
-_CODECS = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "latin-1": "latin-1"}
+#: The most lines a CSV row may span, by default (``extract_checks.max_row_lines``).
+DEFAULT_MAX_ROW_LINES = 10
+#: The most a header line may take; a first line longer than this is not a header.
+MAX_HEADER_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -25,27 +28,34 @@ class RawExtract:
         rejects: Temporary table of rows the CSV reader could not parse
             (``source_row``, ``column_name``, ``reason``, ``raw``), or None.
         rows_read: Data rows in the file, parsed or not.
+        invisible: Whether the file may hold control or invisible characters (always for
+            Parquet, which is not scanned; for a CSV, whether the line count found any).
     """
 
     table: str
     rejects: str | None
     rows_read: int
+    invisible: bool = True
 
 
-def read_extract(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path) -> RawExtract:
+def read_extract(
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, max_row_lines: int = DEFAULT_MAX_ROW_LINES
+) -> RawExtract:
     """Load an extract as text after checking its columns against the source config.
 
     Args:
         con: The DuckDB connection.
         source: The source config.
         path: The extract file.
+        max_row_lines: The most lines a CSV row may span (see :func:`check_row_count`).
 
     Returns:
         The raw extract.
 
     Raises:
         ExtractError: Missing or unreadable file, wrong encoding, empty file,
-            or a mapped column that the file does not have.
+            a mapped column that the file does not have, or a CSV whose rows the
+            reader miscounts (a stray quote swallowing the rows after it).
     """
     check_file(source, path)
     if source.file_format == "parquet":
@@ -55,7 +65,7 @@ def read_extract(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Pat
     check_columns(source, path, columns)
     if source.file_format == "parquet":
         return _load_parquet(con, source, path, columns)
-    return _load_csv(con, source, path, columns)
+    return _load_csv(con, source, path, columns, max_row_lines)
 
 
 def check_file(source: SourceConfig, path: Path) -> None:
@@ -71,35 +81,55 @@ def check_file(source: SourceConfig, path: Path) -> None:
 
 
 def csv_header(source: SourceConfig, path: Path) -> list[str]:
-    """The column names of a CSV extract's header row, checked for blanks and repeats.
+    """The column names of a CSV extract's header row, checked for blank names.
+
+    The header line may end in LF, CRLF or CR alone. Repeated names are refused by
+    :func:`check_columns`, once the mapped columns are known to be there: a file
+    without its header has a data row in its place, whose values must not appear in
+    an error.
 
     Raises:
-        ExtractError: The header cannot be decoded, is empty, or has a blank or repeated name.
+        ExtractError: The header cannot be decoded, is empty, too long, not CSV, or has a blank name.
     """
-    codec = _CODECS[source.encoding]
     try:
-        if source.encoding == "utf-16":
-            with path.open(encoding=codec, newline="") as handle:
-                first = handle.readline()
-        else:
-            # Decode only the header line: a bad byte further down is the reader's to report, by row.
-            with path.open("rb") as handle:
-                first = handle.readline().decode(codec)
+        with path.open("rb") as handle:
+            head = handle.read(MAX_HEADER_BYTES + 1)
+    except OSError as exc:
+        raise ExtractError(str(path), f"cannot be read: {exc.strerror}", source=source.name, key="file") from None
+    try:
+        # Decode only the header line: a bad byte further down is the reader's to report, by row.
+        first = _first_line(decode_head(head, source.encoding)) if source.encoding == "utf-16" else _first_line(head)
+        if isinstance(first, bytes):
+            first = first.decode(CODECS[source.encoding])
     except UnicodeError:
         raise ExtractError(
             str(path), f"header is not valid {source.encoding} text", source=source.name, key="encoding", row=0
         ) from None
-    except OSError as exc:
-        raise ExtractError(str(path), f"cannot be read: {exc.strerror}", source=source.name, key="file") from None
+    if first is None:
+        raise ExtractError(
+            str(path), f"no line ends in the first {MAX_HEADER_BYTES:,} bytes, so there is no header row "
+            "(is this a CSV file, with the right 'encoding'?)", source=source.name, row=0,
+        )
     if not first.strip():
         raise ExtractError(str(path), "first line is empty; expected a header row", source=source.name)
-    header = [name.strip() for name in next(csv.reader([first], delimiter=source.delimiter, quotechar=source.quote))]
+    try:
+        header = [name.strip() for name in next(csv.reader([first], delimiter=source.delimiter, quotechar=source.quote))]
+    except csv.Error as exc:
+        # The csv module's messages name the problem (a field over its size limit), never the text.
+        raise ExtractError(str(path), f"the header row cannot be read as CSV: {exc}", source=source.name, row=0) from None
     for position, name in enumerate(header, start=1):
         if not name:
             raise ExtractError(str(path), f"header column {position} has no name", source=source.name)
-        if header.count(name) > 1:
-            raise ExtractError(str(path), "column appears more than once in the header", source=source.name, column=name)
     return header
+
+
+def _first_line(head: str | bytes) -> str | bytes | None:
+    """The first line of a file's head without its end; None if no line ends within the header limit."""
+    newline, carriage = ("\n", "\r") if isinstance(head, str) else (b"\n", b"\r")
+    ends = [at for at in (head.find(newline), head.find(carriage)) if at >= 0]
+    if ends:
+        return head[: min(ends)]
+    return None if len(head) > MAX_HEADER_BYTES else head
 
 
 def _parquet_columns(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path) -> list[str]:
@@ -111,21 +141,31 @@ def _parquet_columns(con: duckdb.DuckDBPyConnection, source: SourceConfig, path:
 
 
 def check_columns(source: SourceConfig, path: Path, columns: list[str]) -> None:
-    """Refuse an extract that lacks a column the source config maps.
+    """Refuse an extract that lacks a column the source config maps, or repeats a column name.
+
+    The error names the YAML key and the column the config expects, never what the
+    file has instead: a file without its header has a row of personal data there.
 
     Raises:
-        ExtractError: Naming the YAML key and the missing column.
+        ExtractError: Naming the YAML key and the missing column, or the repeated column.
     """
     present = set(columns)
-    for key, column in source.mapped_columns().items():
-        if column not in present:
-            raise ExtractError(
-                str(path),
-                f"mapped column is not in the extract (it has: {', '.join(columns)})",
-                source=source.name,
-                key=key,
-                column=column,
+    mapped = source.mapped_columns()
+    missing = {key: column for key, column in mapped.items() if column not in present}
+    if missing:
+        key, column = next(iter(missing.items()))
+        if len(missing) == len(mapped):
+            problem = (
+                f"none of the {len(mapped)} mapped columns is in the first line, which has {len(columns)} columns; "
+                "is the header row missing, or is this another source's file?"
             )
+        else:
+            others = f" (nor {', '.join(sorted(set(missing.values()) - {column}))})" if len(missing) > 1 else ""
+            problem = f"mapped column is not in the extract{others}; the header has {len(columns)} columns"
+        raise ExtractError(str(path), problem, source=source.name, key=key, column=column)
+    for name in columns:
+        if columns.count(name) > 1:
+            raise ExtractError(str(path), "column appears more than once in the header", source=source.name, column=name)
 
 
 def _load_parquet(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, columns: list[str]) -> RawExtract:
@@ -142,7 +182,9 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Pa
     return RawExtract(table=table, rejects=None, rows_read=rows)
 
 
-def _load_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, columns: list[str]) -> RawExtract:
+def _load_csv(
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, columns: list[str], max_row_lines: int
+) -> RawExtract:
     loaded, rejected, raw_rejects = f"csv_{source.name}", f"rejects_{source.name}", f"reject_errors_{source.name}"
     params = {
         "path": str(path),
@@ -190,9 +232,10 @@ def _load_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, 
         " || first(error_message ORDER BY column_idx) || ')' AS reason, "
         f"first(csv_line) AS raw FROM {raw_rejects} GROUP BY line",
     )
+    counted = check_row_count(con, source, path, loaded, rejected, max_row_lines)
     table = f"raw_{source.name}"
     # Parsed rows keep file order (rowid); their data-row numbers are the ones the
-    # rejected lines leave free. Rows are lines when no quoted field spans lines.
+    # rejected rows leave free.
     run_sql(
         con,
         f"number_{source.name}",
@@ -204,7 +247,98 @@ def _load_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, 
         "JOIN free USING (_mash_k) ORDER BY free.source_row",
     )
     run_sql(con, f"drop_{loaded}", f"DROP TABLE {loaded}")
+    _quarantine_repeated_headers(con, source, table, rejected)
     counts = run_sql(
         con, f"count_{source.name}", f"SELECT (SELECT count(*) FROM {table}), (SELECT count(*) FROM {rejected})"
     ).fetchone()
-    return RawExtract(table=table, rejects=rejected, rows_read=counts[0] + counts[1])
+    return RawExtract(table=table, rejects=rejected, rows_read=counts[0] + counts[1], invisible=counted.invisible)
+
+
+def check_row_count(
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, loaded: str, rejected: str, max_row_lines: int
+) -> LineCount:
+    """Check the CSV reader's rows against the file's lines, and place its rejected rows.
+
+    When every row is one line, the two counts agree and nothing more is read. When
+    they differ, Python's CSV reader says which rows span lines; the reader's rejects
+    get their true data-row numbers (its line numbers count blank lines and not line
+    breaks in values).
+
+    Args:
+        con: The DuckDB connection.
+        source: The source config.
+        path: The CSV extract.
+        loaded: Table of the rows the reader parsed.
+        rejected: Table of the rows it rejected (``source_row`` as the reader's line - 1).
+        max_row_lines: The most lines a row may span.
+
+    Returns:
+        The file's line count.
+
+    Raises:
+        ExtractError: An unreadable row opens a quoted value that runs to the end of the file,
+            a row spans more than ``max_row_lines`` lines, or the two readings count different rows.
+    """
+    parsed, rejects = run_sql(
+        con, f"count_parsed_{source.name}", f"SELECT (SELECT count(*) FROM {loaded}), (SELECT count(*) FROM {rejected})"
+    ).fetchone()
+    counted = count_lines(path, source.encoding)
+    lines = counted.lines - 1
+    # One row a line: the counts agree, and the reader's line numbers are rows unless blank lines shift them.
+    if lines == parsed + rejects and not (rejects and counted.blank_lines):
+        return counted
+    reject_lines = {line for (line,) in run_sql(con, f"reject_lines_{source.name}", f"SELECT source_row + 1 FROM {rejected}").fetchall()}
+    placed: dict[int, RowSpan] = {}
+    last = longest = None
+    for span in row_spans(path, source.encoding, source.delimiter, source.quote):
+        last = span
+        if span.reader_line in reject_lines:
+            placed[span.reader_line] = span
+        if span.lines > max_row_lines and longest is None:
+            longest = span
+    if last is not None and last.reader_line in placed and last.lines > 1:
+        raise ExtractError(
+            str(path),
+            f"this row opens a quoted value that is never closed: it runs from line {last.first_line} to the end of the "
+            f"file ({last.lines:,} lines), so the rows on those lines cannot be read. Look for a stray quote in the row",
+            source=source.name, row=last.row,
+        )
+    if longest is not None:
+        raise ExtractError(
+            str(path),
+            f"this row spans {longest.lines:,} lines ({longest.first_line:,} to {longest.first_line + longest.lines - 1:,}), "
+            f"over the limit of {max_row_lines} ('extract_checks.max_row_lines'): a stray quote may have joined the rows on "
+            "those lines into one. Look for the quote in the row; if its values really hold that many line breaks, raise the limit",
+            source=source.name, row=longest.row,
+        )
+    rows = last.row if last else 0
+    if rows != parsed + rejects:
+        raise ExtractError(
+            str(path),
+            f"the CSV reader read {parsed + rejects:,} rows, but reading the file line by line finds {rows:,} "
+            f"({lines:,} lines); check the quoting (a stray or unbalanced quote?)",
+            source=source.name,
+        )
+    moved = [(line, span.row) for line, span in placed.items() if span.row != line - 1]
+    if moved:
+        run_sql(
+            con, f"place_rejects_{source.name}",
+            f"UPDATE {rejected} SET source_row = m.row FROM (SELECT unnest($lines) AS line, unnest($rows) AS row) AS m "
+            f"WHERE {rejected}.source_row = m.line - 1",
+            {"lines": [line for line, _ in moved], "rows": [row for _, row in moved]},
+        )
+    return counted
+
+
+def _quarantine_repeated_headers(con: duckdb.DuckDBPyConnection, source: SourceConfig, table: str, rejected: str) -> None:
+    """Move rows that repeat the header (every mapped column holding its own name) to the rejects."""
+    names = sorted(set(source.mapped_columns().values()))
+    params = {f"name{i}": name for i, name in enumerate(names)}
+    repeated = " AND ".join(f"lower(trim({quote_ident(name)})) = lower($name{i})" for i, name in enumerate(names))
+    run_sql(
+        con, f"repeated_header_{source.name}",
+        f"INSERT INTO {rejected} SELECT source_row, CAST(NULL AS VARCHAR), 'repeated header row', "
+        f"CAST(to_json(r) AS VARCHAR) FROM {table} AS r WHERE {repeated}",
+        params,
+    )
+    run_sql(con, f"drop_repeated_header_{source.name}", f"DELETE FROM {table} WHERE {repeated}", params)

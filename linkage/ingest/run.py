@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 
 from linkage.config import RunConfig, SourceConfig
 from linkage.errors import ExtractError, MashError
+from linkage.ingest.blanks import count_blanks
 from linkage.ingest.checks import check_extract, keep_last_good, last_good_rows
 from linkage.ingest.hashes import changed_rows, hash_rows
 from linkage.ingest.read import RawExtract, read_extract
@@ -23,7 +24,7 @@ from linkage.store.layout import remove_results_file
 logger = logging.getLogger(__name__)
 
 #: Tables an ingest replaces, all at once, when every source has been read.
-INGEST_TABLES = ("records", "quarantine", "dq_notes", "source_loads", "record_hashes")
+INGEST_TABLES = ("records", "quarantine", "dq_notes", "source_loads", "record_hashes", "column_blanks")
 
 #: Reads and standardises one source: ``(con, run, source, known)``, as :func:`ingest_source`.
 SourceReader = Callable[[duckdb.DuckDBPyConnection, RunConfig, SourceConfig, "str | None"], None]
@@ -207,13 +208,14 @@ def ingest_source(con: duckdb.DuckDBPyConnection, run: RunConfig, source: Source
             there unchanged are left out, for an incremental run.
     """
     path = run.extract_path(source)
-    raw = read_extract(con, source, path)
-    hash_rows(con, source, raw.table)
+    raw = read_extract(con, source, path, run.extract_checks.max_row_lines)
+    count_blanks(con, source, raw.table)
+    hash_rows(con, source, raw.table, raw.invisible)
     rows = raw.table
     if known is not None:
         rows = changed_rows(con, source, raw.table, known)
-    run_queue(con, standardisation_queue(source, run), rows, f"std_{source.name}")
-    _collect_quarantine(con, source, path, RawExtract(table=rows, rejects=raw.rejects, rows_read=raw.rows_read))
+    run_queue(con, standardisation_queue(source, run, raw.invisible), rows, f"std_{source.name}")
+    _collect_quarantine(con, source, path, replace(raw, table=rows))
     logger.info("source %s: %d rows read", source.name, raw.rows_read)
 
 
@@ -280,6 +282,11 @@ def _build_tables(con: duckdb.DuckDBPyConnection, sources: list[SourceConfig]) -
         "build_record_hashes",
         "CREATE OR REPLACE TABLE record_hashes__new AS "
         + union(f"SELECT source, record_id, row_hash FROM hashes_{n} WHERE record_id IS NOT NULL" for n in names),
+    )
+    run_sql(
+        con,
+        "build_column_blanks",
+        "CREATE OR REPLACE TABLE column_blanks__new AS " + union(f"SELECT * FROM blanks_{n}" for n in names),
     )
     run_sql(
         con,

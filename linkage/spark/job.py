@@ -24,6 +24,7 @@ from pyspark.sql import SparkSession
 
 from linkage.config import RunConfig, SourceConfig
 from linkage.errors import MashError
+from linkage.ingest.blanks import empty_blanks
 from linkage.ingest.run import record_load
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql, write_parquet
 from linkage.resolve import ResolveReport
@@ -131,6 +132,7 @@ class SparkRun:
             f"SELECT (SELECT count(*) FROM std_{name} WHERE quarantine_reason IS NULL) + (SELECT count(*) FROM quarantine_{name})",
         ).fetchall()[0]
         record_load(con, source, path, int(rows_read))
+        empty_blanks(con, source)  # blank shares are counted on DuckDB runs only
         run_sql(
             con, f"spark_hashes_{name}",
             f"CREATE OR REPLACE TEMP TABLE hashes_{name} (source VARCHAR, source_row BIGINT, record_id VARCHAR, row_hash UBIGINT)",

@@ -8,6 +8,7 @@ from linkage.config import FieldMap, NameOrder, SourceConfig
 from linkage.config.source import MARKER_FIELDS
 from linkage.pipeline import Step, quote_ident
 from linkage.standardise.notes import append_notes, nulled
+from linkage.text import INVISIBLE
 
 PERSON_KEYS = (
     "full_name", "forenames", "surname", "dob", "sex", "nhs_number", "pnc_id",
@@ -30,39 +31,63 @@ def raw_name(section: str, key: str) -> str:
     return "event_date_raw" if (section, key) == ("event", "date") else f"{key}_raw"
 
 
-def map_columns(source: SourceConfig) -> Step:
-    """Select the extract's mapped columns under canonical raw names, trimmed, '' as null."""
-    params: dict[str, Any] = {}
-    items = [
-        f"{_text(source.record_id, 'record_id', params)} AS record_id",
-        "source_row",
-        "[]::VARCHAR[] AS dq",
-    ]
+def map_columns(source: SourceConfig, invisible: bool = True) -> Step:
+    """Select the extract's mapped columns under canonical raw names, trimmed, '' as null.
+
+    Control and invisible formatting characters (:data:`linkage.text.INVISIBLE`: NUL,
+    right-to-left overrides...) are removed first, with a note saying so, so that they
+    neither split a name nor reach the raw columns a page shows.
+
+    Args:
+        source: The source config.
+        invisible: Whether the extract may hold such characters; False (a CSV scanned and
+            found clean) leaves out the search for them, which costs a regular expression a cell.
+    """
+    params: dict[str, Any] = {"invisible": INVISIBLE} if invisible else {}
+    items = [f"{_text(source.record_id, 'record_id', invisible)} AS record_id", "source_row"]
+    notes = [_invisible_note(source.record_id, "record_id")]
     for section_name, keys in (("person", PERSON_KEYS), ("event", EVENT_KEYS)):
         section = getattr(source, section_name)
         for key in keys:
             name = raw_name(section_name, key)
-            items.append(f"{_text(getattr(section, key), name, params)} AS {name}")
+            field = getattr(section, key)
+            if field is not None and field.value is not None:
+                params[f"{name}_const"] = field.value
+            items.append(f"{_text(field, name, invisible)} AS {name}")
+            notes.append(_invisible_note(field, key))
+    found = [note for note in notes if note is not None]
+    items.append(append_notes(*found, onto="[]::VARCHAR[]") if invisible and found else "[]::VARCHAR[] AS dq")
     return Step(
         name="map_columns",
-        purpose="Read the extract's own columns under canonical names, trimmed, blanks as null.",
+        purpose="Read the extract's own columns under canonical names, control characters removed, trimmed, blanks as null.",
         sql=f"SELECT {', '.join(items)} FROM {{input}}",
         params=params,
     )
 
 
-def record_id_sql(source: SourceConfig) -> str:
-    """The SQL expression for a row's record id, as ``map_columns`` reads it from the raw extract."""
-    return _text(source.record_id, "record_id", {})
+def _invisible_note(field: FieldMap | None, key: str) -> tuple[str, str, str] | None:
+    if field is None or field.column is None:
+        return None
+    return (f"coalesce(regexp_matches(CAST({quote_ident(field.column)} AS VARCHAR), $invisible), false)", key, "control characters removed")
 
 
-def _text(field: FieldMap | None, name: str, params: dict[str, Any]) -> str:
+def record_id_sql(source: SourceConfig, invisible: bool = True) -> str:
+    """The SQL expression for a row's record id, as ``map_columns`` reads it from the raw extract.
+
+    With ``invisible`` it binds ``$invisible`` (:data:`linkage.text.INVISIBLE`), the characters removed.
+    """
+    return _text(source.record_id, "record_id", invisible)
+
+
+def _text(field: FieldMap | None, name: str, invisible: bool) -> str:
     if field is None:
         return "CAST(NULL AS VARCHAR)"
     if field.value is not None:
-        params[f"{name}_const"] = field.value
         return f"CAST(${name}_const AS VARCHAR)"
-    return f"nullif(trim(CAST({quote_ident(field.column or '')} AS VARCHAR)), '')"
+    value = f"CAST({quote_ident(field.column or '')} AS VARCHAR)"
+    if invisible:
+        value = f"regexp_replace({value}, $invisible, '', 'g')"
+    return f"nullif(trim({value}), '')"
 
 
 def split_full_name(order: NameOrder) -> Step:

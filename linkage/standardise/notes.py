@@ -6,12 +6,14 @@ from linkage.codes import sql_literal
 from linkage.pipeline import Step
 
 
-def append_notes(*notes: tuple[str, str, str]) -> str:
+def append_notes(*notes: tuple[str, str, str], onto: str = "dq") -> str:
     """SQL that appends a note to ``dq`` for each condition that holds.
 
     Args:
         *notes: ``(condition_sql, column, problem)`` triples; column and problem
             are code-defined text, never input values.
+        onto: The list the notes are appended to: the row's ``dq`` by default, or an
+            empty list for the step that starts it.
 
     Returns:
         A ``list_concat(dq, [...]) AS dq`` select item. Conditions that do not
@@ -21,7 +23,7 @@ def append_notes(*notes: tuple[str, str, str]) -> str:
         f"CASE WHEN {condition} THEN {sql_literal(f'{column}: {problem}')} END"
         for condition, column, problem in notes
     )
-    return f"list_concat(dq, [{items}]) AS dq"
+    return f"list_concat({onto}, [{items}]) AS dq"
 
 
 def nulled(raw: str, clean: str) -> str:

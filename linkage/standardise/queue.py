@@ -21,19 +21,21 @@ CANONICAL_COLUMNS = (
 )
 
 
-def standardisation_queue(source: SourceConfig, run: RunConfig) -> list[Step]:
+def standardisation_queue(source: SourceConfig, run: RunConfig, invisible: bool = True) -> list[Step]:
     """All steps for one source, in order, from its raw extract to canonical records.
 
     Args:
         source: The source config (column mapping, formats, codes).
         run: The run config (placeholder and impossible-value rules).
+        invisible: Whether the extract may hold control or invisible characters
+            (see :func:`linkage.standardise.mapping.map_columns`).
 
     Returns:
         The steps; the first reads the raw extract, the last yields
         :data:`CANONICAL_COLUMNS` plus ``quarantine_reason``.
     """
     rules = run.standardise
-    steps = [mapping.map_columns(source)]
+    steps = [mapping.map_columns(source, invisible)]
     if source.person.full_name is not None and source.person.full_name.order is not None:
         steps.append(mapping.split_full_name(source.person.full_name.order))
     steps += [

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from linkage.errors import MashError
+
 #: Results files kept besides the current one, for readers still on an older one.
 KEEP_PREVIOUS = 1
 
@@ -130,6 +132,7 @@ def run_lock(store: str | Path) -> Iterator[None]:
 
     Raises:
         RunInProgress: Another process holds the lock; ``holder`` says which and since when.
+        MashError: The lock file cannot be written (a full disk).
     """
     where = layout(store)
     where.runs_dir.mkdir(parents=True, exist_ok=True)
@@ -140,8 +143,16 @@ def run_lock(store: str | Path) -> Iterator[None]:
         except BlockingIOError:
             holder = os.pread(handle, 200, 0).decode("utf-8", "replace").strip() or "another process"
             raise RunInProgress(holder) from None
-        os.ftruncate(handle, 0)
-        os.pwrite(handle, f"process {os.getpid()} since {datetime.now():%Y-%m-%d %H:%M:%S}".encode(), 0)
+        holder = f"process {os.getpid()} since {datetime.now():%Y-%m-%d %H:%M:%S}".encode()
+        try:
+            os.pwrite(handle, holder, 0)
+            os.ftruncate(handle, len(holder))
+        except OSError as exc:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            raise MashError(
+                f"{where.lock}: cannot write the run lock ({exc.strerror}); nothing has been changed. "
+                "Free some space on that disk (or fix its permissions) and run again."
+            ) from None
         try:
             yield
         finally:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
 
+from linkage import audit
 from linkage.access import Role
-from linkage.store import open_results
+from linkage.store import open_results, open_state
 from linkage.triage import FLAG_LABELS
 
 
@@ -87,3 +89,18 @@ def test_filters_that_match_nothing_say_so(app_as, facts):
     at.multiselect(key="triage_areas").select(area).run()
     assert not at.exception and not at.dataframe
     assert at.info and "No flagged people" in at.info[0].value
+
+
+def test_viewing_the_queue_is_audited_once_per_view(app_as, dashboard_store, facts):
+    purpose = "test_triage: audited consultation"
+    at = app_as(Role.MASH_ANALYST, "triage", purpose=purpose)
+    at.run()  # a rerun of the same view is not a second consultation
+    with open_state(dashboard_store.run.store) as con:
+        views = audit.read(con, action="view_person", target="triage queue", text=purpose)
+    assert len(views) == 1
+    detail = json.loads(views[0].detail)
+    assert detail["page"] == "triage" and detail["people"] == at.dataframe[0].value.person_id.tolist()
+    at.multiselect(key="triage_areas").select(facts["area"][0]).run()
+    with open_state(dashboard_store.run.store) as con:
+        views = audit.read(con, action="view_person", target="triage queue", text=purpose)
+    assert len(views) == 2 and json.loads(views[0].detail)["areas"] == [facts["area"][0]]

@@ -119,3 +119,12 @@ def test_attempts_during_a_lockout_are_logged_but_do_not_stretch_it(state):
         audit.record_locked_sign_in(state, "erin")
     assert [e.action for e in audit.read(state, action="sign_in_locked")] == ["sign_in_locked"] * 3
     assert audit.locked_until(state, "erin") == before
+
+
+def test_control_and_direction_characters_never_reach_the_log(state):
+    # "name=\u202eMP0000042" would display reversed; a NUL could cut the entry short in some viewers.
+    audit.record(state, "mash", "mash_analyst", "search", "name=SMITH\u202e24000MP\x00", "check\u2066 purpose", "a\u200fb")
+    audit.record(state, "mash", "mash_analyst", "search", "x", "p", {"q": "a\u200fb"})
+    text, as_json = audit.read(state, limit=2)[::-1]
+    assert (text.target, text.purpose, text.detail) == ("name=SMITH24000MP", "check purpose", "ab")
+    assert as_json.detail == '{"q": "a\\u200fb"}', "JSON shows the character as an escape, not as a direction change"

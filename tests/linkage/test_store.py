@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +81,19 @@ def test_no_results_before_the_first_run(tmp_path):
     with pytest.raises(MashError, match="no results yet; run 'mash run' first"):
         open_results(tmp_path / "mash.duckdb")
     assert layout(tmp_path / "mash.duckdb").current() is None
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, a device whose writes fail as a full disk does")
+def test_a_full_disk_at_the_run_lock_is_a_clear_error(linked, tmp_path):
+    run, _ = linked
+    shutil.copytree(run.store.parent, tmp_path / "store")
+    copy = run.model_copy(update={"store": tmp_path / "store" / run.store.name})
+    with open_results(copy.store) as con:
+        before = con.sql("SELECT count(*) FROM persons").fetchall()
+    lock = layout(copy.store).lock
+    lock.unlink(missing_ok=True)
+    lock.symlink_to("/dev/full")  # writing the lock holder's name fails with ENOSPC
+    with pytest.raises(MashError, match=r"run\.lock: cannot write the run lock \(No space left on device\); nothing has been changed"):
+        run_all(copy)
+    with open_results(copy.store) as con:
+        assert con.sql("SELECT count(*) FROM persons").fetchall() == before

@@ -105,10 +105,12 @@ def test_map_values(con, description, role_raw, dash_raw, offence, role, dash, d
     assert out["plan_type"] is None, "an unmapped field is null"
 
 
-def test_map_columns_reads_constants_and_blanks(con):
+@pytest.mark.parametrize("invisible", [True, False], ids=["looking for control characters", "a file scanned clean"])
+def test_map_columns_reads_constants_and_blanks(con, invisible):
     config = source(event={"role": {"value": "patient"}})
     row = {"source_row": ("BIGINT", 1), "Ref": (V, " A1 "), "Name": (V, "   "), "DOB": (V, "01/02/1980")}
-    out = apply_step(con, mapping.map_columns(config), row)
+    out = apply_step(con, mapping.map_columns(config, invisible), row)
+    assert out["dq"] == []
     assert out["record_id"] == "A1", "record id trimmed"
     assert out["full_name_raw"] is None, "a blank value is null"
     assert out["role_raw"] == "patient", "a constant fills every row"

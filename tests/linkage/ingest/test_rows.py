@@ -1,0 +1,226 @@
+"""Every CSV row counted and numbered apart from the CSV reader: line ends, blank and multi-line rows, stray quotes."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from linkage.errors import ExtractError
+from linkage.ingest import ingest
+from linkage.ingest.lines import LineCount, count_lines, row_spans
+from linkage.store import layout
+from tests.linkage.ingest.conftest import POLICE_HEADER, POLICE_ROWS
+
+#: The shipped rows as written (LF): 6 rows, 3 records, 3 quarantined (rows 3, 4 and the short row 5).
+BASELINE = (6, 3, 3)
+#: Row 1 with its address quoted over two lines.
+TWO_LINE_ADDRESS = POLICE_ROWS[0].replace('"12 High St, Newtown"', '"12 High St,\nNewtown"')
+
+
+def police_csv(run, body: str | bytes) -> None:
+    (run.extracts_dir / "police.csv").write_bytes(body.encode() if isinstance(body, str) else body)
+
+
+def police_counts(run) -> tuple[int, int, int]:
+    police = next(s for s in ingest(run).sources if s.source == "police")
+    return police.rows_read, police.records, police.quarantined
+
+
+def quarantined(run) -> dict[int, str]:
+    with duckdb.connect(str(layout(run.store).ingest_check), read_only=True) as con:
+        return dict(con.execute("SELECT source_row, reason FROM quarantine WHERE source = 'police'").fetchall())
+
+
+def record_rows(run) -> dict[str, int]:
+    with duckdb.connect(str(layout(run.store).ingest_check), read_only=True) as con:
+        return dict(con.execute("SELECT record_id, source_row FROM records WHERE source = 'police'").fetchall())
+
+
+READABLE = [
+    # (description, body, rows read / records / quarantined, quarantined row -> reason start);
+    # the last shipped row (PN5) must keep its own row number however the lines fall.
+    ("LF line ends", "\n".join([POLICE_HEADER, *POLICE_ROWS]) + "\n", BASELINE, {5: "unparseable CSV row"}),
+    ("CR-only line ends (classic Mac)", "\r".join([POLICE_HEADER, *POLICE_ROWS]) + "\r", BASELINE, {5: "unparseable CSV row"}),
+    ("CRLF line ends", "\r\n".join([POLICE_HEADER, *POLICE_ROWS]) + "\r\n", BASELINE, {5: "unparseable CSV row"}),
+    (
+        "blank lines between rows are not rows, and do not shift row numbers",
+        "\n".join([POLICE_HEADER, POLICE_ROWS[0], "", "", *POLICE_ROWS[1:5], "", POLICE_ROWS[5]]) + "\n\n",
+        BASELINE, {5: "unparseable CSV row"},
+    ),
+    (
+        "a quoted value over two lines before an unreadable row",
+        "\n".join([POLICE_HEADER, TWO_LINE_ADDRESS, *POLICE_ROWS[1:]]) + "\n",
+        BASELINE, {5: "unparseable CSV row"},
+    ),
+    (
+        "a second header row in the middle is quarantined as a repeated header",
+        "\n".join([POLICE_HEADER, *POLICE_ROWS[:2], POLICE_HEADER, *POLICE_ROWS[2:]]) + "\n",
+        (7, 3, 4), {3: "repeated header row", 6: "unparseable CSV row"},
+    ),
+    (
+        "a repeated header in quotes and another case",
+        "\n".join([POLICE_HEADER, *POLICE_ROWS, ",".join(f'"{n.upper()}"' for n in POLICE_HEADER.split(","))]) + "\n",
+        (7, 3, 4), {5: "unparseable CSV row", 7: "repeated header row"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("description", "body", "counts", "reasons"), READABLE, ids=[c[0] for c in READABLE])
+def test_rows_are_counted_and_numbered_whatever_the_layout(run, description, body, counts, reasons):
+    police_csv(run, body)
+    assert police_counts(run) == counts, description
+    got = quarantined(run)
+    for row, reason in reasons.items():
+        assert got[row].startswith(reason), description
+    assert record_rows(run)["PN5"] == max(set(range(1, counts[0] + 1)) - set(reasons)), description
+
+
+#: Row 2 with a stray quote opening its postcode (no other quote follows on its line).
+STRAY = POLICE_ROWS[1].replace(",ZZ99 3VZ,", ',"ZZ99 3VZ,')
+#: Rows without quotes, which a stray quote above swallows.
+UNQUOTED = [f"OCC-9,09/03/2021,Theft,N,,PN9{n},SUSPECT,JONES,03/04/1975,M,,,M1 1AE," for n in range(10)]
+#: A row whose postcode ends with the quote that closes the stray one.
+CLOSING = "OCC-9,09/03/2021,Theft,N,,PN99,SUSPECT,JONES,03/04/1975,M,,,M1 1AE\","
+
+UNREADABLE = [
+    # (description, body, row named, words)
+    (
+        "a stray quote on row 2 whose value never closes",
+        "\n".join([POLICE_HEADER, POLICE_ROWS[0], STRAY, *UNQUOTED[:3]]) + "\n",
+        2, "never closed: it runs from line 3 to the end of the file (4 lines)",
+    ),
+    (
+        "stray quotes joining rows 2 to 13 into one row",
+        "\n".join([POLICE_HEADER, POLICE_ROWS[0], STRAY, *UNQUOTED, CLOSING, *POLICE_ROWS[2:]]) + "\n",
+        2, "spans 12 lines (3 to 14), over the limit of 10 ('extract_checks.max_row_lines')",
+    ),
+]
+
+
+@pytest.mark.parametrize(("description", "body", "row", "words"), UNREADABLE, ids=[c[0] for c in UNREADABLE])
+def test_a_stray_quote_that_swallows_rows_is_refused_naming_the_row(run, description, body, row, words):
+    police_csv(run, body)
+    with pytest.raises(ExtractError) as caught:
+        ingest(run)
+    assert caught.value.row == row and caught.value.file.endswith("police.csv"), description
+    assert words in str(caught.value), description
+
+
+def test_a_value_with_line_breaks_up_to_the_limit_is_one_row(run):
+    ten_lines = POLICE_ROWS[0].replace('"12 High St, Newtown"', '"Flat 1\n' + "\n".join(["line"] * 8) + '\nNewtown"')
+    police_csv(run, "\n".join([POLICE_HEADER, ten_lines, *POLICE_ROWS[1:]]) + "\n")
+    assert police_counts(run) == BASELINE
+    assert record_rows(run) == {"PN1": 1, "PN2": 2, "PN5": 6}
+
+
+HEADER_ERRORS = [
+    # (description, body, words)
+    ("a header column over the csv module's field limit", "A" * 131_073 + "," + POLICE_HEADER + "\n", "field larger than field limit"),
+    ("no line end in the first megabyte", "x" * (1 << 20) + "y\n", "no line ends in the first 1,048,576 bytes"),
+]
+
+
+@pytest.mark.parametrize(("description", "body", "words"), HEADER_ERRORS, ids=[c[0] for c in HEADER_ERRORS])
+def test_unreadable_headers_give_a_clear_error(run, description, body, words):
+    police_csv(run, body)
+    with pytest.raises(ExtractError) as caught:
+        ingest(run)
+    assert caught.value.row == 0 and words in str(caught.value), description
+
+
+LINE_COUNTS = [
+    # (description, bytes, non-blank lines)
+    ("LF", b"a\nb\nc\n", 3),
+    ("no final line end", b"a\nb\nc", 3),
+    ("CRLF with a blank line", b"a\r\n\r\nb\r\n", 2),
+    ("CR only", b"a\rb\rc\r", 3),
+    ("a whitespace-only line is a line", b"a\n  \nb\n", 3),
+]
+
+
+@pytest.mark.parametrize(("description", "content", "lines"), LINE_COUNTS, ids=[c[0] for c in LINE_COUNTS])
+def test_count_lines(tmp_path, description, content, lines):
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    assert count_lines(path, "utf-8").lines == lines, description
+    path.write_bytes(content.decode().encode("utf-16"))
+    assert count_lines(path, "utf-16").lines == lines, description
+
+
+CHUNKED = [
+    # (description, bytes, non-blank lines, a blank line, an invisible character)
+    ("mixed line ends and a blank line", b"header,1\nabcdefghij\n\nk\r\nlmnop\rq", 5, True, False),
+    ("CRLF only, no blank line", b"h\r\nab\r\ncd\r\n", 3, False, False),
+    ("a right-to-left override across the edges", "h\nab\u202ecd\nef\n".encode(), 3, False, True),
+    ("blank lines at the end", b"h\na\n\n\n", 2, True, False),
+]
+
+
+@pytest.mark.parametrize(("description", "content", "lines", "blank", "invisible"), CHUNKED, ids=[c[0] for c in CHUNKED])
+def test_count_lines_is_the_same_whatever_the_read_size(tmp_path, monkeypatch, description, content, lines, blank, invisible):
+    from linkage.ingest import lines as module
+
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    for size in range(1, len(content) + 2):
+        monkeypatch.setattr(module, "_CHUNK", size)
+        got = count_lines(path, "utf-8")
+        assert (got.lines, got.invisible) == (lines, invisible), f"{description}, {size}"
+        # A CRLF cut by the read's edge may pass for a blank line: that only costs a second reading.
+        assert got.blank_lines if blank else (got.blank_lines is False or b"\r\n" in content), f"{description}, {size}"
+
+
+def test_row_spans_match_the_csv_module(tmp_path: Path):
+    path = tmp_path / "x.csv"
+    path.write_text('h1,h2\n1,"a\nb"\n\n2,x\n3,"never closed\n4,y\n', encoding="utf-8")
+    spans = [(s.row, s.first_line, s.lines, s.reader_line) for s in row_spans(path, "utf-8", ",", '"')]
+    assert spans == [(1, 2, 2, 2), (2, 5, 1, 4), (3, 6, 2, 5)]
+    assert csv.field_size_limit() == 131_072, "the module's limit is put back"
+
+
+INVISIBLE_CASES = [
+    # (description, Name cell, forename, middle names, surname, note)
+    ("a NUL byte inside a forename", '"SMITH, Jo\x00hn"', "JOHN", None, "SMITH", "full_name: control characters removed"),
+    ("a right-to-left override in a surname", '"SM\u202eHTI, John"', "JOHN", None, "SMHTI", "full_name: control characters removed"),
+    ("a zero-width space and a byte-order mark", '"\ufeffSMITH, Jo\u200bhn"', "JOHN", None, "SMITH", "full_name: control characters removed"),
+    ("a plain name has no note", '"SMITH, John Paul"', "JOHN", "PAUL", "SMITH", None),
+]
+
+
+@pytest.mark.parametrize(("description", "cell", "forename", "middle", "surname", "note"), INVISIBLE_CASES, ids=[c[0] for c in INVISIBLE_CASES])
+def test_control_and_invisible_characters_are_removed_with_a_note(run, description, cell, forename, middle, surname, note):
+    row = POLICE_ROWS[5].replace('"JONES, Bob"', cell)
+    police_csv(run, "\n".join([POLICE_HEADER, *POLICE_ROWS[:5], row]) + "\n")
+    ingest(run)
+    with duckdb.connect(str(layout(run.store).ingest_check), read_only=True) as con:
+        got = con.execute(
+            "SELECT forename, middle_names, surname, full_name_raw FROM records WHERE record_id = 'PN5'"
+        ).fetchone()
+        notes = [n for (n,) in con.execute(
+            "SELECT column_name || ': ' || problem FROM dq_notes WHERE record_id = 'PN5' AND problem LIKE 'control%'"
+        ).fetchall()]
+    assert got[:3] == (forename, middle, surname), description
+    assert not any(c in got[3] for c in "\x00\u202e\u200b\ufeff"), f"{description}: the raw column is clean too"
+    assert notes == ([note] if note else []), description
+
+
+def test_the_line_count_spots_every_invisible_character_in_each_encoding(tmp_path):
+    from linkage.text import INVISIBLE
+
+    pattern = re.compile(INVISIBLE)
+    characters = [chr(c) for c in range(0x3000) if pattern.fullmatch(chr(c))]
+    path = tmp_path / "x.csv"
+    for encoding, codec in (("utf-8", "utf-8"), ("utf-16", "utf-16"), ("latin-1", "latin-1")):
+        path.write_bytes("h\nJOHN, Zoë O\u2019Brien\u200d\n".encode(codec, "replace"))
+        assert not count_lines(path, encoding).invisible, f"{encoding}: a clean file, joiners and accents included"
+        for character in characters:
+            if encoding == "latin-1" and ord(character) > 0xFF:
+                continue
+            path.write_bytes(f"h\nJo{character}hn\n".encode(codec))
+            assert count_lines(path, encoding).invisible, f"{encoding}: U+{ord(character):04X}"
+    path.write_bytes("\ufeffh\nJohn\n".encode())
+    assert not count_lines(path, "utf-8").invisible, "a leading byte-order mark only marks the encoding"
