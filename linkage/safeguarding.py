@@ -317,6 +317,54 @@ def write_flags(con: duckdb.DuckDBPyConnection, flags: list[Flag], suffix: str =
     create_table_from_arrow(con, f"flag_evidence{suffix}", evidence_rows)
 
 
+#: The table, kept with each run's results, of the flags (code and person) that run raised and cleared.
+FLAG_CHANGES = "flag_changes"
+
+
+def write_flag_changes(
+    con: duckdb.DuckDBPyConnection, flags: str, person_ids: str, previous: str | None, target: str = FLAG_CHANGES
+) -> dict[str, int]:
+    """Write which flags a run raised and cleared, against the previous run's, and count them.
+
+    A flag is a code on a person, as decisions on flags are keyed. The previous run's
+    person ids are read through this run's ``person_ids``, so a person merged into
+    another keeps their flags' history instead of showing one cleared and one raised.
+    With no previous results, every flag is raised.
+
+    Args:
+        con: The run's results connection (the previous results attached as ``previous``).
+        flags: This run's flags table.
+        person_ids: This run's person id registry.
+        previous: Schema of the previous results, or None for a first run.
+        target: The table to write (``change``, ``code``, ``person_id``, ``severity``, ``rule``, and
+            ``first_run``: true on every row when there was no previous run).
+
+    Returns:
+        ``flags_raised`` and ``flags_cleared``.
+    """
+    before = (
+        "SELECT CAST(f.code AS VARCHAR) AS code, "
+        "coalesce(CASE WHEN i.status = 'alias' THEN i.alias_of END, f.person_id) AS person_id, f.severity, f.rule "
+        f"FROM {quote_ident(previous)}.flags AS f LEFT JOIN {quote_ident(person_ids)} AS i USING (person_id)"
+        if previous is not None and has_table(con, "flags", database=previous)
+        else "SELECT NULL::VARCHAR AS code, NULL::VARCHAR AS person_id, NULL::INTEGER AS severity, NULL::VARCHAR AS rule WHERE false"
+    )
+    latest = "max(severity) AS severity, arg_max(rule, severity) AS rule"
+    run_sql(
+        con,
+        "write_flag_changes",
+        f"CREATE OR REPLACE TABLE {quote_ident(target)} AS "
+        f"WITH now AS (SELECT CAST(code AS VARCHAR) AS code, person_id, {latest} FROM {quote_ident(flags)} GROUP BY ALL), "
+        f"before AS (SELECT code, person_id, {latest} FROM ({before}) GROUP BY ALL) "
+        "SELECT 'raised' AS change, *, $first AS first_run FROM now ANTI JOIN before USING (code, person_id) "
+        "UNION ALL SELECT 'cleared' AS change, *, $first FROM before ANTI JOIN now USING (code, person_id) "
+        "ORDER BY change DESC, severity DESC, code, person_id",
+        {"first": previous is None},
+    )
+    counts = dict(run_sql(con, "count_flag_changes", f"SELECT change, count(*) FROM {quote_ident(target)} GROUP BY change").fetchall())
+    return {"flags_raised": int(counts.get("raised", 0)), "flags_cleared": int(counts.get("cleared", 0))}
+
+
 def list_flags(
     con: duckdb.DuckDBPyConnection,
     codes: list[str] | None = None,
