@@ -6,6 +6,7 @@ no SQL of its own. Each filters by person or pair first, so a page costs what th
 person's records cost, not what the run does.
 """
 
+from linkage.explore.flag_text import parameter_lines, person_ids_in
 from linkage.explore.explain import PRIOR, level_labels, record_pairs, waterfall
 from linkage.explore.intelligence import perpetrator_incidents, perpetrators, victim_network, victims
 from linkage.explore.network import RELATIONSHIPS, Network, network_export, person_network
@@ -13,7 +14,9 @@ from linkage.explore.pairs import PairView, compare_records, review_queue
 from linkage.explore.profile import (
     LINK_STRENGTHS,
     flag_evidence,
+    people_named,
     person_flags,
+    person_label,
     person_records,
     person_summary,
     provenance,
@@ -45,6 +48,10 @@ __all__ = [
     "level_labels",
     "model_charts",
     "network_export",
+    "parameter_lines",
+    "people_named",
+    "person_ids_in",
+    "person_label",
     "perpetrator_incidents",
     "perpetrators",
     "person_flags",
