@@ -275,7 +275,7 @@ with tab_flags:
                               "record_id"],
                 column_config={
                     "event_date": st.column_config.DateColumn("Date", format="DD/MM/YYYY", width=90),
-                    "agency": st.column_config.TextColumn("Agency", width=110),
+                    "agency": st.column_config.TextColumn("Agency", width=150),
                     "name": st.column_config.TextColumn("Person", width=170),
                     "dob": st.column_config.DateColumn("Born", format="DD/MM/YYYY", width=90),
                     "role": st.column_config.TextColumn("Role", width=100),

@@ -77,6 +77,6 @@ def _value(value: Any, people: Mapping[str, str]) -> str:
 
 def _person(entry: Mapping[str, Any], people: Mapping[str, str]) -> str:
     pid = entry["person_id"]
-    rest = "; ".join(f"{_label(k)} {_value(v, people)}" for k, v in entry.items() if k != "person_id")
+    rest = "; ".join(f"{_label(k)}: {_value(v, people)}" for k, v in entry.items() if k != "person_id")
     who = f"{people.get(pid, 'a person no longer in the results')} [{pid}]"
-    return f"{who}: {rest}" if rest else who
+    return f"{who} ({rest})" if rest else who
