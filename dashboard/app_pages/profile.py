@@ -279,7 +279,7 @@ with tab_flags:
                     "name": st.column_config.TextColumn("Person", width=170),
                     "dob": st.column_config.DateColumn("Born", format="DD/MM/YYYY", width=90),
                     "role": st.column_config.TextColumn("Role", width=100),
-                    "description": st.column_config.TextColumn("What", width="large"),
+                    "description": st.column_config.TextColumn("What", width="medium"),
                     "link_probability": st.column_config.NumberColumn("Link", format="%.3f", width=60,
                                                                       help="How sure the record's link to its person is"),
                     "link": st.column_config.LinkColumn("Person id", display_text=r"person=(.*)$", width=100,

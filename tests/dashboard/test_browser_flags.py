@@ -91,3 +91,35 @@ def test_a_flag_decision_persists_across_a_run(served_app, page, flagged_once):
     assert person_id in actioned & flagged
     expect(page.get_by_text(re.compile(rf"^{len(actioned & flagged)} flagged people"))).to_be_visible()
     shoot(page, "triage-actioned")
+
+
+@pytest.fixture(scope="module")
+def involved(dashboard_store) -> tuple[str, str, str, str]:
+    """A victim named on a perpetrator's flag: their id, the perpetrator's name and DOB (dd/mm/yyyy) and id."""
+    with open_results(dashboard_store.run.store) as con:
+        victim, name, dob, perpetrator = con.execute(
+            "SELECT e.person_id, concat_ws(' ', p.forename, p.surname), TRY_CAST(p.dob AS DATE), f.person_id "
+            "FROM flags AS f JOIN persons AS p USING (person_id) "
+            "JOIN (SELECT e.flag_id, c.person_id FROM flag_evidence AS e JOIN clusters AS c USING (unique_id) "
+            "      WHERE e.role = 'victim') AS e USING (flag_id) "
+            "WHERE CAST(f.code AS VARCHAR) = 'serial_perpetrator' AND e.person_id <> f.person_id AND p.dob IS NOT NULL "
+            "ORDER BY f.flag_id, e.person_id LIMIT 1"
+        ).fetchone()
+    return victim, name, dob.strftime("%d/%m/%Y"), perpetrator
+
+
+def test_flags_name_the_people_they_are_about(served_app, page, involved):
+    victim, name, dob, perpetrator = involved
+    sign_in(page, served_app.url, "mash", "Referral 2026-0601 (browser flag names)")
+    page.goto(f"{served_app.url}/profile?person={victim}")
+    expect(page.get_by_role("heading", name="Person profile")).to_be_visible()
+    open_flags_tab(page)
+    title = page.get_by_test_id("stExpander").filter(has_text="Serial perpetrator").first.locator("summary")
+    expect(title).to_contain_text(f"about {name} (born {dob}): this person as victim")
+    assert not re.search(r"MP\d{7}", title.inner_text()), "the title names the person, not their id"
+    page.get_by_test_id("stExpander").filter(has_text="Serial perpetrator").first.locator("summary").click()
+    settle(page)
+    body = page.get_by_test_id("stExpander").filter(has_text="Serial perpetrator").first
+    expect(body.get_by_text(f"recorded on the profile of the person it is about ({perpetrator})")).to_be_visible()
+    expect(body.get_by_text("{")).to_have_count(0)  # parameters in words, no JSON
+    shoot(page, "profile-flags-named")
