@@ -10,7 +10,7 @@ from linkage.explore.flag_text import parameter_lines, person_ids_in
 from linkage.explore.explain import PRIOR, level_labels, record_pairs, waterfall
 from linkage.explore.intelligence import perpetrator_incidents, perpetrators, victim_network, victims
 from linkage.explore.network import RELATIONSHIPS, Network, network_export, person_network
-from linkage.explore.pairs import PairView, compare_records, review_queue
+from linkage.explore.pairs import RECORD_DETAIL, PairView, ReviewQueue, compare_records, review_queue
 from linkage.explore.profile import (
     LINK_STRENGTHS,
     flag_evidence,
@@ -40,6 +40,8 @@ __all__ = [
     "EvaluationFrames",
     "Network",
     "PairView",
+    "RECORD_DETAIL",
+    "ReviewQueue",
     "SearchTerms",
     "band_counts",
     "compare_records",
