@@ -84,12 +84,7 @@ def cleared_flags() -> None:
             cleared, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
             key="triage_cleared", column_order=["name", "dob", "flag", "rule", "status", "person_id"],
             column_config={
-                "raised": st.column_config.TextColumn("Run", help="New: the last run raised one of these flags", width=50),
-        "name": st.column_config.TextColumn("Person", width=170),
-        "status": st.column_config.TextColumn(
-            "Decision", help="The least advanced decision on the person's flags: New (none recorded), Under review, "
-            "Actioned with its outcome", width=170,
-        ),
+                "name": st.column_config.TextColumn("Person", width=170),
                 "dob": st.column_config.DateColumn("Born", format="DD/MM/YYYY", width=95),
                 "flag": st.column_config.TextColumn("Flag cleared", width=180),
                 "rule": st.column_config.TextColumn("Rule", width=420),

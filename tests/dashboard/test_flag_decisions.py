@@ -102,3 +102,38 @@ def test_only_the_roles_that_decide_see_the_form(app_as, single_flagged):
 def test_a_first_run_says_every_flag_is_new(app_as):
     at = app_as(Role.MASH_ANALYST, "triage")
     assert any("This is the first run: every flag is new to it." in c.value for c in at.caption)
+
+
+def test_triage_shows_what_the_last_run_raised_and_cleared(app_as, dashboard_store, tmp_path, monkeypatch):
+    """A copy of the store whose last run (as its flag_changes say) raised one flag and cleared another."""
+    import shutil
+
+    from linkage.store import connect, results_path
+
+    shutil.copytree(dashboard_store.run.store.parent, tmp_path / "store")
+    store = tmp_path / "store" / dashboard_store.run.store.name
+    con = connect(results_path(store))
+    raised_person, raised_code = con.execute(
+        "SELECT person_id, CAST(code AS VARCHAR) FROM flags ORDER BY flag_id DESC LIMIT 1").fetchone()
+    cleared_person, name = con.execute(
+        "SELECT person_id, concat_ws(' ', forename, surname) FROM persons WHERE person_id NOT IN (SELECT person_id FROM flags) "
+        "AND surname IS NOT NULL ORDER BY person_id LIMIT 1").fetchone()
+    con.execute("DELETE FROM flag_changes")
+    con.execute(
+        "INSERT INTO flag_changes VALUES ('raised', $rc, $rp, 5, 'a rule', false), "
+        "('cleared', 'repeat_victim', $cp, 6, '3+ DA incidents as victim within 365 days', false)",
+        {"rc": raised_code, "rp": raised_person, "cp": cleared_person},
+    )
+    con.close()
+    monkeypatch.setenv("MASH_STORE", str(store))
+    at = app_as(Role.MASH_ANALYST, "triage", purpose="test_triage: flag changes")
+    assert not at.exception
+    assert any("Since the run before: **1** flags raised" in c.value and "**1** cleared" in c.value for c in at.caption)
+    queue = at.dataframe[0].value
+    assert queue.loc[queue.person_id == raised_person, "raised"].tolist() == ["New"]
+    assert (queue.loc[queue.person_id != raised_person, "raised"] == "").all()
+    (expander,) = [e for e in at.expander if e.label == "Cleared by the last run (1)"]
+    cleared = at.dataframe[1].value
+    assert cleared[["person_id", "name", "flag", "status"]].values.tolist() == [[cleared_person, name, "Repeat victim", "New"]]
+    at.toggle(key="triage_raised_only").set_value(True).run()
+    assert at.dataframe[0].value.person_id.tolist() == [raised_person]
