@@ -73,6 +73,7 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "view_person": _ALL,
     "export": _ALL,
     "review_decide": frozenset({Role.LINKAGE_ADMIN}),
+    "flag_decide": frozenset({Role.MASH_ANALYST, Role.INTELLIGENCE_ANALYST}),
     "read_audit": frozenset({Role.LINKAGE_ADMIN}),
 }
 

@@ -21,7 +21,7 @@ from linkage.text import visible
 
 #: The actions the dashboard records.
 ACTIONS = (
-    "search", "view_person", "export", "review_decide", "read_audit", "sign_in", "sign_out", "sign_in_failed",
+    "search", "view_person", "export", "review_decide", "flag_decide", "read_audit", "sign_in", "sign_out", "sign_in_failed",
     "sign_in_locked", "session_resumed",
 )
 

@@ -24,7 +24,7 @@ from linkage.resolve import RESOLVE_TABLES, ResolveReport, TrainedModel, count_i
 from linkage.resolve.incremental import resolve_changes
 from linkage.resolve.session import model_input
 from linkage.resolve.train import train_and_save
-from linkage.safeguarding import SAFEGUARDING_TABLES, FlagReport, build_flag_tables
+from linkage.safeguarding import FLAG_CHANGES, SAFEGUARDING_TABLES, FlagReport, build_flag_tables, write_flag_changes
 from linkage.safeguarding_changes import update_flag_tables
 from linkage.store import connect, layout, open_results, open_state, require_table, run_lock, swap_in
 from linkage.store.layout import RunInProgress, remove_results_file
@@ -179,9 +179,10 @@ def _build(
         tables = ("records__new", "clusters__new", "persons__new")
         flags = spark.flags(con, *tables) if spark else build_flag_tables(con, run.flags, *tables)
         seconds["flags"] = time.perf_counter() - started
+    changes = write_flag_changes(con, "flags__new", "person_ids__new", before, FLAG_CHANGES + "__new")
     if previous is not None:
-        counts.update(_flag_changes(con, "flags__new"))
-    swap_in(con, (*INGEST_TABLES, *RESOLVE_TABLES, *SAFEGUARDING_TABLES))
+        counts.update(changes)
+    swap_in(con, (*INGEST_TABLES, *RESOLVE_TABLES, *SAFEGUARDING_TABLES, FLAG_CHANGES))
     return _finish(con, run, run_id, resolution, flags, seconds, counts, previous is not None)
 
 
@@ -221,7 +222,7 @@ def _update(
     started = time.perf_counter()
     flags = update_flag_tables(con, run.flags, changed_people, PREVIOUS)
     seconds["flags"] = time.perf_counter() - started
-    counts.update(_flag_changes(con, "flags"))
+    counts.update(write_flag_changes(con, "flags", "person_ids", PREVIOUS))
     return _finish(con, run, run_id, resolution, flags, seconds, counts, True)
 
 
@@ -266,18 +267,6 @@ def _count_resolution(
     seconds["plausibility"] = time.perf_counter() - started
     if on_stage:
         on_stage("graph and flags")
-
-
-def _flag_changes(con: duckdb.DuckDBPyConnection, flags: str) -> dict[str, int]:
-    """Flags raised and cleared since the previous run, by person and flag code."""
-    raised, cleared = run_sql(
-        con,
-        "count_flag_changes",
-        f"WITH now AS (SELECT DISTINCT person_id, code::VARCHAR AS code FROM {flags}), "
-        f"before AS (SELECT DISTINCT person_id, code::VARCHAR AS code FROM {quote_ident(PREVIOUS)}.flags) "
-        "SELECT (SELECT count(*) FROM (FROM now EXCEPT FROM before)), (SELECT count(*) FROM (FROM before EXCEPT FROM now))",
-    ).fetchall()[0]
-    return {"flags_raised": int(raised), "flags_cleared": int(cleared)}
 
 
 def _blank_rises(con: duckdb.DuckDBPyConnection, run: RunConfig, table: str, previous: str | None, counts: dict[str, Any]) -> None:

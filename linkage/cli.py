@@ -130,12 +130,16 @@ def _parser() -> argparse.ArgumentParser:
     flags = commands.add_parser(
         "flags",
         help="list safeguarding flags, most severe first",
-        description="Safeguarding flags raised by the last run, most severe first: the person, the rule, the "
+        description="Safeguarding flags raised by the last run, most severe first: the person (name, DOB, id), the decision on the flag, the rule, the "
         "agencies whose records are the evidence, and the weakest link probability the flag relies on.",
     )
     _config_args(flags)
     flags.add_argument("--code", action="append", help="only this flag code (repeatable), e.g. serial_perpetrator")
-    flags.add_argument("--agency", action="append", help="only flags with evidence from this agency (repeatable)")
+    flags.add_argument("--agency", action="append", help="only flags with evidence from this agency (repeatable), e.g. police")
+    flags.add_argument(
+        "--status", action="append",
+        help="only flags with this decision (repeatable): new (none recorded), under_review or actioned",
+    )
     flags.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
     flags.set_defaults(handler=_flags)
 
@@ -444,20 +448,36 @@ def _evaluate(args: argparse.Namespace) -> None:
 
 
 def _flags(args: argparse.Namespace) -> None:
+    from linkage.flag_decisions import decision_history, decisions_in_force, status_text
     from linkage.safeguarding import list_flags
+    from linkage.store import open_state
 
     with _reading(args) as (run, con):
-        total, rows = list_flags(con, codes=args.code, agencies=args.agency, limit=args.limit)
+        with open_state(run.store) as state:
+            history = decision_history(state)
+        decisions = decisions_in_force(con, history)
+        total, rows = list_flags(
+            con, codes=args.code, agencies=args.agency, limit=args.limit, decisions=decisions, statuses=args.status,
+        )
     table = Table(title=f"{total:,} flags, most severe first" + (f" (showing {len(rows)})" if len(rows) < total else ""))
-    for heading in ("sev", "flag", "person", "agencies", "link", "score"):
-        table.add_column(heading, no_wrap=True)
+    table.add_column("sev", no_wrap=True)
+    table.add_column("flag", overflow="fold")
+    table.add_column("person", min_width=16, overflow="fold")
+    table.add_column("decision", overflow="fold")
+    table.add_column("evidence", overflow="fold")
     table.add_column("rule", ratio=1)
     for row in rows:
         agencies = ", ".join(row["agencies"]) + (" (cross-agency)" if row["cross_agency"] else "")
-        score = "" if row["score"] is None else f"{row['score']:.1f}"
-        table.add_row(str(row["severity"]), row["code"], row["person_id"], agencies, f"{row['weakest_link']:.2f}", score, row["rule"])
+        score = "" if row["score"] is None else f"; score {row['score']:.1f}"
+        born = f"born {row['dob']:%d/%m/%Y}" if row["dob"] else "DOB not known"
+        person = f"{row['name'] or '(no name recorded)'}\n{born}\n{row['person_id']}"
+        table.add_row(
+            str(row["severity"]), row["code"].replace("_", " "), person, status_text(row["status"], row["outcome"]),
+            f"{agencies}; link {row['weakest_link']:.2f}{score}", row["rule"],
+        )
     console.print(table)
-    console.print("link: the weakest match probability among the records the flag relies on.")
+    console.print("link: the weakest match probability among the records the flag relies on. "
+                  "decision: recorded on the person's profile in the dashboard.")
 
 
 def _blocking(args: argparse.Namespace) -> None:

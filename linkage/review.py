@@ -130,3 +130,21 @@ def recent_decisions(state_con: duckdb.DuckDBPyConnection, limit: int = 50) -> p
         "decision, reason, reviewer, decided_at FROM review_decisions ORDER BY decided_at DESC LIMIT $limit",
         {"limit": limit},
     ).df()
+
+
+def decided_pairs(state_con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every pair with a decision in force, and that decision (the review queue leaves them out).
+
+    Args:
+        state_con: A state connection.
+
+    Returns:
+        unique_id_l, unique_id_r (least first), decision, reviewer, decided_at: the latest per pair.
+    """
+    return run_sql(
+        state_con,
+        "decided_review_pairs",
+        "SELECT least(unique_id_l, unique_id_r) AS unique_id_l, greatest(unique_id_l, unique_id_r) AS unique_id_r, "
+        "arg_max(decision, decided_at) AS decision, arg_max(reviewer, decided_at) AS reviewer, max(decided_at) AS decided_at "
+        "FROM review_decisions GROUP BY ALL",
+    ).df()

@@ -317,45 +317,121 @@ def write_flags(con: duckdb.DuckDBPyConnection, flags: list[Flag], suffix: str =
     create_table_from_arrow(con, f"flag_evidence{suffix}", evidence_rows)
 
 
+#: The table, kept with each run's results, of the flags (code and person) that run raised and cleared.
+FLAG_CHANGES = "flag_changes"
+
+
+def write_flag_changes(
+    con: duckdb.DuckDBPyConnection, flags: str, person_ids: str, previous: str | None, target: str = FLAG_CHANGES
+) -> dict[str, int]:
+    """Write which flags a run raised and cleared, against the previous run's, and count them.
+
+    A flag is a code on a person, as decisions on flags are keyed. The previous run's
+    person ids are read through this run's ``person_ids``, so a person merged into
+    another keeps their flags' history instead of showing one cleared and one raised.
+    With no previous results, every flag is raised.
+
+    Args:
+        con: The run's results connection (the previous results attached as ``previous``).
+        flags: This run's flags table.
+        person_ids: This run's person id registry.
+        previous: Schema of the previous results, or None for a first run.
+        target: The table to write (``change``, ``code``, ``person_id``, ``severity``, ``rule``, and
+            ``first_run``: true on every row when there was no previous run).
+
+    Returns:
+        ``flags_raised`` and ``flags_cleared``.
+    """
+    before = (
+        "SELECT CAST(f.code AS VARCHAR) AS code, "
+        "coalesce(CASE WHEN i.status = 'alias' THEN i.alias_of END, f.person_id) AS person_id, f.severity, f.rule "
+        f"FROM {quote_ident(previous)}.flags AS f LEFT JOIN {quote_ident(person_ids)} AS i USING (person_id)"
+        if previous is not None and has_table(con, "flags", database=previous)
+        else "SELECT NULL::VARCHAR AS code, NULL::VARCHAR AS person_id, NULL::INTEGER AS severity, NULL::VARCHAR AS rule WHERE false"
+    )
+    latest = "max(severity) AS severity, arg_max(rule, severity) AS rule"
+    run_sql(
+        con,
+        "write_flag_changes",
+        f"CREATE OR REPLACE TABLE {quote_ident(target)} AS "
+        f"WITH now AS (SELECT CAST(code AS VARCHAR) AS code, person_id, {latest} FROM {quote_ident(flags)} GROUP BY ALL), "
+        f"before AS (SELECT code, person_id, {latest} FROM ({before}) GROUP BY ALL) "
+        "SELECT 'raised' AS change, *, $first AS first_run FROM now ANTI JOIN before USING (code, person_id) "
+        "UNION ALL SELECT 'cleared' AS change, *, $first FROM before ANTI JOIN now USING (code, person_id) "
+        "ORDER BY change DESC, severity DESC, code, person_id",
+        {"first": previous is None},
+    )
+    counts = dict(run_sql(con, "count_flag_changes", f"SELECT change, count(*) FROM {quote_ident(target)} GROUP BY change").fetchall())
+    return {"flags_raised": int(counts.get("raised", 0)), "flags_cleared": int(counts.get("cleared", 0))}
+
+
 def list_flags(
     con: duckdb.DuckDBPyConnection,
     codes: list[str] | None = None,
     agencies: list[str] | None = None,
     limit: int = 50,
+    *,
+    decisions: pd.DataFrame | None = None,
+    statuses: list[str] | None = None,
 ) -> tuple[int, list[dict]]:
-    """Flags, most severe first, filtered by flag code and by contributing agency.
+    """Flags, most severe first, filtered by flag code, contributing agency and decision.
 
     Args:
         con: The store connection.
         codes: Keep only these flag codes.
         agencies: Keep only flags with evidence from one of these agencies.
         limit: Rows to return.
+        decisions: The decisions in force (``linkage.flag_decisions.decisions_in_force``);
+            None: every flag is new.
+        statuses: Keep only flags with one of these statuses (``new``, ``under_review``, ``actioned``).
 
     Returns:
-        The number of matching flags and the first ``limit`` of them.
+        The number of matching flags and the first ``limit`` of them: code, person_id
+        with the person's name and dob, rule, agencies, cross_agency, weakest_link,
+        severity, score, status and outcome.
 
     Raises:
-        MashError: There are no flags yet, or a code is unknown.
+        MashError: There are no flags yet, or a code, agency or status is unknown.
     """
     from graph import FlagCode
+    from linkage.codes import Agency
     from linkage.errors import MashError
+    from linkage.flag_decisions import STATUS_LABELS, in_force_table
 
     require_table(con, "flags")
-    unknown = sorted(set(codes or ()) - {c.value for c in FlagCode})
-    if unknown:
-        raise MashError(f"unknown flag code(s) {unknown}; use one of {[c.value for c in FlagCode]}")
-    where = "($codes IS NULL OR CAST(code AS VARCHAR) IN (SELECT unnest($codes))) AND ($agencies IS NULL OR len(list_intersect(agencies, $agencies)) > 0)"
-    params = {"codes": codes, "agencies": agencies}
-    total = run_sql(con, "count_flags", f"SELECT count(*) FROM flags WHERE {where}", params).fetchall()[0][0]
-    cursor = run_sql(
-        con,
-        "list_flags",
-        "SELECT CAST(code AS VARCHAR) AS code, person_id, rule, agencies, cross_agency, weakest_link, severity, score "
-        f"FROM flags WHERE {where} ORDER BY flag_id LIMIT $limit",
-        {**params, "limit": limit},
+    for kind, given, known in (
+        ("flag code", codes, [c.value for c in FlagCode]),
+        ("agency", agencies, [a.value for a in Agency]),
+        ("status", statuses, list(STATUS_LABELS)),
+    ):
+        unknown = sorted(set(given or ()) - set(known))
+        if unknown:
+            raise MashError(f"unknown {kind}(s) {unknown}; use one of {known}")
+    where = (
+        "($codes IS NULL OR CAST(f.code AS VARCHAR) IN (SELECT unnest($codes))) "
+        "AND ($agencies IS NULL OR len(list_intersect(f.agencies, $agencies)) > 0) "
+        "AND ($statuses IS NULL OR coalesce(d.status, 'new') IN (SELECT unnest($statuses)))"
     )
-    names = [d[0] for d in cursor.description]
-    return total, [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    joined = (
+        "FROM flags AS f LEFT JOIN persons AS p USING (person_id) "
+        "LEFT JOIN flag_decisions_in_force AS d ON d.flag_code = CAST(f.code AS VARCHAR) AND d.person_id = f.person_id"
+    )
+    params = {"codes": codes, "agencies": agencies, "statuses": statuses}
+    con.register("flag_decisions_in_force", in_force_table(decisions if decisions is not None else pd.DataFrame()))
+    try:
+        total = run_sql(con, "count_flags", f"SELECT count(*) {joined} WHERE {where}", params).fetchall()[0][0]
+        cursor = run_sql(
+            con,
+            "list_flags",
+            "SELECT CAST(f.code AS VARCHAR) AS code, f.person_id, concat_ws(' ', p.forename, p.surname) AS name, "
+            "TRY_CAST(p.dob AS DATE) AS dob, f.rule, f.agencies, f.cross_agency, f.weakest_link, f.severity, f.score, "
+            f"coalesce(d.status, 'new') AS status, d.outcome {joined} WHERE {where} ORDER BY f.flag_id LIMIT $limit",
+            {**params, "limit": limit},
+        )
+        names = [d[0] for d in cursor.description]
+        return total, [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        con.unregister("flag_decisions_in_force")
 
 
 #: Targets for flags scored against the generator's truth (issue 13: serial perpetrators on the harsh profile).

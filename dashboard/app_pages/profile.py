@@ -8,9 +8,14 @@ import streamlit as st
 from dashboard import session
 from dashboard.charts import timeline_chart, waterfall_chart
 from dashboard.viewing import AGENCY_NAMES, person_picker, record_view
+from linkage.access import can_do
 from linkage.explore import (
     flag_evidence,
+    parameter_lines,
+    people_named,
     person_flags,
+    person_ids_in,
+    person_label,
     person_records,
     person_summary,
     provenance,
@@ -18,7 +23,17 @@ from linkage.explore import (
     timeline,
     waterfall,
 )
+from linkage.flag_decisions import (
+    DECIDED_STATUSES,
+    OUTCOME_LABELS,
+    STATUS_LABELS,
+    decision_history,
+    decisions_in_force,
+    record_flag_decision,
+    status_text,
+)
 from linkage.resolve import load_latest_model
+from linkage.triage import FLAG_LABELS
 
 #: Badge per link strength in the records tables.
 #: How each link strength reads, and its cell colour (text, not emoji: not every browser has an emoji font).
@@ -28,8 +43,10 @@ STRENGTH_STYLES = {
     "review": "background-color: #ffe0b2", "only record": "color: #757575",
 }
 
-session.current_user()
+user = session.current_user()
 session.require("view_person")
+#: Set to the decision just saved, to say so once the page has redrawn with it.
+SAVED_KEY = "profile_flag_decision_saved"
 st.title("Person profile")
 
 person_id = person_picker()
@@ -44,6 +61,14 @@ with session.results() as con:
     events = timeline(con, person_id)
     flags = person_flags(con, person_id)
     evidence = flag_evidence(con, flags["flag_id"].tolist()) if not flags.empty else pd.DataFrame()
+    named = people_named(con, [pid for p in flags["parameters"] for pid in person_ids_in(p)])
+    if not flags.empty:
+        with session.state() as state:
+            history = decision_history(state)
+        decided = decisions_in_force(con, history, latest=False)
+        decided = decided[decided["person_id"].isin(set(flags["person_id"]))]
+    else:
+        decided = pd.DataFrame()
 record_view("view_person", person_id, {"page": "profile"})
 
 name = " ".join(p for p in (person["forename"], person["middle_names"], person["surname"]) if p) or "(no name recorded)"
@@ -150,32 +175,119 @@ with tab_timeline:
             },
         )
 
+def flag_title(flag) -> str:
+    """The flag as its expander names it: what, about whom (by name), how severe, the decision on it."""
+    label = FLAG_LABELS.get(flag.code, flag.code.replace("_", " "))
+    status = latest_decision(flag.code, flag.person_id)
+    decision = status_text(status["status"], status["outcome"]) if status is not None else STATUS_LABELS["new"]
+    if flag.subject:
+        return f"**{label}** · severity {flag.severity} · {decision}"
+    roles = ", ".join(r.replace("_", " ") for r in flag.roles) or "involved"
+    return f"**{label}** about {person_label(flag.name, flag.dob)}: this person as {roles} · severity {flag.severity} · {decision}"
+
+
+def latest_decision(code: str, flagged: str):
+    """The decision in force on a flag (its code on the flagged person), or None while it is new."""
+    if decided.empty:
+        return None
+    mine = decided[(decided["flag_code"] == code) & (decided["person_id"] == flagged)]
+    return None if mine.empty else mine.iloc[0]
+
+
+def decision_panel(flag) -> None:
+    """The decision in force on a flag, its history, and (on the flagged person's profile) a form to record one."""
+    latest = latest_decision(flag.code, flag.person_id)
+    if latest is None:
+        st.markdown("**Decision: New.** Nobody has recorded a decision on this flag yet.")
+    else:
+        st.markdown(
+            f"**Decision: {status_text(latest['status'], latest['outcome'])}** · owner **{latest['owner']}** · "
+            f"recorded by {latest['decided_by']} on {pd.Timestamp(latest['decided_at']):%d/%m/%Y %H:%M}  \n"
+            f"Rationale: _{latest['rationale']}_"
+        )
+        earlier = decided[(decided["flag_code"] == flag.code) & (decided["person_id"] == flag.person_id)]
+        if len(earlier) > 1:
+            st.dataframe(
+                earlier.assign(status=[status_text(s, o) for s, o in zip(earlier["status"], earlier["outcome"], strict=True)]),
+                hide_index=True, width="stretch", column_order=["decided_at", "status", "owner", "decided_by", "rationale"],
+                column_config={
+                    "decided_at": st.column_config.DatetimeColumn("Decided", format="DD/MM/YYYY HH:mm", width=130),
+                    "status": st.column_config.TextColumn("Decision", width=200),
+                    "owner": st.column_config.TextColumn("Owner", width=140),
+                    "decided_by": st.column_config.TextColumn("Recorded by", width=110),
+                    "rationale": st.column_config.TextColumn("Rationale", width="large"),
+                },
+            )
+    if not flag.subject:
+        st.caption(f"Decisions on this flag are recorded on the profile of the person it is about ({flag.person_id}).")
+        return
+    if not can_do(user.role, "flag_decide"):
+        return
+    with st.form(f"flag_decision_{flag.flag_id}", clear_on_submit=True):
+        status_col, outcome_col, owner_col = st.columns([1, 1.3, 1])
+        status = status_col.radio("Status", DECIDED_STATUSES, format_func=STATUS_LABELS.get, horizontal=True, index=None)
+        outcome = outcome_col.selectbox(
+            "Outcome (when actioned)", list(OUTCOME_LABELS), format_func=OUTCOME_LABELS.get, index=None,
+            placeholder="Choose an outcome",
+        )
+        owner = owner_col.text_input("Owner", value=user.name, help="Who owns the next step: a person or a team")
+        rationale = st.text_area("Rationale", max_chars=2000, placeholder="e.g. Strategy discussion held 03/02/2026 with "
+                                 "police and children's social care; MARAC referral made.")
+        submitted = st.form_submit_button("Record decision", type="primary", icon=":material/gavel:")
+    if submitted:
+        try:
+            with session.state() as state:
+                saved = record_flag_decision(
+                    state, flag_code=flag.code, person_id=flag.person_id, status=status or "",
+                    outcome=outcome if status == "actioned" else None, owner=owner, rationale=rationale,
+                    user_name=user.name, role=user.role, purpose=session.purpose(),
+                )
+        except ValueError as exc:
+            st.error(f"Not recorded: {exc}.")
+        else:
+            st.session_state[SAVED_KEY] = status_text(saved.status, saved.outcome)
+            st.rerun()
+
+
 with tab_flags:
+    if saved := st.session_state.pop(SAVED_KEY, None):
+        st.success(f"Decision recorded: **{saved}**. It is kept across runs and in the audit log.", icon=":material/check:")
     if flags.empty:
         st.info("No safeguarding flags name this person.")
     for flag in flags.itertuples():
-        about = "" if flag.subject else f" (about {flag.person_id}; this person is involved)"
         score = f" · RFG(V) {flag.score:.1f}" if pd.notna(flag.score) else ""
-        with st.expander(f"**{flag.code.replace('_', ' ')}**{about} · severity {flag.severity}{score}", expanded=flag.subject):
+        with st.expander(flag_title(flag) + score, expanded=flag.subject):
             as_of = f" Its windows end on {flag.as_of:%d/%m/%Y}." if pd.notna(flag.as_of) else ""
-            st.markdown(f"{flag.rule}. Evidence from **{', '.join(flag.agencies)}**; weakest link it relies on "
+            agencies = ", ".join(AGENCY_NAMES.get(a, a) for a in flag.agencies)
+            st.markdown(f"{flag.rule}. Evidence from **{agencies}**; weakest link it relies on "
                         f"**{flag.weakest_link:.3f}**.{as_of}")
-            st.json(flag.parameters, expanded=False)
+            st.markdown("  \n".join(parameter_lines(flag.parameters, named)))
             rows = evidence[evidence["flag_id"] == flag.flag_id]
             st.dataframe(
-                rows, hide_index=True, width="stretch",
-                column_order=["event_date", "agency", "record_id", "person_id", "role", "description", "link_probability"],
+                rows.assign(
+                    agency=rows["agency"].map(lambda a: AGENCY_NAMES.get(a, a)),
+                    role=rows["role"].fillna("").str.replace("_", " "),
+                    dob=pd.to_datetime(rows["dob"]),
+                    link=rows["person_id"].map(lambda p: f"/profile?person={p}" if isinstance(p, str) else None),
+                ),
+                hide_index=True, width="stretch",
+                column_order=["event_date", "agency", "name", "dob", "role", "description", "link_probability", "link",
+                              "record_id"],
                 column_config={
-                    "event_date": st.column_config.DateColumn("Date", format="DD/MM/YYYY"),
-                    "agency": st.column_config.TextColumn("Agency"),
-                    "record_id": st.column_config.TextColumn("Record"),
-                    "person_id": st.column_config.TextColumn("Person"),
-                    "role": st.column_config.TextColumn("Role"),
-                    "description": st.column_config.TextColumn("What", width="large"),
-                    "link_probability": st.column_config.NumberColumn("Link", format="%.3f",
+                    "event_date": st.column_config.DateColumn("Date", format="DD/MM/YYYY", width=90),
+                    "agency": st.column_config.TextColumn("Agency", width=150),
+                    "name": st.column_config.TextColumn("Person", width=170),
+                    "dob": st.column_config.DateColumn("Born", format="DD/MM/YYYY", width=90),
+                    "role": st.column_config.TextColumn("Role", width=100),
+                    "description": st.column_config.TextColumn("What", width="medium"),
+                    "link_probability": st.column_config.NumberColumn("Link", format="%.3f", width=60,
                                                                       help="How sure the record's link to its person is"),
+                    "link": st.column_config.LinkColumn("Person id", display_text=r"person=(.*)$", width=100,
+                                                        help="Open the person's profile"),
+                    "record_id": st.column_config.TextColumn("Record", width=100),
                 },
             )
+            decision_panel(flag)
 
 with tab_why:
     st.caption("Pick a record to see the scored pairs joining it to this person, and Splink's match-weight waterfall.")

@@ -8,9 +8,9 @@ import streamlit as st
 from dashboard import session
 from dashboard.charts import waterfall_chart
 from dashboard.viewing import record_view
-from linkage.explore import compare_records, review_queue, waterfall
+from linkage.explore import compare_records, level_labels, review_queue, waterfall
 from linkage.resolve import load_latest_model
-from linkage.review import DECISIONS, decisions_for, recent_decisions, save_decision
+from linkage.review import DECISIONS, decided_pairs, decisions_for, recent_decisions, save_decision
 
 DECISION_LABELS = {
     "confirm": "Confirm: the same person",
@@ -22,8 +22,13 @@ STATUS_STYLES = {
     "one missing": "background-color: #fff3e0",
     "same": "background-color: #e8f5e9",
     "both missing": "color: #9e9e9e",
+    "record detail": "color: #757575",
 }
 _CHALLENGE = "review_challenge"
+#: Set to the decision just saved, to say so once the queue has redrawn without the pair.
+_SAVED = "review_saved"
+#: Bumped by each decision, so the queue is drawn afresh with no row selected.
+_ROUND = "review_queue_round"
 
 user = session.current_user()
 session.require("review_decide")
@@ -34,31 +39,49 @@ st.caption(
 )
 
 queue_tab, challenge_tab, history_tab = st.tabs(["Review band", "Challenge a pair", "Recent decisions"])
+model = load_latest_model(session.store_path())
 with queue_tab:
+    if saved_message := st.session_state.pop(_SAVED, None):
+        st.success(saved_message, icon=":material/check:")
+    with session.state() as state:
+        decided = decided_pairs(state)
     with session.results() as con:
-        queue = review_queue(con)
-    if queue.empty:
-        st.info("No pairs in the review band.")
+        queue = review_queue(con, decided=decided, labels=level_labels(model.splink if model else None))
+    groups = queue.groups
+    st.caption(
+        f"**{len(groups):,}** groups of records to review (**{queue.undecided_pairs:,}** undecided pairs); "
+        f"**{queue.decided_pairs:,}** review-band pairs decided since this run, applied at the next run. "
+        "Records joined by review pairs are one group, listed by its most uncertain undecided pair."
+    )
+    if groups.empty:
+        st.info("No undecided pairs in the review band.")
     picked = st.dataframe(
-        queue, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="review_queue",
-        height=min(38 + 35 * max(len(queue), 1), 360),
-        column_order=["name_l", "dob_l", "agency_l", "name_r", "dob_r", "agency_r", "match_probability", "same_person",
-                      "reason"],
+        groups.assign(dob_l=pd.to_datetime(groups["dob_l"]), dob_r=pd.to_datetime(groups["dob_r"])),
+        hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", placeholder="",
+        key=f"review_queue_{st.session_state.get(_ROUND, 0)}",
+        height=min(38 + 35 * max(len(groups), 1), 360),
+        column_order=["name_l", "dob_l", "agency_l", "name_r", "dob_r", "agency_r", "why", "match_probability",
+                      "group_records", "undecided_pairs", "same_person"],
         column_config={
-            "name_l": st.column_config.TextColumn("Record A"),
-            "dob_l": st.column_config.DateColumn("Born", format="DD/MM/YYYY"),
-            "agency_l": st.column_config.TextColumn("Agency"),
-            "name_r": st.column_config.TextColumn("Record B"),
-            "dob_r": st.column_config.DateColumn("Born", format="DD/MM/YYYY"),
-            "agency_r": st.column_config.TextColumn("Agency"),
-            "match_probability": st.column_config.ProgressColumn("Probability", min_value=0.0, max_value=1.0, format="%.3f"),
-            "same_person": st.column_config.CheckboxColumn("Now one person"),
-            "reason": st.column_config.TextColumn("Why in review", width="medium"),
+            "name_l": st.column_config.TextColumn("Record A", width=130),
+            "dob_l": st.column_config.DateColumn("Born", format="DD/MM/YYYY", width=90),
+            "agency_l": st.column_config.TextColumn("Agency", width=80),
+            "name_r": st.column_config.TextColumn("Record B", width=130),
+            "dob_r": st.column_config.DateColumn("Born", format="DD/MM/YYYY", width=90),
+            "agency_r": st.column_config.TextColumn("Agency", width=80),
+            "match_probability": st.column_config.ProgressColumn("Probability", min_value=0.0, max_value=1.0, format="%.3f",
+                                                                 width=90),
+            "same_person": st.column_config.CheckboxColumn("Now one person", width=70),
+            "group_records": st.column_config.NumberColumn("Records", help="Records in the group", width=65),
+            "undecided_pairs": st.column_config.NumberColumn("Undecided", help="Undecided pairs in the group", width=75),
+            "why": st.column_config.TextColumn(
+                "Why in review", help="The band rule, and the comparisons that weighed most for and against", width="large",
+            ),
         },
     )
     rows = picked.selection.rows if picked else []
     if rows:
-        st.session_state[_CHALLENGE] = (queue.iloc[rows[0]]["unique_id_l"], queue.iloc[rows[0]]["unique_id_r"])
+        st.session_state[_CHALLENGE] = (groups.iloc[rows[0]]["unique_id_l"], groups.iloc[rows[0]]["unique_id_r"])
 
 with challenge_tab:
     with st.form("challenge"):
@@ -83,7 +106,6 @@ with session.results() as con:
     if view is None:
         st.error("Both records must exist in the current results, and be two different records.")
         st.stop()
-    model = load_latest_model(session.store_path())
     bars = waterfall(con, view.unique_id_l, view.unique_id_r, model.splink if model else None)
 target = f"{view.unique_id_l} | {view.unique_id_r}"
 record_view("view_person", target, {"page": "review", "people": [view.person_l, view.person_r]})
@@ -104,7 +126,7 @@ with compare_col:
     fields = view.fields.rename(columns={"left": view.unique_id_l, "right": view.unique_id_r})
     st.dataframe(
         fields.style.apply(lambda r: [STATUS_STYLES.get(r["status"], "")] * len(r), axis=1),
-        hide_index=True, width="stretch", height=38 + 35 * len(fields),
+        hide_index=True, width="stretch", height=38 + 35 * len(fields), placeholder="",
         column_config={"identity": st.column_config.CheckboxColumn("Identity field")},
     )
 with weights_col:
@@ -126,7 +148,10 @@ if submitted:
             saved = save_decision(state, view.unique_id_l, view.unique_id_r, decision, reason, user.name)
         session.audit("review_decide", target=target, detail={"decision": saved.decision})
         effect = "it changes no link" if saved.decision == "unsure" else "the next run applies it"
-        st.success(f"Saved: **{saved.decision}**; {effect}.", icon=":material/check:")
+        st.session_state[_SAVED] = f"Saved: **{saved.decision}**; {effect}. The pair has left the review queue."
+        st.session_state[_CHALLENGE] = None
+        st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1
+        st.rerun()  # the queue above is redrawn without the pair and with nothing selected
 
 with session.state() as state:
     history = decisions_for(state, [(view.unique_id_l, view.unique_id_r)])

@@ -6,14 +6,17 @@ no SQL of its own. Each filters by person or pair first, so a page costs what th
 person's records cost, not what the run does.
 """
 
+from linkage.explore.flag_text import parameter_lines, person_ids_in
 from linkage.explore.explain import PRIOR, level_labels, record_pairs, waterfall
 from linkage.explore.intelligence import perpetrator_incidents, perpetrators, victim_network, victims
 from linkage.explore.network import RELATIONSHIPS, Network, network_export, person_network
-from linkage.explore.pairs import PairView, compare_records, review_queue
+from linkage.explore.pairs import RECORD_DETAIL, PairView, ReviewQueue, compare_records, review_queue
 from linkage.explore.profile import (
     LINK_STRENGTHS,
     flag_evidence,
+    people_named,
     person_flags,
+    person_label,
     person_records,
     person_summary,
     provenance,
@@ -37,6 +40,8 @@ __all__ = [
     "EvaluationFrames",
     "Network",
     "PairView",
+    "RECORD_DETAIL",
+    "ReviewQueue",
     "SearchTerms",
     "band_counts",
     "compare_records",
@@ -45,6 +50,10 @@ __all__ = [
     "level_labels",
     "model_charts",
     "network_export",
+    "parameter_lines",
+    "people_named",
+    "person_ids_in",
+    "person_label",
     "perpetrator_incidents",
     "perpetrators",
     "person_flags",

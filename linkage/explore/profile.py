@@ -148,17 +148,25 @@ def person_flags(con: duckdb.DuckDBPyConnection, person_id: str) -> pd.DataFrame
     Returns:
         One row per flag, most severe first: flag_id, code, subject (True when the
         flag is about this person, False when they are one of those involved),
-        person_id (the flagged person), person_ids, rule, severity, score, agencies,
-        cross_agency, weakest_link, evidence_records, parameters (a dict) and as_of
-        (the date every flag's windows end on, one per run).
+        person_id (the flagged person) with their name and dob, person_ids, rule,
+        severity, score, agencies, cross_agency, weakest_link, evidence_records,
+        roles (this person's roles on the flag's evidence records), parameters (a
+        dict) and as_of (the date every flag's windows end on, one per run).
     """
     frame = run_sql(
         con,
         "profile_flags",
-        "SELECT flag_id, CAST(code AS VARCHAR) AS code, person_id = $person_id AS subject, person_id, person_ids, rule, "
-        "severity, score, agencies, cross_agency, weakest_link, evidence_records, parameters "
-        "FROM flags WHERE person_id = $person_id OR list_contains(person_ids, $person_id) "
-        "ORDER BY subject DESC, severity DESC, flag_id",
+        "WITH mine AS (SELECT f.flag_id, list(DISTINCT e.role ORDER BY e.role) FILTER (WHERE e.role IS NOT NULL) AS roles "
+        "  FROM flags AS f JOIN flag_evidence AS e USING (flag_id) JOIN clusters AS c USING (unique_id) "
+        "  WHERE (f.person_id = $person_id OR list_contains(f.person_ids, $person_id)) AND c.person_id = $person_id "
+        "  GROUP BY f.flag_id) "
+        "SELECT f.flag_id, CAST(f.code AS VARCHAR) AS code, f.person_id = $person_id AS subject, f.person_id, "
+        "concat_ws(' ', p.forename, p.surname) AS name, TRY_CAST(p.dob AS DATE) AS dob, f.person_ids, f.rule, "
+        "f.severity, f.score, f.agencies, f.cross_agency, f.weakest_link, f.evidence_records, "
+        "coalesce(m.roles, []::VARCHAR[]) AS roles, f.parameters "
+        "FROM flags AS f LEFT JOIN persons AS p USING (person_id) LEFT JOIN mine AS m USING (flag_id) "
+        "WHERE f.person_id = $person_id OR list_contains(f.person_ids, $person_id) "
+        "ORDER BY subject DESC, f.severity DESC, f.flag_id",
         {"person_id": person_id},
     ).df()
     frame["parameters"] = [json.loads(p) if p else {} for p in frame["parameters"]]
@@ -176,14 +184,42 @@ def flag_evidence(con: duckdb.DuckDBPyConnection, flag_ids: list[int]) -> pd.Dat
 
     Returns:
         One row per flag and record: flag_id, event_date, agency, source, record_id,
-        unique_id, person_id, role, description, link_probability.
+        unique_id, person_id with the person's golden name and dob, role,
+        description, link_probability.
     """
     return run_sql(
         con,
         "flag_evidence",
-        "SELECT e.flag_id, e.event_date, e.agency, e.source, e.record_id, e.unique_id, c.person_id, e.role, "
+        "SELECT e.flag_id, e.event_date, e.agency, e.source, e.record_id, e.unique_id, c.person_id, "
+        "concat_ws(' ', p.forename, p.surname) AS name, TRY_CAST(p.dob AS DATE) AS dob, e.role, "
         "e.description, e.link_probability "
-        "FROM flag_evidence AS e LEFT JOIN clusters AS c USING (unique_id) "
+        "FROM flag_evidence AS e LEFT JOIN clusters AS c USING (unique_id) LEFT JOIN persons AS p ON p.person_id = c.person_id "
         "WHERE e.flag_id IN (SELECT unnest(CAST($flag_ids AS BIGINT[]))) ORDER BY e.flag_id, e.event_date, e.unique_id",
         {"flag_ids": [int(f) for f in flag_ids]},
     ).df()
+
+
+def people_named(con: duckdb.DuckDBPyConnection, person_ids: list[str]) -> dict[str, str]:
+    """How to name people where an id would otherwise be shown: ``NAME (born dd/mm/yyyy)``.
+
+    Args:
+        con: A results cursor.
+        person_ids: The people.
+
+    Returns:
+        Person id to their golden name and DOB; an id not in the results is absent.
+    """
+    rows = run_sql(
+        con,
+        "profile_people_named",
+        "SELECT person_id, concat_ws(' ', forename, surname), TRY_CAST(dob AS DATE) FROM persons "
+        "WHERE person_id IN (SELECT unnest(CAST($ids AS VARCHAR[])))",
+        {"ids": sorted(set(person_ids))},
+    ).fetchall()
+    return {pid: person_label(name, dob) for pid, name, dob in rows}
+
+
+def person_label(name: str | None, dob) -> str:
+    """A person as a reader names them: ``NAME (born dd/mm/yyyy)``, with placeholders for what is missing."""
+    born = f"born {dob:%d/%m/%Y}" if dob is not None and not pd.isna(dob) else "DOB not known"
+    return f"{name or '(no name recorded)'} ({born})"

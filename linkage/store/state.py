@@ -1,6 +1,6 @@
 """The state database: what analysts and runs write that no run may roll back.
 
-Review decisions, the audit log, the run history and dashboard sign-in sessions live here, apart from the
+Review decisions, decisions on flags, the audit log, the run history and dashboard sign-in sessions live here, apart from the
 results files, so a failed or killed run can never touch them. Every writer (a run,
 each dashboard action) opens it briefly, so a busy moment is waited out, not refused.
 """
@@ -26,6 +26,14 @@ _STATE_TABLES = (
         "unique_id_l VARCHAR NOT NULL, unique_id_r VARCHAR NOT NULL, "
         "decision VARCHAR NOT NULL CHECK (decision IN ('confirm', 'reject', 'unsure')), "
         "reason VARCHAR, reviewer VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL DEFAULT now())",
+    ),
+    (
+        "create_flag_decisions",
+        "CREATE TABLE IF NOT EXISTS flag_decisions ("
+        "flag_code VARCHAR NOT NULL, person_id VARCHAR NOT NULL, "
+        "status VARCHAR NOT NULL CHECK (status IN ('under_review', 'actioned')), outcome VARCHAR, "
+        "owner VARCHAR NOT NULL, rationale VARCHAR NOT NULL, decided_by VARCHAR NOT NULL, "
+        "decided_at TIMESTAMP NOT NULL DEFAULT now(), CHECK ((status = 'actioned') = (outcome IS NOT NULL)))",
     ),
     (
         "create_runs",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from linkage import audit
@@ -42,7 +44,14 @@ def test_profile_shows_provenance_flags_and_why_linked(app_as, dashboard_store, 
     assert golden["golden"].sum() == flagged["values"]["field"].nunique()
     assert golden["in_conflict"].any(), "a serial perpetrator with aliases has fields agencies dispute"
     assert any(":material/flag: serial perpetrator" in m.value for m in at.markdown)
-    assert any(e.label.startswith("**serial perpetrator**") for e in at.expander)
+    assert any(e.label.startswith("**Serial perpetrator** · severity") for e in at.expander)
+    # Names where people expect ids: flag titles name people, evidence rows give name and DOB, no raw JSON.
+    assert not [e.label for e in at.expander if re.search(r"MP\d{7}", e.label)]
+    evidence = [d.value for d in at.dataframe if "description" in d.value.columns]
+    assert evidence and all(frame["name"].str.len().gt(0).all() for frame in evidence)
+    assert all(frame["link"].str.fullmatch(r"/profile\?person=MP\d{7}").all() for frame in evidence)
+    assert not [m.value for m in at.markdown if '{"' in m.value]
+    assert any(re.search(r"\*\*victims\*\*: [2-9]", m.value) for m in at.markdown), "the serial rule's parameters, in words"
     records_shown = sum(len(d.value) for d in at.dataframe if "strength" in d.value.columns)
     assert records_shown == flagged["records"]
     bars = next(d.value for d in at.dataframe if "comparison" in d.value.columns)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import networkx as nx
 import pytest
 
 from linkage import audit
@@ -83,11 +84,37 @@ def test_a_decision_needs_a_choice_and_a_reason(app_as, dashboard_store, pair, d
     assert len(_history(dashboard_store, pair)) == before, description
 
 
-def test_the_review_queue_lists_the_review_band(app_as, dashboard_store, pair):
+def test_the_review_queue_lists_each_undecided_group_once_with_its_reason(app_as, dashboard_store, pair):
     at = app_as(Role.LINKAGE_ADMIN, "review", purpose="test_review: queue")
     assert not at.exception
     queue = at.dataframe[0].value
-    assert tuple(pair) in set(zip(queue["unique_id_l"], queue["unique_id_r"], strict=True))
+    with open_results(dashboard_store.run.store) as con:
+        review = set(con.execute("SELECT unique_id_l, unique_id_r FROM pairs WHERE band = 'review'").fetchall())
+    with open_state(dashboard_store.run.store) as con:
+        decided = set(con.execute(
+            "SELECT DISTINCT least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r) FROM review_decisions"
+        ).fetchall())
+    undecided = review - decided
+    listed = set(zip(queue["unique_id_l"], queue["unique_id_r"], strict=True))
+    assert listed <= undecided, "a decided pair leaves the queue at once"
+    # Records joined by review pairs are one group; each group with an undecided pair is listed once.
+    graph = nx.Graph(review)
+    groups = [g for g in nx.connected_components(graph) if any(l in g for l, _ in undecided)]
+    assert len(queue) == min(len(groups), 200)
+    assert len({frozenset(nx.node_connected_component(graph, left)) for left, _ in listed}) == len(listed)
+    assert queue["why"].str.contains("; for: |; against: ").all(), "the comparisons that weighed most"
+    assert not queue["why"].eq("match probability in the review band").any()
+    caption = next(c.value for c in at.caption if "groups of records to review" in c.value)
+    assert f"**{len(undecided):,}** undecided pairs" in caption
+    assert f"**{len(review & decided):,}** review-band pairs decided" in caption
+
+
+def test_only_identity_fields_are_compared(app_as, pair):
+    at = _challenge(app_as(Role.LINKAGE_ADMIN, "review", purpose="test_review: fields"), *pair)
+    fields = next(d.value for d in at.dataframe if "identity" in d.value.columns).set_index("field")
+    for field in ("record_id", "agency", "event_date", "source", "event_type", "role"):
+        assert fields.at[field, "status"] == "record detail", field
+    assert fields.loc[fields["identity"], "status"].isin(["same", "different", "one missing", "both missing"]).all()
 
 
 def test_an_unknown_record_is_reported(app_as):

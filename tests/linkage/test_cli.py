@@ -24,6 +24,7 @@ def workspace(tmp_path_factory):
 COMMANDS = [
     ("ingest alone", ["ingest"], None),
     ("list flags filtered", ["flags", "--code", "repeat_victim", "--agency", "police", "--limit", "3"], None),
+    ("list flags by decision", ["flags", "--status", "new", "--status", "under_review", "--limit", "3"], None),
     ("blocking analysis on a sample", ["blocking", "--sample", "0.2"], None),
     ("evaluate against truth", ["evaluate", "--report", "{root}/eval/report.md"], "eval/report.md"),
     ("export the key file", ["export", "links", "--out", "{root}/links.csv"], "links.csv"),
@@ -44,6 +45,30 @@ def test_commands_succeed(workspace, capsys, description, command, writes):
     if writes:
         assert (root / writes).is_file(), description
     assert "error" not in capsys.readouterr().out.lower(), description
+
+
+def test_flags_name_people_and_their_decisions(workspace, capsys):
+    """mash flags shows each flagged person's name and DOB beside the id, and the decision recorded on the flag."""
+    from linkage.flag_decisions import record_flag_decision
+    from linkage.store import open_results, open_state
+
+    root, args = workspace
+    with open_results(root / "mash.duckdb") as con:
+        code, person_id, forename, surname, dob = con.execute(
+            "SELECT CAST(f.code AS VARCHAR), f.person_id, p.forename, p.surname, TRY_CAST(p.dob AS DATE) FROM flags AS f "
+            "JOIN persons AS p USING (person_id) WHERE p.dob IS NOT NULL AND p.surname IS NOT NULL ORDER BY f.flag_id LIMIT 1"
+        ).fetchone()
+    with open_state(root / "mash.duckdb") as state:
+        record_flag_decision(
+            state, flag_code=code, person_id=person_id, status="actioned", outcome="no_further_action", owner="team",
+            rationale="CLI test", user_name="cli-test", role="mash_analyst", purpose="test",
+        )
+    assert main(["flags", *args, "--status", "actioned", "--code", code, "--limit", "200"]) == 0
+    out = capsys.readouterr().out
+    assert person_id in out and surname in out and f"{dob:%d/%m/%Y}" in out
+    assert "Actioned:" in out and "further" in out, "the decision, folded into a narrow terminal's cell"
+    assert main(["flags", *args, "--status", "new", "--code", code, "--limit", "500"]) == 0
+    assert person_id not in capsys.readouterr().out
 
 
 def test_run_history_lists_each_run(workspace, capsys):
@@ -80,6 +105,8 @@ def test_report_writes_the_latest_runs_quality_report(workspace, capsys):
 ERRORS = [
     ("incremental with retrain", ["run", "--incremental", "--retrain"], "retrain with a full run"),
     ("unknown flag code", ["flags", "--code", "nonsense"], "unknown flag code"),
+    ("a misspelt agency is refused, not an empty list", ["flags", "--agency", "polic"], "unknown agency(s) ['polic']"),
+    ("unknown decision status", ["flags", "--status", "closed"], "unknown status(s) ['closed']"),
     ("person not in the store", ["export", "graph", "--out", "{root}/g2", "--person", "MP9999999"], "no person"),
     ("quality report of a run not in the history", ["report", "--run", "999"], "no run 999 in the run history"),
 ]

@@ -115,8 +115,12 @@ def test_incremental_equals_full(twins, description, edit, reject):
                     {"l": left, "r": right},
                 )
     report = run_all(incremental, incremental=True)
-    run_all(full)
+    full_report = run_all(full)
     assert_same_results(incremental.store, full.store)
+    # Both compared with the same previous run (the held-back extracts): the same flags raised and cleared.
+    assert flag_changes(incremental.store) == flag_changes(full.store), description
+    raised = sum(1 for change, *_ in flag_changes(incremental.store) if change == "raised")
+    assert report.counts["flags_raised"] == full_report.counts["flags_raised"] == raised > 0, description
     assert report.counts["added"] > 0 and report.counts["affected_records"] < report.counts["records"], description
     if edit:
         assert report.counts["changed"] > 0 and report.counts["withdrawn_records"] > 0
@@ -201,9 +205,19 @@ def test_a_child_turning_18_the_next_day_clears_their_flag(twins):
     run_all(dated(incremental, birthday - timedelta(days=1)), incremental=True)
     assert child in flagged_children(incremental.store), "precondition: still a child the day before"
     run_all(dated(incremental, birthday), incremental=True)
-    run_all(dated(full, birthday))
+    report = run_all(dated(full, birthday))
     assert_same_results(incremental.store, full.store)
     assert child not in flagged_children(full.store)
+    # The last run cleared the child's flag, and says so (both runs' previous results flagged the child).
+    for store in (incremental.store, full.store):
+        assert ("cleared", "child_in_da_household", child) in flag_changes(store)
+    assert report.counts["flags_cleared"] >= 1
+
+
+def flag_changes(store) -> set[tuple[str, str, str]]:
+    """(change, code, person) of every flag the store's last run raised or cleared."""
+    with open_results(store) as con:
+        return set(con.sql("SELECT change, code, person_id FROM flag_changes").fetchall())
 
 
 def _first_adult_birthday(store) -> tuple[str, date]:

@@ -8,18 +8,52 @@ import pytest
 from linkage.explore import compare_records, review_queue
 
 
-def test_review_queue_holds_only_review_band_pairs_most_uncertain_first(cur):
-    queue = review_queue(cur)
+def test_review_queue_holds_one_row_per_group_most_uncertain_first(cur):
+    result = review_queue(cur)
+    queue = result.groups
     expected = cur.execute("SELECT count(*) FROM pairs WHERE band = 'review'").fetchone()[0]
-    assert len(queue) == min(expected, 200)
-    assert expected > 0
+    assert expected > 0 and result.undecided_pairs == expected and result.decided_pairs == 0
+    assert queue["group_pairs"].sum() == expected, "every review pair is in exactly one group"
+    assert len(queue) < expected, "a trio's three pairs are one row"
     distance = (queue["match_probability"] - 0.5).abs()
     assert list(distance) == sorted(distance)
     assert (queue["unique_id_l"] < queue["unique_id_r"]).all()
 
 
+def test_a_decided_pair_leaves_the_queue_and_its_group_shows_the_next(cur):
+    before = review_queue(cur)
+    group = before.groups[before.groups["group_pairs"] > 1].iloc[0]
+    decided = pd.DataFrame([{"unique_id_l": group["unique_id_r"], "unique_id_r": group["unique_id_l"]}])  # either order
+    after = review_queue(cur, decided=decided)
+    assert (after.undecided_pairs, after.decided_pairs) == (before.undecided_pairs - 1, 1)
+    listed = set(zip(after.groups["unique_id_l"], after.groups["unique_id_r"], strict=True))
+    assert (group["unique_id_l"], group["unique_id_r"]) not in listed
+    assert len(after.groups) == len(before.groups), "the group stays, by another pair"
+
+
+WHY = [
+    ("the band rule with its probability", {"reason": "match probability in the review band"}, "match probability 0.60, in the review band"),
+    ("another band rule as it is", {"reason": "ambiguous: also matches a person this one cannot be"}, "ambiguous: also matches"),
+    ("the comparison weighing most for", {}, "for: exact match on dob (+9.0), forename: nickname (+2.0)"),
+    ("the one against, an 'all other' level read as differs", {}, "against: surname differs (-4.0)"),
+]
+
+
+@pytest.mark.parametrize(("description", "change", "expected"), WHY, ids=[w[0] for w in WHY])
+def test_why_in_review(description, change, expected):
+    from linkage.explore.pairs import _why
+
+    row = {"reason": "match probability in the review band", "match_probability": 0.6,
+           "gamma_dob": 3, "mw_dob": 9.0, "gamma_forename": 2, "mw_forename": 2.0, "gamma_surname": 0, "mw_surname": -4.0,
+           "gamma_nhs_number": -1, "mw_nhs_number": 0.0, **change}
+    labels = {"dob": {3: "Exact match on dob"}, "forename": {2: "Nickname"}, "surname": {0: "All other comparisons"}}
+    text = _why(row, ["dob", "forename", "surname", "nhs_number"], labels)
+    assert expected in text, description
+    assert "nhs" not in text, "a missing value weighs nothing either way"
+
+
 def test_a_review_pair_side_by_side(cur):
-    queue = review_queue(cur)
+    queue = review_queue(cur).groups
     left, right = queue.iloc[0][["unique_id_l", "unique_id_r"]]
     view = compare_records(cur, right, left)
     assert (view.unique_id_l, view.unique_id_r) == (left, right)
@@ -30,7 +64,8 @@ def test_a_review_pair_side_by_side(cur):
     for row in view.fields.itertuples():
         missing = pd.isna(row.left), pd.isna(row.right)
         expected = (
-            "both missing" if all(missing) else "one missing" if any(missing)
+            "record detail" if not row.identity  # record id, agency, event date: never a disagreement
+            else "both missing" if all(missing) else "one missing" if any(missing)
             else "same" if row.left == row.right else "different"
         )
         assert row.status == expected, row.field
