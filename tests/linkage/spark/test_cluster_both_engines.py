@@ -248,18 +248,32 @@ CASES = {
         ambiguous=1,
         bands={("a1", "a2"): "link", ("a1", "w1"): "review", ("b1", "w1"): "review", ("c1", "c2"): "link"},
     ),
-    # W scores exactly as well against two GP registrations in different postcode areas, with no identifier
-    # agreeing: whichever pair comes first by ids links, and the other goes to review (the address rule).
+    # W (a police record in a third area) scores exactly as well against two GP registrations in different
+    # postcode areas, with no identifier agreeing: whichever pair comes first by ids links, and the other
+    # goes to review (the address rule).
     "a tie between two edges, broken by the pairs' order by ids": Case(
+        records=[
+            {"unique_id": "g1", "birth_year": 1975, "postcode_outward": "SE15", "agency": "health", "forename": "MARY"},
+            {"unique_id": "g2", "birth_year": 1975, "postcode_outward": "LS6", "agency": "health", "forename": "MARY"},
+            {"unique_id": "w2", "birth_year": 1975, "postcode_outward": "BD1", "agency": "police", "forename": "MARY"},
+        ],
+        pairs=[_pair("g1", "w2", 9.0), _pair("g2", "w2", 9.0)],
+        people={frozenset({"g1", "w2"}), frozenset({"g2"})},
+        ambiguous=0,
+        bands={("g1", "w2"): "link", ("g2", "w2"): "review"},
+    ),
+    # The same tie with no postcode on W: nothing says which registration it belongs with, so it joins
+    # neither (ambiguous) and both pairs go to review.
+    "a record with no postcode between GP registrations in two areas is ambiguous": Case(
         records=[
             {"unique_id": "g1", "birth_year": 1975, "postcode_outward": "SE15", "agency": "health", "forename": "MARY"},
             {"unique_id": "g2", "birth_year": 1975, "postcode_outward": "LS6", "agency": "health", "forename": "MARY"},
             {"unique_id": "w2", "birth_year": 1975, "agency": "police", "forename": "MARY"},
         ],
         pairs=[_pair("g1", "w2", 9.0), _pair("g2", "w2", 9.0)],
-        people={frozenset({"g1", "w2"}), frozenset({"g2"})},
-        ambiguous=0,
-        bands={("g1", "w2"): "link", ("g2", "w2"): "review"},
+        people={frozenset({"g1"}), frozenset({"g2"}), frozenset({"w2"})},
+        ambiguous=1,
+        bands={("g1", "w2"): "review", ("g2", "w2"): "review"},
     ),
 }
 
