@@ -187,6 +187,8 @@ class SparkRun:
             "unique_id": groups["unique_id"], "person_id": person,
             "link_strength": groups["link_strength"], "best_match_probability": groups["best_match_probability"],
         }))
+        # Spark scores records as rows: each is its own identity profile (linkage.resolve.profiles).
+        run_sql(con, "spark_profiles", "CREATE OR REPLACE TABLE profiles__new AS SELECT unique_id, unique_id AS profile_id FROM clusters__new")
         seconds["cluster"] = time.perf_counter() - started
 
         started = self._stage("persons")

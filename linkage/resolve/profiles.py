@@ -1,0 +1,164 @@
+"""Identity profiles: records the model cannot tell apart, scored and clustered once.
+
+A person seen forty times at ED, or a prolific nominal with five hundred police rows,
+is forty or five hundred records whose linkage fields are identical. Scoring them as
+rows costs pairs in the square of their count (every rule that blocks them puts them
+all in one block) and tells the model nothing new. A profile is one such group: every
+column the model, its blocking rules and the clustering constraints read (the model
+input, derived columns included) is identical. Profiles are trained on, scored and
+clustered; then each record takes its profile's person.
+
+The result is the one scoring the rows gives:
+
+* a pair of records from two profiles scores as the pair of their representatives
+  (the lowest record id of each): the same values on every compared column, so the
+  same gammas, weights and probability;
+* records of one profile are together exactly when their own pair would have linked
+  them: the representative and the next record are scored as a pair (one per
+  profile, :func:`self_pairs`); a profile whose pair falls short, or an ambiguous one
+  (left unlinked, as each of its records would be), is split back into its records
+  when it ends up alone;
+* records an analyst decided on keep a profile of their own, so every decision
+  applies to the record it was made on.
+
+Relational columns (a DA incident's partner keys) are computed per record over the
+incident before records are grouped, and are part of the key: two rows of one person
+with different suspects are two profiles.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from linkage.config import ModelConfig
+from linkage.pipeline import fetch_arrow, quote_ident
+from linkage.resolve.session import make_linker, scored_pairs
+from linkage.store import connect_memory
+
+logger = logging.getLogger(__name__)
+
+#: Model-input columns left out of the profile key: the record's own id, and its event day,
+#: which only the place rule reads (``Constraints.place_needs_history``).
+_NOT_KEYED = ("unique_id", "event_day")
+#: A column the profile key adds to keep an analyst's records apart (their own id, else null).
+_APART = "_profile_apart"
+#: Each record's position in the input, to put the window's output back in order.
+_POSITION = "_profile_position"
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """The model input grouped into profiles.
+
+    Attributes:
+        records: One row per profile, its representative's (the lowest record id),
+            ordered by ``unique_id``: what is trained on, scored and clustered.
+        profile_of: For every record (ordered by ``unique_id``), the index of its profile in ``records``.
+        unique_ids: Every record's id, ordered.
+    """
+
+    records: pa.Table
+    profile_of: np.ndarray
+    unique_ids: pa.Array
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """Records per profile."""
+        return np.bincount(self.profile_of, minlength=self.records.num_rows)
+
+    def members(self) -> pa.Table:
+        """``unique_id`` and ``profile_id`` (its representative's id) of every record."""
+        return pa.table({"unique_id": self.unique_ids, "profile_id": self.records["unique_id"].take(pa.array(self.profile_of))})
+
+
+def profile_key(columns: Collection[str], model: ModelConfig) -> list[str]:
+    """The model-input columns a profile is keyed on.
+
+    Everything the model, its blocking rules and clustering read: all but the record
+    id, and the event day too when the place rule (which reads it) is on.
+
+    Args:
+        columns: The model input's columns.
+        model: The model config.
+    """
+    dropped = {"unique_id"} if model.constraints.place_needs_history else set(_NOT_KEYED)
+    return [column for column in columns if column not in dropped]
+
+
+def collapse(records: pa.Table, model: ModelConfig, keep_apart: Collection[str] = ()) -> Profiles:
+    """Group records whose keyed columns are all equal (nulls equal to nulls) into profiles.
+
+    Args:
+        records: The model input, ordered by ``unique_id`` (``session.model_input``).
+        model: The model config.
+        keep_apart: Record ids that keep a profile of their own (those in an analyst's decision).
+
+    Returns:
+        The profiles.
+    """
+    apart = pc.is_in(records["unique_id"], value_set=pa.array(sorted(keep_apart), pa.string()))
+    keyed = records.append_column(_APART, pc.if_else(apart, records["unique_id"], pa.scalar(None, pa.string())))
+    keyed = keyed.append_column(_POSITION, pa.array(np.arange(records.num_rows, dtype=np.int64)))
+    key = ", ".join(quote_ident(column) for column in [*profile_key(records.column_names, model), _APART])
+    with connect_memory() as con:
+        con.register("model_input", keyed)
+        # A window (list columns such as forename_groups partition as values), back in the records' order.
+        first = fetch_arrow(
+            con, "profiles:representatives",
+            f"SELECT min(unique_id) OVER (PARTITION BY {key}) AS profile_id FROM model_input ORDER BY {_POSITION}",
+        )
+    representative = pc.equal(first["profile_id"], records["unique_id"])
+    profiles = records.filter(representative)
+    index = {uid: i for i, uid in enumerate(profiles["unique_id"].to_pylist())}
+    profile_of = np.fromiter((index[p] for p in first["profile_id"].to_pylist()), dtype=np.int64, count=records.num_rows)
+    logger.info("profiles: %d records in %d profiles", records.num_rows, profiles.num_rows)
+    return Profiles(records=profiles, profile_of=profile_of, unique_ids=records["unique_id"])
+
+
+def self_pairs(
+    profiles: Profiles, splink_settings: dict[str, Any], term_frequencies: dict[str, pa.Table], review: float
+) -> pa.Table | None:
+    """Each profile of two or more records scored as the pair of its two lowest record ids.
+
+    Scored by the model as a row pair would be, and only where the rows' scoring would
+    have produced it: a pair one of the model's prediction blocking rules generates,
+    at or above the review threshold.
+
+    Args:
+        profiles: The profiles.
+        splink_settings: The trained model's Splink settings.
+        term_frequencies: The model's term-frequency lookups.
+        review: The review threshold.
+
+    Returns:
+        The scored pairs (at most one per such profile), as ``session.scored_pairs``
+        gives them; None when no profile holds two records.
+    """
+    sizes = profiles.sizes
+    shared = np.flatnonzero(sizes > 1)
+    if not shared.size:
+        return None
+    # The second-lowest id of each profile: records are ordered by id, so the first
+    # record after the representative in the profile's order.
+    order = np.lexsort((np.arange(len(profiles.profile_of)), profiles.profile_of))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    second = profiles.unique_ids.take(pa.array(order[starts[shared] + 1]))
+    first = profiles.records.take(pa.array(shared))
+    twins = pa.concat_tables([first, first.set_column(first.column_names.index("unique_id"), "unique_id", second)])
+    twins = twins.append_column("profile_id", pa.concat_arrays([first["unique_id"].combine_chunks()] * 2))
+    rules = " OR ".join(f"({rule['blocking_rule']})" for rule in splink_settings["blocking_rules_to_generate_predictions"])
+    settings = {
+        **splink_settings,
+        "blocking_rules_to_generate_predictions": [
+            {"blocking_rule": f"l.profile_id = r.profile_id AND ({rules})", "sql_dialect": splink_settings.get("sql_dialect", "duckdb")}
+        ],
+    }
+    linker = make_linker(twins, settings, term_frequencies)
+    return scored_pairs(linker.inference.predict(threshold_match_probability=review))
