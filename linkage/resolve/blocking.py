@@ -97,7 +97,7 @@ def check_pair_budget(records: pa.Table, model: ModelConfig, budget: int) -> lis
         rule = blocking_rules(model)[position]
         with connect_memory() as work:
             frame = DuckDBAPI(connection=work).register(records, table_name=SPLINK_TABLE)
-            largest = n_largest_blocks(frame, blocking_rule=rule, link_type="dedupe_only", n_largest=1).as_record_dict()
+            largest = n_largest_blocks(frame, blocking_rule=rule, link_type="dedupe_only", n_largest=1).as_record_list()
         block = int(largest[0]["count_l"]) if largest else 0
         raise MashError(
             f"blocking rule {count.rule} would add about {count.marginal:,} candidate pairs, over the budget of "

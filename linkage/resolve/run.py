@@ -92,6 +92,8 @@ def resolve(
     records = model_input(con, records_table)
     decided = read_decisions(con)
     profiles = collapse(records, run.model, keep_apart={uid for pair in decided for uid in pair})
+    # Before training too: its deterministic rules count their pairs by forming them.
+    check_pair_budget(profiles.records, run.model, run.resources.pair_budget)
     model = load_latest_model(run.store)
     trained = retrain or not is_current(model, run.model)
     if trained:
@@ -101,7 +103,6 @@ def resolve(
     assert model is not None
 
     started = stage("predict")
-    check_pair_budget(profiles.records, run.model, run.resources.pair_budget)
     review = run.model.thresholds.review
     pairs = predict(profiles.records, model, review)
     own = self_pairs(profiles, model.splink, model.term_frequency_tables(), review)
