@@ -17,6 +17,7 @@ import argparse
 import csv
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -92,11 +93,11 @@ def main() -> None:
         generate_extracts(people=args.people, seed=args.seed, out_dir=extracts)
         repeat_police_rows(extracts, args.repeats)
     rows = extract_rows(extracts)
-    subprocess.run(["rm", "-rf", str(store.parent)], check=True)
+    shutil.rmtree(store.parent, ignore_errors=True)
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "linkage.cli", "run", "--config", str(RUN_CONFIG), "--store", str(store), "--extracts", str(extracts)],
-        check=True, stdout=subprocess.DEVNULL,
+        check=True, stdout=subprocess.DEVNULL, cwd=REPO,  # this checkout's code, whatever the working directory
     )
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * (1 if sys.platform == "darwin" else 1024)

@@ -14,6 +14,7 @@ from splink.blocking_analysis import count_comparisons_from_blocking_rules, n_la
 from linkage.config import ModelConfig
 from linkage.errors import MashError
 from linkage.resolve.model import blocking_rules
+from linkage.resolve.profiles import collapse
 from linkage.resolve.session import SPLINK_TABLE, model_input
 from linkage.store import connect_memory
 
@@ -37,6 +38,8 @@ class RuleCount:
 def analyse_blocking(con: duckdb.DuckDBPyConnection, model: ModelConfig, sample: float = 1.0) -> list[RuleCount]:
     """Count the candidate pairs each prediction blocking rule generates, in order.
 
+    Counted among identity profiles (``linkage.resolve.profiles``), which are what a run scores.
+
     Args:
         con: The store connection (its ``records`` are analysed).
         model: The model config naming the rules.
@@ -45,7 +48,7 @@ def analyse_blocking(con: duckdb.DuckDBPyConnection, model: ModelConfig, sample:
     Returns:
         One count per rule: pairs it adds beyond earlier rules, and the total so far.
     """
-    return count_rules(model_input(con, "records"), model, sample)
+    return count_rules(collapse(model_input(con, "records"), model).records, model, sample)
 
 
 def count_rules(records: pa.Table, model: ModelConfig, sample: float) -> list[RuleCount]:
