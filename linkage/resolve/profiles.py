@@ -114,10 +114,8 @@ def collapse(records: pa.Table, model: ModelConfig, keep_apart: Collection[str] 
             con, "profiles:representatives",
             f"SELECT min(unique_id) OVER (PARTITION BY {key}) AS profile_id FROM model_input ORDER BY {_POSITION}",
         )
-    representative = pc.equal(first["profile_id"], records["unique_id"])
-    profiles = records.filter(representative)
-    index = {uid: i for i, uid in enumerate(profiles["unique_id"].to_pylist())}
-    profile_of = np.fromiter((index[p] for p in first["profile_id"].to_pylist()), dtype=np.int64, count=records.num_rows)
+    profiles = records.filter(pc.equal(first["profile_id"], records["unique_id"]))
+    profile_of = pc.index_in(first["profile_id"], value_set=profiles["unique_id"]).to_numpy().astype(np.int64)
     logger.info("profiles: %d records in %d profiles", records.num_rows, profiles.num_rows)
     return Profiles(records=profiles, profile_of=profile_of, unique_ids=records["unique_id"])
 
