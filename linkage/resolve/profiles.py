@@ -120,6 +120,11 @@ def collapse(records: pa.Table, model: ModelConfig, keep_apart: Collection[str] 
     return Profiles(records=profiles, profile_of=profile_of, unique_ids=records["unique_id"])
 
 
+def as_rows(records: pa.Table) -> Profiles:
+    """Every record its own profile: records scored as rows (the Spark engine scores them so)."""
+    return Profiles(records=records, profile_of=np.arange(records.num_rows, dtype=np.int64), unique_ids=records["unique_id"])
+
+
 def self_pairs(
     profiles: Profiles, splink_settings: dict[str, Any], term_frequencies: dict[str, pa.Table], review: float
 ) -> pa.Table | None:

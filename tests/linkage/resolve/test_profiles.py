@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from linkage.resolve.profiles import collapse, profile_key, self_pairs
+from linkage.resolve.profiles import as_rows, collapse, profile_key, self_pairs
 from linkage.resolve.run import cluster_records, clusters_table, predict
 from linkage.resolve.train import train_and_save
 from tests.linkage.resolve.conftest import model_record
@@ -67,9 +67,7 @@ def duplicated(generated_input, tmp_path_factory):
 
 def resolve_rows(rows, model, config, decided):
     """Score and cluster every record as a row (each record its own profile)."""
-    alone = collapse(rows, config, keep_apart=set(rows["unique_id"].to_pylist()))
-    assert alone.records.num_rows == rows.num_rows
-    return cluster_records(alone, predict(rows, model, config.thresholds.review), decided, config)
+    return cluster_records(as_rows(rows), predict(rows, model, config.thresholds.review), decided, config)
 
 
 def resolve_profiles(rows, model, config, decided):
