@@ -187,3 +187,30 @@ def _some(kind: pa.DataType):
     if pa.types.is_boolean(kind):
         return True
     return "X"
+
+
+def test_records_sharing_a_key_hash_but_not_a_key_are_still_told_apart(generated_input, monkeypatch):
+    """Every record given one hash (a collision everywhere): the check finds it and groups by the keys."""
+    from linkage.resolve import profiles as module
+
+    records, config = generated_input
+    rows = with_copies(records.slice(0, 400))
+    expected = collapse(rows, config)
+    real = module.fetch_arrow
+
+    def one_hash(con, step, sql, params=None):
+        result = real(con, step, sql, params)
+        if step == "profiles:key hashes":
+            return pa.table({"h": pa.array(np.zeros(result.num_rows, dtype=np.uint64))})
+        return result
+
+    monkeypatch.setattr(module, "fetch_arrow", one_hash)
+    got = collapse(rows, config)
+    assert got.records.num_rows == expected.records.num_rows > 1
+    np.testing.assert_array_equal(got.profile_of, expected.profile_of)
+
+
+def test_collapse_needs_records_in_id_order(generated_input):
+    records, config = generated_input
+    with pytest.raises(ValueError, match="ordered by unique_id"):
+        collapse(records.slice(0, 10).take(pa.array([1, 0, *range(2, 10)])), config)
