@@ -197,24 +197,30 @@ def _touch_profiles(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
     record as its own profile before.
     """
     create_table_from_arrow(con, "profiles_now", profiles.members(), temporary=True)
-    before = "profiles" if has_table(con, "profiles") else "(SELECT unique_id, unique_id AS profile_id FROM clusters)"
+    if not has_table(con, "profiles"):
+        run_sql(con, "profiles_before", "CREATE TABLE profiles AS SELECT unique_id, unique_id AS profile_id FROM clusters")
+    run_sql(
+        con, "profile_changes",
+        "CREATE OR REPLACE TEMP TABLE profile_changes AS SELECT * FROM profiles_now EXCEPT SELECT * FROM profiles",
+    )
     run_sql(
         con, "touch_changed_profiles",
         f"""
         INSERT INTO {TOUCHED}
-        WITH before AS (SELECT * FROM {before}),
-        seeds AS (
-            SELECT unique_id FROM (SELECT * FROM profiles_now EXCEPT SELECT * FROM before)
-            UNION SELECT unique_id FROM {TOUCHED}
-        )
+        WITH seeds AS (SELECT unique_id FROM profile_changes UNION SELECT unique_id FROM {TOUCHED})
         SELECT n.unique_id, 'added' FROM profiles_now AS n
         WHERE n.unique_id NOT IN (SELECT unique_id FROM {TOUCHED} WHERE change = 'added')
           AND (n.profile_id IN (SELECT profile_id FROM profiles_now WHERE unique_id IN (SELECT unique_id FROM seeds))
-               OR n.unique_id IN (SELECT unique_id FROM before WHERE profile_id IN
-                    (SELECT profile_id FROM before WHERE unique_id IN (SELECT unique_id FROM seeds))))
+               OR n.unique_id IN (SELECT unique_id FROM profiles WHERE profile_id IN
+                    (SELECT profile_id FROM profiles WHERE unique_id IN (SELECT unique_id FROM seeds))))
         """,
     )
-    run_sql(con, "replace_profiles", "CREATE OR REPLACE TABLE profiles AS SELECT * FROM profiles_now ORDER BY unique_id")
+    run_sql(
+        con, "drop_changed_profiles",
+        "DELETE FROM profiles WHERE unique_id IN (SELECT unique_id FROM profile_changes) "
+        "OR unique_id NOT IN (SELECT unique_id FROM profiles_now)",
+    )
+    run_sql(con, "add_changed_profiles", "INSERT INTO profiles SELECT * FROM profile_changes")
 
 
 def _find_affected(con: duckdb.DuckDBPyConnection) -> None:
