@@ -174,8 +174,17 @@ def plain_clusters(con: duckdb.DuckDBPyConnection) -> pa.Table:
     labels = [label_of.setdefault(p, len(label_of)) for p in clusters["person_id"].to_pylist()]
     left = np.fromiter((index[u] for u in pairs["unique_id_l"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
     right = np.fromiter((index[u] for u in pairs["unique_id_r"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
-    clustered = Clustered(labels=labels, pairs=pairs, left=left, right=right, ambiguous=0)
-    return clusters_table(clusters, clustered, {label: person for person, label in label_of.items()})
+    grouped = np.asarray(labels, dtype=np.int64)
+    inside = grouped[left] == grouped[right]
+    probability = pairs["match_probability"].to_numpy(zero_copy_only=False)
+    best = np.full(len(labels), np.nan)
+    for side in (left, right):
+        np.fmax.at(best, side[inside], probability[inside])
+    clustered = Clustered(
+        unique_ids=clusters["unique_id"], labels=labels, pairs=pairs, best=best,
+        confirmed=np.zeros(len(labels), dtype=bool), ambiguous=0,
+    )
+    return clusters_table(clustered, {label: person for person, label in label_of.items()})
 
 
 def flag_plain(results: Path, rules: FlagRules) -> dict[str, float]:

@@ -69,29 +69,30 @@ def abuse_edges(ev: pd.DataFrame) -> pd.DataFrame:
         and ``weakest_link``.
     """
     da = ev[ev["domestic_abuse"] & ev["role"].isin([SUSPECT, VICTIM])]
-    cols = ["event_node", "person_id", "unique_id", "link_probability", "event_date", "dash_risk"]
-    sus = da.loc[da["role"] == SUSPECT, cols]
-    vic = da.loc[da["role"] == VICTIM, cols[:4]]
+    da = da.assign(dash_rank=da["dash_risk"].map(_DASH_RANK))
+    sus = _per_person(da[da["role"] == SUSPECT], dash_rank=("dash_rank", "max"))
+    vic = _per_person(da[da["role"] == VICTIM])
     pairs = sus.merge(vic, on="event_node", suffixes=("_p", "_v"))
     # A merge error can put one person on both sides; that is not abuse of oneself.
     pairs = pairs[pairs["person_id_p"] != pairs["person_id_v"]]
-    pairs = pairs.assign(
-        dash_rank=pairs["dash_risk"].map(_DASH_RANK),
-        link=np.minimum(pairs["link_probability_p"], pairs["link_probability_v"]),
-    )
+    pairs = pairs.assign(link=np.minimum(pairs["link_probability_p"], pairs["link_probability_v"]))
     grouped = pairs.groupby(["person_id_p", "person_id_v"], sort=False)
     out = grouped.agg(
         count=("event_node", "nunique"),
-        first_date=("event_date", "min"),
-        last_date=("event_date", "max"),
+        first_date=("first_date_p", "min"),
+        last_date=("last_date_p", "max"),
         dash_rank=("dash_rank", "max"),
         weakest_link=("link", "min"),
     )
     keys = ["person_id_p", "person_id_v"]
     out["events"] = _distinct(pairs, keys, "event_node").reindex(out.index)
+    # Each side's records, on the events where the pair meets.
+    meets = pairs[["event_node", *keys]]
     sides = pd.concat([
-        pairs[[*keys, "unique_id_p"]].rename(columns={"unique_id_p": "unique_id"}),
-        pairs[[*keys, "unique_id_v"]].rename(columns={"unique_id_v": "unique_id"}),
+        meets.merge(da.loc[da["role"] == SUSPECT, ["event_node", "person_id", "unique_id"]],
+                    left_on=["event_node", "person_id_p"], right_on=["event_node", "person_id"]),
+        meets.merge(da.loc[da["role"] == VICTIM, ["event_node", "person_id", "unique_id"]],
+                    left_on=["event_node", "person_id_v"], right_on=["event_node", "person_id"]),
     ])
     out["unique_ids"] = _distinct(sides, keys, "unique_id").reindex(out.index)
     out["worst_dash"] = [None if pd.isna(r) else DASH_ORDER[int(r)] for r in out["dash_rank"]]
@@ -101,23 +102,42 @@ def abuse_edges(ev: pd.DataFrame) -> pd.DataFrame:
 def care_edges(ev: pd.DataFrame) -> pd.DataFrame:
     """Parent / carer / household member -> child pairs on one social care episode."""
     sc = ev[ev["source"] == SOCIAL_CARE]
-    cols = ["event_node", "person_id", "unique_id", "link_probability", "event_date", "plan_type", "role"]
-    adults = sc.loc[sc["role"].isin(CARER_ROLES), cols]
-    kids = sc.loc[sc["role"] == CHILD, cols[:4]]
+    adults = _per_person(sc[sc["role"].isin(CARER_ROLES)], ["role", "plan_type"])
+    kids = _per_person(sc[sc["role"] == CHILD])
     pairs = adults.merge(kids, on="event_node", suffixes=("_a", "_c"))
     pairs = pairs[pairs["person_id_a"] != pairs["person_id_c"]]
     pairs = pairs.assign(link=np.minimum(pairs["link_probability_a"], pairs["link_probability_c"]))
     keys = ["person_id_a", "person_id_c"]
     out = pairs.groupby(keys, sort=False).agg(
         count=("event_node", "nunique"),
-        first_date=("event_date", "min"),
-        last_date=("event_date", "max"),
+        first_date=("first_date_a", "min"),
+        last_date=("last_date_a", "max"),
         weakest_link=("link", "min"),
     )
     out["roles"] = _distinct(pairs, keys, "role").reindex(out.index)
     plans = _distinct(pairs, keys, "plan_type").reindex(out.index)
     out["plan_types"] = [p if isinstance(p, tuple) else () for p in plans]
     return out.reset_index().rename(columns={"person_id_a": "u", "person_id_c": "v"})
+
+
+def _per_person(rows: pd.DataFrame, by: list[str] | None = None, **extra: tuple[str, str]) -> pd.DataFrame:
+    """One row per person on each event (and ``by`` values), in order of first appearance.
+
+    A person's repeated records on one event (a frequent attender, an extract that
+    repeats rows) would otherwise multiply in the pair joins below, by the square of
+    their count: the pairs only need each person's weakest link and date range there.
+
+    Returns:
+        ``event_node``, ``person_id``, the ``by`` columns, ``link_probability`` (lowest),
+        ``first_date``, ``last_date`` and each ``extra`` aggregate.
+    """
+    keys = ["event_node", "person_id", *(by or [])]
+    return rows.groupby(keys, sort=False, dropna=False).agg(
+        link_probability=("link_probability", "min"),
+        first_date=("event_date", "min"),
+        last_date=("event_date", "max"),
+        **extra,
+    ).reset_index()
 
 
 def _distinct(frame: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
@@ -146,16 +166,16 @@ def lives_at_edges(ev: pd.DataFrame) -> pd.DataFrame:
 
 def co_involved_edges(ev: pd.DataFrame) -> pd.DataFrame:
     """Unordered pairs of people on the same event (stored once, u < v)."""
-    slim = ev[["event_node", "person_id", "link_probability", "event_date"]]
-    sizes = slim.groupby("event_node")["person_id"].transform("nunique")
+    slim = _per_person(ev)
+    sizes = slim.groupby("event_node")["person_id"].transform("size")
     slim = slim[sizes > 1]
     pairs = slim.merge(slim, on="event_node", suffixes=("_u", "_v"))
     pairs = pairs[pairs["person_id_u"] < pairs["person_id_v"]]
     pairs = pairs.assign(link=np.minimum(pairs["link_probability_u"], pairs["link_probability_v"]))
     out = pairs.groupby(["person_id_u", "person_id_v"], sort=False).agg(
         count=("event_node", "nunique"),
-        first_date=("event_date_u", "min"),
-        last_date=("event_date_u", "max"),
+        first_date=("first_date_u", "min"),
+        last_date=("last_date_u", "max"),
         weakest_link=("link", "min"),
     ).reset_index()
     return out.rename(columns={"person_id_u": "u", "person_id_v": "v"})

@@ -22,11 +22,15 @@ from linkage.ingest.changes import ingest_changes
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
 from linkage.resolve import RESOLVE_TABLES, ResolveReport, TrainedModel, count_implausible, resolve
 from linkage.resolve.incremental import resolve_changes
+from linkage.resolve.profiles import collapse
+from linkage.resolve.run import read_decisions
 from linkage.resolve.session import model_input
 from linkage.resolve.train import train_and_save
 from linkage.safeguarding import FLAG_CHANGES, SAFEGUARDING_TABLES, FlagReport, build_flag_tables, write_flag_changes
 from linkage.safeguarding_changes import update_flag_tables
-from linkage.store import connect, layout, open_results, open_state, require_table, run_lock, swap_in
+from linkage.store import (
+    Limits, connect, duckdb_limits, has_table, layout, open_results, open_state, require_table, run_lock, swap_in,
+)
 from linkage.store.layout import RunInProgress, remove_results_file
 
 logger = logging.getLogger(__name__)
@@ -81,7 +85,7 @@ def run_all(
             "(they update the results a Spark run left)"
         )
     try:
-        with run_lock(run.store):
+        with run_lock(run.store), duckdb_limits(run_limits(run)):
             return _locked_run(run, retrain, on_stage, incremental)
     except RunInProgress as busy:
         raise MashError(
@@ -92,6 +96,11 @@ def run_all(
         # A full disk or a lost mount mid-run: the run is recorded as failed and its file removed.
         where = exc.filename or run.store
         raise MashError(f"{where}: {exc.strerror or exc}; the run failed and the previous results are intact") from exc
+
+
+def run_limits(run: RunConfig) -> Limits:
+    """The memory limit and spill directory every DuckDB database of a run is opened with."""
+    return Limits(memory_limit=run.resources.memory_limit, temp_directory=run.resources.spill_directory(run.store))
 
 
 def _locked_run(run: RunConfig, retrain: bool, on_stage: Callable[[str], None] | None, incremental: bool) -> RunReport:
@@ -289,10 +298,13 @@ def retrain_model(run: RunConfig) -> TrainedModel:
     Raises:
         MashError: No run has completed yet.
     """
-    con = open_results(run.store)
-    try:
-        require_table(con, "records", remedy="run 'mash run' first")
-        records = model_input(con, "records")
-    finally:
-        con.close()
-    return train_and_save(run.store, records, run.model)
+    with duckdb_limits(run_limits(run)):
+        con = open_results(run.store)
+        try:
+            require_table(con, "records", remedy="run 'mash run' first")
+            records = model_input(con, "records")
+            decided = read_decisions(con) if has_table(con, "review_decisions") else {}
+        finally:
+            con.close()
+        profiles = collapse(records, run.model, keep_apart={uid for pair in decided for uid in pair})
+        return train_and_save(run.store, profiles.records, run.model)

@@ -318,6 +318,11 @@ def _run(args: argparse.Namespace) -> None:
     console.print(table)
     trained = "trained now" if resolution.trained else "reused"
     console.print(f"Model v{resolution.model.version} ({trained}): {resolution.model.path}")
+    if resolution.profiles is not None and resolution.profiles < resolution.records:
+        console.print(
+            f"{resolution.records:,} records scored as {resolution.profiles:,} identity profiles "
+            "(records identical to the model are scored once: see docs/linkage.md)."
+        )
     console.print(f"{resolution.ambiguous_records:,} ambiguous records left unlinked for review.")
     console.print(f"Implausible people: {_implausible(report.counts)} (counted, not split: see docs/linkage.md).")
     raised = ", ".join(f"{code} {count:,}" for code, count in sorted(report.flags.counts.items())) or "none"

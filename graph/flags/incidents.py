@@ -98,16 +98,29 @@ def _pair_incidents(graph: nx.MultiDiGraph, until: date) -> list[PairIncident]:
         if event["date"] is None or event["date"] > until:
             continue
         records = _records(graph, node)
-        suspects = [(p, d) for p, d in records if d["role"] == SUSPECT]
-        victims = [(p, d) for p, d in records if d["role"] == VICTIM]
-        for perp, sus in suspects:
-            for victim, vic in victims:
+        suspects, victims = _first_per_person(records, SUSPECT), _first_per_person(records, VICTIM)
+        for perp, sus in suspects.items():
+            for victim, vic in victims.items():
                 if perp != victim:
                     out.append(PairIncident(
                         perp, victim, event["date"], event.get("dash_risk"), event.get("event_type"),
                         (evidence_of(sus, event), evidence_of(vic, event)),
                     ))
     return out
+
+
+def _first_per_person(records: list[tuple[str, dict]], role: str) -> dict[str, dict]:
+    """Each person's first record in ``role`` on one event.
+
+    A person's repeated records on one occurrence (an extract that repeats rows) are one
+    suspect or one victim of it, not one pair per copy: pairs stay one per person, and
+    do not grow with the square of the copies.
+    """
+    first: dict[str, dict] = {}
+    for person, record in records:
+        if record["role"] == role:
+            first.setdefault(person, record)
+    return first
 
 
 def victim_incidents(graph: nx.MultiDiGraph, rules: FlagRules, until: date) -> dict[str, list[Incident]]:
@@ -129,8 +142,11 @@ def _victim_incidents(graph: nx.MultiDiGraph, rules: FlagRules, until: date) -> 
         event = graph.nodes[node]
         if event["date"] is None or event["date"] > until or event["agency"] not in rules.victim_agencies:
             continue
+        # One row per person and event: a person's repeated records on one occurrence are one incident.
+        people: set[str] = set()
         for person, rec in _records(graph, node):
-            if rec["role"] in (VICTIM, PATIENT):
+            if rec["role"] in (VICTIM, PATIENT) and person not in people:
+                people.add(person)
                 seen[person].append((event["date"], event["agency"] == POLICE, event, evidence_of(rec, event)))
     gap = timedelta(days=rules.same_incident_days)
     out: dict[str, list[Incident]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -178,6 +179,51 @@ class SparkSettings(BaseModel):
     )
 
 
+#: Share of this machine's memory each DuckDB database of a run may hold by default. A run
+#: has at most two open at once (the results file and Splink's work database), so they
+#: keep to half the machine between them, leaving the rest to Python's tables and others.
+DEFAULT_MEMORY_SHARE = 0.25
+#: A DuckDB memory size: a number and a unit (DuckDB's own spelling).
+MEMORY_SIZE = r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$"
+
+
+def default_memory_limit() -> str | None:
+    """:data:`DEFAULT_MEMORY_SHARE` of this machine's physical memory, in MiB (None where it cannot be read)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None  # not POSIX: DuckDB's own default (80% of memory)
+    return f"{int(total * DEFAULT_MEMORY_SHARE / 2**20)}MiB"
+
+
+class Resources(BaseModel):
+    """What a run may use of the machine: memory, spill space and candidate pairs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    memory_limit: str | None = Field(
+        default_factory=default_memory_limit, pattern=MEMORY_SIZE,
+        description="DuckDB memory_limit of each database a run opens (the results file and Splink's work "
+        "database; at most two at once), e.g. '6GB'. Beyond it DuckDB spills to temp_directory. Default: a "
+        "quarter of this machine's memory.",
+    )
+    temp_directory: Path | None = Field(
+        default=None,
+        description="Where DuckDB spills what does not fit in memory_limit, relative to the working directory; "
+        "each database gets its own subdirectory, removed when it closes. Default: 'tmp' beside the store.",
+    )
+    pair_budget: int = Field(
+        default=20_000_000, ge=1,
+        description="The most candidate pairs one prediction blocking rule may add. Counted on a sample before "
+        "predicting; a rule over it stops the run naming the rule and the size of its largest block. About "
+        "1M per rule at 1M people.",
+    )
+
+    def spill_directory(self, store: Path) -> Path:
+        """The temp directory, by default beside the store."""
+        return self.temp_directory if self.temp_directory is not None else store.parent / "tmp"
+
+
 class RunConfig(BaseModel):
     """A run: the store, the extracts and the sources to read from them."""
 
@@ -220,6 +266,9 @@ class RunConfig(BaseModel):
     )
     dashboard: DashboardSettings = Field(
         default_factory=DashboardSettings, description="Dashboard sign-in sessions: idle timeout and maximum length."
+    )
+    resources: Resources = Field(
+        default_factory=Resources, description="Memory, spill directory and candidate-pair budget of a run."
     )
     config_path: Path | None = Field(
         default=None, exclude=True, description="Where this config was read from (set by the loader)."

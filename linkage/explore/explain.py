@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from linkage.pipeline import quote_ident, run_sql
-from linkage.store import table_columns
+from linkage.store import has_table, table_columns
 
 #: Label of the first waterfall bar: the model's prior, log2 of the odds that two random records match.
 PRIOR = "prior"
@@ -17,6 +17,10 @@ PRIOR = "prior"
 
 def record_pairs(con: duckdb.DuckDBPyConnection, unique_id: str) -> pd.DataFrame:
     """The scored pairs touching a record, those inside its person first.
+
+    A record identical to the model to others is scored once for them all, as its
+    identity profile's representative (``linkage.resolve.profiles``): its pairs are
+    the representative's, and its profile's own pair.
 
     Args:
         con: A results cursor.
@@ -27,12 +31,17 @@ def record_pairs(con: duckdb.DuckDBPyConnection, unique_id: str) -> pd.DataFrame
         other_agency, other_record_id, other_person_id, same_person, band, reason,
         match_weight, match_probability.
     """
+    stands_for = (
+        "coalesce((SELECT profile_id FROM profiles WHERE unique_id = $uid), $uid)" if has_table(con, "profiles") else "$uid"
+    )
     return run_sql(
         con,
         "why_linked_pairs",
-        "WITH touching AS ("
-        "  SELECT *, CASE WHEN unique_id_l = $uid THEN unique_id_r ELSE unique_id_l END AS other_id FROM pairs "
-        "  WHERE unique_id_l = $uid OR unique_id_r = $uid) "
+        f"WITH me AS (SELECT {stands_for} AS rep), "
+        "touching AS ("
+        "  SELECT p.*, CASE WHEN p.unique_id_l = me.rep AND p.unique_id_r <> $uid THEN p.unique_id_r "
+        "    WHEN p.unique_id_l = me.rep THEN me.rep ELSE p.unique_id_l END AS other_id "
+        "  FROM pairs AS p, me WHERE p.unique_id_l = me.rep OR p.unique_id_r = me.rep) "
         "SELECT t.unique_id_l, t.unique_id_r, t.other_id, CAST(r.agency AS VARCHAR) AS other_agency, "
         "r.record_id AS other_record_id, oc.person_id AS other_person_id, oc.person_id = me.person_id AS same_person, "
         "t.band, t.reason, t.match_weight, t.match_probability "

@@ -121,3 +121,29 @@ def assign_bands(
         bands.append(band)
         reasons.append(reason)
     return bands, reasons
+
+
+def own_pair_bands(same: np.ndarray, strong: np.ndarray, ambiguous: np.ndarray) -> tuple[list[str], list[str | None]]:
+    """The band and reason of each identity profile's own pair (``linkage.resolve.profiles``).
+
+    Its two records are identical to the model, so no constraint, demotion or
+    analyst's decision (decided records are never grouped) can part them: the band
+    follows from where they ended, as :func:`assign_bands` would put it.
+
+    Args:
+        same: Per pair, whether its two records ended in one person.
+        strong: Per pair, whether it was an edge (at or above the link threshold).
+        ambiguous: Per pair, whether its profile was left unlinked as ambiguous.
+    """
+    bands: list[str] = []
+    reasons: list[str | None] = []
+    for together, edge, unsure in zip(same.tolist(), strong.tolist(), ambiguous.tolist(), strict=True):
+        if together:
+            band, reason = (LINK, None) if edge else (SUPPORTED, "linked through other records")
+        elif unsure:
+            band, reason = REVIEW, "ambiguous: also matches a person this one cannot be"
+        else:
+            band, reason = REVIEW, "match probability in the review band"
+        bands.append(band)
+        reasons.append(reason)
+    return bands, reasons

@@ -1,16 +1,29 @@
-"""Splink's blocking analysis of the configured rules, so the comparison budget is visible."""
+"""Splink's blocking analysis of the configured rules: the comparison budget made visible, and enforced."""
 
 from __future__ import annotations
 
+import logging
+import warnings
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 from splink import DuckDBAPI
-from splink.blocking_analysis import count_comparisons_from_blocking_rules
+from splink.blocking_analysis import count_comparisons_from_blocking_rules, n_largest_blocks
 
 from linkage.config import ModelConfig
+from linkage.errors import MashError
 from linkage.resolve.model import blocking_rules
+from linkage.resolve.profiles import collapse
 from linkage.resolve.session import SPLINK_TABLE, model_input
+from linkage.store import connect_memory
+
+logger = logging.getLogger(__name__)
+
+#: Share of records sampled on each side when the run counts pairs before predicting:
+#: cheap at any size (pairs are counted among 1/400th of them and scaled up), and a rule
+#: over its budget is over it by far more than the estimate's noise.
+BUDGET_SAMPLE = 0.05
 
 
 @dataclass(frozen=True)
@@ -25,6 +38,8 @@ class RuleCount:
 def analyse_blocking(con: duckdb.DuckDBPyConnection, model: ModelConfig, sample: float = 1.0) -> list[RuleCount]:
     """Count the candidate pairs each prediction blocking rule generates, in order.
 
+    Counted among identity profiles (``linkage.resolve.profiles``), which are what a run scores.
+
     Args:
         con: The store connection (its ``records`` are analysed).
         model: The model config naming the rules.
@@ -33,13 +48,65 @@ def analyse_blocking(con: duckdb.DuckDBPyConnection, model: ModelConfig, sample:
     Returns:
         One count per rule: pairs it adds beyond earlier rules, and the total so far.
     """
-    api = DuckDBAPI(connection=duckdb.connect(":memory:"))
-    frame = api.register(model_input(con, "records"), table_name=SPLINK_TABLE)
-    rules = blocking_rules(model)
-    counts = count_comparisons_from_blocking_rules(
-        frame, blocking_rules=rules, link_type="dedupe_only", record_sample_proportion=sample
-    )
+    return count_rules(collapse(model_input(con, "records"), model).records, model, sample)
+
+
+def count_rules(records: pa.Table, model: ModelConfig, sample: float) -> list[RuleCount]:
+    """Candidate pairs each prediction blocking rule adds among ``records`` (model input), in order.
+
+    Args:
+        records: The model input (records, or identity profiles).
+        model: The model config naming the rules.
+        sample: Share of records sampled on each side (1.0 counts exactly).
+    """
+    with connect_memory() as work, warnings.catch_warnings():
+        # Splink warns when a sampled rule's count rests on few pairs: a small count, well within any budget.
+        warnings.filterwarnings("ignore", message="The sampled blocking analysis estimate")
+        frame = DuckDBAPI(connection=work).register(records, table_name=SPLINK_TABLE)
+        counts = count_comparisons_from_blocking_rules(
+            frame, blocking_rules=blocking_rules(model), link_type="dedupe_only", record_sample_proportion=sample
+        )
     return [
         RuleCount(rule=c["blocking_rule"], marginal=int(c["marginal_comparison_count"]), cumulative=int(c["cumulative_comparison_count"]))
         for c in counts
     ]
+
+
+def check_pair_budget(records: pa.Table, model: ModelConfig, budget: int) -> list[RuleCount]:
+    """Stop before predicting if a blocking rule would add more candidate pairs than ``budget``.
+
+    Pairs grow with the square of a block's size: one rule on a value thousands of
+    records share (a default DOB the placeholder list misses, a surname with no
+    postcode) can exhaust memory. Counted on a sample (:data:`BUDGET_SAMPLE`) with
+    Splink's ``count_comparisons_from_blocking_rules``; the offending rule's largest
+    block is then measured exactly (``n_largest_blocks``) and given by its size only:
+    its values are personal data.
+
+    Args:
+        records: What is about to be scored (the identity profiles).
+        model: The model config naming the rules.
+        budget: The most pairs one rule may add (``resources.pair_budget``).
+
+    Returns:
+        The counts (estimates), when every rule is within budget.
+
+    Raises:
+        MashError: Naming the first rule over budget, its estimated pairs and its largest block.
+    """
+    counts = count_rules(records, model, BUDGET_SAMPLE if records.num_rows > 1_000 else 1.0)
+    for position, count in enumerate(counts):
+        if count.marginal <= budget:
+            continue
+        rule = blocking_rules(model)[position]
+        with connect_memory() as work:
+            frame = DuckDBAPI(connection=work).register(records, table_name=SPLINK_TABLE)
+            largest = n_largest_blocks(frame, blocking_rule=rule, link_type="dedupe_only", n_largest=1).as_record_list()
+        block = int(largest[0]["count_l"]) if largest else 0
+        raise MashError(
+            f"blocking rule {count.rule} would add about {count.marginal:,} candidate pairs, over the budget of "
+            f"{budget:,} (resources.pair_budget in the run config); its largest block holds {block:,} records "
+            f"({block * (block - 1) // 2:,} pairs). Add a blocking rule that splits that block (or make this rule "
+            "stricter), or raise the budget if the machine has the memory"
+        )
+    logger.info("blocking: %s candidate pairs estimated, every rule within the budget of %s", f"{counts[-1].cumulative:,}" if counts else 0, f"{budget:,}")
+    return counts

@@ -114,6 +114,7 @@ def constrained_clusters(
     must_link: Iterable[tuple[int, int]] = (),
     cannot_link: Iterable[tuple[int, int]] = (),
     identified: Sequence[bool] | None = None,
+    kept: Sequence[float] | None = None,
 ) -> ClusterResult:
     """Cluster records from scored edges, never violating a constraint.
 
@@ -125,6 +126,9 @@ def constrained_clusters(
         constraints: Which hard rules apply, and the ambiguity margin.
         must_link: Pairs merged first, whatever their identifiers (confirmed by an analyst).
         cannot_link: Pairs never placed in one cluster (rejected by an analyst).
+        kept: Per record, the weight of an edge inside it already (an identity profile's
+            own pair: ``linkage.resolve.profiles``), or -inf: the margin a record needs
+            before it is ambiguous counts it like any edge it kept.
 
     Returns:
         The cluster of every record, the refused edges and the ambiguous records.
@@ -134,7 +138,7 @@ def constrained_clusters(
     # Clustering allocates one small, acyclic object per record; left on, the cyclic
     # collector rescans the growing heap again and again (3-4x the run time at 200k).
     with gc_paused():
-        first = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, frozenset())
+        first = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, frozenset(), kept)
         ambiguous = _ambiguous(keys, edges, weights, first, constraints.ambiguity_margin)
         if not ambiguous:
             return ClusterResult(labels=first.labels, refused=first.refused, summaries=first.summaries)
@@ -150,11 +154,11 @@ class _Pass:
     summaries: dict[int, _Cluster]
 
 
-def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, skip: frozenset[int]) -> _Pass:
+def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, skip: frozenset[int], kept=None) -> _Pass:
     parent = list(range(len(keys)))
     start = _starter(constraints)
     clusters = [start(k) for k in keys]
-    best_kept = [float("-inf")] * len(keys)
+    best_kept = [float("-inf")] * len(keys) if kept is None else list(kept)
     forbidden: dict[int, set[int]] = {}
     for a, b in cannot_link:
         forbidden.setdefault(a, set()).add(b)

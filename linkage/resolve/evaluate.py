@@ -23,6 +23,7 @@ from rich.table import Table
 
 from linkage.errors import ExtractError
 from linkage.pipeline import quote_ident, run_sql
+from linkage.store import has_table
 
 logger = logging.getLogger(__name__)
 
@@ -461,10 +462,15 @@ def cluster_pairs(con: duckdb.DuckDBPyConnection) -> PairCounts:
 def scored_pairs(con: duckdb.DuckDBPyConnection, actual: int) -> dict[str, PairCounts]:
     """Scored-pair counts per band: the ``pairs`` of each band judged against truth.
 
-    Predicted = scored pairs in the band with both records evaluated; TP =
+    Predicted = record pairs in the band with both records evaluated; TP =
     those whose records share a true person; actual = every true-match record
     pair (the cluster-pair ``actual``), so recall counts pairs the model never
     scored as missed. Relies on ``pairs`` holding each pair once.
+
+    A stored pair stands for every record pair it was scored for
+    (``linkage.resolve.profiles``): a pair of two identity profiles' representatives
+    for each record of one with each of the other, a profile's own pair for each
+    pair of its records. Results without a ``profiles`` table count each pair once.
 
     Args:
         con: The connection.
@@ -473,15 +479,38 @@ def scored_pairs(con: duckdb.DuckDBPyConnection, actual: int) -> dict[str, PairC
     Returns:
         Counts for each band present in ``pairs``.
     """
+    profiles = (
+        "profiles" if has_table(con, "profiles") else "(SELECT unique_id, unique_id AS profile_id FROM pairs_records)"
+    )
     rows = run_sql(
         con,
         "evaluate:scored pairs",
         f"""
-        SELECT p.band, count(*) FILTER (WHERE el.true_id = er.true_id), count(*)
-        FROM pairs AS p
-        JOIN {_T_RECORDS} AS el ON el.unique_id = p.unique_id_l
-        JOIN {_T_RECORDS} AS er ON er.unique_id = p.unique_id_r
-        GROUP BY p.band
+        WITH pairs_records AS (SELECT unique_id_l AS unique_id FROM pairs UNION SELECT unique_id_r FROM pairs),
+        members AS (
+          SELECT m.profile_id, e.true_id, count(*) AS n
+          FROM {profiles} AS m JOIN {_T_RECORDS} AS e USING (unique_id) GROUP BY ALL
+        ),
+        sizes AS (SELECT profile_id, sum(n) AS n FROM members GROUP BY ALL),
+        stood AS (
+          SELECT p.band, a.profile_id AS a, b.profile_id AS b
+          FROM pairs AS p JOIN {profiles} AS a ON a.unique_id = p.unique_id_l JOIN {profiles} AS b ON b.unique_id = p.unique_id_r
+        ),
+        counted AS (
+          SELECT s.band, sum(l.n * r.n) AS tp, 0 AS predicted
+          FROM stood AS s JOIN members AS l ON l.profile_id = s.a JOIN members AS r ON r.profile_id = s.b AND r.true_id = l.true_id
+          WHERE s.a <> s.b GROUP BY ALL
+          UNION ALL
+          SELECT s.band, 0, sum(l.n * r.n) FROM stood AS s JOIN sizes AS l ON l.profile_id = s.a JOIN sizes AS r ON r.profile_id = s.b
+          WHERE s.a <> s.b GROUP BY ALL
+          UNION ALL
+          SELECT s.band, sum(m.n * (m.n - 1) // 2), 0 FROM stood AS s JOIN members AS m ON m.profile_id = s.a
+          WHERE s.a = s.b GROUP BY ALL
+          UNION ALL
+          SELECT s.band, 0, sum(z.n * (z.n - 1) // 2) FROM stood AS s JOIN sizes AS z ON z.profile_id = s.a
+          WHERE s.a = s.b GROUP BY ALL
+        )
+        SELECT band, sum(tp), sum(predicted) FROM counted GROUP BY band HAVING sum(predicted) > 0
         """,
     ).fetchall()
     return {band: PairCounts(int(tp), int(predicted), actual) for band, tp, predicted in rows}

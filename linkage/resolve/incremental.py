@@ -32,10 +32,11 @@ from linkage.ingest.changes import TOUCHED, TOUCHED_INCIDENTS
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql
 from linkage.resolve.identity import EVENT_SCHEMA, ID_PREFIX, REGISTRY_SCHEMA, assign_ids
 from linkage.resolve.persons import build_person_tables
-from linkage.resolve.run import ResolveReport, cluster_records, clusters_table, read_decisions, scored_pairs
-from linkage.resolve.session import model_input
+from linkage.resolve.profiles import Profiles, collapse, self_pairs
+from linkage.resolve.run import ResolveReport, cluster_records, clusters_table, read_decisions
+from linkage.resolve.session import model_input, scored_pairs
 from linkage.resolve.train import TrainedModel, is_current, load_latest_model
-from linkage.store import table_columns
+from linkage.store import connect_memory, has_table, table_columns
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +75,17 @@ def resolve_changes(
     started = stage("predict changes")
     _touch_partners(con)
     records = model_input(con, "records")
+    decided = read_decisions(con)
+    apart = {uid for pair in decided for uid in pair}
+    profiles = collapse(records, run.model, keep_apart=apart)
+    _touch_profiles(con, profiles)
     added = set(_ids(con, f"SELECT DISTINCT unique_id FROM {TOUCHED} WHERE change = 'added'"))
-    new_pairs = predict_changes(records, added, model, run)
+    new_pairs = predict_changes(profiles.records, added, model, run)
+    # Touched records make up whole profiles (_touch_profiles): their own pairs are scored afresh.
+    touched = collapse(records.filter(pc.is_in(records["unique_id"], value_set=pa.array(sorted(added), pa.string()))), run.model, apart)
+    own = self_pairs(touched, model.splink, model.term_frequency_tables(), run.model.thresholds.review)
+    if own is not None:
+        new_pairs = pa.concat_tables([new_pairs, own], promote_options="default")
     seconds["predict"] = time.perf_counter() - started
 
     started = stage("cluster changes")
@@ -84,14 +94,15 @@ def resolve_changes(
     create_table_from_arrow(con, "scored_changes", new_pairs, temporary=True)
     run_sql(con, "add_scored_changes", "INSERT INTO pairs BY NAME SELECT * FROM scored_changes")
     _find_affected(con)
-    affected = model_input(con, f"(SELECT * FROM records WHERE unique_id IN (SELECT unique_id FROM {AFFECTED}))")
+    # From the whole model input: partner keys are computed over each incident's records, not the affected ones only.
+    affected_ids = fetch_arrow(con, "affected_ids", f"SELECT unique_id FROM {AFFECTED}")["unique_id"]
+    affected = collapse(records.filter(pc.is_in(records["unique_id"], value_set=affected_ids)), run.model, apart)
     pair_columns = [c for c in table_columns(con, "pairs") if c not in ("band", "reason")]
     pairs = fetch_arrow(
         con, "affected_pairs",
         f"SELECT {', '.join(pair_columns)} FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {AFFECTED}) "
         "ORDER BY unique_id_l, unique_id_r",
     )
-    decided = read_decisions(con)
     clustered = cluster_records(affected, pairs, decided, run.model)
     before = fetch_arrow(
         con, "affected_person_ids",
@@ -109,8 +120,8 @@ def resolve_changes(
         con, "next_person_number", "SELECT coalesce(max(CAST(substr(person_id, $start) AS BIGINT)), 0) + 1 FROM person_ids",
         {"start": len(ID_PREFIX) + 1},
     ).fetchall()[0]
-    ids = assign_ids(affected["unique_id"].to_pylist(), clustered.labels, run_id, before, registry, decided, next_number)
-    _write(con, affected, clustered, ids, before)
+    ids = assign_ids(affected.unique_ids.to_pylist(), clustered.labels, run_id, before, registry, decided, next_number)
+    _write(con, clustered, ids)
     seconds["cluster"] = time.perf_counter() - started
 
     started = stage("persons")
@@ -121,10 +132,11 @@ def resolve_changes(
         con, "count_people", "SELECT (SELECT count(DISTINCT person_id) FROM clusters), (SELECT count(*) FROM pairs)"
     ).fetchall()[0]
     bands = dict(run_sql(con, "count_bands", "SELECT band, count(*) FROM pairs GROUP BY band").fetchall())
-    logger.info("re-clustered %d affected records", affected.num_rows)
+    logger.info("re-clustered %d affected records", len(affected.unique_ids))
     report = ResolveReport(
         model=model, trained=False, records=records.num_rows, pairs=pair_count, people=people, band_counts=bands,
-        ambiguous_records=clustered.ambiguous, seconds=seconds, id_counts={**ids.counts, "affected_records": affected.num_rows},
+        ambiguous_records=clustered.ambiguous, seconds=seconds, id_counts={**ids.counts, "affected_records": len(affected.unique_ids)},
+        profiles=profiles.records.num_rows,
     )
     return report, changed_people
 
@@ -139,7 +151,7 @@ def predict_changes(records: pa.Table, added: set[str], model: TrainedModel, run
         run: The run config (review threshold, term-frequency columns).
     """
     is_new = pc.is_in(records["unique_id"], value_set=pa.array(sorted(added), pa.string()))
-    work = duckdb.connect(":memory:")
+    work = connect_memory()
     try:
         api = DuckDBAPI(connection=work)
         linker = Linker(api.register(records.slice(0, 0), table_name="no_records"), model.splink, log_level=logging.WARNING)
@@ -174,6 +186,43 @@ def _touch_partners(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _touch_profiles(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
+    """Re-score whole identity profiles whose records changed, and keep the ``profiles`` table current.
+
+    A record new to a profile, gone from one, or in a profile whose representative
+    changed (a profile's id is its lowest record id) touches every record of its old and
+    its new profile: their pairs are scored again (only representatives have pairs, and
+    a profile's own pair is its two lowest ids). Records a new analyst's decision took out
+    of a profile count as changed. Results from before profiles were kept count every
+    record as its own profile before.
+    """
+    create_table_from_arrow(con, "profiles_now", profiles.members(), temporary=True)
+    if not has_table(con, "profiles"):
+        run_sql(con, "profiles_before", "CREATE TABLE profiles AS SELECT unique_id, unique_id AS profile_id FROM clusters")
+    run_sql(
+        con, "profile_changes",
+        "CREATE OR REPLACE TEMP TABLE profile_changes AS SELECT * FROM profiles_now EXCEPT SELECT * FROM profiles",
+    )
+    run_sql(
+        con, "touch_changed_profiles",
+        f"""
+        INSERT INTO {TOUCHED}
+        WITH seeds AS (SELECT unique_id FROM profile_changes UNION SELECT unique_id FROM {TOUCHED})
+        SELECT n.unique_id, 'added' FROM profiles_now AS n
+        WHERE n.unique_id NOT IN (SELECT unique_id FROM {TOUCHED} WHERE change = 'added')
+          AND (n.profile_id IN (SELECT profile_id FROM profiles_now WHERE unique_id IN (SELECT unique_id FROM seeds))
+               OR n.unique_id IN (SELECT unique_id FROM profiles WHERE profile_id IN
+                    (SELECT profile_id FROM profiles WHERE unique_id IN (SELECT unique_id FROM seeds))))
+        """,
+    )
+    run_sql(
+        con, "drop_changed_profiles",
+        "DELETE FROM profiles WHERE unique_id IN (SELECT unique_id FROM profile_changes) "
+        "OR unique_id NOT IN (SELECT unique_id FROM profiles_now)",
+    )
+    run_sql(con, "add_changed_profiles", "INSERT INTO profiles SELECT * FROM profile_changes")
+
+
 def _find_affected(con: duckdb.DuckDBPyConnection) -> None:
     """Fill ``affected_records``: touched records, their earlier people, and all connected to them."""
     run_sql(
@@ -196,14 +245,20 @@ def _find_affected(con: duckdb.DuckDBPyConnection) -> None:
         ).fetchall()[0]
         if not grew:
             break
+    # A profile's records beyond its two lowest ids have no pairs of their own: add them with it.
+    run_sql(
+        con, "affected_profiles",
+        f"INSERT INTO {AFFECTED} SELECT unique_id FROM profiles WHERE profile_id IN (SELECT profile_id FROM profiles "
+        f"WHERE unique_id IN (SELECT unique_id FROM {AFFECTED})) AND unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
+    )
     run_sql(con, "keep_current_affected", f"DELETE FROM {AFFECTED} WHERE unique_id NOT IN (SELECT unique_id FROM records)")
 
 
-def _write(con: duckdb.DuckDBPyConnection, affected: pa.Table, clustered, ids, before) -> None:
+def _write(con: duckdb.DuckDBPyConnection, clustered, ids) -> None:
     """Replace the affected records' clusters and pairs, the id registry and its log."""
     run_sql(con, "drop_affected_clusters", f"DELETE FROM clusters WHERE unique_id IN (SELECT unique_id FROM {AFFECTED}) "
             f"OR unique_id IN (SELECT unique_id FROM {TOUCHED})")
-    create_table_from_arrow(con, "clusters_changes", clusters_table(affected, clustered, ids.person_of), temporary=True)
+    create_table_from_arrow(con, "clusters_changes", clusters_table(clustered, ids.person_of), temporary=True)
     run_sql(con, "add_affected_clusters", "INSERT INTO clusters BY NAME SELECT * FROM clusters_changes")
     run_sql(con, "drop_affected_pairs", f"DELETE FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {AFFECTED})")
     create_table_from_arrow(con, "pairs_changes", clustered.pairs, temporary=True)

@@ -4,31 +4,30 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-from splink.internals.splink_dataframe import SplinkDataFrame
 
 from linkage.config import ModelConfig, RunConfig
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
 from linkage.resolve import bands
 from linkage.resolve.cluster import RecordKeys, constrained_clusters
 from linkage.resolve.identity import EVENT_SCHEMA, REGISTRY_SCHEMA, IdAssignment, assign_ids
+from linkage.resolve.blocking import check_pair_budget
 from linkage.resolve.persons import build_person_tables
-from linkage.resolve.session import make_linker, model_input
-from linkage.store import has_table
+from linkage.resolve.profiles import Profiles, collapse, self_pairs
+from linkage.resolve.session import make_linker, model_input, scored_pairs
 from linkage.resolve.train import TrainedModel, is_current, load_latest_model, train_and_save
+from linkage.store import has_table
 
 logger = logging.getLogger(__name__)
 
 #: Tables a resolution replaces (built as ``<name>__new``, swapped in by the caller).
-RESOLVE_TABLES = ("pairs", "clusters", "persons", "person_values", "person_ids", "person_id_events")
+RESOLVE_TABLES = ("pairs", "clusters", "profiles", "persons", "person_values", "person_ids", "person_id_events")
 
-#: Splink prediction columns kept for each scored pair (for "why linked" waterfalls).
-_KEEP_PREFIXES = ("gamma_", "mw_", "tf_")
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,7 @@ class ResolveReport:
     ambiguous_records: int
     seconds: dict[str, float] = field(default_factory=dict)
     id_counts: dict[str, int] = field(default_factory=dict)
+    profiles: int | None = None  # identity profiles scored (None: records were scored as rows)
 
 
 def ensure_decisions_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -90,24 +90,31 @@ def resolve(
 
     ensure_decisions_table(con)
     records = model_input(con, records_table)
+    decided = read_decisions(con)
+    profiles = collapse(records, run.model, keep_apart={uid for pair in decided for uid in pair})
+    # Before training too: its deterministic rules count their pairs by forming them.
+    check_pair_budget(profiles.records, run.model, run.resources.pair_budget)
     model = load_latest_model(run.store)
     trained = retrain or not is_current(model, run.model)
     if trained:
         started = stage("train")
-        model = train_and_save(run.store, records, run.model)
+        model = train_and_save(run.store, profiles.records, run.model)
         seconds["train"] = time.perf_counter() - started
     assert model is not None
 
     started = stage("predict")
-    pairs = predict(records, model, run.model.thresholds.review)
+    review = run.model.thresholds.review
+    pairs = predict(profiles.records, model, review)
+    own = self_pairs(profiles, model.splink, model.term_frequency_tables(), review)
     seconds["predict"] = time.perf_counter() - started
 
     started = stage("cluster")
-    decided = read_decisions(con)
-    clustered = cluster_records(records, pairs, decided, run.model)
+    all_pairs = pairs if own is None else pa.concat_tables([pairs, own], promote_options="default")
+    clustered = cluster_records(profiles, all_pairs, decided, run.model)
     ids = stable_ids(con, records, clustered.labels, run_id, previous, decided)
-    create_table_from_arrow(con, "clusters__new", clusters_table(records, clustered, ids.person_of))
+    create_table_from_arrow(con, "clusters__new", clusters_table(clustered, ids.person_of))
     create_table_from_arrow(con, "pairs__new", clustered.pairs)
+    create_table_from_arrow(con, "profiles__new", profiles.members())
     people = len(set(clustered.labels))
     pairs = clustered.pairs
     seconds["cluster"] = time.perf_counter() - started
@@ -117,11 +124,11 @@ def resolve(
     seconds["persons"] = time.perf_counter() - started
     band = pairs["band"].to_pylist()
     counts = dict(zip(*np.unique(np.asarray(band, dtype=object), return_counts=True), strict=True)) if band else {}
-    logger.info("resolved %d records into %d people", records.num_rows, people)
+    logger.info("resolved %d records (%d profiles) into %d people", records.num_rows, profiles.records.num_rows, people)
     return ResolveReport(
         model=model, trained=trained, records=records.num_rows, pairs=pairs.num_rows, people=people,
         band_counts={k: int(v) for k, v in counts.items()}, ambiguous_records=clustered.ambiguous, seconds=seconds,
-        id_counts=ids.counts,
+        id_counts=ids.counts, profiles=profiles.records.num_rows,
     )
 
 
@@ -134,41 +141,6 @@ def predict(records: pa.Table, model: TrainedModel, review_threshold: float) -> 
     """
     linker = make_linker(records, model.splink, model.term_frequency_tables())
     return scored_pairs(linker.inference.predict(threshold_match_probability=review_threshold))
-
-
-def scored_pairs(*predictions: SplinkDataFrame) -> pa.Table:
-    """The columns kept of each scored pair, lower id on the left, ordered by ids.
-
-    Args:
-        predictions: Splink prediction tables (one from ``predict``; two from an
-            incremental run's ``predict_between`` and ``predict_within``).
-    """
-    parts = []
-    for prediction in predictions:
-        relation = prediction.as_duckdbpyrelation()
-        kept = kept_columns(relation.columns)
-        # Comparisons are symmetric, so a pair scored right-to-left only needs its ids swapped.
-        columns = [
-            "least(unique_id_l, unique_id_r) AS unique_id_l", "greatest(unique_id_l, unique_id_r) AS unique_id_r",
-            "match_weight", "match_probability", *kept,
-        ]
-        parts.append(relation.project(", ".join(columns)).order("unique_id_l, unique_id_r").to_arrow_table())
-    if len(parts) == 1:
-        return parts[0]
-    return pa.concat_tables(parts, promote_options="default").sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
-
-
-def kept_columns(columns: Sequence[str]) -> list[str]:
-    """Which of Splink's prediction columns a scored pair keeps, besides ids, weight and probability.
-
-    Args:
-        columns: The prediction's columns.
-
-    Returns:
-        Each comparison's gamma, weights and term-frequency adjustments, in Splink's
-        order; not the compared values themselves (``*_l``, ``*_r``).
-    """
-    return [c for c in columns if c.startswith(_KEEP_PREFIXES) and not c.endswith(("_l", "_r"))]
 
 
 def record_keys(records: pa.Table, model: ModelConfig) -> list[RecordKeys]:
@@ -196,41 +168,103 @@ def postcode_area(outward: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Clustered:
-    """Records grouped into people, and every scored pair with its band and reason."""
+    """Records grouped into people, and every scored pair with its band and reason.
 
+    Attributes:
+        unique_ids: Every record's id, in the order of the per-record arrays.
+        labels: Each record's group.
+        pairs: The scored pairs (between profiles, and each profile's own), banded.
+        best: Each record's best match probability with another record of its person (NaN: none).
+        confirmed: Whether an analyst confirmed a pair inside the record's person touching it.
+        ambiguous: Records left unlinked as ambiguous.
+    """
+
+    unique_ids: pa.Array
     labels: list[int]
     pairs: pa.Table
-    left: np.ndarray
-    right: np.ndarray
+    best: np.ndarray
+    confirmed: np.ndarray
     ambiguous: int
 
 
-def cluster_records(records: pa.Table, pairs: pa.Table, decided: dict[tuple[str, str], str], model: ModelConfig) -> Clustered:
-    """Constrained clustering of records from their scored pairs, then each pair's band.
+def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str, str], str], model: ModelConfig) -> Clustered:
+    """Constrained clustering of identity profiles from their scored pairs, expanded to records; then each pair's band.
 
     Args:
-        records: Model input, ordered by ``unique_id``.
-        pairs: Scored pairs among these records, ordered by ids.
-        decided: Analysts' confirm/reject decisions by (lower id, higher id).
+        profiles: The records, grouped (``profiles.collapse``).
+        pairs: Scored pairs among these records, ordered by ids: between profiles'
+            representatives, and each profile's own pair (``profiles.self_pairs``).
+        decided: Analysts' confirm/reject decisions by (lower id, higher id); their
+            records are each a profile of their own.
         model: The model config (thresholds and constraints).
     """
-    index = {uid: i for i, uid in enumerate(records["unique_id"].to_pylist())}
-    left = np.fromiter((index[u] for u in pairs["unique_id_l"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
-    right = np.fromiter((index[u] for u in pairs["unique_id_r"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
-    decisions = {(index[a], index[b]): d for (a, b), d in decided.items() if a in index and b in index}
-    edges = bands.select_edges(pairs, model)
+    index = {uid: i for i, uid in enumerate(profiles.unique_ids.to_pylist())}
+    record_l = np.fromiter((index[u] for u in pairs["unique_id_l"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
+    record_r = np.fromiter((index[u] for u in pairs["unique_id_r"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
+    of = profiles.profile_of
+    own = of[record_l] == of[record_r]
+    between, inside = np.flatnonzero(~own), np.flatnonzero(own)
+    scored, own_pairs = pairs.take(pa.array(between)), pairs.take(pa.array(inside))
+    left, right, own_profile = of[record_l[between]], of[record_r[between]], of[record_l[inside]]
+    decisions = {(int(of[index[a]]), int(of[index[b]])): d for (a, b), d in decided.items() if a in index and b in index}
+
+    count = profiles.records.num_rows
+    own_edges = bands.select_edges(own_pairs, model)
+    edge_of = np.zeros(own_pairs.num_rows, dtype=bool)
+    edge_of[own_edges.positions] = True
+    together = np.zeros(count, dtype=bool)
+    together[own_profile[edge_of]] = True
+    kept = np.full(count, -np.inf)
+    kept[own_profile[edge_of]] = own_pairs["match_weight"].to_numpy(zero_copy_only=False)[edge_of]
+
+    edges = bands.select_edges(scored, model)
     result = constrained_clusters(
-        record_keys(records, model),
+        record_keys(profiles.records, model),
         list(zip(left[edges.positions].tolist(), right[edges.positions].tolist(), strict=True)),
-        pairs["match_weight"].to_numpy(zero_copy_only=False)[edges.positions].tolist(),
+        scored["match_weight"].to_numpy(zero_copy_only=False)[edges.positions].tolist(),
         model.constraints,
         must_link=[k for k, v in decisions.items() if v == "confirm"],
         cannot_link=[k for k, v in decisions.items() if v == "reject"],
         identified=edges.identified[edges.positions].tolist(),
+        kept=kept.tolist(),
     )
-    band, reason = bands.assign_bands(pairs, left, right, edges, result, decisions, model)
-    pairs = pairs.append_column("band", pa.array(band, pa.string())).append_column("reason", pa.array(reason, pa.string()))
-    return Clustered(labels=result.labels, pairs=pairs, left=left, right=right, ambiguous=len(result.ambiguous))
+    band, reason = bands.assign_bands(scored, left, right, edges, result, decisions, model)
+
+    # Back to records. A profile of several records that its own pair did not hold together
+    # and that ended alone, or one left unlinked as ambiguous, is its records apart, as
+    # scoring them would leave them (a record alone in its profile keeps its label: an
+    # ambiguous one may still be joined by an analyst's confirmation).
+    grouped = np.asarray(result.labels, dtype=np.int64)
+    ambiguous = np.zeros(count, dtype=bool)
+    ambiguous[list(result.ambiguous)] = True
+    alone = np.bincount(grouped, minlength=count)[grouped] == 1
+    split = ((ambiguous | (alone & ~together)) & (profiles.sizes > 1))[of]
+    labels = np.where(split, count + np.arange(len(of)), grouped[of])
+
+    same = labels[record_l[inside]] == labels[record_r[inside]]
+    own_band, own_reason = bands.own_pair_bands(same, edge_of, ambiguous[own_profile])
+    banded = pa.concat_tables([
+        scored.append_column("band", pa.array(band, pa.string())).append_column("reason", pa.array(reason, pa.string())),
+        own_pairs.append_column("band", pa.array(own_band, pa.string())).append_column("reason", pa.array(own_reason, pa.string())),
+    ]).sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
+
+    # Best in-person probability and analysts' confirmations, per profile and then per record.
+    probability = scored["match_probability"].to_numpy(zero_copy_only=False)
+    within = grouped[left] == grouped[right]
+    best = np.full(count, np.nan)
+    confirmed = np.zeros(count, dtype=bool)
+    is_confirmed = np.asarray(band, dtype=object) == bands.CONFIRMED
+    for side in (left, right):
+        np.fmax.at(best, side[within], probability[within])
+        confirmed[side[within & is_confirmed]] = True
+    record_best = np.where(split, np.nan, best[of])
+    own_probability = np.full(count, np.nan)
+    own_probability[own_profile[same]] = own_pairs["match_probability"].to_numpy(zero_copy_only=False)[same]
+    record_best = np.fmax(record_best, own_probability[of])
+    return Clustered(
+        unique_ids=profiles.unique_ids, labels=labels.tolist(), pairs=banded, best=record_best,
+        confirmed=confirmed[of] & ~split, ambiguous=int(profiles.sizes[ambiguous].sum()),
+    )
 
 
 def read_decisions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
@@ -286,25 +320,16 @@ def stable_ids(
 
 
 
-def clusters_table(records: pa.Table, clustered: Clustered, person_of: dict[int, str]) -> pa.Table:
+def clusters_table(clustered: Clustered, person_of: dict[int, str]) -> pa.Table:
     """Person id, link strength and best in-person probability per record."""
-    labels, pairs, left, right = clustered.labels, clustered.pairs, clustered.left, clustered.right
-    labels_np = np.asarray(labels, dtype=np.int64)
-    band = np.asarray(pairs["band"].to_pylist(), dtype=object)
-    probability = pairs["match_probability"].to_numpy(zero_copy_only=False)
-    inside = labels_np[left] == labels_np[right]
-    best = np.full(len(labels), np.nan)
-    confirmed = np.zeros(len(labels), dtype=bool)
-    for side in (left, right):
-        np.fmax.at(best, side[inside], probability[inside])
-        confirmed[side[inside & (band == bands.CONFIRMED)]] = True
-    size = np.bincount(labels_np, minlength=len(labels))[labels_np]
-    strength = np.where(confirmed, "confirmed", np.where(size > 1, "strong", "single"))
+    labels = np.asarray(clustered.labels, dtype=np.int64)
+    _, position, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    size = counts[position]
+    strength = np.where(clustered.confirmed, "confirmed", np.where(size > 1, "strong", "single"))
+    best = clustered.best
     return pa.table({
-        "unique_id": records["unique_id"],
-        "person_id": pa.array([person_of[int(x)] for x in labels_np], pa.string()),
+        "unique_id": clustered.unique_ids,
+        "person_id": pa.array([person_of[int(x)] for x in labels], pa.string()),
         "link_strength": pa.array(strength.tolist(), pa.string()),
         "best_match_probability": pa.array(np.where(np.isnan(best), None, best).tolist(), pa.float64()),
     })
-
-

@@ -19,11 +19,15 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker, SettingsCreator
+from splink.internals.splink_dataframe import SplinkDataFrame
 
 from linkage.pipeline import Step, fetch_arrow, quote_ident
 from linkage.resolve.model import DERIVED_COLUMNS, MODEL_COLUMNS
+from linkage.store import connect_memory
 
 SPLINK_TABLE = "mash_records"
+#: Splink prediction columns kept for each scored pair (for "why linked" waterfalls).
+_KEEP_PREFIXES = ("gamma_", "mw_", "tf_")
 
 #: The model's input from canonical records: one definition, run by DuckDB as written and
 #: rendered for Spark (:func:`linkage.spark.model_input_spark`).
@@ -63,12 +67,47 @@ def make_linker(
     Returns:
         The linker; its database is a private in-memory DuckDB.
     """
-    work = duckdb.connect(":memory:")
+    work = connect_memory()
     api = DuckDBAPI(connection=work)
     linker = Linker(api.register(records, table_name=SPLINK_TABLE), settings, log_level=logging.WARNING)
     for column, table in (term_frequencies or {}).items():
         linker.table_management.register_term_frequency_lookup(api.register(table, table_name=f"tf_lookup_{column}"), column)
     return linker
+
+
+def scored_pairs(*predictions: SplinkDataFrame) -> pa.Table:
+    """The columns kept of each scored pair, lower id on the left, ordered by ids.
+
+    Args:
+        predictions: Splink prediction tables (one from ``predict``; two from an
+            incremental run's ``predict_between`` and ``predict_within``).
+    """
+    parts = []
+    for prediction in predictions:
+        relation = prediction.as_duckdbpyrelation()
+        kept = kept_columns(relation.columns)
+        # Comparisons are symmetric, so a pair scored right-to-left only needs its ids swapped.
+        columns = [
+            "least(unique_id_l, unique_id_r) AS unique_id_l", "greatest(unique_id_l, unique_id_r) AS unique_id_r",
+            "match_weight", "match_probability", *kept,
+        ]
+        parts.append(relation.project(", ".join(columns)).order("unique_id_l, unique_id_r").to_arrow_table())
+    if len(parts) == 1:
+        return parts[0]
+    return pa.concat_tables(parts, promote_options="default").sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
+
+
+def kept_columns(columns: Sequence[str]) -> list[str]:
+    """Which of Splink's prediction columns a scored pair keeps, besides ids, weight and probability.
+
+    Args:
+        columns: The prediction's columns.
+
+    Returns:
+        Each comparison's gamma, weights and term-frequency adjustments, in Splink's
+        order; not the compared values themselves (``*_l``, ``*_r``).
+    """
+    return [c for c in columns if c.startswith(_KEEP_PREFIXES) and not c.endswith(("_l", "_r"))]
 
 
 class ModelData(Protocol):
@@ -119,7 +158,7 @@ class ArrowModelData:
 
     def value_counts_of(self, columns: Sequence[str]) -> pa.Table:
         # DuckDB, not Arrow's group_by, which cannot group by a list column (forename_groups).
-        with duckdb.connect(":memory:") as con:
+        with connect_memory() as con:
             con.register("model_input", self.table.select(list(columns)))
             keys = ", ".join(quote_ident(column) for column in columns)
             return fetch_arrow(

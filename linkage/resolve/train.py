@@ -25,6 +25,7 @@ from linkage.pipeline import fetch_arrow, quote_ident, run_sql
 from linkage.resolve.model import NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT, NAMES_SWAPPED_SIMILARITY, settings
 from linkage.resolve.portable import SAVED_DIALECT, render_settings
 from linkage.resolve.session import ArrowModelData, ModelData
+from linkage.store import connect_memory
 
 logger = logging.getLogger(__name__)
 
@@ -279,7 +280,7 @@ def swapped_name_u(records: pa.Table | ModelData, model: ModelConfig) -> dict[st
     names = data.value_counts_of(NAME_COLUMNS)
     distinct = {column: pc.count_distinct(names[column]).as_py() for column in ("forename", "surname")}
     blocked = distinct["forename"] * distinct["surname"] > MAX_NAME_VALUE_PAIRS
-    with duckdb.connect(":memory:") as con:
+    with connect_memory() as con:
         con.register("name_counts", names)
         _candidate_name_pairs(con, blocked)
         result: dict[str, dict[str, float]] = {}

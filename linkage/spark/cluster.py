@@ -35,6 +35,7 @@ from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 from splink import SparkAPI
 
 from linkage.config import ModelConfig
+from linkage.resolve.profiles import as_rows
 from linkage.resolve.run import cluster_records, clusters_table
 from linkage.spark.components import COMPONENT, NODE, connected_components
 
@@ -202,10 +203,11 @@ class _ComponentWork:
         records = _table(sorted(record_rows, key=itemgetter(0)), self.record_schema)
         pairs = _table(sorted(pair_rows, key=itemgetter(0, 1)), self.pair_schema)
         ids = records["unique_id"].to_pylist()
-        clustered = cluster_records(records, pairs, decisions.among(ids), self.model)
+        # Spark scores records as rows: each is its own identity profile.
+        clustered = cluster_records(as_rows(records), pairs, decisions.among(ids), self.model)
         # A label is the smallest record index in its cluster, and records are sorted by id.
         person_of = {label: ids[label] for label in set(clustered.labels)}
-        table = clusters_table(records, clustered, person_of)
+        table = clusters_table(clustered, person_of)
         columns = ("unique_id", "person_id", "link_strength", "best_match_probability")
         for row in zip(*(table[c].to_pylist() for c in columns), strict=True):
             yield (_RECORD, *row)

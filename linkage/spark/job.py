@@ -29,6 +29,8 @@ from linkage.ingest.run import record_load
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql, write_parquet
 from linkage.resolve import ResolveReport
 from linkage.resolve.persons import build_person_tables
+from linkage.resolve.profiles import collapse
+from linkage.resolve.session import model_input
 from linkage.resolve.run import ensure_decisions_table, read_decisions, stable_ids
 from linkage.resolve.train import is_current, load_latest_model
 from linkage.safeguarding import FlagReport, flags_as_of, graph_events_sql, graph_people_sql, store_flags
@@ -189,6 +191,7 @@ class SparkRun:
             "unique_id": groups["unique_id"], "person_id": person,
             "link_strength": groups["link_strength"], "best_match_probability": groups["best_match_probability"],
         }))
+        self._keep_profile_pairs(con, records_table, decided)
         seconds["cluster"] = time.perf_counter() - started
 
         started = self._stage("persons")
@@ -202,6 +205,34 @@ class SparkRun:
             model=model, trained=trained, records=len(labels), pairs=int(pairs), people=people,
             band_counts={k: int(v) for k, v in bands.items()}, ambiguous_records=clustered.ambiguous,
             seconds=seconds, id_counts=ids.counts,
+        )
+
+    def _keep_profile_pairs(self, con: duckdb.DuckDBPyConnection, records_table: str, decided: dict) -> None:
+        """``profiles__new``, and of ``pairs__new`` only the pairs a DuckDB run stores.
+
+        Spark scores records as rows (``linkage.resolve.profiles`` is DuckDB's); the people
+        are the same either way. A DuckDB run stores only the pair of two identity
+        profiles' representatives and each profile's own pair (its two lowest ids), which
+        score as every row pair they stand for: the other row pairs are dropped here, so
+        both engines leave the same tables.
+        """
+        records = model_input(con, records_table)
+        profiles = collapse(records, self.run.model, keep_apart={uid for pair in decided for uid in pair})
+        create_table_from_arrow(con, "profiles__new", profiles.members())
+        run_sql(
+            con, "spark_profile_representatives",
+            "CREATE OR REPLACE TEMP TABLE representatives AS SELECT unique_id FROM profiles__new WHERE unique_id = profile_id",
+        )
+        run_sql(
+            con, "spark_profile_own_pairs",
+            "CREATE OR REPLACE TEMP TABLE own_pairs AS SELECT profile_id AS l, min(unique_id) AS r FROM profiles__new "
+            "WHERE unique_id <> profile_id GROUP BY profile_id",
+        )
+        run_sql(
+            con, "spark_keep_profile_pairs",
+            "DELETE FROM pairs__new AS p WHERE NOT ("
+            "(p.unique_id_l IN (SELECT unique_id FROM representatives) AND p.unique_id_r IN (SELECT unique_id FROM representatives)) "
+            "OR EXISTS (SELECT 1 FROM own_pairs AS o WHERE o.l = p.unique_id_l AND o.r = p.unique_id_r))",
         )
 
     # Flags ----------------------------------------------------------------------------

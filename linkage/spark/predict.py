@@ -11,7 +11,7 @@ from pyspark.sql import functions as F
 from splink import SparkAPI
 
 from linkage.resolve.portable import render_settings
-from linkage.resolve.run import kept_columns
+from linkage.resolve.session import kept_columns
 from linkage.resolve.train import TrainedModel
 from linkage.spark.model_input import SparkModelData
 

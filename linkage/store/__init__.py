@@ -1,8 +1,11 @@
 """The store: a state database, one results file per run, and the SQL functions they share."""
 
 from linkage.store.connection import (
+    Limits,
     connect,
+    connect_memory,
     discard_new,
+    duckdb_limits,
     has_table,
     register_functions,
     require_table,
@@ -14,9 +17,12 @@ from linkage.store.results import open_results, results_path
 from linkage.store.state import open_state
 
 __all__ = [
+    "Limits",
     "StoreLayout",
     "connect",
+    "connect_memory",
     "discard_new",
+    "duckdb_limits",
     "has_table",
     "layout",
     "open_results",

@@ -2,18 +2,74 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from collections.abc import Sequence
-
 from linkage.codes import create_enum_types
 from linkage.errors import MashError
 from linkage.pipeline import quote_ident, run_sql
 from linkage.pipeline.functions import soundex_code
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What each DuckDB database a run opens may use.
+
+    Attributes:
+        memory_limit: DuckDB's ``memory_limit`` (``'8GB'``), or None for DuckDB's own default.
+        temp_directory: Where databases spill what does not fit; each gets its own
+            subdirectory (DuckDB names its spill files alike in every database).
+    """
+
+    memory_limit: str | None = None
+    temp_directory: Path | None = None
+
+
+_LIMITS: ContextVar[Limits | None] = ContextVar("duckdb_limits", default=None)
+_SPILL_DIRS = itertools.count(1)
+
+
+@contextmanager
+def duckdb_limits(limits: Limits) -> Iterator[None]:
+    """Apply ``limits`` to every DuckDB connection opened inside the block (the store's and Splink's alike)."""
+    token = _LIMITS.set(limits)
+    try:
+        yield
+    finally:
+        _LIMITS.reset(token)
+
+
+def _config(database: str) -> dict[str, str]:
+    """DuckDB config for a database opened under the current :class:`Limits` (empty outside any).
+
+    Args:
+        database: The database file, or ``:memory:``: a file spills into a directory named
+            after it, each in-memory database into one of its own.
+    """
+    limits = _LIMITS.get()
+    if limits is None:
+        return {}
+    config = {}
+    if limits.memory_limit:
+        config["memory_limit"] = limits.memory_limit
+    if limits.temp_directory is not None:
+        name = f"{os.getpid()}-{next(_SPILL_DIRS)}" if database == ":memory:" else f"{Path(database).name}.tmp"
+        config["temp_directory"] = str(Path(limits.temp_directory) / name)
+    return config
+
+
+def connect_memory() -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB (Splink's work, counts), under the current :class:`Limits`."""
+    return duckdb.connect(":memory:", config=_config(":memory:"))
 
 
 def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -32,7 +88,7 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=_config(str(path)))
     except duckdb.IOException as exc:
         if "Could not set lock" not in str(exc):
             raise

@@ -29,6 +29,7 @@ TABLES = {
     "source_loads": "SELECT source, file, rows_read, records, quarantined, status FROM source_loads",
     "clusters": "SELECT unique_id, person_id, link_strength, round(best_match_probability, 9) FROM clusters",
     "pairs": "SELECT unique_id_l, unique_id_r, band, reason, round(match_weight, 9) FROM pairs",
+    "profiles": "SELECT unique_id, profile_id FROM profiles",
     "persons": "SELECT * EXCLUDE (agencies, conflicts), agencies::VARCHAR, conflicts::VARCHAR FROM persons",
     "person_values": "SELECT * EXCLUDE (agencies, record_ids), agencies::VARCHAR, record_ids::VARCHAR FROM person_values",
     "person_ids": "SELECT * FROM person_ids",

@@ -7,11 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from linkage.batch import run_all
 from linkage.errors import MashError
-from linkage.store import connect, layout, open_results, open_state
+from linkage.store import Limits, connect, connect_memory, duckdb_limits, layout, open_results, open_state
 
 HOLD_FILE = "import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(float(sys.argv[2]))"
 HOLD_LOCK = (
@@ -97,3 +98,45 @@ def test_a_full_disk_at_the_run_lock_is_a_clear_error(linked, tmp_path):
         run_all(copy)
     with open_results(copy.store) as con:
         assert con.sql("SELECT count(*) FROM persons").fetchall() == before
+
+
+def settings(con) -> tuple[str, str]:
+    return con.sql("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchall()[0]
+
+
+def test_limits_apply_to_store_and_work_connections(tmp_path):
+    with duckdb_limits(Limits(memory_limit="512MiB", temp_directory=tmp_path / "spill")):
+        with connect(tmp_path / "mash.duckdb") as store, connect_memory() as work, connect_memory() as other:
+            limit, spill = settings(store)
+            assert limit == "512.0 MiB" and spill == str(tmp_path / "spill" / "mash.duckdb.tmp")
+            assert settings(work)[0] == "512.0 MiB"
+            assert settings(work)[1] != settings(other)[1], "each in-memory database spills into its own directory"
+            assert all(s.startswith(str(tmp_path / "spill")) for s in (settings(work)[1], settings(other)[1]))
+    with connect_memory() as outside:
+        assert settings(outside)[0] != "512.0 MiB", "outside a run DuckDB's own defaults stand"
+
+
+def test_every_connection_a_run_opens_gets_the_run_s_limits(linked, tmp_path, monkeypatch):
+    run, _ = linked
+    shutil.copytree(run.store.parent, tmp_path / "store")
+    limited = run.model_copy(update={
+        "store": tmp_path / "store" / "mash.duckdb",
+        "resources": run.resources.model_copy(update={"memory_limit": "3GB", "temp_directory": tmp_path / "spill"}),
+    })
+    opened = []
+    real_connect = duckdb.connect
+
+    def recording(database=":memory:", *args, **kwargs):
+        con = real_connect(database, *args, **kwargs)
+        # Splink's DatabaseAPI.__init__ opens a private in-memory database that its DuckDB
+        # backend never uses (DuckDBAPI works on the connection it is given): not the run's.
+        if not sys._getframe(1).f_code.co_filename.endswith(str(Path("splink", "internals", "database_api.py"))):
+            opened.append((str(database), settings(con)))
+        return con
+
+    monkeypatch.setattr(duckdb, "connect", recording)
+    run_all(limited, retrain=True)
+    kinds = {database == ":memory:" for database, _ in opened}
+    assert kinds == {True, False}, "the run opened its files and Splink's work databases"
+    assert [o for o in opened if o[1][0] != "2.7 GiB"] == [], "every database holds to the run's memory limit"
+    assert [o for o in opened if not o[1][1].startswith(str(tmp_path / "spill"))] == [], "and spills where the run says"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 import yaml
 
 from linkage.config import load_run_config, load_source_config
+from linkage.config.run import DEFAULT_MEMORY_SHARE
 from linkage.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[3]
@@ -108,6 +110,8 @@ RUN_ERRORS = [
     ("unknown Jaro-Winkler", {"sources": ["police.yaml"], "spark": {"jaro_winkler": "java"}}, "spark.jaro_winkler", "'duckdb' or 'jar'"),
     ("zero idle timeout", {"sources": ["police.yaml"], "dashboard": {"idle_timeout_minutes": 0}}, "dashboard.idle_timeout_minutes", "greater than"),
     ("unknown dashboard setting", {"sources": ["police.yaml"], "dashboard": {"timeout": 5}}, "dashboard.timeout", "unknown key"),
+    ("memory limit with no unit", {"sources": ["police.yaml"], "resources": {"memory_limit": "lots"}}, "resources.memory_limit", "pattern"),
+    ("zero pair budget", {"sources": ["police.yaml"], "resources": {"pair_budget": 0}}, "resources.pair_budget", "greater than"),
 ]
 
 
@@ -149,6 +153,14 @@ def test_engine_defaults_to_duckdb_and_spark_settings_load(tmp_path):
     run = load_run_config(path)
     assert (run.engine, run.spark.master, run.spark.shuffle_partitions) == ("spark", "local[1]", 8)
     assert (run.spark.jaro_winkler, run.spark.checkpoint_dir, run.spark.keep_outputs) == ("jar", "ck", False)
+
+
+def test_resources_default_to_a_share_of_the_machine_and_beside_the_store(tmp_path):
+    run = load_run_config(REPO / "configs" / "run.yaml", store=tmp_path / "s" / "mash.duckdb")
+    total_mib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
+    assert run.resources.memory_limit == f"{int(total_mib * DEFAULT_MEMORY_SHARE)}MiB"
+    assert run.resources.spill_directory(run.store) == tmp_path / "s" / "tmp"
+    assert run.resources.pair_budget == 20_000_000
 
 
 def test_overrides_replace_store_and_extracts(tmp_path):

@@ -61,6 +61,20 @@ def test_record_pairs_put_the_persons_own_links_first(cur):
     assert list(pairs["same_person"]) == sorted(pairs["same_person"], reverse=True)
 
 
+def test_a_record_scored_as_its_profile_shows_its_representative_s_pairs(cur):
+    member, rep, second = cur.execute(
+        "SELECT p.unique_id, p.profile_id, (SELECT min(unique_id) FROM profiles AS q WHERE q.profile_id = p.profile_id "
+        "AND q.unique_id <> q.profile_id) FROM profiles AS p WHERE p.unique_id <> p.profile_id "
+        "AND p.profile_id IN (SELECT unique_id_l FROM pairs WHERE unique_id_r NOT IN (SELECT unique_id FROM profiles "
+        "WHERE profile_id = pairs.unique_id_l)) ORDER BY p.unique_id LIMIT 1"
+    ).fetchone()
+    mine, theirs = record_pairs(cur, member), record_pairs(cur, rep)
+    assert len(mine) == len(theirs) > 0, "the identical record's pairs are its representative's"
+    assert member not in set(mine["other_id"]), "never paired with itself"
+    if member == second:
+        assert rep in set(mine["other_id"]), "the profile's own pair, seen from its second record"
+
+
 LEVELS = [
     ("null level is -1, others count down from the top", {
         "comparisons": [{"output_column_name": "dob", "comparison_levels": [

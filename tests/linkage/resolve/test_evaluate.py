@@ -372,3 +372,27 @@ def test_evaluation_table_renders(tmp_path):
     assert "Cluster-pair recall" in text and "33.33%" in text
     assert "People in review band" in text and "2 of 3 (66.67%)" in text
     assert "Recall health / police" in text
+
+
+def test_a_stored_pair_counts_every_record_pair_it_was_scored_for(tmp_path):
+    """Three identical police records of A are one profile: its pairs stand for all their record pairs."""
+    case = Case(
+        "identity profiles",
+        records=(
+            ("police", "1", "A", "X"), ("police", "2", "A", "X"), ("police", "3", "A", "X"),
+            ("health", "1", "A", "X"), ("health", "2", "B", "Y"),
+        ),
+        pairs=(
+            ("health:1", "police:1", "link"),  # 3 record pairs, all A-A
+            ("police:1", "police:2", "link"),  # the profile's own pair: C(3,2) = 3 record pairs
+            ("health:2", "police:1", "review"),  # 3 record pairs, none true
+        ),
+    )
+    con = duckdb.connect()
+    build_store(con, case)
+    con.execute("CREATE TABLE profiles AS SELECT unique_id, CASE WHEN source = 'police' THEN 'police:1' ELSE unique_id END "
+                "AS profile_id FROM records")
+    e = evaluate(con, write_truth(tmp_path / "truth", case))
+    assert e.cluster_pairs.actual == 6
+    assert (e.link_pairs.true_positives, e.link_pairs.predicted) == (6, 6)
+    assert (e.link_and_review_pairs.true_positives, e.link_and_review_pairs.predicted) == (6, 9)

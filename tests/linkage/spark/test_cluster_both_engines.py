@@ -13,6 +13,7 @@ import pytest
 
 from linkage.config import ModelConfig, load_run_config
 from linkage.resolve.cluster import ADDRESS_RULE
+from linkage.resolve.profiles import as_rows
 from linkage.resolve.run import cluster_records, clusters_table, predict
 from linkage.resolve.session import model_input
 from linkage.resolve.train import train_and_save
@@ -34,12 +35,12 @@ class Outcome:
 
 
 def _on_duckdb(records: pa.Table, pairs: pa.Table, decided: Decided, model: ModelConfig) -> Outcome:
-    clustered = cluster_records(records, pairs, decided, model)
+    clustered = cluster_records(as_rows(records), pairs, decided, model)
     ids = records["unique_id"].to_pylist()
     people: dict[int, set[str]] = {}
     for uid, label in zip(ids, clustered.labels, strict=True):
         people.setdefault(label, set()).add(uid)
-    table = clusters_table(records, clustered, {label: str(label) for label in people})
+    table = clusters_table(clustered, {label: str(label) for label in people})
     return Outcome(
         people={frozenset(p) for p in people.values()},
         bands=_bands(clustered.pairs),
