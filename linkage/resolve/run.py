@@ -89,9 +89,10 @@ def resolve(
         return time.perf_counter()
 
     ensure_decisions_table(con)
-    records = model_input(con, records_table)
     decided = read_decisions(con)
-    profiles = collapse(records, run.model, keep_apart={uid for pair in decided for uid in pair})
+    # Only the profiles are kept: the records' own model input is let go (a few hundred MB at 1M records).
+    profiles = collapse(model_input(con, records_table), run.model, keep_apart={uid for pair in decided for uid in pair})
+    records = pa.table({"unique_id": profiles.unique_ids})
     # Before training too: its deterministic rules count their pairs by forming them.
     check_pair_budget(profiles.records, run.model, run.resources.pair_budget)
     model = load_latest_model(run.store)
