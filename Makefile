@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_PEOPLE ?= 20000
 DEMO_SEED ?= 42
+PORT ?= 8501
 
 .PHONY: install browser demo dashboard test test-quick bench clean
 
@@ -28,10 +29,10 @@ demo: install
 	$(BIN)/mash generate --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out data/extracts
 	$(BIN)/mash run --config configs/run.yaml
 	$(BIN)/mash evaluate --config configs/run.yaml
-	$(BIN)/mash dashboard --config configs/run.yaml
+	$(BIN)/mash dashboard --config configs/run.yaml --port $(PORT)
 
 dashboard: install
-	$(BIN)/mash dashboard --config configs/run.yaml
+	$(BIN)/mash dashboard --config configs/run.yaml --port $(PORT)
 
 test: install browser
 	$(BIN)/pytest

@@ -109,13 +109,16 @@ def export_graph(
     """
     from graph import build_graph
     from graph.export import entities_and_links, neighbourhood, write_graphml
+    from linkage.resolve import resolve_person_id
     from linkage.safeguarding import graph_frames
 
     require_table(con, "persons")
     graph = build_graph(*graph_frames(con))
     if person_id is not None:
+        # As typed (any case) or an id since merged into another: the person it names now.
+        current = resolve_person_id(con, person_id) or person_id
         try:
-            graph = neighbourhood(graph, person_id, depth)
+            graph = neighbourhood(graph, current, depth)
         except KeyError:
             raise MashError(f"no person '{person_id}' in the store") from None
     directory.mkdir(parents=True, exist_ok=True)

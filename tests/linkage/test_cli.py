@@ -164,3 +164,15 @@ def test_a_failed_run_is_not_reported_as_linking_anyone(tmp_path, capsys, monkey
     failed, complete = out.split("run 2:")[1].split("run 1:")
     assert "failed" in failed and "not kept" in failed and "records linked" not in failed
     assert "records linked" in complete and "implausible people" in complete
+
+
+def test_a_person_id_typed_in_lower_case_is_found(workspace):
+    """Ids are upper case in the store; an analyst typing mp0000042 means MP0000042."""
+    from linkage.store import open_results
+
+    root, args = workspace
+    with open_results(root / "mash.duckdb") as con:
+        (person,) = con.execute("SELECT person_id FROM persons ORDER BY person_id LIMIT 1").fetchone()
+    out = root / "lower"
+    assert main(["export", "graph", *args, "--out", str(out), "--person", person.lower()]) == 0
+    assert (out / "graph.graphml").is_file()
