@@ -550,10 +550,26 @@ def _dashboard(args: argparse.Namespace) -> None:
         "--client.disableDataExport", "true",
         *_DASHBOARD_THEME,
     ]
+    _require_free_port(args.address, args.port)
     console.print(f"Dashboard on http://{args.address}:{args.port} (store {run.store}, users {users}); Ctrl+C to stop.")
     sys.stdout.flush()
     # Become the Streamlit server, so a supervisor's SIGTERM or Ctrl+C reaches it directly.
     os.execve(sys.executable, command, env)
+
+
+def _require_free_port(address: str, port: int) -> None:
+    """Refuse a port something already listens on, before printing a URL that would not be ours."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((address, port))
+        except OSError as exc:
+            raise MashError(
+                f"cannot serve on {address}:{port} ({exc.strerror}); is a dashboard already running? "
+                "Choose another port with --port (make demo PORT=8600)."
+            ) from None
 
 
 class _Stages:

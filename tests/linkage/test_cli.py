@@ -176,3 +176,23 @@ def test_a_person_id_typed_in_lower_case_is_found(workspace):
     out = root / "lower"
     assert main(["export", "graph", *args, "--out", str(out), "--person", person.lower()]) == 0
     assert (out / "graph.graphml").is_file()
+
+
+def test_dashboard_on_a_busy_port_is_a_clear_error(workspace, capsys, monkeypatch):
+    """A port something listens on is refused before any URL is printed (issue 16 item 10)."""
+    import os
+    import socket
+
+    def no_exec(*_args):
+        raise AssertionError("the dashboard server would have been started")
+
+    monkeypatch.setattr(os, "execve", no_exec)  # never replace the test process
+    root, args = workspace
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["dashboard", *args[:2], "--port", str(port)]) == 2
+    out = capsys.readouterr().out
+    assert f"cannot serve on 127.0.0.1:{port}" in out and "--port" in out
+    assert "Dashboard on http" not in out
