@@ -35,7 +35,9 @@ PAGES: dict[str, tuple[str, str, str]] = {
 #: Set (for one run) when a session ended for idleness or elsewhere, to say so at sign-in.
 ENDED_KEY = "auth_session_ended"
 
-st.set_page_config(page_title="MASH Link", page_icon=":material/shield_person:", layout="wide")
+# A local file: a Material icon as page icon makes the browser fetch it from fonts.gstatic.com,
+# a request off the machine that fails on a secure network with no internet (and leaks a visit).
+st.set_page_config(page_title="MASH Link", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
 
 
 def sign_in_page() -> None:
