@@ -17,7 +17,8 @@ def build_person_tables(con: duckdb.DuckDBPyConnection, records: str, clusters: 
     ``person_values`` has one row per person, field and distinct value, with the
     agencies and records that hold it and when it was seen, so no agency's value is
     overwritten by another's. ``persons`` picks, per field, the value most records
-    agree on (then the most recently seen) and lists the fields in conflict.
+    agree on (then the most recently seen), the address line and postcode together from
+    one record, and lists the fields in conflict.
 
     Args:
         con: The store connection.
@@ -55,10 +56,23 @@ def build_person_tables(con: duckdb.DuckDBPyConnection, records: str, clusters: 
         "  SELECT person_id, list(field ORDER BY field) AS conflicts FROM ("
         f"    SELECT person_id, field FROM person_values{suffix} WHERE field <> 'address' "
         "    GROUP BY person_id, field HAVING count(*) > 1) GROUP BY person_id), "
-        f"golden AS (SELECT person_id, {golden} FROM person_values{suffix} GROUP BY person_id) "
-        "SELECT p.person_id, p.records, p.agencies, g.* EXCLUDE (person_id), "
+        f"golden AS (SELECT person_id, {golden} FROM person_values{suffix} GROUP BY person_id), "
+        # The address line and postcode are chosen together, from one record's pair (whole
+        # pairs first, then the most records, then the latest), so the golden address is one
+        # that was really recorded, never a street from one record and a postcode from another.
+        "addresses AS ("
+        "  SELECT c.person_id, r.address, r.postcode, count(*) AS n, max(r.event_date) AS last_seen "
+        f"  FROM {records} AS r JOIN {clusters} AS c USING (unique_id) "
+        "  WHERE r.address IS NOT NULL OR r.postcode IS NOT NULL GROUP BY ALL), "
+        "home AS ("
+        "  SELECT person_id, first({'address': address, 'postcode': postcode} ORDER BY "
+        "  (address IS NOT NULL AND postcode IS NOT NULL) DESC, n DESC, last_seen DESC NULLS LAST, address, postcode) AS h "
+        "  FROM addresses GROUP BY person_id) "
+        "SELECT p.person_id, p.records, p.agencies, "
+        "g.* EXCLUDE (person_id) REPLACE (h.h.postcode AS postcode, CAST(h.h.address AS VARCHAR) AS address), "
         "coalesce(k.conflicts, []::VARCHAR[]) AS conflicts, p.first_seen, p.last_seen "
-        "FROM per_person AS p LEFT JOIN golden AS g USING (person_id) LEFT JOIN conflicts AS k USING (person_id) "
+        "FROM per_person AS p LEFT JOIN golden AS g USING (person_id) LEFT JOIN home AS h USING (person_id) "
+        "LEFT JOIN conflicts AS k USING (person_id) "
         "ORDER BY p.person_id",
     )
 

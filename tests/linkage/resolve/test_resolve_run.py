@@ -61,6 +61,24 @@ def test_golden_view_keeps_every_agency_value(linked):
     assert query(run.store, "SELECT list_contains(conflicts, 'surname') FROM persons WHERE person_id = $p", {"p": person}) == [(True,)]
 
 
+def test_golden_address_was_recorded_as_one(linked):
+    """The golden address line and postcode come from one record, never a street from one and a postcode from another."""
+    run, _ = linked
+    apart = query(
+        run.store,
+        "SELECT count(*) FROM persons AS p WHERE (p.address IS NOT NULL OR p.postcode IS NOT NULL) AND NOT EXISTS ("
+        "SELECT 1 FROM records AS r JOIN clusters AS c USING (unique_id) WHERE c.person_id = p.person_id "
+        "AND r.address IS NOT DISTINCT FROM p.address AND r.postcode IS NOT DISTINCT FROM p.postcode)",
+    )
+    moved = query(
+        run.store,
+        "SELECT count(*) FROM (SELECT c.person_id FROM records r JOIN clusters c USING (unique_id) "
+        "WHERE r.postcode IS NOT NULL GROUP BY 1 HAVING count(DISTINCT r.postcode) > 1)",
+    )
+    assert moved[0][0] > 0, "the set has people recorded at two addresses"
+    assert apart == [(0,)]
+
+
 def test_rerun_reuses_model_and_changes_nothing(copy):
     before = query(copy.store, "SELECT unique_id, person_id FROM clusters ORDER BY unique_id")
     report = run_all(copy)
