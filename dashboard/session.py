@@ -173,8 +173,22 @@ def results() -> Iterator[duckdb.DuckDBPyConnection]:
 
 @contextmanager
 def state() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-write connection to the state database, closed on exit."""
-    con = open_state(store_path())
+    """A short-lived read-write connection to the state database, closed on exit.
+
+    If the state database cannot be opened (a full disk, a lock held too long) the page
+    says why and stops: it holds the audit log, so nothing could be logged.
+    """
+    try:
+        con = open_state(store_path())
+    except (MashError, duckdb.Error, OSError) as exc:
+        logger.error("state database could not be opened (%s); the page was stopped", type(exc).__name__)
+        st.error(
+            "The state database (audit log, decisions) cannot be opened, so nothing is shown: it could not be "
+            "recorded in the audit log. Try again in a minute; if it keeps happening, tell your linkage "
+            f"administrator ({_reason(exc)}).",
+            icon=":material/gpp_bad:",
+        )
+        st.stop()
     try:
         yield con
     finally:

@@ -99,8 +99,23 @@ def test_only_the_roles_that_decide_see_the_form(app_as, single_flagged):
     assert [b for b in intel.button if b.label == "Record decision"]
 
 
-def test_a_first_run_says_every_flag_is_new(app_as):
-    at = app_as(Role.MASH_ANALYST, "triage")
+def test_a_first_run_says_every_flag_is_new(app_as, dashboard_store, tmp_path, monkeypatch):
+    """A copy of the store whose flag_changes are a first run's (the shared store may have run again since)."""
+    import shutil
+
+    from linkage.store import connect, results_path
+
+    shutil.copytree(dashboard_store.run.store.parent, tmp_path / "store")
+    store = tmp_path / "store" / dashboard_store.run.store.name
+    con = connect(results_path(store))
+    con.execute("DELETE FROM flag_changes")
+    con.execute(
+        "INSERT INTO flag_changes SELECT DISTINCT 'raised', CAST(code AS VARCHAR), person_id, severity, rule, true FROM flags"
+    )
+    con.close()
+    monkeypatch.setenv("MASH_STORE", str(store))
+    at = app_as(Role.MASH_ANALYST, "triage", purpose="test_triage: first run")
+    assert not at.exception
     assert any("This is the first run: every flag is new to it." in c.value for c in at.caption)
 
 
