@@ -147,6 +147,17 @@ SCREENSHOTS = REPO / "test-output" / "screenshots"
 SERVE_TIMEOUT = 60
 
 
+@pytest.fixture(scope="session")
+def single_flagged(dashboard_store) -> list[tuple[str, str, str]]:
+    """People with exactly one flag, by id: (person id, flag code, surname). AppTests take the first few."""
+    with open_results(dashboard_store.run.store) as con:
+        return con.execute(
+            "SELECT f.person_id, any_value(CAST(f.code AS VARCHAR)), any_value(p.surname) FROM flags AS f "
+            "JOIN persons AS p USING (person_id) WHERE p.surname IS NOT NULL GROUP BY f.person_id "
+            "HAVING count(*) = 1 ORDER BY f.person_id"
+        ).fetchall()
+
+
 @dataclass(frozen=True)
 class ServedApp:
     """The real app served by ``mash dashboard`` in a subprocess."""

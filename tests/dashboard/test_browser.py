@@ -134,9 +134,8 @@ def test_triage_row_opens_the_person(served_app, page):
         assert con.execute("SELECT max(severity) FROM flags WHERE person_id = $p", {"p": top}).fetchone()[0] == severest
 
 
-def test_network_page(served_app, page):
-    purpose = "Referral 2026-0197 (browser network)"
-    sign_in(page, served_app.url, "mash", purpose)
+def open_first_family_network(page: Page) -> None:
+    """From the triage queue: the first person's profile, then their family network."""
     settle(page)
     select_first_row(page)
     expect(page.get_by_role("heading", name="Person profile")).to_be_visible()
@@ -144,6 +143,12 @@ def test_network_page(served_app, page):
     page.get_by_role("button", name="Family network").click()
     expect(page.get_by_role("heading", name="Family and household network")).to_be_visible()
     settle(page)
+
+
+def test_network_page(served_app, page):
+    purpose = "Referral 2026-0197 (browser network)"
+    sign_in(page, served_app.url, "mash", purpose)
+    open_first_family_network(page)
     expect(page.frame_locator("iframe").first.locator("canvas").first).to_be_visible()
     shoot(page, "network")
 

@@ -17,24 +17,14 @@ from linkage.store import layout, open_results, open_state
 from tests.dashboard.test_browser import audited, settle, shoot, sign_in
 
 
-@pytest.fixture(scope="module")
-def flagged_once(dashboard_store) -> tuple[str, str, str]:
-    """A person with one flag, not the first few the AppTests decide on: id, surname, the flag's code."""
-    with open_results(dashboard_store.run.store) as con:
-        return con.execute(
-            "SELECT f.person_id, any_value(p.surname), any_value(CAST(f.code AS VARCHAR)) FROM flags AS f "
-            "JOIN persons AS p USING (person_id) WHERE p.surname IS NOT NULL GROUP BY f.person_id HAVING count(*) = 1 "
-            "ORDER BY f.person_id DESC LIMIT 1"
-        ).fetchone()
-
-
 def open_flags_tab(page: Page) -> None:
     page.get_by_role("tab", name=re.compile(r"^Flags")).click()
     settle(page)
 
 
-def test_a_flag_decision_persists_across_a_run(served_app, page, flagged_once):
-    person_id, surname, code = flagged_once
+def test_a_flag_decision_persists_across_a_run(served_app, page, single_flagged):
+    # The last one, clear of the first few the AppTests decide on.
+    person_id, code, surname = single_flagged[-1]
     purpose = "Referral 2026-0600 (browser flag decision)"
     rationale = "MARAC referral made after the strategy discussion (browser test)."
     sign_in(page, served_app.url, "mash", purpose)

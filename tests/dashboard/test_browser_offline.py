@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from playwright.sync_api import expect
-
-from tests.dashboard.test_browser import select_first_row, settle, sign_in
+from tests.dashboard.test_browser import open_first_family_network, sign_in
 
 #: Schemes a page may use without the network.
 _LOCAL_SCHEMES = {"data", "blob", "about"}
@@ -16,13 +14,7 @@ def test_no_page_requests_anything_off_the_machine(served_app, page):
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
     sign_in(page, served_app.url, "mash", "Referral 2026-0199 (browser offline)")
-    settle(page)
-    select_first_row(page)
-    expect(page.get_by_role("heading", name="Person profile")).to_be_visible()
-    settle(page)
-    page.get_by_role("button", name="Family network").click()
-    expect(page.get_by_role("heading", name="Family and household network")).to_be_visible()
-    settle(page)
+    open_first_family_network(page)
     served = urlparse(served_app.url).netloc
     outside = sorted({u for u in asked if urlparse(u).scheme not in _LOCAL_SCHEMES and urlparse(u).netloc != served})
     assert asked, "the pages made requests"

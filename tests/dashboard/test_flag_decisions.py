@@ -7,22 +7,10 @@ on rows it can tell apart.
 
 from __future__ import annotations
 
-import pytest
 
 from linkage import audit
 from linkage.access import Role
-from linkage.store import open_results, open_state
-
-
-@pytest.fixture(scope="module")
-def single_flagged(dashboard_store) -> list[tuple[str, str, str]]:
-    """People with exactly one flag: (person id, flag code, surname)."""
-    with open_results(dashboard_store.run.store) as con:
-        return con.execute(
-            "SELECT f.person_id, any_value(CAST(f.code AS VARCHAR)), any_value(p.surname) FROM flags AS f "
-            "JOIN persons AS p USING (person_id) WHERE p.surname IS NOT NULL GROUP BY f.person_id "
-            "HAVING count(*) = 1 ORDER BY f.person_id"
-        ).fetchall()
+from linkage.store import open_state
 
 
 def flags_tab_markdown(at) -> str:
