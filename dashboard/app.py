@@ -102,8 +102,7 @@ def purpose_page() -> None:
             session.audit("sign_in")
             st.rerun()
         if st.button("Sign out"):
-            session_token.revoke()
-            session.sign_out()
+            session_token.sign_out()
             st.rerun()
 
 
@@ -146,8 +145,7 @@ def sidebar(user: User) -> None:
         st.caption(f"Purpose: {session.purpose()}")
         if st.button("Sign out", icon=":material/logout:", width="stretch"):
             session.audit("sign_out")
-            session_token.revoke()
-            session.sign_out()
+            session_token.sign_out()
             st.rerun()
 
 

@@ -30,6 +30,8 @@ CHECKED_KEY = "auth_token_checked"
 #: Seconds between checks of an open session against the store (a sign-out in another tab
 #: takes effect within this time; every page load and idle spell is checked at once).
 RECHECK_SECONDS = 60
+#: Set for the one run after a sign-out, so that run clears the cookie and reloads the browser.
+SIGNED_OUT_KEY = "auth_signed_out"
 
 
 def issue(user: User) -> None:
@@ -53,6 +55,17 @@ def revoke() -> None:
     if token:
         with session.state() as con:
             sessions.end(con, _key(), token)
+
+
+def sign_out() -> None:
+    """Sign out: end the session in the store, forget it here, and have the browser start afresh.
+
+    The next run clears the cookie and reloads the page (:func:`sync_cookie`), so
+    nothing drawn for the session (an emptied sidebar included) outlives it on screen.
+    """
+    revoke()
+    session.sign_out()
+    st.session_state[SIGNED_OUT_KEY] = True
 
 
 def restore() -> bool:
@@ -107,18 +120,25 @@ def still_valid() -> bool:
 
 
 def sync_cookie(signed_in: bool) -> None:
-    """Make the browser's cookie match: the token while signed in, nothing otherwise."""
+    """Make the browser's cookie match: the token while signed in, nothing otherwise.
+
+    Just after a sign-out the cookie is cleared (the browser may have been given it
+    after this connection opened, so ``st.context.cookies`` cannot tell) and the page
+    reloads, which starts a new, empty Streamlit session.
+    """
+    signed_out = st.session_state.pop(SIGNED_OUT_KEY, False)
     token = st.session_state.get(TOKEN_KEY) if signed_in else None
     if token:
         max_age = int(session.run_config().dashboard.session_max_hours * 3600)
         value = f"{COOKIE}={token}; Path=/; Max-Age={max_age}; SameSite=Strict"
-    elif COOKIE in st.context.cookies:
+    elif signed_out or COOKIE in st.context.cookies:
         value = f"{COOKIE}=; Path=/; Max-Age=0; SameSite=Strict"
     else:
         return
+    reload = " location.reload();" if signed_out else ""
     # The token is URL-safe base64 and dots; json.dumps quotes it for the script all the same.
     st.html(
-        f"<script>document.cookie = {json.dumps(value)} + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+        f"<script>document.cookie = {json.dumps(value)} + (location.protocol === 'https:' ? '; Secure' : '');{reload}</script>",
         unsafe_allow_javascript=True,
     )
 

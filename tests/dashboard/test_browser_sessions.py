@@ -69,6 +69,7 @@ def test_after_sign_out_the_token_opens_nothing(served_app, browser: Browser, pa
     kept = token(page)
     page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
     expect_sign_in_form(page)
+    assert not [c for c in page.context.cookies() if c["name"] == COOKIE and c["value"]], "sign-out clears the cookie"
     page.reload()
     expect_sign_in_form(page)
     # The token replayed from elsewhere, as if copied before the sign-out.
