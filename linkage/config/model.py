@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from linkage.codes import Agency
@@ -87,6 +89,11 @@ class Constraints(BaseModel):
         description="DOBs more than this many years apart are two people (null: no limit). "
         "1 allows a year typo; a day/month swap never changes the year.",
     )
+    dob_typo_is_evidence: bool = Field(
+        default=True,
+        description="DOBs further apart than max_dob_year_gap but one keystroke apart (one digit changed, or two "
+        "adjacent digits swapped, in YYYYMMDD: 1985 keyed as 1958) are not kept apart: the model weighs the typo.",
+    )
     ambiguity_margin: float = Field(
         default=4.0,
         ge=0,
@@ -161,6 +168,12 @@ class ModelConfig(BaseModel):
             ("partner_name",),
         ),
         description="Candidate pairs are those agreeing on every column of at least one rule.",
+    )
+    link_type: Literal["dedupe", "link_only"] = Field(
+        default="dedupe",
+        description="dedupe: any two records may be one person (an agency records a person many times). "
+        "link_only: only records from different sources are compared, for sources that each list a person "
+        "at most once (two registers to link); pairs within a source are never scored.",
     )
     block_name_swaps: bool = Field(
         default=True, description="Also compare records whose forename and surname are swapped (same DOB)."

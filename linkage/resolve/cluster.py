@@ -6,8 +6,11 @@ greedily, strongest first, and a merge is refused when the two clusters would th
 records that can never be one person:
 
 - two different valid NHS numbers, or two different PNC IDs;
-- dates of birth more than ``max_dob_year_gap`` years apart;
-- a pair an analyst rejected (cannot-link).
+- dates of birth more than ``max_dob_year_gap`` years apart, unless (``dob_typo_is_evidence``)
+  each such pair is one keystroke apart (1985 keyed as 1958 or 1975): a typo is the
+  model's evidence to weigh, not a veto;
+- a pair an analyst rejected (cannot-link);
+- with ``link_type: link_only``, two records of one source.
 
 One soft rule sends a merge to review instead: two clusters that each hold a record from
 a registration agency (a GP registration: one address per person at a time) and share no
@@ -32,6 +35,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from jellyfish import damerau_levenshtein_distance
+
 from graph.gcpause import gc_paused
 from linkage.config.model import Constraints
 
@@ -43,6 +48,8 @@ class RecordKeys:
     nhs_number: str | None = None
     pnc_id: str | None = None
     dob_year: int | None = None
+    dob: int | None = None  # YYYYMMDD, for the one-keystroke exemption from the DOB gap
+    source: str | None = None  # set only when sources are linked, not deduplicated (link_only)
     postcode_area: str | None = None  # outward code, e.g. SE15
     registration: bool = False  # from an agency whose address is a registration (GP)
     place: str | None = None  # postcode area, e.g. SE: where the record puts the person
@@ -60,6 +67,8 @@ class _Cluster:
     seen_to: int | None = None
     year_min: int | None = None
     year_max: int | None = None
+    dobs: tuple[int, ...] = ()  # distinct DOBs (YYYYMMDD), kept only for the typo exemption
+    sources: tuple[str, ...] = ()  # link_only: the sources its records come from, each once
     cannot: set[int] = field(default_factory=set)  # members with cannot-link constraints
 
 
@@ -88,6 +97,8 @@ class ClusterResult:
         return _conflict(self.summaries[ra], self.summaries[rb], constraints)
 
 
+#: With ``link_type: link_only`` each source lists a person at most once.
+SAME_SOURCE = "two records of one source (link_only)"
 #: A soft rule: the pair goes to review rather than being kept apart for good.
 ADDRESS_RULE = "no shared postcode area and no identifier agrees"
 #: A soft rule: one person lives at one home at a time, so two clusters seen in different
@@ -187,6 +198,9 @@ def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_lin
         a.cannot |= b.cannot
         a.year_min = _pick(min, a.year_min, b.year_min)
         a.year_max = _pick(max, a.year_max, b.year_max)
+        if b.dobs:
+            a.dobs += tuple(d for d in b.dobs if d not in a.dobs)
+        a.sources += b.sources
         clusters[rb] = _Cluster()
 
     for a, b in must_link:
@@ -238,6 +252,7 @@ def _starter(constraints: Constraints):
     """A function giving each record its one-record cluster, with the constraint flags read once."""
     use_nhs, use_pnc = constraints.different_nhs_numbers, constraints.different_pnc_ids
     use_year = constraints.max_dob_year_gap is not None
+    use_dob = use_year and constraints.dob_typo_is_evidence
 
     def start(key: RecordKeys) -> _Cluster:
         year = key.dob_year if use_year else None
@@ -251,12 +266,16 @@ def _starter(constraints: Constraints):
             seen_to=key.day if key.place else None,
             year_min=year,
             year_max=year,
+            dobs=(key.dob,) if use_dob and key.dob is not None else (),
+            sources=(key.source,) if key.source is not None else (),
         )
 
     return start
 
 
 def _conflict(a: _Cluster, b: _Cluster, constraints: Constraints) -> str | None:
+    if a.sources and b.sources and not set(a.sources).isdisjoint(b.sources):
+        return SAME_SOURCE
     if a.nhs and b.nhs and not (a.nhs <= b.nhs or b.nhs <= a.nhs):
         return "different NHS numbers"
     if a.pnc and b.pnc and not (a.pnc <= b.pnc or b.pnc <= a.pnc):
@@ -264,9 +283,23 @@ def _conflict(a: _Cluster, b: _Cluster, constraints: Constraints) -> str | None:
     gap = constraints.max_dob_year_gap
     if gap is not None and a.year_min is not None and b.year_min is not None:
         span = max(a.year_max, b.year_max) - min(a.year_min, b.year_min)  # type: ignore[type-var]
-        if span > gap:
+        if span > gap and not (constraints.dob_typo_is_evidence and _typos_apart(a.dobs, b.dobs, gap)):
             return "dates of birth years apart"
     return None
+
+
+def _typos_apart(a: tuple[int, ...], b: tuple[int, ...], gap: int) -> bool:
+    """Every DOB of one cluster more than ``gap`` years from one of the other is one keystroke from it.
+
+    One keystroke: one digit changed, added or lost, or two adjacent digits swapped, in
+    YYYYMMDD (Damerau-Levenshtein distance 1). False when either side's DOBs are unknown.
+    """
+    if not a or not b:
+        return False
+    return all(
+        damerau_levenshtein_distance(str(x), str(y)) <= 1
+        for x in a for y in b if abs(x // 10000 - y // 10000) > gap
+    )
 
 
 def _registered_apart(a: _Cluster, b: _Cluster) -> bool:

@@ -8,7 +8,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 import sqlglot
 from splink import SettingsCreator, block_on
-from splink.blocking_rule_library import CustomRule
+from splink.blocking_rule_library import And, CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
@@ -73,6 +73,11 @@ DOB_DEFAULT_JAN1 = (
 DOB_YEAR_TYPO = (
     "abs(year(dob_l) - year(dob_r)) = 1 AND month(dob_l) = month(dob_r) AND day(dob_l) = day(dob_r)"
 )
+#: A month keyed wrong: the same year and day.
+DOB_SAME_DAY = "year(dob_l) = year(dob_r) AND day(dob_l) = day(dob_r)"
+#: One keystroke apart in YYYYMMDD (one digit changed, or two adjacent digits swapped: 1985 keyed
+#: as 1958 or 1975), past the levels above: evidence the model weighs, not the else level's veto.
+DOB_ONE_KEYSTROKE = "damerau_levenshtein(strftime(dob_l, '%Y%m%d'), strftime(dob_r, '%Y%m%d')) <= 1"
 #: Records with forename and surname swapped (police "SMITH, Bob" keyed the wrong way round),
 #: born the same year (the DOB itself is often defaulted on such records).
 NAME_SWAP_RULE = "l.forename = r.surname AND l.surname = r.forename AND l.birth_year = r.birth_year"
@@ -218,7 +223,7 @@ def surname_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) -> 
 
 
 def dob_comparison() -> ComparisonCreator:
-    """Date of birth: exact, day/month swapped, day typo, 1 January default, year typo."""
+    """Date of birth: exact, day/month swapped, day typo, 1 January default, month typo, year typo, any one keystroke."""
     return cl.CustomComparison(
         output_column_name="dob",
         comparison_description="Date of birth",
@@ -228,7 +233,9 @@ def dob_comparison() -> ComparisonCreator:
             DuckDBLevel(DOB_SWAPPED, "Day and month swapped"),
             DuckDBLevel(DOB_SAME_MONTH, "Same year and month"),
             DuckDBLevel(DOB_DEFAULT_JAN1, "Same year, one is 1 January"),
+            DuckDBLevel(DOB_SAME_DAY, "Same year and day"),
             DuckDBLevel(DOB_YEAR_TYPO, "Year differs by one"),
+            DuckDBLevel(DOB_ONE_KEYSTROKE, "One keystroke apart"),
             cll.ElseLevel(),
         ],
     )
@@ -301,11 +308,22 @@ def postcode_comparison(tf: bool) -> ComparisonCreator:
     )
 
 
+#: With ``link_type: link_only``, every rule also asks for records of two different sources.
+SOURCES_DIFFER = "l.source <> r.source"
+
+
+def blocking_rule(columns: tuple[str, ...], model: ModelConfig) -> BlockingRuleCreator:
+    """A rule pairing records that agree on every one of ``columns`` (from two sources, when link-only)."""
+    rule = block_on(*columns)
+    return And(rule, CustomRule(SOURCES_DIFFER)) if model.link_type == "link_only" else rule
+
+
 def blocking_rules(model: ModelConfig) -> list[BlockingRuleCreator]:
     """Blocking rules for prediction, from config."""
-    rules: list[BlockingRuleCreator] = [block_on(*rule) for rule in model.blocking_rules]
+    rules = [blocking_rule(rule, model) for rule in model.blocking_rules]
     if model.block_name_swaps:
-        rules.append(CustomRule(NAME_SWAP_RULE))
+        swaps = CustomRule(NAME_SWAP_RULE)
+        rules.append(And(swaps, CustomRule(SOURCES_DIFFER)) if model.link_type == "link_only" else swaps)
     return rules
 
 

@@ -82,12 +82,16 @@ def profile_key(columns: Collection[str], model: ModelConfig) -> list[str]:
     """The model-input columns a profile is keyed on.
 
     Everything the model, its blocking rules and clustering read: all but the record
-    id, and the event day too when the place rule (which reads it) is on.
+    id, and the event day too when the place rule (which reads it) is on. With
+    ``link_type: link_only`` the record id too: two records of one source are never
+    one person there, however alike, so every record is a profile of its own.
 
     Args:
         columns: The model input's columns.
         model: The model config.
     """
+    if model.link_type == "link_only":
+        return list(columns)
     dropped = {"unique_id"} if model.constraints.place_needs_history else set(_NOT_KEYED)
     return [column for column in columns if column not in dropped]
 

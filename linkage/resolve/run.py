@@ -146,16 +146,19 @@ def predict(records: pa.Table, model: TrainedModel, review_threshold: float) -> 
 
 def record_keys(records: pa.Table, model: ModelConfig) -> list[RecordKeys]:
     """What the clustering constraints need from each record."""
-    columns = ("nhs_number", "pnc_id", "birth_year", "postcode_outward", "agency", "event_day")
+    columns = ("nhs_number", "pnc_id", "birth_year", "dob", "postcode_outward", "agency", "event_day", "source")
     registration = {a.value for a in model.constraints.registration_agencies}
     # Place histories feed only the place rule: no per-record area when it is off.
     places = model.constraints.place_needs_history
+    # Sources keep records apart only when linking, not deduplicating.
+    linking = model.link_type == "link_only"
     return [
         RecordKeys(
-            nhs_number=n, pnc_id=p, dob_year=y, postcode_area=a, registration=g in registration,
-            place=postcode_area(a) if places else None, day=d if places else None,
+            nhs_number=n, pnc_id=p, dob_year=y, dob=None if b is None else b.year * 10000 + b.month * 100 + b.day,
+            postcode_area=a, registration=g in registration,
+            place=postcode_area(a) if places else None, day=d if places else None, source=s if linking else None,
         )
-        for n, p, y, a, g, d in zip(*(records[c].to_pylist() for c in columns), strict=True)
+        for n, p, y, b, a, g, d, s in zip(*(records[c].to_pylist() for c in columns), strict=True)
     ]
 
 

@@ -16,13 +16,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from splink import block_on
 from splink.internals.comparison_level import ComparisonLevel
 
 from linkage.config import ModelConfig
 from linkage.errors import MashError
 from linkage.pipeline import fetch_arrow, quote_ident, run_sql
-from linkage.resolve.model import NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT, NAMES_SWAPPED_SIMILARITY, settings
+from linkage.resolve.model import NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT, NAMES_SWAPPED_SIMILARITY, blocking_rule, settings
 from linkage.resolve.portable import SAVED_DIALECT, render_settings
 from linkage.resolve.session import ArrowModelData, ModelData
 from linkage.store import connect_memory
@@ -32,7 +31,7 @@ logger = logging.getLogger(__name__)
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
 #: Bump when the comparisons in model.py change, so older model files are retrained.
-MODEL_CODE_VERSION = 10
+MODEL_CODE_VERSION = 11
 
 
 @dataclass(frozen=True)
@@ -109,12 +108,17 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     )
     training = model.training
     linker.training.estimate_probability_two_random_records_match(
-        [block_on(*rule) for rule in training.deterministic_rules], recall=training.deterministic_recall
+        [blocking_rule(rule, model) for rule in training.deterministic_rules], recall=training.deterministic_recall
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=training.u_max_pairs, seed=training.seed)
     for rule in training.em_blocking_rules:
-        _expectation_maximisation(linker, rule, training.em_max_pairs)
-    trained, floored = floor_m(linker.misc.save_model_to_json(), training.min_level_m)
+        _expectation_maximisation(linker, blocking_rule(rule, model), rule, training.em_max_pairs)
+    trained, unseen = neutral_unseen(linker.misc.save_model_to_json())
+    if unseen:
+        logger.info("training: EM saw no pair with both sides' %s; those comparisons carry no evidence (m = u)", ", ".join(unseen))
+    trained, floored = floor_m(trained, training.min_level_m)
+    if model.link_type == "link_only":
+        trained["probability_two_random_records_match"] *= link_only_prior_factor(data)
     if floored:
         logger.info(
             "training: m raised to the floor of %g (training.min_level_m) on %s",
@@ -125,7 +129,21 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     return render_settings(trained, model, SAVED_DIALECT)
 
 
-def _expectation_maximisation(linker, rule: tuple[str, ...], max_pairs: int | None) -> None:
+def link_only_prior_factor(data: ModelData) -> float:
+    """How much likelier a random pair from two sources is a match than a random pair overall.
+
+    Splink divides the pairs the deterministic rules find by all ``n(n-1)/2`` pairs of
+    records; when only pairs from different sources can match, the space is the sum
+    of ``n_a * n_b`` over pairs of sources, and the prior is that much larger.
+    """
+    sizes = [int(n) for n in data.value_counts("source")["count"].to_pylist()]
+    total = sum(sizes)
+    within = sum(n * (n - 1) // 2 for n in sizes)
+    across = total * (total - 1) // 2 - within
+    return (total * (total - 1) / 2) / across if across else 1.0
+
+
+def _expectation_maximisation(linker, blocking, rule: tuple[str, ...], max_pairs: int | None) -> None:
     """One EM pass, blocked on ``rule``, with Splink 5.0's underflow turned into a clear error.
 
     Splink 5.0.0's EM can drive a level's m probability down to 0.0, which its own setter
@@ -134,7 +152,7 @@ def _expectation_maximisation(linker, rule: tuple[str, ...], max_pairs: int | No
     Ordering the passes differently avoided it there.
     """
     try:
-        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule), max_pairs=max_pairs)
+        linker.training.estimate_parameters_using_expectation_maximisation(blocking, max_pairs=max_pairs)
     except ValueError as exc:
         if "m_probability" not in str(exc):
             raise
@@ -362,6 +380,35 @@ class FlooredLevel:
     comparison: str
     label: str
     m_before: float
+
+
+def neutral_unseen(splink_settings: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Give a comparison EM never saw (no m on any level) m = u on every level, fixed: no evidence either way.
+
+    With link_only, a column only one source has (a PNC ID) is never filled on both
+    sides of a pair, so EM estimates none of its levels. Such a comparison can say
+    nothing about a match; left without m, a pair that did reach it (a later extract)
+    could not be scored, and a floor on m would invent evidence.
+
+    Args:
+        splink_settings: Splink's trained settings dict (not changed).
+
+    Returns:
+        A copy, and the comparisons (output column names) made neutral.
+    """
+    result = copy.deepcopy(splink_settings)
+    unseen = []
+    for comparison in result.get("comparisons", []):
+        levels = [level for level in comparison["comparison_levels"] if not level.get("is_null_level")]
+        free = [level for level in levels if not level.get("fix_m_probability")]
+        if not free or any(level.get("m_probability") is not None for level in free):
+            continue
+        if any(level.get("u_probability") is None for level in levels):
+            continue
+        for level in levels:
+            level["m_probability"], level["fix_m_probability"] = level["u_probability"], True
+        unseen.append(comparison.get("output_column_name", "?"))
+    return result, unseen
 
 
 def floor_m(splink_settings: dict[str, Any], floor: float) -> tuple[dict[str, Any], list[FlooredLevel]]:

@@ -66,6 +66,41 @@ CASES = [
         {frozenset({0}), frozenset({1})}, set(),
     ),
     (
+        "DOBs years apart but one keystroke apart may merge: 1985 keyed as 1958 (two digits swapped)",
+        [K(dob_year=1985, dob=19850312), K(dob_year=1958, dob=19580312)],
+        [(0, 1, 12.0)],
+        [], [],
+        {frozenset({0, 1})}, set(),
+    ),
+    (
+        "DOBs years apart but one keystroke apart may merge: 1975 keyed for 1985 (one digit wrong)",
+        [K(dob_year=1985, dob=19850312), K(dob_year=1975, dob=19750312)],
+        [(0, 1, 12.0)],
+        [], [],
+        {frozenset({0, 1})}, set(),
+    ),
+    (
+        "DOBs years apart and two keystrokes apart never merge (father and son, different birthdays)",
+        [K(dob_year=1960, dob=19600514), K(dob_year=1990, dob=19900415)],
+        [(0, 1, 30.0)],
+        [], [],
+        {frozenset({0}), frozenset({1})}, set(),
+    ),
+    (
+        "a typo exemption covers only its own pair: a third DOB two keystrokes from the typo stays out",
+        [K(dob_year=1985, dob=19850312), K(dob_year=1958, dob=19580312), K(dob_year=1986, dob=19860312)],
+        [(0, 1, 20.0), (0, 2, 15.0)],
+        [], [],
+        {frozenset({0, 1}), frozenset({2})}, set(),
+    ),
+    (
+        "DOBs years apart with only birth years known never merge",
+        [K(dob_year=1985), K(dob_year=1958)],
+        [(0, 1, 30.0)],
+        [], [],
+        {frozenset({0}), frozenset({1})}, set(),
+    ),
+    (
         "different PNC IDs never merge",
         [K(pnc_id="98/1234567M"), K(pnc_id="02/0000123P")],
         [(0, 1, 30.0)],
@@ -123,6 +158,14 @@ def test_refused_edges_carry_their_reason():
     keys = [K("9434765919"), K("4010232137"), K(dob_year=1950), K(dob_year=1990)]
     result = constrained_clusters(keys, [(0, 1), (2, 3)], [30.0, 30.0], DEFAULT)
     assert result.refused == [(0, "different NHS numbers"), (1, "dates of birth years apart")]
+
+
+def test_the_dob_typo_exemption_can_be_switched_off():
+    keys = [K(dob_year=1985, dob=19850312), K(dob_year=1958, dob=19580312)]
+    strict = Constraints(dob_typo_is_evidence=False)
+    result = constrained_clusters(keys, [(0, 1)], [30.0], strict)
+    assert groups(result.labels) == {frozenset({0}), frozenset({1})}
+    assert result.refused == [(0, "dates of birth years apart")]
 
 
 def test_constraints_can_be_switched_off():

@@ -104,13 +104,15 @@ def test_em_driving_m_to_zero_is_a_clear_error_naming_the_setting():
     ``train._expectation_maximisation`` can then go."""
     import splink.comparison_level_library as cll
 
+    from splink import block_on
+
     from linkage.resolve.train import _expectation_maximisation
 
     level = cll.ExactMatchLevel("dob").get_comparison_level("duckdb")
     with pytest.raises(ValueError, match="m_probability"):
         level.m_probability = 0.0
     with pytest.raises(MashError, match=r"blocked on \['dob'\] drove .*'training.em_blocking_rules'"):
-        _expectation_maximisation(_EMDrivingMToZero(level), ("dob",), 1000)
+        _expectation_maximisation(_EMDrivingMToZero(level), block_on("dob"), ("dob",), 1000)
 
 
 # Hand-made model-input records.
@@ -333,3 +335,25 @@ def test_swapped_names_now_link(before_and_after, description, other, below_befo
     if "misspelt" in description:
         assert scored["before"]["mw_forename"] < 0 and scored["before"]["mw_surname"] < 0, "untrained: counted against"
     assert (scored["before"]["match_probability"] < link) == below_before, description
+
+
+NEUTRAL_CASES = [
+    # (description, levels as (m, u, fixed m), expected m after, made neutral?)
+    ("EM saw none of the levels: m = u, fixed", [(None, 1e-4, False), (None, 0.9999, False)], [1e-4, 0.9999], True),
+    ("EM saw the levels: unchanged", [(0.9, 1e-4, False), (0.1, 0.9999, False)], [0.9, 0.1], False),
+    ("EM saw one level: unchanged (the floor handles the other)", [(0.9, 1e-4, False), (None, 0.9999, False)], [0.9, None], False),
+    ("every level fixed already: unchanged", [(0.5, 0.5, True), (0.5, 0.5, True)], [0.5, 0.5], False),
+]
+
+
+@pytest.mark.parametrize(("description", "levels", "expected", "neutral"), NEUTRAL_CASES, ids=[c[0] for c in NEUTRAL_CASES])
+def test_a_comparison_em_never_saw_carries_no_evidence(description, levels, expected, neutral):
+    from linkage.resolve.train import neutral_unseen
+
+    comparison = {"output_column_name": "pnc_id", "comparison_levels": [{"is_null_level": True}] + [
+        {"m_probability": m, "u_probability": u, "fix_m_probability": fixed} for m, u, fixed in levels
+    ]}
+    result, unseen = neutral_unseen({"comparisons": [comparison]})
+    assert [level.get("m_probability") for level in result["comparisons"][0]["comparison_levels"][1:]] == expected, description
+    assert unseen == (["pnc_id"] if neutral else []), description
+    assert comparison["comparison_levels"][1]["m_probability"] == levels[0][0], "the input is not changed"
