@@ -24,7 +24,7 @@ from linkage.resolve import RESOLVE_TABLES, ResolveReport, TrainedModel, count_i
 from linkage.resolve.incremental import resolve_changes
 from linkage.resolve.profiles import collapse
 from linkage.resolve.run import read_decisions
-from linkage.resolve.session import model_input
+from linkage.resolve.session import ArrowModelData, model_input
 from linkage.resolve.train import train_and_save
 from linkage.safeguarding import FLAG_CHANGES, SAFEGUARDING_TABLES, FlagReport, build_flag_tables, write_flag_changes
 from linkage.safeguarding_changes import update_flag_tables
@@ -307,4 +307,4 @@ def retrain_model(run: RunConfig) -> TrainedModel:
         finally:
             con.close()
         profiles = collapse(records, run.model, keep_apart={uid for pair in decided for uid in pair})
-        return train_and_save(run.store, profiles.records, run.model)
+        return train_and_save(run.store, ArrowModelData(profiles.records, profiles.sizes), run.model)

@@ -331,6 +331,7 @@ def settings(
     model: ModelConfig,
     identifier_u: Mapping[str, float] | None = None,
     level_u: Mapping[str, Mapping[str, float]] | None = None,
+    prior: float | None = None,
 ) -> SettingsCreator:
     """Splink settings for deduplicating all sources' records as one table.
 
@@ -340,6 +341,8 @@ def settings(
             (see ``train.identifier_u``); sampled like the others when absent.
         level_u: u of levels, by comparison (output column) and level label, computed
             from the data (see ``train.swapped_name_u``) and fixed; sampled when absent.
+        prior: The probability that two random records match (``train.deterministic_prior``);
+            Splink's default when absent.
 
     Returns:
         A ``SettingsCreator`` ready for ``Linker``.
@@ -349,6 +352,7 @@ def settings(
     level_u = level_u or {}
     return SettingsCreator(
         link_type="dedupe_only",
+        **({} if prior is None else {"probability_two_random_records_match": prior}),
         unique_id_column_name="unique_id",
         comparisons=[
             forename_comparison("forename" in tf, level_u.get("forename")),

@@ -19,7 +19,7 @@ from linkage.resolve.identity import EVENT_SCHEMA, REGISTRY_SCHEMA, IdAssignment
 from linkage.resolve.blocking import check_pair_budget
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.profiles import Profiles, collapse, self_pairs
-from linkage.resolve.session import make_linker, model_input, scored_pairs
+from linkage.resolve.session import ArrowModelData, make_linker, model_input, scored_pairs
 from linkage.resolve.train import TrainedModel, is_current, load_latest_model, train_and_save
 from linkage.store import has_table
 
@@ -99,7 +99,7 @@ def resolve(
     trained = retrain or not is_current(model, run.model)
     if trained:
         started = stage("train")
-        model = train_and_save(run.store, profiles.records, run.model)
+        model = train_and_save(run.store, ArrowModelData(profiles.records, profiles.sizes), run.model)
         seconds["train"] = time.perf_counter() - started
     assert model is not None
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker, SettingsCreator
@@ -110,6 +111,10 @@ def kept_columns(columns: Sequence[str]) -> list[str]:
     return [c for c in columns if c.startswith(_KEEP_PREFIXES) and not c.endswith(("_l", "_r"))]
 
 
+#: The weight column ``ArrowModelData`` adds for its counts (not a model-input column).
+_WEIGHT = "__records"
+
+
 class ModelData(Protocol):
     """The model input on one engine, as training and scoring read it."""
 
@@ -144,27 +149,40 @@ class ArrowModelData:
     """The model input in memory, linked on a private in-memory DuckDB.
 
     Attributes:
-        table: Output of :func:`model_input`.
+        table: Output of :func:`model_input`, or its identity profiles (``linkage.resolve.profiles``).
+        weights: Records each row stands for (a profile's size), or None (one each). Counts
+            (:meth:`rows`, :meth:`value_counts`, :meth:`value_counts_of`) are of records, so
+            what is counted from them (the prior, term frequencies, identifier u) is the same
+            whether the records were collapsed into profiles or not.
     """
 
     table: pa.Table
+    weights: np.ndarray | None = field(default=None, compare=False)
 
     def rows(self) -> int:
-        return self.table.num_rows
+        return self.table.num_rows if self.weights is None else int(self.weights.sum())
 
     def value_counts(self, column: str) -> pa.Table:
-        counts = pc.value_counts(self.table[column].drop_null())
-        return pa.table({"value": counts.field("values"), "count": counts.field("counts")})
+        if self.weights is None:
+            counts = pc.value_counts(self.table[column].drop_null())
+            return pa.table({"value": counts.field("values"), "count": counts.field("counts")})
+        counts = self.value_counts_of([column])
+        return pa.table({"value": counts[column], "count": counts["count"]})
 
     def value_counts_of(self, columns: Sequence[str]) -> pa.Table:
         # DuckDB, not Arrow's group_by, which cannot group by a list column (forename_groups).
+        selected = self.table.select(list(columns))
+        count = "count(*)"
+        if self.weights is not None:
+            selected = selected.append_column(_WEIGHT, pa.array(self.weights, pa.int64()))
+            count = f"CAST(sum({_WEIGHT}) AS BIGINT)"
         with connect_memory() as con:
-            con.register("model_input", self.table.select(list(columns)))
+            con.register("model_input", selected)
             keys = ", ".join(quote_ident(column) for column in columns)
             return fetch_arrow(
                 con,
                 "model_input:value counts",
-                f"SELECT {keys}, count(*) AS count FROM model_input "
+                f"SELECT {keys}, {count} AS count FROM model_input "
                 f"WHERE {' AND '.join(f'{quote_ident(column)} IS NOT NULL' for column in columns)} GROUP BY ALL",
             )
 

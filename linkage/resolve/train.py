@@ -9,6 +9,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from splink.internals.comparison_level import ComparisonLevel
+from splink.internals.exceptions import EMTrainingException
 
 from linkage.config import ModelConfig
 from linkage.errors import MashError
@@ -31,7 +33,7 @@ logger = logging.getLogger(__name__)
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
 #: Bump when the comparisons in model.py change, so older model files are retrained.
-MODEL_CODE_VERSION = 11
+MODEL_CODE_VERSION = 12
 
 
 @dataclass(frozen=True)
@@ -103,22 +105,24 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     data = _model_data(records)
     exact_u = {column: identifier_u(data, column) for column in IDENTIFIERS}
     exact_u["partner"] = partner_u(data)
+    prior = deterministic_prior(data, model)
     linker = data.linker(
-        settings(model, {k: v for k, v in exact_u.items() if v is not None}, swapped_name_u(data, model))
+        settings(model, {k: v for k, v in exact_u.items() if v is not None}, swapped_name_u(data, model), prior)
     )
     training = model.training
-    linker.training.estimate_probability_two_random_records_match(
-        [blocking_rule(rule, model) for rule in training.deterministic_rules], recall=training.deterministic_recall
-    )
     linker.training.estimate_u_using_random_sampling(max_pairs=training.u_max_pairs, seed=training.seed)
-    for rule in training.em_blocking_rules:
-        _expectation_maximisation(linker, blocking_rule(rule, model), rule, training.em_max_pairs)
+    passes = [_expectation_maximisation(linker, blocking_rule(rule, model), rule, training.em_max_pairs) for rule in training.em_blocking_rules]
+    if training.em_blocking_rules and not any(passes):
+        raise MashError(
+            "training: no EM pass found any pairs, so no m probability could be estimated; give "
+            "'training.em_blocking_rules' in the model config rules on columns the sources fill (for example "
+            "[forename, surname] or [surname, birth_year])"
+        )
     trained, unseen = neutral_unseen(linker.misc.save_model_to_json())
     if unseen:
         logger.info("training: EM saw no pair with both sides' %s; those comparisons carry no evidence (m = u)", ", ".join(unseen))
     trained, floored = floor_m(trained, training.min_level_m)
-    if model.link_type == "link_only":
-        trained["probability_two_random_records_match"] *= link_only_prior_factor(data)
+    trained["probability_two_random_records_match"] = prior  # EM passes estimate m, never the prior
     if floored:
         logger.info(
             "training: m raised to the floor of %g (training.min_level_m) on %s",
@@ -129,30 +133,72 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     return render_settings(trained, model, SAVED_DIALECT)
 
 
-def link_only_prior_factor(data: ModelData) -> float:
-    """How much likelier a random pair from two sources is a match than a random pair overall.
+def deterministic_prior(data: ModelData, model: ModelConfig) -> float:
+    """The probability that two random records match, from the pairs the deterministic rules find.
 
-    Splink divides the pairs the deterministic rules find by all ``n(n-1)/2`` pairs of
-    records; when only pairs from different sources can match, the space is the sum
-    of ``n_a * n_b`` over pairs of sources, and the prior is that much larger.
+    As Splink's ``estimate_probability_two_random_records_match`` (pairs agreeing on
+    every column of at least one of ``training.deterministic_rules``, divided by
+    ``training.deterministic_recall`` and by all pairs), but counted from value counts,
+    never by forming pairs: the pairs of a rule are the sum of n(n-1)/2 over its
+    groups, those of several rules by inclusion-exclusion (a pair agreeing on two rules
+    agrees on the union of their columns). Counts are of records, so identity profiles
+    (which hold exactly the pairs these rules find) give the records' prior. With
+    ``link_type: link_only`` only pairs across sources are counted, found and possible.
+
+    Raises:
+        MashError: No rule finds a pair: the prior would be zero and nothing would link.
     """
-    sizes = [int(n) for n in data.value_counts("source")["count"].to_pylist()]
-    total = sum(sizes)
-    within = sum(n * (n - 1) // 2 for n in sizes)
-    across = total * (total - 1) // 2 - within
-    return (total * (total - 1) / 2) / across if across else 1.0
+    rules = [frozenset(rule) for rule in model.training.deterministic_rules]
+    across = model.link_type == "link_only"
+    found = 0.0
+    for size in range(1, len(rules) + 1):
+        for chosen in combinations(rules, size):
+            found += (-1) ** (size + 1) * _pairs_agreeing(data, sorted(frozenset().union(*chosen)), across)
+    sources = data.value_counts("source")["count"].to_numpy().astype("float64")
+    total = sources.sum()
+    possible = total * (total - 1) / 2 - (float((sources * (sources - 1) / 2).sum()) if across else 0.0)
+    if found <= 0 or possible <= 0:
+        raise MashError(
+            "training: no pair of records agrees on every column of any of 'training.deterministic_rules' in the "
+            "model config, so the prior (the chance two records match) cannot be estimated; give rules on columns "
+            "the sources fill, such as [forename, surname, dob] or [surname, dob]"
+        )
+    prior = min(found / model.training.deterministic_recall / possible, 0.5)
+    logger.info("training: the deterministic rules find %d pairs; prior %.3g", round(found), prior)
+    return prior
 
 
-def _expectation_maximisation(linker, blocking, rule: tuple[str, ...], max_pairs: int | None) -> None:
+def _pairs_agreeing(data: ModelData, columns: list[str], across: bool) -> float:
+    """Pairs of records agreeing on every one of ``columns`` (from two sources when ``across``)."""
+    counts = data.value_counts_of(columns)["count"].to_numpy().astype("float64")
+    pairs = float((counts * (counts - 1) / 2).sum())
+    if across:
+        pairs -= _pairs_agreeing(data, [*columns, "source"], across=False)
+    return pairs
+
+
+def _expectation_maximisation(linker, blocking, rule: tuple[str, ...], max_pairs: int | None) -> bool:
     """One EM pass, blocked on ``rule``, with Splink 5.0's underflow turned into a clear error.
 
     Splink 5.0.0's EM can drive a level's m probability down to 0.0, which its own setter
     then refuses with a ValueError mid-training (seen: same postcode sector, on 5,000
     generated people, the date-of-birth pass taking it to 1e-293 and the name pass to 0).
     Ordering the passes differently avoided it there.
+
+    A pass whose rule finds no pairs (blocked on a column no source fills) is skipped
+    with a warning naming the rule.
+
+    Returns:
+        Whether the pass ran.
     """
     try:
         linker.training.estimate_parameters_using_expectation_maximisation(blocking, max_pairs=max_pairs)
+    except EMTrainingException:
+        logger.warning(
+            "training: the EM pass blocked on %s found no pairs (is every column of it mapped by a source?); skipped. "
+            "Change 'training.em_blocking_rules' in the model config", list(rule)
+        )
+        return False
     except ValueError as exc:
         if "m_probability" not in str(exc):
             raise
@@ -161,6 +207,7 @@ def _expectation_maximisation(linker, blocking, rule: tuple[str, ...], max_pairs
             "which Splink cannot store; reorder or change 'training.em_blocking_rules' in the model config "
             "(for example, the name rule before the date-of-birth rule) and run again"
         ) from exc
+    return True
 
 
 def _model_data(records: pa.Table | ModelData) -> ModelData:
@@ -385,6 +432,8 @@ class FlooredLevel:
 def neutral_unseen(splink_settings: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Give a comparison EM never saw (no m on any level) m = u on every level, fixed: no evidence either way.
 
+    A level with no u either (the column is empty on every record) gets an equal share for both.
+
     With link_only, a column only one source has (a PNC ID) is never filled on both
     sides of a pair, so EM estimates none of its levels. Such a comparison can say
     nothing about a match; left without m, a pair that did reach it (a later extract)
@@ -403,9 +452,10 @@ def neutral_unseen(splink_settings: dict[str, Any]) -> tuple[dict[str, Any], lis
         free = [level for level in levels if not level.get("fix_m_probability")]
         if not free or any(level.get("m_probability") is not None for level in free):
             continue
-        if any(level.get("u_probability") is None for level in levels):
-            continue
         for level in levels:
+            # A column no source fills is not seen by the u sample either: any equal m and u will do.
+            if level.get("u_probability") is None:
+                level["u_probability"], level["fix_u_probability"] = 1 / len(levels), True
             level["m_probability"], level["fix_m_probability"] = level["u_probability"], True
         unseen.append(comparison.get("output_column_name", "?"))
     return result, unseen

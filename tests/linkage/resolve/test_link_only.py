@@ -9,24 +9,6 @@ import pytest
 from linkage.resolve.cluster import RecordKeys, constrained_clusters
 from linkage.resolve.model import SOURCES_DIFFER, blocking_rules
 from linkage.resolve.profiles import collapse
-from linkage.resolve.session import ArrowModelData
-from linkage.resolve.train import link_only_prior_factor
-
-PRIOR_CASES = [
-    # (description, records per source, expected factor: all pairs / pairs across sources)
-    ("two sources of two: 6 pairs, 4 across", [2, 2], 6 / 4),
-    ("two sources of 5,000: about twice as many pairs overall as across", [5000, 5000], (10000 * 9999 / 2) / (5000 * 5000)),
-    ("three sources of one: every pair is across", [1, 1, 1], 1.0),
-    ("one source: no pair across, the prior is left alone", [4], 1.0),
-]
-
-
-@pytest.mark.parametrize(("description", "sizes", "expected"), PRIOR_CASES, ids=[c[0] for c in PRIOR_CASES])
-def test_prior_counts_only_pairs_across_sources(description, sizes, expected):
-    sources = [f"s{i}" for i, n in enumerate(sizes) for _ in range(n)]
-    data = ArrowModelData(pa.table({"source": sources}))
-    assert link_only_prior_factor(data) == pytest.approx(expected), description
-
 
 def test_two_records_of_one_source_never_share_a_cluster():
     keys = [RecordKeys(source="a"), RecordKeys(source="b"), RecordKeys(source="a")]

@@ -340,6 +340,7 @@ def test_swapped_names_now_link(before_and_after, description, other, below_befo
 NEUTRAL_CASES = [
     # (description, levels as (m, u, fixed m), expected m after, made neutral?)
     ("EM saw none of the levels: m = u, fixed", [(None, 1e-4, False), (None, 0.9999, False)], [1e-4, 0.9999], True),
+    ("no source fills the column (no u either): equal m and u", [(None, None, False), (None, None, False)], [0.5, 0.5], True),
     ("EM saw the levels: unchanged", [(0.9, 1e-4, False), (0.1, 0.9999, False)], [0.9, 0.1], False),
     ("EM saw one level: unchanged (the floor handles the other)", [(0.9, 1e-4, False), (None, 0.9999, False)], [0.9, None], False),
     ("every level fixed already: unchanged", [(0.5, 0.5, True), (0.5, 0.5, True)], [0.5, 0.5], False),
