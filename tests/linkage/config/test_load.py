@@ -160,6 +160,7 @@ RUN_ERRORS = [
     ("zero idle timeout", {"sources": ["police.yaml"], "dashboard": {"idle_timeout_minutes": 0}}, "dashboard.idle_timeout_minutes", "greater than"),
     ("unknown dashboard setting", {"sources": ["police.yaml"], "dashboard": {"timeout": 5}}, "dashboard.timeout", "unknown key"),
     ("memory limit with no unit", {"sources": ["police.yaml"], "resources": {"memory_limit": "lots"}}, "resources.memory_limit", "pattern"),
+    ("nulled share above one", {"sources": ["police.yaml"], "extract_checks": {"max_nulled_share": 1.5}}, "extract_checks.max_nulled_share", "less than or equal to 1"),
     ("zero pair budget", {"sources": ["police.yaml"], "resources": {"pair_budget": 0}}, "resources.pair_budget", "greater than"),
 ]
 
