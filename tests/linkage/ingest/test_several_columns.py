@@ -165,3 +165,26 @@ def test_no_loud_warning_on_the_synthetic_extracts(tmp_path):
     report = ingest(run)
     assert all(s.records >= 100 for s in report.sources), "big enough to be judged"
     assert {s.source: s.mostly_nulled for s in report.sources} == {s.source: () for s in report.sources}
+
+
+def test_mash_run_and_runs_say_it_loudly(tmp_path, capsys):
+    """The command a user runs prints the line, and the run history keeps it; the values never appear."""
+    from linkage.cli import main
+    from linkage.synth import generate_extracts
+
+    extracts = tmp_path / "extracts"
+    generate_extracts(people=1500, seed=11, out_dir=extracts)
+    social_care = pd.read_csv(extracts / "social_care.csv", dtype=str, keep_default_na=False)
+    social_care["Postcode"] = [str(2000 + i % 6000) for i in range(len(social_care))]  # 4-digit, as in Australia
+    social_care.to_csv(extracts / "social_care.csv", index=False)
+    args = ["--config", str(REPO / "configs" / "run.yaml"), "--store", str(tmp_path / "mash.duckdb"), "--extracts", str(extracts)]
+    line = f"social_care: person.postcode: {len(social_care):,} of {len(social_care):,} values were not UK postcodes and were nulled"
+
+    assert main(["ingest", *args]) == 0
+    assert line in capsys.readouterr().out.replace("\n", " ")
+    assert main(["run", *args]) == 0
+    out = capsys.readouterr().out.replace("\n", " ")
+    assert line in out
+    assert "police: person" not in out and "health: person" not in out, "only the broken field is named"
+    assert main(["runs", *args]) == 0
+    assert line.removeprefix("social_care: ") in capsys.readouterr().out.replace("\n", " ")
