@@ -13,22 +13,12 @@ from linkage.config import RunConfig, load_run_config
 from linkage.errors import ExtractError
 from linkage.ingest import ingest
 from linkage.store import layout
+from tests.linkage.standardise.conftest import FEBRL_SOURCE
 
 REPO = Path(__file__).resolve().parents[3]
 
-SOURCE = {
-    "name": "febrl",
-    "agency": "police",
-    "file": "febrl.csv",
-    "record_id": "rec_id",
-    "person": {
-        "forenames": {"columns": ["given_name", "middle_name"]},
-        "surname": "surname",
-        "dob": {"parts": {"year": "birth_year", "month": "birth_month", "day": "birth_day"}},
-        "address": {"columns": ["street_number", "address_1", "address_2", "suburb"]},
-        "postcode": "postcode",
-    },
-}
+#: The FEBRL-shaped source with a postcode column.
+SOURCE = {**FEBRL_SOURCE, "person": {**FEBRL_SOURCE["person"], "postcode": "postcode"}}
 
 
 def febrl_rows(count: int, postcode: str = "SE15 4QR") -> pd.DataFrame:
@@ -44,9 +34,9 @@ def febrl_rows(count: int, postcode: str = "SE15 4QR") -> pd.DataFrame:
         "address_2": ["" if i % 3 else "Flat 2" for i in range(count)],
         "suburb": ["Newtown"] * count,
         "postcode": [postcode] * count,
-        "birth_year": [1950 + i % 50 for i in range(count)],
-        "birth_month": [1 + i % 12 for i in range(count)],
-        "birth_day": [1 + i % 28 for i in range(count)],
+        "by": [1950 + i % 50 for i in range(count)],
+        "bm": [1 + i % 12 for i in range(count)],
+        "bd": [1 + i % 28 for i in range(count)],
     })
 
 
@@ -74,7 +64,7 @@ MISSING_COLUMN_CASES = [
     # (description, column dropped from the extract, key named)
     ("a column of an address list", "address_2", "person.address.columns.2"),
     ("the first forename column", "given_name", "person.forenames.columns.0"),
-    ("the month of a date in parts", "birth_month", "person.dob.parts.month"),
+    ("the month of a date in parts", "bm", "person.dob.parts.month"),
 ]
 
 
@@ -102,10 +92,10 @@ def test_several_columns_and_parts_reach_the_records(tmp_path):
 def test_bad_date_parts_are_nulled_with_a_note_not_a_crash(tmp_path, file):
     """31 February, month 13 and a blank year from a CSV (text) or a parquet file (numbers)."""
     frame = febrl_rows(4)
-    frame["birth_year"] = frame["birth_year"].astype("Int64")
-    frame.loc[1, ["birth_month", "birth_day"]] = [2, 31]
-    frame.loc[2, "birth_month"] = 13
-    frame.loc[3, "birth_year"] = pd.NA
+    frame["by"] = frame["by"].astype("Int64")
+    frame.loc[1, ["bm", "bd"]] = [2, 31]
+    frame.loc[2, "bm"] = 13
+    frame.loc[3, "by"] = pd.NA
     run = febrl_run(tmp_path, frame, file=file)
     report = ingest(run)
     assert report.sources[0].records == 4, "a bad date nulls the date, not the record"
@@ -118,7 +108,7 @@ def test_bad_date_parts_are_nulled_with_a_note_not_a_crash(tmp_path, file):
 def test_float_parts_from_parquet(tmp_path):
     """pandas writes a whole-number column with a gap as floats (1985.0): still read as a date."""
     frame = febrl_rows(2)
-    frame["birth_day"] = [14.0, None]
+    frame["bd"] = [14.0, None]
     run = febrl_run(tmp_path, frame, file="febrl.parquet")
     ingest(run)
     assert records(run, "SELECT dob FROM records ORDER BY source_row") == [(pd.Timestamp("1950-01-14").date(),), (None,)]

@@ -10,21 +10,11 @@ from linkage.config import SourceConfig
 from linkage.pipeline import quote_ident, run_queue
 from linkage.standardise import mapping
 from linkage.store import connect
+from tests.linkage.standardise.conftest import FEBRL_SOURCE
 
 pytestmark = pytest.mark.spark
 
-SOURCE = SourceConfig.model_validate({
-    "name": "febrl",
-    "agency": "police",
-    "file": "febrl.csv",
-    "record_id": "rec_id",
-    "person": {
-        "forenames": {"columns": ["given_name", "middle_name"]},
-        "surname": "surname",
-        "dob": {"parts": {"year": "by", "month": "bm", "day": "bd"}},
-        "address": {"columns": ["street_number", "address_1", "address_2", "suburb"]},
-    },
-})
+SOURCE = SourceConfig.model_validate(FEBRL_SOURCE)
 COLUMNS = ("rec_id", "given_name", "middle_name", "surname", "street_number", "address_1", "address_2", "suburb", "by", "bm", "bd")
 ROWS = [
     # a valid date, a blank address line (by, bm, bd as RLdata10000 names them; BY is an SQL keyword)

@@ -11,25 +11,11 @@ import pytest
 from linkage.config import SourceConfig
 from linkage.pipeline import run_queue
 from linkage.standardise import mapping
-
-PARTS = {"year": "BirthYear", "month": "BirthMonth", "day": "BirthDay"}
-
+from tests.linkage.standardise.conftest import FEBRL_SOURCE
 
 def febrl_source(**person) -> SourceConfig:
-    """A source laid out as FEBRL is: forenames, address and date of birth spread over columns."""
-    return SourceConfig.model_validate({
-        "name": "febrl",
-        "agency": "police",
-        "file": "febrl.csv",
-        "record_id": "rec_id",
-        "person": {
-            "forenames": {"columns": ["given_name", "middle_name"]},
-            "surname": "surname",
-            "address": {"columns": ["street_number", "address_1", "address_2", "suburb"]},
-            "dob": {"parts": PARTS},
-            **person,
-        },
-    })
+    """The FEBRL-shaped source, with person fields changed or added."""
+    return SourceConfig.model_validate({**FEBRL_SOURCE, "person": {**FEBRL_SOURCE["person"], **person}})
 
 
 def read_row(con: duckdb.DuckDBPyConnection, source: SourceConfig, cells: dict[str, tuple[str, Any]]) -> dict[str, Any]:
@@ -113,14 +99,14 @@ DOB_CASES = [
 @pytest.mark.parametrize(("description", "parts", "want", "notes"), DOB_CASES, ids=[c[0] for c in DOB_CASES])
 def test_date_of_birth_from_parts(con, description, parts, want, notes):
     sql_type, year, month, day = parts
-    cells = {"BirthYear": (sql_type, year), "BirthMonth": (sql_type, month), "BirthDay": (sql_type, day)}
+    cells = {"by": (sql_type, year), "bm": (sql_type, month), "bd": (sql_type, day)}
     out = read_row(con, febrl_source(), cells)
     assert (out["dob"], out["dq"]) == (want, notes), description
 
 
 def test_parts_shown_together_as_the_raw_date(con):
     """dob_raw shows what the parts were, a blank part left empty, for the record's raw view."""
-    out = read_row(con, febrl_source(), {"BirthYear": ("VARCHAR", "1985"), "BirthMonth": ("VARCHAR", None), "BirthDay": ("VARCHAR", "7")})
+    out = read_row(con, febrl_source(), {"by": ("VARCHAR", "1985"), "bm": ("VARCHAR", None), "bd": ("VARCHAR", "7")})
     assert out["dob_raw"] == "1985--7"
 
 
