@@ -250,9 +250,13 @@ def _finish(
     if attached:
         run_sql(con, "detach_previous", f"DETACH {quote_ident(PREVIOUS)}")
     run_sql(con, "checkpoint", "CHECKPOINT")
+    sources = source_reports(con, run)
+    nulled = {s.source: list(s.mostly_nulled) for s in sources if s.mostly_nulled}
+    if nulled:
+        counts["mostly_nulled"] = nulled
     return RunReport(
         store=run.store, run_id=run_id, results_file=layout(run.store).results_file(run_id),
-        sources=source_reports(con, run), resolution=resolution, flags=flags, seconds=seconds, counts=counts,
+        sources=sources, resolution=resolution, flags=flags, seconds=seconds, counts=counts,
     )
 
 

@@ -298,6 +298,7 @@ def _ingest(args: argparse.Namespace) -> None:
     console.print(table)
     _print_counts("Quarantined rows by reason", {(s.source, k): v for s in report.sources for k, v in s.quarantine_reasons.items()})
     _print_counts("Data-quality notes (value nulled)", {(s.source, k): v for s in report.sources for k, v in s.note_counts.items()})
+    _print_mostly_nulled(report.sources)
     console.print(f"Done in {report.seconds:.1f}s.")
 
 
@@ -335,12 +336,24 @@ def _run(args: argparse.Namespace) -> None:
     for source, lines in report.counts.get("blank_rises", {}).items():
         for line in lines:
             console.print(f"[bold yellow]{source}: more blanks:[/] {line}.", highlight=False, soft_wrap=True)
+    _print_mostly_nulled(report.sources)
     ids = report.counts
     console.print(
         f"Person ids: {ids.get('new_people', 0):,} new, {ids.get('merges', 0):,} merged, {ids.get('splits', 0):,} split, "
         f"{ids.get('withdrawn', 0):,} withdrawn (logged in 'person_id_events')."
     )
     console.print(f"Run {report.run_id} complete; results in {report.results_file} (see 'mash runs').")
+
+
+def _print_mostly_nulled(sources) -> None:
+    """Say loudly which mapped fields standardisation nulled on most of a source's records."""
+    for s in sources:
+        for line in s.mostly_nulled:
+            console.print(
+                f"[bold red]{s.source}: {line}[/] (the field is lost to linkage: check its YAML key; "
+                "'extract_checks.max_nulled_share' sets when this is said).",
+                highlight=False, soft_wrap=True,
+            )
 
 
 def _runs(args: argparse.Namespace) -> None:
@@ -384,6 +397,9 @@ def _runs(args: argparse.Namespace) -> None:
             console.print(f"  quality report: {quality}", highlight=False, soft_wrap=True)
         for source, problem in c.get("skipped_sources", {}).items():
             console.print(f"  [yellow]{source} skipped:[/] {problem}", highlight=False, soft_wrap=True)
+        for source, lines in c.get("mostly_nulled", {}).items():
+            for line in lines:
+                console.print(f"  [red]{source}: {line}[/]", highlight=False, soft_wrap=True)
         if r.error:
             console.print(f"  [red]{r.error}[/]", highlight=False, soft_wrap=True)
 

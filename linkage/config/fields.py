@@ -17,6 +17,16 @@ class NameOrder(StrEnum):
     SURNAME_FORENAMES = "surname_forenames"  # "SMITH Robert James"
 
 
+class DateParts(BaseModel):
+    """A date kept in three columns of the extract: year, month and day."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    year: str = Field(description="Column holding the year, four digits (1985).")
+    month: str = Field(description="Column holding the month number, 1 to 12.")
+    day: str = Field(description="Column holding the day of the month, 1 to 31.")
+
+
 class FieldMap(BaseModel):
     """Where a canonical field comes from, and how its values are read.
 
@@ -27,6 +37,22 @@ class FieldMap(BaseModel):
 
     column: str | None = Field(
         default=None, description="Column of the extract that holds this field."
+    )
+    columns: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "Text fields: several columns read as one value, joined in this order with single "
+            "spaces, blank cells skipped (null when every cell is blank), e.g. an address from "
+            "number, street, locality and town."
+        ),
+    )
+    parts: DateParts | None = Field(
+        default=None,
+        description=(
+            "Date fields: the date from year, month and day columns (numbers or text); a "
+            "combination that is not a date is nulled with a data-quality note."
+        ),
     )
     value: str | None = Field(
         default=None,
@@ -63,8 +89,19 @@ class FieldMap(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> FieldMap:
-        if (self.column is None) == (self.value is None):
-            raise ValueError("give exactly one of 'column' or 'value'")
+        given = [k for k in ("column", "columns", "value", "parts") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'column', 'columns', 'value' or 'parts'")
+        if self.columns is not None:
+            repeated = sorted({c for c in self.columns if self.columns.count(c) > 1})
+            if repeated:
+                raise ValueError(f"'columns' names a column more than once: {repeated}")
+            if self.values is not None:
+                raise ValueError("'values' maps one column's codes; it cannot be used with 'columns'")
+            if self.format is not None:
+                raise ValueError("a date from several columns takes 'parts' (year, month, day), not 'columns'")
+        if self.parts is not None and (self.format, self.values, self.pattern, self.order) != (None,) * 4:
+            raise ValueError("'parts' takes no 'format', 'values', 'pattern' or 'order'")
         if self.pattern is not None and self.values is not None:
             raise ValueError("give 'pattern' or 'values', not both")
         if self.pattern is not None:
@@ -77,6 +114,21 @@ class FieldMap(BaseModel):
             if len(set(keys)) != len(keys):
                 raise ValueError("'values' has keys that differ only in case or spaces")
         return self
+
+    def source_columns(self) -> dict[str, str]:
+        """Every extract column this field reads, keyed by its YAML key below the field.
+
+        Returns:
+            ``{"": column}`` for one column, ``{"columns.0": ..., "columns.1": ...}`` for
+            several, ``{"parts.year": ..., ...}`` for a date in parts, and nothing for a constant.
+        """
+        if self.column is not None:
+            return {"": self.column}
+        if self.columns is not None:
+            return {f"columns.{i}": c for i, c in enumerate(self.columns)}
+        if self.parts is not None:
+            return {f"parts.{k}": getattr(self.parts, k) for k in ("year", "month", "day")}
+        return {}
 
     def lookup(self) -> tuple[list[str], list[str | None]]:
         """Return the value map as two parallel lists, keys upper-cased and trimmed."""

@@ -118,9 +118,17 @@ class ExtractChecks(BaseModel):
         default=0.25, gt=0, le=1,
         description="An extract with more than this share of its rows quarantined is bad.",
     )
+    max_nulled_share: float = Field(
+        default=0.5, gt=0, le=1,
+        description="A mapped person field (postcode, NHS number, date of birth...) whose non-blank values "
+        "standardisation nulled on more than this share of a source's records (0.5: most of them) is reported "
+        "loudly after the run and the ingest, naming the source, the YAML key and the count (a warning, not a bad "
+        "extract): the field is lost to linkage, as when a non-UK postcode column is mapped onto 'postcode'.",
+    )
     min_rows_for_share: int = Field(
         default=100, ge=0,
-        description="The quarantine share is judged only on extracts of at least this many rows.",
+        description="The quarantine share is judged only on extracts of at least this many rows, and the nulled "
+        "share of a field only on at least this many non-blank values.",
     )
 
 

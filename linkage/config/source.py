@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from linkage.codes import Agency, DashRisk, PlanType, Role, Sex
 from linkage.config.fields import FieldMap
@@ -21,14 +21,18 @@ class PersonFields(BaseModel):
     full_name: FieldMap | None = Field(
         default=None, description="One column holding the whole name; needs 'order'."
     )
-    dob: FieldMap | None = Field(default=None, description="Date of birth; needs 'format'.")
+    dob: FieldMap | None = Field(
+        default=None, description="Date of birth: a 'column' with its 'format', or 'parts' (year, month, day columns)."
+    )
     sex: FieldMap | None = Field(
         default=None, description="Sex; 'values' maps codes onto male / female / null."
     )
     nhs_number: FieldMap | None = Field(default=None, description="NHS number (10 digits).")
     pnc_id: FieldMap | None = Field(default=None, description="Police National Computer ID.")
     postcode: FieldMap | None = Field(default=None, description="UK postcode.")
-    address: FieldMap | None = Field(default=None, description="Address text.")
+    address: FieldMap | None = Field(
+        default=None, description="Address text; 'columns' joins several (number, street, locality, town)."
+    )
     phone: FieldMap | None = Field(default=None, description="Telephone number.")
 
     @model_validator(mode="after")
@@ -40,10 +44,23 @@ class PersonFields(BaseModel):
             raise ValueError("give both 'forenames' and 'surname', or 'full_name'")
         if self.full_name is not None and self.full_name.order is None:
             raise ValueError("'full_name' needs 'order'")
-        if self.dob is not None and self.dob.column is not None and not self.dob.format:
-            raise ValueError("'dob' needs 'format'")
         _check_targets("sex", self.sex, {s.value for s in Sex})
         return self
+
+    @field_validator("dob")
+    @classmethod
+    def _date(cls, field: FieldMap | None, info: ValidationInfo) -> FieldMap | None:
+        return _check_date(info.field_name, field)
+
+    @field_validator("sex")
+    @classmethod
+    def _code(cls, field: FieldMap | None, info: ValidationInfo) -> FieldMap | None:
+        return _check_one_column(info.field_name, field)
+
+    @field_validator("forenames", "surname", "full_name", "nhs_number", "pnc_id", "postcode", "address", "phone")
+    @classmethod
+    def _text(cls, field: FieldMap | None, info: ValidationInfo) -> FieldMap | None:
+        return _check_not_parts(info.field_name, field)
 
 
 class EventFields(BaseModel):
@@ -52,7 +69,9 @@ class EventFields(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_id: FieldMap | None = Field(default=None, description="Event reference shared by everyone on it.")
-    date: FieldMap | None = Field(default=None, description="Event date; needs 'format'.")
+    date: FieldMap | None = Field(
+        default=None, description="Event date: a 'column' with its 'format', or 'parts' (year, month, day columns)."
+    )
     event_type: FieldMap | None = Field(default=None, description="Offence category, referral or attendance type.")
     domestic_abuse: FieldMap | None = Field(
         default=None, description="Domestic-abuse marker: 'values' onto true/false, or a 'pattern'."
@@ -69,8 +88,6 @@ class EventFields(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> EventFields:
-        if self.date is not None and self.date.column is not None and not self.date.format:
-            raise ValueError("'date' needs 'format'")
         _check_targets("role", self.role, {r.value for r in Role})
         _check_targets("dash_risk", self.dash_risk, {d.value for d in DashRisk})
         _check_targets("plan_type", self.plan_type, {p.value for p in PlanType})
@@ -78,9 +95,60 @@ class EventFields(BaseModel):
             _check_targets(marker, getattr(self, marker), {"true", "false"})
         return self
 
+    @field_validator("date")
+    @classmethod
+    def _date(cls, field: FieldMap | None, info: ValidationInfo) -> FieldMap | None:
+        return _check_date(info.field_name, field)
+
+    @field_validator("role", "dash_risk", "plan_type")
+    @classmethod
+    def _code(cls, field: FieldMap | None, info: ValidationInfo) -> FieldMap | None:
+        return _check_one_column(info.field_name, field)
+
+    @field_validator("domestic_abuse", "mental_health", "substance_misuse", "pregnancy")
+    @classmethod
+    def _marker(cls, field: FieldMap | None, info: ValidationInfo) -> FieldMap | None:
+        if field is not None and field.columns is not None and field.pattern is None:
+            raise ValueError(
+                f"'{info.field_name}' from several columns needs a 'pattern' to look for in their joined text"
+            )
+        return _check_not_parts(info.field_name, field)
+
+    @field_validator("event_id", "event_type", "category", "service", "complaint")
+    @classmethod
+    def _text(cls, field: FieldMap | None, info: ValidationInfo) -> FieldMap | None:
+        return _check_not_parts(info.field_name, field)
+
 
 #: Event fields that hold a true/false marker.
 MARKER_FIELDS = ("domestic_abuse", "mental_health", "substance_misuse", "pregnancy")
+
+
+def _check_date(key: str | None, field: FieldMap | None) -> FieldMap | None:
+    """A date is one column with its format, year/month/day parts, or a constant."""
+    if field is None:
+        return None
+    if field.columns is not None:
+        raise ValueError(
+            f"'{key}' is a date: give one 'column' with its 'format', or 'parts' with year, month and day columns, "
+            "not 'columns'"
+        )
+    if field.column is not None and not field.format:
+        raise ValueError(f"'{key}' needs 'format'")
+    return field
+
+
+def _check_one_column(key: str | None, field: FieldMap | None) -> FieldMap | None:
+    """A coded field maps one column's codes: neither several columns nor date parts."""
+    if field is not None and (field.columns is not None or field.parts is not None):
+        raise ValueError(f"'{key}' maps the codes of one 'column'; 'columns' and 'parts' do not apply")
+    return field
+
+
+def _check_not_parts(key: str | None, field: FieldMap | None) -> FieldMap | None:
+    if field is not None and field.parts is not None:
+        raise ValueError(f"'parts' (year, month, day) is for dates (person.dob, event.date), not '{key}'")
+    return field
 
 
 def _check_targets(key: str, field: FieldMap | None, allowed: set[str]) -> None:
@@ -115,7 +183,7 @@ class SourceConfig(BaseModel):
     )
     delimiter: str = Field(default=",", min_length=1, max_length=1, description="CSV delimiter.")
     quote: str = Field(default='"', min_length=1, max_length=1, description="CSV quote character.")
-    record_id: FieldMap = Field(description="Column that identifies a row uniquely in this extract.")
+    record_id: FieldMap = Field(description="One column that identifies a row uniquely in this extract.")
     person: PersonFields = Field(description="Person fields.")
     event: EventFields = Field(default_factory=EventFields, description="Event fields.")
     on_bad_extract: Literal["stop", "skip"] | None = Field(
@@ -129,19 +197,26 @@ class SourceConfig(BaseModel):
             return self.format
         return "parquet" if self.file.suffix.lower() in {".parquet", ".pq"} else "csv"
 
-    @model_validator(mode="after")
-    def _check(self) -> SourceConfig:
-        if self.record_id.column is None:
-            raise ValueError("'record_id' must name a column")
-        return self
+    @field_validator("record_id")
+    @classmethod
+    def _record_id(cls, field: FieldMap) -> FieldMap:
+        if field.column is None:
+            raise ValueError("'record_id' must name one 'column' (not 'columns', 'parts' or a 'value')")
+        return field
 
     def mapped_columns(self) -> dict[str, str]:
-        """Every extract column this config reads, keyed by its dotted YAML key."""
+        """Every extract column this config reads, keyed by its dotted YAML key.
+
+        A field of several columns gives one entry per column (``person.address.columns.0``,
+        ``person.dob.parts.year``), so a missing column is named by its own key.
+        """
         columns = {"record_id": self.record_id.column or ""}
         for section_name in ("person", "event"):
             section = getattr(self, section_name)
             for key in type(section).model_fields:
                 field = getattr(section, key)
-                if field is not None and field.column is not None:
-                    columns[f"{section_name}.{key}"] = field.column
+                if field is None:
+                    continue
+                for below, column in field.source_columns().items():
+                    columns[".".join(filter(None, (section_name, key, below)))] = column
         return columns

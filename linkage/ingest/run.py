@@ -15,6 +15,7 @@ from linkage.errors import ExtractError, MashError
 from linkage.ingest.blanks import count_blanks
 from linkage.ingest.checks import check_extract, keep_last_good, last_good_rows
 from linkage.ingest.hashes import changed_rows, hash_rows
+from linkage.ingest.nulled import mostly_nulled
 from linkage.ingest.read import RawExtract, read_extract
 from linkage.pipeline import run_queue, run_sql
 from linkage.standardise import CANONICAL_COLUMNS, create_lookup_tables, note_rows, standardisation_queue
@@ -46,6 +47,8 @@ class SourceReport:
         status: 'loaded'; 'kept' when a bad extract was skipped and the last good data kept;
             'skipped' when there was no earlier data to keep.
         problem: Why the extract was skipped.
+        mostly_nulled: One line per mapped field that standardisation nulled on most records
+            (see :func:`linkage.ingest.nulled.mostly_nulled`).
     """
 
     source: str
@@ -58,6 +61,7 @@ class SourceReport:
     note_counts: dict[str, int] = field(default_factory=dict)
     status: str = "loaded"
     problem: str | None = None
+    mostly_nulled: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,8 +161,8 @@ def build_ingest_tables(
 
 
 def source_reports(con: duckdb.DuckDBPyConnection, run: RunConfig) -> tuple[SourceReport, ...]:
-    """Counts per source from the live ingest tables."""
-    return tuple(_report(con, s) for s in run.sources)
+    """Counts per source from the live ingest tables, with the fields it mostly nulled (logged as warnings)."""
+    return tuple(_report(con, run, s) for s in run.sources)
 
 
 def ingest_checked(
@@ -299,7 +303,7 @@ def _build_tables(con: duckdb.DuckDBPyConnection, sources: list[SourceConfig]) -
     )
 
 
-def _report(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> SourceReport:
+def _report(con: duckdb.DuckDBPyConnection, run: RunConfig, source: SourceConfig) -> SourceReport:
     params = {"source": source.name}
     file, rows_read, records, quarantined, status, problem = run_sql(
         con, "report_counts",
@@ -320,7 +324,10 @@ def _report(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> SourceRepor
             params,
         ).fetchall()
     )
+    checks = run.extract_checks
+    nulled = mostly_nulled(con, "records", source, checks.max_nulled_share, checks.min_rows_for_share)
     return SourceReport(
         source=source.name, file=file, rows_read=rows_read, records=records, quarantined=quarantined,
         notes=sum(notes.values()), quarantine_reasons=reasons, note_counts=notes, status=status, problem=problem,
+        mostly_nulled=tuple(nulled),
     )

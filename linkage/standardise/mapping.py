@@ -7,6 +7,7 @@ from typing import Any
 from linkage.config import FieldMap, NameOrder, SourceConfig
 from linkage.config.source import MARKER_FIELDS
 from linkage.pipeline import Step, quote_ident
+from linkage.standardise.dates import DATE_PARTS, PARTS_FORMAT, PARTS_FORMAT_PARAM, date_from_parts
 from linkage.standardise.notes import append_notes, nulled
 from linkage.text import INVISIBLE
 
@@ -54,6 +55,10 @@ def map_columns(source: SourceConfig, invisible: bool = True) -> Step:
             if field is not None and field.value is not None:
                 params[f"{name}_const"] = field.value
             items.append(f"{_text(field, name, invisible)} AS {name}")
+            if field is not None and field.parts is not None:
+                items += [
+                    f"{_cell(getattr(field.parts, part), invisible)} AS {part_name(name, part)}" for part in DATE_PARTS
+                ]
             notes.append(_invisible_note(field, key))
     found = [note for note in notes if note is not None]
     items.append(append_notes(*found, onto="[]::VARCHAR[]") if invisible and found else "[]::VARCHAR[] AS dq")
@@ -65,10 +70,19 @@ def map_columns(source: SourceConfig, invisible: bool = True) -> Step:
     )
 
 
+def part_name(raw: str, part: str) -> str:
+    """Name of the column holding one part of a date read from parts (dob_raw, year -> dob_year_raw)."""
+    return f"{raw.removesuffix('_raw')}_{part}_raw"
+
+
 def _invisible_note(field: FieldMap | None, key: str) -> tuple[str, str, str] | None:
-    if field is None or field.column is None:
+    if field is None or not field.source_columns():
         return None
-    return (f"coalesce(regexp_matches(CAST({quote_ident(field.column)} AS VARCHAR), $invisible), false)", key, "control characters removed")
+    found = " OR ".join(
+        f"coalesce(regexp_matches(CAST({quote_ident(c)} AS VARCHAR), $invisible), false)"
+        for c in field.source_columns().values()
+    )
+    return (f"({found})", key, "control characters removed")
 
 
 def record_id_sql(source: SourceConfig, invisible: bool = True) -> str:
@@ -80,11 +94,26 @@ def record_id_sql(source: SourceConfig, invisible: bool = True) -> str:
 
 
 def _text(field: FieldMap | None, name: str, invisible: bool) -> str:
+    """A field's raw text: one cell, several joined, a date's parts shown together, or a constant."""
     if field is None:
         return "CAST(NULL AS VARCHAR)"
     if field.value is not None:
         return f"CAST(${name}_const AS VARCHAR)"
-    value = f"CAST({quote_ident(field.column or '')} AS VARCHAR)"
+    if field.columns is not None:
+        # concat_ws skips the nulls that blank cells became, so blanks leave no double spaces.
+        cells = ", ".join(_cell(c, invisible) for c in field.columns)
+        return f"nullif(concat_ws(' ', {cells}), '')"
+    if field.parts is not None:
+        # Shown as year-month-day, a blank part left empty; parse_dates reads the parts themselves.
+        cells = [_cell(getattr(field.parts, part), invisible) for part in DATE_PARTS]
+        shown = " || '-' || ".join(f"coalesce({c}, '')" for c in cells)
+        return f"CASE WHEN {' OR '.join(f'{c} IS NOT NULL' for c in cells)} THEN {shown} END"
+    return _cell(field.column or "", invisible)
+
+
+def _cell(column: str, invisible: bool) -> str:
+    """One extract cell as text: invisible characters removed, trimmed, blank as null."""
+    value = f"CAST({quote_ident(column)} AS VARCHAR)"
     if invisible:
         value = f"regexp_replace({value}, $invisible, '', 'g')"
     return f"nullif(trim({value}), '')"
@@ -130,29 +159,32 @@ def split_full_name(order: NameOrder) -> Step:
 
 
 def parse_dates(source: SourceConfig) -> Step:
-    """Parse date of birth and event date with each source's own formats."""
+    """Parse date of birth and event date with each source's own formats, or from year, month and day."""
     params: dict[str, Any] = {}
     items = []
+    notes = []
     for field, raw, out in (
         (source.person.dob, "dob_raw", "dob"),
         (source.event.date, "event_date_raw", "event_date"),
     ):
+        problem = "unparseable date"
         if field is None:
             items.append(f"CAST(NULL AS DATE) AS {out}")
         elif field.value is not None:
             items.append(f"TRY_CAST({raw} AS DATE) AS {out}")
+        elif field.parts is not None:
+            params[PARTS_FORMAT_PARAM] = PARTS_FORMAT
+            items.append(f"{date_from_parts(*(part_name(raw, p) for p in DATE_PARTS))} AS {out}")
+            problem = "year, month and day are not a date"
         else:
             params[f"{out}_formats"] = list(field.format or [])
             items.append(f"CAST(try_strptime({raw}, ${out}_formats) AS DATE) AS {out}")
-    notes = append_notes(
-        (nulled("dob_raw", "dob"), "dob", "unparseable date"),
-        (nulled("event_date_raw", "event_date"), "event_date", "unparseable date"),
-    )
+        notes.append((nulled(raw, out), out, problem))
     return Step(
         name="parse_dates",
-        purpose="Parse date of birth and event date with the source's formats; unparseable to null.",
+        purpose="Parse date of birth and event date with the source's formats, or from year, month and day; others to null.",
         sql=(
-            f"SELECT * REPLACE ({notes}) FROM (SELECT *, {', '.join(items)} FROM {{input}})"
+            f"SELECT * REPLACE ({append_notes(*notes)}) FROM (SELECT *, {', '.join(items)} FROM {{input}})"
         ),
         params=params,
     )

@@ -46,11 +46,26 @@ SOURCE_ERRORS = [
     ("source name not a slug", with_change(("name",), "Police Force"), "name", "pattern"),
     ("full name without its order", with_change(("person", "full_name"), "Name"), "person", "'full_name' needs 'order'"),
     ("unknown name order", with_change(("person", "full_name", "order"), "backwards"), "person.full_name.order", "Input should be"),
-    ("date of birth without a format", with_change(("person", "dob"), "DOB"), "person", "'dob' needs 'format'"),
+    ("date of birth without a format", with_change(("person", "dob"), "DOB"), "person.dob", "'dob' needs 'format'"),
     ("both full name and forenames", with_change(("person", "forenames"), "Forename"), "person", "not both"),
     ("role mapped onto an unknown code", with_change(("event", "role", "values"), {"VICTIM": "target"}), "event", "'role' maps onto 'target'"),
     ("marker pattern that is not a regular expression", with_change(("event", "domestic_abuse"), {"column": "X", "pattern": "(unclosed"}), "event.domestic_abuse", "not a valid regular expression"),
-    ("field with neither column nor value", with_change(("person", "postcode"), {"format": "x"}), "person.postcode", "exactly one of 'column' or 'value'"),
+    ("field with neither column nor value", with_change(("person", "postcode"), {"format": "x"}), "person.postcode", "exactly one of 'column', 'columns', 'value' or 'parts'"),
+    ("both a column and columns", with_change(("person", "postcode"), {"column": "A", "columns": ["B"]}), "person.postcode", "exactly one of"),
+    ("record id from several columns", with_change(("record_id",), {"columns": ["A", "B"]}), "record_id", "must name one 'column'"),
+    ("record id from date parts", with_change(("record_id",), {"parts": {"year": "Y", "month": "M", "day": "D"}}), "record_id", "must name one 'column'"),
+    ("empty list of columns", with_change(("person", "address"), {"columns": []}), "person.address.columns", "at least 1 item"),
+    ("a column listed twice", with_change(("person", "address"), {"columns": ["A", "B", "A"]}), "person.address", "more than once: ['A']"),
+    ("date of birth from several columns", with_change(("person", "dob"), {"columns": ["D", "M", "Y"]}), "person.dob", "not 'columns'"),
+    ("date of birth columns with a format", with_change(("person", "dob"), {"columns": ["D", "M"], "format": "%d %m"}), "person.dob", "takes 'parts'"),
+    ("event date from several columns", with_change(("event", "date"), {"columns": ["D", "T"]}), "event.date", "'date' is a date"),
+    ("date parts with a format", with_change(("person", "dob"), {"parts": {"year": "Y", "month": "M", "day": "D"}, "format": "%Y"}), "person.dob", "'parts' takes no 'format'"),
+    ("date parts without a day", with_change(("person", "dob"), {"parts": {"year": "Y", "month": "M"}}), "person.dob.parts.day", "Field required"),
+    ("unknown date part", with_change(("person", "dob"), {"parts": {"year": "Y", "month": "M", "day": "D", "hour": "H"}}), "person.dob.parts.hour", "unknown key"),
+    ("date parts on a text field", with_change(("person", "address"), {"parts": {"year": "Y", "month": "M", "day": "D"}}), "person.address", "'parts' (year, month, day) is for dates"),
+    ("sex from several columns", with_change(("person", "sex"), {"columns": ["S1", "S2"]}), "person.sex", "one 'column'"),
+    ("role codes from several columns", with_change(("event", "role"), {"columns": ["R1", "R2"], "values": {"V": "victim"}}), "event.role", "cannot be used with 'columns'"),
+    ("marker from several columns with no pattern", with_change(("event", "mental_health"), {"columns": ["A", "B"]}), "event.mental_health", "needs a 'pattern'"),
     ("unsupported file format", with_change(("format",), "xlsx"), "format", "Input should be"),
     ("two-character delimiter", with_change(("delimiter",), "||"), "delimiter", "at most 1 character"),
 ]
@@ -65,6 +80,40 @@ def test_source_config_errors_name_file_and_key(tmp_path, description, data, key
     assert caught.value.key == key, description
     assert str(path) in str(caught.value), description
     assert words in str(caught.value), description
+
+
+MULTI_COLUMN_SOURCE = {
+    **GOOD_SOURCE,
+    "person": {
+        "forenames": {"columns": ["Given", "Middle"]},
+        "surname": "Family",
+        "dob": {"parts": {"year": "BirthYear", "month": "BirthMonth", "day": "BirthDay"}},
+        "address": {"columns": ["Number", "Street", "Suburb"]},
+    },
+    "event": {"complaint": {"columns": ["Reason", "Notes"]}, "mental_health": {"columns": ["Reason", "Notes"], "pattern": "(?i)mental"}},
+}
+
+
+def test_several_columns_and_date_parts_are_each_mapped(tmp_path):
+    """mapped_columns names every column of a list and every date part, each under its own YAML key."""
+    path = tmp_path / "febrl.yaml"
+    path.write_text(yaml.safe_dump(MULTI_COLUMN_SOURCE))
+    assert load_source_config(path).mapped_columns() == {
+        "record_id": "PersonRecordRef",
+        "person.forenames.columns.0": "Given",
+        "person.forenames.columns.1": "Middle",
+        "person.surname": "Family",
+        "person.dob.parts.year": "BirthYear",
+        "person.dob.parts.month": "BirthMonth",
+        "person.dob.parts.day": "BirthDay",
+        "person.address.columns.0": "Number",
+        "person.address.columns.1": "Street",
+        "person.address.columns.2": "Suburb",
+        "event.complaint.columns.0": "Reason",
+        "event.complaint.columns.1": "Notes",
+        "event.mental_health.columns.0": "Reason",
+        "event.mental_health.columns.1": "Notes",
+    }
 
 
 def test_good_source_config_loads_frozen(tmp_path):
@@ -111,6 +160,7 @@ RUN_ERRORS = [
     ("zero idle timeout", {"sources": ["police.yaml"], "dashboard": {"idle_timeout_minutes": 0}}, "dashboard.idle_timeout_minutes", "greater than"),
     ("unknown dashboard setting", {"sources": ["police.yaml"], "dashboard": {"timeout": 5}}, "dashboard.timeout", "unknown key"),
     ("memory limit with no unit", {"sources": ["police.yaml"], "resources": {"memory_limit": "lots"}}, "resources.memory_limit", "pattern"),
+    ("nulled share above one", {"sources": ["police.yaml"], "extract_checks": {"max_nulled_share": 1.5}}, "extract_checks.max_nulled_share", "less than or equal to 1"),
     ("zero pair budget", {"sources": ["police.yaml"], "resources": {"pair_budget": 0}}, "resources.pair_budget", "greater than"),
 ]
 

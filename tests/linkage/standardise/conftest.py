@@ -33,3 +33,19 @@ def apply_step(con: duckdb.DuckDBPyConnection, step: Step, row: dict[str, tuple[
     out = dict(zip(names, values, strict=True))
     out["dq"] = [n for n in out["dq"] if n is not None]
     return out
+
+
+#: A source laid out as FEBRL and RLdata10000 are: forenames, address and date of birth over
+#: several columns (by, bm, bd as RLdata names them; BY is an SQL keyword).
+FEBRL_SOURCE = {
+    "name": "febrl",
+    "agency": "police",
+    "file": "febrl.csv",
+    "record_id": "rec_id",
+    "person": {
+        "forenames": {"columns": ["given_name", "middle_name"]},
+        "surname": "surname",
+        "dob": {"parts": {"year": "by", "month": "bm", "day": "bd"}},
+        "address": {"columns": ["street_number", "address_1", "address_2", "suburb"]},
+    },
+}
