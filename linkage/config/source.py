@@ -30,6 +30,11 @@ class PersonFields(BaseModel):
     postcode: FieldMap | None = Field(default=None, description="UK postcode.")
     address: FieldMap | None = Field(default=None, description="Address text.")
     phone: FieldMap | None = Field(default=None, description="Telephone number.")
+    identifiers: dict[str, FieldMap] = Field(
+        default_factory=dict,
+        description="Identifiers declared in the model config's 'identifiers', by name: the column (or FieldMap) "
+        "holding each.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> PersonFields:
@@ -142,6 +147,8 @@ class SourceConfig(BaseModel):
             section = getattr(self, section_name)
             for key in type(section).model_fields:
                 field = getattr(section, key)
-                if field is not None and field.column is not None:
+                if isinstance(field, dict):
+                    columns.update({f"{section_name}.{key}.{n}": f.column for n, f in field.items() if f.column is not None})
+                elif field is not None and field.column is not None:
                     columns[f"{section_name}.{key}"] = field.column
         return columns

@@ -6,6 +6,8 @@ greedily, strongest first, and a merge is refused when the two clusters would th
 records that can never be one person:
 
 - two different valid NHS numbers, or two different PNC IDs;
+- two values of a declared identifier (``ModelConfig.identifiers``, ``different_values:
+  two_people``) more than one keystroke apart: a typo in one is not two people;
 - dates of birth more than ``max_dob_year_gap`` years apart;
 - a pair an analyst rejected (cannot-link).
 
@@ -32,6 +34,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from jellyfish import damerau_levenshtein_distance
+
 from graph.gcpause import gc_paused
 from linkage.config.model import Constraints
 
@@ -47,6 +51,7 @@ class RecordKeys:
     registration: bool = False  # from an agency whose address is a registration (GP)
     place: str | None = None  # postcode area, e.g. SE: where the record puts the person
     day: int | None = None  # the record's event date (days since 1970), when it has a place
+    identifiers: tuple[str | None, ...] = ()  # declared 'two_people' identifiers, in the order of their labels
 
 
 @dataclass(slots=True)
@@ -61,6 +66,7 @@ class _Cluster:
     year_min: int | None = None
     year_max: int | None = None
     cannot: set[int] = field(default_factory=set)  # members with cannot-link constraints
+    identifiers: tuple[set[str], ...] = ()  # values of each declared 'two_people' identifier
 
 
 @dataclass(frozen=True)
@@ -73,19 +79,21 @@ class ClusterResult:
         refused: ``(edge index, reason)`` for each edge not merged because of a constraint.
         ambiguous: Records left unlinked because they match two incompatible clusters.
         summaries: Per representative, the identifiers and birth years its cluster holds.
+        identifier_labels: Labels of the declared identifiers in ``RecordKeys.identifiers``.
     """
 
     labels: list[int]
     refused: list[tuple[int, str]]
     ambiguous: frozenset[int] = frozenset()
     summaries: dict[int, _Cluster] = field(default_factory=dict)
+    identifier_labels: tuple[str, ...] = ()
 
     def conflict(self, a: int, b: int, constraints: Constraints) -> str | None:
         """Why the clusters of records ``a`` and ``b`` can never be one person, if they cannot."""
         ra, rb = self.labels[a], self.labels[b]
         if ra == rb:
             return None
-        return _conflict(self.summaries[ra], self.summaries[rb], constraints)
+        return _conflict(self.summaries[ra], self.summaries[rb], constraints, self.identifier_labels)
 
 
 #: A soft rule: the pair goes to review rather than being kept apart for good.
@@ -115,6 +123,7 @@ def constrained_clusters(
     cannot_link: Iterable[tuple[int, int]] = (),
     identified: Sequence[bool] | None = None,
     kept: Sequence[float] | None = None,
+    identifier_labels: Sequence[str] = (),
 ) -> ClusterResult:
     """Cluster records from scored edges, never violating a constraint.
 
@@ -129,6 +138,8 @@ def constrained_clusters(
         kept: Per record, the weight of an edge inside it already (an identity profile's
             own pair: ``linkage.resolve.profiles``), or -inf: the margin a record needs
             before it is ambiguous counts it like any edge it kept.
+        identifier_labels: Labels of the declared identifiers that keep people apart, in the
+            order of ``RecordKeys.identifiers`` (named in the reasons of refused edges).
 
     Returns:
         The cluster of every record, the refused edges and the ambiguous records.
@@ -137,13 +148,16 @@ def constrained_clusters(
     identified = [False] * len(edges) if identified is None else identified
     # Clustering allocates one small, acyclic object per record; left on, the cyclic
     # collector rescans the growing heap again and again (3-4x the run time at 200k).
+    labels = tuple(identifier_labels)
     with gc_paused():
-        first = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, frozenset(), kept)
-        ambiguous = _ambiguous(keys, edges, weights, first, constraints.ambiguity_margin)
+        first = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, frozenset(), kept, labels)
+        ambiguous = _ambiguous(keys, edges, weights, first, constraints.ambiguity_margin, labels)
         if not ambiguous:
-            return ClusterResult(labels=first.labels, refused=first.refused, summaries=first.summaries)
-        second = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, ambiguous)
-    return ClusterResult(labels=second.labels, refused=second.refused, ambiguous=ambiguous, summaries=second.summaries)
+            return ClusterResult(labels=first.labels, refused=first.refused, summaries=first.summaries, identifier_labels=labels)
+        second = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, ambiguous, None, labels)
+    return ClusterResult(
+        labels=second.labels, refused=second.refused, ambiguous=ambiguous, summaries=second.summaries, identifier_labels=labels
+    )
 
 
 @dataclass(frozen=True)
@@ -154,7 +168,7 @@ class _Pass:
     summaries: dict[int, _Cluster]
 
 
-def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, skip: frozenset[int], kept=None) -> _Pass:
+def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, skip: frozenset[int], kept=None, labels=()) -> _Pass:
     parent = list(range(len(keys)))
     start = _starter(constraints)
     clusters = [start(k) for k in keys]
@@ -187,6 +201,8 @@ def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_lin
         a.cannot |= b.cannot
         a.year_min = _pick(min, a.year_min, b.year_min)
         a.year_max = _pick(max, a.year_max, b.year_max)
+        for mine, theirs in zip(a.identifiers, b.identifiers, strict=True):
+            mine |= theirs
         clusters[rb] = _Cluster()
 
     for a, b in must_link:
@@ -200,7 +216,7 @@ def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_lin
             continue
         ra, rb = find(a), find(b)
         if ra != rb:
-            reason = _conflict(clusters[ra], clusters[rb], constraints)
+            reason = _conflict(clusters[ra], clusters[rb], constraints, labels)
             if reason is None and forbidden and _rejected(ra, rb, clusters, forbidden, find):
                 reason = "rejected by an analyst"
             if reason is None and constraints.address_needs_identifier and not identified[index]:
@@ -221,17 +237,28 @@ def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_lin
     return _Pass(labels=labels, refused=refused, best_kept=best_kept, summaries=summaries)
 
 
-def _ambiguous(keys, edges, weights, first: _Pass, margin: float) -> frozenset[int]:
+def _ambiguous(keys, edges, weights, first: _Pass, margin: float, labels: tuple[str, ...] = ()) -> frozenset[int]:
     """Records lacking the identifier a refused edge is about, that match its far side nearly as well."""
+    declared = {_different(label): position for position, label in enumerate(labels)}
     found = set()
     for index, reason in first.refused:
         attribute = _REASON_FIELD.get(reason)
-        if attribute is None:
+        if attribute is None and reason not in declared:
             continue
         for record in edges[index]:
-            if getattr(keys[record], attribute) is None and weights[index] >= first.best_kept[record] - margin:
+            value = getattr(keys[record], attribute) if attribute else _declared_value(keys[record], declared[reason])
+            if value is None and weights[index] >= first.best_kept[record] - margin:
                 found.add(record)
     return frozenset(found)
+
+
+def _declared_value(key: RecordKeys, position: int) -> str | None:
+    return key.identifiers[position] if position < len(key.identifiers) else None
+
+
+def _different(label: str) -> str:
+    """The reason a declared identifier gives for keeping two clusters apart."""
+    return f"different {label} values"
 
 
 def _starter(constraints: Constraints):
@@ -251,22 +278,35 @@ def _starter(constraints: Constraints):
             seen_to=key.day if key.place else None,
             year_min=year,
             year_max=year,
+            identifiers=tuple({value} if value else set() for value in key.identifiers),
         )
 
     return start
 
 
-def _conflict(a: _Cluster, b: _Cluster, constraints: Constraints) -> str | None:
+def _conflict(a: _Cluster, b: _Cluster, constraints: Constraints, labels: Sequence[str] = ()) -> str | None:
     if a.nhs and b.nhs and not (a.nhs <= b.nhs or b.nhs <= a.nhs):
         return "different NHS numbers"
     if a.pnc and b.pnc and not (a.pnc <= b.pnc or b.pnc <= a.pnc):
         return "different PNC IDs"
+    for label, mine, theirs in zip(labels, a.identifiers, b.identifiers, strict=False):
+        if mine and theirs and _keystrokes_apart(mine - theirs, theirs - mine):
+            return _different(label)
     gap = constraints.max_dob_year_gap
     if gap is not None and a.year_min is not None and b.year_min is not None:
         span = max(a.year_max, b.year_max) - min(a.year_min, b.year_min)  # type: ignore[type-var]
         if span > gap:
             return "dates of birth years apart"
     return None
+
+
+def _keystrokes_apart(mine: set[str], theirs: set[str]) -> bool:
+    """Some value held only by one cluster is more than one keystroke from one held only by the other.
+
+    One keystroke is a Damerau-Levenshtein distance of 1 (a character added, dropped,
+    changed or two swapped): a typo in one record, evidence for the model, never a veto.
+    """
+    return any(damerau_levenshtein_distance(x, y) > 1 for x in mine for y in theirs)
 
 
 def _registered_apart(a: _Cluster, b: _Cluster) -> bool:
