@@ -222,3 +222,32 @@ def test_two_people_identifier_keeps_apart_but_a_typo_does_not(declared_run):
     assert person[probes["TYPO"]] == original, "one keystroke apart is evidence, never a veto"
     assert person[probes["FAR"]] != original, "an unrelated reference keeps an otherwise identical record apart"
     assert far_pair == ("distinct", REASON)
+
+
+def test_incremental_run_adds_the_column_to_older_results_and_stores_new_identifiers(declared_run, tmp_path):
+    """On a copy of the store whose results predate the identifiers column: an incremental run adds it back
+    (records before it hold no identifiers); a new record stores its cleaned identifier and links to its person."""
+    run, probes, _ = declared_run
+    shutil.copytree(run.store.parent, tmp_path / "store")
+    shutil.copytree(run.extracts_dir, tmp_path / "extracts")
+    copy = run.model_copy(update={"store": tmp_path / "store" / run.store.name, "extracts_dir": tmp_path / "extracts"})
+    with duckdb.connect(str(layout(copy.store).current())) as con:
+        con.execute("ALTER TABLE records DROP COLUMN identifiers")
+    path = copy.extracts_dir / "social_care.csv"
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    original = next(r for r in rows if f"social_care:{r['ClientID']}" == probes["original"])
+    ref = next(r for r in rows if r["ClientID"] == "XSAME")["ClientRef"]
+    rows.append({**original, "ClientID": "XINC", "NHSNumber": "", "ClientRef": f"{typo(ref)[:2]} {typo(ref)[2:]}"})
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerows(rows)
+    run_all(copy, incremental=True)
+    with results(copy) as con:
+        (stored,) = con.execute("SELECT identifiers['client_ref'] FROM records WHERE unique_id = 'social_care:XINC'").fetchone()
+        person = dict(con.execute(
+            "SELECT unique_id, person_id FROM clusters WHERE unique_id IN ('social_care:XINC', $original)", {"original": probes["original"]}
+        ).fetchall())
+    assert stored == typo(ref)
+    assert person["social_care:XINC"] == person[probes["original"]]
