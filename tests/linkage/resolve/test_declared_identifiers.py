@@ -155,6 +155,7 @@ def declared_run(tmp_path_factory):
             # client reference can keep copies apart): same reference, one keystroke off, and unrelated.
             original = next(r for r in rows if r["NHSNumber"] and r["DateOfBirth"] and r["Postcode"] and r["ClientID"] in {k[1] for k in person_of})
             ref = client_ref(person_of[("social_care", original["ClientID"])])
+            original["ClientRef"] = ref  # never one of the typos above
             far = f"{(int(ref) + 4_321_234) % 9_000_000 + 1_000_000:07d}"
             for suffix, value in (("SAME", ref), ("TYPO", typo(ref)), ("FAR", far)):
                 rows.append({**original, "ClientID": f"X{suffix}", "NHSNumber": "", "ClientRef": value})
@@ -251,3 +252,15 @@ def test_incremental_run_adds_the_column_to_older_results_and_stores_new_identif
         ).fetchall())
     assert stored == typo(ref)
     assert person["social_care:XINC"] == person[probes["original"]]
+
+
+def test_waterfall_shows_the_identifier_values(declared_run):
+    from linkage.explore.explain import waterfall
+    from linkage.resolve.train import load_latest_model
+
+    run, probes, _ = declared_run
+    with results(run) as con:
+        bars = waterfall(con, probes["original"], probes["TYPO"], load_latest_model(run.store).splink)
+    bar = bars[bars["comparison"] == "id_client_ref"].iloc[0]
+    assert bar["level"] == f"{LABEL} one keystroke apart"
+    assert bar["value_r"] == typo(bar["value_l"]), "the original's reference, then its typo (XTYPO sorts after it)"
