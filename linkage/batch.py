@@ -84,6 +84,11 @@ def run_all(
             "incremental runs are DuckDB only: set 'engine: duckdb' in the run config for them "
             "(they update the results a Spark run left)"
         )
+    if run.engine == "spark" and run.model.identifiers:
+        raise MashError(
+            f"identifiers declared in the model config ({', '.join(sorted(run.model.identifiers))}) are DuckDB only "
+            "for now: set 'engine: duckdb' in the run config, or remove 'identifiers' from the model config"
+        )
     try:
         with run_lock(run.store), duckdb_limits(run_limits(run)):
             return _locked_run(run, retrain, on_stage, incremental)
@@ -306,7 +311,7 @@ def retrain_model(run: RunConfig) -> TrainedModel:
         con = open_results(run.store)
         try:
             require_table(con, "records", remedy="run 'mash run' first")
-            records = model_input(con, "records")
+            records = model_input(con, "records", run.model)
             decided = read_decisions(con) if has_table(con, "review_decisions") else {}
         finally:
             con.close()

@@ -61,6 +61,7 @@ def load_run_config(
     if not isinstance(source_paths, list) or not source_paths:
         raise ConfigError(str(path), "must list at least one source config file", key="sources")
     sources = []
+    source_files = []
     for index, entry in enumerate(source_paths):
         if not isinstance(entry, str):
             raise ConfigError(str(path), "must be a path to a source YAML file", key=f"sources.{index}")
@@ -68,22 +69,47 @@ def load_run_config(
         if not source_path.is_file():
             raise ConfigError(str(path), f"source config '{source_path}' does not exist", key=f"sources.{index}")
         sources.append(load_source_config(source_path))
+        source_files.append(source_path)
     names = [s.name for s in sources]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise ConfigError(str(path), f"source names must be unique; repeated: {duplicated}", key="sources")
     data = {**data, "sources": sources, "config_path": path}
+    model_path = path  # without a model config, the defaults: no extra identifiers
     for key, model in (("model", ModelConfig), ("flags", FlagRules)):
         if key in data:
             if not isinstance(data[key], str):
                 raise ConfigError(str(path), f"must be a path to the {key} YAML file", key=key)
             linked = path.parent / data[key]
             data[key] = _validate(model, _read_yaml(linked), linked)
+            if key == "model":
+                model_path = linked
+    _check_identifiers(data.get("model") or ModelConfig(), model_path, sources, source_files)
     if store is not None:
         data["store"] = store
     if extracts_dir is not None:
         data["extracts_dir"] = extracts_dir
     return _validate(RunConfig, data, path)
+
+
+def _check_identifiers(model: ModelConfig, model_path: Path, sources: list[SourceConfig], files: list[Path]) -> None:
+    """Every identifier a source maps is declared in the model config, and every declared one is mapped."""
+    for source, file in zip(sources, files, strict=True):
+        for name in source.person.identifiers:
+            if name not in model.identifiers:
+                declared = sorted(model.identifiers) or "none"
+                raise ConfigError(
+                    str(file),
+                    f"identifier '{name}' is not declared in the model config's 'identifiers' ({model_path}; declared: {declared})",
+                    key=f"person.identifiers.{name}",
+                )
+    mapped = {name for source in sources for name in source.person.identifiers}
+    for name in model.identifiers:
+        if name not in mapped:
+            raise ConfigError(
+                str(model_path), "no source maps this identifier (add it under 'person.identifiers' of a source config)",
+                key=f"identifiers.{name}",
+            )
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -14,6 +15,36 @@ BLOCKABLE_COLUMNS = frozenset({
     "dob", "birth_year", "sex", "nhs_number", "pnc_id", "postcode", "postcode_outward",
     "partner_pnc", "partner_first", "partner_last", "partner_name",
 })
+
+
+#: Names an extra identifier may not take: the canonical person columns and those derived from them.
+RESERVED_IDENTIFIER_NAMES = BLOCKABLE_COLUMNS | {
+    "unique_id", "source", "agency", "record_id", "source_row", "full_name", "forenames", "middle_names",
+    "surname_parts", "forename_groups", "address", "phone", "identifiers", "event_day", "partner",
+}
+#: How an identifier's name is written (it names a model column, ``id_<name>``).
+IDENTIFIER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class Identifier(BaseModel):
+    """An identifier besides NHS number and PNC ID (a local client number, FEBRL's ``soc_sec_id``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str | None = Field(
+        default=None, min_length=1, description="Shown in charts and explanations; by default the identifier's name."
+    )
+    different_values: Literal["two_people", "evidence"] = Field(
+        default="evidence",
+        description="'two_people': two records with different values are two people (a constraint, like "
+        "different NHS numbers), unless the values are one keystroke apart; 'evidence': the difference "
+        "only weighs against a match, as the model learns it.",
+    )
+    typo_level: bool = Field(
+        default=True,
+        description="Compare values one keystroke apart (Damerau-Levenshtein distance 1: one character "
+        "added, dropped, changed or two swapped) as a level of their own: evidence, never a veto.",
+    )
 
 
 class Thresholds(BaseModel):
@@ -187,6 +218,26 @@ class ModelConfig(BaseModel):
     plausibility: Plausibility = Field(
         default_factory=Plausibility, description="Checks on resolved people counted in each run's report."
     )
+    identifiers: dict[str, Identifier] = Field(
+        default_factory=dict,
+        description="Identifiers besides NHS number and PNC ID, by name (lower case, e.g. soc_sec_id); source "
+        "configs map a column onto each under 'person.identifiers'. Each is compared (exact, one keystroke "
+        "apart), blocked on and used as a deterministic training rule. None by default.",
+    )
+
+    @field_validator("identifiers")
+    @classmethod
+    def _identifier_names(cls, identifiers: dict[str, Identifier]) -> dict[str, Identifier]:
+        for name in identifiers:
+            if not IDENTIFIER_NAME.match(name):
+                raise ValueError(f"identifier name {name!r} must be lower case letters, digits and _, starting with a letter")
+            if name in RESERVED_IDENTIFIER_NAMES:
+                raise ValueError(f"identifier name {name!r} is a built-in column; choose another name")
+        return identifiers
+
+    def identifier_label(self, name: str) -> str:
+        """The label of a declared identifier: its own, or its name."""
+        return self.identifiers[name].label or name
 
     @field_validator("blocking_rules")
     @classmethod

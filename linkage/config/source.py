@@ -34,6 +34,11 @@ class PersonFields(BaseModel):
         default=None, description="Address text; 'columns' joins several (number, street, locality, town)."
     )
     phone: FieldMap | None = Field(default=None, description="Telephone number.")
+    identifiers: dict[str, FieldMap] = Field(
+        default_factory=dict,
+        description="Identifiers declared in the model config's 'identifiers', by name: the column (or FieldMap) "
+        "holding each.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> PersonFields:
@@ -215,6 +220,11 @@ class SourceConfig(BaseModel):
             section = getattr(self, section_name)
             for key in type(section).model_fields:
                 field = getattr(section, key)
+                if isinstance(field, dict):
+                    for name, mapped in field.items():
+                        for below, column in mapped.source_columns().items():
+                            columns[".".join(filter(None, (section_name, key, name, below)))] = column
+                    continue
                 if field is None:
                     continue
                 for below, column in field.source_columns().items():

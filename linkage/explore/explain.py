@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from linkage.codes import sql_literal
 from linkage.pipeline import quote_ident, run_sql
 from linkage.store import has_table, table_columns
 
@@ -80,6 +81,19 @@ def level_labels(splink_settings: Mapping[str, Any] | None) -> dict[str, dict[in
     return labels
 
 
+def _shown(side: str, comparison: str, record_columns: set[str]) -> str:
+    """SQL for the value a comparison compares on one side of a pair, as text, or NULL.
+
+    A declared identifier's comparison (``id_<name>``) reads the records' ``identifiers`` map;
+    its name is config-defined (lower case letters, digits and _), never input data.
+    """
+    if comparison in record_columns:
+        return f"CAST({side}.{quote_ident(comparison)} AS VARCHAR)"
+    if comparison.startswith("id_") and "identifiers" in record_columns:
+        return f"{side}.identifiers[{sql_literal(comparison.removeprefix('id_'))}]"
+    return "NULL"
+
+
 def waterfall(
     con: duckdb.DuckDBPyConnection,
     unique_id_l: str,
@@ -109,8 +123,7 @@ def waterfall(
     for c in comparisons(con):
         tf = f"mw_tf_adj_{c}"
         tf_sql = f"coalesce(p.{quote_ident(tf)}, 0)" if tf in present else "0"
-        shown_l = f"CAST(l.{quote_ident(c)} AS VARCHAR)" if c in record_columns else "NULL"
-        shown_r = f"CAST(r.{quote_ident(c)} AS VARCHAR)" if c in record_columns else "NULL"
+        shown_l, shown_r = (_shown(side, c, record_columns) for side in ("l", "r"))
         items.append(
             f"{{'comparison': '{c}', 'gamma': p.{quote_ident('gamma_' + c)}, "
             f"'weight': coalesce(p.{quote_ident('mw_' + c)}, 0) + {tf_sql}, 'tf': {tf_sql}, "

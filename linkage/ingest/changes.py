@@ -20,6 +20,7 @@ from linkage.ingest.blanks import BLANKS_COLUMNS
 from linkage.ingest.run import ingest_checked, record_columns
 from linkage.pipeline import run_sql
 from linkage.standardise import create_lookup_tables, note_rows
+from linkage.standardise.identifiers import IDENTIFIERS_COLUMN, IDENTIFIERS_TYPE
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ def ingest_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, on_source: Ca
     run_sql(con, "create_touched", f"CREATE OR REPLACE TEMP TABLE {TOUCHED} (unique_id VARCHAR, change VARCHAR)")
     # Results from before blanks were counted get the table on their first incremental run.
     run_sql(con, "create_column_blanks", f"CREATE TABLE IF NOT EXISTS column_blanks ({BLANKS_COLUMNS})")
+    # ... and records from before declared identifiers get their (last) column.
+    run_sql(con, "add_identifiers_column", f"ALTER TABLE records ADD COLUMN IF NOT EXISTS {IDENTIFIERS_COLUMN} {IDENTIFIERS_TYPE}")
     run_sql(con, "create_touched_incidents", f"CREATE OR REPLACE TEMP TABLE {TOUCHED_INCIDENTS} (source VARCHAR, event_id VARCHAR)")
     last_rows = dict(run_sql(con, "last_rows", "SELECT source, rows_read FROM source_loads").fetchall())
     skipped: dict[str, str] = {}

@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 
 from linkage.config.model import ModelConfig
 from linkage.resolve.cluster import SOFT_RULES, ClusterResult
+from linkage.resolve.model import exact_gamma, identifier_column
 
 #: Gamma values (Splink's comparison vector) for "exact match" on identifier comparisons.
 IDENTIFIER_EXACT = 1
@@ -35,7 +36,7 @@ class Edges:
 
     positions: np.ndarray
     demoted: np.ndarray  # per pair: forenames differ outright and no identifier agrees
-    identified: np.ndarray  # per pair: an NHS number or PNC ID agrees
+    identified: np.ndarray  # per pair: an NHS number, PNC ID or 'two_people' identifier agrees
 
 
 def select_edges(pairs: pa.Table, model: ModelConfig) -> Edges:
@@ -49,10 +50,16 @@ def select_edges(pairs: pa.Table, model: ModelConfig) -> Edges:
         The edge positions to cluster, and the demotion mask over all pairs.
     """
     probability = pairs["match_probability"].to_numpy(zero_copy_only=False)
-    identified = np.logical_or(
-        pc.fill_null(pc.equal(pairs["gamma_nhs_number"], IDENTIFIER_EXACT), False).to_numpy(zero_copy_only=False),
-        pc.fill_null(pc.equal(pairs["gamma_pnc_id"], IDENTIFIER_EXACT), False).to_numpy(zero_copy_only=False),
-    )
+    # A declared identifier that keeps people apart (different_values: two_people) is
+    # person-specific like an NHS number: its agreement identifies the pair too.
+    exact = {"nhs_number": IDENTIFIER_EXACT, "pnc_id": IDENTIFIER_EXACT} | {
+        identifier_column(name): exact_gamma(model, name)
+        for name, declared in model.identifiers.items()
+        if declared.different_values == "two_people"
+    }
+    identified = np.zeros(pairs.num_rows, dtype=bool)
+    for column, gamma in exact.items():
+        identified |= pc.fill_null(pc.equal(pairs[f"gamma_{column}"], gamma), False).to_numpy(zero_copy_only=False)
     if model.constraints.forenames_must_agree:
         # The same DA incident partner is person-specific too: a victim's record with her
         # forename cut short (SAMM for SAMANTHA) under the same suspect is not a twin.

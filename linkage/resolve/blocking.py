@@ -48,7 +48,7 @@ def analyse_blocking(con: duckdb.DuckDBPyConnection, model: ModelConfig, sample:
     Returns:
         One count per rule: pairs it adds beyond earlier rules, and the total so far.
     """
-    return count_rules(collapse(model_input(con, "records"), model).records, model, sample)
+    return count_rules(collapse(model_input(con, "records", model), model).records, model, sample)
 
 
 def count_rules(records: pa.Table, model: ModelConfig, sample: float) -> list[RuleCount]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 
+from linkage.config import ModelConfig
 from linkage.resolve.session import make_linker, model_input
 from linkage.resolve.train import TrainedModel
 
@@ -28,7 +29,9 @@ def model_charts(con: duckdb.DuckDBPyConnection, model: TrainedModel) -> dict[st
         Chart title to Splink chart (``.save()`` writes HTML, ``.altair_chart`` is the altair chart).
     """
     # No rows: model_input's columns over an empty relation, so a large run costs nothing here.
-    linker = make_linker(model_input(con, "(SELECT * FROM records LIMIT 0)"), model.splink)
+    # The identifiers it was trained with (from its saved config) are columns it compares.
+    declared = ModelConfig(identifiers=model.config.get("identifiers", {}))
+    linker = make_linker(model_input(con, "(SELECT * FROM records LIMIT 0)", declared), model.splink)
     return {
         "Match weights": linker.visualisations.match_weights_chart(),
         "m and u parameters": linker.visualisations.m_u_parameters_chart(),

@@ -6,6 +6,8 @@ greedily, strongest first, and a merge is refused when the two clusters would th
 records that can never be one person:
 
 - two different valid NHS numbers, or two different PNC IDs;
+- two values of a declared identifier (``ModelConfig.identifiers``, ``different_values:
+  two_people``) more than one keystroke apart: a typo in one is not two people;
 - dates of birth more than ``max_dob_year_gap`` years apart, unless (``dob_typo_is_evidence``)
   each such pair is one keystroke apart (1985 keyed as 1958 or 1975): a typo is the
   model's evidence to weigh, not a veto;
@@ -54,6 +56,7 @@ class RecordKeys:
     registration: bool = False  # from an agency whose address is a registration (GP)
     place: str | None = None  # postcode area, e.g. SE: where the record puts the person
     day: int | None = None  # the record's event date (days since 1970), when it has a place
+    identifiers: tuple[str | None, ...] = ()  # declared 'two_people' identifiers, in the order of their labels
 
 
 @dataclass(slots=True)
@@ -70,6 +73,7 @@ class _Cluster:
     dobs: tuple[int, ...] = ()  # distinct DOBs (YYYYMMDD), kept only for the typo exemption
     sources: tuple[str, ...] = ()  # link_only: the sources its records come from, each once
     cannot: set[int] = field(default_factory=set)  # members with cannot-link constraints
+    identifiers: tuple[set[str], ...] = ()  # values of each declared 'two_people' identifier
 
 
 @dataclass(frozen=True)
@@ -82,19 +86,21 @@ class ClusterResult:
         refused: ``(edge index, reason)`` for each edge not merged because of a constraint.
         ambiguous: Records left unlinked because they match two incompatible clusters.
         summaries: Per representative, the identifiers and birth years its cluster holds.
+        identifier_labels: Labels of the declared identifiers in ``RecordKeys.identifiers``.
     """
 
     labels: list[int]
     refused: list[tuple[int, str]]
     ambiguous: frozenset[int] = frozenset()
     summaries: dict[int, _Cluster] = field(default_factory=dict)
+    identifier_labels: tuple[str, ...] = ()
 
     def conflict(self, a: int, b: int, constraints: Constraints) -> str | None:
         """Why the clusters of records ``a`` and ``b`` can never be one person, if they cannot."""
         ra, rb = self.labels[a], self.labels[b]
         if ra == rb:
             return None
-        return _conflict(self.summaries[ra], self.summaries[rb], constraints)
+        return _conflict(self.summaries[ra], self.summaries[rb], constraints, self.identifier_labels)
 
 
 #: With ``link_type: link_only`` each source lists a person at most once.
@@ -126,6 +132,7 @@ def constrained_clusters(
     cannot_link: Iterable[tuple[int, int]] = (),
     identified: Sequence[bool] | None = None,
     kept: Sequence[float] | None = None,
+    identifier_labels: Sequence[str] = (),
 ) -> ClusterResult:
     """Cluster records from scored edges, never violating a constraint.
 
@@ -140,6 +147,8 @@ def constrained_clusters(
         kept: Per record, the weight of an edge inside it already (an identity profile's
             own pair: ``linkage.resolve.profiles``), or -inf: the margin a record needs
             before it is ambiguous counts it like any edge it kept.
+        identifier_labels: Labels of the declared identifiers that keep people apart, in the
+            order of ``RecordKeys.identifiers`` (named in the reasons of refused edges).
 
     Returns:
         The cluster of every record, the refused edges and the ambiguous records.
@@ -148,13 +157,16 @@ def constrained_clusters(
     identified = [False] * len(edges) if identified is None else identified
     # Clustering allocates one small, acyclic object per record; left on, the cyclic
     # collector rescans the growing heap again and again (3-4x the run time at 200k).
+    labels = tuple(identifier_labels)
     with gc_paused():
-        first = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, frozenset(), kept)
-        ambiguous = _ambiguous(keys, edges, weights, first, constraints.ambiguity_margin)
+        first = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, frozenset(), kept, labels)
+        ambiguous = _ambiguous(keys, edges, weights, first, constraints.ambiguity_margin, labels)
         if not ambiguous:
-            return ClusterResult(labels=first.labels, refused=first.refused, summaries=first.summaries)
-        second = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, ambiguous)
-    return ClusterResult(labels=second.labels, refused=second.refused, ambiguous=ambiguous, summaries=second.summaries)
+            return ClusterResult(labels=first.labels, refused=first.refused, summaries=first.summaries, identifier_labels=labels)
+        second = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, ambiguous, None, labels)
+    return ClusterResult(
+        labels=second.labels, refused=second.refused, ambiguous=ambiguous, summaries=second.summaries, identifier_labels=labels
+    )
 
 
 @dataclass(frozen=True)
@@ -165,7 +177,7 @@ class _Pass:
     summaries: dict[int, _Cluster]
 
 
-def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, skip: frozenset[int], kept=None) -> _Pass:
+def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, skip: frozenset[int], kept=None, labels=()) -> _Pass:
     parent = list(range(len(keys)))
     start = _starter(constraints)
     clusters = [start(k) for k in keys]
@@ -201,6 +213,8 @@ def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_lin
         if b.dobs:
             a.dobs += tuple(d for d in b.dobs if d not in a.dobs)
         a.sources += b.sources
+        for mine, theirs in zip(a.identifiers, b.identifiers, strict=True):
+            mine |= theirs
         clusters[rb] = _Cluster()
 
     for a, b in must_link:
@@ -214,7 +228,7 @@ def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_lin
             continue
         ra, rb = find(a), find(b)
         if ra != rb:
-            reason = _conflict(clusters[ra], clusters[rb], constraints)
+            reason = _conflict(clusters[ra], clusters[rb], constraints, labels)
             if reason is None and forbidden and _rejected(ra, rb, clusters, forbidden, find):
                 reason = "rejected by an analyst"
             if reason is None and constraints.address_needs_identifier and not identified[index]:
@@ -235,17 +249,28 @@ def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_lin
     return _Pass(labels=labels, refused=refused, best_kept=best_kept, summaries=summaries)
 
 
-def _ambiguous(keys, edges, weights, first: _Pass, margin: float) -> frozenset[int]:
+def _ambiguous(keys, edges, weights, first: _Pass, margin: float, labels: tuple[str, ...] = ()) -> frozenset[int]:
     """Records lacking the identifier a refused edge is about, that match its far side nearly as well."""
+    declared = {_different(label): position for position, label in enumerate(labels)}
     found = set()
     for index, reason in first.refused:
         attribute = _REASON_FIELD.get(reason)
-        if attribute is None:
+        if attribute is None and reason not in declared:
             continue
         for record in edges[index]:
-            if getattr(keys[record], attribute) is None and weights[index] >= first.best_kept[record] - margin:
+            value = getattr(keys[record], attribute) if attribute else _declared_value(keys[record], declared[reason])
+            if value is None and weights[index] >= first.best_kept[record] - margin:
                 found.add(record)
     return frozenset(found)
+
+
+def _declared_value(key: RecordKeys, position: int) -> str | None:
+    return key.identifiers[position] if position < len(key.identifiers) else None
+
+
+def _different(label: str) -> str:
+    """The reason a declared identifier gives for keeping two clusters apart."""
+    return f"different {label} values"
 
 
 def _starter(constraints: Constraints):
@@ -268,18 +293,22 @@ def _starter(constraints: Constraints):
             year_max=year,
             dobs=(key.dob,) if use_dob and key.dob is not None else (),
             sources=(key.source,) if key.source is not None else (),
+            identifiers=tuple({value} if value else set() for value in key.identifiers),
         )
 
     return start
 
 
-def _conflict(a: _Cluster, b: _Cluster, constraints: Constraints) -> str | None:
+def _conflict(a: _Cluster, b: _Cluster, constraints: Constraints, labels: Sequence[str] = ()) -> str | None:
     if a.sources and b.sources and not set(a.sources).isdisjoint(b.sources):
         return SAME_SOURCE
     if a.nhs and b.nhs and not (a.nhs <= b.nhs or b.nhs <= a.nhs):
         return "different NHS numbers"
     if a.pnc and b.pnc and not (a.pnc <= b.pnc or b.pnc <= a.pnc):
         return "different PNC IDs"
+    for label, mine, theirs in zip(labels, a.identifiers, b.identifiers, strict=False):
+        if mine and theirs and _keystrokes_apart(mine - theirs, theirs - mine):
+            return _different(label)
     gap = constraints.max_dob_year_gap
     if gap is not None and a.year_min is not None and b.year_min is not None:
         span = max(a.year_max, b.year_max) - min(a.year_min, b.year_min)  # type: ignore[type-var]
@@ -300,6 +329,15 @@ def _typos_apart(a: tuple[int, ...], b: tuple[int, ...], gap: int) -> bool:
         damerau_levenshtein_distance(str(x), str(y)) <= 1
         for x in a for y in b if abs(x // 10000 - y // 10000) > gap
     )
+
+
+def _keystrokes_apart(mine: set[str], theirs: set[str]) -> bool:
+    """Some value held only by one cluster is more than one keystroke from one held only by the other.
+
+    One keystroke is a Damerau-Levenshtein distance of 1 (a character added, dropped,
+    changed or two swapped): a typo in one record, evidence for the model, never a veto.
+    """
+    return any(damerau_levenshtein_distance(x, y) > 1 for x in mine for y in theirs)
 
 
 def _registered_apart(a: _Cluster, b: _Cluster) -> bool:

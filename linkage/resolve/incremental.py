@@ -74,7 +74,7 @@ def resolve_changes(
 
     started = stage("predict changes")
     _touch_partners(con)
-    records = model_input(con, "records")
+    records = model_input(con, "records", run.model)
     decided = read_decisions(con)
     apart = {uid for pair in decided for uid in pair}
     profiles = collapse(records, run.model, keep_apart=apart)

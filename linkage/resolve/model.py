@@ -51,6 +51,20 @@ DERIVED_COLUMNS = {
     "partner_name": _partner_key("forename_canonical || ' ' || surname_soundex"),
 }
 
+def identifier_column(name: str) -> str:
+    """The model-input column of a declared identifier (``ModelConfig.identifiers``): ``id_<name>``."""
+    return f"id_{name}"
+
+
+def identifier_columns(model: ModelConfig | None) -> dict[str, str]:
+    """Model-input columns of the declared identifiers, each as SQL over the records' ``identifiers`` map.
+
+    The name is a bound parameter named after the column (see ``session.model_input_step``).
+    """
+    names = model.identifiers if model is not None else {}
+    return {identifier_column(name): f"identifiers[${identifier_column(name)}]" for name in names}
+
+
 #: The dialect the custom levels below are written in.
 LEVEL_DIALECT = "duckdb"
 #: Functions each engine names its own way: DuckDB's name, and the Splink dialect property
@@ -258,6 +272,53 @@ def identifier_comparison(column: str, description: str, u_exact: float | None =
     )
 
 
+#: Key of a declared identifier's one-keystroke level in ``settings``' ``level_u``.
+ONE_KEYSTROKE = "One keystroke apart"
+
+
+def declared_identifier_comparison(
+    name: str, label: str, typo_level: bool, u_exact: float | None = None, u_typo: float | None = None
+) -> ComparisonCreator:
+    """A declared identifier (``ModelConfig.identifiers``): equal, one keystroke apart, or different.
+
+    The one-keystroke level (Damerau-Levenshtein distance 1: a character added, dropped,
+    changed or two swapped) is evidence like any level, its m learned by EM; never a veto.
+
+    Args:
+        name: The identifier's name; its column is :func:`identifier_column`.
+        label: Shown in charts.
+        typo_level: Whether the one-keystroke level is compared.
+        u_exact: If given, the exact level's u is fixed to it (see :func:`identifier_comparison`).
+        u_typo: If given (with ``u_exact``), the one-keystroke level's u is fixed to it, and the
+            else level's to what is left: random samples rarely hold such a pair either.
+    """
+    column = identifier_column(name)
+    # Splink keeps level labels, not the comparison's description: each level names the identifier.
+    agree = cll.ExactMatchLevel(column).configure(label_for_charts=f"Same {label}")
+    other = f"{label} differs"
+    if not typo_level:
+        exact, rest = _agree_or_else(agree, u_exact)
+        levels = [exact, rest.configure(label_for_charts=other)]
+    else:
+        typo = cll.DamerauLevenshteinLevel(column, 1).configure(label_for_charts=f"{label} {ONE_KEYSTROKE.lower()}")
+        levels = [agree, typo, cll.ElseLevel().configure(label_for_charts=other)]
+        if u_exact is not None and u_typo is not None:
+            levels = [
+                agree.configure(u_probability=u_exact, fix_u_probability=True),
+                typo.configure(u_probability=u_typo, fix_u_probability=True),
+                levels[2].configure(u_probability=max(1 - u_exact - u_typo, 1e-9), fix_u_probability=True),
+            ]
+        elif u_exact is not None:
+            levels[0] = agree.configure(u_probability=u_exact, fix_u_probability=True)
+    missing = cll.NullLevel(column).configure(label_for_charts=f"{label} missing")
+    return cl.CustomComparison(output_column_name=column, comparison_description=label, comparison_levels=[missing, *levels])
+
+
+def exact_gamma(model: ModelConfig, name: str) -> int:
+    """The gamma (Splink's level number) of a declared identifier's exact level: the highest."""
+    return 2 if model.identifiers[name].typo_level else 1
+
+
 def _agree_or_else(agree: ComparisonLevelCreator, u: float | None) -> list[ComparisonLevelCreator]:
     """An agreement level and the else level, their u fixed to ``u`` and its complement when given."""
     other = cll.ElseLevel()
@@ -321,6 +382,7 @@ def blocking_rule(columns: tuple[str, ...], model: ModelConfig) -> BlockingRuleC
 def blocking_rules(model: ModelConfig) -> list[BlockingRuleCreator]:
     """Blocking rules for prediction, from config."""
     rules = [blocking_rule(rule, model) for rule in model.blocking_rules]
+    rules += [blocking_rule((identifier_column(name),), model) for name in model.identifiers]
     if model.block_name_swaps:
         swaps = CustomRule(NAME_SWAP_RULE)
         rules.append(And(swaps, CustomRule(SOURCES_DIFFER)) if model.link_type == "link_only" else swaps)
@@ -337,10 +399,12 @@ def settings(
 
     Args:
         model: The model config.
-        identifier_u: Exact-match u per identifier column, computed from the data
-            (see ``train.identifier_u``); sampled like the others when absent.
+        identifier_u: Exact-match u per identifier column (``id_<name>`` for a declared
+            one), computed from the data (see ``train.identifier_u``); sampled like the
+            others when absent.
         level_u: u of levels, by comparison (output column) and level label, computed
-            from the data (see ``train.swapped_name_u``) and fixed; sampled when absent.
+            from the data (see ``train.swapped_name_u``, ``train.one_keystroke_u``) and
+            fixed; sampled when absent.
         prior: The probability that two random records match (``train.deterministic_prior``);
             Splink's default when absent.
 
@@ -363,6 +427,13 @@ def settings(
             postcode_comparison("postcode" in tf),
             cl.ExactMatch("sex"),
             partner_comparison(identifier_u.get("partner")),
+            *(
+                declared_identifier_comparison(
+                    name, model.identifier_label(name), declared.typo_level, identifier_u.get(identifier_column(name)),
+                    level_u.get(identifier_column(name), {}).get(ONE_KEYSTROKE),
+                )
+                for name, declared in model.identifiers.items()
+            ),
         ],
         blocking_rules_to_generate_predictions=blocking_rules(model),
         additional_columns_to_retain=["source"],

@@ -15,6 +15,7 @@ from linkage.config import ModelConfig, RunConfig
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
 from linkage.resolve import bands
 from linkage.resolve.cluster import RecordKeys, constrained_clusters
+from linkage.resolve.model import identifier_column
 from linkage.resolve.identity import EVENT_SCHEMA, REGISTRY_SCHEMA, IdAssignment, assign_ids
 from linkage.resolve.blocking import check_pair_budget
 from linkage.resolve.persons import build_person_tables
@@ -91,7 +92,7 @@ def resolve(
     ensure_decisions_table(con)
     decided = read_decisions(con)
     # Only the profiles are kept: the records' own model input is let go (a few hundred MB at 1M records).
-    profiles = collapse(model_input(con, records_table), run.model, keep_apart={uid for pair in decided for uid in pair})
+    profiles = collapse(model_input(con, records_table, run.model), run.model, keep_apart={uid for pair in decided for uid in pair})
     records = pa.table({"unique_id": profiles.unique_ids})
     # Before training too: its deterministic rules count their pairs by forming them.
     check_pair_budget(profiles.records, run.model, run.resources.pair_budget)
@@ -152,14 +153,22 @@ def record_keys(records: pa.Table, model: ModelConfig) -> list[RecordKeys]:
     places = model.constraints.place_needs_history
     # Sources keep records apart only when linking, not deduplicating.
     linking = model.link_type == "link_only"
+    declared = [records[identifier_column(name)].to_pylist() for name in apart_identifiers(model)]
+    values = list(zip(*declared, strict=True)) if declared else [()] * records.num_rows
     return [
         RecordKeys(
             nhs_number=n, pnc_id=p, dob_year=y, dob=None if b is None else b.year * 10000 + b.month * 100 + b.day,
             postcode_area=a, registration=g in registration,
             place=postcode_area(a) if places else None, day=d if places else None, source=s if linking else None,
+            identifiers=tuple(i),
         )
-        for n, p, y, b, a, g, d, s in zip(*(records[c].to_pylist() for c in columns), strict=True)
+        for (n, p, y, b, a, g, d, s), i in zip(zip(*(records[c].to_pylist() for c in columns), strict=True), values, strict=True)
     ]
+
+
+def apart_identifiers(model: ModelConfig) -> list[str]:
+    """The declared identifiers whose different values keep people apart (``different_values: two_people``)."""
+    return [name for name, declared in model.identifiers.items() if declared.different_values == "two_people"]
 
 
 def postcode_area(outward: str | None) -> str | None:
@@ -231,6 +240,7 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
         cannot_link=[k for k, v in decisions.items() if v == "reject"],
         identified=edges.identified[edges.positions].tolist(),
         kept=kept.tolist(),
+        identifier_labels=[model.identifier_label(name) for name in apart_identifiers(model)],
     )
     band, reason = bands.assign_bands(scored, left, right, edges, result, decisions, model)
 

@@ -23,7 +23,8 @@ from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from linkage.pipeline import Step, fetch_arrow, quote_ident
-from linkage.resolve.model import DERIVED_COLUMNS, MODEL_COLUMNS
+from linkage.config import ModelConfig
+from linkage.resolve.model import DERIVED_COLUMNS, MODEL_COLUMNS, identifier_columns
 from linkage.store import connect_memory
 
 SPLINK_TABLE = "mash_records"
@@ -41,17 +42,36 @@ MODEL_INPUT = Step(
 )
 
 
-def model_input(con: duckdb.DuckDBPyConnection, records_table: str) -> pa.Table:
+def model_input_step(model: ModelConfig | None = None) -> Step:
+    """:data:`MODEL_INPUT`, plus a column per identifier the model config declares (``id_<name>``).
+
+    Declared identifiers are kept in the records' ``identifiers`` map, so the records table has
+    one schema whatever the config; the model reads each from it here, as it derives the others.
+    """
+    extra = identifier_columns(model)
+    if not extra:
+        return MODEL_INPUT
+    return Step(
+        MODEL_INPUT.name,
+        MODEL_INPUT.purpose + ", and each declared identifier",
+        MODEL_INPUT.sql.replace(" FROM {input}", "".join(f", {sql} AS {name}" for name, sql in extra.items()) + " FROM {input}"),
+        params={name: name.removeprefix("id_") for name in extra},
+    )
+
+
+def model_input(con: duckdb.DuckDBPyConnection, records_table: str, model: ModelConfig | None = None) -> pa.Table:
     """The columns the model reads, from the given records table, in a stable order.
 
     Args:
         con: The store connection.
         records_table: ``records`` or ``records__new``.
+        model: The model config, for the identifiers it declares (none without it).
 
     Returns:
         An Arrow table ordered by ``unique_id``.
     """
-    return fetch_arrow(con, "model_input", f"{MODEL_INPUT.render(records_table)} ORDER BY unique_id")
+    step = model_input_step(model)
+    return fetch_arrow(con, "model_input", f"{step.render(records_table)} ORDER BY unique_id", step.params or None)
 
 
 def make_linker(

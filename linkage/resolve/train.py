@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import combinations
@@ -23,7 +24,15 @@ from splink.internals.exceptions import EMTrainingException
 from linkage.config import ModelConfig
 from linkage.errors import MashError
 from linkage.pipeline import fetch_arrow, quote_ident, run_sql
-from linkage.resolve.model import NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT, NAMES_SWAPPED_SIMILARITY, blocking_rule, settings
+from linkage.resolve.model import (
+    NAMES_SWAPPED,
+    NAMES_SWAPPED_MISSPELT,
+    NAMES_SWAPPED_SIMILARITY,
+    ONE_KEYSTROKE,
+    blocking_rule,
+    identifier_column,
+    settings,
+)
 from linkage.resolve.portable import SAVED_DIALECT, render_settings
 from linkage.resolve.session import ArrowModelData, ModelData
 from linkage.store import connect_memory
@@ -76,10 +85,10 @@ def model_dir(store: Path) -> Path:
 
 def fingerprint(model: ModelConfig) -> str:
     """Hash of what shapes the trained parameters: comparisons code and model settings."""
-    payload = json.dumps(
-        {"code": MODEL_CODE_VERSION, "config": model.model_dump(mode="json", exclude={"thresholds", "constraints", "plausibility"})},
-        sort_keys=True,
-    )
+    config = model.model_dump(mode="json", exclude={"thresholds", "constraints", "plausibility"})
+    if not config["identifiers"]:
+        del config["identifiers"]  # no declared identifier: the fingerprint models trained before them had
+    payload = json.dumps({"code": MODEL_CODE_VERSION, "config": config}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -103,13 +112,19 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     """
     started = time.perf_counter()
     data = _model_data(records)
-    exact_u = {column: identifier_u(data, column) for column in IDENTIFIERS}
+    declared = [identifier_column(name) for name in model.identifiers]
+    exact_u = {column: identifier_u(data, column) for column in (*IDENTIFIERS, *declared)}
     exact_u["partner"] = partner_u(data)
-    prior = deterministic_prior(data, model)
-    linker = data.linker(
-        settings(model, {k: v for k, v in exact_u.items() if v is not None}, swapped_name_u(data, model), prior)
-    )
+    level_u = swapped_name_u(data, model)
+    for name, identifier in model.identifiers.items():
+        typo = one_keystroke_u(data, identifier_column(name)) if identifier.typo_level else None
+        if typo is not None:
+            level_u[identifier_column(name)] = {ONE_KEYSTROKE: typo}
     training = model.training
+    # Each declared identifier is a deterministic rule too, as NHS number and PNC ID are by default.
+    rules = [*training.deterministic_rules, *((column,) for column in declared)]
+    prior = deterministic_prior(data, model, rules)
+    linker = data.linker(settings(model, {k: v for k, v in exact_u.items() if v is not None}, level_u, prior))
     linker.training.estimate_u_using_random_sampling(max_pairs=training.u_max_pairs, seed=training.seed)
     passes = [_expectation_maximisation(linker, blocking_rule(rule, model), rule, training.em_max_pairs) for rule in training.em_blocking_rules]
     if training.em_blocking_rules and not any(passes):
@@ -133,7 +148,7 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     return render_settings(trained, model, SAVED_DIALECT)
 
 
-def deterministic_prior(data: ModelData, model: ModelConfig) -> float:
+def deterministic_prior(data: ModelData, model: ModelConfig, rules: Sequence[tuple[str, ...]] | None = None) -> float:
     """The probability that two random records match, from the pairs the deterministic rules find.
 
     As Splink's ``estimate_probability_two_random_records_match`` (pairs agreeing on
@@ -145,10 +160,15 @@ def deterministic_prior(data: ModelData, model: ModelConfig) -> float:
     (which hold exactly the pairs these rules find) give the records' prior. With
     ``link_type: link_only`` only pairs across sources are counted, found and possible.
 
+    Args:
+        data: The model input.
+        model: The model config.
+        rules: The rules, if not ``training.deterministic_rules`` (declared identifiers add theirs).
+
     Raises:
         MashError: No rule finds a pair: the prior would be zero and nothing would link.
     """
-    rules = [frozenset(rule) for rule in model.training.deterministic_rules]
+    rules = [frozenset(rule) for rule in (model.training.deterministic_rules if rules is None else rules)]
     across = model.link_type == "link_only"
     found = 0.0
     for size in range(1, len(rules) + 1):
@@ -264,6 +284,45 @@ def _u_from_pairs(shared: float, held: float) -> float | None:
         return None
     # Never exactly 0 (no repeats at all): Splink needs u > 0; one pair's worth instead.
     return max(shared, 1.0) / (held * (held - 1))
+
+
+def one_keystroke_u(records: pa.Table | ModelData, column: str) -> float | None:
+    """Chance that two records, both holding the identifier, hold values one keystroke apart.
+
+    u of a declared identifier's one-keystroke level (Damerau-Levenshtein distance 1),
+    counted over all pairs of records as :func:`identifier_u` counts the exact level:
+    random sampling rarely meets such a pair. Candidates are found without comparing every
+    two values: values one keystroke apart share a value with one character deleted (or
+    one is such a deletion of the other), which covers a change, an insertion, a deletion
+    and a swap of two neighbours; each candidate is then checked. The distinct values, not
+    records, are compared, on a private DuckDB.
+
+    Args:
+        records: The model input, on any engine (as for :func:`train`).
+        column: A declared identifier's column.
+
+    Returns:
+        The u, or None with fewer than two records holding a value.
+    """
+    counts = _model_data(records).value_counts(column)
+    with connect_memory() as con:
+        con.register("identifier_counts", counts)
+        shared, held = run_sql(
+            con,
+            "train:one keystroke pairs",
+            """
+            WITH v AS (SELECT row_number() OVER () AS id, CAST(value AS VARCHAR) AS value, "count" FROM identifier_counts),
+            variants AS (
+                SELECT id, value AS variant FROM v
+                UNION SELECT id, left(value, i - 1) || substr(value, i + 1) FROM (SELECT *, unnest(range(1, length(value) + 1)) AS i FROM v)
+            ),
+            candidates AS (SELECT DISTINCT a.id AS l, b.id AS r FROM variants AS a JOIN variants AS b ON a.variant = b.variant AND a.id < b.id)
+            SELECT coalesce(sum(2 * vl."count" * vr."count"), 0), (SELECT coalesce(sum("count"), 0) FROM v)
+            FROM candidates JOIN v AS vl ON vl.id = candidates.l JOIN v AS vr ON vr.id = candidates.r
+            WHERE damerau_levenshtein(vl.value, vr.value) = 1
+            """,
+        ).fetchone()
+    return _u_from_pairs(float(shared), float(held))
 
 
 #: The partner keys the relational comparison reads (``model.partner_comparison``).

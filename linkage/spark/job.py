@@ -216,7 +216,7 @@ class SparkRun:
         score as every row pair they stand for: the other row pairs are dropped here, so
         both engines leave the same tables.
         """
-        records = model_input(con, records_table)
+        records = model_input(con, records_table, self.run.model)
         profiles = collapse(records, self.run.model, keep_apart={uid for pair in decided for uid in pair})
         create_table_from_arrow(con, "profiles__new", profiles.members())
         run_sql(

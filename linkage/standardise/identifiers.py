@@ -1,8 +1,10 @@
-"""Identifier steps: NHS number (mod 11) and PNC ID (mod 23 check letter), in SQL."""
+"""Identifier steps: NHS number (mod 11), PNC ID (mod 23 check letter) and declared identifiers, in SQL."""
 
 from __future__ import annotations
 
+from linkage.config import SourceConfig
 from linkage.pipeline import Step
+from linkage.standardise.mapping import identifier_raw
 from linkage.standardise.notes import append_notes
 
 #: PNC check letters: A-Z without I, O and S, indexed by (YY NNNNNNN) mod 23.
@@ -59,4 +61,48 @@ def validate_pnc_id() -> Step:
             f"FROM (SELECT *, {compact} AS pc FROM {{input}})"
         ),
         params={"pnc_pattern": PNC_PATTERN, "pnc_alphabet": PNC_ALPHABET},
+    )
+
+
+#: The records column holding every declared identifier of a record, by name.
+IDENTIFIERS_COLUMN = "identifiers"
+IDENTIFIERS_TYPE = "MAP(VARCHAR, VARCHAR)"
+
+
+def standardise_identifiers(source: SourceConfig) -> Step:
+    """Clean the identifiers declared in the model config into one ``identifiers`` map per record.
+
+    Each value is upper-cased with spaces and hyphens removed (``ab-12 34`` -> ``AB1234``);
+    what is left empty is null, and so is an obvious placeholder (one character repeated:
+    ``0000000``, ``X``), with a note. One map column, whatever the config declares, keeps the
+    records table's schema fixed; the model reads each identifier from it (``id_<name>``).
+    A source that maps none gets a null map.
+    """
+    names = list(source.person.identifiers)
+    if not names:
+        return Step(
+            name="standardise_identifiers",
+            purpose="No declared identifier in this source: an empty identifiers column.",
+            sql=f"SELECT *, CAST(NULL AS {IDENTIFIERS_TYPE}) AS {IDENTIFIERS_COLUMN} FROM {{input}}",
+        )
+    cleaned, notes, values = [], [], []
+    for index, name in enumerate(names):
+        raw, value = identifier_raw(name), f"ic{index}"
+        cleaned.append(f"nullif(upper(regexp_replace({raw}, '[\\s-]', '', 'g')), '') AS {value}")
+        placeholder = f"({value} IS NOT NULL AND length(replace({value}, left({value}, 1), '')) = 0)"
+        notes += [
+            (f"({raw} IS NOT NULL AND {value} IS NULL)", name, "only spaces and hyphens"),
+            (placeholder, name, "placeholder value"),
+        ]
+        values.append(f"CASE WHEN NOT {placeholder} THEN {value} END")
+    helpers = ", ".join(f"ic{index}" for index in range(len(names)))
+    return Step(
+        name="standardise_identifiers",
+        purpose="Declared identifiers: upper case, spaces and hyphens removed; blanks and placeholders to null.",
+        sql=(
+            f"SELECT * EXCLUDE ({helpers}) REPLACE ({append_notes(*notes)}), "
+            f"map($identifier_names, [{', '.join(values)}]) AS {IDENTIFIERS_COLUMN} "
+            f"FROM (SELECT *, {', '.join(cleaned)} FROM {{input}})"
+        ),
+        params={"identifier_names": names},
     )

@@ -32,6 +32,11 @@ def raw_name(section: str, key: str) -> str:
     return "event_date_raw" if (section, key) == ("event", "date") else f"{key}_raw"
 
 
+def identifier_raw(name: str) -> str:
+    """Name of the raw column of a declared identifier (soc_sec_id -> identifier_soc_sec_id_raw)."""
+    return f"identifier_{name}_raw"
+
+
 def map_columns(source: SourceConfig, invisible: bool = True) -> Step:
     """Select the extract's mapped columns under canonical raw names, trimmed, '' as null.
 
@@ -60,6 +65,12 @@ def map_columns(source: SourceConfig, invisible: bool = True) -> Step:
                     f"{_cell(getattr(field.parts, part), invisible)} AS {part_name(name, part)}" for part in DATE_PARTS
                 ]
             notes.append(_invisible_note(field, key))
+    for key, field in source.person.identifiers.items():
+        name = identifier_raw(key)
+        if field.value is not None:
+            params[f"{name}_const"] = field.value
+        items.append(f"{_text(field, name, invisible)} AS {name}")
+        notes.append(_invisible_note(field, key))
     found = [note for note in notes if note is not None]
     items.append(append_notes(*found, onto="[]::VARCHAR[]") if invisible and found else "[]::VARCHAR[] AS dq")
     return Step(

@@ -17,6 +17,9 @@ CANONICAL_COLUMNS = (
     "substance_misuse", "pregnancy",
     "full_name_raw", "forenames_raw", "surname_raw", "dob_raw", "sex_raw",
     "nhs_number_raw", "pnc_id_raw", "postcode_raw", "address_raw", "phone_raw",
+    # Declared identifiers by name (a map, so the schema is the same whatever the model config
+    # declares); last of the records' columns, so results from before it only need it added.
+    "identifiers",
     "dq",
 )
 
@@ -54,6 +57,7 @@ def standardisation_queue(source: SourceConfig, run: RunConfig, invisible: bool 
         contact.standardise_address(),
         identifiers.validate_nhs_number(),
         identifiers.validate_pnc_id(),
+        identifiers.standardise_identifiers(source),
         finalise(source),
         quarantine_reason(),
     ]
