@@ -77,8 +77,11 @@ class Training(BaseModel):
         default=(("nhs_number",), ("pnc_id",), ("forename", "surname", "dob")),
         description="Rules taken as near-certain matches, to estimate the prior (lambda).",
     )
-    deterministic_recall: float = Field(
-        default=0.6, gt=0, le=1, description="Share of true matches the deterministic rules are thought to find."
+    deterministic_recall: float | Literal["estimate"] = Field(
+        default=0.6,
+        description="Share of true matches the deterministic rules are thought to find (0 to 1), or 'estimate': "
+        "from the trained model, the chance a match has every column of a rule filled on both sides and exactly "
+        "equal (for data whose duplicates rarely agree exactly, where an assumed share collapses the prior).",
     )
     u_max_pairs: int = Field(default=2_000_000, ge=10_000, description="Random pairs sampled to estimate u.")
     em_blocking_rules: tuple[tuple[str, ...], ...] = Field(
@@ -100,6 +103,13 @@ class Training(BaseModel):
         "typo in a DOB, on data with none) near zero, which makes that known error mode strong evidence against "
         "a match. Raised levels are logged; the comparison's other m values shrink to keep the sum 1. 0: no floor.",
     )
+
+    @field_validator("deterministic_recall")
+    @classmethod
+    def _recall_range(cls, recall: float | str) -> float | str:
+        if recall != "estimate" and not 0 < recall <= 1:
+            raise ValueError("give a share above 0 and at most 1, or 'estimate'")
+        return recall
 
     @field_validator("deterministic_rules", "em_blocking_rules")
     @classmethod

@@ -123,7 +123,9 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     training = model.training
     # Each declared identifier is a deterministic rule too, as NHS number and PNC ID are by default.
     rules = [*training.deterministic_rules, *((column,) for column in declared)]
-    prior = deterministic_prior(data, model, rules)
+    found, possible = deterministic_pairs(data, model, rules)
+    recall = training.deterministic_recall
+    prior = _prior(found, 0.6 if recall == "estimate" else recall, possible)
     linker = data.linker(settings(model, {k: v for k, v in exact_u.items() if v is not None}, level_u, prior))
     linker.training.estimate_u_using_random_sampling(max_pairs=training.u_max_pairs, seed=training.seed)
     passes = [_expectation_maximisation(linker, blocking_rule(rule, model), rule, training.em_max_pairs) for rule in training.em_blocking_rules]
@@ -137,6 +139,10 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     if unseen:
         logger.info("training: EM saw no pair with both sides' %s; those comparisons carry no evidence (m = u)", ", ".join(unseen))
     trained, floored = floor_m(trained, training.min_level_m)
+    if recall == "estimate":
+        recall = estimated_recall(data, trained, rules)
+        prior = _prior(found, recall, possible)
+        logger.info("training: the deterministic rules' recall estimated at %.3g from the trained model", recall)
     trained["probability_two_random_records_match"] = prior  # EM passes estimate m, never the prior
     if floored:
         logger.info(
@@ -148,13 +154,12 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     return render_settings(trained, model, SAVED_DIALECT)
 
 
-def deterministic_prior(data: ModelData, model: ModelConfig, rules: Sequence[tuple[str, ...]] | None = None) -> float:
-    """The probability that two random records match, from the pairs the deterministic rules find.
+def deterministic_pairs(data: ModelData, model: ModelConfig, rules: Sequence[tuple[str, ...]] | None = None) -> tuple[float, float]:
+    """Pairs of records the deterministic rules find, and all pairs that could match.
 
-    As Splink's ``estimate_probability_two_random_records_match`` (pairs agreeing on
-    every column of at least one of ``training.deterministic_rules``, divided by
-    ``training.deterministic_recall`` and by all pairs), but counted from value counts,
-    never by forming pairs: the pairs of a rule are the sum of n(n-1)/2 over its
+    As Splink's ``estimate_probability_two_random_records_match`` counts them (pairs
+    agreeing on every column of at least one rule, out of all pairs), but from value
+    counts, never by forming pairs: the pairs of a rule are the sum of n(n-1)/2 over its
     groups, those of several rules by inclusion-exclusion (a pair agreeing on two rules
     agrees on the union of their columns). Counts are of records, so identity profiles
     (which hold exactly the pairs these rules find) give the records' prior. With
@@ -183,9 +188,60 @@ def deterministic_prior(data: ModelData, model: ModelConfig, rules: Sequence[tup
             "model config, so the prior (the chance two records match) cannot be estimated; give rules on columns "
             "the sources fill, such as [forename, surname, dob] or [surname, dob]"
         )
-    prior = min(found / model.training.deterministic_recall / possible, 0.5)
-    logger.info("training: the deterministic rules find %d pairs; prior %.3g", round(found), prior)
-    return prior
+    logger.info("training: the deterministic rules find %d pairs", round(found))
+    return found, possible
+
+
+def deterministic_prior(data: ModelData, model: ModelConfig, rules: Sequence[tuple[str, ...]] | None = None) -> float:
+    """The probability that two random records match: pairs the rules find, over their recall, over all pairs.
+
+    With a given ``training.deterministic_recall`` (see :func:`deterministic_pairs`).
+    """
+    found, possible = deterministic_pairs(data, model, rules)
+    recall = model.training.deterministic_recall
+    return _prior(found, 0.6 if recall == "estimate" else recall, possible)
+
+
+def _prior(found: float, recall: float, possible: float) -> float:
+    return min(found / recall / possible, 0.5)
+
+
+def estimated_recall(data: ModelData, trained: dict[str, Any], rules: Sequence[tuple[str, ...]]) -> float:
+    """The share of true matches the deterministic rules find, from the trained model.
+
+    A rule finds a match when every one of its columns is filled on both records and
+    exactly equal: per column, the share of records filling it, squared, times the m of
+    its comparison's first (exact) level; the rule multiplies its columns, and the rules
+    combine as independent chances (1 - product of misses). A comparison that EM never
+    saw (m = u, fixed: ``neutral_unseen``) finds nothing.
+
+    Raises:
+        MashError: A rule names a column with no comparison of its own (only compared
+            columns can be estimated), or no rule can find a match.
+    """
+    exact = {}
+    for comparison in trained["comparisons"]:
+        levels = [level for level in comparison["comparison_levels"] if not level.get("is_null_level")]
+        first = levels[0]
+        neutral = first.get("fix_m_probability") and first.get("m_probability") == first.get("u_probability")
+        exact[comparison["output_column_name"]] = 0.0 if neutral else first.get("m_probability") or 0.0
+    total = data.rows()
+    missed = 1.0
+    for rule in rules:
+        found = 1.0
+        for column in rule:
+            if column not in exact:
+                raise MashError(
+                    f"training.deterministic_recall: 'estimate' needs every column of 'training.deterministic_rules' "
+                    f"to be compared by the model; {column!r} is not (use {sorted(exact)}, or give a share)"
+                )
+            filled = float(data.value_counts(column)["count"].to_numpy().sum()) / total if total else 0.0
+            found *= filled * filled * exact[column]
+        missed *= 1 - found
+    recall = 1 - missed
+    if recall <= 0:
+        raise MashError("training.deterministic_recall: 'estimate' found that no rule can find a match; give a share")
+    return recall
 
 
 def _pairs_agreeing(data: ModelData, columns: list[str], across: bool) -> float:

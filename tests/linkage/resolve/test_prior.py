@@ -65,3 +65,54 @@ def test_the_count_equals_splinks_own_estimate(generated_input):
     )
     splink = linker._settings_obj._probability_two_random_records_match
     assert deterministic_prior(data, model) == pytest.approx(splink, rel=1e-9)
+
+
+def _trained(**exact_m: float | None) -> dict:
+    """A trained settings dict whose comparisons' exact levels have these m (None: never seen, m = u fixed)."""
+    comparisons = []
+    for column, m in exact_m.items():
+        first = {"m_probability": 0.3, "u_probability": 0.3, "fix_m_probability": True} if m is None else {"m_probability": m, "u_probability": 0.01}
+        comparisons.append({"output_column_name": column, "comparison_levels": [{"is_null_level": True}, first, {"m_probability": 0.1}]})
+    return {"comparisons": comparisons}
+
+
+RECALL_CASES = [
+    # (description, records (forename, surname, NHS number, source), rules, exact m by comparison, expected recall)
+    ("one rule, every column filled: the product of the exact levels' m",
+     [("ANN", "LEE", None, "a"), ("BOB", "RAY", None, "a")], [("forename", "surname")], {"forename": 0.5, "surname": 0.4}, 0.2),
+    ("a column filled on half the records: a match has it on both sides a quarter of the time",
+     [("ANN", "LEE", "9434765919", "a"), ("BOB", "RAY", None, "a")], [("nhs_number",)], {"nhs_number": 1.0}, 0.25),
+    ("two rules: independent chances, 1 - (1 - 0.25)(1 - 0.2)",
+     [("ANN", "LEE", "9434765919", "a"), ("BOB", "RAY", None, "a")], [("nhs_number",), ("forename", "surname")],
+     {"nhs_number": 1.0, "forename": 0.5, "surname": 0.4}, 0.4),
+    ("a comparison EM never saw finds nothing",
+     [("ANN", "LEE", "9434765919", "a"), ("BOB", "RAY", None, "a")], [("nhs_number",), ("forename", "surname")],
+     {"nhs_number": None, "forename": 0.5, "surname": 0.4}, 0.2),
+]
+
+
+@pytest.mark.parametrize(("description", "rows", "rules", "exact_m", "expected"), RECALL_CASES, ids=[c[0] for c in RECALL_CASES])
+def test_recall_estimated_from_the_trained_model(description, rows, rules, exact_m, expected):
+    from linkage.resolve.train import estimated_recall
+
+    assert estimated_recall(_data(rows), _trained(**exact_m), rules) == pytest.approx(expected), description
+
+
+def test_estimating_recall_needs_compared_columns():
+    from linkage.resolve.train import estimated_recall
+
+    with pytest.raises(MashError, match=r"'estimate' needs every column .* 'birth_year' is not"):
+        estimated_recall(_data([("ANN", "LEE", None, "a")]), _trained(forename=0.5), [("forename", "birth_year")])
+
+
+@pytest.mark.parametrize(("value", "ok"), [("estimate", True), (0.6, True), (1, True), (0, False), (1.5, False), ("guess", False)])
+def test_deterministic_recall_is_a_share_or_estimate(value, ok):
+    from pydantic import ValidationError
+
+    from linkage.config.model import Training
+
+    if ok:
+        assert Training(deterministic_recall=value).deterministic_recall == value
+    else:
+        with pytest.raises(ValidationError, match="deterministic_recall"):
+            Training(deterministic_recall=value)
