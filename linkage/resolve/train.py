@@ -6,6 +6,7 @@ import copy
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -128,7 +129,8 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     prior = _prior(found, 0.6 if recall == "estimate" else recall, possible)
     linker = data.linker(settings(model, {k: v for k, v in exact_u.items() if v is not None}, level_u, prior))
     linker.training.estimate_u_using_random_sampling(max_pairs=training.u_max_pairs, seed=training.seed)
-    passes = [_expectation_maximisation(linker, blocking_rule(rule, model), rule, training.em_max_pairs) for rule in training.em_blocking_rules]
+    with _UnseenLevels() as unseen_levels:
+        passes = [_expectation_maximisation(linker, blocking_rule(rule, model), rule, training.em_max_pairs) for rule in training.em_blocking_rules]
     if training.em_blocking_rules and not any(passes):
         raise MashError(
             "training: no EM pass found any pairs, so no m probability could be estimated; give "
@@ -138,6 +140,9 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     trained, unseen = neutral_unseen(linker.misc.save_model_to_json())
     if unseen:
         logger.info("training: EM saw no pair with both sides' %s; those comparisons carry no evidence (m = u)", ", ".join(unseen))
+    partly = sorted(unseen_levels.comparisons - set(unseen))
+    if partly:
+        logger.info("training: EM saw no pair in some levels of %s; their m is set by training.min_level_m", ", ".join(partly))
     trained, floored = floor_m(trained, training.min_level_m)
     if recall == "estimate":
         recall = estimated_recall(data, trained, rules)
@@ -251,6 +256,41 @@ def _pairs_agreeing(data: ModelData, columns: list[str], across: bool) -> float:
     if across:
         pairs -= _pairs_agreeing(data, [*columns, "source"], across=False)
     return pairs
+
+
+class _UnseenLevels(logging.Filter):
+    """Splink's per-level "not observed in dataset" EM warnings, gathered into one line per run.
+
+    Splink warns once per level, up to 30 lines a run for columns the sources never fill
+    (an NHS number on a data set that has none); :func:`train` says instead, once, which
+    comparisons carry no evidence and which have levels the m floor sets. Only those
+    warnings, and Splink's note that a sampling probe found no pairs (the pass is skipped
+    with its own warning), are held back; every other Splink message passes.
+    """
+
+    _LOGGERS = ("splink.internals.expectation_maximisation", "splink.internals.em_sampling")
+    _LEVEL = re.compile(r"Level .* on comparison (\S+) not observed in dataset")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.comparisons: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        found = self._LEVEL.search(message)
+        if found:
+            self.comparisons.add(found.group(1))
+            return False
+        return "Probe returned zero blocked pairs" not in message
+
+    def __enter__(self) -> _UnseenLevels:
+        for name in self._LOGGERS:
+            logging.getLogger(name).addFilter(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name in self._LOGGERS:
+            logging.getLogger(name).removeFilter(self)
 
 
 def _expectation_maximisation(linker, blocking, rule: tuple[str, ...], max_pairs: int | None) -> bool:

@@ -358,3 +358,20 @@ def test_a_comparison_em_never_saw_carries_no_evidence(description, levels, expe
     assert [level.get("m_probability") for level in result["comparisons"][0]["comparison_levels"][1:]] == expected, description
     assert unseen == (["pnc_id"] if neutral else []), description
     assert comparison["comparison_levels"][1]["m_probability"] == levels[0][0], "the input is not changed"
+
+
+def test_a_column_no_source_fills_gives_one_line_not_a_warning_per_level(generated_input, caplog):
+    import logging
+
+    import pyarrow.compute as pc
+
+    from linkage.resolve.train import train
+
+    records, model = generated_input
+    no_pnc = records.set_column(records.schema.get_field_index("pnc_id"), "pnc_id", pc.cast(pc.if_else(False, records["pnc_id"], None), pa.string()))
+    with caplog.at_level(logging.INFO):
+        trained = train(no_pnc, model)
+    assert not [r for r in caplog.records if "not observed in dataset" in r.getMessage()], "Splink's per-level warnings are gathered"
+    assert any("both sides' pnc_id" in r.getMessage() and "no evidence" in r.getMessage() for r in caplog.records)
+    pnc = next(c for c in trained["comparisons"] if c["output_column_name"] == "pnc_id")
+    assert all(level["m_probability"] == level["u_probability"] for level in pnc["comparison_levels"] if not level.get("is_null_level"))
