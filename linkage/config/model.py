@@ -165,6 +165,13 @@ class Constraints(BaseModel):
         default=(Agency.HEALTH,),
         description="Agencies whose address is a registration (one at a time per person, e.g. GP), for the rule above.",
     )
+    forenames_keep_apart: bool = Field(
+        default=True,
+        description="Two records kept from auto-linking by forenames_must_agree are not put in one person through "
+        "a record with no forename either (a health record with no forename scoring well against both twins), "
+        "unless an identifier agrees on the joining pair; such a record that matches both sides nearly equally "
+        "is left unlinked for review.",
+    )
     forenames_must_agree: bool = Field(
         default=True,
         description="Never auto-link a pair whose forenames disagree outright unless an NHS number or PNC ID "

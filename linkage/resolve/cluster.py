@@ -52,6 +52,7 @@ class RecordKeys:
     dob_year: int | None = None
     dob: int | None = None  # YYYYMMDD, for the one-keystroke exemption from the DOB gap
     source: str | None = None  # set only when sources are linked, not deduplicated (link_only)
+    forename: str | None = None  # the forename rule's deciding field (a record without one is ambiguous)
     postcode_area: str | None = None  # outward code, e.g. SE15
     registration: bool = False  # from an agency whose address is a registration (GP)
     place: str | None = None  # postcode area, e.g. SE: where the record puts the person
@@ -110,6 +111,8 @@ ADDRESS_RULE = "no shared postcode area and no identifier agrees"
 #: A soft rule: one person lives at one home at a time, so two clusters seen in different
 #: postcode areas over the same period, with no identifier to join them, are sent to review.
 PLACE_RULE = "in different postcode areas over the same period and no identifier agrees"
+#: Two records whose forenames disagree outright (twins) are not joined through others either.
+FORENAME_RULE = "forenames differ and no identifier agrees (through other records)"
 #: The refusals that send a pair to review rather than keeping its records apart.
 SOFT_RULES = frozenset({ADDRESS_RULE, PLACE_RULE})
 
@@ -120,6 +123,7 @@ _REASON_FIELD = {
     "dates of birth years apart": "dob_year",
     ADDRESS_RULE: "postcode_area",  # a record with no postcode between two GP registrations in two towns
     PLACE_RULE: "place",  # a record with no postcode between namesakes in two towns
+    FORENAME_RULE: "forename",  # a record with no forename between twins
 }
 
 
@@ -133,6 +137,7 @@ def constrained_clusters(
     identified: Sequence[bool] | None = None,
     kept: Sequence[float] | None = None,
     identifier_labels: Sequence[str] = (),
+    forenames_apart: Iterable[tuple[int, int]] = (),
 ) -> ClusterResult:
     """Cluster records from scored edges, never violating a constraint.
 
@@ -149,21 +154,25 @@ def constrained_clusters(
             before it is ambiguous counts it like any edge it kept.
         identifier_labels: Labels of the declared identifiers that keep people apart, in the
             order of ``RecordKeys.identifiers`` (named in the reasons of refused edges).
+        forenames_apart: Pairs whose forenames disagree outright with no identifier agreeing
+            (the twins' signature: ``bands.select_edges`` demotes them), kept in different
+            clusters unless the joining edge has an identifier agreeing
+            (``constraints.forenames_keep_apart``).
 
     Returns:
         The cluster of every record, the refused edges and the ambiguous records.
     """
-    must_link, cannot_link = list(must_link), list(cannot_link)
+    must_link, cannot_link, forenames_apart = list(must_link), list(cannot_link), list(forenames_apart)
     identified = [False] * len(edges) if identified is None else identified
     # Clustering allocates one small, acyclic object per record; left on, the cyclic
     # collector rescans the growing heap again and again (3-4x the run time at 200k).
     labels = tuple(identifier_labels)
     with gc_paused():
-        first = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, frozenset(), kept, labels)
+        first = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, frozenset(), kept, labels, forenames_apart)
         ambiguous = _ambiguous(keys, edges, weights, first, constraints.ambiguity_margin, labels)
         if not ambiguous:
             return ClusterResult(labels=first.labels, refused=first.refused, summaries=first.summaries, identifier_labels=labels)
-        second = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, ambiguous, None, labels)
+        second = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, ambiguous, None, labels, forenames_apart)
     return ClusterResult(
         labels=second.labels, refused=second.refused, ambiguous=ambiguous, summaries=second.summaries, identifier_labels=labels
     )
@@ -177,7 +186,7 @@ class _Pass:
     summaries: dict[int, _Cluster]
 
 
-def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, skip: frozenset[int], kept=None, labels=()) -> _Pass:
+def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, skip: frozenset[int], kept=None, labels=(), apart=()) -> _Pass:
     parent = list(range(len(keys)))
     start = _starter(constraints)
     clusters = [start(k) for k in keys]
@@ -186,7 +195,11 @@ def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_lin
     for a, b in cannot_link:
         forbidden.setdefault(a, set()).add(b)
         forbidden.setdefault(b, set()).add(a)
-    for record in forbidden:
+    named_apart: dict[int, set[int]] = {}
+    for a, b in apart:
+        named_apart.setdefault(a, set()).add(b)
+        named_apart.setdefault(b, set()).add(a)
+    for record in (*forbidden, *named_apart):
         clusters[record].cannot.add(record)
 
     def find(x: int) -> int:
@@ -231,6 +244,14 @@ def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_lin
             reason = _conflict(clusters[ra], clusters[rb], constraints, labels)
             if reason is None and forbidden and _rejected(ra, rb, clusters, forbidden, find):
                 reason = "rejected by an analyst"
+            if (
+                reason is None and named_apart and not identified[index]
+                and (keys[a].forename is None or keys[b].forename is None)
+                and _rejected(ra, rb, clusters, named_apart, find)
+            ):
+                # Only through a record with no forename: a chain of nicknames and spellings
+                # (ALEX, ALEXANDER, SANDY) joins true pairs whose own forenames disagree.
+                reason = FORENAME_RULE
             if reason is None and constraints.address_needs_identifier and not identified[index]:
                 if _registered_apart(clusters[ra], clusters[rb]):
                     reason = ADDRESS_RULE

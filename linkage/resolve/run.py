@@ -147,7 +147,7 @@ def predict(records: pa.Table, model: TrainedModel, review_threshold: float) -> 
 
 def record_keys(records: pa.Table, model: ModelConfig) -> list[RecordKeys]:
     """What the clustering constraints need from each record."""
-    columns = ("nhs_number", "pnc_id", "birth_year", "dob", "postcode_outward", "agency", "event_day", "source")
+    columns = ("nhs_number", "pnc_id", "birth_year", "dob", "postcode_outward", "agency", "event_day", "source", "forename")
     registration = {a.value for a in model.constraints.registration_agencies}
     # Place histories feed only the place rule: no per-record area when it is off.
     places = model.constraints.place_needs_history
@@ -160,9 +160,9 @@ def record_keys(records: pa.Table, model: ModelConfig) -> list[RecordKeys]:
             nhs_number=n, pnc_id=p, dob_year=y, dob=None if b is None else b.year * 10000 + b.month * 100 + b.day,
             postcode_area=a, registration=g in registration,
             place=postcode_area(a) if places else None, day=d if places else None, source=s if linking else None,
-            identifiers=tuple(i),
+            identifiers=tuple(i), forename=f,
         )
-        for (n, p, y, b, a, g, d, s), i in zip(zip(*(records[c].to_pylist() for c in columns), strict=True), values, strict=True)
+        for (n, p, y, b, a, g, d, s, f), i in zip(zip(*(records[c].to_pylist() for c in columns), strict=True), values, strict=True)
     ]
 
 
@@ -241,6 +241,7 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
         identified=edges.identified[edges.positions].tolist(),
         kept=kept.tolist(),
         identifier_labels=[model.identifier_label(name) for name in apart_identifiers(model)],
+        forenames_apart=_forenames_apart(left, right, edges.demoted, model),
     )
     band, reason = bands.assign_bands(scored, left, right, edges, result, decisions, model)
 
@@ -279,6 +280,14 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
         unique_ids=profiles.unique_ids, labels=labels.tolist(), pairs=banded, best=record_best,
         confirmed=confirmed[of] & ~split, ambiguous=int(profiles.sizes[ambiguous].sum()),
     )
+
+
+def _forenames_apart(left: np.ndarray, right: np.ndarray, demoted: np.ndarray, model: ModelConfig) -> list[tuple[int, int]]:
+    """The demoted pairs (forenames disagree outright, no identifier agrees), when they keep clusters apart."""
+    if not model.constraints.forenames_keep_apart:
+        return []
+    at = np.flatnonzero(demoted)
+    return list(zip(left[at].tolist(), right[at].tolist(), strict=True))
 
 
 def read_decisions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:

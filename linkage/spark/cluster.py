@@ -42,7 +42,7 @@ from linkage.spark.components import COMPONENT, NODE, connected_components
 logger = logging.getLogger(__name__)
 
 #: What clustering reads of a record (see ``linkage.resolve.run.record_keys``); the id first.
-RECORD_COLUMNS = ("unique_id", "nhs_number", "pnc_id", "birth_year", "dob", "postcode_outward", "agency", "event_day", "source")
+RECORD_COLUMNS = ("unique_id", "nhs_number", "pnc_id", "birth_year", "dob", "postcode_outward", "agency", "event_day", "source", "forename")
 
 #: What clustering and bands read of a scored pair (see ``linkage.resolve.bands.select_edges``); the ids first.
 PAIR_COLUMNS = (

@@ -294,3 +294,49 @@ def test_a_record_with_no_postcode_between_gp_registrations_in_two_towns(descrip
     assert set(result.ambiguous) == ambiguous, description
     expected = {frozenset({0, 1}), frozenset({2}), frozenset({3, 4})} if ambiguous else {frozenset({0, 1, 2}), frozenset({3, 4})}
     assert groups(result.labels) == expected, description
+
+
+FORENAME_CASES = [
+    # (description, keys, edges (a, b, weight, identified), forename-apart pairs, expected groups, ambiguous)
+    (
+        "a record with no forename matching both twins nearly equally is left unlinked",
+        [K(forename="OLIVER"), K(forename=None), K(forename="CHARLIE")],
+        [(0, 1, 22.0, False), (1, 2, 21.0, False)], [(0, 2)],
+        {frozenset({0}), frozenset({1}), frozenset({2})}, {1},
+    ),
+    (
+        "a record with no forename far closer to one twin joins that twin only",
+        [K(forename="OLIVER"), K(forename=None), K(forename="CHARLIE")],
+        [(0, 1, 22.0, False), (1, 2, 10.0, False)], [(0, 2)],
+        {frozenset({0, 1}), frozenset({2})}, set(),
+    ),
+    (
+        "an identifier agreeing on the joining pair overrides the forename rule (a forename keyed wrong)",
+        [K(forename="OLIVER"), K(forename=None), K(forename="OLIVE")],
+        [(0, 1, 22.0, False), (1, 2, 21.0, True)], [(0, 2)],
+        {frozenset({0, 1, 2})}, set(),
+    ),
+    (
+        "without forename-apart pairs a chain joins all three",
+        [K(forename="OLIVER"), K(forename=None), K(forename="CHARLIE")],
+        [(0, 1, 22.0, False), (1, 2, 21.0, False)], [],
+        {frozenset({0, 1, 2})}, set(),
+    ),
+]
+
+
+@pytest.mark.parametrize(("description", "keys", "edges", "apart", "expected", "ambiguous"), FORENAME_CASES, ids=[c[0] for c in FORENAME_CASES])
+def test_forenames_keep_twins_apart_through_other_records(description, keys, edges, apart, expected, ambiguous):
+    result = constrained_clusters(
+        keys, [(a, b) for a, b, _, _ in edges], [w for _, _, w, _ in edges], DEFAULT,
+        identified=[i for _, _, _, i in edges], forenames_apart=apart,
+    )
+    assert groups(result.labels) == expected, description
+    assert set(result.ambiguous) == ambiguous, description
+
+
+def test_forename_rule_leaves_chains_of_named_records_alone():
+    # ALEX - ALEXANDER - SANDY: the ends' forenames disagree outright, the chain is one person.
+    keys = [K(forename="ALEX"), K(forename="ALEXANDER"), K(forename="SANDY")]
+    result = constrained_clusters(keys, [(0, 1), (1, 2)], [20.0, 19.0], DEFAULT, forenames_apart=[(0, 2)])
+    assert groups(result.labels) == {frozenset({0, 1, 2})}
