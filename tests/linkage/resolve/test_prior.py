@@ -116,3 +116,20 @@ def test_deterministic_recall_is_a_share_or_estimate(value, ok):
     else:
         with pytest.raises(ValidationError, match="deterministic_recall"):
             Training(deterministic_recall=value)
+
+
+@pytest.mark.parametrize(
+    ("description", "configured", "warned"),
+    [("0.6 against an estimate of 0.2: close enough", 0.6, False), ("0.6 against an estimate of 0.004: warned", 0.6, True),
+     ("0.001 against an estimate of 0.2: warned", 0.001, True)],
+)
+def test_a_configured_recall_far_from_the_estimate_is_warned(description, configured, warned, caplog):
+    import logging
+
+    from linkage.resolve.train import _check_recall
+
+    rows = [("ANN", "LEE", None, "a"), ("BOB", "RAY", None, "a")]
+    estimate = 0.2 if "0.2" in description else 0.004
+    with caplog.at_level(logging.WARNING):
+        _check_recall(_data(rows), _trained(forename=estimate, surname=1.0), [("forename", "surname")], configured)
+    assert any("deterministic_recall" in r.getMessage() for r in caplog.records) == warned, description
