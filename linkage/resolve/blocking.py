@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
-from splink import DuckDBAPI
+import pyarrow.compute as pc
+from splink import DuckDBAPI, block_on
 from splink.blocking_analysis import count_comparisons_from_blocking_rules, n_largest_blocks
 
 from linkage.config import ModelConfig
 from linkage.errors import MashError
+from linkage.pipeline import fetch_arrow, quote_ident
 from linkage.resolve.model import blocking_rules
 from linkage.resolve.profiles import collapse
 from linkage.resolve.session import SPLINK_TABLE, model_input
@@ -110,3 +113,42 @@ def check_pair_budget(records: pa.Table, model: ModelConfig, budget: int) -> lis
         )
     logger.info("blocking: %s candidate pairs estimated, every rule within the budget of %s", f"{counts[-1].cumulative:,}" if counts else 0, f"{budget:,}")
     return counts
+
+
+def check_added_pair_budget(records: pa.Table, added: Collection[str], model: ModelConfig, budget: int) -> None:
+    """Stop an incremental run before scoring if a rule would pair the new records with more than ``budget`` others.
+
+    An incremental run scores its new and changed records against every other record
+    and against each other. For each column rule, the pairs that adds are counted from
+    group sizes, never formed: per value shared with a new record, new x existing plus
+    new pairs among themselves. The count is a rule's own, not the pairs it adds beyond
+    earlier rules as the full run's check counts them, so it can only overstate; the
+    name-swap rule (not a column rule) is not counted.
+
+    Raises:
+        MashError: Naming the first rule over budget, its pairs and its largest block (by size only).
+    """
+    is_new = pc.is_in(records["unique_id"], value_set=pa.array(sorted(added), pa.string()))
+    with connect_memory() as work:
+        work.register("new_records", records.filter(is_new))
+        work.register("existing_records", records.filter(pc.invert(is_new)))
+        for columns in model.blocking_rules:
+            keys = ", ".join(quote_ident(column) for column in columns)
+            filled = " AND ".join(f"{quote_ident(column)} IS NOT NULL" for column in columns)
+            pairs, block = fetch_arrow(
+                work,
+                "incremental pair budget",
+                f"WITH n AS (SELECT {keys}, count(*) AS c FROM new_records WHERE {filled} GROUP BY ALL), "
+                f"e AS (SELECT {keys}, count(*) AS c FROM existing_records SEMI JOIN n USING ({keys}) GROUP BY ALL) "
+                "SELECT coalesce(sum(n.c * coalesce(e.c, 0) + n.c * (n.c - 1) // 2), 0) AS pairs, "
+                f"coalesce(max(n.c + coalesce(e.c, 0)), 0) AS block FROM n LEFT JOIN e USING ({keys})",
+            ).to_pylist()[0].values()
+            if pairs > budget:
+                rule = block_on(*columns).get_blocking_rule("duckdb").blocking_rule_sql
+                raise MashError(
+                    f"blocking rule {rule} would pair the new records with about {pairs:,} others, over the budget of "
+                    f"{budget:,} (resources.pair_budget in the run config); its largest block holds {block:,} records. "
+                    "Add a blocking rule that splits that block (or make this rule stricter), or raise the budget if "
+                    "the machine has the memory"
+                )
+

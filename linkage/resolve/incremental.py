@@ -32,6 +32,7 @@ from linkage.ingest.changes import TOUCHED, TOUCHED_INCIDENTS
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql
 from linkage.resolve.identity import EVENT_SCHEMA, ID_PREFIX, REGISTRY_SCHEMA, assign_ids
 from linkage.resolve.persons import build_person_tables
+from linkage.resolve.blocking import check_added_pair_budget
 from linkage.resolve.profiles import Profiles, collapse, self_pairs
 from linkage.resolve.run import ResolveReport, cluster_records, clusters_table, read_decisions
 from linkage.resolve.session import model_input, scored_pairs
@@ -80,6 +81,7 @@ def resolve_changes(
     profiles = collapse(records, run.model, keep_apart=apart)
     _touch_profiles(con, profiles)
     added = set(_ids(con, f"SELECT DISTINCT unique_id FROM {TOUCHED} WHERE change = 'added'"))
+    check_added_pair_budget(profiles.records, added, run.model, run.resources.pair_budget)
     new_pairs = predict_changes(profiles.records, added, model, run)
     # Touched records make up whole profiles (_touch_profiles): their own pairs are scored afresh.
     touched = collapse(records.filter(pc.is_in(records["unique_id"], value_set=pa.array(sorted(added), pa.string()))), run.model, apart)

@@ -279,3 +279,12 @@ def test_incremental_refuses_a_changed_model_config(twins):
     changed = incremental.model_copy(update={"model": incremental.model.model_copy(update={"term_frequency": ("surname",)})})
     with pytest.raises(MashError, match="changed since the last run; run a full 'mash run' first"):
         run_all(changed, incremental=True)
+
+
+def test_an_incremental_run_over_the_pair_budget_stops_and_keeps_the_previous_results(twins):
+    incremental, _ = twins
+    before = contents(incremental.store)
+    tight = incremental.model_copy(update={"resources": incremental.resources.model_copy(update={"pair_budget": 10})})
+    with pytest.raises(MashError, match=r"blocking rule .* would pair the new records with about .* over the budget of 10 \(resources.pair_budget"):
+        run_all(tight, incremental=True)
+    assert contents(incremental.store) == before

@@ -53,3 +53,32 @@ def test_a_run_over_budget_stops_and_keeps_the_previous_results(linked, tmp_path
         run_all(tight)
     with open_results(tight.store) as con:
         assert con.sql("SELECT unique_id, person_id FROM clusters ORDER BY unique_id").fetchall() == before
+
+
+ADDED_CASES = [
+    # (description, existing records' sex, new records' sex, budget, over budget?)
+    ("10 new of one sex against 100: 1,000 + 45 pairs, over 1,000", ["female"] * 100, ["female"] * 10, 1_000, True),
+    ("the same within a budget of 2,000", ["female"] * 100, ["female"] * 10, 2_000, False),
+    ("new records of the other sex pair only among themselves: 45", ["female"] * 100, ["male"] * 10, 100, False),
+]
+
+
+@pytest.mark.parametrize(("description", "existing", "new", "budget", "over"), ADDED_CASES, ids=[c[0] for c in ADDED_CASES])
+def test_an_incremental_rule_over_the_budget_names_itself(description, existing, new, budget, over):
+    import pyarrow as pa
+
+    from linkage.config import ModelConfig
+    from linkage.resolve.blocking import check_added_pair_budget
+    from tests.linkage.resolve.conftest import MODEL_INPUT_SCHEMA, model_record
+
+    rows = [model_record(f"e{i}", "ANN", "LEE", sex=sex) for i, sex in enumerate(existing)]
+    rows += [model_record(f"n{i}", "ANN", "LEE", sex=sex) for i, sex in enumerate(new)]
+    records = pa.Table.from_pylist(rows, schema=MODEL_INPUT_SCHEMA)
+    model = ModelConfig(blocking_rules=(("sex",),))
+    added = {f"n{i}" for i in range(len(new))}
+    if over:
+        with pytest.raises(MashError, match=r'blocking rule l."sex" = r."sex" would pair the new records with about 1,045 others.*110 records') as caught:
+            check_added_pair_budget(records, added, model, budget)
+        assert "female" not in str(caught.value).lower(), "the block is given by its size, never its value"
+    else:
+        check_added_pair_budget(records, added, model, budget)
