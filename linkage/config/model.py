@@ -83,6 +83,13 @@ class Training(BaseModel):
         "from the trained model, the chance a match has every column of a rule filled on both sides and exactly "
         "equal (for data whose duplicates rarely agree exactly, where an assumed share collapses the prior).",
     )
+    recall_check_factor: float | None = Field(
+        default=5.0,
+        gt=1,
+        description="When the deterministic_recall share given is more than this factor away from the trained "
+        "model's own estimate of it, the estimate is used instead and the run says so (on RLdata10000 the assumed "
+        "0.6 was 120 times the estimate and put the prior that far off). null: always use the share given.",
+    )
     u_max_pairs: int = Field(default=2_000_000, ge=10_000, description="Random pairs sampled to estimate u.")
     em_blocking_rules: tuple[tuple[str, ...], ...] = Field(
         default=(("dob",), ("forename_canonical", "surname")),

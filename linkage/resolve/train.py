@@ -148,8 +148,10 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
         recall = estimated_recall(data, trained, rules)
         prior = _prior(found, recall, possible)
         logger.info("training: the deterministic rules' recall estimated at %.3g from the trained model", recall)
-    else:
-        _check_recall(data, trained, rules, recall)
+    elif training.recall_check_factor is not None:
+        checked = _checked_recall(data, trained, rules, recall, training.recall_check_factor)
+        if checked != recall:
+            recall, prior = checked, _prior(found, checked, possible)
     trained["probability_two_random_records_match"] = prior  # EM passes estimate m, never the prior
     if floored:
         logger.info(
@@ -213,26 +215,25 @@ def _prior(found: float, recall: float, possible: float) -> float:
     return min(found / recall / possible, 0.5)
 
 
-#: How far the configured recall may be from the trained model's estimate before the run warns.
-RECALL_WARNING_FACTOR = 5.0
-
-
-def _check_recall(data: ModelData, trained: dict[str, Any], rules: Sequence[tuple[str, ...]], configured: float) -> None:
-    """Warn when the configured recall is far from what the trained model says: the prior is then that far off.
+def _checked_recall(data: ModelData, trained: dict[str, Any], rules: Sequence[tuple[str, ...]], given: float, factor: float) -> float:
+    """The recall to use: the share given, unless the trained model's estimate is more than ``factor`` away.
 
     On data whose duplicates rarely agree exactly (RLdata10000: the estimate is 0.005),
-    the assumed 0.6 puts the prior over a hundred times too low and almost nothing links.
+    the assumed 0.6 puts the prior over a hundred times too low and almost nothing
+    links; the estimate is then used, with a warning naming the setting.
     """
     try:
         estimate = estimated_recall(data, trained, rules)
     except MashError:
-        return  # a rule on a column the model does not compare: nothing to judge by
-    if not 1 / RECALL_WARNING_FACTOR <= configured / estimate <= RECALL_WARNING_FACTOR:
-        logger.warning(
-            "training: 'training.deterministic_recall' is %.3g but the trained model puts the deterministic rules' "
-            "recall at %.3g, so the prior (and every match probability) may be far off; consider "
-            "'deterministic_recall: estimate' in the model config", configured, estimate,
-        )
+        return given  # a rule on a column the model does not compare: nothing to judge by
+    if 1 / factor <= given / estimate <= factor:
+        return given
+    logger.warning(
+        "training: 'training.deterministic_recall' is %.3g but the trained model puts the deterministic rules' "
+        "recall at %.3g; the estimate is used (the prior would otherwise be %.0f times off). Set "
+        "'training.recall_check_factor: null' to keep the share given", given, estimate, max(given / estimate, estimate / given),
+    )
+    return estimate
 
 
 def estimated_recall(data: ModelData, trained: dict[str, Any], rules: Sequence[tuple[str, ...]]) -> float:

@@ -119,17 +119,18 @@ def test_deterministic_recall_is_a_share_or_estimate(value, ok):
 
 
 @pytest.mark.parametrize(
-    ("description", "configured", "warned"),
-    [("0.6 against an estimate of 0.2: close enough", 0.6, False), ("0.6 against an estimate of 0.004: warned", 0.6, True),
-     ("0.001 against an estimate of 0.2: warned", 0.001, True)],
+    ("description", "given", "estimate", "used"),
+    [("0.6 against an estimate of 0.2: the share given", 0.6, 0.2, 0.6),
+     ("0.6 against an estimate of 0.004: the estimate, warned", 0.6, 0.004, 0.004),
+     ("0.001 against an estimate of 0.2: the estimate, warned", 0.001, 0.2, 0.2)],
 )
-def test_a_configured_recall_far_from_the_estimate_is_warned(description, configured, warned, caplog):
+def test_a_recall_far_from_the_estimate_gives_way_to_it(description, given, estimate, used, caplog):
     import logging
 
-    from linkage.resolve.train import _check_recall
+    from linkage.resolve.train import _checked_recall
 
     rows = [("ANN", "LEE", None, "a"), ("BOB", "RAY", None, "a")]
-    estimate = 0.2 if "0.2" in description else 0.004
     with caplog.at_level(logging.WARNING):
-        _check_recall(_data(rows), _trained(forename=estimate, surname=1.0), [("forename", "surname")], configured)
-    assert any("deterministic_recall" in r.getMessage() for r in caplog.records) == warned, description
+        got = _checked_recall(_data(rows), _trained(forename=estimate, surname=1.0), [("forename", "surname")], given, 5.0)
+    assert got == pytest.approx(used), description
+    assert any("recall_check_factor" in r.getMessage() for r in caplog.records) == (used != given), description
