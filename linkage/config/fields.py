@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -76,6 +76,12 @@ class FieldMap(BaseModel):
     )
     order: NameOrder | None = Field(
         default=None, description="Full-name field only: how the name is laid out."
+    )
+    scheme: Literal["uk", "any"] | None = Field(
+        default=None,
+        description="Postcode field only: 'uk' (the default) keeps valid UK postcodes and nulls the rest; 'any' keeps "
+        "any postal code of 3 to 10 letters and digits (upper-cased, punctuation and spaces removed), for data "
+        "from other countries.",
     )
 
     @model_validator(mode="before")

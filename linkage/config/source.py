@@ -50,6 +50,7 @@ class PersonFields(BaseModel):
         if self.full_name is not None and self.full_name.order is None:
             raise ValueError("'full_name' needs 'order'")
         _check_targets("sex", self.sex, {s.value for s in Sex})
+        _scheme_on_postcode_only(self, allowed=("postcode",))
         return self
 
     @field_validator("dob")
@@ -98,6 +99,7 @@ class EventFields(BaseModel):
         _check_targets("plan_type", self.plan_type, {p.value for p in PlanType})
         for marker in MARKER_FIELDS:
             _check_targets(marker, getattr(self, marker), {"true", "false"})
+        _scheme_on_postcode_only(self)
         return self
 
     @field_validator("date")
@@ -230,3 +232,12 @@ class SourceConfig(BaseModel):
                 for below, column in field.source_columns().items():
                     columns[".".join(filter(None, (section_name, key, below)))] = column
         return columns
+
+
+def _scheme_on_postcode_only(section: BaseModel, allowed: tuple[str, ...] = ()) -> None:
+    """Refuse 'scheme' on any field but the postcode."""
+    for name in type(section).model_fields:
+        field = getattr(section, name)
+        if isinstance(field, FieldMap) and field.scheme is not None and name not in allowed:
+            raise ValueError(f"'{name}': 'scheme' applies to 'postcode' only")
+

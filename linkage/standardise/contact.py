@@ -9,8 +9,18 @@ from linkage.standardise.notes import append_notes
 POSTCODE_PATTERN = "^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$"
 
 
-def standardise_postcode() -> Step:
-    """Normalise postcode case and spacing, validate it, null NHS ZZ99 pseudo-postcodes."""
+#: Any country's postal code, once upper-cased with punctuation and spaces removed.
+ANY_POSTCODE_PATTERN = "^[A-Z0-9]{3,10}$"
+
+
+def standardise_postcode(scheme: str | None = None) -> Step:
+    """Normalise postcode case and spacing, validate it, null NHS ZZ99 pseudo-postcodes.
+
+    Args:
+        scheme: The source's ``person.postcode.scheme``: ``uk`` (None) or ``any``.
+    """
+    if scheme == "any":
+        return standardise_any_postcode()
     compact = "upper(regexp_replace(postcode_raw, '[^A-Za-z0-9]', '', 'g'))"
     spaced = (
         f"CASE WHEN length({compact}) BETWEEN 5 AND 7 "
@@ -32,6 +42,23 @@ def standardise_postcode() -> Step:
             f"FROM (SELECT *, {spaced} AS pc FROM {{input}})"
         ),
         params={"postcode_pattern": POSTCODE_PATTERN},
+    )
+
+
+def standardise_any_postcode() -> Step:
+    """Keep any country's postal code: upper-cased, punctuation and spaces removed, 3 to 10 characters."""
+    compact = "upper(regexp_replace(postcode_raw, '[^A-Za-z0-9]', '', 'g'))"
+    valid = "coalesce(regexp_full_match(pc, $postcode_pattern), false)"
+    return Step(
+        name="standardise_any_postcode",
+        purpose="Postal codes of any country (postcode scheme 'any'): compact upper case; the whole code is its area.",
+        sql=(
+            "SELECT * EXCLUDE (pc) REPLACE ("
+            + append_notes((f"(postcode_raw IS NOT NULL AND NOT {valid})", "postcode", "invalid format"))
+            + f"), CASE WHEN {valid} THEN pc END AS postcode, CASE WHEN {valid} THEN pc END AS postcode_outward "
+            f"FROM (SELECT *, {compact} AS pc FROM {{input}})"
+        ),
+        params={"postcode_pattern": ANY_POSTCODE_PATTERN},
     )
 
 

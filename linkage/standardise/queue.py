@@ -52,7 +52,7 @@ def standardisation_queue(source: SourceConfig, run: RunConfig, invisible: bool 
         names.phonetic_codes(),
         dates.null_bad_dobs(rules.placeholder_dobs, rules.earliest_dob),
         dates.event_date_notes(),
-        contact.standardise_postcode(),
+        contact.standardise_postcode(source.person.postcode.scheme if source.person.postcode else None),
         contact.standardise_phone(),
         contact.standardise_address(),
         identifiers.validate_nhs_number(),

@@ -46,6 +46,8 @@ SOURCE_ERRORS = [
     ("source name not a slug", with_change(("name",), "Police Force"), "name", "pattern"),
     ("full name without its order", with_change(("person", "full_name"), "Name"), "person", "'full_name' needs 'order'"),
     ("unknown name order", with_change(("person", "full_name", "order"), "backwards"), "person.full_name.order", "Input should be"),
+    ("a postcode scheme on another field", with_change(("person", "phone"), {"column": "Phone", "scheme": "any"}), "person", "'phone': 'scheme' applies to 'postcode' only"),
+    ("an unknown postcode scheme", with_change(("person", "postcode"), {"column": "Postcode", "scheme": "au"}), "person.postcode.scheme", "Input should be"),
     ("date of birth without a format", with_change(("person", "dob"), "DOB"), "person.dob", "'dob' needs 'format'"),
     ("both full name and forenames", with_change(("person", "forenames"), "Forename"), "person", "not both"),
     ("role mapped onto an unknown code", with_change(("event", "role", "values"), {"VICTIM": "target"}), "event", "'role' maps onto 'target'"),

@@ -32,6 +32,24 @@ def test_standardise_postcode(con, description, raw, postcode, outward, notes):
     assert (out["postcode"], out["postcode_outward"], out["dq"]) == (postcode, outward, notes), description
 
 
+ANY_POSTCODE_CASES = [
+    # (description, raw, postcode (also its area), notes): postcode scheme 'any'
+    ("an Australian postcode", "2615", "2615", []),
+    ("a Dutch postcode with a space", "1012 ab", "1012AB", []),
+    ("a US ZIP+4 with a hyphen", "20500-0003", "205000003", []),
+    ("a UK postcode kept, compact", "se15 4qr", "SE154QR", []),
+    ("too short to be a code", "26", None, ["postcode: invalid format"]),
+    ("too long to be a code", "NOT A POSTCODE AT ALL", None, ["postcode: invalid format"]),
+    ("null stays null without a note", None, None, []),
+]
+
+
+@pytest.mark.parametrize(("description", "raw", "postcode", "notes"), ANY_POSTCODE_CASES, ids=[c[0] for c in ANY_POSTCODE_CASES])
+def test_standardise_any_postcode(con, description, raw, postcode, notes):
+    out = apply_step(con, contact.standardise_postcode("any"), {"postcode_raw": (V, raw)})
+    assert (out["postcode"], out["postcode_outward"], out["dq"]) == (postcode, postcode, notes), description
+
+
 PHONE_CASES = [
     ("mobile with spaces", "07700 900123", "07700900123", []),
     ("international +44", "+44 7700 900123", "07700900123", []),
