@@ -24,7 +24,6 @@ ENUM_FIELDS = {
     "sex": "sex_code", "role": "role_code", "dash_risk": "dash_risk_code",
     "plan_type": "plan_type_code",
 }
-TEXT_EVENT_FIELDS = ("event_id", "event_type", "category", "service", "complaint")
 
 
 def raw_name(section: str, key: str) -> str:

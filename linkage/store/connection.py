@@ -175,17 +175,6 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [name for (name,) in rows]
 
 
-def discard_new(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
-    """Drop any half-built ``<name>__new`` tables after a failed run; live tables are untouched.
-
-    Args:
-        con: The store connection.
-        tables: Table names whose ``__new`` versions may exist.
-    """
-    for table in tables:
-        run_sql(con, f"discard_{table}", f"DROP TABLE IF EXISTS {quote_ident(table + '__new')}")
-
-
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     """Register ``soundex(VARCHAR) -> VARCHAR`` (:func:`linkage.pipeline.functions.soundex_code`), which DuckDB lacks.
 
