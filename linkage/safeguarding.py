@@ -26,7 +26,7 @@ from graph.flags import Flag
 from graph.gcpause import gc_paused
 from linkage.codes import Role
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
-from linkage.standardise.lookups import NICKNAME_TABLE
+from linkage.standardise.lookups import GROUP_TABLE, NICKNAME_TABLE
 from linkage.store import has_table, require_table
 
 logger = logging.getLogger(__name__)
@@ -71,25 +71,44 @@ GRAPH_EVENTS_SCHEMA = pa.schema([
 ])
 
 
+#: Forenames this long or longer are read as a known nickname one keystroke away (shorter: ANN is AMY's neighbour).
+FUZZY_FORENAME_LENGTH = 4
+
+
 def graph_people_sql(persons: str = "persons", records: str = "records", clusters: str = "clusters") -> str:
     """SQL for the graph's people: one row per resolved person, by id (see :func:`graph_frames`).
 
     ``names`` lists each DA victim's distinct recorded (forename, surname), each
-    forename also in its canonical form (a canonical form can mislead: LEE -> ASHLEY), and
-    a surname that is a nickname read as the forename it stands for (ATHERMERE, CLO ->
-    CHLOE, ATHERMERE), sorted; the serial rule asks whether two victims of one perpetrator are one person.
+    forename also in its canonical form (a canonical form can mislead: LEE -> ASHLEY) and
+    as each name it may stand for (MANDY -> AMANDA, MIRANDA), a forename no list knows also
+    as the names of a known nickname one keystroke away (MANDDY -> MANDY's), and a surname
+    that is a nickname read as the forename it stands for (ATHERMERE, CLO -> CHLOE,
+    ATHERMERE), sorted; the serial rule asks whether two victims of one perpetrator are one person.
     It is null for everyone else, so the graph holds no more names than that rule needs.
     """
     victim = f"CAST(r.role AS VARCHAR) = '{Role.VICTIM}' AND r.domestic_abuse"
     return (
-        "WITH named AS ("
-        "  SELECT c.person_id, list_sort(list(DISTINCT name) FILTER (WHERE list_position(name, NULL) IS NULL)) AS names "
-        "  FROM (SELECT r.*, unnest([[r.forename, r.surname], [r.forename_canonical, r.surname], "
+        f"WITH victim_records AS (SELECT r.unique_id, r.forename, r.forename_canonical, r.forename_groups, r.surname "
+        f"  FROM {records} AS r JOIN {clusters} AS c USING (unique_id) "
+        f"  WHERE c.person_id IN (SELECT c.person_id FROM {records} AS r JOIN {clusters} AS c USING (unique_id) WHERE {victim})), "
+        "readings AS ("
+        "  SELECT unique_id, unnest([[forename, surname], [forename_canonical, surname], "
         # Read swapped (forename in the surname column), its forename canonical too: CLO ATHERMERE.
-        "    [n.canonical, r.forename]]) AS name "
-        f"    FROM {records} AS r LEFT JOIN {NICKNAME_TABLE} AS n ON n.name = r.surname) AS r "
-        f"  JOIN {clusters} AS c USING (unique_id) "
-        f"  GROUP BY c.person_id HAVING bool_or({victim})) "
+        "    [n.canonical, forename]]) AS name "
+        f"  FROM victim_records AS r LEFT JOIN {NICKNAME_TABLE} AS n ON n.name = r.surname "
+        # Every name the forename may stand for: MANDY is AMANDA's as well as MIRANDA's.
+        "  UNION ALL SELECT unique_id, [member, surname] FROM ("
+        "    SELECT unique_id, surname, unnest(forename_groups) AS member FROM victim_records) "
+        # A forename no list knows, one keystroke from a nickname it does (MANDDY, ELLLA): that nickname's names.
+        "  UNION ALL SELECT unique_id, [member, surname] FROM ("
+        "    SELECT r.unique_id, r.surname, unnest(g.groups) AS member "
+        f"    FROM victim_records AS r JOIN {GROUP_TABLE} AS g "
+        f"      ON length(r.forename) >= {FUZZY_FORENAME_LENGTH} AND left(g.name, 1) = left(r.forename, 1) "
+        "      AND abs(length(g.name) - length(r.forename)) <= 1 AND damerau_levenshtein(g.name, r.forename) = 1 "
+        f"    WHERE r.forename NOT IN (SELECT name FROM {GROUP_TABLE}))), "
+        "named AS ("
+        "  SELECT c.person_id, list_sort(list(DISTINCT name) FILTER (WHERE list_position(name, NULL) IS NULL)) AS names "
+        f"  FROM readings JOIN {clusters} AS c USING (unique_id) GROUP BY c.person_id) "
         "SELECT p.person_id, TRY_CAST(p.dob AS DATE) AS dob, p.sex, p.agencies, p.forename, p.surname, n.names "
         f"FROM {persons} AS p LEFT JOIN named AS n USING (person_id) ORDER BY p.person_id"
     )
