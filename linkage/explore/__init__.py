@@ -6,7 +6,7 @@ no SQL of its own. Each filters by person or pair first, so a page costs what th
 person's records cost, not what the run does.
 """
 
-from linkage.explore.chronology import CHRONOLOGY_COLUMNS, chronology, family_members
+from linkage.explore.chronology import CHRONOLOGY_COLUMNS, chronology, chronology_html, family_members
 from linkage.explore.flag_text import parameter_lines, person_ids_in
 from linkage.explore.explain import PRIOR, level_labels, record_pairs, waterfall
 from linkage.explore.intelligence import perpetrator_incidents, perpetrators, victim_network, victims
@@ -47,6 +47,7 @@ __all__ = [
     "SearchTerms",
     "band_counts",
     "chronology",
+    "chronology_html",
     "compare_records",
     "evaluation_frames",
     "family_members",

@@ -10,6 +10,8 @@ recorded. Undated events come last, so nothing an agency holds is left out.
 
 from __future__ import annotations
 
+import html
+
 import duckdb
 import pandas as pd
 
@@ -81,6 +83,49 @@ def chronology(
         "ids": list(people), "relationships": list(people.values()),
     }).df()
     return _readable(frame)
+
+
+#: Column headings of the printed chronology.
+HEADINGS = {
+    "date": "Date", "person": "Person", "relationship": "Relationship", "agency": "Agency", "event": "Event",
+    "role": "Role", "domestic_abuse": "DA", "dash_risk": "DASH", "plan": "Plan", "category": "Category",
+    "service": "Service", "complaint": "Complaint", "markers": "Markers", "link": "Link",
+    "match_probability": "Best match", "source": "Source", "record_id": "Record", "person_id": "Person id",
+}
+_PRINT_STYLE = (
+    "body{font-family:sans-serif;font-size:10pt;margin:1.5em}h1{font-size:14pt;margin:0}"
+    "p{margin:.3em 0 1em}table{border-collapse:collapse;width:100%}"
+    "th,td{border:1px solid #999;padding:2px 4px;text-align:left;vertical-align:top}"
+    "th{background:#eee}tr{page-break-inside:avoid}thead{display:table-header-group}"
+    "@page{size:A4 landscape;margin:12mm}@media print{body{margin:0}}"
+)
+
+
+def chronology_html(events: pd.DataFrame, title: str, notes: list[str]) -> bytes:
+    """The chronology as a printable page: a heading, notes, and the table (A4 landscape, headings on every page).
+
+    Every cell is HTML-escaped, so nothing an agency recorded is run as markup.
+
+    Args:
+        events: From :func:`chronology` (agency may already be named for the reader).
+        title: The page heading, e.g. the person's name and id.
+        notes: Lines under the heading (who printed it, when, for what purpose, what it covers).
+
+    Returns:
+        The page as UTF-8 bytes.
+    """
+    head = "".join(f"<th>{html.escape(HEADINGS.get(c, c))}</th>" for c in events.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
+        for row in events.itertuples(index=False)
+    )
+    lines = "".join(f"<p>{html.escape(line)}</p>" for line in notes)
+    page = (
+        f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+        f"<style>{_PRINT_STYLE}</style></head><body><h1>{html.escape(title)}</h1>{lines}"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>"
+    )
+    return page.encode("utf-8")
 
 
 def _events_sql() -> str:

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from linkage.explore import CHRONOLOGY_COLUMNS, chronology, family_members, person_records
+from linkage.explore import CHRONOLOGY_COLUMNS, chronology, chronology_html, family_members, person_records
 from linkage.store.results import results_path
 
 
@@ -162,3 +162,16 @@ def test_an_unknown_person_has_an_empty_chronology(cur, description, call):
 
 def test_an_unknown_person_has_no_family(cur):
     assert family_members(cur, "MP9999999") == {}
+
+
+def test_the_printable_page_escapes_what_agencies_recorded(cur, centre):
+    events = chronology(cur, centre)
+    events.loc[0, "complaint"] = "<script>alert('O\'Brien')</script> & co"
+    page = chronology_html(events, "Chronology: O'BRIEN <b>", ["Printed for: referral <2026>"]).decode("utf-8")
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&amp; co" in page
+    assert "<title>Chronology: O&#x27;BRIEN &lt;b&gt;</title>" in page
+    assert "<p>Printed for: referral &lt;2026&gt;</p>" in page
+    assert page.count("<tr>") == len(events) + 1
+    assert "<th>Date</th>" in page and "<th>Link</th>" in page and "<th>Best match</th>" in page
+    first = page.split("<tbody>")[1].split("</tr>")[0]
+    assert f"<td>{events.loc[0, 'date']}</td>" in first
