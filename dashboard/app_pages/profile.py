@@ -1,11 +1,11 @@
-"""Person profile: golden view with provenance, records by agency, timeline, flags, and why each record is linked."""
+"""Person profile: golden view with provenance, records by agency, timeline, chronology, flags, and why each record is linked."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import session
+from dashboard import chronology_view, session
 from dashboard.charts import timeline_chart, waterfall_chart
 from dashboard.viewing import AGENCY_NAMES, person_picker, record_view
 from linkage.access import can_do
@@ -92,9 +92,9 @@ if person["conflicts"]:
         icon=":material/compare_arrows:",
     )
 
-tab_golden, tab_records, tab_timeline, tab_flags, tab_why = st.tabs(
-    ["Golden view and provenance", f"Records ({len(records)})", f"Timeline ({len(events)})", f"Flags ({len(flags)})",
-     "Why linked"]
+tab_golden, tab_records, tab_timeline, tab_chronology, tab_flags, tab_why = st.tabs(
+    ["Golden view and provenance", f"Records ({len(records)})", f"Timeline ({len(events)})", "Chronology",
+     f"Flags ({len(flags)})", "Why linked"]
 )
 
 with tab_golden:
@@ -174,6 +174,10 @@ with tab_timeline:
                 "record_id": st.column_config.TextColumn("Record"),
             },
         )
+
+with tab_chronology:
+    chronology_view.show(person_id, name)
+
 
 def flag_title(flag) -> str:
     """The flag as its expander names it: what, about whom (by name), how severe, the decision on it."""

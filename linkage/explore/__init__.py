@@ -1,4 +1,4 @@
-"""Read-only questions analysts ask of a run's results: search, profiles, networks, review, quality.
+"""Read-only questions analysts ask of a run's results: search, profiles, chronologies, networks, review, quality.
 
 Every function takes a results cursor (or, for run history, a state connection) and
 returns pandas DataFrames or small dataclasses; the dashboard renders them and does
@@ -6,6 +6,7 @@ no SQL of its own. Each filters by person or pair first, so a page costs what th
 person's records cost, not what the run does.
 """
 
+from linkage.explore.chronology import CHRONOLOGY_COLUMNS, chronology, chronology_html, family_members
 from linkage.explore.flag_text import parameter_lines, person_ids_in
 from linkage.explore.explain import PRIOR, level_labels, record_pairs, waterfall
 from linkage.explore.intelligence import perpetrator_incidents, perpetrators, victim_network, victims
@@ -34,6 +35,7 @@ from linkage.explore.quality import (
 from linkage.explore.search import SearchTerms, search_people, standardise_query
 
 __all__ = [
+    "CHRONOLOGY_COLUMNS",
     "LINK_STRENGTHS",
     "PRIOR",
     "RELATIONSHIPS",
@@ -44,8 +46,11 @@ __all__ = [
     "ReviewQueue",
     "SearchTerms",
     "band_counts",
+    "chronology",
+    "chronology_html",
     "compare_records",
     "evaluation_frames",
+    "family_members",
     "flag_evidence",
     "level_labels",
     "model_charts",

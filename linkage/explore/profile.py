@@ -29,6 +29,21 @@ EVENT_FIELDS = (
 )
 
 _PERSON_RECORDS = "SELECT unique_id FROM clusters WHERE person_id = $person_id"
+#: A CTE ``review`` (unique_id, review_pairs): review-band pairs touching each record of a CTE ``mine``.
+REVIEW_PAIRS = (
+    "review AS ("
+    "  SELECT unique_id, count(*) AS review_pairs FROM ("
+    "    SELECT unique_id_l AS unique_id FROM pairs WHERE band = 'review' AND unique_id_l IN (SELECT unique_id FROM mine) "
+    "    UNION ALL "
+    "    SELECT unique_id_r FROM pairs WHERE band = 'review' AND unique_id_r IN (SELECT unique_id FROM mine)) "
+    "  GROUP BY unique_id)"
+)
+#: A record's link strength from its cluster row ``c`` and its ``review`` row ``v``: an analyst's
+#: confirmation wins, then any review-band pair, then the clustering's own strength.
+LINK_STRENGTH = (
+    "CASE WHEN c.link_strength = 'confirmed' THEN 'confirmed' WHEN v.review_pairs > 0 THEN 'review' "
+    "ELSE c.link_strength END"
+)
 
 
 def person_summary(con: duckdb.DuckDBPyConnection, person_id: str) -> dict | None:
@@ -96,16 +111,9 @@ def person_records(con: duckdb.DuckDBPyConnection, person_id: str) -> pd.DataFra
     return run_sql(
         con,
         "profile_records",
-        f"WITH mine AS ({_PERSON_RECORDS}), "
-        "review AS ("
-        "  SELECT unique_id, count(*) AS review_pairs FROM ("
-        "    SELECT unique_id_l AS unique_id FROM pairs WHERE band = 'review' AND unique_id_l IN (SELECT unique_id FROM mine) "
-        "    UNION ALL "
-        "    SELECT unique_id_r FROM pairs WHERE band = 'review' AND unique_id_r IN (SELECT unique_id FROM mine)) "
-        "  GROUP BY unique_id) "
+        f"WITH mine AS ({_PERSON_RECORDS}), {REVIEW_PAIRS} "
         "SELECT r.unique_id, CAST(r.agency AS VARCHAR) AS agency, r.source, r.record_id, "
-        "CASE WHEN c.link_strength = 'confirmed' THEN 'confirmed' WHEN v.review_pairs > 0 THEN 'review' "
-        "ELSE c.link_strength END AS link_strength, c.best_match_probability, coalesce(v.review_pairs, 0) AS review_pairs, "
+        f"{LINK_STRENGTH} AS link_strength, c.best_match_probability, coalesce(v.review_pairs, 0) AS review_pairs, "
         f"{fields}, r.event_date, r.event_type "
         "FROM records AS r JOIN clusters AS c USING (unique_id) LEFT JOIN review AS v USING (unique_id) "
         "WHERE c.person_id = $person_id ORDER BY agency, r.source, r.event_date NULLS LAST, r.record_id",
