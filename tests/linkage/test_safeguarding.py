@@ -113,23 +113,36 @@ def test_safe_frame_neutralises_formulas():
 
 
 def test_graph_people_carry_recorded_names_of_da_victims_only(store):
-    """Each DA victim's names are every record's (forename, surname), raw and canonical, and a nickname
-    in the surname column read swapped; nobody else's are loaded."""
+    """Each DA victim's names are every record's (forename, surname), raw and canonical, as each name the
+    forename may stand for, an unknown forename as the names of a known nickname one keystroke away, and a
+    nickname in the surname column read swapped; nobody else's are loaded."""
+    import jellyfish
+
     run, _ = store
     with open_results(run.store) as con:
         people = fetch_arrow(con, "graph_people", graph_people_sql()).to_pandas().set_index("person_id")
-        expected, nicknamed = {}, False
-        for person, fore, canonical, sur, swapped, victim in con.execute(
-            "SELECT c.person_id, r.forename, r.forename_canonical, r.surname, n.canonical, "
+        groups = dict(con.execute("SELECT name, groups FROM ref_forename_group").fetchall())
+        expected, nicknamed, fuzzy = {}, False, False
+        for person, fore, canonical, members, sur, swapped, victim in con.execute(
+            "SELECT c.person_id, r.forename, r.forename_canonical, r.forename_groups, r.surname, n.canonical, "
             "bool_or(CAST(r.role AS VARCHAR) = 'victim' AND r.domestic_abuse) OVER (PARTITION BY c.person_id) "
             "FROM records r JOIN clusters c USING (unique_id) LEFT JOIN ref_nickname n ON n.name = r.surname"
         ).fetchall():
             names = expected.setdefault(person, set()) if victim else None
-            if names is not None and fore is not None and sur is not None:
-                names |= {(fore, sur), (canonical, sur)}
-            if names is not None and swapped is not None and fore is not None:
+            if names is None:
+                continue
+            if fore is not None and sur is not None:
+                names |= {(fore, sur), (canonical, sur)} | {(member, sur) for member in members or ()}
+                if fore not in groups and len(fore) >= 4:
+                    near = [
+                        name for name in groups
+                        if name[0] == fore[0] and abs(len(name) - len(fore)) <= 1 and jellyfish.damerau_levenshtein_distance(name, fore) == 1
+                    ]
+                    names |= {(member, sur) for name in near for member in groups[name]}
+                    fuzzy = fuzzy or bool(near)
+            if swapped is not None and fore is not None:
                 names.add((swapped, fore))  # a surname that is a nickname, read swapped
-            nicknamed = nicknamed or (names is not None and fore is not None and canonical != fore)
-    assert expected and nicknamed, "the session's set has DA victims, some recorded under a nickname"
+            nicknamed = nicknamed or (fore is not None and canonical != fore)
+    assert expected and nicknamed and fuzzy, "the session's set has DA victims, some under a nickname, some under a mistyped one"
     loaded = {p: {tuple(n) for n in names} for p, names in people["names"].dropna().items()}
     assert loaded == expected
