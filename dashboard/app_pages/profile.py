@@ -102,6 +102,10 @@ with tab_golden:
                "rows on an amber ground are fields agencies disagree on.")
     shown = values.assign(
         field=values["field"].str.replace("_", " "),
+        # Dates of birth as every other date on the page (dd/mm/yyyy), not the store's ISO text.
+        value=values["value"].where(
+            values["field"] != "dob", pd.to_datetime(values["value"], format="%Y-%m-%d", errors="coerce").dt.strftime("%d/%m/%Y")
+        ),
         agencies=values["agencies"].map(lambda a: [AGENCY_NAMES.get(x, x) for x in a]),
     )
     st.dataframe(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from linkage import audit
@@ -38,9 +39,11 @@ def test_profile_shows_provenance_flags_and_why_linked(app_as, dashboard_store, 
     at = _open(app_as(Role.MASH_ANALYST, "profile", purpose=purpose), flagged["id"])
     assert at.header[0].value.startswith(flagged["values"].query("field == 'forename' and golden")["value"].iloc[0])
     golden = at.dataframe[0].value
-    assert set(zip(golden["value"], golden["records"], strict=True)) == set(
-        zip(flagged["values"]["value"], flagged["values"]["records"], strict=True)
-    )
+    expected = flagged["values"].assign(value=[
+        pd.Timestamp(v).strftime("%d/%m/%Y") if f == "dob" else v for f, v in zip(flagged["values"]["field"], flagged["values"]["value"], strict=True)
+    ])
+    assert set(zip(golden["value"], golden["records"], strict=True)) == set(zip(expected["value"], expected["records"], strict=True))
+    assert not [v for v in golden["value"] if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v))], "no ISO date beside dd/mm/yyyy ones"
     assert golden["golden"].sum() == flagged["values"]["field"].nunique()
     assert golden["in_conflict"].any(), "a serial perpetrator with aliases has fields agencies dispute"
     assert any(":material/flag: serial perpetrator" in m.value for m in at.markdown)
