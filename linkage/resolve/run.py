@@ -145,9 +145,12 @@ def predict(records: pa.Table, model: TrainedModel, review_threshold: float) -> 
     return scored_pairs(linker.inference.predict(threshold_match_probability=review_threshold))
 
 
+#: The model-input columns :func:`record_keys` reads (Spark's clustering ships the same to its executors).
+KEY_COLUMNS = ("nhs_number", "pnc_id", "birth_year", "dob", "postcode_outward", "agency", "event_day", "source", "forename")
+
+
 def record_keys(records: pa.Table, model: ModelConfig) -> list[RecordKeys]:
     """What the clustering constraints need from each record."""
-    columns = ("nhs_number", "pnc_id", "birth_year", "dob", "postcode_outward", "agency", "event_day", "source", "forename")
     registration = {a.value for a in model.constraints.registration_agencies}
     # Place histories feed only the place rule: no per-record area when it is off.
     places = model.constraints.place_needs_history
@@ -162,7 +165,7 @@ def record_keys(records: pa.Table, model: ModelConfig) -> list[RecordKeys]:
             place=postcode_area(a) if places else None, day=d if places else None, source=s if linking else None,
             identifiers=tuple(i), forename=f,
         )
-        for (n, p, y, b, a, g, d, s, f), i in zip(zip(*(records[c].to_pylist() for c in columns), strict=True), values, strict=True)
+        for (n, p, y, b, a, g, d, s, f), i in zip(zip(*(records[c].to_pylist() for c in KEY_COLUMNS), strict=True), values, strict=True)
     ]
 
 

@@ -126,7 +126,7 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     rules = [*training.deterministic_rules, *((column,) for column in declared)]
     found, possible = deterministic_pairs(data, model, rules)
     recall = training.deterministic_recall
-    prior = _prior(found, 0.6 if recall == "estimate" else recall, possible)
+    prior = _prior(found, PROVISIONAL_RECALL if recall == "estimate" else recall, possible)
     linker = data.linker(settings(model, {k: v for k, v in exact_u.items() if v is not None}, level_u, prior))
     linker.training.estimate_u_using_random_sampling(max_pairs=training.u_max_pairs, seed=training.seed)
     with _UnseenLevels() as unseen_levels:
@@ -208,7 +208,12 @@ def deterministic_prior(data: ModelData, model: ModelConfig, rules: Sequence[tup
     """
     found, possible = deterministic_pairs(data, model, rules)
     recall = model.training.deterministic_recall
-    return _prior(found, 0.6 if recall == "estimate" else recall, possible)
+    return _prior(found, PROVISIONAL_RECALL if recall == "estimate" else recall, possible)
+
+
+#: The recall a provisional prior assumes when ``deterministic_recall: estimate`` (u sampling and
+#: EM do not read the prior; the estimate replaces it once the model is trained).
+PROVISIONAL_RECALL = 0.6
 
 
 def _prior(found: float, recall: float, possible: float) -> float:

@@ -36,13 +36,13 @@ from splink import SparkAPI
 
 from linkage.config import ModelConfig
 from linkage.resolve.profiles import as_rows
-from linkage.resolve.run import cluster_records, clusters_table
+from linkage.resolve.run import KEY_COLUMNS, cluster_records, clusters_table
 from linkage.spark.components import COMPONENT, NODE, connected_components
 
 logger = logging.getLogger(__name__)
 
 #: What clustering reads of a record (see ``linkage.resolve.run.record_keys``); the id first.
-RECORD_COLUMNS = ("unique_id", "nhs_number", "pnc_id", "birth_year", "dob", "postcode_outward", "agency", "event_day", "source", "forename")
+RECORD_COLUMNS = ("unique_id", *KEY_COLUMNS)
 
 #: What clustering and bands read of a scored pair (see ``linkage.resolve.bands.select_edges``); the ids first.
 PAIR_COLUMNS = (

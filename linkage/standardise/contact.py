@@ -9,6 +9,8 @@ from linkage.standardise.notes import append_notes
 POSTCODE_PATTERN = "^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$"
 
 
+#: The raw postcode upper-cased, with every character but letters and digits removed.
+COMPACT_POSTCODE = "upper(regexp_replace(postcode_raw, '[^A-Za-z0-9]', '', 'g'))"
 #: Any country's postal code, once upper-cased with punctuation and spaces removed.
 ANY_POSTCODE_PATTERN = "^[A-Z0-9]{3,10}$"
 
@@ -21,7 +23,7 @@ def standardise_postcode(scheme: str | None = None) -> Step:
     """
     if scheme == "any":
         return standardise_any_postcode()
-    compact = "upper(regexp_replace(postcode_raw, '[^A-Za-z0-9]', '', 'g'))"
+    compact = COMPACT_POSTCODE
     spaced = (
         f"CASE WHEN length({compact}) BETWEEN 5 AND 7 "
         f"THEN left({compact}, length({compact}) - 3) || ' ' || right({compact}, 3) END"
@@ -47,7 +49,7 @@ def standardise_postcode(scheme: str | None = None) -> Step:
 
 def standardise_any_postcode() -> Step:
     """Keep any country's postal code: upper-cased, punctuation and spaces removed, 3 to 10 characters."""
-    compact = "upper(regexp_replace(postcode_raw, '[^A-Za-z0-9]', '', 'g'))"
+    compact = COMPACT_POSTCODE
     valid = "coalesce(regexp_full_match(pc, $postcode_pattern), false)"
     return Step(
         name="standardise_any_postcode",
