@@ -40,6 +40,15 @@ class Identifier(BaseModel):
         "different NHS numbers), unless the values are one keystroke apart; 'evidence': the difference "
         "only weighs against a match, as the model learns it.",
     )
+    same_value: Literal["same_person", "evidence"] = Field(
+        default="evidence",
+        description="'same_person': one value is never given to two people (a person's own number, as FEBRL's "
+        "soc_sec_id), so two records that share it are one person whose other fields were miskeyed: forenames "
+        "that differ outright are not twins (lifts forenames_must_agree) and DOBs years apart are a keying "
+        "error (lifts max_dob_year_gap for that merge). 'evidence': agreement only weighs for a match, as the "
+        "model learns it (a number a household shares, such as a phone or a case number). A 'two_people' "
+        "identifier's agreement lifts the forename rule either way, as an NHS number's does.",
+    )
     typo_level: bool = Field(
         default=True,
         description="Compare values one keystroke apart (Damerau-Levenshtein distance 1: one character "

@@ -36,7 +36,8 @@ class Edges:
 
     positions: np.ndarray
     demoted: np.ndarray  # per pair: forenames differ outright and no identifier agrees
-    identified: np.ndarray  # per pair: an NHS number, PNC ID or 'two_people' identifier agrees
+    identified: np.ndarray  # per pair: an NHS number, PNC ID or 'two_people'/'same_person' identifier agrees
+    vouched: np.ndarray  # per pair: a 'same_person' identifier agrees (DOBs years apart are a keying error)
 
 
 def select_edges(pairs: pa.Table, model: ModelConfig) -> Edges:
@@ -50,16 +51,17 @@ def select_edges(pairs: pa.Table, model: ModelConfig) -> Edges:
         The edge positions to cluster, and the demotion mask over all pairs.
     """
     probability = pairs["match_probability"].to_numpy(zero_copy_only=False)
-    # A declared identifier that keeps people apart (different_values: two_people) is
-    # person-specific like an NHS number: its agreement identifies the pair too.
-    exact = {"nhs_number": IDENTIFIER_EXACT, "pnc_id": IDENTIFIER_EXACT} | {
-        identifier_column(name): exact_gamma(model, name)
+    # A declared identifier that keeps people apart (different_values: two_people) or that
+    # one person alone holds (same_value: same_person) is person-specific like an NHS
+    # number: its agreement identifies the pair too.
+    personal = {
+        name: declared.same_value == "same_person"
         for name, declared in model.identifiers.items()
-        if declared.different_values == "two_people"
+        if declared.different_values == "two_people" or declared.same_value == "same_person"
     }
-    identified = np.zeros(pairs.num_rows, dtype=bool)
-    for column, gamma in exact.items():
-        identified |= pc.fill_null(pc.equal(pairs[f"gamma_{column}"], gamma), False).to_numpy(zero_copy_only=False)
+    identified = _agrees(pairs, {"nhs_number": IDENTIFIER_EXACT, "pnc_id": IDENTIFIER_EXACT})
+    identified |= _agrees(pairs, {identifier_column(name): exact_gamma(model, name) for name in personal})
+    vouched = _agrees(pairs, {identifier_column(name): exact_gamma(model, name) for name, own in personal.items() if own})
     if model.constraints.forenames_must_agree:
         # The same DA incident partner is person-specific too: a victim's record with her
         # forename cut short (SAMM for SAMANTHA) under the same suspect is not a twin.
@@ -71,7 +73,15 @@ def select_edges(pairs: pa.Table, model: ModelConfig) -> Edges:
     weight = pairs["match_weight"].to_numpy(zero_copy_only=False)[eligible]
     # Strongest first; ties broken by position (pairs arrive sorted by ids) for repeatability.
     order = np.lexsort((eligible, -weight))
-    return Edges(positions=eligible[order], demoted=demoted, identified=identified)
+    return Edges(positions=eligible[order], demoted=demoted, identified=identified, vouched=vouched)
+
+
+def _agrees(pairs: pa.Table, exact: dict[str, int]) -> np.ndarray:
+    """Per pair: any of these comparisons is at its exact-agreement level (gamma)."""
+    found = np.zeros(pairs.num_rows, dtype=bool)
+    for column, gamma in exact.items():
+        found |= pc.fill_null(pc.equal(pairs[f"gamma_{column}"], gamma), False).to_numpy(zero_copy_only=False)
+    return found
 
 
 def assign_bands(
@@ -121,7 +131,7 @@ def assign_bands(
         elif edges.demoted[i]:
             # Twins and siblings: same surname, DOB and address, other forenames.
             band, reason = DISTINCT, "forenames differ and no identifier matches"
-        elif conflict := result.conflict(int(left[i]), int(right[i]), model.constraints):
+        elif conflict := result.conflict(int(left[i]), int(right[i]), model.constraints, bool(edges.vouched[i])):
             band, reason = DISTINCT, conflict
         else:
             band, reason = REVIEW, "match probability in the review band"

@@ -10,7 +10,8 @@ records that can never be one person:
   two_people``) more than one keystroke apart: a typo in one is not two people;
 - dates of birth more than ``max_dob_year_gap`` years apart, unless (``dob_typo_is_evidence``)
   each such pair is one keystroke apart (1985 keyed as 1958 or 1975): a typo is the
-  model's evidence to weigh, not a veto;
+  model's evidence to weigh, not a veto; nor when the joining edge shares a value of an
+  identifier one person alone holds (``same_value: same_person``): then a DOB was miskeyed;
 - a pair an analyst rejected (cannot-link);
 - with ``link_type: link_only``, two records of one source.
 
@@ -96,12 +97,16 @@ class ClusterResult:
     summaries: dict[int, _Cluster] = field(default_factory=dict)
     identifier_labels: tuple[str, ...] = ()
 
-    def conflict(self, a: int, b: int, constraints: Constraints) -> str | None:
-        """Why the clusters of records ``a`` and ``b`` can never be one person, if they cannot."""
+    def conflict(self, a: int, b: int, constraints: Constraints, vouched: bool = False) -> str | None:
+        """Why the clusters of records ``a`` and ``b`` can never be one person, if they cannot.
+
+        ``vouched``: an identifier one person alone holds agrees on the pair, so DOBs years
+        apart do not part them.
+        """
         ra, rb = self.labels[a], self.labels[b]
         if ra == rb:
             return None
-        return _conflict(self.summaries[ra], self.summaries[rb], constraints, self.identifier_labels)
+        return _conflict(self.summaries[ra], self.summaries[rb], constraints, self.identifier_labels, vouched)
 
 
 #: With ``link_type: link_only`` each source lists a person at most once.
@@ -138,6 +143,7 @@ def constrained_clusters(
     kept: Sequence[float] | None = None,
     identifier_labels: Sequence[str] = (),
     forenames_apart: Iterable[tuple[int, int]] = (),
+    vouched: Sequence[bool] | None = None,
 ) -> ClusterResult:
     """Cluster records from scored edges, never violating a constraint.
 
@@ -158,21 +164,24 @@ def constrained_clusters(
             (the twins' signature: ``bands.select_edges`` demotes them), kept in different
             clusters unless the joining edge has an identifier agreeing
             (``constraints.forenames_keep_apart``).
+        vouched: Per edge, whether an identifier one person alone holds agrees on it
+            (``same_value: same_person``): the DOB gap does not refuse that merge.
 
     Returns:
         The cluster of every record, the refused edges and the ambiguous records.
     """
     must_link, cannot_link, forenames_apart = list(must_link), list(cannot_link), list(forenames_apart)
     identified = [False] * len(edges) if identified is None else identified
+    vouched = [False] * len(edges) if vouched is None else vouched
     # Clustering allocates one small, acyclic object per record; left on, the cyclic
     # collector rescans the growing heap again and again (3-4x the run time at 200k).
     labels = tuple(identifier_labels)
     with gc_paused():
-        first = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, frozenset(), kept, labels, forenames_apart)
+        first = _greedy(keys, edges, weights, identified, vouched, constraints, must_link, cannot_link, frozenset(), kept, labels, forenames_apart)
         ambiguous = _ambiguous(keys, edges, weights, first, constraints.ambiguity_margin, labels)
         if not ambiguous:
             return ClusterResult(labels=first.labels, refused=first.refused, summaries=first.summaries, identifier_labels=labels)
-        second = _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, ambiguous, None, labels, forenames_apart)
+        second = _greedy(keys, edges, weights, identified, vouched, constraints, must_link, cannot_link, ambiguous, None, labels, forenames_apart)
     return ClusterResult(
         labels=second.labels, refused=second.refused, ambiguous=ambiguous, summaries=second.summaries, identifier_labels=labels
     )
@@ -186,7 +195,7 @@ class _Pass:
     summaries: dict[int, _Cluster]
 
 
-def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_link, skip: frozenset[int], kept=None, labels=(), apart=()) -> _Pass:
+def _greedy(keys, edges, weights, identified, vouched, constraints, must_link, cannot_link, skip: frozenset[int], kept=None, labels=(), apart=()) -> _Pass:
     parent = list(range(len(keys)))
     start = _starter(constraints)
     clusters = [start(k) for k in keys]
@@ -241,7 +250,7 @@ def _greedy(keys, edges, weights, identified, constraints, must_link, cannot_lin
             continue
         ra, rb = find(a), find(b)
         if ra != rb:
-            reason = _conflict(clusters[ra], clusters[rb], constraints, labels)
+            reason = _conflict(clusters[ra], clusters[rb], constraints, labels, vouched[index])
             if reason is None and forbidden and _rejected(ra, rb, clusters, forbidden, find):
                 reason = "rejected by an analyst"
             if (
@@ -320,7 +329,9 @@ def _starter(constraints: Constraints):
     return start
 
 
-def _conflict(a: _Cluster, b: _Cluster, constraints: Constraints, labels: Sequence[str] = ()) -> str | None:
+def _conflict(
+    a: _Cluster, b: _Cluster, constraints: Constraints, labels: Sequence[str] = (), vouched: bool = False
+) -> str | None:
     if a.sources and b.sources and not set(a.sources).isdisjoint(b.sources):
         return SAME_SOURCE
     if a.nhs and b.nhs and not (a.nhs <= b.nhs or b.nhs <= a.nhs):
@@ -331,7 +342,7 @@ def _conflict(a: _Cluster, b: _Cluster, constraints: Constraints, labels: Sequen
         if mine and theirs and _keystrokes_apart(mine - theirs, theirs - mine):
             return _different(label)
     gap = constraints.max_dob_year_gap
-    if gap is not None and a.year_min is not None and b.year_min is not None:
+    if gap is not None and not vouched and a.year_min is not None and b.year_min is not None:
         span = max(a.year_max, b.year_max) - min(a.year_min, b.year_min)  # type: ignore[type-var]
         if span > gap and not (constraints.dob_typo_is_evidence and _typos_apart(a.dobs, b.dobs, gap)):
             return "dates of birth years apart"

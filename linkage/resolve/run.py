@@ -242,6 +242,7 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
         must_link=[k for k, v in decisions.items() if v == "confirm"],
         cannot_link=[k for k, v in decisions.items() if v == "reject"],
         identified=edges.identified[edges.positions].tolist(),
+        vouched=edges.vouched[edges.positions].tolist(),
         kept=kept.tolist(),
         identifier_labels=[model.identifier_label(name) for name in apart_identifiers(model)],
         forenames_apart=_forenames_apart(left, right, edges.demoted, model),

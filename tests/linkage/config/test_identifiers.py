@@ -76,7 +76,9 @@ def test_declared_identifier_loads_with_defaults(tmp_path):
     write_run(tmp_path, source_with({"client_ref": "Ref"}), {"identifiers": {"client_ref": {}}})
     run = load_run_config(tmp_path / "run.yaml")
     declared = run.model.identifiers["client_ref"]
-    assert (declared.different_values, declared.typo_level, run.model.identifier_label("client_ref")) == ("evidence", True, "client_ref")
+    assert (declared.different_values, declared.same_value, declared.typo_level, run.model.identifier_label("client_ref")) == (
+        "evidence", "evidence", True, "client_ref"
+    )
     assert run.sources[0].person.identifiers["client_ref"].column == "Ref"
     assert run.sources[0].mapped_columns()["person.identifiers.client_ref"] == "Ref"
 

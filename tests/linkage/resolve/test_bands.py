@@ -134,3 +134,43 @@ def test_edges_strongest_first():
         "gamma_partner": [-1, -1, -1, -1],
     })
     assert bands.select_edges(pairs, MODEL).positions.tolist() == [1, 3, 0]
+
+
+# A declared identifier's agreement, per how it is declared: (description, declaration, forename gamma, DOB years
+# of the two records, expected band). Its exact level is gamma 2 (it has a typo level).
+DECLARED_CASES = [
+    ("same_person: shared value, forenames replaced outright: one person", {"same_value": "same_person"}, 0, (1970, 1970), "link"),
+    ("same_person: shared value, DOB years apart: a miskeyed DOB, one person", {"same_value": "same_person"}, 6, (1969, 1937), "link"),
+    ("evidence: shared value, forenames replaced outright: twins' signature, apart", {}, 0, (1970, 1970), "distinct"),
+    ("evidence: shared value, DOB years apart: apart", {}, 6, (1969, 1937), "distinct"),
+    ("two_people: shared value lifts the forename rule", {"different_values": "two_people"}, 0, (1970, 1970), "link"),
+    ("two_people: shared value does not lift the DOB gap", {"different_values": "two_people"}, 6, (1969, 1937), "distinct"),
+]
+
+
+@pytest.mark.parametrize(("description", "declared", "forename", "years", "expected"), DECLARED_CASES, ids=[c[0] for c in DECLARED_CASES])
+def test_declared_identifier_agreement(description, declared, forename, years, expected):
+    model = ModelConfig(identifiers={"ref": declared})
+    pairs = pa.table({
+        "match_probability": [0.99], "match_weight": [15.0], "gamma_forename": [forename],
+        "gamma_nhs_number": [-1], "gamma_pnc_id": [-1], "gamma_partner": [-1], "gamma_id_ref": [2],
+    })
+    keys = [RecordKeys(dob_year=year, dob=year * 10000 + 101) for year in years]
+    edges = bands.select_edges(pairs, model)
+    result = constrained_clusters(
+        keys, [(0, 1)] if edges.positions.size else [], [15.0] if edges.positions.size else [], model.constraints,
+        identified=edges.identified[edges.positions].tolist(), vouched=edges.vouched[edges.positions].tolist(),
+    )
+    got, _ = bands.assign_bands(pairs, np.array([0]), np.array([1]), edges, result, {}, model)
+    assert got == [expected], description
+
+
+def test_one_keystroke_agreement_vouches_for_nothing():
+    """A same_person identifier one keystroke apart (gamma 1) is evidence only: twins' numbers can be consecutive."""
+    model = ModelConfig(identifiers={"ref": {"same_value": "same_person"}})
+    pairs = pa.table({
+        "match_probability": [0.99], "match_weight": [15.0], "gamma_forename": [0],
+        "gamma_nhs_number": [-1], "gamma_pnc_id": [-1], "gamma_partner": [-1], "gamma_id_ref": [1],
+    })
+    edges = bands.select_edges(pairs, model)
+    assert (edges.identified.tolist(), edges.vouched.tolist(), edges.demoted.tolist()) == ([False], [False], [True])
