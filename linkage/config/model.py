@@ -86,6 +86,13 @@ class Training(BaseModel):
         default=(("nhs_number",), ("pnc_id",), ("forename", "surname", "dob")),
         description="Rules taken as near-certain matches, to estimate the prior (lambda).",
     )
+    prior: Literal["candidates", "deterministic"] = Field(
+        default="candidates",
+        description="How the chance two random records match is set. 'candidates': the trained model scores the "
+        "pairs the blocking rules form and the prior is the one at which their expected matches, over all pairs, "
+        "equal it (as EM would settle with m and u held); the deterministic rules only give it a start. "
+        "'deterministic': the pairs the deterministic rules find over deterministic_recall.",
+    )
     deterministic_recall: float | Literal["estimate"] = Field(
         default=0.6,
         description="Share of true matches the deterministic rules are thought to find (0 to 1), or 'estimate': "
@@ -118,6 +125,14 @@ class Training(BaseModel):
         description="Floor on a comparison level's m after training: EM leaves a level it hardly sees (a year "
         "typo in a DOB, on data with none) near zero, which makes that known error mode strong evidence against "
         "a match. Raised levels are logged; the comparison's other m values shrink to keep the sum 1. 0: no floor.",
+    )
+    exact_never_weaker: bool = Field(
+        default=True,
+        description="After training, an exact agreement is never weaker evidence than a partial one of the same "
+        "field (a close spelling, a DOB a keystroke or a year off): where EM made it so, the exact level's m is "
+        "raised until its weight equals the strongest partial level's (the others shrink to keep the sum 1). EM "
+        "estimates a field's m from pairs blocked on other fields; when errors are not independent (one error "
+        "per duplicate, as in RLdata10000) those pairs are the ones whose error is in this field. Logged.",
     )
 
     @field_validator("deterministic_recall")

@@ -111,6 +111,8 @@ NAMES_SWAPPED_FUZZY = (
 #: almost never fall in them, so their u is counted over all records (``train.swapped_name_u``).
 NAMES_SWAPPED = "Forename and surname swapped"
 NAMES_SWAPPED_MISSPELT = "Forename and surname swapped, misspelt"
+#: Label of the surname level for one character added, dropped, changed or two swapped.
+SURNAME_ONE_KEYSTROKE = "Surname one keystroke apart"
 #: Postcode sector: the outward code and the first digit of the inward code.
 POSTCODE_SECTOR = "left(postcode_l, length(postcode_l) - 2) = left(postcode_r, length(postcode_r) - 2)"
 
@@ -208,7 +210,7 @@ def forename_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) ->
 
 
 def surname_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) -> ComparisonCreator:
-    """Surname: exact, swapped (no evidence of its own: see ``_neutral``), shared part of a double-barrelled name, close spelling.
+    """Surname: exact, swapped (no evidence of its own: see ``_neutral``), close spelling, shared part of a double-barrelled name, sounds alike, one keystroke.
 
     Args:
         tf: Adjust the exact level for how common the surname is.
@@ -231,6 +233,9 @@ def surname_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) -> 
                 label_for_charts="Share a part of a double-barrelled surname"
             ),
             cll.ExactMatchLevel("surname_soundex").configure(label_for_charts="Surnames sound alike"),
+            # A typo that neither Jaro-Winkler (short names: MEYER keyed MECER, 0.89) nor Soundex
+            # (M600, M260) catches; last, so a pair any level above takes keeps its level.
+            cll.DamerauLevenshteinLevel("surname", 1).configure(label_for_charts=SURNAME_ONE_KEYSTROKE),
             cll.ElseLevel(),
         ],
     )

@@ -163,6 +163,15 @@ class ModelData(Protocol):
         """A Splink linker over the records on this engine, as :func:`make_linker` makes one."""
         ...
 
+    def candidate_weights(self, linker: Linker, threshold: float) -> pa.Table:
+        """The match weights of the candidate pairs the linker's blocking rules form, and the record pairs each stands for.
+
+        Pairs under ``threshold`` (match probability) are left out. One row per distinct
+        weight (to 0.01) reaches the caller, with ``pairs`` summed; record pairs known to
+        match without scoring (an identity profile's own) come as weight ``inf``.
+        """
+        ...
+
 
 @dataclass(frozen=True)
 class ArrowModelData:
@@ -210,3 +219,23 @@ class ArrowModelData:
         self, settings: SettingsCreator | dict[str, Any], term_frequencies: dict[str, pa.Table] | None = None
     ) -> Linker:
         return make_linker(self.table, settings, term_frequencies)
+
+    def candidate_weights(self, linker: Linker, threshold: float) -> pa.Table:
+        scored = linker.inference.predict(threshold_match_probability=threshold).as_duckdbpyrelation()
+        scored = scored.project("unique_id_l, unique_id_r, round(match_weight, 2) AS match_weight").to_arrow_table()
+        if self.weights is None:
+            pairs = np.ones(scored.num_rows)
+            own = 0.0
+        else:
+            # A profile stands for its records: a pair of profiles for every pair of their records,
+            # and a profile's own records (identical to the model) are pairs that match.
+            ids = self.table["unique_id"]
+            sizes = self.weights.astype("float64")
+            pairs = sizes[pc.index_in(scored["unique_id_l"], ids).to_numpy()] * sizes[pc.index_in(scored["unique_id_r"], ids).to_numpy()]
+            own = float((sizes * (sizes - 1) / 2).sum())
+        with connect_memory() as con:
+            con.register("scored", pa.table({"match_weight": scored["match_weight"], "pairs": pairs}))
+            grouped = fetch_arrow(con, "candidate weights", "SELECT match_weight, sum(pairs) AS pairs FROM scored GROUP BY ALL")
+        if own:
+            grouped = pa.concat_tables([grouped, pa.table({"match_weight": pa.array([np.inf], grouped.schema.field("match_weight").type), "pairs": [own]})])
+        return grouped

@@ -34,7 +34,9 @@ from linkage.resolve.model import (
     identifier_column,
     settings,
 )
+from linkage.resolve.monotone import exact_never_weaker
 from linkage.resolve.portable import SAVED_DIALECT, render_settings
+from linkage.resolve.prior import CANDIDATE_THRESHOLD, candidate_prior
 from linkage.resolve.session import ArrowModelData, ModelData
 from linkage.store import connect_memory
 
@@ -43,7 +45,7 @@ logger = logging.getLogger(__name__)
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
 #: Bump when the comparisons in model.py change, so older model files are retrained.
-MODEL_CODE_VERSION = 12
+MODEL_CODE_VERSION = 13
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,10 @@ def fingerprint(model: ModelConfig) -> str:
 def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     """Estimate the model's parameters on the records, on whichever engine holds them.
 
-    The prior comes from deterministic rules, u from random sampling, m from one EM
-    pass per configured blocking rule. Levels random pairs almost never reach have
+    u comes from random sampling, m from one EM pass per configured blocking rule, the
+    prior from the trained model's scores of the candidate pairs
+    (:mod:`linkage.resolve.prior`; the deterministic rules give it a start), or from the
+    deterministic rules alone (``training.prior: deterministic``). Levels random pairs almost never reach have
     their u counted over all records instead (:func:`identifier_u`,
     :func:`swapped_name_u`); levels EM leaves almost empty get a floor on m
     (:func:`floor_m`).
@@ -143,8 +147,24 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     partly = sorted(unseen_levels.comparisons - set(unseen))
     if partly:
         logger.info("training: EM saw no pair in some levels of %s; their m is set by training.min_level_m", ", ".join(partly))
+    if training.exact_never_weaker:
+        trained, raised = exact_never_weaker(trained)
+        for level in raised:
+            logger.info(
+                "training: exact agreement on %s weighed less than '%s'; its m raised from %.3g to %.3g "
+                "(training.exact_never_weaker)", level.comparison, level.stronger, level.m_before, level.m_after,
+            )
     trained, floored = floor_m(trained, training.min_level_m)
-    if recall == "estimate":
+    if training.prior == "candidates":
+        first = prior
+        trained["probability_two_random_records_match"] = first
+        scorer = data.linker(trained, term_frequencies(data, model))
+        prior = candidate_prior(data.candidate_weights(scorer, CANDIDATE_THRESHOLD), first, possible)
+        logger.info(
+            "training: prior %.3g from the candidate pairs' expected matches (the deterministic rules gave %.3g; "
+            "they find %.3g of the matches that implies)", prior, first, min(found / (prior * possible), 1.0),
+        )
+    elif recall == "estimate":
         recall = estimated_recall(data, trained, rules)
         prior = _prior(found, recall, possible)
         logger.info("training: the deterministic rules' recall estimated at %.3g from the trained model", recall)

@@ -96,6 +96,15 @@ class SparkModelData:
             )
         return linker
 
+    def candidate_weights(self, linker: Linker, threshold: float) -> pa.Table:
+        # One row per distinct weight (to 0.01) reaches the driver, never the pairs.
+        scored = linker.inference.predict(threshold_match_probability=threshold).as_spark_dataframe()
+        rows = scored.groupBy(F.round("match_weight", 2).alias("match_weight")).count().collect()
+        return pa.table({
+            "match_weight": pa.array([float(row[0]) for row in rows], pa.float64()),
+            "pairs": pa.array([float(row[1]) for row in rows], pa.float64()),
+        })
+
 
 def _view_name(prefix: str) -> str:
     """A temporary view name of its own: several linkers may share one session."""

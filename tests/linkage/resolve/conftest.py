@@ -50,7 +50,17 @@ def model_record(
 
 
 @pytest.fixture(scope="session")
-def generated_input(tmp_path_factory):
+def generated_extracts(tmp_path_factory):
+    """Extracts of 5,000 generated people, with their truth (``truth/records.csv``)."""
+    from linkage.synth import generate_extracts
+
+    root = tmp_path_factory.mktemp("trained")
+    generate_extracts(people=5000, seed=3, out_dir=root / "extracts")
+    return root
+
+
+@pytest.fixture(scope="session")
+def generated_input(generated_extracts):
     """The model input of 5,000 generated people, and the run's model config."""
     from pathlib import Path
 
@@ -59,10 +69,8 @@ def generated_input(tmp_path_factory):
     from linkage.config import load_run_config
     from linkage.ingest import ingest
     from linkage.resolve.session import model_input
-    from linkage.synth import generate_extracts
 
-    root = tmp_path_factory.mktemp("trained")
-    generate_extracts(people=5000, seed=3, out_dir=root / "extracts")
+    root = generated_extracts
     repo = Path(__file__).resolve().parents[3]
     run = load_run_config(repo / "configs" / "run.yaml", store=root / "mash.duckdb", extracts_dir=root / "extracts")
     with duckdb.connect(str(ingest(run).store), read_only=True) as con:

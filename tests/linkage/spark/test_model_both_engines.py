@@ -149,8 +149,9 @@ def test_a_spark_model_scores_on_duckdb(models):
 def test_spark_and_duckdb_training_agree(models):
     """Estimates that count agree to rounding; those from sampled pairs within sampling error.
 
-    The prior (pairs the deterministic rules find, over all pairs) and the identifiers' exact u
-    (from value counts) are counts, the same on both engines. Splink's u estimate may stop once
+    The identifiers' exact u (from value counts) are counts, the same on both engines. The prior
+    (expected matches among the candidate pairs, scored with each engine's own m and u) moves
+    with them, far less than they do (allowed: 1%). Splink's u estimate may stop once
     every level has 100 random pairs, and which pairs come first follows each engine's own hash
     of the record ids: a u may differ by the sampling error of a level seen ~100 times (about 10%;
     allowed: a factor of 1.5). EM then starts from those u values, so m moves a little with them
@@ -158,7 +159,7 @@ def test_spark_and_duckdb_training_agree(models):
     which are rounding noise on either engine.
     """
     duck, spark = models.duck_model.splink, models.spark_model.splink
-    assert spark["probability_two_random_records_match"] == pytest.approx(duck["probability_two_random_records_match"], rel=1e-12)
+    assert spark["probability_two_random_records_match"] == pytest.approx(duck["probability_two_random_records_match"], rel=0.01)
     for duck_comparison, spark_comparison in zip(duck["comparisons"], spark["comparisons"], strict=True):
         name = duck_comparison["output_column_name"]
         for level, (d, s) in enumerate(zip(duck_comparison["comparison_levels"], spark_comparison["comparison_levels"], strict=True)):

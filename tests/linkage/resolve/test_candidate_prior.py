@@ -1,0 +1,80 @@
+"""The prior from the trained model's scores of the candidate pairs (``linkage.resolve.prior``)."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from linkage.resolve.prior import CANDIDATE_THRESHOLD, candidate_prior
+from linkage.resolve.profiles import collapse
+from linkage.resolve.session import ArrowModelData
+
+
+def _weights(rows: list[tuple[float, float]], first_prior: float) -> pa.Table:
+    """Candidate rows from (log2 Bayes factor, record pairs): match weights as Splink gives them under ``first_prior``."""
+    odds = math.log2(first_prior / (1 - first_prior))
+    return pa.table({
+        "match_weight": [factor + odds if not math.isinf(factor) else factor for factor, _ in rows],
+        "pairs": [float(pairs) for _, pairs in rows],
+    })
+
+
+CASES = [
+    # (description, rows (log2 Bayes factor, record pairs), first prior, possible pairs, expected prior)
+    ("clear matches and clear non-matches: the matches over all pairs, wherever the first prior was",
+     [(40.0, 100), (-30.0, 10_000)], 1e-7, 1e6, 1e-4),
+    ("the same from a first prior far too high",
+     [(40.0, 100), (-30.0, 10_000)], 1e-2, 1e6, 1e-4),
+    ("pairs certain to match (an identity profile's own) count in full",
+     [(math.inf, 50), (-30.0, 10_000)], 1e-3, 1e6, 5e-5),
+    ("a pair whose Bayes factor is the inverse odds of the prior counts half",
+     [(math.log2((1 - 1e-4) / 1e-4), 200)], 1e-6, 1e6, 1e-4),
+]
+
+
+@pytest.mark.parametrize(("description", "rows", "first", "possible", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_candidate_prior_fixed_point(description, rows, first, possible, expected):
+    assert candidate_prior(_weights(rows, first), first, possible) == pytest.approx(expected, rel=1e-3), description
+
+
+def test_nothing_to_estimate_from_keeps_the_first_prior():
+    empty = pa.table({"match_weight": pa.array([], pa.float64()), "pairs": pa.array([], pa.float64())})
+    assert candidate_prior(empty, 3e-5, 1e6) == 3e-5
+
+
+@pytest.fixture(scope="module")
+def trained(generated_input):
+    from linkage.resolve.train import train
+
+    records, model = generated_input
+    return train(records, model)
+
+
+def test_trained_prior_is_near_the_truth(generated_input, generated_extracts, trained):
+    """On 5,000 generated people the prior is within a fifth of the true share of matching record pairs."""
+    records, _ = generated_input
+    with (generated_extracts / "extracts" / "truth" / "records.csv").open(newline="") as f:
+        person = {f"{r['source']}:{r['record_id']}": r["person_id"] for r in csv.DictReader(f)}
+    sizes = Counter(person[uid] for uid in records["unique_id"].to_pylist())
+    n = records.num_rows
+    true = sum(k * (k - 1) / 2 for k in sizes.values()) / (n * (n - 1) / 2)
+    assert trained["probability_two_random_records_match"] == pytest.approx(true, rel=0.2)
+
+
+def test_profiles_stand_for_their_records(generated_input, trained):
+    """Scored over identity profiles (each weighted by its records, its own pairs certain) or over the records, the
+    candidate pairs give the same prior: a profile's records are identical to the model."""
+    records, model = generated_input
+    profiles = collapse(records, model)
+    assert profiles.records.num_rows < records.num_rows, "the generated data has records identical to the model"
+    first = trained["probability_two_random_records_match"]
+    priors = []
+    for data in (ArrowModelData(records), ArrowModelData(profiles.records, np.asarray(profiles.sizes))):
+        weights = data.candidate_weights(data.linker(trained), CANDIDATE_THRESHOLD)
+        priors.append(candidate_prior(weights, first, records.num_rows * (records.num_rows - 1) / 2))
+    assert priors[1] == pytest.approx(priors[0], rel=0.02)
