@@ -40,12 +40,19 @@ class RowSpan:
         lines: Lines the row spans (1 unless a quoted value holds line breaks).
         reader_line: The row's line number as DuckDB's CSV reader counts them (blank lines
             count, line breaks inside quoted values do not), to place the reader's rejects.
+        whole_row_line: For a row over several lines, the first line after its first that
+            splits into as many fields as the header on its own: a row of its own, which a
+            stray quote joined to this one. None when there is none.
+        quoted_column: For a row over several lines, the header name of its first value that
+            holds a line break: where the quote that ran over the lines opened.
     """
 
     row: int
     first_line: int
     lines: int
     reader_line: int
+    whole_row_line: int | None = None
+    quoted_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,16 +132,67 @@ def row_spans(path: Path, encoding: str, delimiter: str, quote: str) -> Iterator
     Yields:
         One :class:`RowSpan` per non-blank row after the header.
     """
+    dialect = {"delimiter": delimiter, "quotechar": quote, "doublequote": True, "strict": False}
     with _text(path, encoding) as handle, _no_field_limit():
-        reader = csv.reader(handle, delimiter=delimiter, quotechar=quote, doublequote=True, strict=False)
-        next(reader, None)
+        lines = _LineWatch(handle, dialect)
+        reader = csv.reader(lines, **dialect)
+        header = [name.strip() for name in next(reader, None) or []]
+        lines.width = len(header)
+        lines.next_row()
         row, entries, last_line = 0, 0, reader.line_num
         for cells in reader:
             entries += 1
             if cells:
                 row += 1
-                yield RowSpan(row=row, first_line=last_line + 1, lines=reader.line_num - last_line, reader_line=entries + 1)
+                spans = reader.line_num - last_line
+                yield RowSpan(
+                    row=row, first_line=last_line + 1, lines=spans, reader_line=entries + 1,
+                    whole_row_line=lines.whole_row_line, quoted_column=_quoted_column(header, cells) if spans > 1 else None,
+                )
             last_line = reader.line_num
+            lines.next_row()
+
+
+def _quoted_column(header: list[str], cells: list[str]) -> str | None:
+    at = next((i for i, cell in enumerate(cells) if "\n" in cell or "\r" in cell), None)
+    return header[at] if at is not None and at < len(header) else None
+
+
+class _LineWatch:
+    """Hands a CSV reader a file's lines, noting the first line after a row's first that is a whole row alone.
+
+    A stray quote that a second stray quote closes a few lines on joins the rows between
+    into one value, and the joined row may even have the header's number of fields. Each
+    line after a row's first is read on its own as well: a line that alone splits into as
+    many fields as the header (two or more) is a row of its own. A value's own line
+    breaks (an address over two lines) leave lines with a field or two, not a header's
+    worth. Only rows over several lines pay for the second reading.
+    """
+
+    def __init__(self, handle: io.TextIOBase, dialect: dict) -> None:
+        self._lines = iter(handle)
+        self._dialect = dialect
+        self._line = 0
+        self._in_row = False
+        self.width = 0
+        self.whole_row_line: int | None = None
+
+    def __iter__(self) -> _LineWatch:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self._line += 1
+        if self._in_row and self.whole_row_line is None and self.width > 1:
+            if len(next(csv.reader([line], **self._dialect), [])) == self.width:
+                self.whole_row_line = self._line
+        self._in_row = True
+        return line
+
+    def next_row(self) -> None:
+        """The reader has returned a row: the next line starts another."""
+        self._in_row = False
+        self.whole_row_line = None
 
 
 @contextmanager

@@ -232,7 +232,7 @@ def _load_csv(
         " || first(error_message ORDER BY column_idx) || ')' AS reason, "
         f"first(csv_line) AS raw FROM {raw_rejects} GROUP BY line",
     )
-    counted = check_row_count(con, source, path, loaded, rejected, max_row_lines)
+    counted, rows_counted = check_row_count(con, source, path, loaded, rejected, max_row_lines)
     table = f"raw_{source.name}"
     # Parsed rows keep file order (rowid); their data-row numbers are the ones the
     # rejected rows leave free.
@@ -248,21 +248,20 @@ def _load_csv(
     )
     run_sql(con, f"drop_{loaded}", f"DROP TABLE {loaded}")
     _quarantine_repeated_headers(con, source, table, rejected)
-    counts = run_sql(
-        con, f"count_{source.name}", f"SELECT (SELECT count(*) FROM {table}), (SELECT count(*) FROM {rejected})"
-    ).fetchone()
-    return RawExtract(table=table, rejects=rejected, rows_read=counts[0] + counts[1], invisible=counted.invisible)
+    # Rows read are the rows counted apart from the reader; check_row_count refused the file unless the reader's agree.
+    return RawExtract(table=table, rejects=rejected, rows_read=rows_counted, invisible=counted.invisible)
 
 
 def check_row_count(
     con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, loaded: str, rejected: str, max_row_lines: int
-) -> LineCount:
-    """Check the CSV reader's rows against the file's lines, and place its rejected rows.
+) -> tuple[LineCount, int]:
+    """Count the CSV's data rows apart from the reader, check the reader's rows against them, and place its rejects.
 
-    When every row is one line, the two counts agree and nothing more is read. When
-    they differ, Python's CSV reader says which rows span lines; the reader's rejects
-    get their true data-row numbers (its line numbers count blank lines and not line
-    breaks in values).
+    When every row is one line, the file's non-blank lines are its rows, the two counts
+    agree and nothing more is read. When they differ, Python's CSV reader says which rows
+    span lines, and each line after a row's first is read on its own too; the reader's
+    rejects get their true data-row numbers (its line numbers count blank lines and not
+    line breaks in values).
 
     Args:
         con: The DuckDB connection.
@@ -273,11 +272,13 @@ def check_row_count(
         max_row_lines: The most lines a row may span.
 
     Returns:
-        The file's line count.
+        The file's line count, and its data rows as counted here (the extract's rows read).
 
     Raises:
-        ExtractError: An unreadable row opens a quoted value that runs to the end of the file,
-            a row spans more than ``max_row_lines`` lines, or the two readings count different rows.
+        ExtractError: Naming the row (and the column whose quoted value runs over lines) when
+            an unreadable row opens a quoted value that runs to the end of the file, a row
+            spans more than ``max_row_lines`` lines, a line inside a row is a whole row of its
+            own, a row the reader rejects spans lines, or the two readings count different rows.
     """
     parsed, rejects = run_sql(
         con, f"count_parsed_{source.name}", f"SELECT (SELECT count(*) FROM {loaded}), (SELECT count(*) FROM {rejected})"
@@ -286,30 +287,49 @@ def check_row_count(
     lines = counted.lines - 1
     # One row a line: the counts agree, and the reader's line numbers are rows unless blank lines shift them.
     if lines == parsed + rejects and not (rejects and counted.blank_lines):
-        return counted
+        return counted, lines
     reject_lines = {line for (line,) in run_sql(con, f"reject_lines_{source.name}", f"SELECT source_row + 1 FROM {rejected}").fetchall()}
     placed: dict[int, RowSpan] = {}
-    last = longest = None
+    last = longest = joined = None
     for span in row_spans(path, source.encoding, source.delimiter, source.quote):
         last = span
         if span.reader_line in reject_lines:
             placed[span.reader_line] = span
         if span.lines > max_row_lines and longest is None:
             longest = span
+        if span.whole_row_line is not None and joined is None:
+            joined = span
     if last is not None and last.reader_line in placed and last.lines > 1:
         raise ExtractError(
             str(path),
             f"this row opens a quoted value that is never closed: it runs from line {last.first_line} to the end of the "
             f"file ({last.lines:,} lines), so the rows on those lines cannot be read. Look for a stray quote in the row",
-            source=source.name, row=last.row,
+            source=source.name, row=last.row, column=last.quoted_column,
         )
     if longest is not None:
         raise ExtractError(
             str(path),
-            f"this row spans {longest.lines:,} lines ({longest.first_line:,} to {longest.first_line + longest.lines - 1:,}), "
+            f"this row spans {longest.lines:,} lines ({_lines(longest)}), "
             f"over the limit of {max_row_lines} ('extract_checks.max_row_lines'): a stray quote may have joined the rows on "
             "those lines into one. Look for the quote in the row; if its values really hold that many line breaks, raise the limit",
-            source=source.name, row=longest.row,
+            source=source.name, row=longest.row, column=longest.quoted_column,
+        )
+    if joined is not None:
+        raise ExtractError(
+            str(path),
+            f"this row spans {joined.lines:,} lines ({_lines(joined)}), and line {joined.whole_row_line:,} inside it has "
+            "as many fields as the header on its own: a stray quote has joined the rows on those lines into one, and "
+            "they would be lost uncounted. Look for a quote in the row that does not belong",
+            source=source.name, row=joined.row, column=joined.quoted_column,
+        )
+    unreadable = min((span for span in placed.values() if span.lines > 1), key=lambda span: span.row, default=None)
+    if unreadable is not None:
+        raise ExtractError(
+            str(path),
+            f"the CSV reader cannot read this row, which spans {unreadable.lines:,} lines ({_lines(unreadable)}): a stray "
+            "quote may have joined the rows on those lines into one, and they would be lost uncounted. Look for a quote "
+            "in the row that does not belong; a value that really holds a line break needs the row's other fields right",
+            source=source.name, row=unreadable.row, column=unreadable.quoted_column,
         )
     rows = last.row if last else 0
     if rows != parsed + rejects:
@@ -327,7 +347,11 @@ def check_row_count(
             f"WHERE {rejected}.source_row = m.line - 1",
             {"lines": [line for line, _ in moved], "rows": [row for _, row in moved]},
         )
-    return counted
+    return counted, rows
+
+
+def _lines(span: RowSpan) -> str:
+    return f"{span.first_line:,} to {span.first_line + span.lines - 1:,}"
 
 
 def _quarantine_repeated_headers(con: duckdb.DuckDBPyConnection, source: SourceConfig, table: str, rejected: str) -> None:

@@ -85,9 +85,13 @@ STRAY = POLICE_ROWS[1].replace(",ZZ99 3VZ,", ',"ZZ99 3VZ,')
 UNQUOTED = [f"OCC-9,09/03/2021,Theft,N,,PN9{n},SUSPECT,JONES,03/04/1975,M,,,M1 1AE," for n in range(10)]
 #: A row whose postcode ends with the quote that closes the stray one.
 CLOSING = "OCC-9,09/03/2021,Theft,N,,PN99,SUSPECT,JONES,03/04/1975,M,,,M1 1AE\","
+#: A row whose name ends with the quote that closes the stray one, leaving the joined row too many fields.
+CLOSING_IN_NAME = "OCC-9,09/03/2021,Theft,N,,PN98,SUSPECT,JONES\",03/04/1975,M,,,M1 1AE,"
+#: Row 1 with its address over two lines and its last field missing: unreadable, yet one row.
+TWO_LINE_ADDRESS_SHORT = TWO_LINE_ADDRESS.rsplit(",", 1)[0]
 
 UNREADABLE = [
-    # (description, body, row named, words)
+    # (description, body, row named, words); the column named is where the quoted value over the lines opens
     (
         "a stray quote on row 2 whose value never closes",
         "\n".join([POLICE_HEADER, POLICE_ROWS[0], STRAY, *UNQUOTED[:3]]) + "\n",
@@ -98,6 +102,21 @@ UNREADABLE = [
         "\n".join([POLICE_HEADER, POLICE_ROWS[0], STRAY, *UNQUOTED, CLOSING, *POLICE_ROWS[2:]]) + "\n",
         2, "spans 12 lines (3 to 14), over the limit of 10 ('extract_checks.max_row_lines')",
     ),
+    (
+        "a stray quote closed four lines on: rows 2 to 6 read as one row the reader accepts",
+        "\n".join([POLICE_HEADER, POLICE_ROWS[0], STRAY, *UNQUOTED[:3], CLOSING, *POLICE_ROWS[2:]]) + "\n",
+        2, "spans 5 lines (3 to 7), and line 4 inside it has as many fields as the header on its own",
+    ),
+    (
+        "a stray quote closed on the next line: rows 2 and 3 read as one row the reader rejects",
+        "\n".join([POLICE_HEADER, POLICE_ROWS[0], STRAY, CLOSING_IN_NAME, *POLICE_ROWS[2:]]) + "\n",
+        2, "spans 2 lines (3 to 4), and line 4 inside it has as many fields as the header on its own",
+    ),
+    (
+        "an unreadable row over two lines is refused, though its line break is the address's own",
+        "\n".join([POLICE_HEADER, TWO_LINE_ADDRESS_SHORT, *POLICE_ROWS[1:]]) + "\n",
+        1, "the CSV reader cannot read this row, which spans 2 lines (2 to 3)",
+    ),
 ]
 
 
@@ -107,7 +126,10 @@ def test_a_stray_quote_that_swallows_rows_is_refused_naming_the_row(run, descrip
     with pytest.raises(ExtractError) as caught:
         ingest(run)
     assert caught.value.row == row and caught.value.file.endswith("police.csv"), description
+    assert caught.value.column == ("Address" if row == 1 else "Postcode"), description
     assert words in str(caught.value), description
+    for value in ("JONES", "ZZ99", "M1 1AE", "High St"):
+        assert value not in str(caught.value), f"{description}: no value from the file in the error"
 
 
 def test_a_value_with_line_breaks_up_to_the_limit_is_one_row(run):
@@ -179,6 +201,25 @@ def test_row_spans_match_the_csv_module(tmp_path: Path):
     path.write_text('h1,h2\n1,"a\nb"\n\n2,x\n3,"never closed\n4,y\n', encoding="utf-8")
     spans = [(s.row, s.first_line, s.lines, s.reader_line) for s in row_spans(path, "utf-8", ",", '"')]
     assert spans == [(1, 2, 2, 2), (2, 5, 1, 4), (3, 6, 2, 5)]
+    assert csv.field_size_limit() == 131_072, "the module's limit is put back"
+
+
+SPANS = [
+    # (description, file, (whole_row_line, quoted_column) of each row)
+    ("one line a row", "h1,h2,h3\n1,a,b\n2,c,d\n", [(None, None), (None, None)]),
+    ("a value's own line breaks leave no whole row", 'h1,h2,h3\n1,"a\nb\nc",d\n2,e,f\n', [(None, "h2"), (None, None)]),
+    ("a line with a header's worth of fields inside a row", 'h1,h2,h3\n1,"a,b\n2,c,d\n3,e",f\n', [(3, "h2")]),
+    ("a quote never closed", 'h1,h2,h3\n1,a,"b\n2,c,d\n', [(3, "h3")]),
+    ("CR-only line ends", 'h1,h2,h3\r1,"a,b\r2,c,d\r3,e",f\r', [(3, "h2")]),
+]
+
+
+@pytest.mark.parametrize(("description", "content", "expected"), SPANS, ids=[c[0] for c in SPANS])
+def test_row_spans_find_the_rows_a_stray_quote_joined(tmp_path, description, content, expected):
+    path = tmp_path / "x.csv"
+    path.write_bytes(content.encode())
+    spans = [(s.whole_row_line, s.quoted_column) for s in row_spans(path, "utf-8", ",", '"')]
+    assert spans == expected, description
     assert csv.field_size_limit() == 131_072, "the module's limit is put back"
 
 
