@@ -133,7 +133,7 @@ def row_spans(path: Path, encoding: str, delimiter: str, quote: str) -> Iterator
         One :class:`RowSpan` per non-blank row after the header.
     """
     dialect = {"delimiter": delimiter, "quotechar": quote, "doublequote": True, "strict": False}
-    with _text(path, encoding) as handle, _no_field_limit():
+    with _text(path, encoding) as handle, no_field_limit():
         lines = _LineWatch(handle, dialect)
         reader = csv.reader(lines, **dialect)
         header = [name.strip() for name in next(reader, None) or []]
@@ -203,8 +203,11 @@ def _text(path: Path, encoding: str) -> Iterator[io.TextIOBase]:
 
 
 @contextmanager
-def _no_field_limit() -> Iterator[None]:
-    # A swallowing quote makes one value of the rest of the file; read it whole to count its lines.
+def no_field_limit() -> Iterator[None]:
+    """Lift the csv module's field size limit (131,072 characters) for the block, and put it back.
+
+    A swallowing quote makes one value of the rest of the file; it is read whole to count its lines.
+    """
     before = csv.field_size_limit()
     csv.field_size_limit(2**31 - 1)
     try:

@@ -10,13 +10,15 @@ import duckdb
 
 from linkage.config import SourceConfig
 from linkage.errors import ExtractError, StepError
-from linkage.ingest.lines import CODECS, LineCount, RowSpan, count_lines, decode_head, row_spans
+from linkage.ingest.lines import CODECS, LineCount, RowSpan, count_lines, decode_head, no_field_limit, row_spans
 from linkage.pipeline import quote_ident, run_sql
 
 #: The most lines a CSV row may span, by default (``extract_checks.max_row_lines``).
 DEFAULT_MAX_ROW_LINES = 10
 #: The most a header line may take; a first line longer than this is not a header.
 MAX_HEADER_BYTES = 1 << 20
+#: The longest column name a header may have (the csv module's own field limit).
+MAX_COLUMN_NAME = 131_072
 
 
 @dataclass(frozen=True)
@@ -113,13 +115,21 @@ def csv_header(source: SourceConfig, path: Path) -> list[str]:
     if not first.strip():
         raise ExtractError(str(path), "first line is empty; expected a header row", source=source.name)
     try:
-        header = [name.strip() for name in next(csv.reader([first], delimiter=source.delimiter, quotechar=source.quote))]
+        with no_field_limit():
+            header = [name.strip() for name in next(csv.reader([first], delimiter=source.delimiter, quotechar=source.quote))]
     except csv.Error as exc:
-        # The csv module's messages name the problem (a field over its size limit), never the text.
+        # The csv module's messages name the problem, never the text.
         raise ExtractError(str(path), f"the header row cannot be read as CSV: {exc}", source=source.name, row=0) from None
     for position, name in enumerate(header, start=1):
         if not name:
             raise ExtractError(str(path), f"header column {position} has no name", source=source.name)
+        if len(name) > MAX_COLUMN_NAME:
+            raise ExtractError(
+                str(path),
+                f"header column {position} is {len(name):,} characters long, over the {MAX_COLUMN_NAME:,} a column name "
+                "may have: the first line is not a header row (is this the right file, with the right 'delimiter'?)",
+                source=source.name, row=0,
+            )
     return header
 
 

@@ -141,7 +141,16 @@ def test_a_value_with_line_breaks_up_to_the_limit_is_one_row(run):
 
 HEADER_ERRORS = [
     # (description, body, words)
-    ("a header column over the csv module's field limit", "A" * 131_073 + "," + POLICE_HEADER + "\n", "field larger than field limit"),
+    (
+        "a header column over the csv module's field limit",
+        POLICE_HEADER + "," + "A" * 131_073 + "\n",
+        "header column 15 is 131,073 characters long, over the 131,072 a column name may have",
+    ),
+    (
+        "a quoted header column over the limit, its quote never closed",
+        POLICE_HEADER + ',"' + "A" * 200_000 + "\n",
+        "header column 15 is 200,000 characters long",
+    ),
     ("no line end in the first megabyte", "x" * (1 << 20) + "y\n", "no line ends in the first 1,048,576 bytes"),
 ]
 
