@@ -12,6 +12,7 @@ import pytest
 from linkage.errors import ExtractError
 from linkage.ingest import ingest
 from linkage.ingest.lines import LineCount, count_lines, row_spans
+from linkage.text import INVISIBLE
 from linkage.store import layout
 from tests.linkage.ingest.conftest import POLICE_HEADER, POLICE_ROWS
 
@@ -232,11 +233,22 @@ def test_row_spans_find_the_rows_a_stray_quote_joined(tmp_path, description, con
     assert csv.field_size_limit() == 131_072, "the module's limit is put back"
 
 
+REMOVED = "full_name: control characters removed"
 INVISIBLE_CASES = [
     # (description, Name cell, forename, middle names, surname, note)
-    ("a NUL byte inside a forename", '"SMITH, Jo\x00hn"', "JOHN", None, "SMITH", "full_name: control characters removed"),
-    ("a right-to-left override in a surname", '"SM\u202eHTI, John"', "JOHN", None, "SMHTI", "full_name: control characters removed"),
-    ("a zero-width space and a byte-order mark", '"\ufeffSMITH, Jo\u200bhn"', "JOHN", None, "SMITH", "full_name: control characters removed"),
+    ("a NUL byte inside a forename", '"SMITH, Jo\x00hn"', "JOHN", None, "SMITH", REMOVED),
+    ("other C0 controls: bell, backspace, escape", '"SMITH, J\x07o\x08h\x1bn"', "JOHN", None, "SMITH", REMOVED),
+    ("DEL and a C1 control (next line, U+0085)", '"SMI\x7fTH, Jo\x85hn"', "JOHN", None, "SMITH", REMOVED),
+    ("a right-to-left override in a surname", '"SM\u202eHTI, John"', "JOHN", None, "SMHTI", REMOVED),
+    ("a left-to-right isolate and its pop", '"SMITH, \u2066John\u2069"', "JOHN", None, "SMITH", REMOVED),
+    ("right-to-left and Arabic letter marks", '"SMITH\u200f\u061c, John\u200e"', "JOHN", None, "SMITH", REMOVED),
+    ("a zero-width space and a byte-order mark", '"\ufeffSMITH, Jo\u200bhn"', "JOHN", None, "SMITH", REMOVED),
+    ("a soft hyphen inside a surname", '"SMI\u00adTH, John"', "JOHN", None, "SMITH", REMOVED),
+    ("an invisible separator (U+2063) inside a forename", '"SMITH, Jo\u2063hn"', "JOHN", None, "SMITH", REMOVED),
+    ("tag characters spelling hidden text", '"SMITH, John\U000e0041\U000e0042\U000e007f"', "JOHN", None, "SMITH", REMOVED),
+    ("a Hangul filler padding a forename", '"SMITH, John\u3164"', "JOHN", None, "SMITH", REMOVED),
+    ("zero-width (non-)joiners stay raw, dropped when cleaning", '"SMI\u200dTH, Jo\u200chn"', "JOHN", None, "SMITH", None),
+    ("a tab between forenames is a space", '"SMITH, John\tPaul"', "JOHN", "PAUL", "SMITH", None),
     ("a plain name has no note", '"SMITH, John Paul"', "JOHN", "PAUL", "SMITH", None),
 ]
 
@@ -254,18 +266,23 @@ def test_control_and_invisible_characters_are_removed_with_a_note(run, descripti
             "SELECT column_name || ': ' || problem FROM dq_notes WHERE record_id = 'PN5' AND problem LIKE 'control%'"
         ).fetchall()]
     assert got[:3] == (forename, middle, surname), description
-    assert not any(c in got[3] for c in "\x00\u202e\u200b\ufeff"), f"{description}: the raw column is clean too"
+    assert not re.search(INVISIBLE, got[3]), f"{description}: the raw column is clean too"
     assert notes == ([note] if note else []), description
 
 
-def test_the_line_count_spots_every_invisible_character_in_each_encoding(tmp_path):
-    from linkage.text import INVISIBLE
+#: Names in several scripts, with the joiners some need: none is an invisible character.
+CLEAN_NAMES = "JOHN, Zoë O\u2019Brien\u200d, \u0645\u062d\u0645\u062f, \u0930\u093e\u0939\u0941\u0932, \uae40\ubbfc\uc900, \u0645\u06cc\u200c\u0631"
 
+
+def test_the_line_count_spots_every_invisible_character_in_each_encoding(tmp_path):
     pattern = re.compile(INVISIBLE)
-    characters = [chr(c) for c in range(0x3000) if pattern.fullmatch(chr(c))]
+    every = (c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    characters = [chr(c) for c in every if pattern.fullmatch(chr(c))]
+    assert {"\x00", "\u00ad", "\u202e", "\u2069", "\U000e0041", "\u3164"} <= set(characters)
+    assert not {"\t", "\n", "\r", "\u200c", "\u200d", "\u00a0"} & set(characters)
     path = tmp_path / "x.csv"
     for encoding, codec in (("utf-8", "utf-8"), ("utf-16", "utf-16"), ("latin-1", "latin-1")):
-        path.write_bytes("h\nJOHN, Zoë O\u2019Brien\u200d\n".encode(codec, "replace"))
+        path.write_bytes(f"h\n{CLEAN_NAMES}\n".encode(codec, "replace"))
         assert not count_lines(path, encoding).invisible, f"{encoding}: a clean file, joiners and accents included"
         for character in characters:
             if encoding == "latin-1" and ord(character) > 0xFF:
