@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -291,3 +292,20 @@ def test_the_line_count_spots_every_invisible_character_in_each_encoding(tmp_pat
             assert count_lines(path, encoding).invisible, f"{encoding}: U+{ord(character):04X}"
     path.write_bytes("\ufeffh\nJohn\n".encode())
     assert not count_lines(path, "utf-8").invisible, "a leading byte-order mark only marks the encoding"
+
+
+def test_quarantined_rows_show_invisible_characters_escaped_not_obeyed(run):
+    # Row 3 is quarantined by standardisation (its raw is the row's cells as JSON), row 5 by the
+    # CSV reader (its raw is the line as written); each hides a NUL, an override and a tag character.
+    hidden = "\x00\u202e\U000e0041"
+    rows = list(POLICE_ROWS)
+    rows[2] = rows[2].replace("OCC-2,06/03/2021,Theft", f"OCC-2,06/03/2021,Th{hidden}eft")
+    rows[4] = rows[4].replace("Theft", f"Th{hidden}eft")
+    police_csv(run, "\n".join([POLICE_HEADER, *rows]) + "\n")
+    assert police_counts(run) == BASELINE
+    with duckdb.connect(str(layout(run.store).ingest_check), read_only=True) as con:
+        raw = dict(con.execute("SELECT source_row, raw FROM quarantine WHERE source = 'police'").fetchall())
+    for row in (3, 5):
+        assert not re.search(INVISIBLE, raw[row]), f"row {row}: no invisible character is stored as itself"
+        assert "Th\\u0000\\u202e\\udb40\\udc41eft" in raw[row], f"row {row}: each is shown as its escape"
+    assert json.loads(raw[3])["OffenceCategory"] == f"Th{hidden}eft", "the JSON reads back as the file's value"
