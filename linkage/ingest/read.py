@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 
@@ -242,7 +243,7 @@ def _load_csv(
         " || first(error_message ORDER BY column_idx) || ')' AS reason, "
         f"first(csv_line) AS raw FROM {raw_rejects} GROUP BY line",
     )
-    counted, rows_counted = check_row_count(con, source, path, loaded, rejected, max_row_lines)
+    counted = check_row_count(con, source, path, loaded, rejected, max_row_lines)
     table = f"raw_{source.name}"
     # Parsed rows keep file order (rowid); their data-row numbers are the ones the
     # rejected rows leave free.
@@ -259,46 +260,85 @@ def _load_csv(
     run_sql(con, f"drop_{loaded}", f"DROP TABLE {loaded}")
     _quarantine_repeated_headers(con, source, table, rejected)
     # Rows read are the rows counted apart from the reader; check_row_count refused the file unless the reader's agree.
-    return RawExtract(table=table, rejects=rejected, rows_read=rows_counted, invisible=counted.invisible)
+    return RawExtract(table=table, rejects=rejected, rows_read=counted.rows, invisible=counted.lines.invisible)
 
 
 def check_row_count(
     con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, loaded: str, rejected: str, max_row_lines: int
-) -> tuple[LineCount, int]:
-    """Count the CSV's data rows apart from the reader, check the reader's rows against them, and place its rejects.
-
-    When every row is one line, the file's non-blank lines are its rows, the two counts
-    agree and nothing more is read. When they differ, Python's CSV reader says which rows
-    span lines, and each line after a row's first is read on its own too; the reader's
-    rejects get their true data-row numbers (its line numbers count blank lines and not
-    line breaks in values).
+) -> RowCount:
+    """Count the CSV's data rows apart from the DuckDB reader, check its rows against them, and place its rejects.
 
     Args:
         con: The DuckDB connection.
         source: The source config.
         path: The CSV extract.
         loaded: Table of the rows the reader parsed.
-        rejected: Table of the rows it rejected (``source_row`` as the reader's line - 1).
+        rejected: Table of the rows it rejected (``source_row`` as the reader's line - 1); their
+            ``source_row`` becomes their true data row.
         max_row_lines: The most lines a row may span.
 
     Returns:
-        The file's line count, and its data rows as counted here (the extract's rows read).
+        The count (see :func:`count_rows`).
 
     Raises:
-        ExtractError: Naming the row (and the column whose quoted value runs over lines) when
-            an unreadable row opens a quoted value that runs to the end of the file, a row
-            spans more than ``max_row_lines`` lines, a line inside a row is a whole row of its
-            own, a row the reader rejects spans lines, or the two readings count different rows.
+        ExtractError: As :func:`count_rows`.
     """
-    parsed, rejects = run_sql(
-        con, f"count_parsed_{source.name}", f"SELECT (SELECT count(*) FROM {loaded}), (SELECT count(*) FROM {rejected})"
-    ).fetchone()
+    (parsed,) = run_sql(con, f"count_parsed_{source.name}", f"SELECT count(*) FROM {loaded}").fetchone()
+    reject_lines = {line for (line,) in run_sql(con, f"reject_lines_{source.name}", f"SELECT source_row + 1 FROM {rejected}").fetchall()}
+    counted = count_rows(source, path, parsed + len(reject_lines), reject_lines, max_row_lines)
+    if counted.moved:
+        run_sql(
+            con, f"place_rejects_{source.name}",
+            f"UPDATE {rejected} SET source_row = m.row FROM (SELECT unnest($lines) AS line, unnest($rows) AS row) AS m "
+            f"WHERE {rejected}.source_row = m.line - 1",
+            {"lines": list(counted.moved), "rows": list(counted.moved.values())},
+        )
+    return counted
+
+
+@dataclass(frozen=True)
+class RowCount:
+    """A CSV extract's data rows, counted apart from the reader that loaded it.
+
+    Attributes:
+        lines: The file's line count.
+        rows: Its data rows: the extract's rows read.
+        moved: The data row of each of the reader's rejects whose row is not its reader line - 1,
+            by reader line (blank lines and line breaks inside values shift them).
+    """
+
+    lines: LineCount
+    rows: int
+    moved: dict[int, int]
+
+
+def count_rows(source: SourceConfig, path: Path, reader_rows: int, reject_lines: set[int], max_row_lines: int) -> RowCount:
+    """Count a CSV extract's data rows without its reader, and refuse it where a stray quote has joined rows.
+
+    When every row is one line, the file's non-blank lines are its rows, the two counts
+    agree and nothing more is read. When they differ, Python's CSV reader says which rows
+    span lines, and each line after a row's first is read on its own too.
+
+    Args:
+        source: The source config.
+        path: The CSV extract.
+        reader_rows: Rows the reader read, parsed or rejected.
+        reject_lines: The reader's line number (blank lines counted, line breaks inside values
+            not) of each row it could not parse; empty when the reader does not say.
+        max_row_lines: The most lines a row may span.
+
+    Raises:
+        ExtractError: Naming the row and the column whose quoted value runs over the lines,
+            never a value, when an unreadable row opens a quoted value that runs to the end of
+            the file, a row spans more than ``max_row_lines`` lines, a line inside a row is a
+            whole row of its own, a row the reader rejects spans lines, or the two readings
+            count different rows.
+    """
     counted = count_lines(path, source.encoding)
     lines = counted.lines - 1
     # One row a line: the counts agree, and the reader's line numbers are rows unless blank lines shift them.
-    if lines == parsed + rejects and not (rejects and counted.blank_lines):
-        return counted, lines
-    reject_lines = {line for (line,) in run_sql(con, f"reject_lines_{source.name}", f"SELECT source_row + 1 FROM {rejected}").fetchall()}
+    if lines == reader_rows and not (reject_lines and counted.blank_lines):
+        return RowCount(lines=counted, rows=lines, moved={})
     placed: dict[int, RowSpan] = {}
     last = longest = joined = None
     for span in row_spans(path, source.encoding, source.delimiter, source.quote):
@@ -310,54 +350,47 @@ def check_row_count(
         if span.whole_row_line is not None and joined is None:
             joined = span
     if last is not None and last.reader_line in placed and last.lines > 1:
-        raise ExtractError(
-            str(path),
+        _refuse(
+            source, path, last,
             f"this row opens a quoted value that is never closed: it runs from line {last.first_line} to the end of the "
             f"file ({last.lines:,} lines), so the rows on those lines cannot be read. Look for a stray quote in the row",
-            source=source.name, row=last.row, column=last.quoted_column,
         )
     if longest is not None:
-        raise ExtractError(
-            str(path),
+        _refuse(
+            source, path, longest,
             f"this row spans {longest.lines:,} lines ({_lines(longest)}), "
             f"over the limit of {max_row_lines} ('extract_checks.max_row_lines'): a stray quote may have joined the rows on "
             "those lines into one. Look for the quote in the row; if its values really hold that many line breaks, raise the limit",
-            source=source.name, row=longest.row, column=longest.quoted_column,
         )
     if joined is not None:
-        raise ExtractError(
-            str(path),
+        _refuse(
+            source, path, joined,
             f"this row spans {joined.lines:,} lines ({_lines(joined)}), and line {joined.whole_row_line:,} inside it has "
             "as many fields as the header on its own: a stray quote has joined the rows on those lines into one, and "
             "they would be lost uncounted. Look for a quote in the row that does not belong",
-            source=source.name, row=joined.row, column=joined.quoted_column,
         )
     unreadable = min((span for span in placed.values() if span.lines > 1), key=lambda span: span.row, default=None)
     if unreadable is not None:
-        raise ExtractError(
-            str(path),
+        _refuse(
+            source, path, unreadable,
             f"the CSV reader cannot read this row, which spans {unreadable.lines:,} lines ({_lines(unreadable)}): a stray "
             "quote may have joined the rows on those lines into one, and they would be lost uncounted. Look for a quote "
             "in the row that does not belong; a value that really holds a line break needs the row's other fields right",
-            source=source.name, row=unreadable.row, column=unreadable.quoted_column,
         )
     rows = last.row if last else 0
-    if rows != parsed + rejects:
+    if rows != reader_rows:
         raise ExtractError(
             str(path),
-            f"the CSV reader read {parsed + rejects:,} rows, but reading the file line by line finds {rows:,} "
+            f"the CSV reader read {reader_rows:,} rows, but reading the file line by line finds {rows:,} "
             f"({lines:,} lines); check the quoting (a stray or unbalanced quote?)",
             source=source.name,
         )
-    moved = [(line, span.row) for line, span in placed.items() if span.row != line - 1]
-    if moved:
-        run_sql(
-            con, f"place_rejects_{source.name}",
-            f"UPDATE {rejected} SET source_row = m.row FROM (SELECT unnest($lines) AS line, unnest($rows) AS row) AS m "
-            f"WHERE {rejected}.source_row = m.line - 1",
-            {"lines": [line for line, _ in moved], "rows": [row for _, row in moved]},
-        )
-    return counted, rows
+    moved = {line: span.row for line, span in placed.items() if span.row != line - 1}
+    return RowCount(lines=counted, rows=rows, moved=moved)
+
+
+def _refuse(source: SourceConfig, path: Path, span: RowSpan, problem: str) -> NoReturn:
+    raise ExtractError(str(path), problem, source=source.name, row=span.row, column=span.quoted_column)
 
 
 def _lines(span: RowSpan) -> str:
