@@ -25,6 +25,7 @@ from pyspark.sql import SparkSession
 from linkage.config import RunConfig, SourceConfig
 from linkage.errors import MashError
 from linkage.ingest.blanks import empty_blanks
+from linkage.ingest.read import count_rows
 from linkage.ingest.run import escaped_invisible, record_load
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql, write_parquet
 from linkage.resolve import ResolveReport
@@ -134,6 +135,10 @@ class SparkRun:
             con, f"spark_rows_read_{name}",
             f"SELECT (SELECT count(*) FROM std_{name} WHERE quarantine_reason IS NULL) + (SELECT count(*) FROM quarantine_{name})",
         ).fetchall()[0]
+        if source.file_format == "csv":
+            # Spark's rows against the file's, counted on the driver as a DuckDB run counts them; Spark does not
+            # say which line a row it could not parse began on, so the checks that need that are DuckDB's alone.
+            rows_read = count_rows(source, path, int(rows_read), set(), run.extract_checks.max_row_lines).rows
         record_load(con, source, path, int(rows_read))
         empty_blanks(con, source)  # blank shares are counted on DuckDB runs only
         run_sql(
