@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 from linkage.text import INVISIBLE, INVISIBLE_BYTES
@@ -30,9 +31,8 @@ CODECS = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "latin-1": "latin-1"}
 _CHUNK = 1 << 23
 
 
-@dataclass(frozen=True)
-class RowSpan:
-    """Where one data row lies in the file.
+class RowSpan(NamedTuple):
+    """Where one data row lies in the file (a tuple: a file may have millions).
 
     Attributes:
         row: 1-based data row (blank lines are not rows, as for the CSV reader).
@@ -43,8 +43,8 @@ class RowSpan:
         whole_row_line: For a row over several lines, the first line after its first that
             splits into as many fields as the header on its own: a row of its own, which a
             stray quote joined to this one. None when there is none.
-        quoted_column: For a row over several lines, the header name of its first value that
-            holds a line break: where the quote that ran over the lines opened.
+        cells: For a row over several lines, its cells, to say in which column the quoted
+            value over the lines opens (:func:`quoted_at`); None for a row on one line.
     """
 
     row: int
@@ -52,7 +52,7 @@ class RowSpan:
     lines: int
     reader_line: int
     whole_row_line: int | None = None
-    quoted_column: str | None = None
+    cells: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -134,65 +134,70 @@ def row_spans(path: Path, encoding: str, delimiter: str, quote: str) -> Iterator
     """
     dialect = {"delimiter": delimiter, "quotechar": quote, "doublequote": True, "strict": False}
     with _text(path, encoding) as handle, no_field_limit():
-        lines = _LineWatch(handle, dialect)
-        reader = csv.reader(lines, **dialect)
-        header = [name.strip() for name in next(reader, None) or []]
-        lines.width = len(header)
-        lines.next_row()
+        reader = csv.reader(handle, **dialect)
+        width = len(next(reader, None) or [])
         row, entries, last_line = 0, 0, reader.line_num
         for cells in reader:
             entries += 1
             if cells:
                 row += 1
                 spans = reader.line_num - last_line
-                yield RowSpan(
-                    row=row, first_line=last_line + 1, lines=spans, reader_line=entries + 1,
-                    whole_row_line=lines.whole_row_line, quoted_column=_quoted_column(header, cells) if spans > 1 else None,
-                )
+                if spans == 1:
+                    yield RowSpan(row, last_line + 1, 1, entries + 1)
+                else:
+                    whole = _whole_row_line(cells, width, last_line + 1, dialect)
+                    yield RowSpan(row, last_line + 1, spans, entries + 1, whole, cells)
             last_line = reader.line_num
-            lines.next_row()
 
 
-def _quoted_column(header: list[str], cells: list[str]) -> str | None:
-    at = next((i for i, cell in enumerate(cells) if "\n" in cell or "\r" in cell), None)
-    return header[at] if at is not None and at < len(header) else None
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-class _LineWatch:
-    """Hands a CSV reader a file's lines, noting the first line after a row's first that is a whole row alone.
+def quoted_at(cells: list[str]) -> int | None:
+    """The position of the first of a row's cells that holds a line break: where a quoted value over lines opens."""
+    for at, cell in enumerate(cells):
+        if "\n" in cell or "\r" in cell:
+            return at
+    return None
+
+
+def _whole_row_line(cells: list[str], width: int, first_line: int, dialect: dict) -> int | None:
+    """The first line after a row's first that splits into the header's number of fields on its own.
 
     A stray quote that a second stray quote closes a few lines on joins the rows between
-    into one value, and the joined row may even have the header's number of fields. Each
-    line after a row's first is read on its own as well: a line that alone splits into as
-    many fields as the header (two or more) is a row of its own. A value's own line
-    breaks (an address over two lines) leave lines with a field or two, not a header's
-    worth. Only rows over several lines pay for the second reading.
+    into one value, and the joined row may even have the header's number of fields; the
+    rows it swallowed are still there, a line each. A value's own line breaks (an address
+    over two lines) leave lines of a field or two, not a header's worth.
+
+    Args:
+        cells: The row's cells; joined by the delimiter, each piece after a line break is one of its lines.
+        width: Fields in the header (a one-column file's lines are all rows: None).
+        first_line: The row's first line in the file.
+        dialect: The CSV dialect, to read a candidate line on its own.
     """
+    delimiter = dialect["delimiter"]
+    text = delimiter.join(cells)
+    breaks = [at for at in (text.find("\n"), text.find("\r")) if at >= 0]
+    # The lines after the first need a delimiter per field between them to hold a row; an address
+    # over two lines has none to spare, and is not split.
+    if width < 2 or not breaks or text.count(delimiter, min(breaks)) < width - 1:
+        return None
+    for line, piece in enumerate(_after_first_line(text), start=1):
+        # Only a piece with a delimiter per field can be a row: the rest are not read again.
+        if piece.count(delimiter) >= width - 1 and len(next(csv.reader([piece], **dialect), [])) == width:
+            return first_line + line
+    return None
 
-    def __init__(self, handle: io.TextIOBase, dialect: dict) -> None:
-        self._lines = iter(handle)
-        self._dialect = dialect
-        self._line = 0
-        self._in_row = False
-        self.width = 0
-        self.whole_row_line: int | None = None
 
-    def __iter__(self) -> _LineWatch:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self._line += 1
-        if self._in_row and self.whole_row_line is None and self.width > 1:
-            if len(next(csv.reader([line], **self._dialect), [])) == self.width:
-                self.whole_row_line = self._line
-        self._in_row = True
-        return line
-
-    def next_row(self) -> None:
-        """The reader has returned a row: the next line starts another."""
-        self._in_row = False
-        self.whole_row_line = None
+def _after_first_line(text: str) -> Iterator[str]:
+    """The lines of a text after its first, one at a time (a quote never closed makes it the rest of the file)."""
+    start = None
+    for end in _LINE_BREAK.finditer(text):
+        if start is not None:
+            yield text[start:end.start()]
+        start = end.end()
+    if start is not None:
+        yield text[start:]
 
 
 @contextmanager

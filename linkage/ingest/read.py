@@ -11,7 +11,9 @@ import duckdb
 
 from linkage.config import SourceConfig
 from linkage.errors import ExtractError, StepError
-from linkage.ingest.lines import CODECS, LineCount, RowSpan, count_lines, decode_head, no_field_limit, row_spans
+from linkage.ingest.lines import (
+    CODECS, LineCount, RowSpan, count_lines, decode_head, no_field_limit, quoted_at, row_spans,
+)
 from linkage.pipeline import quote_ident, run_sql
 
 #: The most lines a CSV row may span, by default (``extract_checks.max_row_lines``).
@@ -390,7 +392,11 @@ def count_rows(source: SourceConfig, path: Path, reader_rows: int, reject_lines:
 
 
 def _refuse(source: SourceConfig, path: Path, span: RowSpan, problem: str) -> NoReturn:
-    raise ExtractError(str(path), problem, source=source.name, row=span.row, column=span.quoted_column)
+    """Refuse the extract at a row over several lines, naming the column where its quoted value opens."""
+    at = quoted_at(span.cells) if span.cells else None
+    header = csv_header(source, path)
+    column = header[at] if at is not None and at < len(header) else None
+    raise ExtractError(str(path), problem, source=source.name, row=span.row, column=column)
 
 
 def _lines(span: RowSpan) -> str:

@@ -12,7 +12,7 @@ import pytest
 
 from linkage.errors import ExtractError
 from linkage.ingest import ingest
-from linkage.ingest.lines import LineCount, count_lines, row_spans
+from linkage.ingest.lines import LineCount, count_lines, quoted_at, row_spans
 from linkage.text import INVISIBLE
 from linkage.store import layout
 from tests.linkage.ingest.conftest import POLICE_HEADER, POLICE_ROWS
@@ -229,7 +229,8 @@ SPANS = [
 def test_row_spans_find_the_rows_a_stray_quote_joined(tmp_path, description, content, expected):
     path = tmp_path / "x.csv"
     path.write_bytes(content.encode())
-    spans = [(s.whole_row_line, s.quoted_column) for s in row_spans(path, "utf-8", ",", '"')]
+    header = ["h1", "h2", "h3"]
+    spans = [(s.whole_row_line, s.cells and header[quoted_at(s.cells)]) for s in row_spans(path, "utf-8", ",", '"')]
     assert spans == expected, description
     assert csv.field_size_limit() == 131_072, "the module's limit is put back"
 
