@@ -5,7 +5,8 @@ the file as one value: the rows after it are read as part of one bad row, and
 counted nowhere. Two readings here do not share that reader: a count of the file's
 non-blank lines, and, when the lines and the reader's rows differ (quoted values
 with line breaks, or a swallowing quote), Python's own CSV reader, which says how
-many lines each row spans.
+many lines each row spans and whether a line inside a row is a whole row of its own
+(a stray quote closed a few rows on joins the rows between into one).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
 from linkage.text import INVISIBLE, INVISIBLE_BYTES
 

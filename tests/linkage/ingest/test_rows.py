@@ -12,7 +12,7 @@ import pytest
 
 from linkage.errors import ExtractError
 from linkage.ingest import ingest
-from linkage.ingest.lines import LineCount, count_lines, quoted_at, row_spans
+from linkage.ingest.lines import count_lines, quoted_at, row_spans
 from linkage.text import INVISIBLE
 from linkage.store import layout
 from tests.linkage.ingest.conftest import POLICE_HEADER, POLICE_ROWS

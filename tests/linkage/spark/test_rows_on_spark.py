@@ -8,7 +8,7 @@ from linkage.config import load_run_config
 from linkage.errors import ExtractError
 from linkage.spark.job import SparkRun
 from linkage.store import connect
-from tests.linkage.ingest.conftest import POLICE_HEADER, POLICE_ROWS, REPO, write_extracts
+from tests.linkage.ingest.conftest import POLICE_ROWS, REPO, write_extracts
 
 pytestmark = pytest.mark.spark
 
