@@ -106,8 +106,9 @@ class ExtractChecks(BaseModel):
     max_row_lines: int = Field(
         default=10, ge=1,
         description="A CSV row spanning more lines than this (quoted values with line breaks) is taken for a stray quote "
-        "that joined the rows after it into one, and the extract is bad. An unreadable row whose quote never closes "
-        "before the end of the file is always bad.",
+        "that joined the rows after it into one, and the extract is bad. Whatever this limit, a row whose quote never "
+        "closes before the end of the file, a row over several lines that the reader cannot read, and a row with a line "
+        "inside it that has the header's number of fields on its own (rows a stray quote joined) are always bad.",
     )
     max_blank_rise: float = Field(
         default=0.2, gt=0, le=1,

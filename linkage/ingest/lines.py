@@ -5,7 +5,8 @@ the file as one value: the rows after it are read as part of one bad row, and
 counted nowhere. Two readings here do not share that reader: a count of the file's
 non-blank lines, and, when the lines and the reader's rows differ (quoted values
 with line breaks, or a swallowing quote), Python's own CSV reader, which says how
-many lines each row spans.
+many lines each row spans and whether a line inside a row is a whole row of its own
+(a stray quote closed a few rows on joins the rows between into one).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from linkage.text import INVISIBLE, INVISIBLE_BYTES
 
@@ -30,9 +32,8 @@ CODECS = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "latin-1": "latin-1"}
 _CHUNK = 1 << 23
 
 
-@dataclass(frozen=True)
-class RowSpan:
-    """Where one data row lies in the file.
+class RowSpan(NamedTuple):
+    """Where one data row lies in the file (a tuple: a file may have millions).
 
     Attributes:
         row: 1-based data row (blank lines are not rows, as for the CSV reader).
@@ -40,12 +41,19 @@ class RowSpan:
         lines: Lines the row spans (1 unless a quoted value holds line breaks).
         reader_line: The row's line number as DuckDB's CSV reader counts them (blank lines
             count, line breaks inside quoted values do not), to place the reader's rejects.
+        whole_row_line: For a row over several lines, the first line after its first that
+            splits into as many fields as the header on its own: a row of its own, which a
+            stray quote joined to this one. None when there is none.
+        cells: For a row over several lines, its cells, to say in which column the quoted
+            value over the lines opens (:func:`quoted_at`); None for a row on one line.
     """
 
     row: int
     first_line: int
     lines: int
     reader_line: int
+    whole_row_line: int | None = None
+    cells: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,16 +133,72 @@ def row_spans(path: Path, encoding: str, delimiter: str, quote: str) -> Iterator
     Yields:
         One :class:`RowSpan` per non-blank row after the header.
     """
-    with _text(path, encoding) as handle, _no_field_limit():
-        reader = csv.reader(handle, delimiter=delimiter, quotechar=quote, doublequote=True, strict=False)
-        next(reader, None)
+    dialect = {"delimiter": delimiter, "quotechar": quote, "doublequote": True, "strict": False}
+    with _text(path, encoding) as handle, no_field_limit():
+        reader = csv.reader(handle, **dialect)
+        width = len(next(reader, None) or [])
         row, entries, last_line = 0, 0, reader.line_num
         for cells in reader:
             entries += 1
             if cells:
                 row += 1
-                yield RowSpan(row=row, first_line=last_line + 1, lines=reader.line_num - last_line, reader_line=entries + 1)
+                spans = reader.line_num - last_line
+                if spans == 1:
+                    yield RowSpan(row, last_line + 1, 1, entries + 1)
+                else:
+                    whole = _whole_row_line(cells, width, last_line + 1, dialect)
+                    yield RowSpan(row, last_line + 1, spans, entries + 1, whole, cells)
             last_line = reader.line_num
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def quoted_at(cells: list[str]) -> int | None:
+    """The position of the first of a row's cells that holds a line break: where a quoted value over lines opens."""
+    for at, cell in enumerate(cells):
+        if "\n" in cell or "\r" in cell:
+            return at
+    return None
+
+
+def _whole_row_line(cells: list[str], width: int, first_line: int, dialect: dict) -> int | None:
+    """The first line after a row's first that splits into the header's number of fields on its own.
+
+    A stray quote that a second stray quote closes a few lines on joins the rows between
+    into one value, and the joined row may even have the header's number of fields; the
+    rows it swallowed are still there, a line each. A value's own line breaks (an address
+    over two lines) leave lines of a field or two, not a header's worth.
+
+    Args:
+        cells: The row's cells; joined by the delimiter, each piece after a line break is one of its lines.
+        width: Fields in the header (a one-column file's lines are all rows: None).
+        first_line: The row's first line in the file.
+        dialect: The CSV dialect, to read a candidate line on its own.
+    """
+    delimiter = dialect["delimiter"]
+    text = delimiter.join(cells)
+    breaks = [at for at in (text.find("\n"), text.find("\r")) if at >= 0]
+    # The lines after the first need a delimiter per field between them to hold a row; an address
+    # over two lines has none to spare, and is not split.
+    if width < 2 or not breaks or text.count(delimiter, min(breaks)) < width - 1:
+        return None
+    for line, piece in enumerate(_after_first_line(text), start=1):
+        # Only a piece with a delimiter per field can be a row: the rest are not read again.
+        if piece.count(delimiter) >= width - 1 and len(next(csv.reader([piece], **dialect), [])) == width:
+            return first_line + line
+    return None
+
+
+def _after_first_line(text: str) -> Iterator[str]:
+    """The lines of a text after its first, one at a time (a quote never closed makes it the rest of the file)."""
+    start = None
+    for end in _LINE_BREAK.finditer(text):
+        if start is not None:
+            yield text[start:end.start()]
+        start = end.end()
+    if start is not None:
+        yield text[start:]
 
 
 @contextmanager
@@ -145,8 +209,11 @@ def _text(path: Path, encoding: str) -> Iterator[io.TextIOBase]:
 
 
 @contextmanager
-def _no_field_limit() -> Iterator[None]:
-    # A swallowing quote makes one value of the rest of the file; read it whole to count its lines.
+def no_field_limit() -> Iterator[None]:
+    """Lift the csv module's field size limit (131,072 characters) for the block, and put it back.
+
+    A swallowing quote makes one value of the rest of the file; it is read whole to count its lines.
+    """
     before = csv.field_size_limit()
     csv.field_size_limit(2**31 - 1)
     try:

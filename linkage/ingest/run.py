@@ -21,6 +21,7 @@ from linkage.pipeline import run_queue, run_sql
 from linkage.standardise import CANONICAL_COLUMNS, create_lookup_tables, note_rows, standardisation_queue
 from linkage.store import connect, layout, swap_in
 from linkage.store.layout import remove_results_file
+from linkage.text import INVISIBLE
 
 logger = logging.getLogger(__name__)
 
@@ -224,8 +225,8 @@ def ingest_source(con: duckdb.DuckDBPyConnection, run: RunConfig, source: Source
 
 
 def _collect_quarantine(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, raw: RawExtract) -> None:
-    """Quarantined rows of one source: the CSV reader's rejects and unusable records."""
-    params = {"source": source.name, "file": str(path)}
+    """Quarantined rows of one source: the CSV reader's rejects and unusable records, invisible characters escaped."""
+    params = {"source": source.name, "file": str(path), "invisible": INVISIBLE}
     parts = [
         "SELECT $source AS source, $file AS file, s.source_row, s.record_id, "
         "CAST(NULL AS VARCHAR) AS column_name, s.quarantine_reason AS reason, CAST(to_json(r) AS VARCHAR) AS raw "
@@ -240,10 +241,31 @@ def _collect_quarantine(con: duckdb.DuckDBPyConnection, source: SourceConfig, pa
     run_sql(
         con,
         f"quarantine_{source.name}",
-        f"CREATE OR REPLACE TEMP TABLE quarantine_{source.name} AS {' UNION ALL '.join(parts)}",
+        f"CREATE OR REPLACE TEMP TABLE quarantine_{source.name} AS "
+        f"SELECT * REPLACE ({escaped_invisible('raw')} AS raw) FROM ({' UNION ALL '.join(parts)})",
         params,
     )
     record_load(con, source, path, raw.rows_read)
+
+
+def escaped_invisible(column: str) -> str:
+    """SQL for a text column with each :data:`linkage.text.INVISIBLE` character written as its JSON escape.
+
+    A quarantined row's ``raw`` keeps what the file held, to fix it by, but a NUL or a
+    right-to-left override in it is shown as ``\\u0000`` or ``\\u202e`` rather than obeyed
+    by whatever displays it. In a row's cells as JSON the escape reads back as the same
+    character (a tag character as its surrogate pair). Binds ``$invisible``; only values
+    holding such a character are taken apart.
+    """
+    c = "unicode(c)"
+    escape = (
+        f"CASE WHEN NOT regexp_full_match(c, $invisible) THEN c WHEN {c} > 65535 THEN printf('\\u%04x\\u%04x', "
+        f"55296 + (({c} - 65536) >> 10), 56320 + (({c} - 65536) & 1023)) ELSE printf('\\u%04x', {c}) END"
+    )
+    return (
+        f"CASE WHEN regexp_matches({column}, $invisible) THEN "
+        f"array_to_string(list_transform(regexp_extract_all({column}, '(?s).'), lambda c: {escape}), '') ELSE {column} END"
+    )
 
 
 def record_load(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, rows_read: int) -> None:

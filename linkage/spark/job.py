@@ -25,7 +25,8 @@ from pyspark.sql import SparkSession
 from linkage.config import RunConfig, SourceConfig
 from linkage.errors import MashError
 from linkage.ingest.blanks import empty_blanks
-from linkage.ingest.run import record_load
+from linkage.ingest.read import count_rows
+from linkage.ingest.run import escaped_invisible, record_load
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql, write_parquet
 from linkage.resolve import ResolveReport
 from linkage.resolve.persons import build_person_tables
@@ -43,6 +44,7 @@ from linkage.spark.session import prepare_session, start_session
 from linkage.spark.splink_api import splink_api
 from linkage.spark.train import train_on_spark
 from linkage.standardise.mapping import ENUM_FIELDS
+from linkage.text import INVISIBLE
 
 logger = logging.getLogger(__name__)
 
@@ -125,14 +127,18 @@ class SparkRun:
         run_sql(
             con, f"spark_quarantine_{name}",
             f"CREATE OR REPLACE TEMP TABLE quarantine_{name} AS SELECT source, file, CAST(source_row AS BIGINT) AS source_row, "
-            "record_id, column_name, reason, raw FROM read_parquet($path)",
-            {"path": _files(where / "quarantine")},
+            f"record_id, column_name, reason, {escaped_invisible('raw')} AS raw FROM read_parquet($path)",
+            {"path": _files(where / "quarantine"), "invisible": INVISIBLE},
         )
         # Every line read is a record, an unusable record, or a line the reader could not parse.
         (rows_read,) = run_sql(
             con, f"spark_rows_read_{name}",
             f"SELECT (SELECT count(*) FROM std_{name} WHERE quarantine_reason IS NULL) + (SELECT count(*) FROM quarantine_{name})",
         ).fetchall()[0]
+        if source.file_format == "csv":
+            # Spark's rows against the file's, counted on the driver as a DuckDB run counts them; Spark does not
+            # say which line a row it could not parse began on, so the checks that need that are DuckDB's alone.
+            rows_read = count_rows(source, path, int(rows_read), set(), run.extract_checks.max_row_lines).rows
         record_load(con, source, path, int(rows_read))
         empty_blanks(con, source)  # blank shares are counted on DuckDB runs only
         run_sql(

@@ -16,8 +16,12 @@ TITLES = (
 
 
 def _clean(column: str) -> str:
-    """Upper case, accents stripped, apostrophes dropped, other punctuation to spaces."""
-    no_apostrophes = f"regexp_replace(strip_accents({column}), '[''`\u2019\u2018]', '', 'g')"
+    """Upper case, accents stripped, apostrophes and zero-width (non-)joiners dropped, other punctuation to spaces.
+
+    A joiner shapes the letters either side of it (Persian, Indic scripts) but is no letter
+    itself: as a space it would split the name in two.
+    """
+    no_apostrophes = f"regexp_replace(strip_accents({column}), '[''`\u2019\u2018\u200c\u200d]', '', 'g')"
     spaced = f"regexp_replace(upper({no_apostrophes}), '[^\\pL\\pN]+', ' ', 'g')"
     return f"nullif(trim({spaced}), '')"
 

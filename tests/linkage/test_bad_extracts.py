@@ -132,13 +132,34 @@ def health_copy(health_csv_linked, tmp_path) -> RunConfig:
     return run.model_copy(update={"store": tmp_path / "store" / "mash.duckdb", "extracts_dir": tmp_path / "extracts"})
 
 
-def stray_quote_on_row_10(path: Path) -> None:
+def stray_quote_on_row_10(path: Path, closed_on: int | None = None, closing_column: int = 5) -> None:
+    """A quote opening GivenName on data row 10; with ``closed_on``, a second closing a column of that row."""
     lines = path.read_text(encoding="utf-8").split("\n")
+    rows = [10] if closed_on is None else [10, closed_on]
+    for at in rows:
+        assert '"' not in lines[at] and len(lines[at].split(",")) == 12, "the rows are plain"
     cells = lines[10].split(",")
-    assert '"' not in lines[10] and len(cells) == 12, "row 10 is plain"
     cells[5] = '"' + cells[5]  # GivenName
     lines[10] = ",".join(cells)
+    if closed_on is not None:
+        cells = lines[closed_on].split(",")
+        cells[closing_column] += '"'
+        lines[closed_on] = ",".join(cells)
     path.write_text("\n".join(lines), encoding="utf-8")
+
+
+STRAY_QUOTES = [
+    # (description, spoil health.csv, words the error must have); the row named is 10, the column GivenName
+    ("a quote never closed (the reporter's case)", stray_quote_on_row_10, "never closed"),
+    (
+        "a quote closed five rows on, the joined row unreadable",
+        lambda path: stray_quote_on_row_10(path, closed_on=15, closing_column=6), "as many fields as the header",
+    ),
+    (
+        "a quote closed five rows on, the joined row the right width",
+        lambda path: stray_quote_on_row_10(path, closed_on=15, closing_column=5), "as many fields as the header",
+    ),
+]
 
 
 def people(store) -> list[tuple]:
@@ -152,25 +173,52 @@ def health(store) -> list[tuple]:
 
 
 @pytest.mark.parametrize("incremental", [False, True], ids=["full run", "incremental run"])
-def test_a_stray_quote_stops_the_run_naming_file_and_row(health_copy, incremental):
+@pytest.mark.parametrize(("description", "spoil", "words"), STRAY_QUOTES, ids=[c[0] for c in STRAY_QUOTES])
+def test_a_stray_quote_stops_the_run_naming_file_and_row(health_copy, incremental, description, spoil, words):
     before = (people(health_copy.store), health(health_copy.store))
-    stray_quote_on_row_10(health_copy.extracts_dir / "health.csv")
+    spoil(health_copy.extracts_dir / "health.csv")
     with pytest.raises(ExtractError) as caught:
         run_all(health_copy, incremental=incremental)
-    assert "health.csv" in str(caught.value) and caught.value.row == 10
-    assert "never closed" in str(caught.value)
-    assert (people(health_copy.store), health(health_copy.store)) == before, "nobody withdrawn, nothing changed"
+    assert "health.csv" in str(caught.value) and caught.value.row == 10, description
+    assert caught.value.column == "GivenName" and words in str(caught.value), description
+    assert (people(health_copy.store), health(health_copy.store)) == before, f"{description}: nobody withdrawn, nothing changed"
+    with open_state(health_copy.store) as state:
+        latest = list_runs(state, 1)[0]
+    assert latest.status == "failed" and "row 10" in latest.error, description
 
 
 @pytest.mark.parametrize("incremental", [False, True], ids=["full run", "incremental run"])
-def test_a_stray_quote_under_skip_keeps_the_source_and_withdraws_nobody(health_copy, incremental):
+@pytest.mark.parametrize(("description", "spoil", "words"), STRAY_QUOTES, ids=[c[0] for c in STRAY_QUOTES])
+def test_a_stray_quote_under_skip_keeps_the_source_and_withdraws_nobody(health_copy, incremental, description, spoil, words):
     before = (people(health_copy.store), health(health_copy.store))
-    stray_quote_on_row_10(health_copy.extracts_dir / "health.csv")
+    spoil(health_copy.extracts_dir / "health.csv")
     skipping = health_copy.model_copy(update={"extract_checks": ExtractChecks(on_bad_extract="skip")})
     report = run_all(skipping, incremental=incremental)
     (kept,) = [s for s in report.sources if s.source == "health"]
-    assert kept.status == "kept" and "health.csv" in kept.problem and "row 10" in kept.problem
-    assert report.counts["withdrawn"] == 0 and report.counts.get("withdrawn_records", 0) == 0
+    assert kept.status == "kept" and "health.csv" in kept.problem and "row 10" in kept.problem, description
+    assert words in kept.problem, description
+    assert report.counts["withdrawn"] == 0 and report.counts.get("withdrawn_records", 0) == 0, description
+    assert (people(health_copy.store), health(health_copy.store)) == before, description
+
+
+def most_rows_lost(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    path.write_text("\n".join(lines[: len(lines) // 3]) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("policy", ["stop", "skip"])
+def test_an_incremental_run_refuses_an_extract_that_lost_most_of_its_rows(health_copy, policy):
+    before = (people(health_copy.store), health(health_copy.store))
+    most_rows_lost(health_copy.extracts_dir / "health.csv")
+    run = health_copy.model_copy(update={"extract_checks": ExtractChecks(on_bad_extract=policy)})
+    if policy == "stop":
+        with pytest.raises(ExtractError, match=r"health\.csv.*has lost 6\d%, over the limit of 50% \('extract_checks\.max_shrink'\)"):
+            run_all(run, incremental=True)
+    else:
+        report = run_all(run, incremental=True)
+        (kept,) = [s for s in report.sources if s.source == "health"]
+        assert kept.status == "kept" and "max_shrink" in kept.problem
+        assert report.counts["withdrawn"] == 0
     assert (people(health_copy.store), health(health_copy.store)) == before
 
 

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import errno
+import importlib
+import os
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from linkage.batch import run_all
+from linkage.cli import main
 from linkage.errors import MashError
-from linkage.store import Limits, connect, connect_memory, duckdb_limits, layout, open_results, open_state
+from linkage.store import Limits, connect, connect_memory, duckdb_limits, layout, open_results, open_state, run_lock
+from tests.linkage.conftest import REPO
 
 HOLD_FILE = "import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(float(sys.argv[2]))"
 HOLD_LOCK = (
@@ -98,6 +105,60 @@ def test_a_full_disk_at_the_run_lock_is_a_clear_error(linked, tmp_path):
         run_all(copy)
     with open_results(copy.store) as con:
         assert con.sql("SELECT count(*) FROM persons").fetchall() == before
+
+
+def _fails_with(code: int) -> Callable[..., None]:
+    def fail(*args, **kwargs) -> None:
+        raise OSError(code, os.strerror(code))
+
+    return fail
+
+
+FULL_DISK = [
+    # (description, module and function made to fail, errno, incremental run, words in the error, run recorded as failed)
+    ("the run lock's holder on a full disk", ("os", "pwrite"), errno.ENOSPC, False,
+     r"run\.lock: cannot write the run lock \(No space left on device\); nothing has been changed", False),
+    ("the run lock's holder over a disk quota", ("os", "pwrite"), errno.EDQUOT, True,
+     r"run\.lock: cannot write the run lock \(Disk quota exceeded\); nothing has been changed", False),
+    ("the incremental run's copy of the results on a full disk", ("shutil", "copyfile"), errno.ENOSPC, True,
+     r"No space left on device; the run failed and the previous results are intact", True),
+]
+
+
+@pytest.mark.parametrize(
+    ("description", "target", "code", "incremental", "words", "recorded"), FULL_DISK, ids=[c[0] for c in FULL_DISK]
+)
+def test_a_full_disk_is_a_clear_error_not_a_traceback(
+    linked, tmp_path, monkeypatch, capsys, description, target, code, incremental, words, recorded
+):
+    run, _ = linked
+    shutil.copytree(run.store.parent, tmp_path / "store")
+    store = tmp_path / "store" / run.store.name
+    with open_results(store) as con:
+        before = con.sql("SELECT * FROM persons ORDER BY ALL").fetchall()
+    with open_state(store) as state:
+        runs_before = state.execute("SELECT count(*) FROM runs").fetchone()[0]
+    module, name = target
+    monkeypatch.setattr(importlib.import_module(module), name, _fails_with(code))
+    args = [
+        "run", "--config", str(REPO / "configs" / "run.yaml"), "--store", str(store), "--extracts", str(run.extracts_dir),
+        *(["--incremental"] if incremental else []),
+    ]
+    assert main(args) == 2, description
+    monkeypatch.undo()
+    printed = capsys.readouterr()
+    said = printed.out + printed.err
+    assert re.search(words, said) and "Traceback" not in said, f"{description}: {said}"
+    with open_results(store) as con:
+        assert con.sql("SELECT * FROM persons ORDER BY ALL").fetchall() == before, description
+    with open_state(store) as state:
+        runs = state.execute("SELECT status, error FROM runs ORDER BY run_id").fetchall()
+    if recorded:
+        assert len(runs) == runs_before + 1 and runs[-1][0] == "failed" and os.strerror(code) in runs[-1][1], description
+    else:
+        assert len(runs) == runs_before, f"{description}: refused before the run started"
+    with run_lock(store):
+        pass  # the failed run let go of the lock: the next run is not refused as 'in progress'
 
 
 def settings(con) -> tuple[str, str]:

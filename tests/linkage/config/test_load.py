@@ -164,6 +164,12 @@ RUN_ERRORS = [
     ("memory limit with no unit", {"sources": ["police.yaml"], "resources": {"memory_limit": "lots"}}, "resources.memory_limit", "pattern"),
     ("nulled share above one", {"sources": ["police.yaml"], "extract_checks": {"max_nulled_share": 1.5}}, "extract_checks.max_nulled_share", "less than or equal to 1"),
     ("zero pair budget", {"sources": ["police.yaml"], "resources": {"pair_budget": 0}}, "resources.pair_budget", "greater than"),
+    ("no shrink allowed at all", {"sources": ["police.yaml"], "extract_checks": {"max_shrink": 0}}, "extract_checks.max_shrink", "greater than 0"),
+    ("a shrink above one", {"sources": ["police.yaml"], "extract_checks": {"max_shrink": 1.5}}, "extract_checks.max_shrink", "less than or equal to 1"),
+    ("a shrink as words", {"sources": ["police.yaml"], "extract_checks": {"max_shrink": "half"}}, "extract_checks.max_shrink", "number"),
+    ("growth of one", {"sources": ["police.yaml"], "extract_checks": {"max_growth": 1}}, "extract_checks.max_growth", "greater than 1"),
+    ("rows of no lines", {"sources": ["police.yaml"], "extract_checks": {"max_row_lines": 0}}, "extract_checks.max_row_lines", "greater than or equal to 1"),
+    ("unknown bad-extract policy", {"sources": ["police.yaml"], "extract_checks": {"on_bad_extract": "ignore"}}, "extract_checks.on_bad_extract", "'stop' or 'skip'"),
 ]
 
 
@@ -176,6 +182,16 @@ def test_run_config_errors_name_key(tmp_path, description, data, key, words):
         load_run_config(path)
     assert caught.value.key == key, description
     assert words in str(caught.value), description
+
+
+def test_extract_checks_default_when_not_given(tmp_path):
+    (tmp_path / "police.yaml").write_text(yaml.safe_dump(GOOD_SOURCE))
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump({"sources": ["police.yaml"]}))
+    checks = load_run_config(path).extract_checks
+    assert (checks.on_bad_extract, checks.max_shrink, checks.max_growth, checks.max_row_lines) == ("stop", 0.5, 10.0, 10)
+    path.write_text(yaml.safe_dump({"sources": ["police.yaml"], "extract_checks": {"max_shrink": 0.2}}))
+    assert load_run_config(path).extract_checks.max_shrink == 0.2
 
 
 def test_shipped_configs_load():

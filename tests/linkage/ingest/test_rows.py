@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 
 from linkage.errors import ExtractError
 from linkage.ingest import ingest
-from linkage.ingest.lines import LineCount, count_lines, row_spans
+from linkage.ingest.lines import count_lines, quoted_at, row_spans
+from linkage.text import INVISIBLE
 from linkage.store import layout
 from tests.linkage.ingest.conftest import POLICE_HEADER, POLICE_ROWS
 
@@ -85,9 +87,13 @@ STRAY = POLICE_ROWS[1].replace(",ZZ99 3VZ,", ',"ZZ99 3VZ,')
 UNQUOTED = [f"OCC-9,09/03/2021,Theft,N,,PN9{n},SUSPECT,JONES,03/04/1975,M,,,M1 1AE," for n in range(10)]
 #: A row whose postcode ends with the quote that closes the stray one.
 CLOSING = "OCC-9,09/03/2021,Theft,N,,PN99,SUSPECT,JONES,03/04/1975,M,,,M1 1AE\","
+#: A row whose name ends with the quote that closes the stray one, leaving the joined row too many fields.
+CLOSING_IN_NAME = "OCC-9,09/03/2021,Theft,N,,PN98,SUSPECT,JONES\",03/04/1975,M,,,M1 1AE,"
+#: Row 1 with its address over two lines and its last field missing: unreadable, yet one row.
+TWO_LINE_ADDRESS_SHORT = TWO_LINE_ADDRESS.rsplit(",", 1)[0]
 
 UNREADABLE = [
-    # (description, body, row named, words)
+    # (description, body, row named, words); the column named is where the quoted value over the lines opens
     (
         "a stray quote on row 2 whose value never closes",
         "\n".join([POLICE_HEADER, POLICE_ROWS[0], STRAY, *UNQUOTED[:3]]) + "\n",
@@ -98,6 +104,21 @@ UNREADABLE = [
         "\n".join([POLICE_HEADER, POLICE_ROWS[0], STRAY, *UNQUOTED, CLOSING, *POLICE_ROWS[2:]]) + "\n",
         2, "spans 12 lines (3 to 14), over the limit of 10 ('extract_checks.max_row_lines')",
     ),
+    (
+        "a stray quote closed four lines on: rows 2 to 6 read as one row the reader accepts",
+        "\n".join([POLICE_HEADER, POLICE_ROWS[0], STRAY, *UNQUOTED[:3], CLOSING, *POLICE_ROWS[2:]]) + "\n",
+        2, "spans 5 lines (3 to 7), and line 4 inside it has as many fields as the header on its own",
+    ),
+    (
+        "a stray quote closed on the next line: rows 2 and 3 read as one row the reader rejects",
+        "\n".join([POLICE_HEADER, POLICE_ROWS[0], STRAY, CLOSING_IN_NAME, *POLICE_ROWS[2:]]) + "\n",
+        2, "spans 2 lines (3 to 4), and line 4 inside it has as many fields as the header on its own",
+    ),
+    (
+        "an unreadable row over two lines is refused, though its line break is the address's own",
+        "\n".join([POLICE_HEADER, TWO_LINE_ADDRESS_SHORT, *POLICE_ROWS[1:]]) + "\n",
+        1, "the CSV reader cannot read this row, which spans 2 lines (2 to 3)",
+    ),
 ]
 
 
@@ -107,7 +128,10 @@ def test_a_stray_quote_that_swallows_rows_is_refused_naming_the_row(run, descrip
     with pytest.raises(ExtractError) as caught:
         ingest(run)
     assert caught.value.row == row and caught.value.file.endswith("police.csv"), description
+    assert caught.value.column == ("Address" if row == 1 else "Postcode"), description
     assert words in str(caught.value), description
+    for value in ("JONES", "ZZ99", "M1 1AE", "High St"):
+        assert value not in str(caught.value), f"{description}: no value from the file in the error"
 
 
 def test_a_value_with_line_breaks_up_to_the_limit_is_one_row(run):
@@ -119,7 +143,16 @@ def test_a_value_with_line_breaks_up_to_the_limit_is_one_row(run):
 
 HEADER_ERRORS = [
     # (description, body, words)
-    ("a header column over the csv module's field limit", "A" * 131_073 + "," + POLICE_HEADER + "\n", "field larger than field limit"),
+    (
+        "a header column over the csv module's field limit",
+        POLICE_HEADER + "," + "A" * 131_073 + "\n",
+        "header column 15 is 131,073 characters long, over the 131,072 a column name may have",
+    ),
+    (
+        "a quoted header column over the limit, its quote never closed",
+        POLICE_HEADER + ',"' + "A" * 200_000 + "\n",
+        "header column 15 is 200,000 characters long",
+    ),
     ("no line end in the first megabyte", "x" * (1 << 20) + "y\n", "no line ends in the first 1,048,576 bytes"),
 ]
 
@@ -182,11 +215,42 @@ def test_row_spans_match_the_csv_module(tmp_path: Path):
     assert csv.field_size_limit() == 131_072, "the module's limit is put back"
 
 
+SPANS = [
+    # (description, file, (whole_row_line, quoted_column) of each row)
+    ("one line a row", "h1,h2,h3\n1,a,b\n2,c,d\n", [(None, None), (None, None)]),
+    ("a value's own line breaks leave no whole row", 'h1,h2,h3\n1,"a\nb\nc",d\n2,e,f\n', [(None, "h2"), (None, None)]),
+    ("a line with a header's worth of fields inside a row", 'h1,h2,h3\n1,"a,b\n2,c,d\n3,e",f\n', [(3, "h2")]),
+    ("a quote never closed", 'h1,h2,h3\n1,a,"b\n2,c,d\n', [(3, "h3")]),
+    ("CR-only line ends", 'h1,h2,h3\r1,"a,b\r2,c,d\r3,e",f\r', [(3, "h2")]),
+]
+
+
+@pytest.mark.parametrize(("description", "content", "expected"), SPANS, ids=[c[0] for c in SPANS])
+def test_row_spans_find_the_rows_a_stray_quote_joined(tmp_path, description, content, expected):
+    path = tmp_path / "x.csv"
+    path.write_bytes(content.encode())
+    header = ["h1", "h2", "h3"]
+    spans = [(s.whole_row_line, s.cells and header[quoted_at(s.cells)]) for s in row_spans(path, "utf-8", ",", '"')]
+    assert spans == expected, description
+    assert csv.field_size_limit() == 131_072, "the module's limit is put back"
+
+
+REMOVED = "full_name: control characters removed"
 INVISIBLE_CASES = [
     # (description, Name cell, forename, middle names, surname, note)
-    ("a NUL byte inside a forename", '"SMITH, Jo\x00hn"', "JOHN", None, "SMITH", "full_name: control characters removed"),
-    ("a right-to-left override in a surname", '"SM\u202eHTI, John"', "JOHN", None, "SMHTI", "full_name: control characters removed"),
-    ("a zero-width space and a byte-order mark", '"\ufeffSMITH, Jo\u200bhn"', "JOHN", None, "SMITH", "full_name: control characters removed"),
+    ("a NUL byte inside a forename", '"SMITH, Jo\x00hn"', "JOHN", None, "SMITH", REMOVED),
+    ("other C0 controls: bell, backspace, escape", '"SMITH, J\x07o\x08h\x1bn"', "JOHN", None, "SMITH", REMOVED),
+    ("DEL and a C1 control (next line, U+0085)", '"SMI\x7fTH, Jo\x85hn"', "JOHN", None, "SMITH", REMOVED),
+    ("a right-to-left override in a surname", '"SM\u202eHTI, John"', "JOHN", None, "SMHTI", REMOVED),
+    ("a left-to-right isolate and its pop", '"SMITH, \u2066John\u2069"', "JOHN", None, "SMITH", REMOVED),
+    ("right-to-left and Arabic letter marks", '"SMITH\u200f\u061c, John\u200e"', "JOHN", None, "SMITH", REMOVED),
+    ("a zero-width space and a byte-order mark", '"\ufeffSMITH, Jo\u200bhn"', "JOHN", None, "SMITH", REMOVED),
+    ("a soft hyphen inside a surname", '"SMI\u00adTH, John"', "JOHN", None, "SMITH", REMOVED),
+    ("an invisible separator (U+2063) inside a forename", '"SMITH, Jo\u2063hn"', "JOHN", None, "SMITH", REMOVED),
+    ("tag characters spelling hidden text", '"SMITH, John\U000e0041\U000e0042\U000e007f"', "JOHN", None, "SMITH", REMOVED),
+    ("a Hangul filler padding a forename", '"SMITH, John\u3164"', "JOHN", None, "SMITH", REMOVED),
+    ("zero-width (non-)joiners stay raw, dropped when cleaning", '"SMI\u200dTH, Jo\u200chn"', "JOHN", None, "SMITH", None),
+    ("a tab between forenames is a space", '"SMITH, John\tPaul"', "JOHN", "PAUL", "SMITH", None),
     ("a plain name has no note", '"SMITH, John Paul"', "JOHN", "PAUL", "SMITH", None),
 ]
 
@@ -204,18 +268,23 @@ def test_control_and_invisible_characters_are_removed_with_a_note(run, descripti
             "SELECT column_name || ': ' || problem FROM dq_notes WHERE record_id = 'PN5' AND problem LIKE 'control%'"
         ).fetchall()]
     assert got[:3] == (forename, middle, surname), description
-    assert not any(c in got[3] for c in "\x00\u202e\u200b\ufeff"), f"{description}: the raw column is clean too"
+    assert not re.search(INVISIBLE, got[3]), f"{description}: the raw column is clean too"
     assert notes == ([note] if note else []), description
 
 
-def test_the_line_count_spots_every_invisible_character_in_each_encoding(tmp_path):
-    from linkage.text import INVISIBLE
+#: Names in several scripts, with the joiners some need: none is an invisible character.
+CLEAN_NAMES = "JOHN, Zoë O\u2019Brien\u200d, \u0645\u062d\u0645\u062f, \u0930\u093e\u0939\u0941\u0932, \uae40\ubbfc\uc900, \u0645\u06cc\u200c\u0631"
 
+
+def test_the_line_count_spots_every_invisible_character_in_each_encoding(tmp_path):
     pattern = re.compile(INVISIBLE)
-    characters = [chr(c) for c in range(0x3000) if pattern.fullmatch(chr(c))]
+    every = (c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    characters = [chr(c) for c in every if pattern.fullmatch(chr(c))]
+    assert {"\x00", "\u00ad", "\u202e", "\u2069", "\U000e0041", "\u3164"} <= set(characters)
+    assert not {"\t", "\n", "\r", "\u200c", "\u200d", "\u00a0"} & set(characters)
     path = tmp_path / "x.csv"
     for encoding, codec in (("utf-8", "utf-8"), ("utf-16", "utf-16"), ("latin-1", "latin-1")):
-        path.write_bytes("h\nJOHN, Zoë O\u2019Brien\u200d\n".encode(codec, "replace"))
+        path.write_bytes(f"h\n{CLEAN_NAMES}\n".encode(codec, "replace"))
         assert not count_lines(path, encoding).invisible, f"{encoding}: a clean file, joiners and accents included"
         for character in characters:
             if encoding == "latin-1" and ord(character) > 0xFF:
@@ -224,3 +293,20 @@ def test_the_line_count_spots_every_invisible_character_in_each_encoding(tmp_pat
             assert count_lines(path, encoding).invisible, f"{encoding}: U+{ord(character):04X}"
     path.write_bytes("\ufeffh\nJohn\n".encode())
     assert not count_lines(path, "utf-8").invisible, "a leading byte-order mark only marks the encoding"
+
+
+def test_quarantined_rows_show_invisible_characters_escaped_not_obeyed(run):
+    # Row 3 is quarantined by standardisation (its raw is the row's cells as JSON), row 5 by the
+    # CSV reader (its raw is the line as written); each hides a NUL, an override and a tag character.
+    hidden = "\x00\u202e\U000e0041"
+    rows = list(POLICE_ROWS)
+    rows[2] = rows[2].replace("OCC-2,06/03/2021,Theft", f"OCC-2,06/03/2021,Th{hidden}eft")
+    rows[4] = rows[4].replace("Theft", f"Th{hidden}eft")
+    police_csv(run, "\n".join([POLICE_HEADER, *rows]) + "\n")
+    assert police_counts(run) == BASELINE
+    with duckdb.connect(str(layout(run.store).ingest_check), read_only=True) as con:
+        raw = dict(con.execute("SELECT source_row, raw FROM quarantine WHERE source = 'police'").fetchall())
+    for row in (3, 5):
+        assert not re.search(INVISIBLE, raw[row]), f"row {row}: no invisible character is stored as itself"
+        assert "Th\\u0000\\u202e\\udb40\\udc41eft" in raw[row], f"row {row}: each is shown as its escape"
+    assert json.loads(raw[3])["OffenceCategory"] == f"Th{hidden}eft", "the JSON reads back as the file's value"
