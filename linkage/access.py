@@ -175,7 +175,9 @@ def load_users(path: str | Path) -> dict[str, tuple[Role, str]]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ConfigError(str(path), f"not valid YAML: {exc}") from None
+        # Where, not what: the parser's message quotes the line, which may hold a password hash.
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(str(path), "not valid YAML" + (f" at line {mark.line + 1}, column {mark.column + 1}" if mark else "")) from None
     entries = data.get("users") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise ConfigError(str(path), "must be a list of {name, role, password_hash} entries", key="users")

@@ -105,6 +105,16 @@ def test_malformed_users_file_names_the_key(tmp_path, description, text, key):
     assert f"key '{key}'" in str(caught.value)
 
 
+def test_a_users_file_that_is_not_yaml_is_named_by_line_without_quoting_it(tmp_path):
+    # The parser's own message quotes the line: here, a password hash.
+    path = tmp_path / "users.yaml"
+    path.write_text(f"users:\n  - {{name: alice, role: mash_analyst, password_hash: '{GOOD_HASH}'\n")
+    with pytest.raises(ConfigError) as caught:
+        load_users(path)
+    assert "not valid YAML at line 3" in str(caught.value)
+    assert GOOD_HASH[:20] not in str(caught.value) and "alice" not in str(caught.value)
+
+
 def test_missing_users_file_says_how_to_add_one(tmp_path):
     with pytest.raises(ConfigError, match="mash users add"):
         load_users(tmp_path / "absent.yaml")
