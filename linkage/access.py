@@ -27,6 +27,8 @@ from linkage.errors import ConfigError, MashError
 USERS_ENV = "MASH_USERS"
 #: The users file when ``MASH_USERS`` is not set (relative to the working directory).
 DEFAULT_USERS_FILE = Path("configs/users.yaml")
+#: The longest user name; the audit log keeps no more of a name typed at sign-in.
+MAX_USER_NAME = 64
 
 # scrypt cost: n=2**14, r=8, p=1 uses 16 MiB and ~50 ms, the interactive-login
 # setting in RFC 7914; the parameters are stored with each hash so they can rise later.
@@ -221,7 +223,7 @@ def add_user(path: str | Path, name: str, role: Role | str, password: str) -> No
 
     Args:
         path: The users YAML file.
-        name: The user name (letters, digits, ``.``, ``_`` or ``-``).
+        name: The user name (letters, digits, ``.``, ``_`` or ``-``; at most :data:`MAX_USER_NAME`).
         role: One of :class:`Role`.
         password: The plain password; only its hash is written.
 
@@ -232,6 +234,8 @@ def add_user(path: str | Path, name: str, role: Role | str, password: str) -> No
     path = Path(path)
     if not name or not all(c.isalnum() or c in "._-" for c in name):
         raise MashError(f"user name {name!r} must be letters, digits, '.', '_' or '-'")
+    if len(name) > MAX_USER_NAME:
+        raise MashError(f"a user name may have at most {MAX_USER_NAME} characters")
     try:
         role = Role(role)
     except ValueError:

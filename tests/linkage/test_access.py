@@ -66,6 +66,7 @@ BAD_ADDS = [
     ("name with a space", "a b", "mash_analyst", "pw", "user name"),
     ("unknown role", "carol", "superuser", "pw", "unknown role"),
     ("empty password", "carol", "mash_analyst", "", "must not be empty"),
+    ("name longer than the audit log keeps", "c" * 65, "mash_analyst", "pw", "at most 64 characters"),
 ]
 
 
