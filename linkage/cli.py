@@ -572,7 +572,7 @@ def _dashboard(args: argparse.Namespace) -> None:
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.port", str(args.port), "--server.address", args.address, "--server.headless", "true",
         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
-        "--client.disableDataExport", "true",
+        "--client.disableDataExport", "true", "--client.showErrorDetails", "none",
         *_DASHBOARD_THEME,
     ]
     _require_free_port(args.address, args.port)
