@@ -1,10 +1,10 @@
-"""Characters that never belong in a record's values or the audit log, and removing them.
+"""Characters that never belong in a record's values, as patterns for finding and removing them.
 
 NUL and other control characters split a name in two when cleaning turns them into
 spaces (``Jo\\0hn`` -> ``JO HN``); right-to-left overrides and other invisible
-formatting characters make text display other than it reads, so an audit entry or a
-raw value could spoof what a page shows. Zero-width joiners are kept: some scripts'
-names need them.
+formatting characters make text display other than it reads, so a raw value could
+spoof what a page shows. Zero-width joiners are kept: some scripts' names need them.
+(The audit log shows such characters as escapes instead: ``linkage.audit.shown``.)
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ INVISIBLE = (
     "\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
 )
 
-_INVISIBLE = re.compile(INVISIBLE)
-
 #: The same characters as bytes of a UTF-8 file (a byte-order mark at the very start excepted
 #: by the caller: it marks the encoding) and of a Latin-1 file, for spotting them without decoding.
 INVISIBLE_BYTES = {
@@ -31,7 +29,3 @@ INVISIBLE_BYTES = {
     "latin-1": re.compile(b"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"),
 }
 
-
-def visible(text: str | None) -> str | None:
-    """The text without :data:`INVISIBLE` characters (None stays None)."""
-    return None if text is None else _INVISIBLE.sub("", text)
