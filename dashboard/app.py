@@ -32,6 +32,11 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "audit": ("Audit log", ":material/policy:", "Linkage"),
 }
 
+#: What the sign-in form says when an attempt cannot be recorded in the audit log.
+SIGN_IN_UNRECORDED = (
+    "Sign-in is unavailable: every sign-in attempt must be recorded in the audit log, and it cannot be written "
+    "just now. Try again in a minute; if it keeps happening, tell your linkage administrator"
+)
 #: Set (for one run) when a session ended for idleness or elsewhere, to say so at sign-in.
 ENDED_KEY = "auth_session_ended"
 
@@ -57,7 +62,9 @@ def sign_in_page() -> None:
             password = st.text_input("Password", type="password", autocomplete="current-password")
             submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
         if submitted:
-            with session.state() as con:
+            # Every attempt is on record before its answer is given; if it cannot be recorded, no answer is
+            # given (not even whether the password was right) and the lockout cannot be dodged.
+            with session.state(SIGN_IN_UNRECORDED, say_why=False) as con:
                 locked = audit.locked_until(con, name)
                 if locked is not None:
                     audit.record_locked_sign_in(con, name)
@@ -67,11 +74,14 @@ def sign_in_page() -> None:
             try:
                 user = authenticate(users_file(), name, password)
             except MashError as exc:
-                st.error(str(exc))
+                st.error(str(exc))  # the users file's path, key and problem: never a line of it (linkage.access)
                 return
-            if user is None:
-                with session.state() as con:
+            with session.state(SIGN_IN_UNRECORDED, say_why=False) as con:
+                if user is None:
                     audit.record_failed_sign_in(con, name)
+                else:
+                    audit.record(con, user.name, user.role, "sign_in_accepted")
+            if user is None:
                 st.error("Wrong user name or password.")
                 return
             session.sign_in(user)
@@ -98,8 +108,10 @@ def purpose_page() -> None:
                 st.error("Give a purpose of at least a few words, such as a referral reference.")
                 return
             session.set_purpose(text)
+            if not session.audit("sign_in", stop=False):
+                session.set_purpose("")  # through only once the sign-in is on record
+                return
             session_token.keep_purpose(session.purpose())
-            session.audit("sign_in")
             st.rerun()
         if st.button("Sign out"):
             session_token.sign_out()
@@ -144,9 +156,21 @@ def sidebar(user: User) -> None:
         st.markdown(f"**{user.name}**  \n{ROLE_LABELS[user.role]}")
         st.caption(f"Purpose: {session.purpose()}")
         if st.button("Sign out", icon=":material/logout:", width="stretch"):
-            session.audit("sign_out")
+            session.audit("sign_out", stop=False)  # signing out ends access: it goes ahead even unrecorded
             session_token.sign_out()
             st.rerun()
+
+
+def no_error_details() -> None:
+    """Show an uncaught error as Streamlit's bare "This app has encountered an error", for every session.
+
+    Its message and traceback could quote personal data (an engine's message, a search
+    typed) and name the server's files. Every failure the app expects is shown as a clear
+    message instead (``session.refuse``); this covers a fault in the code. The server log
+    keeps the details. ``mash dashboard`` sets it on the command line too.
+    """
+    if st.get_option("client.showErrorDetails") != "none":
+        st.set_option("client.showErrorDetails", "none")
 
 
 def no_builtin_export() -> None:
@@ -164,6 +188,7 @@ def no_builtin_export() -> None:
         st.rerun()
 
 
+no_error_details()
 user = session.signed_in()
 if user is not None and not session_token.still_valid():
     session.sign_out()

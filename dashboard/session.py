@@ -20,7 +20,7 @@ import streamlit as st
 from linkage import audit as audit_log
 from linkage.access import User, can_do
 from linkage.config import RunConfig, load_run_config
-from linkage.errors import MashError, without_values
+from linkage.errors import MashError, StepError, without_values
 from linkage.store import connect, open_state, results_path
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,20 @@ STORE_ENV = "MASH_STORE"
 DEFAULT_CONFIG = Path("configs/run.yaml")
 #: The profile page, for :func:`open_person`.
 PROFILE_PAGE = "app_pages/profile.py"
+
+#: Errors of the state database (audit log, decisions, sessions): the page refuses, with no traceback.
+STATE_ERRORS = (MashError, duckdb.Error, OSError)
+#: What a page says instead of what it would show when the audit log cannot be written.
+NOT_RECORDED = (
+    "This could not be recorded in the audit log, so it is not shown: every search and view of a person must be "
+    "logged. Try again in a minute; if it keeps happening, tell your linkage administrator that the audit log "
+    "could not be written"
+)
+#: What a page says when the state database cannot be opened or used.
+STATE_UNAVAILABLE = (
+    "The state database (audit log, decisions) cannot be used, so nothing is shown: it could not be recorded in "
+    "the audit log. Try again in a minute; if it keeps happening, tell your linkage administrator"
+)
 
 #: Session-state keys (per browser session; cleared at sign-out).
 USER_KEY = "auth_user"
@@ -105,37 +119,67 @@ def has_purpose() -> bool:
     return bool(st.session_state.get(PURPOSE_KEY))
 
 
-def audit(action: str, target: str | None = None, detail: str | dict[str, Any] | None = None) -> None:
+def audit(action: str, target: str | None = None, detail: str | dict[str, Any] | None = None, *, stop: bool = True) -> bool:
     """Append an audit row for the signed-in user with their stated purpose.
 
     Args:
         action: ``search``, ``view_person``, ``export``, ``review_decide`` or ``read_audit``.
         target: What it was done to (a person id, a search, a pair).
         detail: Anything else worth keeping; a dict is stored as JSON.
+        stop: Stop the page if the row cannot be written (the default: what it would
+            show was not logged). False for what needs no record to be safe, such as
+            signing out: the refusal is shown and the caller carries on.
 
-    If the audit log cannot be written, the page shows why (no traceback) and stops,
-    so nothing is shown that was not logged.
+    Returns:
+        Whether the row was written.
+
+    If the audit log cannot be written, the page shows why (no traceback, no values)
+    and stops, so nothing is shown that was not logged.
     """
     user = current_user()
     try:
-        with state() as con:
+        with open_state(store_path()) as con:
             audit_log.record(con, user.name, user.role, action, target, purpose(), detail)
-    except (MashError, duckdb.Error, OSError) as exc:
+    except STATE_ERRORS as exc:
         # No audit row, no data: the page stops here, before it shows what it found.
-        logger.error("audit write failed (%s); the %s was not shown", type(exc).__name__, action)
-        st.error(
-            "This could not be recorded in the audit log, so it is not shown: every search and view of a person "
-            "must be logged. Try again in a minute; if it keeps happening, tell your linkage administrator "
-            f"that the audit log could not be written ({_reason(exc)}).",
-            icon=":material/gpp_bad:",
-        )
-        st.stop()
+        refuse(NOT_RECORDED, exc, action)
+        if stop:
+            st.stop()
+        return False
+    return True
+
+
+def refuse(message: str, error: BaseException, what: str, *, say_why: bool = True) -> None:
+    """Say that something was refused because the state database failed: no traceback, no values.
+
+    Args:
+        message: What the user is told (without the reason).
+        error: What failed; its reason is added to the message (``say_why``) and logged.
+        what: What was refused, for the log.
+        say_why: Whether to show the reason (the store in use, a full disk); not to visitors
+            who have not signed in, who are told only to try again.
+    """
+    reason = _reason(error)
+    # The server log gets the engine's first line too (quoted values dropped), for the administrator.
+    logger.error("the state database failed (%s: %s); %s was refused", type(error).__name__,
+                 without_values(str(error).strip().splitlines()[0]) if str(error).strip() else reason, what)
+    st.error(f"{message} ({reason})." if say_why else f"{message}.", icon=":material/gpp_bad:")
 
 
 def _reason(error: BaseException) -> str:
-    """Why a write to the state database failed, without a traceback: the store in use, a full disk..."""
+    """Why the state database failed, in a few words for the user: a full disk, the store in use, a refused write.
+
+    Never a traceback, a SQL step or an engine's description of the row it refused:
+    those go to the server log only.
+    """
     if isinstance(error, OSError):
         return error.strerror or type(error).__name__
+    if isinstance(error, StepError):
+        # The engine's kind of error ("Constraint Error"); for a file problem, the system's words ("No space left on device").
+        kind, _, rest = str(error).partition(" failed: ")[2].partition(": ")
+        if kind == "IO Error" and rest:
+            return f"{kind}: {rest.splitlines()[0].rsplit(': ', 1)[-1]}"
+        return f"the database refused it: {kind}" if kind.endswith("Error") else "the database refused it"
     # Messages from the store name the file and the problem, never a value (quoted literals are dropped).
     return without_values(str(error).strip().splitlines()[0]) if str(error).strip() else type(error).__name__
 
@@ -172,25 +216,27 @@ def results() -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextmanager
-def state() -> Iterator[duckdb.DuckDBPyConnection]:
+def state(refusal: str | None = None, *, say_why: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived read-write connection to the state database, closed on exit.
 
-    If the state database cannot be opened (a full disk, a lock held too long) the page
-    says why and stops: it holds the audit log, so nothing could be logged.
+    If the state database cannot be opened (a full disk, a lock held too long) or a
+    read or write on it fails (an audit row refused), the page says why and stops: it
+    holds the audit log, so nothing could be logged. No traceback reaches the browser.
+
+    Args:
+        refusal: What the page says then (default :data:`STATE_UNAVAILABLE`).
+        say_why: Whether to add the reason (see :func:`refuse`).
     """
     try:
         con = open_state(store_path())
-    except (MashError, duckdb.Error, OSError) as exc:
-        logger.error("state database could not be opened (%s); the page was stopped", type(exc).__name__)
-        st.error(
-            "The state database (audit log, decisions) cannot be opened, so nothing is shown: it could not be "
-            "recorded in the audit log. Try again in a minute; if it keeps happening, tell your linkage "
-            f"administrator ({_reason(exc)}).",
-            icon=":material/gpp_bad:",
-        )
+    except STATE_ERRORS as exc:
+        refuse(refusal or STATE_UNAVAILABLE, exc, "the page", say_why=say_why)
         st.stop()
     try:
         yield con
+    except STATE_ERRORS as exc:
+        refuse(refusal or STATE_UNAVAILABLE, exc, "the page", say_why=say_why)
+        st.stop()
     finally:
         con.close()
 

@@ -30,6 +30,11 @@ CHECKED_KEY = "auth_token_checked"
 #: Seconds between checks of an open session against the store (a sign-out in another tab
 #: takes effect within this time; every page load and idle spell is checked at once).
 RECHECK_SECONDS = 60
+#: What the page says when resuming a session cannot be recorded in the audit log.
+RESUME_UNRECORDED = (
+    "Your session could not be resumed: that must be recorded in the audit log, which cannot be written just now, "
+    "so nothing is shown. Try again in a minute; if it keeps happening, tell your linkage administrator"
+)
 #: Set for the one run after a sign-out, so that run clears the cookie and reloads the browser.
 SIGNED_OUT_KEY = "auth_signed_out"
 
@@ -85,12 +90,14 @@ def restore() -> bool:
         with session.state() as con:
             sessions.end(con, _key(), token, "user_changed")
         return False
+    if found.purpose:
+        # On record before the user is back in: the page asked for shows personal data at once.
+        with session.state(RESUME_UNRECORDED) as con:
+            audit_log.record(con, user.name, user.role, "session_resumed", purpose=found.purpose)
     session.sign_in(user)
     _keep(token)
     if found.purpose:
         session.set_purpose(found.purpose)
-        with session.state() as con:
-            audit_log.record(con, user.name, user.role, "session_resumed", purpose=found.purpose)
     return True
 
 

@@ -27,6 +27,8 @@ from linkage.errors import ConfigError, MashError
 USERS_ENV = "MASH_USERS"
 #: The users file when ``MASH_USERS`` is not set (relative to the working directory).
 DEFAULT_USERS_FILE = Path("configs/users.yaml")
+#: The longest user name; the audit log keeps no more of a name typed at sign-in.
+MAX_USER_NAME = 64
 
 # scrypt cost: n=2**14, r=8, p=1 uses 16 MiB and ~50 ms, the interactive-login
 # setting in RFC 7914; the parameters are stored with each hash so they can rise later.
@@ -175,7 +177,9 @@ def load_users(path: str | Path) -> dict[str, tuple[Role, str]]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ConfigError(str(path), f"not valid YAML: {exc}") from None
+        # Where, not what: the parser's message quotes the line, which may hold a password hash.
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(str(path), "not valid YAML" + (f" at line {mark.line + 1}, column {mark.column + 1}" if mark else "")) from None
     entries = data.get("users") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise ConfigError(str(path), "must be a list of {name, role, password_hash} entries", key="users")
@@ -219,7 +223,7 @@ def add_user(path: str | Path, name: str, role: Role | str, password: str) -> No
 
     Args:
         path: The users YAML file.
-        name: The user name (letters, digits, ``.``, ``_`` or ``-``).
+        name: The user name (letters, digits, ``.``, ``_`` or ``-``; at most :data:`MAX_USER_NAME`).
         role: One of :class:`Role`.
         password: The plain password; only its hash is written.
 
@@ -230,6 +234,8 @@ def add_user(path: str | Path, name: str, role: Role | str, password: str) -> No
     path = Path(path)
     if not name or not all(c.isalnum() or c in "._-" for c in name):
         raise MashError(f"user name {name!r} must be letters, digits, '.', '_' or '-'")
+    if len(name) > MAX_USER_NAME:
+        raise MashError(f"a user name may have at most {MAX_USER_NAME} characters")
     try:
         role = Role(role)
     except ValueError:

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from linkage.access import DEFAULT_USERS_FILE, USERS_ENV, Role, add_user, load_users, users_file
 from linkage.config import RunConfig, load_run_config
-from linkage.errors import MashError
+from linkage.errors import MashError, described, frames
 
 DEFAULT_CONFIG = Path("configs/run.yaml")
 
@@ -33,7 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: Arguments without the program name; defaults to ``sys.argv[1:]``.
 
     Returns:
-        The exit status: 0 on success, 2 on a reported error.
+        The exit status: 0 on success, 2 on a reported error, 1 on any other (a fault, a full
+        disk), printed without its message, which could quote a record.
     """
     parser = _parser()
     args = parser.parse_args(argv)
@@ -46,6 +47,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MashError as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2
+    except Exception as exc:  # not a reported error: its message may quote a record, so described() leaves it out
+        hint = "" if isinstance(exc, OSError) else ". This is a fault in MASH Link: please report it" + (
+            "" if args.verbose else " (run with -v to see where it happened)"
+        )
+        console.print(f"[bold red]error:[/] {described(exc)}{hint}.", highlight=False, soft_wrap=True, markup=False)
+        if args.verbose:
+            console.print("\n".join(frames(exc)), highlight=False, soft_wrap=True, markup=False)
+        return 1
     return 0
 
 
@@ -563,7 +572,7 @@ def _dashboard(args: argparse.Namespace) -> None:
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.port", str(args.port), "--server.address", args.address, "--server.headless", "true",
         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
-        "--client.disableDataExport", "true",
+        "--client.disableDataExport", "true", "--client.showErrorDetails", "none",
         *_DASHBOARD_THEME,
     ]
     _require_free_port(args.address, args.port)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import traceback
+from pathlib import Path
 
 # A quoted literal in an engine's message: the value it could not convert or parse.
 _QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
@@ -100,3 +102,61 @@ def without_values(message: str) -> str:
 
 def _is_path(text: str) -> bool:
     return text.startswith(("/", "./", "../"))
+
+
+def described(error: BaseException) -> str:
+    """An error as the terminal, the run history and the admin pages may show it.
+
+    A :class:`MashError`'s message is written to name files, keys, columns and rows,
+    never values, so it is kept, as are an operating-system error's reason and file
+    (a full disk). Any other error is a fault in the code or a library, whose message
+    may quote whatever it was handling (a name, a date of birth): only its type and
+    where it was raised are given.
+
+    Args:
+        error: The error.
+
+    Returns:
+        ``Type: message`` for a MashError (``Type: reason: file`` for an OSError); for
+        any other error its type, place and a note that its message is withheld.
+    """
+    if isinstance(error, MashError):
+        return f"{type(error).__name__}: {error}"
+    if isinstance(error, OSError) and error.strerror:
+        # The system's words for it and the file involved: a full disk, a missing directory.
+        return f"{type(error).__name__}: {error.strerror}" + (f": {error.filename}" if error.filename else "")
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted (Ctrl+C)"
+    where = raised_at(error)
+    return (
+        f"unexpected {type(error).__name__}{f' in {where}' if where else ''}; its message is not shown, "
+        "as it may quote a record"
+    )
+
+
+def raised_at(error: BaseException) -> str | None:
+    """Where an error was raised: the innermost frame in this project's code (``linkage/x.py:12 in f``), else the innermost."""
+    stack = traceback.extract_tb(error.__traceback__)
+    if not stack:
+        return None
+    ours = [f for f in stack if _project_file(f.filename)]
+    frame = (ours or stack)[-1]
+    return f"{_short(frame.filename)}:{frame.lineno} in {frame.name}"
+
+
+def frames(error: BaseException) -> list[str]:
+    """Every frame of an error's traceback (file, line, function and the code line), without its message."""
+    return [f"{_short(f.filename)}:{f.lineno} in {f.name}: {(f.line or '').strip()}" for f in traceback.extract_tb(error.__traceback__)]
+
+
+_PROJECT = Path(__file__).resolve().parents[1]
+
+
+def _project_file(filename: str) -> bool:
+    path = Path(filename).resolve()
+    return path.is_relative_to(_PROJECT) and ".venv" not in path.parts and "site-packages" not in path.parts
+
+
+def _short(filename: str) -> str:
+    path = Path(filename).resolve()
+    return str(path.relative_to(_PROJECT)) if _project_file(filename) else path.name

@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 
 from linkage.config import RunConfig
+from linkage.errors import described
 from linkage.pipeline import run_sql
 from linkage.store import layout
 
@@ -90,8 +91,8 @@ def finish_run(
 
 
 def fail_run(state: duckdb.DuckDBPyConnection, run_id: int, error: BaseException, counts: dict[str, Any]) -> None:
-    """Record a run as failed, with the error's type and message (which never carry personal data)."""
-    message = f"{type(error).__name__}: {error}"[:2000]
+    """Record a run as failed, with the error's type and message (:func:`linkage.errors.described`: no values)."""
+    message = described(error)[:2000]
     run_sql(
         state,
         "record_run_failure",

@@ -1,4 +1,4 @@
-"""Characters that never belong in a record's values or the audit log, and removing them.
+"""Characters that never belong in a record's values, as patterns for finding and removing them.
 
 NUL and other control characters split a name in two when cleaning turns them into
 spaces (``Jo\\0hn`` -> ``JO HN``); right-to-left overrides and other invisible
@@ -6,7 +6,8 @@ formatting characters make text display other than it reads, so an audit entry o
 raw value could spoof what a page shows. Soft hyphens, invisible operators, tag
 characters and Hangul fillers are invisible too, and would split or pad a name. Zero-width
 joiners and non-joiners are kept: names in some scripts need them. Tab and line ends
-are not in the set: they are whitespace, read as a space between words.
+are not in the set: they are whitespace, read as a space between words. (The audit log
+shows such characters as escapes instead: ``linkage.audit.shown``.)
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ INVISIBLE = (
     "\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f]"
 )
 
-_INVISIBLE = re.compile(INVISIBLE)
-
 #: The same characters as bytes of a UTF-8 file (a byte-order mark at the very start excepted
 #: by the caller: it marks the encoding) and of a Latin-1 file, for spotting them without decoding.
 INVISIBLE_BYTES = {
@@ -40,7 +39,3 @@ INVISIBLE_BYTES = {
     "latin-1": re.compile(b"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\xad]"),
 }
 
-
-def visible(text: str | None) -> str | None:
-    """The text without :data:`INVISIBLE` characters (None stays None)."""
-    return None if text is None else _INVISIBLE.sub("", text)

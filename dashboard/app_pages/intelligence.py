@@ -29,7 +29,11 @@ agency = agency_col.selectbox(
 limit = limit_col.number_input("Show", min_value=10, max_value=500, value=100, step=10)
 with session.results() as con:
     ranked = perpetrators(con, serial_only=who == "serial only", agency=agency, limit=int(limit))
-record_view("search", "intelligence: perpetrators ranked by RFG(V)", {"page": "intelligence", "who": who, "agency": agency})
+# The names listed are a consultation: each distinct listing (filters, length, the people in it) is logged once.
+record_view(
+    "search", "intelligence: perpetrators ranked by RFG(V)",
+    {"page": "intelligence", "who": who, "agency": agency, "limit": int(limit), "people": ranked["person_id"].tolist()},
+)
 if ranked.empty:
     st.info("No perpetrator flags match.")
     st.stop()

@@ -157,7 +157,8 @@ def check_columns(source: SourceConfig, path: Path, columns: list[str]) -> None:
     """Refuse an extract that lacks a column the source config maps, or repeats a column name.
 
     The error names the YAML key and the column the config expects, never what the
-    file has instead: a file without its header has a row of personal data there.
+    file has instead: a file without its header has a row of personal data there. A
+    repeated name is named only if the config maps it, else given by its positions.
 
     Raises:
         ExtractError: Naming the YAML key and the missing column, or the repeated column.
@@ -178,7 +179,14 @@ def check_columns(source: SourceConfig, path: Path, columns: list[str]) -> None:
         raise ExtractError(str(path), problem, source=source.name, key=key, column=column)
     for name in columns:
         if columns.count(name) > 1:
-            raise ExtractError(str(path), "column appears more than once in the header", source=source.name, column=name)
+            # A name the config maps is a column's; any other may be a value from a data row run on into the header.
+            positions = ", ".join(str(at) for at, other in enumerate(columns, start=1) if other == name)
+            if name in set(mapped.values()):
+                raise ExtractError(str(path), "column appears more than once in the header", source=source.name, column=name)
+            raise ExtractError(
+                str(path), f"one name appears more than once in the header (columns {positions}); is a data row run on into it?",
+                source=source.name, row=0,
+            )
 
 
 def _load_parquet(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, columns: list[str]) -> RawExtract:

@@ -13,6 +13,7 @@ subprocess) and ``page`` (a tab of Debian's Chromium driven by Playwright).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,6 +21,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +33,7 @@ from dashboard.session import CONFIG_ENV, PERSON_KEY, PURPOSE_KEY, STORE_ENV, US
 from linkage.access import USERS_ENV, Role, User, add_user
 from linkage.batch import run_all
 from linkage.config import RunConfig, load_run_config
-from linkage.store import open_results
+from linkage.store import open_results, open_state
 from linkage.synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -169,18 +171,25 @@ class ServedApp:
 @pytest.fixture(scope="session")
 def served_app(dashboard_store) -> Iterator[ServedApp]:
     """``mash dashboard`` (``streamlit run dashboard/app.py``) on a free port, stopped afterwards."""
+    with serving(dashboard_store, dashboard_store.run.store) as app:
+        yield app
+
+
+@contextmanager
+def serving(store: DashboardStore, state: Path) -> Iterator[ServedApp]:
+    """``mash dashboard`` over a store's state database (the shared one, or a test's copy of it) until the block ends."""
     port = _free_port()
     command = [
-        sys.executable, "-m", "linkage.cli", "dashboard", "--config", str(dashboard_store.config_file),
-        "--store", str(dashboard_store.run.store), "--users", str(dashboard_store.users_file), "--port", str(port),
+        sys.executable, "-m", "linkage.cli", "dashboard", "--config", str(store.config_file),
+        "--store", str(state), "--users", str(store.users_file), "--port", str(port),
     ]
-    log = dashboard_store.run.store.parent / "dashboard.log"
+    log = state.parent / "dashboard.log"
     with log.open("w") as out:
         server = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, server, log)
-        yield ServedApp(url=url, store=dashboard_store)
+        yield ServedApp(url=url, store=store)
     finally:
         # The whole process group: mash and the streamlit process it started.
         os.killpg(server.pid, signal.SIGTERM)
@@ -189,6 +198,38 @@ def served_app(dashboard_store) -> Iterator[ServedApp]:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+def copy_store(store: DashboardStore, into: Path) -> Path:
+    """A copy of the linked store (state database and results) in ``into``; returns the copy's state database."""
+    shutil.copytree(store.run.store.parent, into)
+    return into / store.run.store.name
+
+
+def refuse_new_audit_rows(state: Path) -> None:
+    """Make a state database's audit log refuse every new row, as a table that cannot be written does.
+
+    The rows already logged stay readable, and the rest of the state database (sessions,
+    decisions, run history) reads and writes as usual.
+    """
+    with open_state(state) as con:  # waits while the served app has it open
+        (table_sql,) = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'audit_log'").fetchone()
+        # Rows logged until now stay; any later one breaks the constraint.
+        (now,) = con.execute("SELECT CAST(now() AS TIMESTAMP)").fetchone()
+        refusing = table_sql.rstrip().rstrip(";").removesuffix(")") + f", CHECK (logged_at <= TIMESTAMP '{now}'))"
+        con.execute("ALTER TABLE audit_log RENAME TO audit_log_before")
+        con.execute(refusing)
+        con.execute("INSERT INTO audit_log SELECT * FROM audit_log_before")
+        con.execute("DROP TABLE audit_log_before")
+
+
+@pytest.fixture
+def audit_refused(dashboard_store, tmp_path, monkeypatch) -> Path:
+    """The app (AppTest) pointed at a copy of the store whose audit log refuses new rows; returns its state database."""
+    state = copy_store(dashboard_store, tmp_path / "refusing")
+    refuse_new_audit_rows(state)
+    monkeypatch.setenv(STORE_ENV, str(state))
+    return state
 
 
 @pytest.fixture(scope="session")

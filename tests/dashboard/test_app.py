@@ -12,7 +12,7 @@ from dashboard.session import PURPOSE_KEY, USER_KEY
 from linkage import audit, sessions
 from linkage.access import PAGE_ROLES, ROLE_LABELS, Role, User, add_user, can_open
 from linkage.store import open_results, open_state
-from tests.dashboard.conftest import APP, APP_TIMEOUT, USER_FOR_ROLE, existing_pages
+from tests.dashboard.conftest import APP, APP_TIMEOUT, TEST_USERS, USER_FOR_ROLE, existing_pages
 
 #: The heading each page shows (the smoke test checks the page drew its own, not another).
 HEADINGS = {
@@ -94,17 +94,28 @@ def test_sign_in(dashboard_store, description, name, password, ok):
         assert USER_KEY not in at.session_state
 
 
-def test_too_many_failed_sign_ins_lock_the_name(dashboard_store):
+def test_too_many_failed_sign_ins_lock_the_name_and_every_attempt_is_a_row(dashboard_store):
+    # The case: ten attempts, the right password among those made during the lockout.
     add_user(dashboard_store.users_file, "locktest", Role.MASH_ANALYST, "locktest-password")
     for _ in range(audit.MAX_FAILED_SIGN_INS):
         assert [e.value for e in _sign_in("locktest", "guess").error] == ["Wrong user name or password."]
-    at = _sign_in("locktest", "locktest-password")
-    assert at.error and at.error[0].value.startswith("Too many failed sign-ins under this name"), "even the right password waits"
-    assert USER_KEY not in at.session_state
-    _sign_in("locktest", "another guess")
+    for password in ("another guess", "locktest-password", "guess", "locktest-password", "guess"):
+        at = _sign_in("locktest", password)
+        assert at.error and at.error[0].value.startswith("Too many failed sign-ins under this name"), "even the right password waits"
+        assert USER_KEY not in at.session_state
     with open_state(dashboard_store.run.store) as con:
-        assert len(audit.read(con, user_name="locktest", action="sign_in_failed")) == audit.MAX_FAILED_SIGN_INS
-        assert len(audit.read(con, user_name="locktest", action="sign_in_locked")) == 2, "every attempt during the lockout is a row"
+        rows = [e.action for e in audit.read(con, user_name="locktest")]
+    assert rows.count("sign_in_failed") == audit.MAX_FAILED_SIGN_INS
+    assert rows.count("sign_in_locked") == 5, "every attempt during the lockout is a row"
+    assert len(rows) == 10
+
+
+def test_an_accepted_password_is_a_row_before_the_purpose_is_asked(dashboard_store):
+    at = _sign_in("admin", TEST_USERS["admin"][1])
+    assert [t.value for t in at.title] == ["Purpose of this session"]
+    with open_state(dashboard_store.run.store) as con:
+        (latest,) = audit.read(con, user_name="admin", limit=1)
+    assert (latest.action, latest.role, latest.purpose) == ("sign_in_accepted", "linkage_admin", None)
 
 
 def test_a_name_typed_at_sign_in_is_capped_and_escaped_in_the_audit_log(dashboard_store):

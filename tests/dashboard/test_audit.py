@@ -6,11 +6,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
-from dashboard.session import STORE_ENV
+from dashboard.session import PURPOSE_KEY, STORE_ENV, USER_KEY
 from linkage import audit
-from linkage.access import Role
+from linkage.access import Role, User
 from linkage.store import open_results, open_state
+from tests.dashboard.conftest import APP, APP_TIMEOUT, TEST_USERS
+from tests.dashboard.test_app import _sign_in
+from tests.dashboard.test_search import _search
 
 
 def test_admin_reads_the_log_filtered_by_user_and_reading_is_logged(app_as, dashboard_store):
@@ -62,3 +66,71 @@ def test_when_the_audit_log_cannot_be_written_nothing_is_shown_and_no_traceback(
     assert not at.exception, description
     assert any("could not be recorded in the audit log" in e.value and "No space left on device" in e.value for e in at.error)
     assert not getattr(at, shown), f"{description}: nothing is shown that was not logged"
+
+
+def _no_trace(at, description: str) -> str:
+    """Every message the run showed, after checking none is an exception (a traceback in the browser)."""
+    assert not at.exception, f"{description}: {[e.value for e in at.exception]}"
+    return "\n".join(str(e.value) for e in at.error)
+
+
+SIGN_INS_UNRECORDED = [
+    # (description, name, password): neither answer is given when the attempt cannot be recorded
+    ("the right password", "mash", TEST_USERS["mash"][1]),
+    ("a wrong password", "mash", "not-the-password"),
+    ("an unknown name", "nobody", "guess"),
+]
+
+
+@pytest.mark.parametrize(("description", "name", "password"), SIGN_INS_UNRECORDED, ids=[s[0] for s in SIGN_INS_UNRECORDED])
+def test_a_sign_in_that_cannot_be_recorded_is_refused_alike_right_or_wrong(audit_refused, description, name, password):
+    at = _sign_in(name, password)
+    shown = _no_trace(at, description)
+    assert shown.startswith("Sign-in is unavailable: every sign-in attempt must be recorded"), description
+    assert "Wrong user name" not in shown and "audit_record" not in shown, f"{description}: no answer, no internals"
+    assert USER_KEY not in at.session_state, description
+
+
+def _signed_in_without_purpose() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
+    at.session_state[USER_KEY] = User("mash", Role.MASH_ANALYST)
+    return at.run()
+
+
+def test_a_purpose_that_cannot_be_recorded_leaves_the_user_at_the_purpose_question(audit_refused):
+    at = _signed_in_without_purpose()
+    at.text_input[0].input("Referral 2026-0500: audit refused")
+    at.button[0].click().run()
+    shown = _no_trace(at, "purpose")
+    assert "could not be recorded in the audit log" in shown
+    assert [t.value for t in at.title] == ["Purpose of this session"] and not at.session_state[PURPOSE_KEY]
+
+
+REFUSED_VIEWS = [
+    # (description, page, what the page does once open, what it would show once audited)
+    ("the triage queue", "triage", None, "dataframe"),
+    ("a person's profile", "profile", None, "dataframe"),
+    ("the perpetrators listing", "intelligence", None, "dataframe"),
+    ("a search", "search", lambda at, surname: _search(at, Name=surname), "dataframe"),
+]
+
+
+@pytest.mark.parametrize(("description", "page", "act", "shown"), REFUSED_VIEWS, ids=[r[0] for r in REFUSED_VIEWS])
+def test_a_view_that_cannot_be_recorded_is_refused_without_a_traceback(
+    app_as, audit_refused, single_flagged, description, page, act, shown
+):
+    person_id, _, surname = single_flagged[0]
+    at = app_as(Role.INTELLIGENCE_ANALYST, page, person_id=person_id)
+    if act is not None:
+        act(at, surname)
+    text = _no_trace(at, description)
+    assert "could not be recorded in the audit log, so it is not shown" in text, description
+    assert not getattr(at, shown), f"{description}: nothing is shown that was not logged"
+    assert surname not in text, f"{description}: the refusal names nobody"
+
+
+def test_sign_out_goes_ahead_when_it_cannot_be_recorded(app_as, audit_refused):
+    at = app_as(Role.MASH_ANALYST, "triage")
+    next(b for b in at.sidebar.button if b.label == "Sign out").click().run()
+    _no_trace(at, "sign-out")
+    assert USER_KEY not in at.session_state and [t.value for t in at.title] == ["MASH Link"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from linkage import audit
 from linkage.access import Role
 from linkage.explore import perpetrators, victims
@@ -36,7 +38,19 @@ def test_perpetrators_are_ranked_by_score_and_a_perpetrators_victims_open(app_as
         listed = audit.read(con, action="search", text=purpose)
         viewed = audit.read(con, action="view_person", target=top, text=purpose)
     assert len(listed) == 1 and listed[0].target == "intelligence: perpetrators ranked by RFG(V)"
+    assert json.loads(listed[0].detail)["people"] == list(expected["person_id"]), "the audit row names who was listed"
     assert len(viewed) == 1
+
+
+def test_a_longer_listing_is_a_new_consultation(app_as, dashboard_store):
+    purpose = "test_intelligence: longer list"
+    at = app_as(Role.INTELLIGENCE_ANALYST, "intelligence", purpose=purpose)
+    at.number_input[0].set_value(20).run()
+    at.run()  # a rerun of the same listing is not logged again
+    assert not at.exception
+    with open_state(dashboard_store.run.store) as con:
+        listed = audit.read(con, action="search", text=purpose)
+    assert [json.loads(e.detail)["limit"] for e in listed] == [20, 100]
 
 
 def test_serial_only(app_as):

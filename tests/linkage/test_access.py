@@ -66,6 +66,7 @@ BAD_ADDS = [
     ("name with a space", "a b", "mash_analyst", "pw", "user name"),
     ("unknown role", "carol", "superuser", "pw", "unknown role"),
     ("empty password", "carol", "mash_analyst", "", "must not be empty"),
+    ("name longer than the audit log keeps", "c" * 65, "mash_analyst", "pw", "at most 64 characters"),
 ]
 
 
@@ -103,6 +104,16 @@ def test_malformed_users_file_names_the_key(tmp_path, description, text, key):
         authenticate(path, "alice", "x")
     assert caught.value.key == key, description
     assert f"key '{key}'" in str(caught.value)
+
+
+def test_a_users_file_that_is_not_yaml_is_named_by_line_without_quoting_it(tmp_path):
+    # The parser's own message quotes the line: here, a password hash.
+    path = tmp_path / "users.yaml"
+    path.write_text(f"users:\n  - {{name: alice, role: mash_analyst, password_hash: '{GOOD_HASH}'\n")
+    with pytest.raises(ConfigError) as caught:
+        load_users(path)
+    assert "not valid YAML at line 3" in str(caught.value)
+    assert GOOD_HASH[:20] not in str(caught.value) and "alice" not in str(caught.value)
 
 
 def test_missing_users_file_says_how_to_add_one(tmp_path):

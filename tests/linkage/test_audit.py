@@ -101,6 +101,7 @@ TYPED_NAMES = [
     ("a NUL and a zero-width space made visible", "a\x00b\u200bc", "a\\u0000b\\u200bc"),
     ("a name with accents kept", "Zoë O'Brien", "Zoë O'Brien"),
     ("a very long name cut and counted", "y" * 100_000, "y" * audit.MAX_TYPED_NAME + f"... (+{100_000 - audit.MAX_TYPED_NAME} characters)"),
+    ("a name typed with a line break and a tab", "eve\n\tadmin", "eve\\u000a\\u0009admin"),
 ]
 
 
@@ -121,10 +122,55 @@ def test_attempts_during_a_lockout_are_logged_but_do_not_stretch_it(state):
     assert audit.locked_until(state, "erin") == before
 
 
-def test_control_and_direction_characters_never_reach_the_log(state):
-    # "name=\u202eMP0000042" would display reversed; a NUL could cut the entry short in some viewers.
-    audit.record(state, "mash", "mash_analyst", "search", "name=SMITH\u202e24000MP\x00", "check\u2066 purpose", "a\u200fb")
+SPOOFS = [
+    # (description, field, value written, value stored and read back)
+    ("a right-to-left override in a search", "target", "name=SMITH\u202e24000MP", "name=SMITH\\u202e24000MP"),
+    ("a NUL in a search", "target", "name=SMITH\x00", "name=SMITH\\u0000"),
+    ("a left-to-right isolate in a purpose", "purpose", "check\u2066 purpose", "check\\u2066 purpose"),
+    ("a right-to-left mark in a text detail", "detail", "a\u200fb", "a\\u200fb"),
+    ("a line break in a purpose (one line per entry)", "purpose", "Referral 7\nreal: none", "Referral 7\\u000areal: none"),
+    ("every embedding and override", "target", "".join(map(chr, range(0x202A, 0x202F))), "\\u202a\\u202b\\u202c\\u202d\\u202e"),
+    ("every isolate", "target", "".join(map(chr, range(0x2066, 0x206A))), "\\u2066\\u2067\\u2068\\u2069"),
+    ("left-to-right and right-to-left marks", "target", "\u200e\u200f", "\\u200e\\u200f"),
+    ("a character beyond the basic plane (a language tag)", "target", "x\U000e0001", "x\\U000e0001"),
+    ("a zero-width joiner a name needs, kept", "target", "name=\u0915\u094d\u200d\u0937", "name=\u0915\u094d\u200d\u0937"),
+    ("accents kept", "purpose", "Zoë O'Brien (référence)", "Zoë O'Brien (référence)"),
+    ("a user name with an override", "user_name", "adm\u202enim", "adm\\u202enim"),
+    ("a very long search cut and counted", "target", "x" * 100_000, "x" * audit.MAX_FIELD + f"... (+{100_000 - audit.MAX_FIELD} characters)"),
+    ("a very long purpose cut and counted", "purpose", "p" * 5_000, "p" * audit.MAX_FIELD + f"... (+{5_000 - audit.MAX_FIELD} characters)"),
+    ("a very long user name cut and counted", "user_name", "u" * 500, "u" * audit.MAX_USER_NAME + f"... (+{500 - audit.MAX_USER_NAME} characters)"),
+]
+
+
+@pytest.mark.parametrize(("description", "field", "written", "stored"), SPOOFS, ids=[c[0] for c in SPOOFS])
+def test_every_field_is_escaped_and_capped_in_one_place(state, description, field, written, stored):
+    # "name=\u202e24000MP" would display reversed as a person id; a NUL could cut the entry short in some viewers.
+    fields = {"user_name": "mash", "role": "mash_analyst", "action": "search"} | {field: written}
+    audit.record(state, **fields)
+    (event,) = audit.read(state)
+    assert getattr(event, field) == stored, description
+    raw = state.execute(f"SELECT {field} FROM audit_log").fetchone()[0]
+    assert raw == stored, f"{description}: stored so, not only read so"
+
+
+def test_a_dict_detail_keeps_direction_characters_as_json_escapes(state):
     audit.record(state, "mash", "mash_analyst", "search", "x", "p", {"q": "a\u200fb"})
-    text, as_json = audit.read(state, limit=2)[::-1]
-    assert (text.target, text.purpose, text.detail) == ("name=SMITH24000MP", "check purpose", "ab")
-    assert as_json.detail == '{"q": "a\\u200fb"}', "JSON shows the character as an escape, not as a direction change"
+    assert audit.read(state)[0].detail == '{"q": "a\\u200fb"}', "JSON shows the character as an escape, not as a direction change"
+
+
+def test_rows_written_before_escaping_are_escaped_when_read(state):
+    # A row as the code before this one could store it: the user name typed, unescaped.
+    state.execute(
+        "INSERT INTO audit_log (user_name, role, action, target) VALUES ('evil\u202eeman', 'unknown', 'sign_in_failed', 'a\u2067b')"
+    )
+    (event,) = audit.read(state)
+    assert (event.user_name, event.target) == ("evil\\u202eeman", "a\\u2067b")
+    assert audit.user_names(state) == ["evil\\u202eeman"]
+
+
+def test_an_accepted_password_clears_earlier_failures(state):
+    for _ in range(audit.MAX_FAILED_SIGN_INS):
+        audit.record_failed_sign_in(state, "frank")
+    assert audit.locked_until(state, "frank") is not None
+    audit.record(state, "frank", "mash_analyst", "sign_in_accepted")
+    assert audit.locked_until(state, "frank") is None

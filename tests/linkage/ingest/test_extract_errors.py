@@ -29,6 +29,11 @@ EXTRACT_ERRORS = [
         None, "Sex", None, "more than once",
     ),
     (
+        "an unmapped name repeated: given by its positions, since it may be a value",
+        (POLICE_HEADER + ",WENDY,WENDY\n").encode(),
+        None, None, 0, f"more than once in the header (columns {POLICE_HEADER.count(',') + 2}, {POLICE_HEADER.count(',') + 3})",
+    ),
+    (
         "latin-1 bytes in a utf-8 extract",
         (POLICE_HEADER + "\n" + POLICE_ROWS[5] + "\n" + POLICE_ROWS[0].replace("Robert", "Ren\xe9") + "\n").encode("latin-1"),
         "encoding", "Name", 2, "not valid utf-8",
