@@ -31,7 +31,7 @@ from dashboard.session import CONFIG_ENV, PERSON_KEY, PURPOSE_KEY, STORE_ENV, US
 from linkage.access import USERS_ENV, Role, User, add_user
 from linkage.batch import run_all
 from linkage.config import RunConfig, load_run_config
-from linkage.store import open_results
+from linkage.store import open_results, open_state
 from linkage.synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -156,6 +156,23 @@ def single_flagged(dashboard_store) -> list[tuple[str, str, str]]:
             "JOIN persons AS p USING (person_id) WHERE p.surname IS NOT NULL GROUP BY f.person_id "
             "HAVING count(*) = 1 ORDER BY f.person_id"
         ).fetchall()
+
+
+@pytest.fixture(scope="session")
+def child_at_home(dashboard_store) -> str:
+    """A flagged child with a household (a child in a DA household lives with the adult the flag names).
+
+    One no test had recorded a decision on when first asked for, so the flag is open.
+    """
+    with open_state(dashboard_store.run.store) as con:
+        decided = [p for (p,) in con.execute("SELECT DISTINCT person_id FROM flag_decisions").fetchall()]
+    with open_results(dashboard_store.run.store) as con:
+        return con.execute(
+            "SELECT f.person_id FROM flags AS f JOIN persons AS p USING (person_id) "
+            "WHERE f.code = 'child_in_da_household' AND NOT list_contains($decided, f.person_id) "
+            "ORDER BY len(p.agencies) DESC, p.records DESC, f.person_id LIMIT 1",
+            {"decided": decided},
+        ).fetchone()[0]
 
 
 @dataclass(frozen=True)
