@@ -10,7 +10,7 @@ from linkage.explore.chronology import CHRONOLOGY_COLUMNS, chronology, chronolog
 from linkage.explore.flag_text import parameter_lines, person_ids_in
 from linkage.explore.explain import PRIOR, level_labels, record_pairs, waterfall
 from linkage.explore.intelligence import perpetrator_incidents, perpetrators, victim_network, victims
-from linkage.explore.network import RELATIONSHIPS, Network, network_export, person_network
+from linkage.explore.network import LINK_COLUMNS, RELATIONSHIPS, Network, merge_links, network_export, person_network
 from linkage.explore.pairs import RECORD_DETAIL, PairView, ReviewQueue, compare_records, review_queue
 from linkage.explore.household import HOUSEHOLD_COLUMNS, Household, household
 from linkage.explore.profile import (
@@ -37,7 +37,7 @@ from linkage.explore.quality import (
     score_distribution,
     truth_dir,
 )
-from linkage.explore.readable import readable
+from linkage.explore.readable import day, readable
 from linkage.explore.search import SearchTerms, search_people, standardise_query
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "BRIEF_COLUMNS",
     "CHRONOLOGY_COLUMNS",
     "HOUSEHOLD_COLUMNS",
+    "LINK_COLUMNS",
     "LINK_STRENGTHS",
     "PRIOR",
     "RELATIONSHIPS",
@@ -60,12 +61,14 @@ __all__ = [
     "chronology",
     "chronology_html",
     "compare_records",
+    "day",
     "evaluation_frames",
     "family_members",
     "flag_briefs",
     "flag_evidence",
     "household",
     "level_labels",
+    "merge_links",
     "model_charts",
     "network_export",
     "parameter_lines",
