@@ -60,9 +60,9 @@ def layout(people: int) -> dict:
     """
     if people <= CIRCLE_UP_TO:
         return {"name": "circle", "radius": 170, "avoidOverlap": True, "nodeDimensionsIncludeLabels": True, "spacingFactor": 1.1,
-                "fit": True, "padding": 70, "animate": False}
+                "fit": True, "padding": 90, "animate": False}
     return {
-        "name": "fcose", "quality": "proof", "randomize": True, "animate": False, "fit": True, "padding": 70,
+        "name": "fcose", "quality": "proof", "randomize": True, "animate": False, "fit": True, "padding": 90,
         "nodeDimensionsIncludeLabels": True, "idealEdgeLength": 230, "nodeSeparation": 150, "nodeRepulsion": 20000,
         "packComponents": True,
     }
