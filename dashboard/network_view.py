@@ -106,7 +106,8 @@ def elements(nodes: pd.DataFrame, links: pd.DataFrame) -> dict:
 
 
 def _styles() -> tuple[list[NodeStyle], list[EdgeStyle]]:
-    caption = {"font-size": 12, "text-background-color": "#ffffff", "text-background-opacity": 0.85,
+    caption = {"font-size": 12, "text-wrap": "wrap", "text-max-width": "100px",
+               "text-background-color": "#ffffff", "text-background-opacity": 0.85,
                "text-background-padding": 1, "min-zoomed-font-size": 0}
     node_styles = [
         NodeStyle(name + suffix, colour, caption="name", icon="person", custom_styles={**caption, **extra})
