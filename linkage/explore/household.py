@@ -9,13 +9,14 @@ dd/mm/yyyy, roles in words.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
 
 from graph.codes import CARER_ROLES, CHILD, SOCIAL_CARE, SUSPECT, VICTIM
-from linkage.explore.readable import day, present, words
+from linkage.explore.readable import day, words
 from linkage.pipeline import run_sql
 
 
@@ -24,6 +25,7 @@ HOUSEHOLD_COLUMNS = ("when", "person", "born", "age", "role", "where", "seen", "
 #: More co-residents than this at one address make it a shared address (a hostel, refuge, hospital or
 #: block), not a household: they are counted in :attr:`Household.shared`, not listed.
 MAX_AT_ADDRESS = 12
+_PERSON_RECORDS = "SELECT unique_id FROM clusters WHERE person_id = $person_id"
 #: ``when`` values, in the order they are shown.
 NOW, BEFORE, UNDATED = "now", "before", "dates not recorded"
 #: Social care roles that look after the child on an episode (``graph.codes.CARER_ROLES``).
@@ -78,65 +80,109 @@ def household(
     places = run_sql(
         con,
         "profile_household_addresses",
-        "WITH mine AS (SELECT DISTINCT r.address, coalesce(r.postcode, '') AS postcode "
-        "  FROM records AS r JOIN clusters AS c USING (unique_id) "
-        "  WHERE c.person_id = $person_id AND nullif(trim(r.address), '') IS NOT NULL) "
-        "SELECT c.person_id, r.address, coalesce(r.postcode, '') AS postcode, "
-        "min(r.event_date) AS first_seen, max(r.event_date) AS last_seen "
-        "FROM records AS r JOIN mine ON r.address = mine.address AND coalesce(r.postcode, '') = mine.postcode "
-        "JOIN clusters AS c USING (unique_id) GROUP BY ALL",
+        # The person's addresses, then the records at them, then whose they are: each step
+        # narrows before the next join (joining every record to clusters first cost twice as much).
+        f"WITH mine AS (SELECT DISTINCT r.address, coalesce(r.postcode, '') AS postcode FROM records AS r "
+        f"  WHERE r.unique_id IN ({_PERSON_RECORDS}) AND nullif(trim(r.address), '') IS NOT NULL), "
+        "here AS (SELECT r.unique_id, r.address, coalesce(r.postcode, '') AS postcode, r.event_date FROM records AS r "
+        "  WHERE r.address IN (SELECT address FROM mine)) "
+        "SELECT c.person_id, h.address, h.postcode, min(h.event_date) AS first_seen, max(h.event_date) AS last_seen "
+        "FROM here AS h SEMI JOIN mine AS m ON h.address = m.address AND h.postcode = m.postcode "
+        "JOIN clusters AS c ON c.unique_id = h.unique_id GROUP BY ALL ORDER BY ALL",
         {"person_id": person_id},
-    ).df()
-    shared_events = run_sql(
+    ).fetchall()
+    shared_events = [Shared(*row) for row in run_sql(
         con,
         "profile_household_episodes",
-        "WITH mine AS (SELECT r.source, r.event_id, CAST(r.role AS VARCHAR) AS role, r.domestic_abuse, r.event_date "
-        "  FROM records AS r JOIN clusters AS c USING (unique_id) "
-        "  WHERE c.person_id = $person_id AND r.event_id IS NOT NULL "
+        f"WITH mine AS (SELECT r.source, r.event_id, CAST(r.role AS VARCHAR) AS role, r.event_date FROM records AS r "
+        f"  WHERE r.unique_id IN ({_PERSON_RECORDS}) AND r.event_id IS NOT NULL "
         "  AND (r.source = $social_care OR (r.domestic_abuse AND r.role IN ($suspect, $victim)))), "
-        "latest AS (SELECT max(event_date) AS latest FROM mine WHERE source = $social_care) "
-        "SELECT c.person_id, r.source = $social_care AS care, m.role AS my_role, CAST(r.role AS VARCHAR) AS their_role, "
-        "min(r.event_date) AS first_seen, max(r.event_date) AS last_seen, "
-        "bool_or(m.event_date IS NOT NULL AND m.event_date = (SELECT latest FROM latest)) AS latest_episode "
-        "FROM records AS r JOIN mine AS m ON r.source = m.source AND r.event_id = m.event_id "
-        "JOIN clusters AS c USING (unique_id) "
-        "WHERE c.person_id <> $person_id AND (r.source = $social_care OR (r.domestic_abuse AND r.role IN ($suspect, $victim))) "
-        "GROUP BY ALL",
+        "latest AS (SELECT max(event_date) AS latest FROM mine WHERE source = $social_care), "
+        "theirs AS (SELECT r.unique_id, r.source, r.event_id, CAST(r.role AS VARCHAR) AS role, r.event_date "
+        "  FROM records AS r WHERE r.event_id IN (SELECT event_id FROM mine) "
+        "  AND (r.source = $social_care OR (r.domestic_abuse AND r.role IN ($suspect, $victim)))) "
+        "SELECT c.person_id, t.source = $social_care AS care, m.role AS my_role, t.role AS their_role, "
+        "min(t.event_date) AS first_seen, max(t.event_date) AS last_seen, "
+        "coalesce(bool_or(m.event_date = (SELECT latest FROM latest)), false) AS latest_episode "
+        "FROM theirs AS t JOIN mine AS m ON t.source = m.source AND t.event_id = m.event_id "
+        "JOIN clusters AS c ON c.unique_id = t.unique_id WHERE c.person_id <> $person_id "
+        "GROUP BY ALL ORDER BY ALL",
         {"person_id": person_id, "social_care": SOCIAL_CARE, "suspect": SUSPECT, "victim": VICTIM},
-    ).df()
-    mine = places[places["person_id"] == person_id]
-    home = mine.sort_values(["last_seen", "first_seen", "address", "postcode"], ascending=[False, False, True, True],
-                            na_position="last").head(1)
-    address = "" if home.empty else _address(home["address"].iloc[0], home["postcode"].iloc[0])
-    since = "" if home.empty else day(home["first_seen"].iloc[0])
+    ).fetchall()]
+    mine = [Stay(*row[1:]) for row in places if row[0] == person_id]
+    home = min(mine, key=lambda s: (s.last_seen is None, -_ordinal(s.last_seen), -_ordinal(s.first_seen),
+                                    s.address, s.postcode), default=None)
     rows, shared = _at_addresses(places, mine, home, person_id, overlap_days)
-    rows += _on_episodes(shared_events)
-    people = _household_rows(con, rows, shared_events, today or date.today())
-    return Household(address=address, since=since, people=people, shared=tuple(shared))
+    rows += [
+        Found(e.person_id, NOW if e.latest_episode else BEFORE, EPISODE, e.first_seen, e.last_seen)
+        for e in shared_events if e.care
+    ]
+    return Household(
+        address=_address(home.address, home.postcode) if home else "", since=day(home.first_seen) if home else "",
+        people=_household_rows(con, rows, shared_events, today or date.today()), shared=tuple(shared),
+    )
+
+
+class Stay(NamedTuple):
+    """Someone's records at one address: when they were first and last seen there."""
+
+    address: str
+    postcode: str
+    first_seen: date | None
+    last_seen: date | None
+
+
+class Shared(NamedTuple):
+    """Another person on one of the person's social care episodes or DA incidents, and the roles of both."""
+
+    person_id: str
+    care: bool
+    my_role: str
+    their_role: str
+    first_seen: date | None
+    last_seen: date | None
+    latest_episode: bool
+
+
+class Found(NamedTuple):
+    """One way another person lives or lived with the person."""
+
+    person_id: str
+    when: str
+    where: str
+    first_seen: date | None
+    last_seen: date | None
+
+
+#: ``where`` for people found on a social care episode rather than at an address.
+EPISODE = "social care episode"
+_RANK = {NOW: 0, BEFORE: 1, UNDATED: 2}
+
+
+def _ordinal(day_: date | None) -> int:
+    return day_.toordinal() if day_ is not None else 0
 
 
 def _address(address: str, postcode: str) -> str:
     return ", ".join(p for p in (address, postcode) if p)
 
 
-def _at_addresses(places, mine, home, person_id: str, overlap_days: int) -> tuple[list[dict], list[tuple[str, int]]]:
-    """Rows for the people who lived at one of the person's addresses at the time they did."""
-    gap = pd.Timedelta(days=overlap_days)
+def _at_addresses(places: list[tuple], mine: list[Stay], home: Stay | None, person_id: str,
+                  overlap_days: int) -> tuple[list[Found], list[tuple[str, int]]]:
+    """The people who lived at one of the person's addresses at the time they did."""
+    gap = timedelta(days=overlap_days)
     rows, shared = [], []
-    for place in mine.itertuples(index=False):
-        here = places[(places["address"] == place.address) & (places["postcode"] == place.postcode)
-                      & (places["person_id"] != person_id)]
+    for place in mine:
         found = []
-        for other in here.itertuples(index=False):
-            dated = not any(pd.isna(d) for d in (place.first_seen, place.last_seen, other.first_seen, other.last_seen))
-            if dated and not (other.first_seen - place.last_seen <= gap and place.first_seen - other.last_seen <= gap):
+        for other_id, address, postcode, first, last in places:
+            if other_id == person_id or (address, postcode) != (place.address, place.postcode):
+                continue
+            dated = None not in (place.first_seen, place.last_seen, first, last)
+            if dated and not (first - place.last_seen <= gap and place.first_seen - last <= gap):
                 continue  # at the address, but not at the same time
-            is_home = not home.empty and (place.address, place.postcode) == (home["address"].iloc[0], home["postcode"].iloc[0])
-            when = (NOW if is_home and other.last_seen >= place.last_seen - gap else BEFORE) if dated else UNDATED
-            found.append({
-                "person_id": other.person_id, "when": when, "where": _address(place.address, place.postcode),
-                "first_seen": other.first_seen, "last_seen": other.last_seen, "role": "",
-            })
+            now = place == home and dated and last >= place.last_seen - gap
+            found.append(Found(other_id, (NOW if now else BEFORE) if dated else UNDATED,
+                               _address(address, postcode), first, last))
         if len(found) > MAX_AT_ADDRESS:
             shared.append((_address(place.address, place.postcode), len(found)))
         else:
@@ -144,21 +190,10 @@ def _at_addresses(places, mine, home, person_id: str, overlap_days: int) -> tupl
     return rows, shared
 
 
-def _on_episodes(shared_events: pd.DataFrame) -> list[dict]:
-    """Rows for the people on the person's social care episodes."""
-    care = shared_events[shared_events["care"]]
-    return [
-        {"person_id": e.person_id, "when": NOW if e.latest_episode else BEFORE, "where": "social care episode",
-         "first_seen": e.first_seen, "last_seen": e.last_seen, "role": ""}
-        for e in care.itertuples(index=False)
-    ]
-
-
-def _roles(person: str, shared_events: pd.DataFrame) -> str:
+def _roles(person: str, shared_events: list[Shared]) -> str:
     """How another person stands to this one: their role on shared social care episodes and DA incidents."""
-    theirs = shared_events[shared_events["person_id"] == person].sort_values(["their_role", "my_role"])
     carers, others, roles = [], [], []
-    for e in theirs.itertuples(index=False):
+    for e in sorted((e for e in shared_events if e.person_id == person), key=lambda e: (e.their_role, e.my_role)):
         if e.care:
             if e.their_role in _CARER_ROLES and e.my_role == CHILD:
                 carers.append(words(e.their_role))
@@ -177,47 +212,41 @@ def _roles(person: str, shared_events: pd.DataFrame) -> str:
     return "; ".join(dict.fromkeys(roles))
 
 
-def _household_rows(con, rows: list[dict], shared_events: pd.DataFrame, today: date) -> pd.DataFrame:
-    """One row per person: the most current way they live with the person, named, with their role."""
-    if not rows:
+def _household_rows(con: duckdb.DuckDBPyConnection, rows: list[Found], shared_events: list[Shared],
+                    today: date) -> pd.DataFrame:
+    """One row per person: the most current way they live with the person (an address before an
+    episode, then the latest), named, with their role; now first, then oldest first."""
+    best: dict[str, Found] = {}
+    for row in sorted(rows, key=lambda r: (_RANK[r.when], r.where == EPISODE, -_ordinal(r.last_seen))):
+        best.setdefault(row.person_id, row)
+    if not best:
         return pd.DataFrame(columns=list(HOUSEHOLD_COLUMNS))
-    order = {NOW: 0, BEFORE: 1, UNDATED: 2}
-    found = pd.DataFrame(rows)
-    found = found.assign(rank=found["when"].map(order), where_rank=(found["where"] == "social care episode").astype(int))
-    found = found.sort_values(["person_id", "rank", "where_rank", "last_seen"], ascending=[True, True, True, False],
-                              na_position="last")
-    best = found.drop_duplicates("person_id")
-    names = run_sql(
+    names = {pid: (name, dob) for pid, name, dob in run_sql(
         con,
         "profile_household_people",
         "SELECT person_id, concat_ws(' ', forename, surname) AS name, TRY_CAST(dob AS DATE) AS dob FROM persons "
         "WHERE person_id IN (SELECT unnest(CAST($ids AS VARCHAR[])))",
-        {"ids": best["person_id"].tolist()},
-    ).df().set_index("person_id")
+        {"ids": sorted(best)},
+    ).fetchall()}
     out = []
-    for row in best.itertuples(index=False):
-        name = names["name"].get(row.person_id) or "(no name recorded)"
-        dob = names["dob"].get(row.person_id)
-        out.append({
-            "when": row.when, "person": name, "born": day(dob), "age": _age(dob, today),
-            "role": _roles(row.person_id, shared_events) or "at the same address",
-            "where": row.where,
-            "seen": _span(row.first_seen, row.last_seen),
-            "person_id": row.person_id, "rank": row.rank, "dob": pd.Timestamp(dob).isoformat() if present(dob) else "~",
-        })
-    frame = pd.DataFrame(out).sort_values(["rank", "dob", "person", "person_id"])
-    return frame[list(HOUSEHOLD_COLUMNS)].reset_index(drop=True)
+    for row in best.values():
+        name, dob = names.get(row.person_id, (None, None))
+        out.append((_RANK[row.when], dob or date.max, name or "(no name recorded)", row.person_id, {
+            "when": row.when, "person": name or "(no name recorded)", "born": day(dob), "age": _age(dob, today),
+            "role": _roles(row.person_id, shared_events) or "at the same address", "where": row.where,
+            "seen": _span(row.first_seen, row.last_seen), "person_id": row.person_id,
+        }))
+    return pd.DataFrame([r[-1] for r in sorted(out, key=lambda r: r[:-1])], columns=list(HOUSEHOLD_COLUMNS))
 
 
-def _age(dob, today: date) -> str:
-    if not present(dob):
+def _age(dob: date | None, today: date) -> str:
+    if dob is None:
         return ""
-    born = pd.Timestamp(dob).date()
-    return str(today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
+    return str(today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day)))
 
 
-def _span(first, last) -> str:
-    if not present(first) and not present(last):
+def _span(first: date | None, last: date | None) -> str:
+    if first is None and last is None:
         return "dates not recorded"
     if day(first) == day(last):
         return day(first)
