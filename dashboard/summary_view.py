@@ -39,8 +39,8 @@ def show(home: Household, briefs: pd.DataFrame, agencies: pd.DataFrame, overlap_
 def lives_with(home: Household, overlap_days: int) -> None:
     """Household now and before: names, roles, DOBs, where and when."""
     st.subheader("Lives with", anchor=False)
-    where = f"Lives at **{_plain(home.address)}**" + (f", recorded there since {home.since}" if home.since else "") \
-        if home.address else "No address recorded"
+    where = (f"Lives at **{_plain(home.address)}** (their latest recorded address"
+             + (f", recorded there since {home.since})" if home.since else ")")) if home.address else "No address recorded"
     st.caption(
         f"{where}. Living together: the same address with seen periods no more than {overlap_days} days apart, "
         "or the same social care episode (as the safeguarding rules count it)."
