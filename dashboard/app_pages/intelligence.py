@@ -113,8 +113,8 @@ with left:
         st.altair_chart(incidents_chart(incidents), width="stretch")
 with right:
     st.markdown("**Victim network**")
-    if network is not None and not network.edges.empty:
-        clicked = network_view.draw(network.nodes, network.edges, key=f"victims_{person_id}", height=380)
+    if network is not None and network.link_count:
+        clicked = network_view.draw(network.nodes, network.links, key=f"victims_{person_id}", height=380)
         if clicked:
             session.open_person(clicked)
         st.caption("Click a person to open their profile. Line style shows how sure each link is.")

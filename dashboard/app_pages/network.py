@@ -1,4 +1,8 @@
-"""Family and household network: the people around a person, how they are linked and how sure each link is."""
+"""Family and household network: the people around a person, how they are linked and how sure each link is.
+
+The header and the People and Links tabs count the same things (``Network.people_count``,
+``Network.link_count``): everyone drawn, and one line per linked pair.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ import streamlit as st
 
 from dashboard import network_view, session
 from dashboard.exporting import export_button
-from dashboard.viewing import person_picker, record_view
-from linkage.explore import network_export, person_network
+from dashboard.viewing import AGENCY_NAMES, person_picker, record_view
+from linkage.explore import network_export, person_network, readable
 
 DEPTHS = {1: "1 step", 2: "2 steps", 3: "3 steps"}
 
@@ -29,30 +33,41 @@ if network is None:
 record_view("view_person", person_id, {"page": "network", "depth": depth})
 
 centre = network.nodes[network.nodes["centre"]].iloc[0]
-st.markdown(f"**{centre['label']}** ({person_id}) · {len(network.nodes) - 1} people within {DEPTHS[depth].lower()} · "
-            f"{len(network.edges)} links")
+people_label = f"{network.people_count} {'person' if network.people_count == 1 else 'people'}"
+links_label = f"{network.link_count} link{'' if network.link_count == 1 else 's'}"
+st.markdown(f"**{centre['label']}** ({person_id}) and everyone within {DEPTHS[depth].lower()}: "
+            f"{people_label} · {links_label}")
 if network.truncated:
-    st.warning(f"More people are within reach than can be drawn; the nearest {len(network.nodes)} are shown. "
+    st.warning(f"More people are within reach than can be drawn; the nearest {network.people_count} are shown. "
                "Lower the depth to see everyone at that distance.")
 network_view.legend()
-clicked = network_view.draw(network.nodes, network.edges, key=f"network_{person_id}_{depth}")
+clicked = network_view.draw(network.nodes, network.links, key=f"network_{person_id}_{depth}")
 if clicked and clicked != person_id and clicked in set(network.nodes["id"]):
     session.open_person(clicked)
 
-people, links = st.tabs([f"People ({len(network.nodes)})", f"Links ({len(network.edges)})"])
+people, links = st.tabs([f"People ({network.people_count})", f"Links ({network.link_count})"])
 with people:
-    table = network.nodes.assign(flags=network.nodes["flags"].map(lambda f: [c.replace("_", " ") for c in f]))
+    table = readable(
+        network.nodes.assign(
+            flags=network.nodes["flags"].map(lambda f: [c.replace("_", " ") for c in f]),
+            agencies=network.nodes["agencies"].map(lambda a: [AGENCY_NAMES.get(x, x) for x in a]),
+            group=[network_view.NODE_GROUPS[network_view.group(row)][1] for _, row in network.nodes.iterrows()],
+        ),
+        days=("dob",), keep=("flags", "agencies", "hops", "centre"),
+    )
     picked = st.dataframe(
         table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="network_people",
-        column_order=["label", "hops", "dob", "sex", "agencies", "flags", "id"],
+        placeholder="",
+        column_order=["label", "hops", "dob", "sex", "group", "agencies", "flags", "id"],
         column_config={
-            "label": st.column_config.TextColumn("Person", width="medium"),
-            "hops": st.column_config.NumberColumn("Steps", width=60),
-            "dob": st.column_config.DateColumn("Born", format="DD/MM/YYYY"),
-            "sex": st.column_config.TextColumn("Sex", width="small"),
-            "agencies": st.column_config.ListColumn("Known to"),
-            "flags": st.column_config.ListColumn("Flags", width="medium"),
-            "id": st.column_config.TextColumn("Person id", width="small"),
+            "label": st.column_config.TextColumn("Person", width=180),
+            "hops": st.column_config.NumberColumn("Steps", width=50),
+            "dob": st.column_config.TextColumn("Born", width=90),
+            "sex": st.column_config.TextColumn("Sex", width=60),
+            "group": st.column_config.TextColumn("Drawn as", width=230),
+            "agencies": st.column_config.ListColumn("Known to", width=220),
+            "flags": st.column_config.ListColumn("Flags", width=160),
+            "id": st.column_config.TextColumn("Person id", width=100),
         },
     )
     rows = picked.selection.rows if picked else []
@@ -60,13 +75,27 @@ with people:
         session.open_person(table.iloc[rows[0]]["id"])
 with links:
     names = dict(zip(network.nodes["id"], network.nodes["label"], strict=True))
+    st.caption("One row per line drawn: a pair of people, with every way they are linked.")
     st.dataframe(
-        network.edges.assign(source=network.edges["source"].map(names), target=network.edges["target"].map(names)),
-        hide_index=True, width="stretch",
+        readable(
+            network.links.assign(source=network.links["source"].map(names), target=network.links["target"].map(names)),
+            days=("first_date", "last_date"), numbers={"weakest_link": "{:.3f}"}, keep=("count",),
+        ),
+        hide_index=True, width="stretch", placeholder="",
+        column_order=["source", "target", "relationship", "direction", "strength", "weakest_link", "count",
+                      "first_date", "last_date"],
         column_config={
-            "weakest_link": st.column_config.NumberColumn("Weakest link", format="%.3f"),
-            "first_date": st.column_config.DateColumn("From", format="DD/MM/YYYY"),
-            "last_date": st.column_config.DateColumn("To", format="DD/MM/YYYY"),
+            "source": st.column_config.TextColumn("From", width="medium"),
+            "target": st.column_config.TextColumn("To", width="medium"),
+            "relationship": st.column_config.TextColumn("Linked as", width="medium"),
+            "direction": st.column_config.TextColumn("Arrow", width=80, help="one way: from perpetrator to victim, "
+                                                     "or from carer to child; both ways: each recorded against the other"),
+            "strength": st.column_config.TextColumn("Strength", width=90),
+            "weakest_link": st.column_config.TextColumn("Weakest link", width=90),
+            "count": st.column_config.NumberColumn("Times", width=60,
+                                                   help="Events recording the first (most specific) relationship"),
+            "first_date": st.column_config.TextColumn("From date", width=90),
+            "last_date": st.column_config.TextColumn("To date", width=90),
         },
     )
 

@@ -1,16 +1,23 @@
-"""Person profile: golden view with provenance, records by agency, timeline, chronology, flags, and why each record is linked."""
+"""Person profile: a summary first (household, open flags, agencies), then golden view with provenance, records by
+agency, timeline, chronology, flags, and why each record is linked.
+
+Every table shows text (``linkage.explore.readable``): dates dd/mm/yyyy, blanks where nothing was recorded.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import chronology_view, session
+from dashboard import chronology_view, session, summary_view
 from dashboard.charts import timeline_chart, waterfall_chart
 from dashboard.viewing import AGENCY_NAMES, person_picker, record_view
 from linkage.access import can_do
 from linkage.explore import (
+    agency_contacts,
+    flag_briefs,
     flag_evidence,
+    household,
     parameter_lines,
     people_named,
     person_flags,
@@ -19,6 +26,7 @@ from linkage.explore import (
     person_records,
     person_summary,
     provenance,
+    readable,
     record_pairs,
     timeline,
     waterfall,
@@ -69,6 +77,10 @@ with session.results() as con:
         decided = decided[decided["person_id"].isin(set(flags["person_id"]))]
     else:
         decided = pd.DataFrame()
+    overlap_days = session.run_config().flags.household_overlap_days
+    home = household(con, person_id, overlap_days)
+    contacts = agency_contacts(con, person_id)
+    briefs = flag_briefs(flags, evidence, decided)
 record_view("view_person", person_id, {"page": "profile"})
 
 name = " ".join(p for p in (person["forename"], person["middle_names"], person["surname"]) if p) or "(no name recorded)"
@@ -85,34 +97,35 @@ with actions:
         st.switch_page("app_pages/network.py", query_params={"person": person_id})
 subject = flags[flags["subject"]] if not flags.empty else flags
 if len(subject):
-    st.markdown(" ".join(f":red-badge[:material/flag: {c.replace('_', ' ')}]" for c in sorted(set(subject["code"]))))
+    st.markdown(" ".join(f":red-badge[:material/flag: {FLAG_LABELS.get(c, c.replace('_', ' '))}]"
+                         for c in sorted(set(subject["code"]))))
 if person["conflicts"]:
     st.warning(
         "Agencies disagree on: **" + ", ".join(f.replace("_", " ") for f in person["conflicts"]) + "** (see provenance).",
         icon=":material/compare_arrows:",
     )
 
-tab_golden, tab_records, tab_timeline, tab_chronology, tab_flags, tab_why = st.tabs(
-    ["Golden view and provenance", f"Records ({len(records)})", f"Timeline ({len(events)})", "Chronology",
+tab_summary, tab_golden, tab_records, tab_timeline, tab_chronology, tab_flags, tab_why = st.tabs(
+    ["Summary", "Golden view and provenance", f"Records ({len(records)})", f"Timeline ({len(events)})", "Chronology",
      f"Flags ({len(flags)})", "Why linked"]
 )
+
+with tab_summary:
+    summary_view.show(home, briefs, contacts, overlap_days)
 
 with tab_golden:
     st.caption("Every value each agency recorded: **Shown** marks the value the golden view shows; "
                "rows on an amber ground are fields agencies disagree on.")
-    shown = values.assign(
-        field=values["field"].str.replace("_", " "),
-        # Dates of birth as every other date on the page (dd/mm/yyyy), not the store's ISO text.
-        value=values["value"].where(
-            values["field"] != "dob", pd.to_datetime(values["value"], format="%Y-%m-%d", errors="coerce").dt.strftime("%d/%m/%Y")
-        ),
-        agencies=values["agencies"].map(lambda a: [AGENCY_NAMES.get(x, x) for x in a]),
+    # A date of birth (ISO text in the store) reads dd/mm/yyyy like every other date on the page.
+    shown = readable(
+        values.assign(agencies=values["agencies"].map(lambda a: [AGENCY_NAMES.get(x, x) for x in a])),
+        days=("first_seen", "last_seen"), codes=("field",), keep=("golden", "in_conflict", "agencies", "records", "record_ids"),
     )
     st.dataframe(
         shown.style.apply(
             lambda r: ["background-color: #fff3e0" if r["in_conflict"] else ""] * len(r), axis=1
         ),
-        hide_index=True, width="stretch",
+        hide_index=True, width="stretch", placeholder="",
         column_order=["field", "golden", "value", "agencies", "records", "first_seen", "last_seen", "in_conflict"],
         column_config={
             "field": st.column_config.TextColumn("Field", width="small"),
@@ -120,8 +133,8 @@ with tab_golden:
             "value": st.column_config.TextColumn("Value", width="medium"),
             "agencies": st.column_config.ListColumn("Said by", width="medium"),
             "records": st.column_config.NumberColumn("Records", width=70),
-            "first_seen": st.column_config.DateColumn("First seen", format="DD/MM/YYYY"),
-            "last_seen": st.column_config.DateColumn("Last seen", format="DD/MM/YYYY"),
+            "first_seen": st.column_config.TextColumn("First seen", width=90),
+            "last_seen": st.column_config.TextColumn("Last seen", width=90),
             "in_conflict": st.column_config.CheckboxColumn("Disputed", width=70),
         },
     )
@@ -131,26 +144,30 @@ with tab_records:
                "**review** (a pair in the review band touches it) · **only record** (nothing to link).")
     for agency, group in records.groupby("agency", sort=False):
         st.subheader(f"{AGENCY_NAMES.get(agency, agency)} ({len(group)})", anchor=False)
+        shown = readable(
+            group.assign(strength=group["link_strength"].map(STRENGTH_LABELS)),
+            days=("dob", "event_date"), codes=("sex",), numbers={"best_match_probability": "{:.3f}"},
+        )
         st.dataframe(
-            group.assign(strength=group["link_strength"].map(STRENGTH_LABELS)).style.apply(
+            shown.style.apply(
                 lambda r: [STRENGTH_STYLES.get(r["strength"], "") if c == "strength" else "" for c in r.index], axis=1
             ),
-            hide_index=True, width="stretch",
+            hide_index=True, width="stretch", placeholder="",
             column_order=["record_id", "strength", "best_match_probability", "forename", "middle_names", "surname", "dob",
                           "nhs_number", "pnc_id", "postcode", "address", "event_date", "event_type"],
             column_config={
                 "record_id": st.column_config.TextColumn("Record", width="small"),
                 "strength": st.column_config.TextColumn("Link", width="small"),
-                "best_match_probability": st.column_config.NumberColumn("Best match", format="%.3f", width="small"),
+                "best_match_probability": st.column_config.TextColumn("Best match", width="small"),
                 "forename": st.column_config.TextColumn("Forename"),
                 "middle_names": st.column_config.TextColumn("Middle"),
                 "surname": st.column_config.TextColumn("Surname"),
-                "dob": st.column_config.DateColumn("DOB", format="DD/MM/YYYY"),
+                "dob": st.column_config.TextColumn("DOB", width=90),
                 "nhs_number": st.column_config.TextColumn("NHS number"),
                 "pnc_id": st.column_config.TextColumn("PNC ID"),
                 "postcode": st.column_config.TextColumn("Postcode"),
                 "address": st.column_config.TextColumn("Address", width="medium"),
-                "event_date": st.column_config.DateColumn("Event", format="DD/MM/YYYY"),
+                "event_date": st.column_config.TextColumn("Event", width=90),
                 "event_type": st.column_config.TextColumn("Event type"),
             },
         )
@@ -161,15 +178,19 @@ with tab_timeline:
     else:
         st.altair_chart(timeline_chart(events), width="stretch")
         st.dataframe(
-            events, hide_index=True, width="stretch",
+            readable(
+                events.assign(agency=events["agency"].map(lambda a: AGENCY_NAMES.get(a, a))),
+                days=("event_date",), markers=("domestic_abuse",), codes=("role", "dash_risk", "plan_type"),
+            ),
+            hide_index=True, width="stretch", placeholder="",
             column_order=["event_date", "agency", "event_type", "role", "domestic_abuse", "dash_risk", "plan_type",
                           "category", "service", "complaint", "record_id"],
             column_config={
-                "event_date": st.column_config.DateColumn("Date", format="DD/MM/YYYY"),
+                "event_date": st.column_config.TextColumn("Date", width=90),
                 "agency": st.column_config.TextColumn("Agency"),
                 "event_type": st.column_config.TextColumn("Event", width="medium"),
                 "role": st.column_config.TextColumn("Role"),
-                "domestic_abuse": st.column_config.CheckboxColumn("DA"),
+                "domestic_abuse": st.column_config.TextColumn("DA", width=40),
                 "dash_risk": st.column_config.TextColumn("DASH"),
                 "plan_type": st.column_config.TextColumn("Plan"),
                 "category": st.column_config.TextColumn("Category"),
@@ -216,10 +237,14 @@ def decision_panel(flag) -> None:
         earlier = decided[(decided["flag_code"] == flag.code) & (decided["person_id"] == flag.person_id)]
         if len(earlier) > 1:
             st.dataframe(
-                earlier.assign(status=[status_text(s, o) for s, o in zip(earlier["status"], earlier["outcome"], strict=True)]),
-                hide_index=True, width="stretch", column_order=["decided_at", "status", "owner", "decided_by", "rationale"],
+                readable(
+                    earlier.assign(status=[status_text(s, o) for s, o in zip(earlier["status"], earlier["outcome"], strict=True)]),
+                    moments=("decided_at",),
+                ),
+                hide_index=True, width="stretch", placeholder="",
+                column_order=["decided_at", "status", "owner", "decided_by", "rationale"],
                 column_config={
-                    "decided_at": st.column_config.DatetimeColumn("Decided", format="DD/MM/YYYY HH:mm", width=130),
+                    "decided_at": st.column_config.TextColumn("Decided", width=130),
                     "status": st.column_config.TextColumn("Decision", width=200),
                     "owner": st.column_config.TextColumn("Owner", width=140),
                     "decided_by": st.column_config.TextColumn("Recorded by", width=110),
@@ -272,24 +297,25 @@ with tab_flags:
             st.markdown("  \n".join(parameter_lines(flag.parameters, named)))
             rows = evidence[evidence["flag_id"] == flag.flag_id]
             st.dataframe(
-                rows.assign(
-                    agency=rows["agency"].map(lambda a: AGENCY_NAMES.get(a, a)),
-                    role=rows["role"].fillna("").str.replace("_", " "),
-                    dob=pd.to_datetime(rows["dob"]),
-                    link=rows["person_id"].map(lambda p: f"/profile?person={p}" if isinstance(p, str) else None),
+                readable(
+                    rows.assign(
+                        agency=rows["agency"].map(lambda a: AGENCY_NAMES.get(a, a)),
+                        link=rows["person_id"].map(lambda p: f"/profile?person={p}" if isinstance(p, str) else ""),
+                    ),
+                    days=("event_date", "dob"), codes=("role",), numbers={"link_probability": "{:.3f}"},
                 ),
-                hide_index=True, width="stretch",
+                hide_index=True, width="stretch", placeholder="",
                 column_order=["event_date", "agency", "name", "dob", "role", "description", "link_probability", "link",
                               "record_id"],
                 column_config={
-                    "event_date": st.column_config.DateColumn("Date", format="DD/MM/YYYY", width=90),
+                    "event_date": st.column_config.TextColumn("Date", width=90),
                     "agency": st.column_config.TextColumn("Agency", width=150),
                     "name": st.column_config.TextColumn("Person", width=170),
-                    "dob": st.column_config.DateColumn("Born", format="DD/MM/YYYY", width=90),
+                    "dob": st.column_config.TextColumn("Born", width=90),
                     "role": st.column_config.TextColumn("Role", width=100),
                     "description": st.column_config.TextColumn("What", width="medium"),
-                    "link_probability": st.column_config.NumberColumn("Link", format="%.3f", width=60,
-                                                                      help="How sure the record's link to its person is"),
+                    "link_probability": st.column_config.TextColumn("Link", width=60,
+                                                                    help="How sure the record's link to its person is"),
                     "link": st.column_config.LinkColumn("Person id", display_text=r"person=(.*)$", width=100,
                                                         help="Open the person's profile"),
                     "record_id": st.column_config.TextColumn("Record", width=100),
@@ -319,7 +345,9 @@ with tab_why:
             bars = waterfall(con, pair["unique_id_l"], pair["unique_id_r"], model.splink if model else None)
         st.altair_chart(waterfall_chart(bars), width="stretch")
         st.dataframe(
-            bars, hide_index=True, width="stretch",
+            # Numbers stay numbers (their columns format them); values a record lacks read blank.
+            readable(bars, keep=("weight", "tf_adjustment", "cumulative", "probability")),
+            hide_index=True, width="stretch", placeholder="",
             column_config={
                 "weight": st.column_config.NumberColumn("Weight", format="%+.2f"),
                 "tf_adjustment": st.column_config.NumberColumn("of which term frequency", format="%+.2f"),

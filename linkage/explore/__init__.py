@@ -10,10 +10,15 @@ from linkage.explore.chronology import CHRONOLOGY_COLUMNS, chronology, chronolog
 from linkage.explore.flag_text import parameter_lines, person_ids_in
 from linkage.explore.explain import PRIOR, level_labels, record_pairs, waterfall
 from linkage.explore.intelligence import perpetrator_incidents, perpetrators, victim_network, victims
-from linkage.explore.network import RELATIONSHIPS, Network, network_export, person_network
+from linkage.explore.network import LINK_COLUMNS, RELATIONSHIPS, Network, merge_links, network_export, person_network
 from linkage.explore.pairs import RECORD_DETAIL, PairView, ReviewQueue, compare_records, review_queue
+from linkage.explore.household import HOUSEHOLD_COLUMNS, Household, household
 from linkage.explore.profile import (
+    AGENCY_COLUMNS,
+    BRIEF_COLUMNS,
     LINK_STRENGTHS,
+    agency_contacts,
+    flag_briefs,
     flag_evidence,
     people_named,
     person_flags,
@@ -32,27 +37,38 @@ from linkage.explore.quality import (
     score_distribution,
     truth_dir,
 )
+from linkage.explore.readable import day, readable
 from linkage.explore.search import SearchTerms, search_people, standardise_query
 
 __all__ = [
+    "AGENCY_COLUMNS",
+    "BRIEF_COLUMNS",
     "CHRONOLOGY_COLUMNS",
+    "HOUSEHOLD_COLUMNS",
+    "LINK_COLUMNS",
     "LINK_STRENGTHS",
     "PRIOR",
     "RELATIONSHIPS",
     "EvaluationFrames",
+    "Household",
     "Network",
     "PairView",
     "RECORD_DETAIL",
     "ReviewQueue",
     "SearchTerms",
+    "agency_contacts",
     "band_counts",
     "chronology",
     "chronology_html",
     "compare_records",
+    "day",
     "evaluation_frames",
     "family_members",
+    "flag_briefs",
     "flag_evidence",
+    "household",
     "level_labels",
+    "merge_links",
     "model_charts",
     "network_export",
     "parameter_lines",
@@ -66,6 +82,7 @@ __all__ = [
     "person_records",
     "person_summary",
     "provenance",
+    "readable",
     "record_pairs",
     "review_queue",
     "run_history",

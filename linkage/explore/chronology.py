@@ -17,6 +17,7 @@ import pandas as pd
 
 from linkage.explore.network import HOUSEHOLD, person_network
 from linkage.explore.profile import LINK_STRENGTH, REVIEW_PAIRS, person_label
+from linkage.explore.readable import day, present, text, words, yes_no
 from linkage.pipeline import run_sql
 
 #: The chronology's columns, in reading order.
@@ -151,41 +152,26 @@ def _readable(frame: pd.DataFrame) -> pd.DataFrame:
     """The query's rows as the chronology reads: words and dd/mm/yyyy, blank for nothing recorded."""
     rows = []
     for row in frame.itertuples(index=False):
-        markers = [word for field, word in MARKERS.items() if _yes_no(getattr(row, field)) == "yes"]
+        markers = [word for field, word in MARKERS.items() if yes_no(getattr(row, field)) == "yes"]
         rows.append({
-            "date": _date(row.event_date),
-            "person": person_label(row.name or None, row.dob if _present(row.dob) else None),
+            "date": day(row.event_date),
+            "person": person_label(row.name or None, row.dob if present(row.dob) else None),
             "relationship": row.relationship,
             "agency": row.agency or "",
-            "event": _text(row.event_type).replace("_", " "),
-            "role": _text(row.role).replace("_", " "),
-            "domestic_abuse": _yes_no(row.domestic_abuse),
-            "dash_risk": _text(row.dash_risk),
-            "plan": PLAN_WORDS.get(row.plan_type, _text(row.plan_type)),
-            "category": _text(row.category),
-            "service": _text(row.service),
-            "complaint": _text(row.complaint),
+            "event": words(row.event_type),
+            "role": words(row.role),
+            "domestic_abuse": yes_no(row.domestic_abuse),
+            "dash_risk": text(row.dash_risk),
+            "plan": PLAN_WORDS.get(row.plan_type, text(row.plan_type)),
+            "category": text(row.category),
+            "service": text(row.service),
+            "complaint": text(row.complaint),
             "markers": ", ".join(markers),
-            "link": LINK_WORDS.get(row.link_strength, _text(row.link_strength)),
-            "match_probability": f"{row.best_match_probability:.3f}" if _present(row.best_match_probability) else "",
-            "source": _text(row.source),
-            "record_id": _text(row.record_id),
+            "link": LINK_WORDS.get(row.link_strength, text(row.link_strength)),
+            "match_probability": f"{row.best_match_probability:.3f}" if present(row.best_match_probability) else "",
+            "source": text(row.source),
+            "record_id": text(row.record_id),
             "person_id": row.person_id,
         })
     return pd.DataFrame(rows, columns=list(CHRONOLOGY_COLUMNS))
 
-
-def _present(value) -> bool:
-    return value is not None and not pd.isna(value)
-
-
-def _text(value) -> str:
-    return str(value) if _present(value) else ""
-
-
-def _yes_no(value) -> str:
-    return ("yes" if bool(value) else "no") if _present(value) else ""
-
-
-def _date(value) -> str:
-    return f"{pd.Timestamp(value):%d/%m/%Y}" if _present(value) else ""

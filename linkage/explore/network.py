@@ -15,6 +15,7 @@ import io
 import itertools
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import duckdb
 import networkx as nx
@@ -45,6 +46,13 @@ NODE_COLUMNS = ["id", "label", "hops", "centre", "sex", "dob", "age_band", "agen
 EDGE_COLUMNS = [
     "source", "target", "relationship", "directed", "strength", "weakest_link", "count", "first_date", "last_date",
 ]
+#: A link: one line per pair of people, however many ways they are related (see :attr:`Network.links`).
+LINK_COLUMNS = [
+    "source", "target", "relationship", "relationships", "direction", "strength", "weakest_link", "count",
+    "first_date", "last_date",
+]
+#: Which way a link's arrow points: source to target, or both (each abused the other), or none (household).
+ONE_WAY, BOTH_WAYS, NO_DIRECTION = "one way", "both ways", ""
 
 # The graph's event and address node ids (graph.tables.prepare_events), as SQL over a record.
 _EVENT_KEY = "CASE WHEN r.event_id IS NOT NULL THEN 'event:' || r.source || ':' || r.event_id ELSE 'event:' || r.unique_id END"
@@ -77,6 +85,28 @@ class Network:
     edges: pd.DataFrame
     graph: nx.MultiDiGraph = field(repr=False)
     truncated: bool = False
+
+    @cached_property
+    def links(self) -> pd.DataFrame:
+        """One line per pair of people, their relationships merged (see :data:`LINK_COLUMNS`).
+
+        Family and household between the same two people are one line labelled
+        ``family · household``, not two. The line takes the most specific relationship's
+        direction (``RELATIONSHIP_ORDER``: an abuser's arrow points at the victim, a
+        carer's at the child; ``both ways`` when each is recorded against the other) and
+        the weakest record link behind any of its relationships.
+        """
+        return merge_links(self.edges)
+
+    @property
+    def people_count(self) -> int:
+        """People drawn, the person at the centre included: what the page's header and People tab both say."""
+        return len(self.nodes)
+
+    @property
+    def link_count(self) -> int:
+        """Lines drawn (pairs of people): what the page's header and Links tab both say."""
+        return len(self.links)
 
 
 def person_network(
@@ -218,6 +248,45 @@ def _edge(u: str, v: str, relationship: str, directed: bool, parts: list[dict]) 
         "first_date": min(firsts, default=None),
         "last_date": max(lasts, default=None),
     }
+
+
+def merge_links(edges: pd.DataFrame) -> pd.DataFrame:
+    """One row per pair of people from one row per pair and relationship (see :attr:`Network.links`).
+
+    Args:
+        edges: :data:`EDGE_COLUMNS` rows.
+
+    Returns:
+        :data:`LINK_COLUMNS` rows, in the order of each pair's first edge: ``relationship``
+        the label (relationships joined by `` · ``, most specific first), ``relationships``
+        the list, ``direction`` one of :data:`ONE_WAY`, :data:`BOTH_WAYS`, :data:`NO_DIRECTION`,
+        ``count`` the times the most specific relationship was recorded, dates the span of all.
+    """
+    if edges.empty:
+        return pd.DataFrame(columns=LINK_COLUMNS)
+    pairs: dict[tuple[str, str], list] = {}
+    for edge in edges.itertuples(index=False):
+        pairs.setdefault(tuple(sorted((edge.source, edge.target))), []).append(edge)
+    rows = []
+    for pair, found in pairs.items():
+        kinds = sorted({e.relationship for e in found}, key=RELATIONSHIP_ORDER.index)
+        primary = [e for e in found if e.relationship == kinds[0]]
+        ways = {(e.source, e.target) for e in primary if e.directed}
+        if len(ways) == 1:
+            (source, target), direction = next(iter(ways)), ONE_WAY
+        else:
+            (source, target), direction = pair, BOTH_WAYS if ways else NO_DIRECTION
+        links = [e.weakest_link for e in found if e.weakest_link is not None and not pd.isna(e.weakest_link)]
+        weakest = min(links) if links else None
+        firsts = [e.first_date for e in found if e.first_date is not None and not pd.isna(e.first_date)]
+        lasts = [e.last_date for e in found if e.last_date is not None and not pd.isna(e.last_date)]
+        rows.append({
+            "source": source, "target": target, "relationship": " · ".join(kinds), "relationships": kinds,
+            "direction": direction, "strength": strength(weakest), "weakest_link": weakest,
+            "count": int(sum(e.count for e in primary)), "first_date": min(firsts, default=None),
+            "last_date": max(lasts, default=None),
+        })
+    return pd.DataFrame(rows, columns=LINK_COLUMNS)
 
 
 def network_export(network: Network) -> bytes:

@@ -1,4 +1,5 @@
-"""One person's profile: golden view with provenance, linked records, timeline and flags.
+"""One person's profile: golden view with provenance, linked records, timeline and flags, and the summary's
+agencies with their latest contact and flags in words (who the person lives with: ``linkage.explore.household``).
 
 Each function filters by the person first (their records via ``clusters``), so a
 profile reads a few rows whatever the size of the run.
@@ -11,9 +12,12 @@ import json
 import duckdb
 import pandas as pd
 
+from linkage.explore.readable import day, present, readable, text, words
+from linkage.flag_decisions import status_text
 from linkage.pipeline import run_sql
 from linkage.resolve.persons import GOLDEN_FIELDS
 from linkage.safeguarding import read_flag_run
+from linkage.triage import FLAG_LABELS
 
 #: How sure the resolution is of each record's place in its person, strongest first.
 LINK_STRENGTHS = ("confirmed", "strong", "review", "single")
@@ -231,3 +235,124 @@ def person_label(name: str | None, dob) -> str:
     """A person as a reader names them: ``NAME (born dd/mm/yyyy)``, with placeholders for what is missing."""
     born = f"born {dob:%d/%m/%Y}" if dob is not None and not pd.isna(dob) else "DOB not known"
     return f"{name or '(no name recorded)'} ({born})"
+
+
+#: Columns of :func:`agency_contacts`, all text but ``records``.
+AGENCY_COLUMNS = ("agency", "records", "first_contact", "latest_contact", "latest_event", "role", "record_id")
+
+
+def agency_contacts(con: duckdb.DuckDBPyConnection, person_id: str) -> pd.DataFrame:
+    """The agencies that know the person, each with its latest contact: who to call first.
+
+    Args:
+        con: A results cursor.
+        person_id: The person.
+
+    Returns:
+        One row per agency (its code), latest contact first, columns
+        :data:`AGENCY_COLUMNS`: records, first and latest contact dd/mm/yyyy (blank if
+        no record is dated), what the latest contact was (service, event and complaint
+        or category, DASH risk), the person's role in it and its record id.
+    """
+    latest = "ORDER BY r.event_date DESC NULLS LAST, r.record_id DESC"
+    frame = run_sql(
+        con,
+        "profile_agency_contacts",
+        "SELECT CAST(r.agency AS VARCHAR) AS agency, count(*) AS records, min(r.event_date) AS first_contact, "
+        "max(r.event_date) AS latest_contact, "
+        "first(concat_ws(': ', r.service, r.event_type, coalesce(r.complaint, r.category)) "
+        f"  || CASE WHEN r.dash_risk IS NOT NULL THEN ' (DASH ' || CAST(r.dash_risk AS VARCHAR) || ')' ELSE '' END {latest}) "
+        "AS latest_event, "
+        f"first(CAST(r.role AS VARCHAR) {latest}) AS role, first(r.record_id {latest}) AS record_id "
+        f"FROM records AS r WHERE r.unique_id IN ({_PERSON_RECORDS}) "
+        "GROUP BY ALL ORDER BY latest_contact DESC NULLS LAST, agency",
+        {"person_id": person_id},
+    ).df()
+    return readable(frame, days=("first_contact", "latest_contact"), codes=("role",), keep=("records",))
+
+
+#: Columns of :func:`flag_briefs`.
+BRIEF_COLUMNS = ("flag_id", "code", "label", "subject", "about", "severity", "status", "open", "rule", "evidence", "more")
+#: Decisions that leave a flag open: nobody has decided yet, or it is being looked at.
+OPEN_STATUSES = ("new", "under_review")
+
+
+def flag_briefs(
+    flags: pd.DataFrame, evidence: pd.DataFrame, decisions: pd.DataFrame | None = None, max_evidence: int = 5
+) -> pd.DataFrame:
+    """Each flag in plain words, with its decision and its latest evidence, for the profile's summary.
+
+    Args:
+        flags: :func:`person_flags`.
+        evidence: :func:`flag_evidence` of those flags.
+        decisions: ``linkage.flag_decisions.decisions_in_force`` (newest first per flag); None: all new.
+        max_evidence: Evidence lines kept per flag, latest first (``more`` counts the rest).
+
+    Returns:
+        One row per flag, in ``flags``' order, columns :data:`BRIEF_COLUMNS`: ``label`` (the
+        flag's name), ``about`` (blank when the flag is about this person, else the flagged
+        person's name and DOB and this person's roles on it), ``status`` (the decision in
+        force, in words), ``open`` (new or under review), ``rule`` (the rule as written,
+        in words), ``evidence`` (one line per event, latest first: date, agency, what
+        happened, who and in what role; each agency's latest event is kept before
+        other events, so every agency's part shows), ``more`` (events left out).
+    """
+    rows = []
+    for flag in flags.itertuples(index=False):
+        status, outcome = _decision(decisions, flag.code, flag.person_id)
+        about = "" if flag.subject else (
+            f"{person_label(flag.name or None, flag.dob if present(flag.dob) else None)}; this person as "
+            + (", ".join(words(r) for r in flag.roles) or "involved")
+        )
+        lines = _evidence_lines(evidence[evidence["flag_id"] == flag.flag_id] if len(evidence) else evidence)
+        rows.append({
+            "flag_id": flag.flag_id, "code": flag.code, "label": FLAG_LABELS.get(flag.code, words(flag.code)),
+            "subject": bool(flag.subject), "about": about, "severity": int(flag.severity),
+            "status": status_text(status, outcome), "open": status in OPEN_STATUSES, "rule": flag.rule,
+            "evidence": _pick(lines, max_evidence),
+            "more": max(len(lines) - max_evidence, 0),
+        })
+    return pd.DataFrame(rows, columns=list(BRIEF_COLUMNS))
+
+
+def _decision(decisions: pd.DataFrame | None, code: str, person: str) -> tuple[str, str | None]:
+    if decisions is None or decisions.empty:
+        return "new", None
+    mine = decisions[(decisions["flag_code"] == code) & (decisions["person_id"] == person)]
+    if mine.empty:
+        return "new", None
+    outcome = mine["outcome"].iloc[0]
+    return mine["status"].iloc[0], outcome if present(outcome) else None
+
+
+def _evidence_lines(evidence: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(agency, sort key, line) per event, latest first: one event's records (each person's) make one line.
+
+    A line reads ``15/07/2023 · police · Domestic Abuse - Assault · JOHN SMITH (born ...) as suspect;
+    JANE SMITH (born ...) as victim``.
+    """
+    events: dict[tuple, list[str]] = {}
+    for e in evidence.itertuples(index=False):
+        who = person_label(e.name or None, e.dob if present(e.dob) else None) if present(e.person_id) else "a withdrawn record"
+        role = f" as {words(e.role)}" if present(e.role) else ""
+        key = (day(e.event_date), e.event_date if present(e.event_date) else None, text(e.agency), text(e.description))
+        events.setdefault(key, [])
+        if f"{who}{role}" not in events[key]:
+            events[key].append(f"{who}{role}")
+    lines = [
+        (agency, when.isoformat() if when is not None else "", " · ".join(
+            p for p in (shown or "undated", words(agency), description, "; ".join(people)) if p
+        ))
+        for (shown, when, agency, description), people in events.items()
+    ]
+    return sorted(lines, key=lambda line: line[1], reverse=True)
+
+
+def _pick(lines: list[tuple[str, str, str]], most: int) -> list[str]:
+    """The latest line from each agency first (so every agency's part is seen), then the latest others; latest first."""
+    chosen: list[tuple[str, str, str]] = []
+    for agency in dict.fromkeys(line[0] for line in lines):
+        chosen.append(next(line for line in lines if line[0] == agency))
+    chosen = chosen[:most]
+    chosen += [line for line in lines if line not in chosen][: most - len(chosen)]
+    return [line[2] for line in sorted(chosen, key=lambda line: line[1], reverse=True)]

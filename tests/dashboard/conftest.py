@@ -160,6 +160,23 @@ def single_flagged(dashboard_store) -> list[tuple[str, str, str]]:
         ).fetchall()
 
 
+@pytest.fixture(scope="session")
+def child_at_home(dashboard_store) -> str:
+    """A flagged child with a household (a child in a DA household lives with the adult the flag names).
+
+    One no test had recorded a decision on when first asked for, so the flag is open.
+    """
+    with open_state(dashboard_store.run.store) as con:
+        decided = [p for (p,) in con.execute("SELECT DISTINCT person_id FROM flag_decisions").fetchall()]
+    with open_results(dashboard_store.run.store) as con:
+        return con.execute(
+            "SELECT f.person_id FROM flags AS f JOIN persons AS p USING (person_id) "
+            "WHERE f.code = 'child_in_da_household' AND NOT list_contains($decided, f.person_id) "
+            "ORDER BY len(p.agencies) DESC, p.records DESC, f.person_id LIMIT 1",
+            {"decided": decided},
+        ).fetchone()[0]
+
+
 @dataclass(frozen=True)
 class ServedApp:
     """The real app served by ``mash dashboard`` in a subprocess."""

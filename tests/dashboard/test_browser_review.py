@@ -32,6 +32,7 @@ def test_a_decided_pair_leaves_the_queue_at_once(served_app, page):
     settle(page)
     # Only identity fields are marked as agreeing or not; the record's own details are not disagreements.
     heading = page.get_by_role("heading", name=re.compile("↔")).inner_text()
+    shoot(page, "review-pair")  # the pair side by side with its match weights (docs/screenshots/review.png)
     left, right = (part.strip() for part in heading.split("↔"))
     page.get_by_text("Reject: different people").click()
     page.get_by_label("Reason").fill(reason)

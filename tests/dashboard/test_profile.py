@@ -10,6 +10,7 @@ import pytest
 from linkage import audit
 from linkage.access import Role
 from linkage.explore import PRIOR, provenance
+from linkage.explore.readable import present
 from linkage.store import open_results, open_state
 
 
@@ -38,7 +39,7 @@ def test_profile_shows_provenance_flags_and_why_linked(app_as, dashboard_store, 
     purpose = "test_profile: known serial perpetrator"
     at = _open(app_as(Role.MASH_ANALYST, "profile", purpose=purpose), flagged["id"])
     assert at.header[0].value.startswith(flagged["values"].query("field == 'forename' and golden")["value"].iloc[0])
-    golden = at.dataframe[0].value
+    golden = next(d.value for d in at.dataframe if "golden" in d.value.columns)
     expected = flagged["values"].assign(value=[
         pd.Timestamp(v).strftime("%d/%m/%Y") if f == "dob" else v for f, v in zip(flagged["values"]["field"], flagged["values"]["value"], strict=True)
     ])
@@ -46,7 +47,7 @@ def test_profile_shows_provenance_flags_and_why_linked(app_as, dashboard_store, 
     assert not [v for v in golden["value"] if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v))], "no ISO date beside dd/mm/yyyy ones"
     assert golden["golden"].sum() == flagged["values"]["field"].nunique()
     assert golden["in_conflict"].any(), "a serial perpetrator with aliases has fields agencies dispute"
-    assert any(":material/flag: serial perpetrator" in m.value for m in at.markdown)
+    assert any(":material/flag: Serial perpetrator]" in m.value for m in at.markdown)
     assert any(e.label.startswith("**Serial perpetrator** · severity") for e in at.expander)
     # Names where people expect ids: flag titles name people, evidence rows give name and DOB, no raw JSON.
     assert not [e.label for e in at.expander if re.search(r"MP\d{7}", e.label)]
@@ -95,3 +96,37 @@ def test_a_merged_id_opens_the_person_it_was_merged_into(app_as, dashboard_store
     at = _open(app_as(Role.MASH_ANALYST, "profile", purpose="test_profile: alias"), "MP9999990")
     assert any(f"MP9999990 has been merged with {flagged['id']}" in i.value for i in at.info)
     assert at.header[0].value.startswith(flagged["values"].query("field == 'forename' and golden")["value"].iloc[0])
+
+
+#: What a cell must never read: a missing value shown as such, or a date in ISO form.
+UNREADABLE = re.compile(r"^(None|nan|NaN|NaT|<NA>)$|\d{4}-\d{2}-\d{2}")
+
+
+def test_the_profile_opens_on_a_summary_of_household_open_flags_and_agencies(app_as, child_at_home):
+    at = _open(app_as(Role.MASH_ANALYST, "profile", purpose="test_profile: summary"), child_at_home)
+    assert [t.label for t in at.tabs][:2] == ["Summary", "Golden view and provenance"]
+    summary = at.tabs[0]
+    headings = [h.value for h in summary.subheader]
+    assert headings[0] == "Lives with" and headings[2] == "Agencies involved"
+    assert re.fullmatch(r"Open flags \([1-9]\d*\)", headings[1])
+    household, agencies = (d.value for d in summary.dataframe)
+    assert len(household) >= 1 and set(household["when"]) <= {"now", "before", "dates not recorded"}
+    assert household["born"].str.fullmatch(r"(\d{2}/\d{2}/\d{4})?").all()
+    assert household["link"].str.fullmatch(r"/profile\?person=MP\d{7}").all()
+    flag = next(m.value for m in summary.markdown if m.value.startswith("**Child in DA household**"))
+    assert "decision: **New**" in flag and flag.count("\n- ") >= 1, "the flag in words, with its evidence as lines"
+    assert not re.search(r"MP\d{7}|\{\"", flag), "names, not ids or JSON"
+    assert agencies["latest_contact"].str.fullmatch(r"\d{2}/\d{2}/\d{4}").all()
+    assert agencies["records"].sum() == int(at.caption[0].value.split(" record")[0])
+
+
+def test_no_profile_table_shows_none_nan_nat_or_an_iso_date(app_as, flagged, child_at_home):
+    for person_id in (flagged["id"], child_at_home):
+        at = _open(app_as(Role.MASH_ANALYST, "profile", purpose="test_profile: readable cells"), person_id)
+        assert len(at.dataframe) >= 6, "summary (2), golden view, records, timeline, chronology, flag evidence, why linked"
+        for table in at.dataframe:
+            assert table.proto.placeholder == "", "a missing value reads blank"
+            frame = table.value
+            for column in frame.columns:
+                bad = [v for v in frame[column] if not present(v) or (isinstance(v, str) and UNREADABLE.search(v))]
+                assert not bad, f"{person_id}: column {column!r} shows {bad[:3]}"

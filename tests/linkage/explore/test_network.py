@@ -17,7 +17,8 @@ import pytest
 
 from graph import build_graph
 from graph.codes import EdgeKind, NodeKind
-from linkage.explore import network_export, person_network
+from linkage.explore import LINK_COLUMNS, merge_links, network_export, person_network
+from linkage.explore.network import EDGE_COLUMNS
 from linkage.safeguarding import graph_frames
 
 
@@ -109,3 +110,59 @@ def test_export_is_an_i2_gephi_zip_of_entities_and_links(cur, centres):
 
 def test_an_unknown_person_has_no_network(cur):
     assert person_network(cur, "MP9999999") is None
+
+
+def _edge(source, target, relationship, directed, weakest=1.0, count=1, first="2024-01-01", last="2024-06-01"):
+    return {"source": source, "target": target, "relationship": relationship, "directed": directed,
+            "strength": "confirmed", "weakest_link": weakest, "count": count,
+            "first_date": pd.Timestamp(first).date(), "last_date": pd.Timestamp(last).date()}
+
+
+#: (description, edges between two people, expected line: label, source, target, direction, strength, count).
+MERGES = [
+    ("family and household are one line, the arrow carer to child",
+     [_edge("MUM", "KID", "family", True, count=3), _edge("KID", "MUM", "household", False)],
+     ("family · household", "MUM", "KID", "one way", "confirmed", 3)),
+    ("abuse and household: the abuse's colour and arrow, the household's weaker link",
+     [_edge("HIM", "HER", "perpetrator-victim", True, count=2), _edge("HER", "HIM", "household", False, weakest=0.95)],
+     ("perpetrator-victim · household", "HIM", "HER", "one way", "tentative", 2)),
+    ("each recorded abusing the other: arrows both ways, both incidents counted",
+     [_edge("B", "A", "perpetrator-victim", True, count=2), _edge("A", "B", "perpetrator-victim", True, count=1)],
+     ("perpetrator-victim", "A", "B", "both ways", "confirmed", 3)),
+    ("household alone has no arrow",
+     [_edge("Y", "X", "household", False, weakest=0.5)],
+     ("household", "X", "Y", "", "unconfirmed", 1)),
+]
+
+
+@pytest.mark.parametrize(("description", "edges", "expected"), MERGES, ids=[m[0] for m in MERGES])
+def test_links_merge_every_relationship_of_a_pair_into_one_line(description, edges, expected):
+    links = merge_links(pd.DataFrame(edges, columns=EDGE_COLUMNS))
+    assert len(links) == 1, description
+    line = links.iloc[0]
+    assert (line["relationship"], line["source"], line["target"], line["direction"], line["strength"], line["count"]) \
+        == expected, description
+    assert line["relationships"] == expected[0].split(" · ")
+    assert line["weakest_link"] == min(e["weakest_link"] for e in edges)
+    assert (line["first_date"], line["last_date"]) == (min(e["first_date"] for e in edges), max(e["last_date"] for e in edges))
+
+
+def test_no_edges_make_no_links():
+    assert list(merge_links(pd.DataFrame(columns=EDGE_COLUMNS)).columns) == LINK_COLUMNS
+
+
+@pytest.mark.parametrize("centre", ["serial perpetrator", "child in a DA household", "most records"])
+def test_a_network_draws_one_line_per_pair_and_counts_what_it_draws(cur, centres, centre):
+    network = person_network(cur, centres[centre], 2)
+    pairs = {tuple(sorted(p)) for p in network.edges[["source", "target"]].itertuples(index=False, name=None)}
+    drawn = [tuple(sorted(p)) for p in network.links[["source", "target"]].itertuples(index=False, name=None)]
+    assert sorted(drawn) == sorted(pairs), "every related pair once"
+    assert network.link_count == len(network.links) == len(pairs)
+    assert network.people_count == len(network.nodes)
+    if centre == "child in a DA household":
+        assert len(network.links) < len(network.edges), "family and household lines merge"
+    for line in network.links.itertuples():
+        mine = network.edges[network.edges[["source", "target"]].apply(lambda e: tuple(sorted(e)), axis=1)
+                             == tuple(sorted((line.source, line.target)))]
+        assert set(line.relationships) == set(mine["relationship"])
+        assert line.relationship == " · ".join(line.relationships)
