@@ -20,7 +20,7 @@ from graph.config import SharedAddressRules
 __all__ = ["SHARED_COLUMNS", "listed_addresses", "shared_addresses", "unrelated_groups"]
 
 #: Columns of :func:`shared_addresses`' result.
-SHARED_COLUMNS = ["address_key", "kind", "listed", "people", "groups"]
+SHARED_COLUMNS = ["address_key", "kind", "listed", "masked", "people", "groups"]
 
 
 def listed_addresses(keys: pd.DataFrame, rules: SharedAddressRules) -> pd.Series:
@@ -99,8 +99,9 @@ def shared_addresses(
 
     Returns:
         Columns :data:`SHARED_COLUMNS`, by address key: ``kind`` (an
-        :class:`~graph.codes.AddressKind` value; a listed kind wins), ``listed``, and the
-        dwelling's ``people`` and ``groups`` (null when not judged from the data).
+        :class:`~graph.codes.AddressKind` value; a listed kind wins), ``listed``, ``masked``
+        (its kind is one of ``masked_kinds``: the address is withheld from most users), and
+        the dwelling's ``people`` and ``groups`` (null when not judged from the data).
     """
     listed = listed_addresses(keys, rules)
     judged = unrelated_groups(residents, related) if rules.detect else pd.DataFrame(columns=["dwelling", "people", "groups"])
@@ -111,6 +112,7 @@ def shared_addresses(
     out = out[out["listed"] | found].copy()
     kinds = listed.to_dict()
     out["kind"] = [kinds.get(k, AddressKind.MANY_UNRELATED.value) for k in out["address_key"]]
+    out["masked"] = out["kind"].isin([k.value for k in rules.masked_kinds])
     out["people"] = out["people"].astype("Int64")
     out["groups"] = out["groups"].astype("Int64")
     return out[SHARED_COLUMNS].sort_values("address_key", ignore_index=True)

@@ -130,9 +130,10 @@ def find_shared_addresses(
         "address_key": pa.array(found["address_key"].tolist(), pa.string()),
         "kind": pa.array(found["kind"].tolist(), pa.string()),
         "listed": pa.array(found["listed"].tolist(), pa.bool_()),
+        "masked": pa.array(found["masked"].tolist(), pa.bool_()),
         "people": pa.array([None if pd.isna(v) else int(v) for v in found["people"]], pa.int64()),
         "groups": pa.array([None if pd.isna(v) else int(v) for v in found["groups"]], pa.int64()),
-    }, schema=pa.schema([(c, t) for c, t in zip(SHARED_COLUMNS, (pa.string(), pa.string(), pa.bool_(), pa.int64(), pa.int64()))])))
+    }, schema=pa.schema([(c, t) for c, t in zip(SHARED_COLUMNS, (pa.string(), pa.string(), pa.bool_(), pa.bool_(), pa.int64(), pa.int64()), strict=True)])))
     logger.info("%d shared or generic address keys (%d listed)", len(found), int(found["listed"].sum()))
     return found
 

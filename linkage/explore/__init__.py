@@ -33,12 +33,14 @@ from linkage.explore.quality import (
     truth_dir,
 )
 from linkage.explore.search import SearchTerms, search_people, standardise_query
+from linkage.explore.withheld import WITHHELD, withhold_refuge_addresses
 
 __all__ = [
     "CHRONOLOGY_COLUMNS",
     "LINK_STRENGTHS",
     "PRIOR",
     "RELATIONSHIPS",
+    "WITHHELD",
     "EvaluationFrames",
     "Network",
     "PairView",
@@ -77,4 +79,5 @@ __all__ = [
     "victim_network",
     "victims",
     "waterfall",
+    "withhold_refuge_addresses",
 ]

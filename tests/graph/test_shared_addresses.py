@@ -107,7 +107,7 @@ def test_the_first_listed_entry_wins_and_a_listed_kind_beats_a_found_one() -> No
     ))
     people = residents("AB1 2CD|1 MILL", ["ADAMS", "BAKER", "CLARK", "DAVIS", "EVANS", "FOX"])
     found = shared_addresses(keys(("AB1 2CD", "1 MILL")), people, NO_RELATIONS, rules)
-    assert found[["kind", "listed", "people"]].to_dict("records") == [{"kind": "refuge", "listed": True, "people": 6}]
+    assert found[["kind", "listed", "masked", "people"]].to_dict("records") == [{"kind": "refuge", "listed": True, "masked": True, "people": 6}]
 
 
 CONFIG_ERRORS = [

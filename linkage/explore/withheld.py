@@ -1,0 +1,92 @@
+"""Withhold refuge addresses from users whose role does not need them.
+
+A refuge's address is never disclosed beyond those who need it (DOMAIN.md). Which
+addresses are withheld is decided with the run (``shared_addresses.masked``: a listed
+kind in the flag rules' ``shared_addresses.masked_kinds``); who may see them is the
+``see_refuge_address`` permission (:data:`linkage.access.ACTION_ROLES`). The person's own
+views (golden view, provenance, records) show :data:`WITHHELD` in their place.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from linkage.pipeline import run_sql
+from linkage.shared_addresses import SHARED_TABLE
+from linkage.store import has_table
+
+__all__ = ["WITHHELD", "withhold_refuge_addresses", "withheld_places"]
+
+#: Shown in place of a withheld address or postcode.
+WITHHELD = "withheld (refuge)"
+_FIELDS = ("postcode", "address")
+
+
+def withheld_places(con: duckdb.DuckDBPyConnection, person_id: str) -> set[tuple[str | None, str]]:
+    """(postcode, address) of each of the person's records at an address to withhold.
+
+    Args:
+        con: A results cursor.
+        person_id: The person.
+
+    Returns:
+        The places; empty when the results have no shared addresses.
+    """
+    if not has_table(con, SHARED_TABLE):
+        return set()
+    rows = run_sql(
+        con,
+        "withheld_places",
+        "SELECT DISTINCT r.postcode, r.address FROM records AS r JOIN clusters AS c USING (unique_id) "
+        f"JOIN {SHARED_TABLE} AS s ON s.address_key = 'address:' || coalesce(r.postcode, '') || '|' || r.address "
+        "WHERE c.person_id = $person_id AND s.masked",
+        {"person_id": person_id},
+    ).fetchall()
+    return {(postcode, address) for postcode, address in rows}
+
+
+def withhold_refuge_addresses(
+    con: duckdb.DuckDBPyConnection,
+    person_id: str,
+    allowed: bool,
+    summary: dict | None = None,
+    values: pd.DataFrame | None = None,
+    records: pd.DataFrame | None = None,
+) -> tuple[dict | None, pd.DataFrame | None, pd.DataFrame | None]:
+    """The person's golden view, provenance and records with refuge addresses withheld.
+
+    Every address text and postcode the person was recorded with at a withheld place is
+    replaced by :data:`WITHHELD`, wherever it appears in these views (a postcode alone
+    would give the place away, so it goes too).
+
+    Args:
+        con: A results cursor.
+        person_id: The person.
+        allowed: Whether the user's role may see refuge addresses (``can_do(role, "see_refuge_address")``).
+        summary: From :func:`linkage.explore.person_summary`.
+        values: From :func:`linkage.explore.provenance` (``field`` and ``value`` columns).
+        records: From :func:`linkage.explore.person_records` (``postcode`` and ``address`` columns).
+
+    Returns:
+        ``(summary, values, records)``: copies with the values withheld, or the same
+        objects when the user may see them or the person was never at such a place.
+    """
+    if allowed:
+        return summary, values, records
+    places = withheld_places(con, person_id)
+    if not places:
+        return summary, values, records
+    hidden = {"address": {a for _, a in places}, "postcode": {p for p, _ in places if p}}
+    if summary is not None:
+        summary = {k: WITHHELD if k in _FIELDS and v in hidden[k] else v for k, v in summary.items()}
+    if values is not None:
+        hit = pd.Series(False, index=values.index)
+        for field in _FIELDS:
+            hit |= (values["field"] == field) & values["value"].isin(hidden[field])
+        values = values.assign(value=values["value"].where(~hit, WITHHELD))
+    if records is not None:
+        records = records.copy()
+        for field in _FIELDS:
+            records[field] = records[field].where(~records[field].isin(hidden[field]), WITHHELD)
+    return summary, values, records
