@@ -86,11 +86,11 @@ def measure(people: int, seed: int, workdir: Path) -> dict:
         "listed_keys": int((found["kind"] != "many_unrelated").sum()), "detected_dwellings": len(detected),
         "false_positives": sorted(detected_from_data - set(places)),
     }
-    figures.update(household_effect(people_frame, events, shared, clusters, truth_records, truth_people, edges))
+    figures.update(household_effect(run.flags, people_frame, events, shared, clusters, truth_records, truth_people, edges))
     return figures
 
 
-def household_effect(people, events, shared, clusters, truth_records, truth_people, edges) -> dict:
+def household_effect(rules, people, events, shared, clusters, truth_records, truth_people, edges) -> dict:
     """Household-rule flags with and without the shared addresses, and child flags naming a stranger."""
     true_person = clusters.merge(truth_records, on=["source", "record_id"], suffixes=("", "_true"))
     # A resolved person's true person: the one most of their records belong to.
@@ -106,7 +106,7 @@ def household_effect(people, events, shared, clusters, truth_records, truth_peop
     out = {}
     for label, graph_shared in (("without", {}), ("with", shared)):
         graph = build_graph(people, events, shared_addresses=graph_shared)
-        flags = run_flags(graph, _rules(), HOUSEHOLD_RULES)
+        flags = run_flags(graph, rules, HOUSEHOLD_RULES)
         out[f"household_flags_{label}"] = len(flags)
         child = [f for f in flags if f.code == FlagCode.CHILD_IN_DA_HOUSEHOLD]
         strangers = 0
@@ -121,12 +121,6 @@ def household_effect(people, events, shared, clusters, truth_records, truth_peop
         out[f"child_flags_{label}"] = len(child)
         out[f"child_flags_naming_a_stranger_{label}"] = strangers
     return out
-
-
-def _rules():
-    from linkage.config import load_run_config as load
-
-    return load(REPO / "configs" / "run.yaml").flags
 
 
 def main() -> None:

@@ -14,6 +14,10 @@ edited record would, and so does a person who turns 18; their people join the
 changed ones. Other flags stay as they were, except that scores that decay with
 time (RFG(V) recency) are recomputed from the flag's own parameters. Flags raised
 under other rules (settings or rule code) are all recomputed.
+
+Shared addresses (refuges, hostels) are judged again over the whole run: an address
+that becomes shared, or stops being, changes the households of everyone recorded there,
+so they join the changed people too.
 """
 
 from __future__ import annotations

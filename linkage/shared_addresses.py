@@ -15,7 +15,6 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from graph.codes import AddressKind
 from graph.config import FlagRules
 from graph.shared import SHARED_COLUMNS, shared_addresses
 from linkage.codes import Agency, Role
@@ -27,7 +26,6 @@ __all__ = [
     "dwelling_sql",
     "find_shared_addresses",
     "read_shared_addresses",
-    "shared_address_keys",
 ]
 
 logger = logging.getLogger(__name__)
@@ -143,9 +141,3 @@ def read_shared_addresses(con: duckdb.DuckDBPyConnection, table: str = SHARED_TA
     if not has_table(con, table):
         return {}
     return dict(run_sql(con, f"read_{table}", f"SELECT address_key, kind FROM {quote_ident(table)}").fetchall())
-
-
-def shared_address_keys(shared: dict[str, str], kinds: tuple[AddressKind, ...] | None = None) -> list[str]:
-    """The address keys of ``shared`` (of ``kinds`` only, when given), sorted."""
-    wanted = None if kinds is None else {k.value for k in kinds}
-    return sorted(k for k, kind in shared.items() if wanted is None or kind in wanted)
