@@ -1,7 +1,7 @@
 """Shared-address detection against the generator's refuges and hostels, and what it does to household flags.
 
 Usage (from the repo root):
-    .venv/bin/python bench/bench_shared_addresses.py [--people 20000] [--seeds 42 43] [--workdir data/bench]
+    .venv/bin/python bench/bench_shared_addresses.py [--people 20000] [--seeds 42 43] [--profile default] [--workdir data/bench]
 
 For each seed: generate the extracts, ``mash run`` them (configs/run.yaml, so the shipped
 shared-address settings: the 'no fixed abode' list and detection from the data, no refuge
@@ -46,10 +46,10 @@ def key_dwelling(key: str) -> tuple[str, str]:
     return dwelling(postcode, address)
 
 
-def measure(people: int, seed: int, workdir: Path) -> dict:
-    root = workdir / f"shared-{people}-{seed}"
+def measure(people: int, seed: int, workdir: Path, profile: str = "default") -> dict:
+    root = workdir / f"shared-{people}-{seed}-{profile}"
     extracts = root / "extracts"
-    generate_extracts(people=people, seed=seed, out_dir=extracts)
+    generate_extracts(people=people, seed=seed, out_dir=extracts, profile=profile)
     run = load_run_config(REPO / "configs" / "run.yaml", store=root / "store" / "mash.duckdb", extracts_dir=extracts)
     started = time.perf_counter()
     run_all(run)
@@ -75,7 +75,7 @@ def measure(people: int, seed: int, workdir: Path) -> dict:
     visible = {d for d, n in at_places.groupby("dwelling")["person_id"].nunique().items() if n >= settings.min_people}
     hits = detected_from_data & set(places)
     figures = {
-        "people": people, "seed": seed, "run_seconds": round(seconds, 1),
+        "people": people, "seed": seed, "profile": profile, "run_seconds": round(seconds, 1),
         "refuges": sum(k == "refuge" for k in places.values()), "hostels": sum(k == "hostel" for k in places.values()),
         "visible": len(visible), "detected_from_data": len(detected_from_data), "true_positive": len(hits),
         "precision": len(hits) / len(detected_from_data) if detected_from_data else 1.0,
@@ -127,11 +127,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43])
+    parser.add_argument("--profile", default="default", help="generator error profile: clean, default or harsh")
     parser.add_argument("--workdir", type=Path, default=REPO / "data" / "bench")
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
     for seed in args.seeds:
-        figures = measure(args.people, seed, args.workdir)
+        figures = measure(args.people, seed, args.workdir, args.profile)
         for name, value in figures.items():
             print(f"seed {seed}: {name} = {value:.4f}" if isinstance(value, float) else f"seed {seed}: {name} = {value}")
 

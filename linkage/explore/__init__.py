@@ -33,7 +33,7 @@ from linkage.explore.quality import (
     truth_dir,
 )
 from linkage.explore.search import SearchTerms, search_people, standardise_query
-from linkage.explore.withheld import WITHHELD, withhold_refuge_addresses
+from linkage.explore.withheld import WITHHELD, withhold_refuge_addresses, withhold_refuge_postcodes
 
 __all__ = [
     "CHRONOLOGY_COLUMNS",
@@ -80,4 +80,5 @@ __all__ = [
     "victims",
     "waterfall",
     "withhold_refuge_addresses",
+    "withhold_refuge_postcodes",
 ]

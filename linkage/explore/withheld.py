@@ -4,7 +4,7 @@ A refuge's address is never disclosed beyond those who need it (DOMAIN.md). Whic
 addresses are withheld is decided with the run (``shared_addresses.masked``: a listed
 kind in the flag rules' ``shared_addresses.masked_kinds``); who may see them is the
 ``see_refuge_address`` permission (:data:`linkage.access.ACTION_ROLES`). The person's own
-views (golden view, provenance, records) show :data:`WITHHELD` in their place.
+views (golden view, provenance, records) and search results show :data:`WITHHELD` in their place.
 """
 
 from __future__ import annotations
@@ -16,34 +16,37 @@ from linkage.pipeline import run_sql
 from linkage.shared_addresses import SHARED_TABLE
 from linkage.store import has_table
 
-__all__ = ["WITHHELD", "withhold_refuge_addresses", "withheld_places"]
+__all__ = ["WITHHELD", "withhold_refuge_addresses", "withhold_refuge_postcodes", "withheld_places"]
 
 #: Shown in place of a withheld address or postcode.
 WITHHELD = "withheld (refuge)"
 _FIELDS = ("postcode", "address")
 
 
-def withheld_places(con: duckdb.DuckDBPyConnection, person_id: str) -> set[tuple[str | None, str]]:
-    """(postcode, address) of each of the person's records at an address to withhold.
+def withheld_places(con: duckdb.DuckDBPyConnection, person_ids: list[str]) -> dict[str, set[tuple[str | None, str]]]:
+    """(postcode, address) of each of these people's records at an address to withhold.
 
     Args:
         con: A results cursor.
-        person_id: The person.
+        person_ids: The people.
 
     Returns:
-        The places; empty when the results have no shared addresses.
+        The places by person, for the people with any; empty when the results have no shared addresses.
     """
-    if not has_table(con, SHARED_TABLE):
-        return set()
+    if not person_ids or not has_table(con, SHARED_TABLE):
+        return {}
     rows = run_sql(
         con,
         "withheld_places",
-        "SELECT DISTINCT r.postcode, r.address FROM records AS r JOIN clusters AS c USING (unique_id) "
+        "SELECT DISTINCT c.person_id, r.postcode, r.address FROM records AS r JOIN clusters AS c USING (unique_id) "
         f"JOIN {SHARED_TABLE} AS s ON s.address_key = 'address:' || coalesce(r.postcode, '') || '|' || r.address "
-        "WHERE c.person_id = $person_id AND s.masked",
-        {"person_id": person_id},
+        "WHERE c.person_id IN (SELECT unnest($person_ids)) AND s.masked",
+        {"person_ids": list(person_ids)},
     ).fetchall()
-    return {(postcode, address) for postcode, address in rows}
+    places: dict[str, set[tuple[str | None, str]]] = {}
+    for person, postcode, address in rows:
+        places.setdefault(person, set()).add((postcode, address))
+    return places
 
 
 def withhold_refuge_addresses(
@@ -74,7 +77,7 @@ def withhold_refuge_addresses(
     """
     if allowed:
         return summary, values, records
-    places = withheld_places(con, person_id)
+    places = withheld_places(con, [person_id]).get(person_id)
     if not places:
         return summary, values, records
     hidden = {"address": {a for _, a in places}, "postcode": {p for p, _ in places if p}}
@@ -90,3 +93,28 @@ def withhold_refuge_addresses(
         for field in _FIELDS:
             records[field] = records[field].where(~records[field].isin(hidden[field]), WITHHELD)
     return summary, values, records
+
+
+def withhold_refuge_postcodes(con: duckdb.DuckDBPyConnection, people: pd.DataFrame, allowed: bool) -> pd.DataFrame:
+    """People listed with a postcode (search results), a refuge's postcode withheld.
+
+    Args:
+        con: A results cursor.
+        people: ``person_id`` and ``postcode`` columns (e.g. from :func:`linkage.explore.search_people`).
+        allowed: Whether the user's role may see refuge addresses.
+
+    Returns:
+        A copy with each person's refuge postcode read :data:`WITHHELD`, or ``people`` itself when nothing is withheld.
+    """
+    if allowed or people.empty:
+        return people
+    places = withheld_places(con, sorted(set(people["person_id"])))
+    if not places:
+        return people
+    hidden = [
+        postcode in {p for p, _ in places.get(person, ())}
+        for person, postcode in zip(people["person_id"], people["postcode"], strict=True)
+    ]
+    out = people.copy()
+    out["postcode"] = out["postcode"].where(~pd.Series(hidden, index=people.index), WITHHELD)
+    return out

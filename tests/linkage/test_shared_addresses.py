@@ -10,7 +10,17 @@ import pytest
 from graph import FlagRules
 from linkage.access import Role, can_do
 from linkage.batch import run_all
-from linkage.explore import WITHHELD, family_members, person_network, person_records, person_summary, provenance, withhold_refuge_addresses
+from linkage.explore import (
+    WITHHELD,
+    family_members,
+    person_network,
+    person_records,
+    person_summary,
+    provenance,
+    search_people,
+    withhold_refuge_addresses,
+    withhold_refuge_postcodes,
+)
 from linkage.store import open_results
 
 
@@ -100,6 +110,18 @@ def test_refuge_address_is_withheld_from_roles_without_the_permission(refuge_run
     if not sees:
         others = records[~records["unique_id"].isin(at_refuge["unique_id"]) & records["address"].notna()]
         assert len(others) > 0 and (others["address"] != WITHHELD).all(), description
+
+
+@pytest.mark.parametrize(("role", "sees", "description"), ROLES, ids=[r[2] for r in ROLES])
+def test_search_results_withhold_a_refuge_postcode(refuge_run, con, role, sees, description) -> None:
+    _, places = refuge_run
+    postcode = places.loc[places["kind"] == "refuge", "postcode"].iloc[0]
+    found = search_people(con, postcode=postcode)
+    assert (found["postcode"] == postcode).any(), "a resident's golden postcode is the refuge's"
+    shown = withhold_refuge_postcodes(con, found, can_do(role, "see_refuge_address"))
+    assert bool((shown["postcode"] == postcode).any()) is sees, description
+    assert (shown["postcode"] == WITHHELD).sum() == (0 if sees else (found["postcode"] == postcode).sum()), description
+    assert shown["person_id"].tolist() == found["person_id"].tolist(), description
 
 
 def test_a_person_never_at_a_refuge_is_shown_as_recorded(con) -> None:
