@@ -33,7 +33,7 @@ from linkage.explore.quality import (
     truth_dir,
 )
 from linkage.explore.search import SearchTerms, search_people, standardise_query
-from linkage.explore.withheld import WITHHELD, withhold_refuge_addresses, withhold_refuge_postcodes
+from linkage.explore.withheld import WITHHELD, withhold_in_network, withhold_refuge_addresses, withhold_refuge_postcodes
 
 __all__ = [
     "CHRONOLOGY_COLUMNS",
@@ -79,6 +79,7 @@ __all__ = [
     "victim_network",
     "victims",
     "waterfall",
+    "withhold_in_network",
     "withhold_refuge_addresses",
     "withhold_refuge_postcodes",
 ]

@@ -9,14 +9,18 @@ views (golden view, provenance, records) and search results show :data:`WITHHELD
 
 from __future__ import annotations
 
+import dataclasses
+
 import duckdb
+import networkx as nx
 import pandas as pd
 
+from linkage.explore.network import Network
 from linkage.pipeline import run_sql
 from linkage.shared_addresses import SHARED_TABLE
 from linkage.store import has_table
 
-__all__ = ["WITHHELD", "withhold_refuge_addresses", "withhold_refuge_postcodes", "withheld_places"]
+__all__ = ["WITHHELD", "withhold_in_network", "withhold_refuge_addresses", "withhold_refuge_postcodes", "withheld_places"]
 
 #: Shown in place of a withheld address or postcode.
 WITHHELD = "withheld (refuge)"
@@ -118,3 +122,32 @@ def withhold_refuge_postcodes(con: duckdb.DuckDBPyConnection, people: pd.DataFra
     out = people.copy()
     out["postcode"] = out["postcode"].where(~pd.Series(hidden, index=people.index), WITHHELD)
     return out
+
+
+def withhold_in_network(con: duckdb.DuckDBPyConnection, network: Network, allowed: bool) -> Network:
+    """A person's network with refuge addresses withheld from its graph (what the i2 / Gephi export writes).
+
+    A refuge makes no household, so its address node is in no network; but each record
+    edge names its record's address, and an export would list it. Those, and any
+    refuge address node, read :data:`WITHHELD` (numbered, so nodes stay distinct).
+
+    Args:
+        con: A results cursor.
+        network: From :func:`linkage.explore.person_network`.
+        allowed: Whether the user's role may see refuge addresses.
+
+    Returns:
+        The network with a copy of its graph so withheld, or ``network`` itself when nothing is.
+    """
+    if allowed or not has_table(con, SHARED_TABLE):
+        return network
+    keys = {k for (k,) in run_sql(con, "withheld_keys", f"SELECT address_key FROM {SHARED_TABLE} WHERE masked").fetchall()}
+    graph = network.graph
+    touched = [(u, v, k) for u, v, k, address in graph.edges(keys=True, data="address") if address in keys]
+    nodes = sorted(n for n in graph if n in keys)
+    if not touched and not nodes:
+        return network
+    graph = nx.relabel_nodes(graph, {n: f"address:{WITHHELD} {i}" for i, n in enumerate(nodes, start=1)}, copy=True)
+    for u, v, k in touched:
+        graph.edges[u, v, k]["address"] = WITHHELD
+    return dataclasses.replace(network, graph=graph)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import shutil
+import zipfile
 
 import pandas as pd
 import pytest
@@ -13,11 +15,13 @@ from linkage.batch import run_all
 from linkage.explore import (
     WITHHELD,
     family_members,
+    network_export,
     person_network,
     person_records,
     person_summary,
     provenance,
     search_people,
+    withhold_in_network,
     withhold_refuge_addresses,
     withhold_refuge_postcodes,
 )
@@ -122,6 +126,20 @@ def test_search_results_withhold_a_refuge_postcode(refuge_run, con, role, sees, 
     assert bool((shown["postcode"] == postcode).any()) is sees, description
     assert (shown["postcode"] == WITHHELD).sum() == (0 if sees else (found["postcode"] == postcode).sum()), description
     assert shown["person_id"].tolist() == found["person_id"].tolist(), description
+
+
+@pytest.mark.parametrize(("role", "sees", "description"), ROLES, ids=[r[2] for r in ROLES])
+def test_network_export_withholds_a_refuge_address(refuge_run, con, role, sees, description) -> None:
+    """The i2 / Gephi tables name each record's address: a refuge's is withheld there too."""
+    _, places = refuge_run
+    at_refuge = residents(con, places, "refuge")
+    person = at_refuge["person_id"].iloc[0]
+    network = withhold_in_network(con, person_network(con, person, depth=1), can_do(role, "see_refuge_address"))
+    with zipfile.ZipFile(io.BytesIO(network_export(network))) as archive:
+        text = "".join(archive.read(name).decode("utf-8") for name in archive.namelist())
+    refuge_keys = {f"address:{p}|{a}" for p, a in zip(at_refuge["postcode"], at_refuge["address"])}
+    assert any(key in text for key in refuge_keys) is sees, description
+    assert (WITHHELD in text) is not sees, description
 
 
 def test_a_person_never_at_a_refuge_is_shown_as_recorded(con) -> None:
