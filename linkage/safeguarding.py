@@ -26,7 +26,7 @@ from graph.flags import Flag
 from graph.gcpause import gc_paused
 from linkage.codes import Role
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
-from linkage.shared_addresses import find_shared_addresses
+from linkage.shared_addresses import ADDRESS_KEY_SQL, find_shared_addresses
 from linkage.standardise.lookups import GROUP_TABLE, NICKNAME_TABLE
 from linkage.store import has_table, require_table
 
@@ -267,10 +267,6 @@ def read_flag_run(con: duckdb.DuckDBPyConnection, schema: str | None = None) -> 
 #: has no event id (it is its own event and shares nothing). An expression over a
 #: records row aliased ``r``, in SQL that DuckDB and Spark both read.
 EVENT_KEY_SQL = "CASE WHEN r.event_id IS NOT NULL THEN 'event:' || r.source || ':' || r.event_id END"
-#: A record's address key, as the graph names its address node; null for a blank address.
-ADDRESS_KEY_SQL = (
-    "CASE WHEN nullif(trim(r.address), '') IS NOT NULL THEN 'address:' || coalesce(r.postcode, '') || '|' || r.address END"
-)
 
 
 def person_keys_sql(records: str = "records", clusters: str = "clusters", people: str | None = None) -> str:

@@ -22,6 +22,7 @@ from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, 
 from linkage.store import has_table
 
 __all__ = [
+    "ADDRESS_KEY_SQL",
     "SHARED_TABLE",
     "dwelling_sql",
     "find_shared_addresses",
@@ -33,8 +34,11 @@ logger = logging.getLogger(__name__)
 #: The table of a run's shared and generic addresses (columns of :data:`graph.shared.SHARED_COLUMNS`).
 SHARED_TABLE = "shared_addresses"
 
-#: A record's address key, as the graph names its address node (``linkage.safeguarding.ADDRESS_KEY_SQL``).
-_KEY = "'address:' || coalesce(r.postcode, '') || '|' || r.address"
+#: A record's address key, as the graph names its address node; null for a blank address. An
+#: expression over a records row aliased ``r``, in SQL that DuckDB and Spark both read.
+ADDRESS_KEY_SQL = (
+    "CASE WHEN nullif(trim(r.address), '') IS NOT NULL THEN 'address:' || coalesce(r.postcode, '') || '|' || r.address END"
+)
 
 
 def dwelling_sql() -> str:
@@ -53,7 +57,7 @@ def dwelling_sql() -> str:
 def _keys_sql(records: str) -> str:
     """Each address key once, with its postcode, address and dwelling."""
     return (
-        f"SELECT DISTINCT {_KEY} AS address_key, r.postcode, r.address, {dwelling_sql()} AS dwelling "
+        f"SELECT DISTINCT {ADDRESS_KEY_SQL} AS address_key, r.postcode, r.address, {dwelling_sql()} AS dwelling "
         f"FROM {quote_ident(records)} AS r WHERE nullif(trim(r.address), '') IS NOT NULL ORDER BY address_key"
     )
 

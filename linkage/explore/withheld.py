@@ -17,7 +17,7 @@ import pandas as pd
 
 from linkage.explore.network import Network
 from linkage.pipeline import run_sql
-from linkage.shared_addresses import SHARED_TABLE
+from linkage.shared_addresses import ADDRESS_KEY_SQL, SHARED_TABLE
 from linkage.store import has_table
 
 __all__ = ["WITHHELD", "withhold_in_network", "withhold_refuge_addresses", "withhold_refuge_postcodes", "withheld_places"]
@@ -43,7 +43,7 @@ def withheld_places(con: duckdb.DuckDBPyConnection, person_ids: list[str]) -> di
         con,
         "withheld_places",
         "SELECT DISTINCT c.person_id, r.postcode, r.address FROM records AS r JOIN clusters AS c USING (unique_id) "
-        f"JOIN {SHARED_TABLE} AS s ON s.address_key = 'address:' || coalesce(r.postcode, '') || '|' || r.address "
+        f"JOIN {SHARED_TABLE} AS s ON s.address_key = {ADDRESS_KEY_SQL} "
         "WHERE c.person_id IN (SELECT unnest($person_ids)) AND s.masked",
         {"person_ids": list(person_ids)},
     ).fetchall()
