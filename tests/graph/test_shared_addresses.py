@@ -13,8 +13,8 @@ from graph.flags import run_flags
 from graph.shared import listed_addresses, shared_addresses, unrelated_groups
 from tests.graph.conftest import AS_OF, Frames, day
 
-#: The address node of Frames.at(..., address).
 def node(address: str) -> str:
+    """The address node of ``Frames.at(..., address)``."""
     return f"address:AB1 2CD|{address}"
 
 
