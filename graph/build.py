@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from datetime import date
 
 import networkx as nx
@@ -26,7 +27,12 @@ log = logging.getLogger(__name__)
 _AGE_BANDS = ((0, "0-4"), (5, "5-11"), (12, "12-17"), (18, "18-24"), (25, "25-44"), (45, "45-64"), (65, "65+"))
 
 
-def build_graph(people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | None = None) -> nx.MultiDiGraph:
+def build_graph(
+    people: pd.DataFrame,
+    events: pd.DataFrame,
+    data_as_of: date | None = None,
+    shared_addresses: Mapping[str, str] | None = None,
+) -> nx.MultiDiGraph:
     """Build the graph of people, events and addresses.
 
     Edges (``key`` is the edge kind, except record edges keyed by ``unique_id``):
@@ -34,8 +40,12 @@ def build_graph(people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | N
     household member -[cares_for]-> child; person -[lives_at]-> address; and
     person -[co_involved]-> person, stored once per pair with ``u < v``.
 
+    A shared or generic address (a refuge, a hostel, custody, 'no fixed abode') gets no
+    lives_at edges: the people recorded there are not a household. Its node stays,
+    with ``shared`` set to its kind, and each record edge still gives the address.
+
     ``graph.graph`` holds ``data_as_of`` (latest event date), ``da_events`` (the
-    DA event nodes, so rules need not scan every node) and ``edge_count``.
+    DA event nodes, so rules need not scan every node), ``shared_addresses`` and ``edge_count``.
 
     Args:
         people: One row per resolved person: person_id, dob, sex, agencies,
@@ -45,13 +55,16 @@ def build_graph(people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | N
         events: One row per source record, as described in the package docs.
         data_as_of: The latest event date of the whole population, when ``events`` is
             only part of it (an incremental run's neighbourhood); default: theirs.
+        shared_addresses: Kind (:class:`~graph.codes.AddressKind` value) by address node
+            id (``address:<postcode>|<address>``) of the shared and generic addresses,
+            e.g. from :func:`graph.shared.shared_addresses`; None: none.
 
     Returns:
         The graph.
     """
     started = time.perf_counter()
     with gc_paused():
-        graph = _build(people, events, data_as_of)
+        graph = _build(people, events, data_as_of, dict(shared_addresses or {}))
     log.info(
         "graph built: %d nodes, %d edges in %.1f s",
         graph.number_of_nodes(), graph.graph["edge_count"], time.perf_counter() - started,
@@ -59,23 +72,25 @@ def build_graph(people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | N
     return graph
 
 
-def _build(people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | None) -> nx.MultiDiGraph:
+def _build(people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | None, shared: dict[str, str]) -> nx.MultiDiGraph:
     ev = tables.prepare_events(events)
     data_as_of = data_as_of or _to_date(ev["event_date"].max())
-    graph = nx.MultiDiGraph(data_as_of=data_as_of)
+    graph = nx.MultiDiGraph(data_as_of=data_as_of, shared_addresses=shared)
 
     _add_nodes(graph, _person_nodes(people, data_as_of))
     ev_nodes = tables.event_nodes(ev)
     _add_nodes(graph, _event_nodes(ev_nodes))
     graph.graph["da_events"] = tuple(ev_nodes.loc[ev_nodes["domestic_abuse"], "event_node"])
     addresses = ev["address_node"].dropna().unique().tolist()
-    _add_nodes(graph, (addresses, [{"kind": NodeKind.ADDRESS} for _ in addresses]))
+    _add_nodes(graph, (addresses, [
+        {"kind": NodeKind.ADDRESS, "shared": shared[a]} if a in shared else {"kind": NodeKind.ADDRESS} for a in addresses
+    ]))
 
     edges = _add_edges(graph, _record_edges(ev))
     for kind, frame in (
         (EdgeKind.ABUSES, tables.abuse_edges(ev)),
         (EdgeKind.CARES_FOR, tables.care_edges(ev)),
-        (EdgeKind.LIVES_AT, tables.lives_at_edges(ev)),
+        (EdgeKind.LIVES_AT, tables.lives_at_edges(ev, shared)),
         (EdgeKind.CO_INVOLVED, tables.co_involved_edges(ev)),
     ):
         edges += _add_edges(graph, _aggregate_edges(frame, kind))

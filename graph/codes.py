@@ -25,6 +25,20 @@ class FlagCode(StrEnum):
     PERPETRATOR_JOINS_HOUSEHOLD = "perpetrator_joins_household"
 
 
+class AddressKind(StrEnum):
+    """Why an address is shared or generic rather than a household's home."""
+
+    REFUGE = "refuge"
+    HOSTEL = "hostel"
+    CUSTODY = "custody"
+    HOSPITAL = "hospital"
+    COUNCIL = "council"
+    NO_FIXED_ABODE = "no_fixed_abode"
+    OTHER = "other"
+    #: Not on the list: found from the data (many people not related by surname or family).
+    MANY_UNRELATED = "many_unrelated"
+
+
 class NodeKind(StrEnum):
     """What a graph node stands for."""
 

@@ -6,11 +6,12 @@ in a rule.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from graph.codes import FlagCode
+from graph.codes import AddressKind, FlagCode
 
 #: Default queue ranking, highest first: visible high risk and serial offending lead.
 DEFAULT_SEVERITY: dict[FlagCode, int] = {
@@ -33,6 +34,92 @@ DEFAULT_GRAVITY: dict[str, int] = {
     "Harassment": 2,
     "Criminal Damage": 1,
 }
+
+
+#: Address texts that say there is no address: shared by every person recorded with one.
+DEFAULT_NO_ADDRESS = ("NO FIXED ABODE", "NO FIXED ADDRESS", "NFA", "HOMELESS", "NOT KNOWN", "UNKNOWN", "ADDRESS UNKNOWN")
+
+
+def standard_address(text: str) -> str:
+    """An address as the standardise step writes it: upper case, punctuation to spaces, one space between words."""
+    return re.sub(r"[^A-Z0-9]+", " ", text.upper()).strip()
+
+
+def standard_postcode(text: str) -> str:
+    """A UK postcode upper-cased with one space before the inward code (``se154qr`` -> ``SE15 4QR``)."""
+    compact = re.sub(r"[^A-Z0-9]", "", text.upper())
+    return f"{compact[:-3]} {compact[-3:]}" if 5 <= len(compact) <= 7 else compact
+
+
+class KnownAddress(BaseModel):
+    """One listed shared or generic address: a refuge, hostel, custody suite, hospital or council office."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: AddressKind = Field(
+        description="What the place is: refuge, hostel, custody, hospital, council, no_fixed_abode or other."
+    )
+    postcode: str | None = Field(
+        default=None, description="Its postcode; a record matches only with this postcode (any spacing or case)."
+    )
+    address: str | None = Field(
+        default=None,
+        description=(
+            "Its address text, as the start of a record's address (whole words, case and punctuation ignored): "
+            "'1 Mill Lane' matches '1 MILL LANE NORTHTOWN', not '11 MILL LANE'. Without it, the whole postcode is the place."
+        ),
+    )
+
+    @field_validator("postcode", mode="after")
+    @classmethod
+    def _postcode(cls, value: str | None) -> str | None:
+        # Written in the records' standard form once, so matching is plain comparison.
+        return standard_postcode(value) or None if value is not None else None
+
+    @field_validator("address", mode="after")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return standard_address(value) or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _located(self) -> KnownAddress:
+        if self.postcode is None and self.address is None:
+            raise ValueError("give a postcode, an address or both")
+        return self
+
+
+class SharedAddressRules(BaseModel):
+    """Which addresses are shared by unrelated people, so they make no household."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    known: tuple[KnownAddress, ...] = Field(
+        default=tuple(KnownAddress(kind=AddressKind.NO_FIXED_ABODE, address=a) for a in DEFAULT_NO_ADDRESS),
+        description="Listed shared addresses (refuges, hostels, custody suites, hospitals, council offices, 'no fixed abode' texts).",
+    )
+    detect: bool = Field(
+        default=True, description="Also find shared addresses from the data: many people not related by surname or family."
+    )
+    min_people: int = Field(
+        default=6, ge=2, description="Found from the data: distinct resolved people at one dwelling needed."
+    )
+    min_unrelated: int = Field(
+        default=4,
+        ge=2,
+        description=(
+            "Found from the data: groups of people there needed, where a group is people joined by a shared surname "
+            "(any part of a double-barrelled one) or a family link (one social care episode, a DA suspect and victim)."
+        ),
+    )
+    window_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Found from the data: count only records dated this many days or fewer before as_of; null: every record.",
+    )
+    masked_kinds: tuple[AddressKind, ...] = Field(
+        default=(AddressKind.REFUGE,),
+        description="Listed kinds whose address is withheld from users whose role lacks the 'see_refuge_address' permission.",
+    )
 
 
 class FlagRules(BaseModel):
@@ -109,6 +196,10 @@ class FlagRules(BaseModel):
             "Households: two people at one address live together if their first-to-last seen "
             "periods there are this many days or fewer apart."
         ),
+    )
+    shared_addresses: SharedAddressRules = Field(
+        default_factory=SharedAddressRules,
+        description="Shared and generic addresses (refuges, hostels, custody, 'no fixed abode'): no household forms there.",
     )
     child_plan_types: tuple[str, ...] = Field(
         default=("cp_plan", "cin"),

@@ -6,6 +6,8 @@ finished rows to networkx in bulk.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
@@ -152,9 +154,12 @@ def _distinct(frame: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
     return pd.Series([tuple(c.tolist()) for c in chunks], index=index, dtype=object)
 
 
-def lives_at_edges(ev: pd.DataFrame) -> pd.DataFrame:
-    """Person -> standardised address, with the dates each record saw them there."""
-    rows = ev[ev["address_node"].notna()]
+def lives_at_edges(ev: pd.DataFrame, shared: Collection[str] = ()) -> pd.DataFrame:
+    """Person -> standardised address, with the dates each record saw them there.
+
+    None to a ``shared`` address node: being recorded at a refuge or hostel is not living with its other residents.
+    """
+    rows = ev[ev["address_node"].notna() & ~ev["address_node"].isin(list(shared))]
     out = rows.groupby(["person_id", "address_node"], sort=False).agg(
         count=("unique_id", "size"),
         first_date=("event_date", "min"),

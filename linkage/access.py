@@ -77,6 +77,8 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "review_decide": frozenset({Role.LINKAGE_ADMIN}),
     "flag_decide": frozenset({Role.MASH_ANALYST, Role.INTELLIGENCE_ANALYST}),
     "read_audit": frozenset({Role.LINKAGE_ADMIN}),
+    # A refuge's address only where linking records needs it (issue 17); everyone else sees it withheld.
+    "see_refuge_address": frozenset({Role.LINKAGE_ADMIN}),
 }
 
 

@@ -111,9 +111,11 @@ def export_graph(
     from graph.export import entities_and_links, neighbourhood, write_graphml
     from linkage.resolve import resolve_person_id
     from linkage.safeguarding import graph_frames
+    from linkage.shared_addresses import read_shared_addresses
 
     require_table(con, "persons")
-    graph = build_graph(*graph_frames(con))
+    # The households the flags saw: none at a refuge, hostel or other shared address.
+    graph = build_graph(*graph_frames(con), shared_addresses=read_shared_addresses(con))
     if person_id is not None:
         # As typed (any case) or an id since merged into another: the person it names now.
         current = resolve_person_id(con, person_id) or person_id

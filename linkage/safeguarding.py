@@ -26,13 +26,14 @@ from graph.flags import Flag
 from graph.gcpause import gc_paused
 from linkage.codes import Role
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
+from linkage.shared_addresses import ADDRESS_KEY_SQL, find_shared_addresses
 from linkage.standardise.lookups import GROUP_TABLE, NICKNAME_TABLE
 from linkage.store import has_table, require_table
 
 logger = logging.getLogger(__name__)
 
 #: Tables a safeguarding build replaces (built as ``<name>__new``).
-SAFEGUARDING_TABLES = ("flags", "flag_evidence", "person_keys", "flag_run")
+SAFEGUARDING_TABLES = ("flags", "flag_evidence", "person_keys", "flag_run", "shared_addresses")
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def build_flag_tables(
     persons: str = "persons",
     suffix: str = "__new",
 ) -> FlagReport:
-    """Build the graph, run every flag rule and write ``flags`` and ``flag_evidence``.
+    """Find the shared addresses, build the graph, run every flag rule and write ``flags`` and ``flag_evidence``.
 
     Args:
         con: The store connection.
@@ -175,12 +176,14 @@ def build_flag_tables(
     seconds = {}
     started = time.perf_counter()
     day = flags_as_of(con, rules, records)
+    # Shared addresses make no household: judged over the whole run, before any graph.
+    found = find_shared_addresses(con, rules, day, records, clusters, suffix)
     people, events = graph_frames(con, records, clusters, persons)
     # One collector pause over build and rules, and the graph dropped before it ends:
     # the graph holds millions of acyclic objects, so reference counting frees it and
     # no full collection ever scans it (at 1M people each such scan costs seconds).
     with gc_paused():
-        graph = build_graph(people, events, data_as_of=day)
+        graph = build_graph(people, events, data_as_of=day, shared_addresses=dict(zip(found["address_key"], found["kind"])))
         seconds["graph"] = time.perf_counter() - started
         started = time.perf_counter()
         flags = run_flags(graph, rules)
@@ -264,10 +267,6 @@ def read_flag_run(con: duckdb.DuckDBPyConnection, schema: str | None = None) -> 
 #: has no event id (it is its own event and shares nothing). An expression over a
 #: records row aliased ``r``, in SQL that DuckDB and Spark both read.
 EVENT_KEY_SQL = "CASE WHEN r.event_id IS NOT NULL THEN 'event:' || r.source || ':' || r.event_id END"
-#: A record's address key, as the graph names its address node; null for a blank address.
-ADDRESS_KEY_SQL = (
-    "CASE WHEN nullif(trim(r.address), '') IS NOT NULL THEN 'address:' || coalesce(r.postcode, '') || '|' || r.address END"
-)
 
 
 def person_keys_sql(records: str = "records", clusters: str = "clusters", people: str | None = None) -> str:

@@ -14,6 +14,10 @@ edited record would, and so does a person who turns 18; their people join the
 changed ones. Other flags stay as they were, except that scores that decay with
 time (RFG(V) recency) are recomputed from the flag's own parameters. Flags raised
 under other rules (settings or rule code) are all recomputed.
+
+Shared addresses (refuges, hostels) are judged again over the whole run: an address
+that becomes shared, or stops being, changes the households of everyone recorded there,
+so they join the changed people too.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from graph import RESCORERS, FlagCode, FlagRules, births_crossed, build_graph, d
 from graph.gcpause import gc_paused
 from linkage.pipeline import create_table_from_arrow, run_sql
 from linkage.safeguarding import (
+    ADDRESS_KEY_SQL,
     SAFEGUARDING_TABLES,
     FlagReport,
     build_flag_tables,
@@ -42,6 +47,7 @@ from linkage.safeguarding import (
     write_flag_run,
     write_flags,
 )
+from linkage.shared_addresses import SHARED_TABLE, find_shared_addresses, read_shared_addresses
 from linkage.store import has_table, swap_in
 
 logger = logging.getLogger(__name__)
@@ -81,6 +87,7 @@ def update_flag_tables(
     moved = before is not None and now is not None and now != before
     if moved:
         _add_people_time_moves(con, rules, before, now)
+    shared = _update_shared_addresses(con, rules, now)
     run_sql(
         con, "flag_owners_seed",
         "CREATE OR REPLACE TEMP TABLE flag_owners AS SELECT person_id FROM flag_seed "
@@ -103,7 +110,7 @@ def update_flag_tables(
     people, events = graph_frames(con, "records", "context_clusters", "context_persons")
     owners = {row[0] for row in run_sql(con, "read_flag_owners", "SELECT person_id FROM flag_owners").fetchall()}
     with gc_paused():
-        graph = build_graph(people, events, data_as_of=now)
+        graph = build_graph(people, events, data_as_of=now, shared_addresses=shared)
         flags = [f for f in run_flags(graph, rules) if f.person_ids[0] in owners]
         del graph
     seconds["flags"] = time.perf_counter() - started
@@ -139,6 +146,32 @@ def _add_people_time_moves(con: duckdb.DuckDBPyConnection, rules: FlagRules, bef
         "UNION SELECT person_id FROM persons WHERE TRY_CAST(dob AS DATE) BETWEEN $born_lo AND $born_hi",
         {"born_lo": born_lo, "born_hi": born_hi},
     )
+
+
+def _update_shared_addresses(con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date | None) -> dict[str, str]:
+    """Judge the addresses again over the whole run; add to ``flag_seed`` the people at any whose verdict changed.
+
+    An address that becomes shared (a hostel's sixth unrelated resident) or stops being
+    shared changes the households of everyone recorded there, not only of the changed people.
+
+    Returns:
+        The shared addresses now, kind by address key (also written to ``shared_addresses``).
+    """
+    before = read_shared_addresses(con)
+    found = find_shared_addresses(con, rules, now, suffix="__now")
+    now_shared = dict(zip(found["address_key"], found["kind"]))
+    changed = sorted(k for k in before.keys() | now_shared.keys() if before.get(k) != now_shared.get(k))
+    if changed:
+        run_sql(
+            con, "flag_seed_shared_addresses",
+            "INSERT INTO flag_seed SELECT DISTINCT c.person_id FROM records AS r JOIN clusters AS c USING (unique_id) "
+            f"WHERE {ADDRESS_KEY_SQL} IN (SELECT unnest($keys))",
+            {"keys": changed},
+        )
+    run_sql(con, "drop_shared_addresses", f"DROP TABLE IF EXISTS {SHARED_TABLE}")
+    run_sql(con, "rename_shared_addresses", f"ALTER TABLE {SHARED_TABLE}__now RENAME TO {SHARED_TABLE}")
+    logger.info("%d address keys changed shared status", len(changed))
+    return now_shared
 
 
 def _rescore(con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date) -> None:

@@ -11,7 +11,8 @@ import streamlit as st
 from dashboard import network_view, session
 from dashboard.exporting import export_button
 from dashboard.viewing import AGENCY_NAMES, person_picker, record_view
-from linkage.explore import network_export, person_network, readable
+from linkage.access import can_do
+from linkage.explore import network_export, person_network, readable, withhold_in_network
 
 DEPTHS = {1: "1 step", 2: "2 steps", 3: "3 steps"}
 
@@ -27,6 +28,8 @@ depth = st.segmented_control(
 )
 with session.results() as con:
     network = person_network(con, person_id, depth)
+    if network is not None:
+        network = withhold_in_network(con, network, can_do(session.current_user().role, "see_refuge_address"))
 if network is None:
     st.error(f"No person {person_id} in the current results.")
     st.stop()

@@ -30,6 +30,7 @@ from linkage.explore import (
     record_pairs,
     timeline,
     waterfall,
+    withhold_refuge_addresses,
 )
 from linkage.flag_decisions import (
     DECIDED_STATUSES,
@@ -66,6 +67,7 @@ with session.results() as con:
         st.stop()
     values = provenance(con, person_id)
     records = person_records(con, person_id)
+    person, values, records = withhold_refuge_addresses(con, person_id, can_do(user.role, "see_refuge_address"), person, values, records)
     events = timeline(con, person_id)
     flags = person_flags(con, person_id)
     evidence = flag_evidence(con, flags["flag_id"].tolist()) if not flags.empty else pd.DataFrame()

@@ -7,7 +7,8 @@ import streamlit as st
 
 from dashboard import session
 from dashboard.exporting import export_button
-from linkage.explore import search_people
+from linkage.access import can_do
+from linkage.explore import search_people, withhold_refuge_postcodes
 
 # The last search's terms and results, for this user's session only (cleared at sign-out).
 _LAST = "search_last"
@@ -39,7 +40,7 @@ if submitted:
         st.warning("Type at least one thing to search for.")
         st.stop()
     with session.results() as con:
-        found = search_people(con, **given)
+        found = withhold_refuge_postcodes(con, search_people(con, **given), can_do(session.current_user().role, "see_refuge_address"))
     session.audit(
         "search",
         target="; ".join(f"{key}={value}" for key, value in given.items()),

@@ -55,7 +55,7 @@ REGISTRY: dict[FlagCode, Rule] = {
 
 #: Bump when a rule changes what it raises or how it writes parameters: stored flags
 #: from an older version are recomputed in full rather than updated.
-RULES_VERSION = 4
+RULES_VERSION = 5
 
 Rescorer = Callable[[Mapping[str, Any], FlagRules, date], tuple[dict[str, Any], float]]
 

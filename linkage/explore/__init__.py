@@ -39,6 +39,7 @@ from linkage.explore.quality import (
 )
 from linkage.explore.readable import day, readable
 from linkage.explore.search import SearchTerms, search_people, standardise_query
+from linkage.explore.withheld import WITHHELD, withhold_in_network, withhold_refuge_addresses, withhold_refuge_postcodes
 
 __all__ = [
     "AGENCY_COLUMNS",
@@ -49,6 +50,7 @@ __all__ = [
     "LINK_STRENGTHS",
     "PRIOR",
     "RELATIONSHIPS",
+    "WITHHELD",
     "EvaluationFrames",
     "Household",
     "Network",
@@ -94,4 +96,7 @@ __all__ = [
     "victim_network",
     "victims",
     "waterfall",
+    "withhold_in_network",
+    "withhold_refuge_addresses",
+    "withhold_refuge_postcodes",
 ]

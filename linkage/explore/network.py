@@ -27,6 +27,7 @@ from graph.export import entities_and_links, neighbourhood, strength
 from linkage.export import safe_frame
 from linkage.pipeline import run_sql
 from linkage.safeguarding import graph_frames
+from linkage.shared_addresses import read_shared_addresses
 
 #: Relationship shown for each kind of graph edge between people (household comes from shared addresses).
 RELATIONSHIPS = {
@@ -154,7 +155,8 @@ def person_network(
     finally:
         for table in (_PEOPLE, _CLUSTERS, _PERSONS):
             run_sql(con, "network_cleanup", f"DROP TABLE IF EXISTS temp.{table}")
-    graph = neighbourhood(build_graph(*frames), person_id, depth)
+    # A refuge or hostel makes no household, here as in the flags.
+    graph = neighbourhood(build_graph(*frames, shared_addresses=read_shared_addresses(con)), person_id, depth)
     nodes = _nodes(graph, person_id, hops, dict(flags))
     return Network(person_id, depth, nodes, _edges(graph), graph, truncated)
 
@@ -166,6 +168,7 @@ def _reach(con: duckdb.DuckDBPyConnection, person_id: str, depth: int, max_peopl
         return {}, False
     hops = {person_id: 0}
     frontier = [person_id]
+    shared = sorted(read_shared_addresses(con))
     for hop in range(1, depth + 1):
         rows = run_sql(
             con,
@@ -175,12 +178,13 @@ def _reach(con: duckdb.DuckDBPyConnection, person_id: str, depth: int, max_peopl
             "  FROM records AS r JOIN clusters AS c USING (unique_id)), "
             "keys AS ("
             "  SELECT event_key AS k FROM keyed WHERE person_id IN (SELECT unnest($frontier)) "
-            "  UNION SELECT address_key FROM keyed WHERE address_key IS NOT NULL AND person_id IN (SELECT unnest($frontier))) "
+            "  UNION SELECT address_key FROM keyed WHERE address_key IS NOT NULL AND person_id IN (SELECT unnest($frontier)) "
+            "  AND NOT list_contains($shared, address_key)) "
             "SELECT person_id, count(*) AS shared FROM keyed "
             "WHERE (event_key IN (SELECT k FROM keys) OR address_key IN (SELECT k FROM keys)) "
             "AND NOT list_contains($seen, person_id) "
             "GROUP BY person_id ORDER BY shared DESC, person_id",
-            {"frontier": frontier, "seen": list(hops)},
+            {"frontier": frontier, "seen": list(hops), "shared": shared},
         ).fetchall()
         room = max_people - len(hops)
         if len(rows) > room:

@@ -101,6 +101,7 @@ def flags_by_component(
     rules: FlagRules,
     as_of: date | None,
     parts: int,
+    shared: dict[str, str] | None = None,
 ) -> list[Flag]:
     """Raise every flag with one graph per part of the components, on the executors.
 
@@ -111,6 +112,7 @@ def flags_by_component(
         rules: Flag thresholds and weights.
         as_of: The whole population's date, given to every part's graph.
         parts: How many graphs to deal the components into (by hash of the component).
+        shared: The shared addresses (kind by address key), given to every part's graph.
 
     Returns:
         Every flag, sorted by :func:`graph.flag_order`.
@@ -119,7 +121,7 @@ def flags_by_component(
     keyed = components.select("person_id", part)
     people_rows = _rows_by_part(people, keyed, GRAPH_PEOPLE_SCHEMA.names)
     event_rows = _rows_by_part(events, keyed, GRAPH_EVENTS_SCHEMA.names)
-    raised = people_rows.cogroup(event_rows).flatMap(functools.partial(_part_flags, rules, as_of)).collect()
+    raised = people_rows.cogroup(event_rows).flatMap(functools.partial(_part_flags, rules, as_of, shared or {})).collect()
     return sorted(raised, key=flag_order)
 
 
@@ -130,6 +132,7 @@ def flags_on_spark(
     rules: FlagRules,
     as_of: date | None,
     parts: int | None = None,
+    shared: dict[str, str] | None = None,
 ) -> list[Flag]:
     """Raise every flag rule over the whole population, as :func:`linkage.safeguarding.build_flag_tables` does.
 
@@ -145,6 +148,7 @@ def flags_on_spark(
         as_of: The date flags are computed at (:func:`linkage.safeguarding.flags_as_of`);
             None: the latest event date in ``events``, as :func:`graph.build_graph` takes it.
         parts: Graphs to deal the components into; default: ``PARTS_PER_CORE`` per core.
+        shared: The shared addresses, kind by address key (:func:`linkage.shared_addresses.find_shared_addresses`).
 
     Returns:
         Every flag, collected to the driver in :func:`graph.run_flags`' order, ready
@@ -159,7 +163,7 @@ def flags_on_spark(
         sizes = components.groupBy(COMPONENT).count().agg(F.count("*"), F.max("count")).first()
         logger.info("flags on spark: %d people in %d components (largest %d people), %d parts",
                     components.count(), sizes[0], sizes[1] or 0, parts)
-        flags = flags_by_component(people, events, components, rules, as_of, parts)
+        flags = flags_by_component(people, events, components, rules, as_of, parts, shared)
     finally:
         components.unpersist()
     logger.info("flags on spark: %d flags in %.1f s", len(flags), time.perf_counter() - started)
@@ -177,7 +181,9 @@ def _rows_by_part(frame: DataFrame, keyed: DataFrame, columns: list[str]) -> RDD
     return joined.rdd.map(lambda row: (row[0], tuple(row[1:])))
 
 
-def _part_flags(rules: FlagRules, as_of: date | None, group: tuple[int, tuple[Iterable, Iterable]]) -> Iterator[Flag]:
+def _part_flags(
+    rules: FlagRules, as_of: date | None, shared: dict[str, str], group: tuple[int, tuple[Iterable, Iterable]]
+) -> Iterator[Flag]:
     """Build one part's graph on an executor and raise its flags."""
     _, (people_rows, event_rows) = group
     if not event_rows:
@@ -185,7 +191,7 @@ def _part_flags(rules: FlagRules, as_of: date | None, group: tuple[int, tuple[It
         return
     people = _frame(people_rows, GRAPH_PEOPLE_SCHEMA)
     events = _frame(event_rows, GRAPH_EVENTS_SCHEMA)
-    yield from run_flags(build_graph(people, events, data_as_of=as_of), rules)
+    yield from run_flags(build_graph(people, events, data_as_of=as_of, shared_addresses=shared), rules)
 
 
 def _frame(rows: Iterable[tuple], schema: pa.Schema) -> pd.DataFrame:

@@ -35,6 +35,7 @@ from linkage.resolve.session import model_input
 from linkage.resolve.run import ensure_decisions_table, read_decisions, stable_ids
 from linkage.resolve.train import is_current, load_latest_model
 from linkage.safeguarding import FlagReport, flags_as_of, graph_events_sql, graph_people_sql, store_flags
+from linkage.shared_addresses import find_shared_addresses
 from linkage.spark.cluster import cluster_on_spark
 from linkage.spark.flags import flags_on_spark
 from linkage.spark.model_input import model_input_spark
@@ -254,7 +255,9 @@ class SparkRun:
             path = self.dir / f"graph_{name}.parquet"
             write_parquet(con, f"spark_export_graph_{name}", sql, path)
             frames[name] = self.spark.read.parquet(str(path))
-        flags = flags_on_spark(self.api, frames["people"], frames["events"], rules, day)
+        found = find_shared_addresses(con, rules, day, records, clusters)
+        shared = dict(zip(found["address_key"], found["kind"]))
+        flags = flags_on_spark(self.api, frames["people"], frames["events"], rules, day, shared=shared)
         seconds = {"flags": time.perf_counter() - started}
         return store_flags(con, flags, day, rules, records, clusters, seconds)
 

@@ -155,7 +155,8 @@ def render_identity(
     sex = np.where(rand() < rates.sex_unknown, 2, pop.sex[person]).astype(np.int8)
 
     ap = person if addr_person is None else addr_person
-    address = pop.address_on(ap, day)
+    # A record giving someone else's address (a suspect at the victim's) never gives her refuge.
+    address = pop.address_on(ap, day, own=ap == person)
     hh = pop.household[ap]
     stale = (pop.hh_old_address[hh] >= 0) & (day >= pop.hh_move_day[hh]) & (rand() < rates.stale_address)
     address = np.where(stale, pop.hh_old_address[hh], address)

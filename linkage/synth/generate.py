@@ -16,6 +16,7 @@ from linkage.synth.events import VICTIM, Events, generate_events
 from linkage.synth.names import load_vocab
 from linkage.synth.population import build_population, day_of
 from linkage.synth.rates import ErrorRates
+from linkage.synth.shared import add_shared_places, shared_rng, stay_attendances
 from linkage.synth.truth import compute_markers, people_columns, person_ids
 from linkage.synth.writers import (
     DateFormats, health_columns, ids, police_columns, social_care_columns, write_csv, write_parquet,
@@ -25,7 +26,7 @@ __all__ = ["GENERATOR_VERSION", "SOURCES", "GenerateSummary", "generate_extracts
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "1.1.0"
+GENERATOR_VERSION = "1.2.0"
 SOURCES = ("police", "social_care", "health")
 
 
@@ -79,7 +80,7 @@ def _social_care(rng, pop, vocab, ev: Events, rates: ErrorRates, dates: DateForm
     return cols, person
 
 
-def _health(rng, pop, vocab, ev: Events, rates: ErrorRates, dates: DateFormats) -> tuple[dict, np.ndarray]:
+def _health(rng, pop, vocab, ev: Events, rates: ErrorRates, dates: DateFormats, srng) -> tuple[dict, np.ndarray]:
     rows = np.lexsort((np.arange(len(ev.h_day)), ev.h_day))
     person, day = ev.h_person[rows], ev.h_day[rows]
     r = render_identity(rng, pop, vocab, rates.health, person, day)
@@ -87,7 +88,21 @@ def _health(rng, pop, vocab, ev: Events, rates: ErrorRates, dates: DateFormats) 
         rng, pop, r, dates, ids("ATT", len(rows), 9), day, ev.h_service[rows],
         ev.h_complaint[rows], ev.h_baby_mother[rows], ev.h_nfa[rows],
     )
-    return cols, person
+    # Attendances during refuge and hostel stays come last, from their own stream, so the rows above stay as they were.
+    extra, extra_day = stay_attendances(srng, pop)
+    k, total = len(person), len(person) + len(extra)
+    r = render_identity(srng, pop, vocab, rates.health, extra, extra_day)
+    more = health_columns(
+        srng, pop, r, dates, ids("ATT", total, 9)[k:], extra_day, np.zeros(len(extra), dtype=np.int8),
+        _stay_complaints(srng, vocab, len(extra)), np.full(len(extra), -1), np.zeros(len(extra), dtype=bool),
+    )
+    more["PatientRecordID"] = ids("HL", total, 7)[k:]
+    return {c: np.concatenate([cols[c], more[c]]) for c in cols}, np.concatenate([person, extra])
+
+
+def _stay_complaints(srng, vocab, k: int) -> np.ndarray:
+    complaints, p = vocab.complaints[("ED", "general")]
+    return complaints[srng.choice(len(complaints), size=k, p=p)]
 
 
 def generate_extracts(
@@ -102,7 +117,8 @@ def generate_extracts(
 
     Output (under ``out_dir``): ``police.csv``, ``social_care.csv``, ``health.parquet``
     and ``truth/`` with ``records.csv``, ``people.csv`` (every person, including those
-    with no records), ``da_edges.csv`` and ``manifest.json``. The same arguments always
+    with no records), ``da_edges.csv``, ``shared_addresses.csv`` (the refuges and hostels,
+    see :mod:`linkage.synth.shared`) and ``manifest.json``. The same arguments always
     produce byte-identical files.
 
     Args:
@@ -139,6 +155,8 @@ def generate_extracts(
     log.info("population built: %d people, %d households (%.1fs)", pop.n, len(pop.hh_start), time.perf_counter() - t0)
     ev = generate_events(rng, pop, vocab, as_of_day)
     log.info("events generated (%.1fs)", time.perf_counter() - t0)
+    srng = shared_rng(seed)
+    places = add_shared_places(srng, pop, vocab, ev, as_of_day, day_of("2018-01-01"))
 
     dates = DateFormats(as_of_day + 400)
     paths: dict[str, Path] = {}
@@ -146,7 +164,7 @@ def generate_extracts(
     truth_parts = []
     pid = person_ids(pop.n)
     for source, build in (("police", _police), ("social_care", _social_care), ("health", _health)):
-        cols, person = build(rng, pop, vocab, ev, rates, dates)
+        cols, person = build(rng, pop, vocab, ev, rates, dates, *((srng,) if source == "health" else ()))
         path = out_dir / ("health.parquet" if source == "health" else f"{source}.csv")
         (write_parquet if source == "health" else write_csv)(cols, path)
         id_col = {"police": "PersonRecordRef", "social_care": "ClientID", "health": "PatientRecordID"}[source]
@@ -177,7 +195,18 @@ def generate_extracts(
         },
         out_dir / "truth" / "da_edges.csv",
     )
-    for name in ("records", "people", "da_edges"):
+    a = pop.addresses
+    write_csv(
+        {
+            "kind": places.kind,
+            "address": a.line[places.address],
+            "town": a.town[places.address],
+            "postcode": a.postcode[places.address],
+            "residents": places.residents.astype(str).astype(object),
+        },
+        out_dir / "truth" / "shared_addresses.csv",
+    )
+    for name in ("records", "people", "da_edges", "shared_addresses"):
         paths[f"truth_{name}"] = out_dir / "truth" / f"{name}.csv"
     paths["manifest"] = out_dir / "truth" / "manifest.json"
     manifest = {

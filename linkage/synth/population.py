@@ -86,17 +86,31 @@ class Population:
     junior_senior_of: np.ndarray
     namesake_of: np.ndarray
     addresses: Addresses
+    stay_address: np.ndarray | None = None
+    """Per person: a refuge or hostel they stayed in (address index), -1 for none; None before any are made."""
+    stay_from: np.ndarray | None = None
+    """Per person: first day of the stay."""
+    stay_to: np.ndarray | None = None
+    """Per person: last day of the stay."""
 
     @property
     def n(self) -> int:
         """Number of people."""
         return len(self.sex)
 
-    def address_on(self, person: np.ndarray, day: np.ndarray) -> np.ndarray:
-        """Address index each person lived at on ``day`` (old address before a move)."""
+    def address_on(self, person: np.ndarray, day: np.ndarray, own: np.ndarray | bool = True) -> np.ndarray:
+        """Address index each person lived at on ``day`` (old address before a move).
+
+        Where ``own`` (the record is the person's own, not one that gives someone else's
+        address), a refuge or hostel they were staying in on the day.
+        """
         hh = self.household[person]
         moved_later = (self.hh_old_address[hh] >= 0) & (day < self.hh_move_day[hh])
-        return np.where(moved_later, self.hh_old_address[hh], self.hh_address[hh])
+        home = np.where(moved_later, self.hh_old_address[hh], self.hh_address[hh])
+        if self.stay_address is None:
+            return home
+        staying = own & (self.stay_address[person] >= 0) & (day >= self.stay_from[person]) & (day <= self.stay_to[person])
+        return np.where(staying, self.stay_address[person], home)
 
 
 def _age_years(rng: np.random.Generator, kind: np.ndarray) -> np.ndarray:

@@ -37,6 +37,7 @@ TABLES = {
     "flags": "SELECT flag_id, code::VARCHAR, person_id, person_ids::VARCHAR, rule, parameters, agencies::VARCHAR, "
              "cross_agency, severity, round(score, 9), evidence_records, round(weakest_link, 9) FROM flags",
     "person_keys": "SELECT * FROM person_keys",
+    "shared_addresses": "SELECT * FROM shared_addresses",
     "flag_run": "SELECT * FROM flag_run",
     "flag_evidence": "SELECT flag_id, unique_id, agency, source, record_id, event_date, role, description, "
                      "round(link_probability, 9) FROM flag_evidence",
@@ -76,6 +77,42 @@ def change_and_withdraw(directory: Path) -> None:
     health = health[health.index % 60 != 5].copy()
     health.loc[health.index % 45 == 2, "Postcode"] = "ZZ99 3VZ"
     health.to_parquet(directory / "health.parquet")
+
+
+#: Surnames no generated person has, one per stranger.
+STRANGERS = ("QUILLFEATHER", "MARROWBY", "TENTERDEN", "ASHCOMBE-VALE", "PRYDDERCH", "OLLERENSHAW")
+
+
+def flagged_childs_health_record(store: Path) -> str:
+    """A health record with an address among the evidence of a child-in-a-DA-household flag."""
+    with open_results(store) as con:
+        return con.sql(
+            "SELECT e.record_id FROM flags AS f JOIN flag_evidence AS e USING (flag_id) JOIN records AS r USING (unique_id) "
+            "WHERE f.code = 'child_in_da_household' AND e.source = 'health' AND r.address IS NOT NULL "
+            "ORDER BY f.flag_id, e.record_id LIMIT 1"
+        ).fetchall()[0][0]
+
+
+def strangers_move_in(directory: Path) -> str:
+    """Six unrelated adults recorded at a flagged child's home: it becomes a shared address (a new hostel).
+
+    They give it another spelling ('... ANNEXE'), so they share no address key with the
+    family: only the shared-address verdict ties the family's flags to them.
+    """
+    for name in ("police.csv", "social_care.csv", "health.parquet"):
+        shutil.copy(directory.parent / "partial" / name, directory / name)
+    record_id = flagged_childs_health_record(directory.parent / "a" / "mash.duckdb")
+    health = pd.read_parquet(directory / "health.parquet")
+    row = health[health["PatientRecordID"] == record_id].iloc[[0] * len(STRANGERS)].reset_index(drop=True)
+    row["AttendanceID"] = [f"ATT-NEW-{i}" for i in range(len(STRANGERS))]
+    row["PatientRecordID"] = [f"HL-NEW-{i}" for i in range(len(STRANGERS))]
+    row["FamilyName"] = list(STRANGERS)
+    row["GivenName"] = ["ALBERTO", "BRONWEN", "CASIMIR", "DELPHINE", "EZEKIEL", "FENELLA"]
+    row["BirthDate"] = [f"19{60 + 3 * i}0{i + 1}1{i}" for i in range(len(STRANGERS))]
+    row["NHSNumber"] = None
+    row["AddressLine"] = row["AddressLine"] + " Annexe"
+    pd.concat([health, row], ignore_index=True).to_parquet(directory / "health.parquet")
+    return record_id
 
 
 @pytest.fixture
@@ -125,6 +162,24 @@ def test_incremental_equals_full(twins, description, edit, reject):
     assert report.counts["added"] > 0 and report.counts["affected_records"] < report.counts["records"], description
     if edit:
         assert report.counts["changed"] > 0 and report.counts["withdrawn_records"] > 0
+
+
+def test_an_address_becoming_shared_recomputes_the_households_there(twins):
+    """Only strangers arrive, at another spelling of a flagged child's home: the family's flags follow the verdict."""
+    incremental, full = twins
+    family = strangers_move_in(incremental.extracts_dir)
+    run_all(incremental, incremental=True)
+    run_all(full)
+    assert_same_results(incremental.store, full.store)
+    assert flag_changes(incremental.store) == flag_changes(full.store)
+    with open_results(incremental.store) as con:
+        shared = con.sql(
+            "SELECT DISTINCT s.kind, s.people >= 6 FROM shared_addresses AS s JOIN records AS r "
+            "ON s.address_key = 'address:' || coalesce(r.postcode, '') || '|' || r.address "
+            "WHERE r.record_id IN ('HL-NEW-0', $family)", params={"family": family},
+        ).fetchall()
+    assert shared == [("many_unrelated", True)]
+    assert flag_changes(incremental.store), "the family's flags changed"
 
 
 def add_police_record_on(directory: Path, day: date) -> None:

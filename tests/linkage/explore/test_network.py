@@ -20,13 +20,15 @@ from graph.codes import EdgeKind, NodeKind
 from linkage.explore import LINK_COLUMNS, merge_links, network_export, person_network
 from linkage.explore.network import EDGE_COLUMNS
 from linkage.safeguarding import graph_frames
+from linkage.shared_addresses import read_shared_addresses
 
 
 @pytest.fixture(scope="module")
 def whole_graph(results):
     cursor = results.cursor()
     try:
-        return build_graph(*graph_frames(cursor))
+        # Shared addresses (the generator's hostels) are no step, in the network as in the graph.
+        return build_graph(*graph_frames(cursor), shared_addresses=read_shared_addresses(cursor))
     finally:
         cursor.close()
 
