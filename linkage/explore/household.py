@@ -18,12 +18,14 @@ import pandas as pd
 from graph.codes import CARER_ROLES, CHILD, SOCIAL_CARE, SUSPECT, VICTIM
 from linkage.explore.readable import day, words
 from linkage.pipeline import run_sql
+from linkage.shared_addresses import read_shared_addresses
 
 
 #: Columns of :attr:`Household.people`, all text.
 HOUSEHOLD_COLUMNS = ("when", "person", "born", "age", "role", "where", "seen", "person_id")
 #: More co-residents than this at one address make it a shared address (a hostel, refuge, hospital or
-#: block), not a household: they are counted in :attr:`Household.shared`, not listed.
+#: block), not a household, even where the run's own detection (``linkage.shared_addresses``) did
+#: not judge it so: they are counted in :attr:`Household.shared`, not listed.
 MAX_AT_ADDRESS = 12
 _PERSON_RECORDS = "SELECT unique_id FROM clusters WHERE person_id = $person_id"
 #: ``when`` values, in the order they are shown.
@@ -44,8 +46,9 @@ class Household:
             (on a shared social care episode, a DA incident between them, or at the same
             address), where (the shared address, or the social care episode), seen (when the
             other person was recorded there). Now first, then oldest first.
-        shared: (address, people) for each address with more than :data:`MAX_AT_ADDRESS` other
-            people at it, who are not listed.
+        shared: (address, people) for each of the person's addresses that is a shared address
+            (the run's ``shared_addresses``, or more than :data:`MAX_AT_ADDRESS` other people
+            there at once), whose people are not listed.
     """
 
     address: str
@@ -112,7 +115,7 @@ def household(
     mine = [Stay(*row[1:]) for row in places if row[0] == person_id]
     home = min(mine, key=lambda s: (s.last_seen is None, -_ordinal(s.last_seen), -_ordinal(s.first_seen),
                                     s.address, s.postcode), default=None)
-    rows, shared = _at_addresses(places, mine, home, person_id, overlap_days)
+    rows, shared = _at_addresses(places, mine, home, person_id, overlap_days, set(read_shared_addresses(con)))
     rows += [
         Found(e.person_id, NOW if e.latest_episode else BEFORE, EPISODE, e.first_seen, e.last_seen)
         for e in shared_events if e.care
@@ -163,13 +166,18 @@ def _ordinal(day_: date | None) -> int:
     return day_.toordinal() if day_ is not None else 0
 
 
+def _address_key(place: Stay) -> str:
+    """The place's key as ``linkage.shared_addresses.ADDRESS_KEY_SQL`` writes it (a blank postcode is '')."""
+    return f"address:{place.postcode}|{place.address}"
+
+
 def _address(address: str, postcode: str) -> str:
     return ", ".join(p for p in (address, postcode) if p)
 
 
 def _at_addresses(places: list[tuple], mine: list[Stay], home: Stay | None, person_id: str,
-                  overlap_days: int) -> tuple[list[Found], list[tuple[str, int]]]:
-    """The people who lived at one of the person's addresses at the time they did."""
+                  overlap_days: int, shared_keys: set[str]) -> tuple[list[Found], list[tuple[str, int]]]:
+    """The people who lived at one of the person's addresses at the time they did (none at a shared one)."""
     gap = timedelta(days=overlap_days)
     rows, shared = [], []
     for place in mine:
@@ -183,7 +191,7 @@ def _at_addresses(places: list[tuple], mine: list[Stay], home: Stay | None, pers
             now = place == home and dated and last >= place.last_seen - gap
             found.append(Found(other_id, (NOW if now else BEFORE) if dated else UNDATED,
                                _address(address, postcode), first, last))
-        if len(found) > MAX_AT_ADDRESS:
+        if len(found) > MAX_AT_ADDRESS or _address_key(place) in shared_keys:
             shared.append((_address(place.address, place.postcode), len(found)))
         else:
             rows += found

@@ -138,6 +138,20 @@ def test_the_person_lives_now_at_their_latest_address_and_a_shared_address_is_co
     assert home.shared == (("HOSTEL, 5 QUAY STREET, AB3 3CC", MAX_AT_ADDRESS + 1),)
 
 
+def test_an_address_the_run_judged_shared_lists_nobody_however_few_were_there(store):
+    """D lived at A's old address at the same time; once the run's detection judges it shared (a refuge), D is
+    counted there, not listed as household."""
+    store.execute("CREATE TABLE shared_addresses (address_key VARCHAR, kind VARCHAR, masked BOOLEAN)")
+    try:
+        store.execute("INSERT INTO shared_addresses VALUES ($key, 'refuge', true)", {"key": f"address:AB1 1AA|{OLD}"})
+        judged = household(store, "A", overlap_days=365, today=date(2026, 1, 1))
+    finally:
+        store.execute("DROP TABLE shared_addresses")
+    assert "D" not in set(judged.people["person_id"]), "not a household member at a shared address"
+    assert (f"{OLD}, AB1 1AA", 2) in judged.shared, "D and N (undated) counted there"
+    assert "B" in set(judged.people["person_id"]), "the other addresses are unchanged"
+
+
 def test_someone_with_no_address_or_episode_lives_with_nobody(store):
     alone = household(store, "U")
     assert alone.people.empty and list(alone.people.columns) == list(HOUSEHOLD_COLUMNS)
