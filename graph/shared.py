@@ -63,7 +63,7 @@ def unrelated_groups(residents: pd.DataFrame, related: pd.DataFrame) -> pd.DataF
         One row per dwelling: ``dwelling``, ``people``, ``groups``.
     """
     if residents.empty:
-        return pd.DataFrame({"dwelling": [], "people": [], "groups": []})
+        return _no_dwellings()
     graph = nx.Graph()
     people = residents[["dwelling", "person_id"]].drop_duplicates()
     graph.add_nodes_from(("p", d, p) for d, p in people.itertuples(index=False))
@@ -85,6 +85,13 @@ def unrelated_groups(residents: pd.DataFrame, related: pd.DataFrame) -> pd.DataF
     return out
 
 
+def _no_dwellings() -> pd.DataFrame:
+    """:func:`unrelated_groups` of nobody, typed as it is for somebody."""
+    return pd.DataFrame({
+        "dwelling": pd.Series([], dtype=object), "people": pd.Series([], dtype="int64"), "groups": pd.Series([], dtype="int64"),
+    })
+
+
 def shared_addresses(
     keys: pd.DataFrame, residents: pd.DataFrame, related: pd.DataFrame, rules: SharedAddressRules
 ) -> pd.DataFrame:
@@ -104,9 +111,12 @@ def shared_addresses(
         the dwelling's ``people`` and ``groups`` (null when not judged from the data).
     """
     listed = listed_addresses(keys, rules)
-    judged = unrelated_groups(residents, related) if rules.detect else pd.DataFrame(columns=["dwelling", "people", "groups"])
+    judged = unrelated_groups(residents, related) if rules.detect else _no_dwellings()
     many = judged[(judged["people"] >= rules.min_people) & (judged["groups"] >= rules.min_unrelated)]
-    out = keys[["address_key", "dwelling"]].merge(judged, on="dwelling", how="left")
+    # Typed alike, so keys with no dwelling at all (data with no addresses) still merge.
+    out = keys[["address_key", "dwelling"]].astype({"dwelling": object}).merge(
+        judged.astype({"dwelling": object}), on="dwelling", how="left"
+    )
     out["listed"] = out["address_key"].isin(listed.index)
     found = out["dwelling"].isin(many["dwelling"])
     out = out[out["listed"] | found].copy()

@@ -70,6 +70,20 @@ def test_detection_can_be_switched_off() -> None:
     assert shared_addresses(keys(("AB1 2CD", "1 MILL")), people, NO_RELATIONS, rules).empty
 
 
+@pytest.mark.parametrize(
+    ("description", "address_keys"),
+    [
+        ("data with no addresses at all (RLdata10000): no key, nobody to judge", pd.DataFrame(
+            {"address_key": pd.Series([], dtype=object), "postcode": pd.Series([], dtype=object),
+             "address": pd.Series([], dtype=object), "dwelling": pd.Series([], dtype=object)})),
+        ("addresses but nobody worth judging", keys(("AB1 2CD", "1 MILL"))),
+    ],
+)
+def test_nobody_to_judge_finds_nothing(description, address_keys) -> None:
+    nobody = pd.DataFrame({"dwelling": [], "person_id": [], "surname": []})
+    assert shared_addresses(address_keys, nobody, NO_RELATIONS, SharedAddressRules(known=())).empty, description
+
+
 def test_every_spelling_of_a_shared_dwelling_is_shared() -> None:
     """'1 MILL LANE NORTHTOWN' and '1 MILL LN' are one dwelling: both keys are shared."""
     frame = pd.DataFrame([
