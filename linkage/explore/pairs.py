@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from linkage.explore.explain import comparisons
+from linkage.explore.readable import text
 from linkage.pipeline import quote_ident, run_sql
 
 #: Record fields compared side by side, identity first, then the event.
@@ -36,7 +37,8 @@ class PairView:
         reason: Why it is in that band, if the band rules gave one.
         match_weight: If scored.
         match_probability: If scored.
-        fields: One row per field: field, left, right, status (same, different, one missing,
+        fields: One row per field: field, left, right (text: dates dd/mm/yyyy, blank when not
+            recorded), status (same, different, one missing,
             both missing; for a field that describes the record or its event rather than
             the person, such as record id, agency or event date, ``record detail``: those
             differ between any two records and say nothing of identity), identity.
@@ -220,7 +222,8 @@ def compare_records(con: duckdb.DuckDBPyConnection, unique_id_a: str, unique_id_
     ).fetchone()
     fields = pd.DataFrame(
         [
-            {"field": f, "left": a, "right": b, "status": _status(a, b) if f in IDENTITY_FIELDS else RECORD_DETAIL,
+            # Shown as an analyst reads them: dates dd/mm/yyyy, nothing recorded blank.
+            {"field": f, "left": text(a), "right": text(b), "status": _status(a, b) if f in IDENTITY_FIELDS else RECORD_DETAIL,
              "identity": f in IDENTITY_FIELDS}
             for f, a, b in zip(COMPARED_FIELDS, rows[left][2:], rows[right][2:], strict=True)
         ]

@@ -61,8 +61,9 @@ def test_a_review_pair_side_by_side(cur):
     assert view.match_probability == pytest.approx(queue.iloc[0]["match_probability"])
     fields = view.fields.set_index("field")
     assert fields.at["record_id", "left"] == left.split(":", 1)[1]
+    assert not view.fields[["left", "right"]].stack().str.fullmatch(r"\d{4}-\d{2}-\d{2}").any(), "dates read dd/mm/yyyy"
     for row in view.fields.itertuples():
-        missing = pd.isna(row.left), pd.isna(row.right)
+        missing = row.left == "", row.right == ""
         expected = (
             "record detail" if not row.identity  # record id, agency, event date: never a disagreement
             else "both missing" if all(missing) else "one missing" if any(missing)
