@@ -14,6 +14,7 @@ from dashboard.charts import timeline_chart, waterfall_chart
 from dashboard.viewing import AGENCY_NAMES, person_picker, record_view
 from linkage.access import can_do
 from linkage.explore import (
+    LINK_STRENGTHS,
     agency_contacts,
     flag_briefs,
     flag_evidence,
@@ -46,7 +47,6 @@ from linkage.triage import FLAG_LABELS
 
 #: Badge per link strength in the records tables.
 #: How each link strength reads, and its cell colour (text, not emoji: not every browser has an emoji font).
-STRENGTH_LABELS = {"confirmed": "confirmed", "strong": "strong", "review": "review", "single": "only record"}
 STRENGTH_STYLES = {
     "confirmed": "background-color: #c8e6c9", "strong": "background-color: #e3f2fd",
     "review": "background-color: #ffe0b2", "only record": "color: #757575",
@@ -147,7 +147,7 @@ with tab_records:
     for agency, group in records.groupby("agency", sort=False):
         st.subheader(f"{AGENCY_NAMES.get(agency, agency)} ({len(group)})", anchor=False)
         shown = readable(
-            group.assign(strength=group["link_strength"].map(STRENGTH_LABELS)),
+            group.assign(strength=group["link_strength"].map(LINK_STRENGTHS)),
             days=("dob", "event_date"), codes=("sex",), numbers={"best_match_probability": "{:.3f}"},
         )
         st.dataframe(
@@ -327,7 +327,7 @@ with tab_flags:
 
 with tab_why:
     st.caption("Pick a record to see the scored pairs joining it to this person, and Splink's match-weight waterfall.")
-    labels = {r.unique_id: f"{r.agency} {r.record_id} · {STRENGTH_LABELS[r.link_strength]}" for r in records.itertuples()}
+    labels = {r.unique_id: f"{r.agency} {r.record_id} · {LINK_STRENGTHS[r.link_strength]}" for r in records.itertuples()}
     chosen = st.selectbox("Record", list(labels), format_func=labels.get, key=f"why_record_{person_id}")
     with session.results() as con:
         pairs = record_pairs(con, chosen)

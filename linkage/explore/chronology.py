@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from linkage.explore.network import HOUSEHOLD, person_network
-from linkage.explore.profile import LINK_STRENGTH, REVIEW_PAIRS, person_label
+from linkage.explore.profile import LINK_STRENGTH, LINK_STRENGTHS, REVIEW_PAIRS, person_label
 from linkage.explore.readable import day, present, text, words, yes_no
 from linkage.pipeline import run_sql
 
@@ -31,7 +31,6 @@ THIS_PERSON = "this person"
 FAMILY_RELATIONSHIPS = ("family", HOUSEHOLD)
 #: How codes read in the chronology.
 PLAN_WORDS = {"cp_plan": "child protection plan", "cin": "child in need", "early_help": "early help"}
-LINK_WORDS = {"confirmed": "confirmed", "strong": "strong", "review": "review", "single": "only record"}
 MARKERS = {"mental_health": "mental health", "substance_misuse": "substance misuse", "pregnancy": "pregnancy"}
 
 
@@ -167,7 +166,7 @@ def _readable(frame: pd.DataFrame) -> pd.DataFrame:
             "service": text(row.service),
             "complaint": text(row.complaint),
             "markers": ", ".join(markers),
-            "link": LINK_WORDS.get(row.link_strength, text(row.link_strength)),
+            "link": LINK_STRENGTHS.get(row.link_strength, text(row.link_strength)),
             "match_probability": f"{row.best_match_probability:.3f}" if present(row.best_match_probability) else "",
             "source": text(row.source),
             "record_id": text(row.record_id),

@@ -19,8 +19,8 @@ from linkage.resolve.persons import GOLDEN_FIELDS
 from linkage.safeguarding import read_flag_run
 from linkage.triage import FLAG_LABELS
 
-#: How sure the resolution is of each record's place in its person, strongest first.
-LINK_STRENGTHS = ("confirmed", "strong", "review", "single")
+#: How sure the resolution is of each record's place in its person, strongest first, and how each reads.
+LINK_STRENGTHS = {"confirmed": "confirmed", "strong": "strong", "review": "review", "single": "only record"}
 
 #: Record fields shown beside each linked record.
 RECORD_FIELDS = (
