@@ -49,6 +49,12 @@ class Identifier(BaseModel):
         "model learns it (a number a household shares, such as a phone or a case number). A 'two_people' "
         "identifier's agreement lifts the forename rule either way, as an NHS number's does.",
     )
+    check: Literal["none", "nhs", "pnc", "luhn"] = Field(
+        default="none",
+        description="A check the values must pass, else they are nulled with a note: 'nhs' (10 digits, mod 11 check "
+        "digit, as NHS numbers), 'pnc' (YY/NNNNNNNL with the mod 23 check letter, as PNC IDs, and written so), "
+        "'luhn' (digits whose Luhn check digit is right: many card and client numbers), 'none'.",
+    )
     typo_level: bool = Field(
         default=True,
         description="Compare values one keystroke apart (Damerau-Levenshtein distance 1: one character "

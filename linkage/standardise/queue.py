@@ -57,7 +57,7 @@ def standardisation_queue(source: SourceConfig, run: RunConfig, invisible: bool 
         contact.standardise_address(),
         identifiers.validate_nhs_number(),
         identifiers.validate_pnc_id(),
-        identifiers.standardise_identifiers(source),
+        identifiers.standardise_identifiers(source, run.model.identifiers),
         finalise(source),
         quarantine_reason(),
     ]

@@ -35,7 +35,9 @@ MODEL_ERRORS = [
     ("name of the identifiers map itself", {"identifiers": {}}, "identifiers", "'identifiers' is a built-in column"),
     ("unknown different_values", {"client_ref": {"different_values": "sometimes"}}, "identifiers.client_ref.different_values", "two_people"),
     ("typo_level not a boolean", {"client_ref": {"typo_level": "maybe"}}, "identifiers.client_ref.typo_level", "boolean"),
-    ("unknown key", {"client_ref": {"check": "mod11"}}, "identifiers.client_ref.check", "unknown key"),
+    ("unknown key", {"client_ref": {"checksum": "nhs"}}, "identifiers.client_ref.checksum", "unknown key"),
+    ("unknown check scheme", {"client_ref": {"check": "mod11"}}, "identifiers.client_ref.check", "'nhs', 'pnc' or 'luhn'"),
+    ("unknown same_value", {"client_ref": {"same_value": "always"}}, "identifiers.client_ref.same_value", "same_person"),
     ("empty label", {"client_ref": {"label": ""}}, "identifiers.client_ref.label", "at least 1 character"),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linkage.config import SourceConfig
+from linkage.config.model import Identifier
 from linkage.standardise import identifiers
 from linkage.standardise.mapping import identifier_raw
 from tests.linkage.config.test_load import GOOD_SOURCE
@@ -55,3 +56,45 @@ def test_source_without_identifiers_gets_a_null_map_of_the_same_type(con):
     assert out["identifiers"] is None
     (column_type,) = con.execute("SELECT typeof(identifiers) FROM step_output").fetchone()
     assert column_type == identifiers.IDENTIFIERS_TYPE
+
+
+CHECK_CASES = [
+    # (description, check, raw value, stored value, notes)
+    ("nhs: a valid NHS number kept", "nhs", "943 476 5919", "9434765919", []),
+    ("nhs: a wrong check digit nulled, with a note", "nhs", "9434765918", None, ["ref: fails the nhs check"]),
+    ("nhs: nine digits nulled", "nhs", "943476591", None, ["ref: fails the nhs check"]),
+    ("pnc: written YY/NNNNNNNL", "pnc", "2020/8492597N", "20/8492597N", []),
+    ("pnc: a short serial padded", "pnc", "20 8492597N", "20/8492597N", []),
+    ("pnc: a wrong check letter nulled", "pnc", "20/8492597M", None, ["ref: fails the pnc check"]),
+    ("luhn: a valid number kept", "luhn", "4539 1488 0343 6467", "4539148803436467", []),
+    ("luhn: a digit changed nulled", "luhn", "4539148803436468", None, ["ref: fails the luhn check"]),
+    ("luhn: letters nulled", "luhn", "AB1234", None, ["ref: fails the luhn check"]),
+    ("none: anything kept", "none", "AB1234", "AB1234", []),
+    ("a placeholder is a placeholder, not a failed check", "luhn", "0000", None, ["ref: placeholder value"]),
+]
+
+
+@pytest.mark.parametrize(("description", "check", "raw", "value", "notes"), CHECK_CASES, ids=[c[0] for c in CHECK_CASES])
+def test_declared_identifier_check(con, description, check, raw, value, notes):
+    declared = {"ref": Identifier(check=check)}
+    out = apply_step(con, identifiers.standardise_identifiers(source("ref"), declared), {identifier_raw("ref"): (V, raw)})
+    assert (out["identifiers"], out["dq"]) == ({"ref": value}, notes), description
+
+
+def _luhn(number: str) -> bool:
+    """Luhn's check, written out: from the right, every second digit doubled (its digits summed); total ends in 0."""
+    total = 0
+    for position, char in enumerate(reversed(number)):
+        digit = int(char) * (2 if position % 2 else 1)
+        total += digit // 10 + digit % 10
+    return total % 10 == 0
+
+
+def test_luhn_in_sql_agrees_with_the_check_written_out():
+    import duckdb
+
+    numbers = [f"{n:08d}" for n in range(12345670, 12345700)] + ["79927398713", "79927398710", "18", "0"]
+    with duckdb.connect() as con:
+        got = [con.execute(f"SELECT {identifiers._luhn_valid('$v')}", {"v": n}).fetchone()[0] for n in numbers]
+    assert got == [len(n) >= 2 and _luhn(n) for n in numbers]
+    assert sum(got) == 5, "one in ten of the thirty consecutive numbers, 79927398713 and 18 pass"
