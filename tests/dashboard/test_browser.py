@@ -86,7 +86,11 @@ def test_a_role_cannot_open_a_page_by_its_address(served_app, page):
     sign_in(page, served_app.url, "mash", "Referral 2026-0194 (browser page access)")
     page.goto(f"{served_app.url}/audit")
     settle(page)
+    # The refusal itself, not just the audit log's absence (which a blank page would pass).
+    expect(page.get_by_role("heading", name="Not available")).to_be_visible()
+    expect(page.get_by_text("Your role may not open this page.")).to_be_visible()
     expect(page.get_by_role("heading", name="Audit log")).to_have_count(0)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
 
 
 @pytest.fixture(scope="module")
