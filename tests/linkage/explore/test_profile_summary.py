@@ -22,6 +22,7 @@ from linkage.explore import (
     person_records,
 )
 from linkage.explore.household import MAX_AT_ADDRESS
+from linkage.shared_addresses import ADDRESS_KEY_SQL
 
 HOME, OLD, HOSTEL = "2 NEW ROAD", "1 OLD ROAD", "HOSTEL, 5 QUAY STREET"
 #: (person, address, postcode, first seen, last seen): one record at each end of the period.
@@ -143,7 +144,12 @@ def test_an_address_the_run_judged_shared_lists_nobody_however_few_were_there(st
     counted there, not listed as household."""
     store.execute("CREATE TABLE shared_addresses (address_key VARCHAR, kind VARCHAR, masked BOOLEAN)")
     try:
-        store.execute("INSERT INTO shared_addresses VALUES ($key, 'refuge', true)", {"key": f"address:AB1 1AA|{OLD}"})
+        # The key as the run writes it (one SQL definition), so the profile's own reading of it is held to that.
+        store.execute(
+            f"INSERT INTO shared_addresses SELECT DISTINCT {ADDRESS_KEY_SQL}, 'refuge', true FROM records AS r "
+            "WHERE r.address = $old AND r.postcode = 'AB1 1AA'",
+            {"old": OLD},
+        )
         judged = household(store, "A", overlap_days=365, today=date(2026, 1, 1))
     finally:
         store.execute("DROP TABLE shared_addresses")
