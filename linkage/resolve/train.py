@@ -95,7 +95,9 @@ def fingerprint(model: ModelConfig) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
+def train(
+    records: pa.Table | ModelData, model: ModelConfig, term_frequency_tables: dict[str, pa.Table] | None = None
+) -> dict[str, Any]:
     """Estimate the model's parameters on the records, on whichever engine holds them.
 
     u comes from random sampling, m from one EM pass per configured blocking rule, the
@@ -110,6 +112,8 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
         records: The model input: an Arrow table (see ``session.model_input``), trained
             on DuckDB, or another engine's :class:`~linkage.resolve.session.ModelData`.
         model: The model config.
+        term_frequency_tables: Output of :func:`term_frequencies` for these records, if
+            already counted (the prior's scoring pass reads them); counted here if not.
 
     Returns:
         Splink's settings dict with the trained parameters, its SQL in
@@ -158,7 +162,8 @@ def train(records: pa.Table | ModelData, model: ModelConfig) -> dict[str, Any]:
     if training.prior == "candidates":
         first = prior
         trained["probability_two_random_records_match"] = first
-        scorer = data.linker(trained, term_frequencies(data, model))
+        tf = term_frequencies(data, model) if term_frequency_tables is None else term_frequency_tables
+        scorer = data.linker(trained, tf)
         prior = candidate_prior(data.candidate_weights(scorer, CANDIDATE_THRESHOLD), first, possible)
         logger.info(
             "training: prior %.3g from the candidate pairs' expected matches (the deterministic rules gave %.3g; "
@@ -737,7 +742,8 @@ def train_and_save(store: Path, records: pa.Table | ModelData, model: ModelConfi
         The saved model, with the term-frequency lookups of these records beside it.
     """
     data = _model_data(records)
-    return save_model(store, train(data, model), model, data.rows(), term_frequencies(data, model))
+    tf = term_frequencies(data, model)  # once: the prior's scoring pass and the saved model both use them
+    return save_model(store, train(data, model, tf), model, data.rows(), tf)
 
 
 def is_current(model: TrainedModel | None, config: ModelConfig) -> bool:
