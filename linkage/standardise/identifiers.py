@@ -131,13 +131,13 @@ def standardise_identifiers(source: SourceConfig, declared: Mapping[str, Identif
             purpose="No declared identifier in this source: an empty identifiers column.",
             sql=f"SELECT *, CAST(NULL AS {IDENTIFIERS_TYPE}) AS {IDENTIFIERS_COLUMN} FROM {{input}}",
         )
-    checks = {declared[name].check if declared and name in declared else "none" for name in names}
+    check_of = {name: declared[name].check if declared and name in declared else "none" for name in names}
     cleaned, notes, values = [], [], []
     for index, name in enumerate(names):
         raw, value = identifier_raw(name), f"ic{index}"
         cleaned.append(f"nullif(upper(regexp_replace({raw}, '[\\s-]', '', 'g')), '') AS {value}")
         placeholder = f"({value} IS NOT NULL AND length(replace({value}, left({value}, 1), '')) = 0)"
-        check = declared[name].check if declared and name in declared else "none"
+        check = check_of[name]
         valid, kept = _checked(value, check)
         notes += [
             (f"({raw} IS NOT NULL AND {value} IS NULL)", name, "only spaces and hyphens"),
@@ -156,6 +156,6 @@ def standardise_identifiers(source: SourceConfig, declared: Mapping[str, Identif
             f"FROM (SELECT *, {', '.join(cleaned)} FROM {{input}})"
         ),
         params={"identifier_names": names} | (
-            {"pnc_pattern": PNC_PATTERN, "pnc_alphabet": PNC_ALPHABET} if "pnc" in checks else {}
+            {"pnc_pattern": PNC_PATTERN, "pnc_alphabet": PNC_ALPHABET} if "pnc" in check_of.values() else {}
         ),
     )
