@@ -99,6 +99,14 @@ class Training(BaseModel):
         "equal it (as EM would settle with m and u held); the deterministic rules only give it a start. "
         "'deterministic': the pairs the deterministic rules find over deterministic_recall.",
     )
+    prior_sample_records: int | None = Field(
+        default=200_000,
+        ge=1_000,
+        description="With prior 'candidates', above this many records the candidate pairs are scored among a random "
+        "share of the model input's rows (identity profiles) holding about this many records, drawn with "
+        "training.seed, and their counts scaled up to all rows: a second prediction over every pair would double "
+        "training on large populations. null: score them all.",
+    )
     deterministic_recall: float | Literal["estimate"] = Field(
         default=0.6,
         description="Share of true matches the deterministic rules are thought to find (0 to 1), or 'estimate': "

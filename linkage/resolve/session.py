@@ -163,6 +163,10 @@ class ModelData(Protocol):
         """A Splink linker over the records on this engine, as :func:`make_linker` makes one."""
         ...
 
+    def sample(self, fraction: float, seed: int) -> ModelData:
+        """A random share of the rows (each kept with chance ``fraction``, independently), on the same engine."""
+        ...
+
     def candidate_weights(self, linker: Linker, threshold: float) -> pa.Table:
         """The match weights of the candidate pairs the linker's blocking rules form, and the record pairs each stands for.
 
@@ -219,6 +223,11 @@ class ArrowModelData:
         self, settings: SettingsCreator | dict[str, Any], term_frequencies: dict[str, pa.Table] | None = None
     ) -> Linker:
         return make_linker(self.table, settings, term_frequencies)
+
+    def sample(self, fraction: float, seed: int) -> ArrowModelData:
+        # The model input is ordered by record id (profiles by their first record), so a seed keeps the same rows.
+        kept = np.random.default_rng(seed).random(self.table.num_rows) < fraction
+        return ArrowModelData(self.table.filter(pa.array(kept)), None if self.weights is None else self.weights[kept])
 
     def candidate_weights(self, linker: Linker, threshold: float) -> pa.Table:
         scored = linker.inference.predict(threshold_match_probability=threshold).as_duckdbpyrelation()

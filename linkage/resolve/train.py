@@ -163,11 +163,14 @@ def train(
         first = prior
         trained["probability_two_random_records_match"] = first
         tf = term_frequencies(data, model) if term_frequency_tables is None else term_frequency_tables
-        scorer = data.linker(trained, tf)
-        prior = candidate_prior(data.candidate_weights(scorer, CANDIDATE_THRESHOLD), first, possible)
+        share = _prior_sample_share(data, training.prior_sample_records)
+        scored = data if share == 1.0 else data.sample(share, training.seed)
+        weights = scored.candidate_weights(scored.linker(trained, tf), CANDIDATE_THRESHOLD)
+        prior = candidate_prior(weights, first, possible, sampled=share)
         logger.info(
-            "training: prior %.3g from the candidate pairs' expected matches (the deterministic rules gave %.3g; "
-            "they find %.3g of the matches that implies)", prior, first, min(found / (prior * possible), 1.0),
+            "training: prior %.3g from the candidate pairs' expected matches, scored among %.3g of the rows (the "
+            "deterministic rules gave %.3g; they find %.3g of the matches that implies)",
+            prior, share, first, min(found / (prior * possible), 1.0),
         )
     elif recall == "estimate":
         recall = estimated_recall(data, trained, rules)
@@ -186,6 +189,14 @@ def train(
         )
     logger.info("trained on %d records in %.1fs", data.rows(), time.perf_counter() - started)
     return render_settings(trained, model, SAVED_DIALECT)
+
+
+def _prior_sample_share(data: ModelData, sample_records: int | None) -> float:
+    """The share of the model input's rows the prior's scoring pass keeps (1.0: all of them)."""
+    records = data.rows()
+    if sample_records is None or records <= sample_records:
+        return 1.0
+    return sample_records / records
 
 
 def deterministic_pairs(data: ModelData, model: ModelConfig, rules: Sequence[tuple[str, ...]] | None = None) -> tuple[float, float]:

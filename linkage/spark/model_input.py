@@ -96,6 +96,13 @@ class SparkModelData:
             )
         return linker
 
+    def sample(self, fraction: float, seed: int) -> SparkModelData:
+        # Kept by a hash of the record id, not DataFrame.sample: Splink reads its input more than once, and
+        # sample() keeps rows by their place in a partition, which a shuffle upstream may change between
+        # reads, so each read would keep other rows (pairs among them fell to a twentieth, not a quarter).
+        bucket = F.pmod(F.xxhash64(F.col("unique_id"), F.lit(seed)), F.lit(_BUCKETS))
+        return SparkModelData(self.frame.where(bucket < F.lit(int(fraction * _BUCKETS))), self.api)
+
     def candidate_weights(self, linker: Linker, threshold: float) -> pa.Table:
         # One row per distinct weight (to 0.01) reaches the driver, never the pairs.
         scored = linker.inference.predict(threshold_match_probability=threshold).as_spark_dataframe()
@@ -104,6 +111,10 @@ class SparkModelData:
             "match_weight": pa.array([float(row[0]) for row in rows], pa.float64()),
             "pairs": pa.array([float(row[1]) for row in rows], pa.float64()),
         })
+
+
+#: Hash buckets a sampled share is counted in.
+_BUCKETS = 1_000_000
 
 
 def _view_name(prefix: str) -> str:

@@ -42,6 +42,20 @@ def test_candidate_prior_fixed_point(description, rows, first, possible, expecte
     assert candidate_prior(_weights(rows, first), first, possible) == pytest.approx(expected, rel=1e-3), description
 
 
+SAMPLED = [
+    # (description, rows (log2 Bayes factor, record pairs) seen in the sample, share of rows kept, expected prior)
+    ("pairs between kept rows were kept with the share squared: each counts for its inverse",
+     [(40.0, 25), (-30.0, 2_500)], 0.5, 1e-4),
+    ("a kept row's own pairs (certain) were kept with the share: each counts for its inverse",
+     [(math.inf, 25), (-30.0, 2_500)], 0.5, 5e-5),
+]
+
+
+@pytest.mark.parametrize(("description", "rows", "share", "expected"), SAMPLED, ids=[c[0] for c in SAMPLED])
+def test_sampled_counts_stand_for_all_rows(description, rows, share, expected):
+    assert candidate_prior(_weights(rows, 1e-3), 1e-3, 1e6, sampled=share) == pytest.approx(expected, rel=1e-3), description
+
+
 def test_nothing_to_estimate_from_keeps_the_first_prior():
     empty = pa.table({"match_weight": pa.array([], pa.float64()), "pairs": pa.array([], pa.float64())})
     assert candidate_prior(empty, 3e-5, 1e6) == 3e-5
@@ -78,3 +92,19 @@ def test_profiles_stand_for_their_records(generated_input, trained):
         weights = data.candidate_weights(data.linker(trained), CANDIDATE_THRESHOLD)
         priors.append(candidate_prior(weights, first, records.num_rows * (records.num_rows - 1) / 2))
     assert priors[1] == pytest.approx(priors[0], rel=0.02)
+
+
+def test_a_random_share_of_the_rows_gives_nearly_the_same_prior(generated_input, trained):
+    """Scored among half the identity profiles (a quarter of the pairs) and scaled up, the candidate pairs give the
+    prior they give over all rows, to within sampling error (about 5% at these 3,900 profiles, measured over six
+    seeds): unscaled it would be about four times too low."""
+    records, model = generated_input
+    profiles = collapse(records, model)
+    data = ArrowModelData(profiles.records, np.asarray(profiles.sizes))
+    first = trained["probability_two_random_records_match"]
+    possible = records.num_rows * (records.num_rows - 1) / 2
+    full = candidate_prior(data.candidate_weights(data.linker(trained), CANDIDATE_THRESHOLD), first, possible)
+    half = data.sample(0.5, seed=42)
+    assert 0.4 < half.table.num_rows / data.table.num_rows < 0.6
+    sampled = candidate_prior(half.candidate_weights(half.linker(trained), CANDIDATE_THRESHOLD), first, possible, sampled=0.5)
+    assert sampled == pytest.approx(full, rel=0.15)
