@@ -26,7 +26,9 @@ father and son of one name, or with no postcode between namesakes registered wit
 two towns) but scores about as well against both is ambiguous: a second pass leaves it unlinked, for review, rather than
 attaching a child's record to the wrong family.
 
-Pairs an analyst confirmed (must-link) are merged first, unconditionally. Each cluster
+Pairs an analyst confirmed (must-link) are merged first, whatever their identifiers, unless
+the merge would join a pair an analyst rejected: of two contradictory decisions, keeping
+people apart is the one that cannot attach a record to the wrong family. Each cluster
 keeps the set of NHS numbers and PNC IDs and the range of birth years of its records, so
 a merge check costs O(1) for identifiers and O(k) for the k cannot-link records it holds.
 The whole pass is O(E log E) for sorting E edges plus near-linear union-find; at 1M
@@ -153,7 +155,8 @@ def constrained_clusters(
         weights: Match weight of each edge, same order.
         identified: Per edge, whether an NHS number or PNC ID agrees on it (default: none do).
         constraints: Which hard rules apply, and the ambiguity margin.
-        must_link: Pairs merged first, whatever their identifiers (confirmed by an analyst).
+        must_link: Pairs merged first, whatever their identifiers (confirmed by an analyst), unless
+            that joins a pair in ``cannot_link``.
         cannot_link: Pairs never placed in one cluster (rejected by an analyst).
         kept: Per record, the weight of an edge inside it already (an identity profile's
             own pair: ``linkage.resolve.profiles``), or -inf: the margin a record needs

@@ -136,6 +136,13 @@ CASES = [
         {frozenset({0, 1})}, set(),
     ),
     (
+        "contradictory decisions: a confirmation that would join a rejected pair is not applied",
+        [K(), K(), K()],
+        [],
+        [(0, 1), (1, 2)], [(0, 2)],
+        {frozenset({0, 1}), frozenset({2})}, set(),
+    ),
+    (
         "no edges, no merges",
         [K(), K()],
         [],
