@@ -10,10 +10,52 @@ from pathlib import Path
 
 import streamlit as st
 
-from linkage.report import CHART_TITLES, MODEL_FALSE, MODEL_MISSED, QualityReport, Table, report_charts, report_sections
+from linkage.errors import MashError
+from linkage.report import (
+    CHART_TITLES,
+    MODEL_FALSE,
+    MODEL_MISSED,
+    QualityReport,
+    Table,
+    read_report_figures,
+    report_charts,
+    report_sections,
+)
 
 #: How counts and thresholds are shown (``linkage.report.sections.Kind``; shares and figures below).
 _FORMATS = {"count": "localized", "threshold": "%g"}
+
+
+def pick(current: QualityReport | None, saved: dict[int, Path]) -> QualityReport | None:
+    """The report to show: the current run's, or one 'mash report' saved for an earlier run.
+
+    Args:
+        current: The current run's report, counted now (None if it could not be).
+        saved: ``linkage.report.saved_reports`` of the store: run id to its figures file.
+
+    Returns:
+        The report chosen, or None when there is none to show (the reason already shown).
+    """
+    current_id = current.run_id if current is not None else None
+    earlier = [run_id for run_id in saved if run_id != current_id]
+    if not earlier:
+        return current
+    chosen = st.selectbox(
+        "Run", [current_id, *earlier], key="quality_report_run",
+        format_func=lambda r: f"Run {r}, saved by 'mash report'" if r in earlier
+        else "The current results" if r is None else f"Run {r}, the current results",
+        help="Earlier runs' reports as 'mash report' wrote them; a store keeps only the last two runs' results.",
+    )
+    if chosen == current_id:
+        return current
+    try:
+        report = read_report_figures(saved[chosen])
+    except MashError as exc:
+        st.error(str(exc))
+        return None
+    st.info(f"Run {chosen}'s report as 'mash report' wrote it: its results are no longer read, so review decisions "
+            "made since are not in it.")
+    return report
 
 
 def show(report: QualityReport, saved: Path) -> None:

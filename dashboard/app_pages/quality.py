@@ -21,7 +21,7 @@ from linkage.explore import (
     score_distribution,
     truth_dir,
 )
-from linkage.report import QualityReport, report_for_run, report_markdown, report_path
+from linkage.report import QualityReport, report_for_run, report_markdown, report_path, saved_reports
 from linkage.resolve import load_latest_model
 from linkage.store import results_path
 
@@ -70,6 +70,7 @@ with report_tab:
     except MashError as exc:
         report = None
         st.error(str(exc))
+    report = report_view.pick(report, saved_reports(session.store_path()))
     if report is not None:
         report_view.show(report, report_path(session.store_path(), report.run_id))
         with st.expander("The full report, as 'mash report' writes it"):

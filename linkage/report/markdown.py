@@ -12,6 +12,7 @@ import pandas as pd
 
 from linkage.report.build import QualityReport
 from linkage.report.charts import CHART_TITLES, report_charts
+from linkage.report.saved import FIGURES_FILE, report_figures
 from linkage.report.sections import report_sections
 
 #: The report's file name inside its run's report directory.
@@ -76,7 +77,7 @@ def report_markdown(report: QualityReport, charts: Mapping[str, str] | None = No
 
 
 def write_quality_report(report: QualityReport, directory: Path, generated_at: datetime | None = None) -> Path:
-    """Write the report's Markdown and its charts (Vega-Lite HTML and JSON specs) into a directory.
+    """Write the report's Markdown, its charts (Vega-Lite HTML and JSON specs) and its figures into a directory.
 
     The HTML charts load the Vega libraries from a CDN when opened; the JSON specs open in any
     Vega-Lite tool offline.
@@ -98,6 +99,8 @@ def write_quality_report(report: QualityReport, directory: Path, generated_at: d
         chart.save(str(charts_dir / f"{name}.html"))
         saved[f"{name}.html"] = f"{CHARTS_DIR}/{name}.html"
         saved[f"{name}.vl.json"] = f"{CHARTS_DIR}/{name}.vl.json"
+    # The figures too, so the dashboard can show this run's report after its results file is gone.
+    (directory / FIGURES_FILE).write_text(report_figures(report), encoding="utf-8")
     path = directory / REPORT_FILE
     path.write_text(report_markdown(report, saved, generated_at or datetime.now()), encoding="utf-8")
     return path

@@ -67,3 +67,37 @@ def test_quality_report_tab_shows_the_runs_report(app_as, dashboard_store):
     report = next(m.value for m in at.markdown if m.value.startswith("# Linkage quality report: run "))
     assert all(f"## {section}\n" in report for section in SECTIONS)
     assert "Run 'mash report' to keep it with the run history." in {c.value.split(". ", 1)[-1] for c in at.caption}
+
+
+def test_an_earlier_runs_saved_report_can_be_chosen(app_as, dashboard_store, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from dashboard.session import STORE_ENV
+    from linkage.report import report_for_run, write_quality_report
+    from linkage.store import layout
+    from tests.dashboard.conftest import copy_store
+
+    state = copy_store(dashboard_store, tmp_path / "store")
+    monkeypatch.setenv(STORE_ENV, str(state))
+    current, _ = report_for_run(dashboard_store.run)
+    # Run 7's report, as 'mash report' wrote it then: every review-band pair decided.
+    earlier = replace(current, run_id=7, review={**current.review, "confirm": current.review["review"], "undecided": 0})
+    write_quality_report(earlier, layout(state).report_dir(7))
+    layout(state).report_dir(8).mkdir()
+    (layout(state).report_dir(8) / "report.json").write_text("{not json", encoding="utf-8")
+
+    at = app_as(Role.LINKAGE_ADMIN, "quality", purpose="test_quality_saved_report")
+    assert not at.exception and not at.error
+    run = at.selectbox(key="quality_report_run")
+    assert run.options == [f"Run {current.run_id}, the current results", "Run 8, saved by 'mash report'",
+                           "Run 7, saved by 'mash report'"]
+    assert {m.label: m.value for m in at.metric}["Review band cleared"] == f"{current.review_cleared:.2%}"
+    run.select(7).run()
+    assert not at.exception and not at.error
+    assert {m.label: m.value for m in at.metric}["Review band cleared"] == "100.00%"
+    assert "Run 7's report as 'mash report' wrote it" in at.info[0].value
+    assert any(c.value.startswith("Run 7. Saved by 'mash report' in ") for c in at.caption)
+    at.selectbox(key="quality_report_run").select(8).run()
+    assert not at.exception
+    assert "not a quality report's figures (JSONDecodeError)" in at.error[0].value
+    assert not any(m.label == "Review band cleared" for m in at.metric), "nothing shown from a file it cannot read"

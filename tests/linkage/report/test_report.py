@@ -22,6 +22,7 @@ c1-d1 unsure; d1-e1 reject then confirm; x1-x2 confirm (a pair the run did not s
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 
 import duckdb
@@ -30,16 +31,20 @@ import pyarrow as pa
 import pytest
 
 from linkage.config.model import ModelConfig
+from linkage.errors import MashError
 from linkage.report import (
     MODEL_FALSE,
     SECTIONS,
     QualityReport,
     quality_report,
+    read_report_figures,
     report_charts,
     report_markdown,
     report_sections,
+    saved_reports,
     write_quality_report,
 )
+from linkage.store import layout
 
 AS_OF = date(2026, 1, 1)
 # unique id, agency, dob, sex, nhs number, postcode outward, event date, person
@@ -351,3 +356,33 @@ def test_a_run_that_linked_nobody_reports_without_failing():
     text = report_markdown(empty)
     assert "| model | false matches expected among linked pairs (sum of 1 - p) | 0 | 0 | n/a |" in text
     assert "| agency | police | 1 | 0 | 0.00% |" in text
+
+
+def test_figures_kept_beside_the_markdown_read_back_as_the_same_report(report, tmp_path):
+    store = tmp_path / "mash.duckdb"
+    directory = layout(store).report_dir(3)
+    write_quality_report(report, directory, datetime(2026, 1, 2, 9, 0))
+    assert saved_reports(store) == {3: directory / "report.json"}
+    text = (directory / "report.json").read_text(encoding="utf-8")
+    assert NAME not in text and "9434765919" not in text and '"a1"' not in text
+    again = read_report_figures(directory / "report.json")
+    assert report_markdown(again) == report_markdown(report), "every section reads as it did"
+    assert (again.run_id, again.as_of, again.review_cleared) == (3, AS_OF, 0.5)
+    write_quality_report(report, layout(store).report_dir(12))
+    (layout(store).report_dir(13)).mkdir()  # a run whose report was never written
+    assert list(saved_reports(store)) == [12, 3], "newest first"
+
+
+UNREADABLE = [
+    ("not JSON", "{not json", "not a quality report's figures (JSONDecodeError)"),
+    ("another version's layout", '{"version": 99}', "figures version 99"),
+    ("a table missing", '{"version": 1, "run_id": 3}', "not a quality report's figures (KeyError)"),
+]
+
+
+@pytest.mark.parametrize(("description", "content", "words"), UNREADABLE, ids=[u[0] for u in UNREADABLE])
+def test_unreadable_figures_are_a_clear_error(tmp_path, description, content, words):
+    path = tmp_path / "report.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(MashError, match=re.escape(words)):
+        read_report_figures(path)
