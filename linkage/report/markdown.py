@@ -30,8 +30,11 @@ DEFINITIONS = (
     "people, of the sum over all scored pairs. Pairs below the review threshold would add to it, so it is a "
     "lower bound; pairs a rule kept apart (the distinct band: twins, two NHS numbers) count in it at the "
     "model's probability although the rule knows better, which is why the review band's share is shown apart.",
-    "- **Analysts' rates**: the decision in force on each pair (the latest). Analysts see mostly the review "
-    "band, so these rates describe the pairs they chose to check, not a random sample.",
+    "- **Analysts' rates**: the decision in force on each pair (the latest). A rejected pair the run linked is a "
+    "false match found, a confirmed pair it left apart a missed match found (the next run applies both). Split "
+    "at the link threshold they say what the model alone would have done: many review-band pairs score above it "
+    "and were held back by a rule. Analysts see mostly the review band, so these rates describe the pairs they "
+    "chose to check, not a random sample.",
     "- **Review cleared**: review-band pairs with a confirm or reject decision in force; the next run applies "
     "them (the pair then moves to the confirmed or rejected band).",
     "- **Record linked**: its person holds at least one other record. Age is on the report date; a record with "

@@ -170,7 +170,8 @@ def test_without_decisions_given_the_runs_own_are_read(store):
         "confirmed_before": 1, "rejected_before": 1, "decisions_not_scored": 0,
     }
     analysts = report.error_rates[report.error_rates["source"] == "analysts"]
-    assert [tuple(r) for r in analysts[["count", "of"]].itertuples(index=False)] == [(1, 1), (1, 1), (1, 2)]
+    # b1-b2 confirmed (linked), c1-e1 rejected (left apart, at 0.95 exactly).
+    assert [tuple(r) for r in analysts[["count", "of"]].itertuples(index=False)] == [(0, 1), (0, 1), (1, 1), (1, 1), (1, 2)]
 
 
 THRESHOLDS = [
@@ -263,12 +264,15 @@ SECTION_ROWS = [
       ("Review band, not yet decided", 1), ("Confirmed before this run (confirmed band)", 1),
       ("Rejected before this run (rejected band)", 1), ("Decisions on pairs this run did not score", 1)]),
     ("false and missed matches: the model's sums of p over the 4 linked, 6 unlinked and 4 review pairs; "
-     "analysts' decisions in force split at the 0.95 link threshold (d1-e1's reject superseded by a confirm)",
+     "analysts' decisions in force on linked pairs (b1-b2 confirmed) and pairs left apart (a1-c1 and d1-e1 "
+     "confirmed, b2-d1 and c1-e1 rejected), then split at the 0.95 link threshold (d1-e1's reject superseded)",
      "Estimated false and missed matches", "", "",
      [("model", "false matches expected among linked pairs (sum of 1 - p)", 0.30, 4, 0.30 / 4),
       ("model", "missed matches expected among scored pairs left apart (sum of p), of all expected matches",
        5.26, 8.96, 5.26 / 8.96),
       ("model", "matches expected among review-band pairs (sum of p)", 3.34, 4, 3.34 / 4),
+      ("analysts", "rejected, of decided pairs this run linked (false matches found)", 0, 1, 0.0),
+      ("analysts", "confirmed, of decided pairs this run left apart (missed matches found)", 2, 4, 2 / 4),
       ("analysts", "rejected, of decided pairs at or above the link threshold", 1, 2, 1 / 2),
       ("analysts", "confirmed, of decided pairs below the link threshold", 2, 3, 2 / 3),
       ("analysts", "rejected, of all decided scored pairs", 2, 5, 2 / 5)]),
