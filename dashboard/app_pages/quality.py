@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import session
+from dashboard import report_view, session
 from dashboard.charts import score_distribution_chart
 from linkage.errors import MashError
 from linkage.explore import (
@@ -21,16 +21,7 @@ from linkage.explore import (
     score_distribution,
     truth_dir,
 )
-from linkage.report import (
-    CHART_TITLES,
-    MODEL_FALSE,
-    MODEL_MISSED,
-    QualityReport,
-    report_charts,
-    report_for_run,
-    report_markdown,
-    report_path,
-)
+from linkage.report import QualityReport, report_for_run, report_markdown, report_path, saved_reports
 from linkage.resolve import load_latest_model
 from linkage.store import results_path
 
@@ -79,23 +70,9 @@ with report_tab:
     except MashError as exc:
         report = None
         st.error(str(exc))
+    report = report_view.pick(report, saved_reports(session.store_path()))
     if report is not None:
-        cards = st.columns(4)
-        for card, label, value in (
-            (cards[0], "Review band cleared", report.review_cleared),
-            (cards[1], "False matches expected (model)", report.rate(MODEL_FALSE)),
-            (cards[2], "Missed matches expected (model)", report.rate(MODEL_MISSED)),
-        ):
-            card.metric(label, "n/a" if value is None else f"{value:.2%}")
-        cards[3].metric("Plausibility failures", f"{int(report.plausibility['people'].sum()):,}",
-                        help="People found by each plausibility check, added up (one person can fail two).")
-        saved = report_path(session.store_path(), report.run_id)
-        st.caption(f"Run {report.run_id}. " + (f"Saved by 'mash report' in {saved}." if saved.is_file()
-                                                else "Run 'mash report' to keep it with the run history."))
-        for name, chart in report_charts(report).items():
-            st.markdown(f"**{CHART_TITLES[name]}**")
-            # At their own width: stretched to the page, faceted charts draw nothing.
-            st.altair_chart(chart, width="content")
+        report_view.show(report, report_path(session.store_path(), report.run_id))
         with st.expander("The full report, as 'mash report' writes it"):
             st.markdown(report_markdown(report))
 with scores_tab:

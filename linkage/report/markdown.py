@@ -12,23 +12,13 @@ import pandas as pd
 
 from linkage.report.build import QualityReport
 from linkage.report.charts import CHART_TITLES, report_charts
+from linkage.report.saved import FIGURES_FILE, report_figures
+from linkage.report.sections import report_sections
 
 #: The report's file name inside its run's report directory.
 REPORT_FILE = "quality.md"
 #: Where the charts go, relative to the report.
 CHARTS_DIR = "charts"
-
-#: Headings of the report's sections, in order (the dashboard and the tests use them).
-SECTIONS = (
-    "Overview",
-    "Match-weight distribution",
-    "Agreement by field",
-    "Review band and clearance",
-    "Estimated false and missed matches",
-    "Results across thresholds",
-    "Plausibility failures",
-    "Linkage rates by age band, sex and agency",
-)
 
 DEFINITIONS = (
     "- **Linked pair**: a scored pair whose two records ended in one person (bands link, supported, confirmed). "
@@ -40,8 +30,11 @@ DEFINITIONS = (
     "people, of the sum over all scored pairs. Pairs below the review threshold would add to it, so it is a "
     "lower bound; pairs a rule kept apart (the distinct band: twins, two NHS numbers) count in it at the "
     "model's probability although the rule knows better, which is why the review band's share is shown apart.",
-    "- **Analysts' rates**: the decision in force on each pair (the latest). Analysts see mostly the review "
-    "band, so these rates describe the pairs they chose to check, not a random sample.",
+    "- **Analysts' rates**: the decision in force on each pair (the latest). A rejected pair the run linked is a "
+    "false match found, a confirmed pair it left apart a missed match found (the next run applies both). Split "
+    "at the link threshold they say what the model alone would have done: many review-band pairs score above it "
+    "and were held back by a rule. Analysts see mostly the review band, so these rates describe the pairs they "
+    "chose to check, not a random sample.",
     "- **Review cleared**: review-band pairs with a confirm or reject decision in force; the next run applies "
     "them (the pair then moves to the confirmed or rejected band).",
     "- **Record linked**: its person holds at least one other record. Age is on the report date; a record with "
@@ -72,50 +65,12 @@ def report_markdown(report: QualityReport, charts: Mapping[str, str] | None = No
         "Counts and rates only: no record, name or identifier appears here.",
         "",
     ]
-    lines += _section(SECTIONS[0], _table(
-        pd.DataFrame([
-            ("Records", r.overview["records"]), ("People", r.overview["people"]),
-            ("People holding two or more records", r.overview["people_linked"]),
-            ("Records linked to another record", r.overview["records_linked"]), ("Scored pairs", r.overview["pairs"]),
-        ], columns=["measure", "count"]),
-        {"count": _int},
-    ))
-    weights = r.weights.pivot_table(index="weight", columns="status", values="pairs", aggfunc="sum", fill_value=0)
-    weights = weights.reindex(columns=["linked", "not linked"], fill_value=0).reset_index()
-    weights.insert(0, "match weight (bits)", [f"{w:g} to {w + 1:g}" for w in weights.pop("weight")])
-    lines += _section(SECTIONS[1], [
-        "Scored pairs per match-weight interval, by whether clustering put the two records in one person.", "",
-        *_table(weights, {"linked": _int, "not linked": _int}),
-    ])
-    lines += _section(SECTIONS[2], _agreement_lines(r.agreement))
-    review = r.review
-    lines += _section(SECTIONS[3], [
-        f"Review-band pairs in this run: {review['review']:,}; cleared by an analyst's decision: "
-        f"{_pct(r.review_cleared)}.", "",
-        *_table(pd.DataFrame([
-            ("Review band, confirmed since", review["confirm"]), ("Review band, rejected since", review["reject"]),
-            ("Review band, marked unsure", review["unsure"]), ("Review band, not yet decided", review["undecided"]),
-            ("Confirmed before this run (confirmed band)", review["confirmed_before"]),
-            ("Rejected before this run (rejected band)", review["rejected_before"]),
-            ("Decisions on pairs this run did not score", review["decisions_not_scored"]),
-        ], columns=["pairs", "count"]), {"count": _int}),
-    ])
-    lines += _section(SECTIONS[4], _table(r.error_rates, {"count": _number, "of": _number, "rate": _pct}))
-    thresholds = r.thresholds.drop(columns=["scored"])
-    lines += _section(SECTIONS[5], [
-        f"Pairs below the review threshold ({r.review_threshold:g}) were not kept: lower thresholds show n/a.", "",
-        *_table(thresholds, {"threshold": "{:g}".format, "pairs": _int, "records": _int, "expected_false": _number,
-                             "false_share": _pct}),
-    ])
-    lines += _section(SECTIONS[6], [
-        "People whose records fail a plausibility check (counted, not split: an analyst decides).", "",
-        *_table(r.plausibility, {"people": _int, "share": _pct}),
-    ])
-    lines += _section(SECTIONS[7], [
-        "Records linked to at least one other record, per group: missed links that fall on one group more "
-        "than another fall on its flags too.", "",
-        *_table(r.link_rates, {"records": _int, "linked": _int, "rate": _pct}),
-    ])
+    for section in report_sections(r):
+        body = [section.lead, ""] if section.lead else []
+        for table in section.tables:
+            body += [f"**{table.title}**", ""] if table.title else []
+            body += _table(table.frame, {c: _FORMATS[k] for c, k in table.kinds.items()})
+        lines += _section(section.heading, body)
     if charts:
         lines += _section("Charts", [f"- {CHART_TITLES.get(name, name)}: "
                                      + ", ".join(f"[{Path(f).suffix.lstrip('.')}]({f})" for f in files)
@@ -125,7 +80,7 @@ def report_markdown(report: QualityReport, charts: Mapping[str, str] | None = No
 
 
 def write_quality_report(report: QualityReport, directory: Path, generated_at: datetime | None = None) -> Path:
-    """Write the report's Markdown and its charts (Vega-Lite HTML and JSON specs) into a directory.
+    """Write the report's Markdown, its charts (Vega-Lite HTML and JSON specs) and its figures into a directory.
 
     The HTML charts load the Vega libraries from a CDN when opened; the JSON specs open in any
     Vega-Lite tool offline.
@@ -147,6 +102,8 @@ def write_quality_report(report: QualityReport, directory: Path, generated_at: d
         chart.save(str(charts_dir / f"{name}.html"))
         saved[f"{name}.html"] = f"{CHARTS_DIR}/{name}.html"
         saved[f"{name}.vl.json"] = f"{CHARTS_DIR}/{name}.vl.json"
+    # The figures too, so the dashboard can show this run's report after its results file is gone.
+    (directory / FIGURES_FILE).write_text(report_figures(report), encoding="utf-8")
     path = directory / REPORT_FILE
     path.write_text(report_markdown(report, saved, generated_at or datetime.now()), encoding="utf-8")
     return path
@@ -158,18 +115,6 @@ def _grouped(charts: Mapping[str, str]) -> dict[str, list[str]]:
     for key, file in charts.items():
         grouped.setdefault(key.split(".")[0], []).append(file)
     return grouped
-
-
-def _agreement_lines(agreement: pd.DataFrame) -> list[str]:
-    if agreement.empty:
-        return ["The scored pairs carry no comparison levels.", ""]
-    lines = ["Share of scored pairs at each comparison level, in all and by band (level -1: a value missing).", ""]
-    bands = ["all", *sorted(set(agreement["band"]) - {"all"})]
-    for comparison, rows in agreement.groupby("comparison", sort=True):
-        wide = rows.pivot_table(index=["level", "label"], columns="band", values="share", aggfunc="sum", fill_value=0.0)
-        wide = wide.reindex(columns=[b for b in bands if b in wide.columns]).sort_index(ascending=False).reset_index()
-        lines += [f"**{comparison}**", "", *_table(wide, {b: _pct for b in bands})]
-    return lines
 
 
 def _section(heading: str, body: Sequence[str]) -> list[str]:
@@ -197,3 +142,7 @@ def _number(value: Any) -> str:
 
 def _pct(value: Any) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{value:.2%}"
+
+
+#: Text of each column kind (``linkage.report.sections.Kind``).
+_FORMATS: dict[str, Callable[[Any], str]] = {"count": _int, "number": _number, "percent": _pct, "threshold": "{:g}".format}

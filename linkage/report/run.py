@@ -53,9 +53,10 @@ def report_for_run(run: RunConfig, run_id: int | None = None) -> tuple[QualityRe
         )
     results = layout(run.store).results_file(record.run_id)
     if not results.exists():
+        saved = report_path(run.store, record.run_id)
         raise MashError(
             f"{run.store}: run {record.run_id}'s results are no longer kept (a store keeps the current run's and the "
-            "one before); report on a later run"
+            "one before); " + (f"its report as last written is {saved}" if saved.is_file() else "report on a later run")
         )
     model = _model_config(recorded[0][0] if recorded else None, run.model)
     con = connect(results, read_only=True)

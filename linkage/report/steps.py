@@ -126,14 +126,18 @@ def model_error_rates() -> Step:
 
 
 def analyst_error_rates(link_threshold: float) -> Step:
-    """Analysts' decisions in force on scored pairs, above and below the link threshold."""
+    """Analysts' decisions in force on scored pairs: on links the run made or not, above and below the link threshold."""
     return Step(
         name="report_analyst_error_rates",
-        purpose="Confirm and reject decisions in force on this run's scored pairs, split at the link threshold, "
-        "and decisions on pairs the run did not score.",
+        purpose="Confirm and reject decisions in force on this run's scored pairs, split by whether the run linked "
+        "them and at the link threshold, and decisions on pairs the run did not score.",
         sql=(
             f"WITH {_LATEST_DECISIONS}, decided AS (SELECT * FROM latest WHERE decision IN ('confirm', 'reject')) "
-            "SELECT count(p.l) FILTER (p.match_probability >= $link) AS decided_above, "
+            "SELECT count(p.l) FILTER (p.linked) AS decided_linked, "
+            "count(p.l) FILTER (p.linked AND d.decision = 'reject') AS rejected_linked, "
+            "count(p.l) FILTER (NOT p.linked) AS decided_apart, "
+            "count(p.l) FILTER (NOT p.linked AND d.decision = 'confirm') AS confirmed_apart, "
+            "count(p.l) FILTER (p.match_probability >= $link) AS decided_above, "
             "count(p.l) FILTER (p.match_probability >= $link AND d.decision = 'reject') AS rejected_above, "
             "count(p.l) FILTER (p.match_probability < $link) AS decided_below, "
             "count(p.l) FILTER (p.match_probability < $link AND d.decision = 'confirm') AS confirmed_below, "

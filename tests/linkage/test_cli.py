@@ -28,6 +28,13 @@ def _count(root: Path, sql: str) -> int:
         return con.execute(sql).fetchone()[0]
 
 
+def _rows(root: Path, sql: str) -> list[tuple]:
+    from linkage.store import open_results
+
+    with open_results(root / "mash.duckdb") as con:
+        return con.execute(sql).fetchall()
+
+
 def _csv_rows(path: Path) -> int:
     import csv
 
@@ -153,14 +160,25 @@ def test_run_history_lists_each_run(workspace, capsys):
     assert "complete" in out and "full" in out, "the first run is listed"
 
 
-def test_report_writes_the_latest_runs_quality_report(workspace, capsys):
+def test_report_writes_the_latest_runs_quality_report(workspace, capsys, caplog):
+    import logging
+
     from linkage.history import list_runs
-    from linkage.report import SECTIONS
+    from linkage.report import SECTIONS, read_report_figures
     from linkage.store import open_state
 
     root, args = workspace
-    assert main(["report", *args]) == 0
-    assert "error" not in capsys.readouterr().out.lower()
+    caplog.set_level(logging.DEBUG)
+    assert main(["-v", "report", *args]) == 0
+    said = capsys.readouterr()
+    assert "error" not in said.out.lower()
+    assert "step report_link_rates" in caplog.text, "each SQL step logged by name"
+    # No name, date of birth or identifier of any record in what it logged or printed.
+    people = _rows(root, "SELECT surname, strftime(dob, '%Y-%m-%d'), nhs_number, pnc_id, record_id FROM records "
+                         "WHERE surname IS NOT NULL AND dob IS NOT NULL ORDER BY unique_id LIMIT 200")
+    personal = {v for row in people for v in row if v and len(v) > 3}
+    told = caplog.text + said.out  # stderr repeats these records with timestamps
+    assert personal and not [v for v in personal if v in told]
     with open_state(root / "mash.duckdb") as state:
         latest = next(r for r in list_runs(state) if r.status == "complete")
     path = root / "mash.reports" / f"run-{latest.run_id:06d}" / "quality.md"
@@ -173,6 +191,8 @@ def test_report_writes_the_latest_runs_quality_report(workspace, capsys):
                          ("Records linked to another record", c["linked_records"])):
         assert f"| {label} | {value:,} |" in text, label
     assert f"| two_dobs | two dates of birth more than a keystroke apart | {c['implausible']['two_dobs']:,} |" in text
+    figures = read_report_figures(path.parent / "report.json")
+    assert (figures.run_id, figures.overview["people"]) == (latest.run_id, c["people"]), "its figures kept beside it"
     assert main(["runs", *args]) == 0
     assert f"quality report: {path}" in capsys.readouterr().out
 

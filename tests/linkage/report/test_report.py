@@ -22,14 +22,29 @@ c1-d1 unsure; d1-e1 reject then confirm; x1-x2 confirm (a pair the run did not s
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pytest
 
 from linkage.config.model import ModelConfig
-from linkage.report import SECTIONS, QualityReport, quality_report, report_charts, report_markdown, write_quality_report
+from linkage.errors import MashError
+from linkage.report import (
+    MODEL_FALSE,
+    SECTIONS,
+    QualityReport,
+    quality_report,
+    read_report_figures,
+    report_charts,
+    report_markdown,
+    report_sections,
+    saved_reports,
+    write_quality_report,
+)
+from linkage.store import layout
 
 AS_OF = date(2026, 1, 1)
 # unique id, agency, dob, sex, nhs number, postcode outward, event date, person
@@ -111,17 +126,8 @@ def report(store) -> QualityReport:
                           model_version=2)
 
 
-def test_overview(report):
-    assert report.overview == {"records": 10, "people": 7, "people_linked": 2, "records_linked": 5, "pairs": 10}
+def test_heading_figures(report):
     assert (report.run_id, report.model_version, report.link_threshold, report.review_threshold) == (3, 2, 0.95, 0.8)
-
-
-def test_match_weight_distribution_of_linked_and_unlinked_pairs(report):
-    got = {(w, s): n for w, s, n in report.weights.itertuples(index=False)}
-    assert got == {
-        (8.0, "not linked"): 3, (9.0, "linked"): 1, (10.0, "not linked"): 1, (11.0, "linked"): 1,
-        (14.0, "not linked"): 1, (15.0, "linked"): 1, (16.0, "not linked"): 1, (20.0, "linked"): 1,
-    }
 
 
 AGREEMENT = [
@@ -157,28 +163,6 @@ def test_review_band_and_clearance(report):
     assert report.review_cleared == pytest.approx(2 / 4)
 
 
-def _rates(report) -> dict[str, tuple[float, float, float | None]]:
-    return {m: (c, o, r) for _, m, c, o, r in report.error_rates.itertuples(index=False)}
-
-
-def test_false_and_missed_matches_from_the_model(report):
-    rows = report.error_rates[report.error_rates["source"] == "model"]
-    (false, linked, false_rate), (missed, expected, missed_rate), (review_sum, review_pairs, review_rate) = (
-        tuple(r) for r in rows[["count", "of", "rate"]].itertuples(index=False)
-    )
-    assert (false, linked, false_rate) == pytest.approx((0.30, 4, 0.30 / 4))  # .01 + .04 + .15 + .10
-    assert (missed, expected) == pytest.approx((5.26, 8.96))  # .88+.83+.82+.81+.95+.97; + .99+.96+.85+.90
-    assert missed_rate == pytest.approx(5.26 / 8.96)
-    assert (review_sum, review_pairs, review_rate) == pytest.approx((3.34, 4, 3.34 / 4))
-
-
-def test_false_and_missed_matches_from_analysts(report):
-    rows = [tuple(r) for r in report.error_rates[report.error_rates["source"] == "analysts"][["count", "of"]].itertuples(index=False)]
-    # At or above 0.95: c1-e1 reject, d1-e1 confirm (its reject superseded). Below: b1-b2, a1-c1 confirm, b2-d1 reject.
-    assert rows == [(1, 2), (2, 3), (2, 5)]
-    assert list(report.error_rates["rate"].iloc[-3:]) == pytest.approx([1 / 2, 2 / 3, 2 / 5])
-
-
 def test_without_decisions_given_the_runs_own_are_read(store):
     report = quality_report(store, ModelConfig(), as_of=AS_OF)
     assert report.review == {
@@ -186,7 +170,8 @@ def test_without_decisions_given_the_runs_own_are_read(store):
         "confirmed_before": 1, "rejected_before": 1, "decisions_not_scored": 0,
     }
     analysts = report.error_rates[report.error_rates["source"] == "analysts"]
-    assert [tuple(r) for r in analysts[["count", "of"]].itertuples(index=False)] == [(1, 1), (1, 1), (1, 2)]
+    # b1-b2 confirmed (linked), c1-e1 rejected (left apart, at 0.95 exactly).
+    assert [tuple(r) for r in analysts[["count", "of"]].itertuples(index=False)] == [(0, 1), (0, 1), (1, 1), (1, 1), (1, 2)]
 
 
 THRESHOLDS = [
@@ -212,29 +197,6 @@ def test_results_across_thresholds(report, description, threshold, pairs, record
 
 def test_thresholds_listed_once_in_order(report):
     assert list(report.thresholds["threshold"]) == [0.5, 0.8, 0.9, 0.95, 0.99]
-
-
-def test_plausibility_failures(report):
-    got = {c: (n, s) for c, _, n, s in report.plausibility.itertuples(index=False)}
-    assert got == {
-        "two_places_one_day": (1, pytest.approx(1 / 7)), "back_after_gap": (1, pytest.approx(1 / 7)),
-        "two_dobs": (1, pytest.approx(1 / 7)), "two_nhs_numbers": (1, pytest.approx(1 / 7)), "two_pnc_ids": (0, 0),
-    }
-
-
-LINK_RATES = [
-    ("age band", [("0-4", 1, 0), ("5-10", 3, 3), ("11-17", 1, 0), ("18-24", 1, 0), ("25-39", 2, 2),
-                  ("65 and over", 1, 0), ("DOB not recorded", 1, 0)]),
-    ("sex", [("female", 5, 3), ("male", 4, 2), ("not recorded", 1, 0)]),
-    ("agency", [("education", 1, 0), ("health", 3, 2), ("police", 4, 2), ("social_care", 2, 1)]),
-]
-
-
-@pytest.mark.parametrize(("dimension", "expected"), LINK_RATES, ids=[d for d, _ in LINK_RATES])
-def test_link_rates_by_group(report, dimension, expected):
-    rows = report.link_rates[report.link_rates["dimension"] == dimension]
-    assert [(g, n, k) for _, g, n, k, _ in rows.itertuples(index=False)] == expected, "age bands in age order"
-    assert list(rows["rate"]) == pytest.approx([k / n for _, n, k in expected])
 
 
 def test_markdown_has_every_section_in_order_and_no_personal_data(report):
@@ -266,3 +228,165 @@ def test_written_with_charts_beside_it(report, tmp_path):
     for chart in (path.parent / "charts").iterdir():
         content = chart.read_text(encoding="utf-8")
         assert NAME not in content and "9434765919" not in content, chart.name
+
+
+#: The rows each section shows (the Markdown file and the dashboard alike), worked out by hand from the store above.
+#: (description, section, table title, lead, rows); a float is compared to 1e-9, None is a missing value.
+SECTION_ROWS = [
+    ("overview: 10 records in 7 people, 2 of them holding P1's 3 and P2's 2 records",
+     "Overview", "", "",
+     [("Records", 10), ("People", 7), ("People holding two or more records", 2),
+      ("Records linked to another record", 5), ("Scored pairs", 10)]),
+    ("match weights: whole-bit intervals; the four pairs P1 and P2 hold are linked, the other six not",
+     "Match-weight distribution", "",
+     "Scored pairs per match-weight interval, by whether clustering put the two records in one person.",
+     [("8 to 9", 0, 3), ("9 to 10", 1, 0), ("10 to 11", 0, 1), ("11 to 12", 1, 0), ("14 to 15", 0, 1),
+      ("15 to 16", 1, 0), ("16 to 17", 0, 1), ("20 to 21", 1, 0)]),
+    ("agreement on dob: shares in all 10 pairs, then per band (columns confirmed, distinct, link, rejected, "
+     "review, supported); a band without a level reads 0",
+     "Agreement by field", "dob",
+     "Share of scored pairs at each comparison level, in all and by band (level -1: a value missing).",
+     [(2, "exact", 0.4, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0),
+      (1, "close", 0.2, 0.0, 0.0, 0.0, 0.0, 0.25, 1.0),
+      (0, "other", 0.2, 0.0, 0.0, 0.0, 1.0, 0.25, 0.0),
+      (-1, "missing", 0.2, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0)]),
+    ("agreement on NHS number: no labels known; the two NHS numbers of P2 in the confirmed band",
+     "Agreement by field", "nhs_number",
+     "Share of scored pairs at each comparison level, in all and by band (level -1: a value missing).",
+     [(1, "", 0.1, 0.0, 0.0, 0.5, 0.0, 0.0, 0.0),
+      (0, "", 0.1, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+      (-1, "", 0.8, 0.0, 1.0, 0.5, 1.0, 1.0, 1.0)]),
+    ("review band: 4 pairs, a1-c1 confirmed (after unsure), b2-d1 rejected (ids stored swapped), c1-d1 unsure, "
+     "a3-e1 undecided; b1-b2 and c1-e1 decided before the run; x1-x2 never scored",
+     "Review band and clearance", "",
+     "Review-band pairs in this run: 4; cleared by an analyst's decision: 50.00%.",
+     [("Review band, confirmed since", 1), ("Review band, rejected since", 1), ("Review band, marked unsure", 1),
+      ("Review band, not yet decided", 1), ("Confirmed before this run (confirmed band)", 1),
+      ("Rejected before this run (rejected band)", 1), ("Decisions on pairs this run did not score", 1)]),
+    ("false and missed matches: the model's sums of p over the 4 linked, 6 unlinked and 4 review pairs; "
+     "analysts' decisions in force on linked pairs (b1-b2 confirmed) and pairs left apart (a1-c1 and d1-e1 "
+     "confirmed, b2-d1 and c1-e1 rejected), then split at the 0.95 link threshold (d1-e1's reject superseded)",
+     "Estimated false and missed matches", "", "",
+     [("model", "false matches expected among linked pairs (sum of 1 - p)", 0.30, 4, 0.30 / 4),
+      ("model", "missed matches expected among scored pairs left apart (sum of p), of all expected matches",
+       5.26, 8.96, 5.26 / 8.96),
+      ("model", "matches expected among review-band pairs (sum of p)", 3.34, 4, 3.34 / 4),
+      ("analysts", "rejected, of decided pairs this run linked (false matches found)", 0, 1, 0.0),
+      ("analysts", "confirmed, of decided pairs this run left apart (missed matches found)", 2, 4, 2 / 4),
+      ("analysts", "rejected, of decided pairs at or above the link threshold", 1, 2, 1 / 2),
+      ("analysts", "confirmed, of decided pairs below the link threshold", 2, 3, 2 / 3),
+      ("analysts", "rejected, of all decided scored pairs", 2, 5, 2 / 5)]),
+    ("thresholds: 0.5 below the review threshold has no figures; a pair exactly at a threshold counts",
+     "Results across thresholds", "",
+     "Pairs below the review threshold (0.8) were not kept, so lower thresholds have no figures.",
+     [(0.5, None, None, None, None), (0.8, 10, 8, 10 - 8.96, (10 - 8.96) / 10),
+      (0.9, 5, 8, 0.23, 0.23 / 5), (0.95, 4, 6, 0.13, 0.13 / 4), (0.99, 1, 2, 0.01, 0.01)]),
+    ("plausibility: P1 in SE and N on one day, P2 silent six years then in L, two DOBs and two NHS numbers; "
+     "shares of 7 people",
+     "Plausibility failures", "",
+     "People whose records fail a plausibility check (counted, not split: an analyst decides).",
+     [("two_places_one_day", "recorded in two postcode areas on one day", 1, 1 / 7),
+      ("back_after_gap", "seen again after a long silence in a new postcode area", 1, 1 / 7),
+      ("two_dobs", "two dates of birth more than a keystroke apart", 1, 1 / 7),
+      ("two_nhs_numbers", "two NHS numbers", 1, 1 / 7),
+      ("two_pnc_ids", "two PNC IDs", 0, 0.0)]),
+    ("link rates: ages on 2026-01-01 (g1 18 today, h1 17 until tomorrow), bands in age order, empty bands left "
+     "out; sex and agency as recorded",
+     "Linkage rates by age band, sex and agency", "",
+     "Records linked to at least one other record, per group: missed links that fall on one group more than "
+     "another fall on its flags too.",
+     [("age band", "0-4", 1, 0, 0.0), ("age band", "5-10", 3, 3, 1.0), ("age band", "11-17", 1, 0, 0.0),
+      ("age band", "18-24", 1, 0, 0.0), ("age band", "25-39", 2, 2, 1.0), ("age band", "65 and over", 1, 0, 0.0),
+      ("age band", "DOB not recorded", 1, 0, 0.0),
+      ("sex", "female", 5, 3, 0.6), ("sex", "male", 4, 2, 0.5), ("sex", "not recorded", 1, 0, 0.0),
+      ("agency", "education", 1, 0, 0.0), ("agency", "health", 3, 2, 2 / 3), ("agency", "police", 4, 2, 0.5),
+      ("agency", "social_care", 2, 1, 0.5)]),
+]
+
+
+def _cell_matches(got, want) -> bool:
+    if want is None:
+        return pd.isna(got)
+    if isinstance(want, float):
+        return not pd.isna(got) and got == pytest.approx(want, abs=1e-9)
+    return got == want
+
+
+@pytest.mark.parametrize(("description", "heading", "title", "lead", "rows"), SECTION_ROWS, ids=[c[0] for c in SECTION_ROWS])
+def test_each_sections_rows(report, description, heading, title, lead, rows):
+    section = next(s for s in report_sections(report) if s.heading == heading)
+    assert section.lead == lead, description
+    table = next(t for t in section.tables if t.title == title)
+    got = [tuple(r) for r in table.frame.itertuples(index=False)]
+    assert len(got) == len(rows), (description, got)
+    for got_row, want_row in zip(got, rows, strict=True):
+        assert len(got_row) == len(want_row), (description, got_row)
+        assert all(_cell_matches(g, w) for g, w in zip(got_row, want_row, strict=True)), (description, got_row, want_row)
+
+
+def test_sections_in_order_with_their_charts(report):
+    sections = report_sections(report)
+    assert [s.heading for s in sections] == list(SECTIONS)
+    assert {s.heading: s.chart for s in sections if s.chart} == {
+        "Match-weight distribution": "match_weights", "Agreement by field": "field_agreement",
+        "Results across thresholds": "thresholds", "Linkage rates by age band, sex and agency": "link_rates",
+    }
+    assert set(report_charts(report)) == {s.chart for s in sections if s.chart}, "every chart has its section"
+    agreement = next(s for s in sections if s.heading == "Agreement by field")
+    assert [t.title for t in agreement.tables] == ["dob", "nhs_number"]
+    assert list(agreement.tables[0].frame.columns) == [
+        "level", "label", "all", "confirmed", "distinct", "link", "rejected", "review", "supported"]
+
+
+def test_a_run_that_linked_nobody_reports_without_failing():
+    """One record, no scored pairs and no comparison levels (a store scored without them): rates read n/a."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE records (unique_id VARCHAR, source VARCHAR, agency VARCHAR, record_id VARCHAR, dob DATE, "
+        "sex VARCHAR, nhs_number VARCHAR, pnc_id VARCHAR, postcode_outward VARCHAR, event_date DATE)"
+    )
+    con.execute("CREATE TABLE clusters (unique_id VARCHAR, person_id VARCHAR, link_strength VARCHAR)")
+    con.execute("CREATE TABLE pairs (unique_id_l VARCHAR, unique_id_r VARCHAR, match_weight DOUBLE, "
+                "match_probability DOUBLE, band VARCHAR)")
+    con.execute("INSERT INTO records VALUES ('a', 'police', 'police', 'a', NULL, NULL, NULL, NULL, NULL, NULL)")
+    con.execute("INSERT INTO clusters VALUES ('a', 'P1', 'single')")
+    empty = quality_report(con, ModelConfig(), as_of=AS_OF)
+    sections = {s.heading: s for s in report_sections(empty)}
+    assert sections["Agreement by field"].lead == "The scored pairs carry no comparison levels."
+    assert sections["Agreement by field"].tables == ()
+    assert sections["Review band and clearance"].lead.endswith("cleared by an analyst's decision: n/a.")
+    assert empty.review_cleared is None and empty.rate(MODEL_FALSE) is None
+    assert set(report_charts(empty)) == {"thresholds", "link_rates"}, "no weights or levels to draw"
+    text = report_markdown(empty)
+    assert "| model | false matches expected among linked pairs (sum of 1 - p) | 0 | 0 | n/a |" in text
+    assert "| agency | police | 1 | 0 | 0.00% |" in text
+
+
+def test_figures_kept_beside_the_markdown_read_back_as_the_same_report(report, tmp_path):
+    store = tmp_path / "mash.duckdb"
+    directory = layout(store).report_dir(3)
+    write_quality_report(report, directory, datetime(2026, 1, 2, 9, 0))
+    assert saved_reports(store) == {3: directory / "report.json"}
+    text = (directory / "report.json").read_text(encoding="utf-8")
+    assert NAME not in text and "9434765919" not in text and '"a1"' not in text
+    again = read_report_figures(directory / "report.json")
+    assert report_markdown(again) == report_markdown(report), "every section reads as it did"
+    assert (again.run_id, again.as_of, again.review_cleared) == (3, AS_OF, 0.5)
+    write_quality_report(report, layout(store).report_dir(12))
+    (layout(store).report_dir(13)).mkdir()  # a run whose report was never written
+    assert list(saved_reports(store)) == [12, 3], "newest first"
+
+
+UNREADABLE = [
+    ("not JSON", "{not json", "not a quality report's figures (JSONDecodeError)"),
+    ("another version's layout", '{"version": 99}', "figures version 99"),
+    ("a table missing", '{"version": 1, "run_id": 3}', "not a quality report's figures (KeyError)"),
+]
+
+
+@pytest.mark.parametrize(("description", "content", "words"), UNREADABLE, ids=[u[0] for u in UNREADABLE])
+def test_unreadable_figures_are_a_clear_error(tmp_path, description, content, words):
+    path = tmp_path / "report.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(MashError, match=re.escape(words)):
+        read_report_figures(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,10 @@ CASES = [
     ("a run not in the history", [(1, "complete")], 7, "no run 7 in the run history"),
     ("a failed run asked for", [(1, "complete"), (2, "failed")], 2, "run 2 is failed; its results were not kept"),
     ("a complete run whose results file is gone", [(1, "complete"), (2, "killed")], None,
-     "run 1's results are no longer kept"),
+     "run 1's results are no longer kept (a store keeps the current run's and the one before); report on a later run"),
+    ("results gone but its report was written: where that report is", [(1, "complete"), (3, "complete")], 1,
+     "run 1's results are no longer kept (a store keeps the current run's and the one before); its report as last "
+     "written is {store}.reports/run-000001/quality.md"),
 ]
 
 
@@ -35,7 +39,10 @@ def test_runs_it_cannot_report_on(tmp_path, description, runs, asked, words):
                 "VALUES (?, 'full', ?, now(), ?, ?, '{}')",
                 [run_id, status, f"run-{run_id:06d}.duckdb", json.dumps({"model": {}})],
             )
-    with pytest.raises(MashError, match=words):
+    if "its report" in description:
+        report_path(run.store, 1).parent.mkdir(parents=True)
+        report_path(run.store, 1).write_text("# Linkage quality report: run 1\n", encoding="utf-8")
+    with pytest.raises(MashError, match=re.escape(words.format(store=tmp_path / "mash"))):
         report_for_run(run, asked)
 
 
