@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from graph import RESCORERS, FlagCode, FlagRules, births_crossed, build_graph, dates_crossed, run_flags
 from graph.gcpause import gc_paused
-from linkage.pipeline import create_table_from_arrow, run_sql
+from linkage.pipeline import create_table_from_arrow, quote_ident, run_sql
 from linkage.safeguarding import (
     ADDRESS_KEY_SQL,
     SAFEGUARDING_TABLES,
@@ -47,7 +47,7 @@ from linkage.safeguarding import (
     write_flag_run,
     write_flags,
 )
-from linkage.shared_addresses import SHARED_TABLE, find_shared_addresses, read_shared_addresses
+from linkage.shared_addresses import AREA_SQL, SHARED_TABLE, find_shared_addresses, key_area_sql, read_shared_addresses
 from linkage.store import has_table, swap_in
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,9 @@ def update_flag_tables(
     moved = before is not None and now is not None and now != before
     if moved:
         _add_people_time_moves(con, rules, before, now)
-    shared = _update_shared_addresses(con, rules, now)
+    # With a window, moving the date changes who counts as seen at every address.
+    whole = moved and bool(rules.shared_addresses.window_days)
+    shared = _update_shared_addresses(con, rules, now, previous, whole)
     run_sql(
         con, "flag_owners_seed",
         "CREATE OR REPLACE TEMP TABLE flag_owners AS SELECT person_id FROM flag_seed "
@@ -148,18 +150,40 @@ def _add_people_time_moves(con: duckdb.DuckDBPyConnection, rules: FlagRules, bef
     )
 
 
-def _update_shared_addresses(con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date | None) -> dict[str, str]:
-    """Judge the addresses again over the whole run; add to ``flag_seed`` the people at any whose verdict changed.
+def _update_shared_addresses(
+    con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date | None, previous: str, whole: bool
+) -> dict[str, str]:
+    """Judge the addresses again; add to ``flag_seed`` the people at any whose verdict changed.
 
     An address that becomes shared (a hostel's sixth unrelated resident) or stops being
     shared changes the households of everyone recorded there, not only of the changed people.
+    A dwelling's verdict reads only its residents and their records, so unless ``whole``, only
+    the areas (postcodes) where a changed person has or had a record are judged again: at a
+    million people, judging every address took seconds of each nightly run.
 
     Returns:
         The shared addresses now, kind by address key (also written to ``shared_addresses``).
     """
     before = read_shared_addresses(con)
-    found = find_shared_addresses(con, rules, now, suffix="__now")
-    now_shared = dict(zip(found["address_key"], found["kind"]))
+    if whole or not has_table(con, SHARED_TABLE):
+        found = find_shared_addresses(con, rules, now, suffix="__now")
+        now_shared = dict(zip(found["address_key"], found["kind"]))
+    else:
+        old = quote_ident(previous)
+        run_sql(
+            con, "shared_address_areas",
+            f"CREATE OR REPLACE TEMP TABLE shared_address_areas AS SELECT DISTINCT {AREA_SQL} AS area "
+            "FROM records AS r JOIN clusters AS c USING (unique_id) WHERE c.person_id IN (SELECT person_id FROM changed_people) "
+            f"UNION SELECT DISTINCT {AREA_SQL} AS area FROM {old}.records AS r JOIN {old}.clusters AS c USING (unique_id) "
+            "WHERE c.person_id IN (SELECT person_id FROM changed_people)",
+        )
+        find_shared_addresses(con, rules, now, suffix="__now", areas="shared_address_areas")
+        run_sql(
+            con, "keep_shared_addresses",
+            f"INSERT INTO {SHARED_TABLE}__now SELECT * FROM {SHARED_TABLE} "
+            f"WHERE {key_area_sql('address_key')} NOT IN (SELECT area FROM temp.shared_address_areas WHERE area IS NOT NULL)",
+        )
+        now_shared = read_shared_addresses(con, f"{SHARED_TABLE}__now")
     changed = sorted(k for k in before.keys() | now_shared.keys() if before.get(k) != now_shared.get(k))
     if changed:
         run_sql(

@@ -23,9 +23,11 @@ from linkage.store import has_table
 
 __all__ = [
     "ADDRESS_KEY_SQL",
+    "AREA_SQL",
     "SHARED_TABLE",
     "dwelling_sql",
     "find_shared_addresses",
+    "key_area_sql",
     "read_shared_addresses",
 ]
 
@@ -41,6 +43,17 @@ ADDRESS_KEY_SQL = (
 )
 
 
+#: The area a record's address key belongs to: its postcode, or the key itself when it has none.
+#: Every record of one dwelling (:func:`dwelling_sql`) is in one area, so an area's verdicts can be
+#: judged again apart from the rest. Over a records row ``r``.
+AREA_SQL = f"coalesce(r.postcode, {ADDRESS_KEY_SQL})"
+
+
+def key_area_sql(column: str) -> str:
+    """:data:`AREA_SQL` read back from a stored address key (``ADDRESS_KEY_SQL`` puts the postcode, which holds no '|', before the first '|')."""
+    return f"coalesce(nullif(split_part(substr({column}, 9), '|', 1), ''), {column})"
+
+
 def dwelling_sql() -> str:
     """The place a record's address names, over a records row ``r`` with an address.
 
@@ -54,20 +67,26 @@ def dwelling_sql() -> str:
     )
 
 
-def _keys_sql(records: str) -> str:
+def _in_areas(areas: str | None) -> str:
+    """A condition on a records row ``r``: its area is one of ``areas`` (a table with column ``area``), or true."""
+    return "" if areas is None else f" AND {AREA_SQL} IN (SELECT area FROM {quote_ident(areas)})"
+
+
+def _keys_sql(records: str, areas: str | None = None) -> str:
     """Each address key once, with its postcode, address and dwelling."""
     return (
         f"SELECT DISTINCT {ADDRESS_KEY_SQL} AS address_key, r.postcode, r.address, {dwelling_sql()} AS dwelling "
-        f"FROM {quote_ident(records)} AS r WHERE nullif(trim(r.address), '') IS NOT NULL ORDER BY address_key"
+        f"FROM {quote_ident(records)} AS r WHERE nullif(trim(r.address), '') IS NOT NULL{_in_areas(areas)} ORDER BY address_key"
     )
 
 
-def _residents_sql(records: str, clusters: str) -> str:
+def _residents_sql(records: str, clusters: str, areas: str | None = None) -> str:
     """People and their recorded surnames at each dwelling with at least ``$min_people`` of them (dated in the window)."""
     return (
         f"WITH seen AS (SELECT {dwelling_sql()} AS dwelling, c.person_id, r.surname "
         f"  FROM {quote_ident(records)} AS r JOIN {quote_ident(clusters)} AS c USING (unique_id) "
-        "  WHERE nullif(trim(r.address), '') IS NOT NULL AND ($since IS NULL OR r.event_date BETWEEN $since AND $until)), "
+        "  WHERE nullif(trim(r.address), '') IS NOT NULL AND ($since IS NULL OR r.event_date BETWEEN $since AND $until)"
+        f"{_in_areas(areas)}), "
         "busy AS (SELECT dwelling FROM seen GROUP BY dwelling HAVING count(DISTINCT person_id) >= $min_people) "
         "SELECT DISTINCT dwelling, person_id, surname FROM seen WHERE dwelling IN (SELECT dwelling FROM busy) "
         "ORDER BY dwelling, person_id, surname"
@@ -96,8 +115,9 @@ def find_shared_addresses(
     records: str = "records",
     clusters: str = "clusters",
     suffix: str = "__new",
+    areas: str | None = None,
 ) -> pd.DataFrame:
-    """Judge every address of the run and write ``shared_addresses<suffix>``.
+    """Judge every address of the run, or of some areas, and write ``shared_addresses<suffix>``.
 
     Args:
         con: The store connection.
@@ -106,17 +126,20 @@ def find_shared_addresses(
         records: Records table to read.
         clusters: Clusters table to read.
         suffix: Appended to the table name.
+        areas: A table of areas (column ``area``, as :data:`AREA_SQL` gives them): judge only
+            the addresses in these. A dwelling's verdict reads only its own residents and
+            their records, so the others' stand.
 
     Returns:
         The shared addresses (columns of :data:`graph.shared.SHARED_COLUMNS`).
     """
     settings = rules.shared_addresses
-    keys = fetch_arrow(con, "shared_address_keys", _keys_sql(records)).to_pandas()
+    keys = fetch_arrow(con, "shared_address_keys", _keys_sql(records, areas)).to_pandas()
     since = as_of - timedelta(days=settings.window_days) if settings.window_days and as_of else None
     residents = pd.DataFrame(columns=["dwelling", "person_id", "surname"])
     related = pd.DataFrame(columns=["person_a", "person_b"])
     if settings.detect:
-        residents = fetch_arrow(con, "shared_address_residents", _residents_sql(records, clusters), {
+        residents = fetch_arrow(con, "shared_address_residents", _residents_sql(records, clusters, areas), {
             "min_people": settings.min_people, "since": since, "until": as_of,
         }).to_pandas()
         people = pa.table({"person_id": pa.array(sorted(set(residents["person_id"])), pa.string())})

@@ -182,6 +182,30 @@ def test_an_address_becoming_shared_recomputes_the_households_there(twins):
     assert flag_changes(incremental.store), "the family's flags changed"
 
 
+def test_an_address_no_longer_shared_recomputes_the_households_there(twins):
+    """The strangers' records are withdrawn again: only the previous run still places anyone there, and the
+    address, judged again from the areas the changed people had records in, stops being shared."""
+    incremental, full = twins
+    family = strangers_move_in(incremental.extracts_dir)
+    run_all(incremental, incremental=True)
+    run_all(full)
+    for name in ("police.csv", "social_care.csv", "health.parquet"):
+        shutil.copy(incremental.extracts_dir.parent / "partial" / name, incremental.extracts_dir / name)
+    report = run_all(incremental, incremental=True)
+    run_all(full)
+    assert report.counts["withdrawn_records"] == len(STRANGERS)
+    assert_same_results(incremental.store, full.store)
+    assert flag_changes(incremental.store) == flag_changes(full.store)
+    with open_results(incremental.store) as con:
+        shared = con.sql(
+            "SELECT count(*) FROM shared_addresses AS s JOIN records AS r "
+            "ON s.address_key = 'address:' || coalesce(r.postcode, '') || '|' || r.address WHERE r.record_id = $family",
+            params={"family": family},
+        ).fetchall()[0][0]
+    assert shared == 0
+    assert flag_changes(incremental.store), "the family's flags changed back"
+
+
 def add_police_record_on(directory: Path, day: date) -> None:
     """The held-back extracts, plus one police record dated ``day``."""
     for name in ("police.csv", "social_care.csv", "health.parquet"):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from graph import FlagRules
-from linkage.shared_addresses import find_shared_addresses, read_shared_addresses
+from linkage.shared_addresses import ADDRESS_KEY_SQL, AREA_SQL, find_shared_addresses, key_area_sql, read_shared_addresses
 from linkage.store import connect
 
 AS_OF = date(2026, 11, 1)
@@ -83,3 +83,23 @@ def test_shared_addresses_from_records(description, rows, settings, expected) ->
     assert read_shared_addresses(con) == expected, description
     masked = con.sql("SELECT address_key FROM shared_addresses WHERE masked").fetchall()
     assert [k for (k,) in masked] == [k for k, kind in expected.items() if kind == "refuge"], description
+
+
+AREAS = [
+    # (description, postcode, address, area)
+    ("a postcode: the area is the postcode", "AB1 2CD", "1 MILL LANE", "AB1 2CD"),
+    ("no postcode: the area is the address key itself", None, "1 MILL LANE", "address:|1 MILL LANE"),
+    ("a '|' in the address does not move a postcode's area", "AB1 2CD", "FLAT 2|1 MILL LANE", "AB1 2CD"),
+    ("nor make one where there is no postcode", None, "FLAT 2|1 MILL LANE", "address:|FLAT 2|1 MILL LANE"),
+]
+
+
+@pytest.mark.parametrize(("description", "postcode", "address", "area"), AREAS, ids=[a[0] for a in AREAS])
+def test_an_address_keys_area_reads_back_as_its_records(description, postcode, address, area):
+    """Incremental runs judge again only the areas changed people were seen in, and keep the stored verdicts of the
+    others by the area read back from each stored key: the two must agree."""
+    con = store([at("P1", "ADAMS", address=address, postcode=postcode)])
+    got = con.execute(
+        f"SELECT {AREA_SQL}, {key_area_sql(f'({ADDRESS_KEY_SQL})')} FROM records AS r"
+    ).fetchall()
+    assert got == [(area, area)], description
