@@ -15,9 +15,6 @@ from linkage.resolve import TrainedModel, evaluate
 from linkage.resolve.charts import model_chart_specs
 from linkage.safeguarding import flag_accuracy, meets_flag_targets
 
-#: Bands in the order the score distribution stacks them.
-BANDS = ("confirmed", "link", "supported", "review", "distinct", "rejected")
-
 
 @dataclass(frozen=True)
 class EvaluationFrames:

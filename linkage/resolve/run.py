@@ -22,7 +22,7 @@ from linkage.resolve.persons import build_person_tables
 from linkage.resolve.profiles import Profiles, collapse, self_pairs
 from linkage.resolve.session import ArrowModelData, make_linker, model_input, scored_pairs
 from linkage.resolve.train import TrainedModel, is_current, load_latest_model, train_and_save
-from linkage.store import has_table
+from linkage.store import REVIEW_DECISIONS_SQL, has_table
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +49,7 @@ class ResolveReport:
 
 def ensure_decisions_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create the analysts' review decisions table if absent. Runs never drop or rewrite it."""
-    run_sql(
-        con,
-        "create_review_decisions",
-        "CREATE TABLE IF NOT EXISTS review_decisions ("
-        "unique_id_l VARCHAR NOT NULL, unique_id_r VARCHAR NOT NULL, "
-        "decision VARCHAR NOT NULL CHECK (decision IN ('confirm', 'reject', 'unsure')), "
-        "reason VARCHAR, reviewer VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL DEFAULT now())",
-    )
+    run_sql(con, "create_review_decisions", REVIEW_DECISIONS_SQL)
 
 
 def resolve(

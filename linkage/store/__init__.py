@@ -13,9 +13,10 @@ from linkage.store.connection import (
 )
 from linkage.store.layout import StoreLayout, layout, run_lock
 from linkage.store.results import open_results, results_path
-from linkage.store.state import open_state
+from linkage.store.state import REVIEW_DECISIONS_SQL, open_state
 
 __all__ = [
+    "REVIEW_DECISIONS_SQL",
     "Limits",
     "StoreLayout",
     "connect",

@@ -19,14 +19,16 @@ from linkage.store.connection import connect
 #: Seconds to wait for another process's short write to the state database.
 STATE_WAIT_SECONDS = 15.0
 
+#: The analysts' review decisions table: in the state database, and copied into each run's results.
+REVIEW_DECISIONS_SQL = (
+    "CREATE TABLE IF NOT EXISTS review_decisions ("
+    "unique_id_l VARCHAR NOT NULL, unique_id_r VARCHAR NOT NULL, "
+    "decision VARCHAR NOT NULL CHECK (decision IN ('confirm', 'reject', 'unsure')), "
+    "reason VARCHAR, reviewer VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL DEFAULT now())"
+)
+
 _STATE_TABLES = (
-    (
-        "create_review_decisions",
-        "CREATE TABLE IF NOT EXISTS review_decisions ("
-        "unique_id_l VARCHAR NOT NULL, unique_id_r VARCHAR NOT NULL, "
-        "decision VARCHAR NOT NULL CHECK (decision IN ('confirm', 'reject', 'unsure')), "
-        "reason VARCHAR, reviewer VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL DEFAULT now())",
-    ),
+    ("create_review_decisions", REVIEW_DECISIONS_SQL),
     (
         "create_flag_decisions",
         "CREATE TABLE IF NOT EXISTS flag_decisions ("
