@@ -300,7 +300,7 @@ class FlagRules(BaseModel):
         ge=2,
         description=(
             "Dangerous places: different households among them needed (people not on one incident or social care "
-            "episode and not seen there within household_overlap_days of each other)."
+            "episode, whose DA incidents there are more than household_overlap_days apart)."
         ),
     )
     severity: dict[FlagCode, int] = Field(

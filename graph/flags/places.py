@@ -51,18 +51,12 @@ class _PlaceIncident:
     evidence: tuple[Evidence, ...]
 
 
-def _places(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
-    # Address nodes by dwelling; a dwelling with a shared address node is left out whole.
-    by_dwelling: dict[str, list[str]] = defaultdict(list)
-    shared: set[str] = set()
-    for node, attrs in graph.nodes(data=True):
-        if attrs["kind"] != NodeKind.ADDRESS:
-            continue
-        place = dwelling_of(node)
-        by_dwelling[place].append(node)
-        if graph.nodes[node].get("shared"):
-            shared.add(place)
-    return {place: sorted(nodes) for place, nodes in by_dwelling.items() if place not in shared}
+def _shared_dwellings(graph: nx.MultiDiGraph) -> set[str]:
+    """Dwellings with a shared or generic address node (any spelling): never a dangerous place."""
+    return {
+        dwelling_of(node) for node, attrs in graph.nodes(data=True)
+        if attrs["kind"] == NodeKind.ADDRESS and attrs.get("shared")
+    }
 
 
 def _incidents_at(graph: nx.MultiDiGraph, since: date, end: date) -> dict[str, list[_PlaceIncident]]:
@@ -86,23 +80,30 @@ def _incidents_at(graph: nx.MultiDiGraph, since: date, end: date) -> dict[str, l
     return out
 
 
-def _households(graph: nx.MultiDiGraph, rules: FlagRules, incidents: list[_PlaceIncident], nodes: list[str]) -> list[list[str]]:
-    """The people on the place's incidents in households: on one incident, one social care episode, or living there together."""
+def _households(graph: nx.MultiDiGraph, rules: FlagRules, incidents: list[_PlaceIncident]) -> list[list[str]]:
+    """The people on the place's incidents in households.
+
+    Joined when on one incident, on one social care episode (carer and child), or when
+    their DA incidents there fall within ``household_overlap_days`` of each other. Their
+    other records there are left out: a GP address is often years stale, and would make
+    the family that moved out one household with the family that moved in.
+    """
     joined = nx.Graph()
+    seen: dict[str, list[date]] = defaultdict(list)
     for inc in incidents:
         joined.add_nodes_from(inc.people)
         joined.add_edges_from(zip(inc.people, inc.people[1:]))
+        for person in inc.people:
+            seen[person].append(inc.date)
     people = sorted(joined.nodes)
     for person in people:
         for other, keyed in graph.succ[person].items():
             if EdgeKind.CARES_FOR in keyed and other in joined:
                 joined.add_edge(person, other)
-    # Every spelling of the dwelling is one place: a stay under one spelling can overlap a stay under another.
-    stays = [(p, graph.pred[addr][p][EdgeKind.LIVES_AT]) for addr in nodes for p in people
-             if EdgeKind.LIVES_AT in graph.pred[addr].get(p, {})]
-    for k, (a, seen_a) in enumerate(stays):
-        for b, seen_b in stays[k + 1:]:
-            if a != b and overlaps(seen_a, seen_b, rules.household_overlap_days):
+    periods = [(p, {"first_date": min(seen[p]), "last_date": max(seen[p])}) for p in people]
+    for k, (a, seen_a) in enumerate(periods):
+        for b, seen_b in periods[k + 1:]:
+            if overlaps(seen_a, seen_b, rules.household_overlap_days):
                 joined.add_edge(a, b)
     return sorted(sorted(c) for c in nx.connected_components(joined))
 
@@ -117,12 +118,12 @@ def dangerous_place(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     """
     end = as_of(graph, rules)
     since = window_start(rules, "dangerous_place_window_years", end)
-    places = _places(graph)
+    shared = _shared_dwellings(graph)
     flags = []
     for place, incidents in sorted(_incidents_at(graph, since, end).items()):
-        if place not in places or len(incidents) < rules.dangerous_place_min_incidents:
+        if place in shared or len(incidents) < rules.dangerous_place_min_incidents:
             continue
-        households = _households(graph, rules, incidents, places[place])
+        households = _households(graph, rules, incidents)
         if len(households) < rules.dangerous_place_min_households:
             continue
         incidents.sort(key=lambda i: (i.date, i.event))

@@ -34,6 +34,13 @@ def couples(*stays: tuple[int, ...], addresses: tuple[str, ...] = ()) -> Callabl
     return build
 
 
+def stale_gp_address(frames: Frames) -> None:
+    """The first family moved out, but their GP records kept giving the address for years."""
+    couples((-1700, -1600), (-30,))(frames)
+    for when in (-1000, -400, -60):
+        frames.at("V0", "12 ACACIA ROAD", day(when))
+
+
 # (description, builder, flag expected: (incidents, households) or None)
 CASES = [
     ("three couples years apart, one incident each", couples((-1700,), (-900,), (-30,)), (3, 3)),
@@ -42,9 +49,11 @@ CASES = [
     ("two couples, three incidents", couples((-900, -800), (-30,)), (3, 2)),
     ("the oldest incident on the window's first day", couples((FIRST_DAY,), (-900,), (-30,)), (3, 3)),
     ("the oldest incident a day before the window", couples((FIRST_DAY - 1,), (-900,), (-30,)), None),
-    ("a second couple within household_overlap_days of the first is read as one household",
+    ("a second couple's incident within household_overlap_days of the first's is read as one household",
      couples((-900, -800), (-436,)), None),
-    ("366 days after the first couple was last seen: another household", couples((-900, -800), (-434,)), (3, 2)),
+    ("366 days after the first couple's last incident there: another household", couples((-900, -800), (-434,)), (3, 2)),
+    ("a stale GP address of the family that left does not join it to the family that came",
+     stale_gp_address, (3, 2)),
     ("spellings of one house are one place",
      couples((-1700,), (-900,), (-30,), addresses=("12 ACACIA ROAD", "12 ACACIA RD", "12 ACACIA RD NORTHTOWN")), (3, 3)),
     ("neighbouring houses are different places",
