@@ -55,6 +55,7 @@ def measure(people: int, seed: int, workdir: Path, profile: str = "default") -> 
     run_all(run)
     seconds = time.perf_counter() - started
     truth_places = pd.read_csv(extracts / "truth" / "dangerous_places.csv", dtype=str)
+    truth_shared = pd.read_csv(extracts / "truth" / "shared_addresses.csv", dtype=str)
     truth_records = pd.read_csv(extracts / "truth" / "records.csv", dtype=str)
     truth_people = pd.read_csv(extracts / "truth" / "people.csv", dtype=str)
     with duckdb.connect(str(results_path(run.store)), read_only=True) as con:
@@ -63,14 +64,15 @@ def measure(people: int, seed: int, workdir: Path, profile: str = "default") -> 
         shared = read_shared_addresses(con)
         people_frame, events = graph_frames(con)
     figures = {"people": people, "seed": seed, "profile": profile, "run_seconds": round(seconds, 1)}
-    figures.update(places_figures(flags, truth_places))
+    figures.update(places_figures(flags, truth_places, truth_shared))
     figures.update(specss_figures(run.flags, flags, events, people_frame, truth_records, truth_people, day, shared))
     return figures
 
 
-def places_figures(flags: pd.DataFrame, truth: pd.DataFrame) -> dict:
-    """Flagged dwellings against the truth file's."""
+def places_figures(flags: pd.DataFrame, truth: pd.DataFrame, shared: pd.DataFrame) -> dict:
+    """Flagged dwellings against the truth file's, and any that is a refuge or hostel (none should be)."""
     true_places = {place_of(p, a) for p, a in zip(truth["postcode"], truth["address"])}
+    refuges = {place_of(p, a) for p, a in zip(shared["postcode"], shared["address"])}
     flagged = set()
     for parameters in flags.loc[flags["code"] == FlagCode.DANGEROUS_PLACE.value, "parameters"]:
         address, _, postcode = json.loads(parameters)["place"].rpartition(", ")
@@ -80,6 +82,7 @@ def places_figures(flags: pd.DataFrame, truth: pd.DataFrame) -> dict:
         "places_true": len(true_places), "places_flagged": len(flagged), "places_true_positive": len(hits),
         "places_precision": len(hits) / len(flagged) if flagged else 1.0,
         "places_recall": len(hits) / len(true_places) if true_places else 1.0,
+        "places_flagged_refuge_or_hostel": len(flagged & refuges),
     }
 
 
