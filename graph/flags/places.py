@@ -16,7 +16,7 @@ from datetime import date
 
 import networkx as nx
 
-from graph.codes import SUSPECT, VICTIM, EdgeKind, FlagCode, NodeKind
+from graph.codes import SUSPECT, VICTIM, EdgeKind, FlagCode
 from graph.config import FlagRules
 from graph.flags.household import overlaps
 from graph.flags.incidents import evidence_of
@@ -52,11 +52,12 @@ class _PlaceIncident:
 
 
 def _shared_dwellings(graph: nx.MultiDiGraph) -> set[str]:
-    """Dwellings with a shared or generic address node (any spelling): never a dangerous place."""
-    return {
-        dwelling_of(node) for node, attrs in graph.nodes(data=True)
-        if attrs["kind"] == NodeKind.ADDRESS and attrs.get("shared")
-    }
+    """Dwellings with a shared or generic address (any spelling): never a dangerous place.
+
+    From the whole run's list the graph was built with, so the graph of part of the
+    population (an incremental run's, a Spark part's) leaves out the same dwellings.
+    """
+    return {dwelling_of(key) for key in graph.graph.get("shared_addresses", {})}
 
 
 def _incidents_at(graph: nx.MultiDiGraph, since: date, end: date) -> dict[str, list[_PlaceIncident]]:
