@@ -23,6 +23,9 @@ class FlagCode(StrEnum):
     PREGNANCY_AND_DA = "pregnancy_and_da"
     TOXIC_TRIO = "toxic_trio"
     PERPETRATOR_JOINS_HOUSEHOLD = "perpetrator_joins_household"
+    # SPECSS+ profile and dangerous places (issue 17): graph/flags/specss.py, graph/flags/places.py.
+    SPECSS_PROFILE = "specss_profile"
+    DANGEROUS_PLACE = "dangerous_place"
 
 
 class AddressKind(StrEnum):

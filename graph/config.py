@@ -25,6 +25,8 @@ DEFAULT_SEVERITY: dict[FlagCode, int] = {
     FlagCode.TOXIC_TRIO: 6,
     FlagCode.REPEAT_VICTIM: 6,
     FlagCode.REPEAT_PERPETRATOR: 5,
+    FlagCode.SPECSS_PROFILE: 5,
+    FlagCode.DANGEROUS_PLACE: 5,
 }
 
 #: Offence gravity by a substring of the police event type (first match wins).
@@ -244,10 +246,73 @@ class FlagRules(BaseModel):
         description="Gravity by substring of the offence type; first match in this order wins.",
     )
     default_gravity: int = Field(default=1, ge=0, description="Gravity of an offence that matches no entry.")
+    # SPECSS+ profile of each DA victim (graph/flags/specss.py).
+    specss_window_days: int = Field(
+        default=365,
+        ge=1,
+        description=(
+            "SPECSS+ profile: DA victims with an incident this many days or fewer before as_of are profiled; "
+            "each factor reads records in this window."
+        ),
+    )
+    specss_escalation_days: int = Field(
+        default=182,
+        ge=1,
+        description=(
+            "SPECSS+ escalation: incidents in this many days to as_of against those earlier in the window; more of "
+            "them, a graver offence or a higher DASH is escalation. Shorter than specss_window_days."
+        ),
+    )
+    specss_new_baby_days: int = Field(
+        default=365,
+        ge=0,
+        description=(
+            "SPECSS+ pregnancy or new baby: a child born this many days or fewer before one of the victim's incidents, "
+            "living at her address or on a social care episode with her (a maternity record uses pregnancy_window_days)."
+        ),
+    )
+    specss_stalking_terms: tuple[str, ...] = Field(
+        default=("Stalking", "Harassment"),
+        description="SPECSS+ stalking and harassment: words in the offence category or presenting complaint of the victim's records.",
+    )
+    specss_sexual_terms: tuple[str, ...] = Field(
+        default=("Sexual", "Rape"),
+        description="SPECSS+ sexual assault: words in the offence category or presenting complaint of the victim's records.",
+    )
+    specss_min_factors: int = Field(
+        default=1, ge=1, description="SPECSS+ profile: factors present needed to raise the flag."
+    )
+    specss_high_factors: int = Field(
+        default=3, ge=1, description="SPECSS+ profile: factors present from which specss_severity_bonus is added."
+    )
+    specss_severity_bonus: int = Field(
+        default=1, ge=0, description="SPECSS+ profile: severity added with specss_high_factors or more factors."
+    )
+    # Dangerous places (graph/flags/places.py).
+    dangerous_place_window_years: int = Field(
+        default=5, ge=1, description="Dangerous places: DA incidents at the address this many years before as_of count."
+    )
+    dangerous_place_min_incidents: int = Field(
+        default=3, ge=2, description="Dangerous places: DA incidents recorded at one dwelling needed."
+    )
+    dangerous_place_min_households: int = Field(
+        default=2,
+        ge=2,
+        description=(
+            "Dangerous places: different households among them needed (people not on one incident or social care "
+            "episode, whose DA incidents there are more than household_overlap_days apart)."
+        ),
+    )
     severity: dict[FlagCode, int] = Field(
         default_factory=lambda: dict(DEFAULT_SEVERITY),
         description="Queue ranking per flag, higher first; codes left out keep their default.",
     )
+
+    @model_validator(mode="after")
+    def _specss_escalation_inside_window(self) -> FlagRules:
+        if self.specss_escalation_days >= self.specss_window_days:
+            raise ValueError("specss_escalation_days must be shorter than specss_window_days")
+        return self
 
     @field_validator("severity", mode="after")
     @classmethod

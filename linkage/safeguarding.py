@@ -26,7 +26,7 @@ from graph.flags import Flag
 from graph.gcpause import gc_paused
 from linkage.codes import Role
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
-from linkage.shared_addresses import ADDRESS_KEY_SQL, find_shared_addresses
+from linkage.shared_addresses import ADDRESS_KEY_SQL, DWELLING_KEY_SQL, find_shared_addresses
 from linkage.standardise.lookups import GROUP_TABLE, NICKNAME_TABLE
 from linkage.store import has_table, require_table
 
@@ -270,10 +270,10 @@ EVENT_KEY_SQL = "CASE WHEN r.event_id IS NOT NULL THEN 'event:' || r.source || '
 
 
 def person_keys_sql(records: str = "records", clusters: str = "clusters", people: str | None = None) -> str:
-    """SQL for each person's events and addresses, keyed as the graph keys its nodes.
+    """SQL for each person's events, addresses and dwellings, keyed as the graph keys its nodes.
 
-    Kept as ``person_keys``: an incremental run walks it to find who shares an event
-    or an address with the people it changed.
+    Kept as ``person_keys``: an incremental run walks it to find who shares an event,
+    an address or a dwelling (any spelling of one address) with the people it changed.
 
     Args:
         records: Records table.
@@ -281,9 +281,9 @@ def person_keys_sql(records: str = "records", clusters: str = "clusters", people
         people: A table of ``person_id`` to limit it to, or None for everyone.
     """
     only = f" WHERE c.person_id IN (SELECT person_id FROM {people})" if people else ""
-    # Both keys from one pass over the records (a UNION of two selects reads them twice).
+    # Every key from one pass over the records (a UNION of selects would read them once per key).
     return (
-        f"SELECT DISTINCT person_id, k FROM (SELECT c.person_id, unnest([{EVENT_KEY_SQL}, {ADDRESS_KEY_SQL}]) AS k "
+        f"SELECT DISTINCT person_id, k FROM (SELECT c.person_id, unnest([{EVENT_KEY_SQL}, {ADDRESS_KEY_SQL}, {DWELLING_KEY_SQL}]) AS k "
         f"FROM {records} AS r JOIN {clusters} AS c USING (unique_id){only}) WHERE k IS NOT NULL"
     )
 

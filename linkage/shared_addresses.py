@@ -24,6 +24,7 @@ from linkage.store import has_table
 __all__ = [
     "ADDRESS_KEY_SQL",
     "AREA_SQL",
+    "DWELLING_KEY_SQL",
     "SHARED_TABLE",
     "dwelling_sql",
     "find_shared_addresses",
@@ -40,6 +41,15 @@ SHARED_TABLE = "shared_addresses"
 #: expression over a records row aliased ``r``, in SQL that DuckDB and Spark both read.
 ADDRESS_KEY_SQL = (
     "CASE WHEN nullif(trim(r.address), '') IS NOT NULL THEN 'address:' || coalesce(r.postcode, '') || '|' || r.address END"
+)
+
+#: A record's dwelling key (``dwelling:`` and :func:`dwelling_sql`'s value, which
+#: ``graph.flags.places.dwelling_of`` reads from an address key); null for a blank address. Over a
+#: records row aliased ``r``, in SQL that DuckDB and Spark both read: an incremental run and a
+#: Spark part reach every spelling of one dwelling through it (the dangerous-places rule).
+DWELLING_KEY_SQL = (
+    "CASE WHEN nullif(trim(r.address), '') IS NOT NULL THEN 'dwelling:' || CASE WHEN r.postcode IS NOT NULL "
+    "THEN r.postcode || '|' || regexp_extract(r.address, '^[^ ]+( [^ ]+)?', 0) ELSE '|' || r.address END END"
 )
 
 

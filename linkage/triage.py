@@ -16,6 +16,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from graph.flags.specss import FACTOR_LABELS
 from linkage.flag_decisions import in_force_table, status_text
 from linkage.pipeline import run_sql
 from linkage.safeguarding import FLAG_CHANGES
@@ -23,7 +24,7 @@ from linkage.store import has_table, require_table
 
 #: Queue columns, in order.
 QUEUE_COLUMNS = (
-    "person_id", "severity", "name", "dob", "area", "flags", "why", "agencies", "people_involved",
+    "person_id", "severity", "name", "dob", "area", "flags", "specss", "why", "agencies", "people_involved",
     "latest_event", "weakest_link", "score", "status", "raised",
 )
 #: Columns of :attr:`FlagChanges.cleared`.
@@ -41,6 +42,8 @@ FLAG_LABELS = {
     "pregnancy_and_da": "Pregnancy and DA",
     "toxic_trio": "Toxic trio",
     "perpetrator_joins_household": "Perpetrator joins household",
+    "specss_profile": "SPECSS+ risk factors",
+    "dangerous_place": "Dangerous place",
 }
 
 
@@ -155,7 +158,9 @@ def triage_queue(
         limit: Most rows to return.
 
     Returns:
-        The counts and the first ``limit`` people. ``why`` is the most severe
+        The counts and the first ``limit`` people, most severe first and, among equal
+        severities, most SPECSS+ factors first. ``specss`` lists the SPECSS+ factors present
+        around the person (empty for no profile). ``why`` is the most severe
         matching flag's rule with its evidence (records and agencies), and says
         how many more flags the person has; ``flags`` lists them all; ``status`` is
         the least advanced decision among them (a new flag first); ``raised`` says
@@ -199,7 +204,10 @@ def _queue(con: duckdb.DuckDBPyConnection, params: dict, raised: str, limit: int
         "  SELECT f.flag_id, CAST(f.code AS VARCHAR) AS code, f.person_id, f.person_ids, f.rule, f.agencies, "
         "  f.severity, f.score, f.weakest_link, f.evidence_records, e.latest_event, "
         "  nullif(split_part(p.postcode, ' ', 1), '') AS area, coalesce(d.status, 'new') AS status, d.outcome, "
-        "  r.person_id IS NOT NULL AS raised "
+        "  r.person_id IS NOT NULL AS raised, "
+        # The SPECSS+ factors present (graph.flags.specss), which order the queue among equal severities.
+        "  CASE WHEN CAST(f.code AS VARCHAR) = 'specss_profile' "
+        "    THEN CAST(json_extract(f.parameters, '$.factors') AS VARCHAR[]) END AS specss "
         "  FROM flags AS f JOIN persons AS p USING (person_id) LEFT JOIN evidence AS e USING (flag_id) "
         "  LEFT JOIN triage_decisions AS d ON d.flag_code = CAST(f.code AS VARCHAR) AND d.person_id = f.person_id "
         f"  LEFT JOIN {raised} AS r ON r.code = CAST(f.code AS VARCHAR) AND r.person_id = f.person_id "
@@ -228,20 +236,22 @@ def _queue(con: duckdb.DuckDBPyConnection, params: dict, raised: str, limit: int
         "  list_sort(list_distinct(flatten(list(agencies)))) AS agencies, "
         "  len(list_distinct(flatten(list(person_ids)))) AS people_involved, "
         "  max(latest_event) AS latest_event, min(weakest_link) AS weakest_link, max(score) AS score, "
-        "  any_value(area) AS area, "
+        "  any_value(area) AS area, arg_max(specss, len(specss)) AS specss, coalesce(max(len(specss)), 0) AS factor_count, "
         f"  arg_min([status, outcome], ({_STATUS_RANK}, -severity, flag_id)) AS status, bool_or(raised) AS raised "
         "  FROM matching GROUP BY person_id) "
         "SELECT m.person_id, m.severity, concat_ws(' ', p.forename, p.surname) AS name, TRY_CAST(p.dob AS DATE) AS dob, "
-        "m.area, m.flags, "
+        "m.area, m.flags, m.specss, "
         "m.top_reason || CASE WHEN m.flag_count > 1 THEN ' (+' || (m.flag_count - 1) || ' more flag' || CASE WHEN m.flag_count = 2 THEN '' ELSE 's' END || ')' ELSE '' END AS why, "
         "m.agencies, m.people_involved, m.latest_event, m.weakest_link, m.score, m.status, m.raised "
         "FROM per_person AS m JOIN persons AS p USING (person_id) "
-        "ORDER BY m.severity DESC, m.score DESC NULLS LAST, m.latest_event DESC NULLS LAST, m.person_id LIMIT $limit",
+        "ORDER BY m.severity DESC, m.factor_count DESC, m.score DESC NULLS LAST, m.latest_event DESC NULLS LAST, m.person_id "
+        "LIMIT $limit",
         {**params, "limit": limit},
     ).fetchall()
     frame = pd.DataFrame(rows, columns=list(QUEUE_COLUMNS))
     # A person may carry one code twice (two victims); show each code once, most severe first.
     frame["flags"] = frame["flags"].map(lambda codes: [FLAG_LABELS.get(c, c) for c in dict.fromkeys(codes)])
+    frame["specss"] = frame["specss"].map(lambda factors: [FACTOR_LABELS.get(f, f) for f in factors] if factors is not None else [])
     frame["status"] = frame["status"].map(lambda pair: status_text(*pair))
     return TriageQueue(people=people, flags=flags, rows=frame)
 

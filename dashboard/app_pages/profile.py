@@ -15,6 +15,7 @@ from dashboard.viewing import AGENCY_NAMES, person_picker, record_view
 from linkage.access import can_do
 from linkage.explore import (
     LINK_STRENGTHS,
+    SPECSS_CODE,
     agency_contacts,
     flag_briefs,
     flag_evidence,
@@ -29,6 +30,8 @@ from linkage.explore import (
     provenance,
     readable,
     record_pairs,
+    specss_evidence,
+    specss_factors,
     timeline,
     waterfall,
     withhold_refuge_addresses,
@@ -284,6 +287,22 @@ def decision_panel(flag) -> None:
             st.rerun()
 
 
+def specss_row(parameters: dict) -> None:
+    """A SPECSS+ profile as a row of factors (present ones marked), then each present factor's agencies and weakest link."""
+    factors = specss_factors(parameters)
+    st.markdown(" ".join(
+        f":red-badge[:material/check: {f.label}]" if f.present else f":gray-badge[{f.label}]" for f in factors.itertuples()
+    ))
+    present = factors[factors["present"]]
+    st.markdown("  \n".join(
+        f"**{f.label}**: {f.detail}; {f.records} record{'s' if f.records != 1 else ''} from "
+        f"{', '.join(AGENCY_NAMES.get(a, a) for a in f.agencies)}; weakest link {f.weakest_link:.3f}"
+        for f in present.itertuples()
+    ))
+    st.caption("Community isolation and suicide risk are SPECSS+ factors too; no extract records them, so they are the "
+               "practitioner's to ask about.")
+
+
 with tab_flags:
     if saved := st.session_state.pop(SAVED_KEY, None):
         st.success(f"Decision recorded: **{saved}**. It is kept across runs and in the audit log.", icon=":material/check:")
@@ -296,8 +315,12 @@ with tab_flags:
             agencies = ", ".join(AGENCY_NAMES.get(a, a) for a in flag.agencies)
             st.markdown(f"{flag.rule}. Evidence from **{agencies}**; weakest link it relies on "
                         f"**{flag.weakest_link:.3f}**.{as_of}")
-            st.markdown("  \n".join(parameter_lines(flag.parameters, named)))
             rows = evidence[evidence["flag_id"] == flag.flag_id]
+            if flag.code == SPECSS_CODE:
+                specss_row(flag.parameters)
+                rows = specss_evidence(flag.parameters, rows)
+            else:
+                st.markdown("  \n".join(parameter_lines(flag.parameters, named)))
             st.dataframe(
                 readable(
                     rows.assign(
@@ -307,9 +330,10 @@ with tab_flags:
                     days=("event_date", "dob"), codes=("role",), numbers={"link_probability": "{:.3f}"},
                 ),
                 hide_index=True, width="stretch", placeholder="",
-                column_order=["event_date", "agency", "name", "dob", "role", "description", "link_probability", "link",
-                              "record_id"],
+                column_order=(["factor"] if flag.code == SPECSS_CODE else []) + [
+                    "event_date", "agency", "name", "dob", "role", "description", "link_probability", "link", "record_id"],
                 column_config={
+                    "factor": st.column_config.TextColumn("SPECSS+ factor", width=150),
                     "event_date": st.column_config.TextColumn("Date", width=90),
                     "agency": st.column_config.TextColumn("Agency", width=150),
                     "name": st.column_config.TextColumn("Person", width=170),

@@ -133,7 +133,7 @@ selection = st.dataframe(
     on_select="rerun",
     selection_mode="single-row",
     key="triage_table",
-    column_order=["severity", "raised", "name", "dob", "area", "status", "why", "flags", "people_involved", "latest_event",
+    column_order=["severity", "raised", "name", "dob", "area", "status", "why", "flags", "specss", "people_involved", "latest_event",
                   "weakest_link", "person_id"],
     column_config={
         "severity": st.column_config.NumberColumn("Sev", help="Severity of the most severe flag (1-10)", width=45),
@@ -147,6 +147,10 @@ selection = st.dataframe(
         "area": st.column_config.TextColumn("Area", help="Postcode district", width=55),
         "why": st.column_config.TextColumn("Why", help="The most severe flag's rule and its evidence", width=460),
         "flags": st.column_config.ListColumn("Flags", width=220),
+        "specss": st.column_config.ListColumn(
+            "SPECSS+", help="SPECSS+ risk factors around the person as a DA victim; among equal severities, more "
+            "factors rank higher. The profile's Flags tab shows each factor's records.", width=220,
+        ),
         "people_involved": st.column_config.NumberColumn("People", help="People the flags involve (victims, household)", width=60),
         "latest_event": st.column_config.DateColumn("Latest", help="Latest evidence", format="DD/MM/YYYY", width=95),
         "weakest_link": st.column_config.ProgressColumn(

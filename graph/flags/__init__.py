@@ -17,6 +17,8 @@ from graph.flags.household import child_in_da_household, perpetrator_joins_house
 from graph.flags.marac import marac_high_risk, marac_repeat
 from graph.flags.model import Evidence, Flag, make_flag
 from graph.flags.perpetrator import repeat_perpetrator, rescore_repeat_perpetrator, serial_perpetrator
+from graph.flags.places import dangerous_place
+from graph.flags.specss import specss_profile
 from graph.flags.victim import marac_escalation, repeat_victim
 from graph.flags.windows import births_crossed, dates_crossed
 
@@ -51,11 +53,13 @@ REGISTRY: dict[FlagCode, Rule] = {
     FlagCode.PREGNANCY_AND_DA: pregnancy_and_da,
     FlagCode.TOXIC_TRIO: toxic_trio,
     FlagCode.PERPETRATOR_JOINS_HOUSEHOLD: perpetrator_joins_household,
+    FlagCode.SPECSS_PROFILE: specss_profile,
+    FlagCode.DANGEROUS_PLACE: dangerous_place,
 }
 
 #: Bump when a rule changes what it raises or how it writes parameters: stored flags
 #: from an older version are recomputed in full rather than updated.
-RULES_VERSION = 5
+RULES_VERSION = 6
 
 Rescorer = Callable[[Mapping[str, Any], FlagRules, date], tuple[dict[str, Any], float]]
 

@@ -53,6 +53,9 @@ WINDOWS: dict[str, Window] = {
         Window("escalation_window_days", "days"),
         Window("marac_lookback_days", "days"),
         Window("joins_lookback_days", "days"),
+        Window("specss_window_days", "days"),
+        Window("specss_escalation_days", "days"),
+        Window("dangerous_place_window_years", "years"),
     )
 }
 

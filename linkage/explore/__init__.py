@@ -39,6 +39,7 @@ from linkage.explore.quality import (
 )
 from linkage.explore.readable import day, readable
 from linkage.explore.search import SearchTerms, search_people, standardise_query
+from linkage.explore.specss import SPECSS_CODE, specss_evidence, specss_factors
 from linkage.explore.withheld import WITHHELD, withhold_in_network, withhold_refuge_addresses, withhold_refuge_postcodes
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "LINK_STRENGTHS",
     "PRIOR",
     "RELATIONSHIPS",
+    "SPECSS_CODE",
     "WITHHELD",
     "EvaluationFrames",
     "Household",
@@ -90,6 +92,8 @@ __all__ = [
     "run_history",
     "score_distribution",
     "search_people",
+    "specss_evidence",
+    "specss_factors",
     "standardise_query",
     "timeline",
     "truth_dir",

@@ -2,7 +2,7 @@
 
 Every flag rule judges a person from their own records and those of people who share
 an event or an address with them (and a step or two further out). So the connected
-components of the bipartite graph person - key (keys: shared events and addresses,
+components of the bipartite graph person - key (keys: shared events, addresses and dwellings,
 named as :func:`linkage.safeguarding.person_keys_sql` names them) are independent:
 the graph of a component, built with the whole population's date, raises exactly the
 flags the whole graph raises for its people. People on no key (every record its own
@@ -41,6 +41,7 @@ from splink import SparkAPI
 
 from graph import Flag, FlagRules, build_graph, flag_order, run_flags
 from linkage.safeguarding import ADDRESS_KEY_SQL, EVENT_KEY_SQL, GRAPH_EVENTS_SCHEMA, GRAPH_PEOPLE_SCHEMA
+from linkage.shared_addresses import DWELLING_KEY_SQL
 from linkage.spark.components import COMPONENT, NODE, connected_components
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ PART, POSITION = "part", "position"
 
 
 def person_key_edges(events: DataFrame) -> DataFrame:
-    """Person - key edges: each person's shared events and addresses.
+    """Person - key edges: each person's shared events, addresses and dwellings.
 
     Args:
         events: The graph's events (columns of :data:`linkage.safeguarding.GRAPH_EVENTS_SCHEMA`).
@@ -63,7 +64,7 @@ def person_key_edges(events: DataFrame) -> DataFrame:
         Distinct ``person`` (``person:<person_id>``) and ``key`` pairs. A record with no
         event id is its own event, so it adds no event key.
     """
-    keys = F.array(F.expr(EVENT_KEY_SQL), F.expr(ADDRESS_KEY_SQL))
+    keys = F.array(F.expr(EVENT_KEY_SQL), F.expr(ADDRESS_KEY_SQL), F.expr(DWELLING_KEY_SQL))
     edges = events.alias("r").select(
         F.concat(F.lit(PERSON_NODE), F.col("person_id")).alias("person"), F.explode(keys).alias("key")
     )

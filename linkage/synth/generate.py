@@ -16,6 +16,7 @@ from linkage.synth.events import VICTIM, Events, generate_events
 from linkage.synth.names import load_vocab
 from linkage.synth.population import build_population, day_of
 from linkage.synth.rates import ErrorRates
+from linkage.synth.dangerous import dangerous_places, dangerous_rng, plant_dangerous_places
 from linkage.synth.shared import add_shared_places, shared_rng, stay_attendances
 from linkage.synth.truth import compute_markers, people_columns, person_ids
 from linkage.synth.writers import (
@@ -26,7 +27,7 @@ __all__ = ["GENERATOR_VERSION", "SOURCES", "GenerateSummary", "generate_extracts
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "1.2.0"
+GENERATOR_VERSION = "1.3.0"
 SOURCES = ("police", "social_care", "health")
 
 
@@ -118,7 +119,8 @@ def generate_extracts(
     Output (under ``out_dir``): ``police.csv``, ``social_care.csv``, ``health.parquet``
     and ``truth/`` with ``records.csv``, ``people.csv`` (every person, including those
     with no records), ``da_edges.csv``, ``shared_addresses.csv`` (the refuges and hostels,
-    see :mod:`linkage.synth.shared`) and ``manifest.json``. The same arguments always
+    see :mod:`linkage.synth.shared`), ``dangerous_places.csv`` (addresses with DA across
+    households, see :mod:`linkage.synth.dangerous`) and ``manifest.json``. The same arguments always
     produce byte-identical files.
 
     Args:
@@ -157,6 +159,7 @@ def generate_extracts(
     log.info("events generated (%.1fs)", time.perf_counter() - t0)
     srng = shared_rng(seed)
     places = add_shared_places(srng, pop, vocab, ev, as_of_day, day_of("2018-01-01"))
+    planted = plant_dangerous_places(dangerous_rng(seed), pop, vocab, ev, as_of_day)
 
     dates = DateFormats(as_of_day + 400)
     paths: dict[str, Path] = {}
@@ -206,7 +209,22 @@ def generate_extracts(
         },
         out_dir / "truth" / "shared_addresses.csv",
     )
-    for name in ("records", "people", "da_edges", "shared_addresses"):
+    danger = dangerous_places(pop, ev, as_of_day, planted)
+    place = danger["address"].to_numpy()
+    write_csv(
+        {
+            "address": a.line[place],
+            "town": a.town[place],
+            "postcode": a.postcode[place],
+            "incidents": danger["incidents"].to_numpy().astype(str).astype(object),
+            "households": danger["households"].to_numpy().astype(str).astype(object),
+            "first_date": iso(danger["first_day"].to_numpy()),
+            "last_date": iso(danger["last_day"].to_numpy()),
+            "planted": np.where(danger["planted"].to_numpy(dtype=bool), "true", "false").astype(object),
+        },
+        out_dir / "truth" / "dangerous_places.csv",
+    )
+    for name in ("records", "people", "da_edges", "shared_addresses", "dangerous_places"):
         paths[f"truth_{name}"] = out_dir / "truth" / f"{name}.csv"
     paths["manifest"] = out_dir / "truth" / "manifest.json"
     manifest = {

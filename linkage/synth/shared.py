@@ -20,7 +20,7 @@ from linkage.synth.events import Events
 from linkage.synth.names import Vocab
 from linkage.synth.population import Addresses, Population
 
-__all__ = ["SharedPlaces", "add_shared_places", "shared_rng", "stay_attendances"]
+__all__ = ["SharedPlaces", "add_shared_places", "grow_addresses", "shared_rng", "stay_attendances"]
 
 #: Refuge: share of DA victims who go to one, and families per refuge over the extract window.
 REFUGE_SHARE = 0.15
@@ -78,7 +78,7 @@ def add_shared_places(rng: np.random.Generator, pop: Population, vocab: Vocab, e
     n_refuges = max(1, -(-len(victims) // FAMILIES_PER_REFUGE))
     n_hostels = max(1, n // PEOPLE_PER_HOSTEL)
     first_new = len(pop.addresses.line)
-    _grow_addresses(rng, pop, vocab, n_refuges + n_hostels)
+    grow_addresses(rng, pop, vocab, n_refuges + n_hostels)
     refuge = first_new + rng.integers(0, n_refuges, len(victims))
     start = np.minimum(last + rng.integers(1, 30, len(victims)), as_of - 1).astype(np.int32)
     end = np.minimum(start + rng.integers(60, 366, len(victims)), as_of - 1).astype(np.int32)
@@ -140,7 +140,7 @@ def _last_incident(person: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.
     return person[last], day[last]
 
 
-def _grow_addresses(rng: np.random.Generator, pop: Population, vocab: Vocab, k: int) -> None:
+def grow_addresses(rng: np.random.Generator, pop: Population, vocab: Vocab, k: int) -> None:
     """Append ``k`` new dwellings, none sharing a postcode and first two words with any other."""
     a = pop.addresses
     taken = {(pc, " ".join(line.upper().split()[:2])) for pc, line in zip(a.postcode, a.line)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from graph.flags.windows import ADULT_AGE, years_before
 from linkage.batch import run_all
 from linkage.errors import MashError
+from linkage.shared_addresses import DWELLING_KEY_SQL
 from linkage.store import open_results, open_state, results_path
 
 HELD_BACK = 0.1
@@ -204,6 +206,72 @@ def test_an_address_no_longer_shared_recomputes_the_households_there(twins):
         ).fetchall()[0][0]
     assert shared == 0
     assert flag_changes(incremental.store), "the family's flags changed back"
+
+
+def quiet_da_dwelling(store: Path) -> tuple[str, str]:
+    """The police record id and dwelling of a DA victim at a dwelling where nobody was seen for 400 days before the flags' date."""
+    with open_results(store) as con:
+        return con.sql(
+            f"WITH seen AS (SELECT {DWELLING_KEY_SQL} AS dwelling, r.* FROM records AS r WHERE r.postcode IS NOT NULL), "
+            "quiet AS (SELECT dwelling FROM seen GROUP BY dwelling HAVING max(event_date) <= "
+            "  (SELECT as_of FROM flag_run) - INTERVAL 400 DAY) "
+            "SELECT s.record_id, s.dwelling FROM seen AS s JOIN quiet USING (dwelling) "
+            "WHERE s.source = 'police' AND s.domestic_abuse AND CAST(s.role AS VARCHAR) = 'victim' "
+            "AND s.event_date >= (SELECT as_of FROM flag_run) - INTERVAL 1400 DAY ORDER BY s.record_id LIMIT 1"
+        ).fetchall()[0]
+
+
+def new_couple_at_a_quiet_da_address(directory: Path) -> tuple[str, str]:
+    """Two DA incidents by a couple nobody knows, under another spelling of a quiet address with DA in its past.
+
+    Only the dwelling ties them to the earlier household (their address key differs):
+    the place has three incidents across two households and becomes a dangerous place.
+    """
+    for name in ("police.csv", "social_care.csv", "health.parquet"):
+        shutil.copy(directory.parent / "partial" / name, directory / name)
+    store = directory.parent / "a" / "mash.duckdb"
+    record_id, dwelling = quiet_da_dwelling(store)
+    as_of = flags_dated(store)
+    text = (directory / "police.csv").read_text(encoding="utf-8")
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    column = {name: i for i, name in enumerate(header)}
+    (template,) = [row for row in rows if row[column["PersonRecordRef"]] == record_id]
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    people = (("SUSPECT", "QUILLFEATHER, Casimir", "03/04/1979", "M"), ("VICTIM", "MARROWBY, Delphine", "14/09/1983", "F"))
+    for k, days_before in enumerate((10, 5)):
+        for j, (role, name, dob, sex) in enumerate(people):
+            row = list(template)
+            row[column["OccurrenceRef"]], row[column["PersonRecordRef"]] = f"OCC-PLACE-{k}", f"PN-PLACE-{k}{j}"
+            row[column["OccurrenceDate"]] = (as_of - timedelta(days=days_before)).strftime("%d/%m/%Y")
+            row[column["PersonRole"]], row[column["Name"]], row[column["DOB"]], row[column["Sex"]] = role, name, dob, sex
+            row[column["PNCID"]], row[column["Phone"]] = "", ""
+            row[column["Address"]] = row[column["Address"]].replace(",", " Annexe,", 1)
+            row[column["OffenceCategory"]], row[column["DAFlag"]] = "Domestic Abuse - Assault", "Y"
+            writer.writerow(row)
+    (directory / "police.csv").write_text(text + out.getvalue(), encoding="utf-8")
+    return record_id, dwelling
+
+
+def test_a_new_household_at_another_spelling_of_a_da_address_makes_a_dangerous_place(twins):
+    """The new couple share no address key with the earlier household; the dwelling key brings it into the incremental graph."""
+    incremental, full = twins
+    record_id, dwelling = new_couple_at_a_quiet_da_address(incremental.extracts_dir)
+    run_all(incremental, incremental=True)
+    run_all(full)
+    assert_same_results(incremental.store, full.store)
+    assert flag_changes(incremental.store) == flag_changes(full.store)
+    with open_results(full.store) as con:
+        places = con.sql(
+            "SELECT f.parameters, list(DISTINCT e.record_id) FROM flags AS f JOIN flag_evidence AS e USING (flag_id) "
+            "WHERE f.code = 'dangerous_place' AND f.person_id = (SELECT c.person_id FROM records AS r JOIN clusters AS c "
+            "  USING (unique_id) WHERE r.record_id = 'PN-PLACE-01') GROUP BY f.parameters"
+        ).fetchall()
+    assert len(places) == 1, "the new victim is flagged for the place"
+    parameters, cited = places[0]
+    assert json.loads(parameters)["households"] == 2 and json.loads(parameters)["incidents"] >= 3
+    assert record_id in cited and {"PN-PLACE-00", "PN-PLACE-01", "PN-PLACE-10", "PN-PLACE-11"} <= set(cited)
+    assert dwelling.startswith("dwelling:")
 
 
 def add_police_record_on(directory: Path, day: date) -> None:

@@ -95,3 +95,22 @@ def test_options_cover_the_flags(con):
     assert set(options.agencies) <= {"police", "social_care", "health"} and options.agencies
     assert options.first_event < options.last_event
     assert all(" " not in area for area in options.areas)
+
+
+def test_among_equal_severities_more_specss_factors_come_first(con):
+    """The SPECSS+ factor count orders the queue within each severity, and each row lists the person's factors."""
+    from graph.flags.specss import FACTOR_LABELS
+
+    rows = triage_queue(con, limit=100_000).rows
+    counts = rows["specss"].map(len)
+    assert counts.max() >= 2, "the generated set should give some victim two or more SPECSS+ factors"
+    for severity, group in rows.assign(count=counts).groupby("severity"):
+        assert group["count"].is_monotonic_decreasing, f"severity {severity}"
+    stored = dict(con.execute(
+        "SELECT person_id, arg_max(CAST(json_extract(parameters, '$.factors') AS VARCHAR[]), "
+        "json_array_length(parameters, '$.factors')) FROM flags WHERE CAST(code AS VARCHAR) = 'specss_profile' GROUP BY person_id"
+    ).fetchall())
+    assert stored, "the generated set should raise SPECSS+ profiles"
+    shown = dict(zip(rows["person_id"], rows["specss"]))
+    assert {p: shown[p] for p in stored} == {p: [FACTOR_LABELS[f] for f in factors] for p, factors in stored.items()}
+    assert all(shown[p] == [] for p in shown if p not in stored)
