@@ -19,6 +19,8 @@ from linkage.report.sections import report_sections
 REPORT_FILE = "quality.md"
 #: Where the charts go, relative to the report.
 CHARTS_DIR = "charts"
+#: Resolution of the charts' PNGs (readable when printed for a board).
+CHART_PPI = 150
 
 DEFINITIONS = (
     "- **Linked pair**: a scored pair whose two records ended in one person (bands link, supported, confirmed). "
@@ -47,7 +49,8 @@ def report_markdown(report: QualityReport, charts: Mapping[str, str] | None = No
 
     Args:
         report: From :func:`linkage.report.quality_report`.
-        charts: Chart name to file paths relative to the report (HTML first), linked at the end.
+        charts: Chart file names (``name.kind``) to paths relative to the report: a PNG is shown
+            in the Charts section, the others (interactive HTML, Vega-Lite JSON) linked under it.
         generated_at: When it was written, for the heading.
 
     Returns:
@@ -72,18 +75,22 @@ def report_markdown(report: QualityReport, charts: Mapping[str, str] | None = No
             body += _table(table.frame, {c: _FORMATS[k] for c, k in table.kinds.items()})
         lines += _section(section.heading, body)
     if charts:
-        lines += _section("Charts", [f"- {CHART_TITLES.get(name, name)}: "
-                                     + ", ".join(f"[{Path(f).suffix.lstrip('.')}]({f})" for f in files)
-                                     for name, files in _grouped(charts).items()] + [""])
+        body = []
+        for name, files in _grouped(charts).items():
+            title = CHART_TITLES.get(name, name)
+            images = [f for f in files if f.endswith(".png")]
+            body += [f"![{title}]({images[0]})", ""] if images else []
+            body += [f"{title}: " + ", ".join(f"[{_kind(f)}]({f})" for f in files if f not in images), ""]
+        lines += _section("Charts", body)
     lines += _section("Definitions", [*DEFINITIONS, ""])
     return "\n".join(lines)
 
 
 def write_quality_report(report: QualityReport, directory: Path, generated_at: datetime | None = None) -> Path:
-    """Write the report's Markdown, its charts (Vega-Lite HTML and JSON specs) and its figures into a directory.
+    """Write the report's Markdown, its charts (PNG, HTML and Vega-Lite JSON) and its figures into a directory.
 
-    The HTML charts load the Vega libraries from a CDN when opened; the JSON specs open in any
-    Vega-Lite tool offline.
+    Everything opens offline: the PNGs are embedded in the Markdown, and the interactive HTML
+    carries the Vega libraries inline rather than loading them from a CDN.
 
     Args:
         report: From :func:`linkage.report.quality_report`.
@@ -99,14 +106,20 @@ def write_quality_report(report: QualityReport, directory: Path, generated_at: d
     for name, chart in report_charts(report).items():
         spec = chart.to_dict()
         (charts_dir / f"{name}.vl.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
-        chart.save(str(charts_dir / f"{name}.html"))
-        saved[f"{name}.html"] = f"{CHARTS_DIR}/{name}.html"
-        saved[f"{name}.vl.json"] = f"{CHARTS_DIR}/{name}.vl.json"
+        chart.save(str(charts_dir / f"{name}.png"), ppi=CHART_PPI)
+        chart.save(str(charts_dir / f"{name}.html"), inline=True)
+        for suffix in ("png", "html", "vl.json"):
+            saved[f"{name}.{suffix}"] = f"{CHARTS_DIR}/{name}.{suffix}"
     # The figures too, so the dashboard can show this run's report after its results file is gone.
     (directory / FIGURES_FILE).write_text(report_figures(report), encoding="utf-8")
     path = directory / REPORT_FILE
     path.write_text(report_markdown(report, saved, generated_at or datetime.now()), encoding="utf-8")
     return path
+
+
+def _kind(file: str) -> str:
+    """A chart file's kind as its link reads: html, or vl.json."""
+    return Path(file).name.split(".", 1)[1]
 
 
 def _grouped(charts: Mapping[str, str]) -> dict[str, list[str]]:

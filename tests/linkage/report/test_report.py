@@ -223,9 +223,12 @@ def test_written_with_charts_beside_it(report, tmp_path):
     for name in charts:
         spec = json.loads((path.parent / "charts" / f"{name}.vl.json").read_text(encoding="utf-8"))
         assert "vega-lite" in spec["$schema"], name
-        assert (path.parent / "charts" / f"{name}.html").is_file(), name
-        assert f"(charts/{name}.html)" in text, name
-    for chart in (path.parent / "charts").iterdir():
+        html = (path.parent / "charts" / f"{name}.html").read_text(encoding="utf-8")
+        # Offline: Vega is inlined, nothing is fetched from a CDN.
+        assert "<script src=" not in html and "cdn.jsdelivr" not in html, name
+        assert (path.parent / "charts" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert f"](charts/{name}.png)" in text and f"(charts/{name}.html)" in text, name
+    for chart in (c for c in (path.parent / "charts").iterdir() if c.suffix in (".json", ".html")):
         content = chart.read_text(encoding="utf-8")
         assert NAME not in content and "9434765919" not in content, chart.name
 
