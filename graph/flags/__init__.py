@@ -13,7 +13,7 @@ from graph.codes import FlagCode
 from graph.config import FlagRules
 from graph.gcpause import gc_paused
 from graph.flags.health import pregnancy_and_da, toxic_trio
-from graph.flags.household import child_in_da_household, perpetrator_joins_household
+from graph.flags.household import RECORDS_CACHE, child_in_da_household, perpetrator_joins_household
 from graph.flags.marac import marac_high_risk, marac_repeat
 from graph.flags.model import Evidence, Flag, make_flag
 from graph.flags.perpetrator import repeat_perpetrator, rescore_repeat_perpetrator, serial_perpetrator
@@ -102,6 +102,8 @@ def run_flags(
         log.warning("no event has a date and no as_of is set: no flag rule can apply")
         return []
     flags: list[Flag] = []
+    # A graph changed since the last run (tests add edges) must not answer from the records cache.
+    graph.graph.pop(RECORDS_CACHE, None)
     with gc_paused():
         for code in selected:
             raised = REGISTRY[code](graph, rules)

@@ -29,13 +29,26 @@ __all__ = [
     "records_at",
 ]
 
+#: Where :func:`person_records` keeps what it has read, in ``graph.graph`` (:func:`graph.flags.run_flags` clears it).
+RECORDS_CACHE = "_person_records"
+
+
 def person_records(graph: nx.MultiDiGraph, person: str) -> list[tuple[dict, dict]]:
-    """A person's record edges, each with its event node's attributes."""
-    nodes = graph.nodes
-    return [
-        (d, nodes[event]) for event, keyed in graph.succ[person].items()
-        for d in keyed.values() if d["kind"] == EdgeKind.RECORD
-    ]
+    """A person's record edges, each with its event node's attributes.
+
+    Kept per graph: the household, toxic trio and SPECSS+ rules ask for the same people's
+    records tens of thousands of times at 1M people, and walking networkx's adjacency views
+    each time cost more than the rules' own logic. The list is shared: callers must not change it.
+    """
+    cache = graph.graph.setdefault(RECORDS_CACHE, {})
+    records = cache.get(person)
+    if records is None:
+        nodes = graph.nodes
+        records = cache[person] = [
+            (d, nodes[event]) for event, keyed in graph.succ[person].items()
+            for d in keyed.values() if d["kind"] == EdgeKind.RECORD
+        ]
+    return records
 
 
 def records_at(graph: nx.MultiDiGraph, person: str, address: str) -> list[Evidence]:
