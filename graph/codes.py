@@ -23,6 +23,9 @@ class FlagCode(StrEnum):
     PREGNANCY_AND_DA = "pregnancy_and_da"
     TOXIC_TRIO = "toxic_trio"
     PERPETRATOR_JOINS_HOUSEHOLD = "perpetrator_joins_household"
+    # Issue 17: Operation Encompass and unseen men (graph/flags/encompass.py, graph/flags/unseen.py).
+    CHILD_AT_DA_INCIDENT = "child_at_da_incident"
+    UNSEEN_MAN = "unseen_man"
 
 
 class AddressKind(StrEnum):
@@ -62,6 +65,7 @@ SUSPECT = "suspect"
 VICTIM = "victim"
 PATIENT = "patient"
 CHILD = "child"
+MALE = "male"
 #: Social care roles that look after the child on the same episode.
 CARER_ROLES = ("parent", "carer", "household_member")
 

@@ -41,6 +41,8 @@ FLAG_LABELS = {
     "pregnancy_and_da": "Pregnancy and DA",
     "toxic_trio": "Toxic trio",
     "perpetrator_joins_household": "Perpetrator joins household",
+    "child_at_da_incident": "Child at DA incident (Encompass)",
+    "unseen_man": "Unseen man",
 }
 
 
