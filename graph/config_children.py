@@ -54,3 +54,10 @@ class UnseenMenRules(BaseModel):
         default=DEFAULT_VIOLENCE,
         description="Violence: police event types containing one of these (any case) count, as do all DA records.",
     )
+    suspect_records_place: bool = Field(
+        default=False,
+        description=(
+            "Whether the man's DA suspect records count as placing him at their address: police often record a "
+            "suspect at the victim's address, where the incident was, though he lives elsewhere."
+        ),
+    )

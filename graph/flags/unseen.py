@@ -11,7 +11,8 @@ care episode on or before as_of is one of ``unseen_men.plan_types`` and is dated
 ``unseen_men.window_years``. The man is male by his resolved record, not a child at
 as_of (see :class:`~graph.flags.household.ChildTest`), and a suspect on a police DA record,
 or on one whose offence is violence (``unseen_men.offences``), within the same window.
-He is unseen when no social care episode of the child has a record of him in any role.
+His DA suspect records do not place him at their address unless ``unseen_men.suspect_records_place``:
+police often record a suspect at the victim's home, where the incident was. He is unseen when no social care episode of the child has a record of him in any role.
 """
 
 from __future__ import annotations
@@ -65,6 +66,23 @@ def _open_case(graph: nx.MultiDiGraph, child: str, rules: FlagRules, since: date
     return plan, evidence_of(rec, event)
 
 
+def _seen_at(graph: nx.MultiDiGraph, man: str, address: str, rules: FlagRules) -> tuple[dict, list[Evidence]] | None:
+    """The man's seen period at an address (as a lives_at edge has it) and the records behind it.
+
+    Unless ``unseen_men.suspect_records_place``, his DA suspect records there do not
+    count: they give where the incident was, often the victim's home.
+    """
+    kept = [
+        (rec, event) for rec, event in person_records(graph, man)
+        if rec["address"] == address
+        and (rules.unseen_men.suspect_records_place or not (rec["role"] == SUSPECT and event.get("domestic_abuse")))
+    ]
+    dated = [rec["date"] for rec, _ in kept if rec["date"] is not None]
+    if not dated:
+        return None
+    return {"first_date": min(dated), "last_date": max(dated)}, [evidence_of(r, e) for r, e in kept]
+
+
 def _social_care_events(graph: nx.MultiDiGraph, person: str) -> set[str]:
     return {
         event for event, keyed in graph.succ[person].items()
@@ -95,9 +113,9 @@ def unseen_man(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
         children: dict[str, tuple[str, Evidence]] = {}
         placing: dict[str, list[Evidence]] = defaultdict(list)
         for addr, keyed in graph.succ[man].items():
-            mine = keyed.get(EdgeKind.LIVES_AT)
-            if mine is None:
+            if EdgeKind.LIVES_AT not in keyed or (seen := _seen_at(graph, man, addr, rules)) is None:
                 continue
+            mine, placed = seen
             for child, theirs_keyed in graph.pred[addr].items():
                 theirs = theirs_keyed.get(EdgeKind.LIVES_AT)
                 if child == man or theirs is None or not overlaps(mine, theirs, rules.household_overlap_days):
@@ -108,7 +126,7 @@ def unseen_man(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
                 if case is None:
                     continue
                 children[child] = case
-                placing[child] += records_at(graph, child, addr) + records_at(graph, man, addr)
+                placing[child] += records_at(graph, child, addr) + placed
         if not children:
             continue
         ordered = sorted(children)

@@ -108,3 +108,25 @@ def test_offences_and_plans_come_from_the_config(frames: Frames) -> None:
     rules = FlagRules(as_of=AS_OF, unseen_men=UnseenMenRules(offences=("public order",), plan_types=("early_help",)))
     assert [f.person_ids for f in unseen_man(frames.graph(), rules)] == [("M", "C")]
     assert unseen_man(frames.graph(), RULES) == []
+
+
+PLACING_CASES = [
+    ("only his DA suspect record gives the address: where the incident was", "Domestic Abuse - Assault", True, False, False),
+    ("the same, where the area counts suspect records as placing", "Domestic Abuse - Assault", True, True, True),
+    ("a non-DA assault suspect record there places him", "Assault", False, False, True),
+]
+
+
+@pytest.mark.parametrize(("desc", "offence", "da", "suspect_records_place", "flagged"), PLACING_CASES,
+                         ids=[c[0] for c in PLACING_CASES])
+def test_what_places_the_man_at_the_childs_address(frames: Frames, desc: str, offence: str, da: bool,
+                                                   suspect_records_place: bool, flagged: bool) -> None:
+    from graph.config_children import UnseenMenRules
+
+    frames.record("M", "police", day(-100), event_id="OCC-1", role="suspect", domestic_abuse=da, event_type=offence,
+                  postcode="AB1 2CD", address=HOME)
+    frames.at("C", HOME, day(-40))
+    frames.episode(day(-60), {"C": "child"}, plan="cp_plan")
+    frames.sex["M"], frames.dob["M"], frames.dob["C"] = "male", date(1985, 3, 3), date(2015, 6, 1)
+    rules = FlagRules(as_of=AS_OF, unseen_men=UnseenMenRules(suspect_records_place=suspect_records_place))
+    assert bool(unseen_man(frames.graph(), rules)) is flagged, desc
