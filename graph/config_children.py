@@ -57,7 +57,8 @@ class UnseenMenRules(BaseModel):
     suspect_records_place: bool = Field(
         default=False,
         description=(
-            "Whether the man's DA suspect records count as placing him at their address: police often record a "
-            "suspect at the victim's address, where the incident was, though he lives elsewhere."
+            "Whether the man's DA suspect records alone place him at their address; if not, another of his records "
+            "must give that dwelling (police often record a suspect at the victim's address, where the incident "
+            "was, though he lives elsewhere)."
         ),
     )

@@ -11,8 +11,9 @@ care episode on or before as_of is one of ``unseen_men.plan_types`` and is dated
 ``unseen_men.window_years``. The man is male by his resolved record, not a child at
 as_of (see :class:`~graph.flags.household.ChildTest`), and a suspect on a police DA record,
 or on one whose offence is violence (``unseen_men.offences``), within the same window.
-His DA suspect records do not place him at their address unless ``unseen_men.suspect_records_place``:
-police often record a suspect at the victim's home, where the incident was. He is unseen when no social care episode of the child has a record of him in any role.
+His DA suspect records alone do not place him at their address unless ``unseen_men.suspect_records_place``
+(police often record a suspect at the victim's home, where the incident was): another of his
+records must give that dwelling, in any spelling (postcode and first two words). He is unseen when no social care episode of the child has a record of him in any role.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from graph.flags.incidents import evidence_of
 from graph.flags.model import Evidence, Flag, make_flag
 from graph.flags.windows import as_of, window_start
 
-__all__ = ["unseen_man"]
+__all__ = ["dwelling", "unseen_man"]
 
 
 def _police_record(graph: nx.MultiDiGraph, man: str, rules: FlagRules, since: date, end: date) -> tuple[list[Evidence], set[str]]:
@@ -66,18 +67,32 @@ def _open_case(graph: nx.MultiDiGraph, child: str, rules: FlagRules, since: date
     return plan, evidence_of(rec, event)
 
 
-def _seen_at(graph: nx.MultiDiGraph, man: str, address: str, rules: FlagRules) -> tuple[dict, list[Evidence]] | None:
-    """The man's seen period at an address (as a lives_at edge has it) and the records behind it.
+def dwelling(address: str) -> str:
+    """The dwelling an address node names, as ``linkage.shared_addresses.dwelling_sql`` has it.
 
-    Unless ``unseen_men.suspect_records_place``, his DA suspect records there do not
-    count: they give where the incident was, often the victim's home.
+    With a postcode, the postcode and the address's first two words, so health's
+    '12 ACACIA RD' and police's '12 ACACIA ROAD NORTHTOWN' are one dwelling; without one,
+    the whole address.
     """
-    kept = [
-        (rec, event) for rec, event in person_records(graph, man)
-        if rec["address"] == address
-        and (rules.unseen_men.suspect_records_place or not (rec["role"] == SUSPECT and event.get("domestic_abuse")))
-    ]
-    dated = [rec["date"] for rec, _ in kept if rec["date"] is not None]
+    postcode, _, text = address.removeprefix("address:").partition("|")
+    return f"{postcode}|{' '.join(text.split(' ')[:2])}" if postcode else f"|{text}"
+
+
+def _seen_at(graph: nx.MultiDiGraph, man: str, address: str, rules: FlagRules) -> tuple[dict, list[Evidence]] | None:
+    """The man's seen period at an address (as a lives_at edge has it) and the records placing him there.
+
+    Unless ``unseen_men.suspect_records_place``, a DA suspect record gives where the
+    incident was (often the victim's home), not where he lives: he lives at the address
+    only if another of his records gives its dwelling (any spelling of it).
+    """
+    home = dwelling(address)
+    mine = [(rec, event) for rec, event in person_records(graph, man) if isinstance(rec["address"], str)]
+    suspect = lambda rec, event: rec["role"] == SUSPECT and bool(event.get("domestic_abuse"))  # noqa: E731
+    lives = [(r, e) for r, e in mine if dwelling(r["address"]) == home and not suspect(r, e)]
+    if not lives and not rules.unseen_men.suspect_records_place:
+        return None
+    kept = [(r, e) for r, e in mine if r["address"] == address] + [(r, e) for r, e in lives if r["address"] != address]
+    dated = [r["date"] for r, _ in kept if r["date"] is not None]
     if not dated:
         return None
     return {"first_date": min(dated), "last_date": max(dated)}, [evidence_of(r, e) for r, e in kept]

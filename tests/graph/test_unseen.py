@@ -130,3 +130,16 @@ def test_what_places_the_man_at_the_childs_address(frames: Frames, desc: str, of
     frames.sex["M"], frames.dob["M"], frames.dob["C"] = "male", date(1985, 3, 3), date(2015, 6, 1)
     rules = FlagRules(as_of=AS_OF, unseen_men=UnseenMenRules(suspect_records_place=suspect_records_place))
     assert bool(unseen_man(frames.graph(), rules)) is flagged, desc
+
+
+def test_another_spelling_of_the_dwelling_places_him(frames: Frames) -> None:
+    """His DA suspect record at '1 HIGH ST NORTHTOWN', and a health record at '1 HIGH ST': he lives there."""
+    frames.record("M", "police", day(-100), event_id="OCC-1", role="suspect", domestic_abuse=True,
+                  event_type="Domestic Abuse - Assault", postcode="AB1 2CD", address=f"{HOME} NORTHTOWN")
+    frames.at("M", HOME, day(-900))
+    frames.at("C", f"{HOME} NORTHTOWN", day(-40))
+    frames.episode(day(-60), {"C": "child"}, plan="cp_plan")
+    frames.sex["M"], frames.dob["M"], frames.dob["C"] = "male", date(1985, 3, 3), date(2015, 6, 1)
+    (flag,) = unseen_man(frames.graph(), RULES)
+    assert flag.person_ids == ("M", "C")
+    assert sorted(e.agency for e in flag.evidence) == ["health", "health", "police", "social_care"]
