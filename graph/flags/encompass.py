@@ -2,8 +2,9 @@
 
 A child is present when recorded on the incident in one of the configured roles
 (witness, involved), or when living at the incident address on its date. The incident
-address is where its victim was recorded; a child lives there on the date when their
-own records there, widened by ``household_overlap_days`` each side, span it. Shared
+address is where its victim was recorded, in any spelling of that dwelling (postcode and the
+address's first two words); a child lives there on the date when their own records
+there, widened by ``household_overlap_days`` each side, span it. Shared
 addresses (refuges, hostels, 'no fixed abode') have no lives_at edges, so nobody is
 placed at an incident there by address, as no household forms there.
 
@@ -21,6 +22,7 @@ import networkx as nx
 
 from graph.codes import CHILD, SOCIAL_CARE, SUSPECT, VICTIM, EdgeKind, FlagCode
 from graph.config import FlagRules
+from graph.flags.dwelling import dwelling_addresses
 from graph.flags.household import person_records, records_at
 from graph.flags.incidents import evidence_of
 from graph.flags.model import Evidence, Flag, make_flag
@@ -84,7 +86,8 @@ def child_at_da_incident(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]
                 how, ev = present.setdefault(person, (set(), []))
                 how.add(rec["role"])
                 ev.append(evidence_of(rec, event))
-        for address in sorted({d["address"] for _, d in core if d["role"] == VICTIM and isinstance(d["address"], str)}):
+        victim_at = {d["address"] for _, d in core if d["role"] == VICTIM and isinstance(d["address"], str)}
+        for address in sorted({a for v in victim_at for a in dwelling_addresses(graph, v)}):
             for person, keyed in graph.pred[address].items():
                 seen = keyed.get(EdgeKind.LIVES_AT)
                 if (

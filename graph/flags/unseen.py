@@ -25,12 +25,13 @@ import networkx as nx
 
 from graph.codes import CHILD, MALE, POLICE, SOCIAL_CARE, SUSPECT, EdgeKind, FlagCode, NodeKind
 from graph.config import FlagRules
+from graph.flags.dwelling import dwelling
 from graph.flags.household import ChildTest, overlaps, person_records, records_at
 from graph.flags.incidents import evidence_of
 from graph.flags.model import Evidence, Flag, make_flag
 from graph.flags.windows import as_of, window_start
 
-__all__ = ["dwelling", "unseen_man"]
+__all__ = ["unseen_man"]
 
 
 def _police_record(graph: nx.MultiDiGraph, man: str, rules: FlagRules, since: date, end: date) -> tuple[list[Evidence], set[str]]:
@@ -65,17 +66,6 @@ def _open_case(graph: nx.MultiDiGraph, child: str, rules: FlagRules, since: date
     if plan not in rules.unseen_men.plan_types or when < since:
         return None
     return plan, evidence_of(rec, event)
-
-
-def dwelling(address: str) -> str:
-    """The dwelling an address node names, as ``linkage.shared_addresses.dwelling_sql`` has it.
-
-    With a postcode, the postcode and the address's first two words, so health's
-    '12 ACACIA RD' and police's '12 ACACIA ROAD NORTHTOWN' are one dwelling; without one,
-    the whole address.
-    """
-    postcode, _, text = address.removeprefix("address:").partition("|")
-    return f"{postcode}|{' '.join(text.split(' ')[:2])}" if postcode else f"|{text}"
 
 
 def _seen_at(graph: nx.MultiDiGraph, man: str, address: str, rules: FlagRules) -> tuple[dict, list[Evidence]] | None:

@@ -132,3 +132,14 @@ def test_roles_and_agencies_come_from_the_config(frames: Frames) -> None:
     rules = FlagRules(as_of=AS_OF, child_at_da_incident=EncompassRules(roles=("victim",), agencies=("health",)))
     assert [f.person_ids[0] for f in child_at_da_incident(frames.graph(), rules)] == ["C"]
     assert child_at_da_incident(frames.graph(), RULES) == []
+
+
+def test_another_spelling_of_the_incident_address(frames: Frames) -> None:
+    """The victim recorded at '1 HIGH ST NORTHTOWN', the child at '1 HIGH ST': one dwelling; '11 HIGH ST' is another."""
+    _incident(frames, day(-30))
+    frames.rows[-1]["address"] = f"{HOME} NORTHTOWN"
+    frames.at("C", HOME, day(-31))
+    frames.at("E", "11 HIGH ST", day(-31))
+    frames.dob["C"] = frames.dob["E"] = DOB
+    (flag,) = child_at_da_incident(frames.graph(), RULES)
+    assert flag.person_ids[0] == "C" and flag.parameters["incidents"][0]["presence"] == [AT_ADDRESS]
