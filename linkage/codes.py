@@ -94,7 +94,7 @@ def create_enum_types(con: duckdb.DuckDBPyConnection) -> None:
         wanted = [member.value for member in enum]
         verb = "CREATE TYPE"
         if type_name in existing:
-            (have,) = con.execute(f"SELECT enum_range(NULL::{type_name})").fetchone()
+            ((have,),) = con.execute(f"SELECT enum_range(NULL::{type_name})").fetchall()
             missing = [m for m in wanted if m not in have]
             if not missing:
                 continue
