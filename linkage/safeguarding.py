@@ -269,8 +269,19 @@ def read_flag_run(con: duckdb.DuckDBPyConnection, schema: str | None = None) -> 
 EVENT_KEY_SQL = "CASE WHEN r.event_id IS NOT NULL THEN 'event:' || r.source || ':' || r.event_id END"
 
 
+#: A record's dwelling key: its postcode and the address's first two words ('12 ACACIA'), or
+#: the whole address without a postcode, as ``graph.flags.dwelling`` reads an address node.
+#: Rules that take two spellings of one dwelling as one place (Operation Encompass, unseen
+#: men) reach people through it, so incremental runs and Spark's parts must too. An
+#: expression over a records row ``r``, in SQL that DuckDB and Spark both read.
+DWELLING_KEY_SQL = (
+    "CASE WHEN nullif(trim(r.address), '') IS NOT NULL THEN 'dwelling:' || CASE WHEN nullif(r.postcode, '') IS NOT NULL "
+    "THEN r.postcode || '|' || regexp_extract(r.address, '^[^ ]+( [^ ]+)?', 0) ELSE '|' || r.address END END"
+)
+
+
 def person_keys_sql(records: str = "records", clusters: str = "clusters", people: str | None = None) -> str:
-    """SQL for each person's events and addresses, keyed as the graph keys its nodes.
+    """SQL for each person's events, addresses and dwellings, keyed as the graph keys its nodes.
 
     Kept as ``person_keys``: an incremental run walks it to find who shares an event
     or an address with the people it changed.
@@ -283,7 +294,7 @@ def person_keys_sql(records: str = "records", clusters: str = "clusters", people
     only = f" WHERE c.person_id IN (SELECT person_id FROM {people})" if people else ""
     # Both keys from one pass over the records (a UNION of two selects reads them twice).
     return (
-        f"SELECT DISTINCT person_id, k FROM (SELECT c.person_id, unnest([{EVENT_KEY_SQL}, {ADDRESS_KEY_SQL}]) AS k "
+        f"SELECT DISTINCT person_id, k FROM (SELECT c.person_id, unnest([{EVENT_KEY_SQL}, {ADDRESS_KEY_SQL}, {DWELLING_KEY_SQL}]) AS k "
         f"FROM {records} AS r JOIN {clusters} AS c USING (unique_id){only}) WHERE k IS NOT NULL"
     )
 

@@ -40,7 +40,7 @@ from pyspark.sql import functions as F
 from splink import SparkAPI
 
 from graph import Flag, FlagRules, build_graph, flag_order, run_flags
-from linkage.safeguarding import ADDRESS_KEY_SQL, EVENT_KEY_SQL, GRAPH_EVENTS_SCHEMA, GRAPH_PEOPLE_SCHEMA
+from linkage.safeguarding import ADDRESS_KEY_SQL, DWELLING_KEY_SQL, EVENT_KEY_SQL, GRAPH_EVENTS_SCHEMA, GRAPH_PEOPLE_SCHEMA
 from linkage.spark.components import COMPONENT, NODE, connected_components
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ PART, POSITION = "part", "position"
 
 
 def person_key_edges(events: DataFrame) -> DataFrame:
-    """Person - key edges: each person's shared events and addresses.
+    """Person - key edges: each person's shared events, addresses and dwellings.
 
     Args:
         events: The graph's events (columns of :data:`linkage.safeguarding.GRAPH_EVENTS_SCHEMA`).
@@ -63,7 +63,7 @@ def person_key_edges(events: DataFrame) -> DataFrame:
         Distinct ``person`` (``person:<person_id>``) and ``key`` pairs. A record with no
         event id is its own event, so it adds no event key.
     """
-    keys = F.array(F.expr(EVENT_KEY_SQL), F.expr(ADDRESS_KEY_SQL))
+    keys = F.array(F.expr(EVENT_KEY_SQL), F.expr(ADDRESS_KEY_SQL), F.expr(DWELLING_KEY_SQL))
     edges = events.alias("r").select(
         F.concat(F.lit(PERSON_NODE), F.col("person_id")).alias("person"), F.explode(keys).alias("key")
     )
