@@ -166,6 +166,8 @@ def test_flags_on_spark_equal_duckdbs(spark_api, graph_input, tmp_path):
 SMALL = [
     ("A", [("police", "OCC-1", "AB1 2CD", "1 HIGH ST", 0)], "high street"),
     ("B", [("health", None, "AB1 2CD", "1 HIGH ST", 5)], "high street"),
+    # Another spelling of A's and B's dwelling (postcode, first two words): one place to the Encompass rule.
+    ("K", [("health", None, "AB1 2CD", "1 HIGH STREET NORTHTOWN", 9)], "high street"),
     ("C", [("health", None, None, None, 0), ("health", None, None, "  ", 40), ("health", None, "AB1 2CD", None, 80)], "C alone"),
     ("D", [], "D alone"),
     ("E", [("police", "OCC-9", "EF1 1EF", "2 LOW RD", 0)], "occurrence 9"),
