@@ -185,7 +185,7 @@ def encompass_truth(pop: Population, ev: Events, extra: ChildContact, shared: np
         ok = (j < pop.hh_size[hh]) & (kid != v) & _child_on(pop, kid, vday)
         ok &= (pop.address_on(kid, vday) == home) & ~np.isin(home, shared)
         parts.append(pd.DataFrame({"person": kid[ok], "occ": occ[ok], "day": vday[ok], "presence": "address"}))
-    out = pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True).astype({"person": np.int64, "occ": np.int64, "day": np.int64})
     return out.drop_duplicates(["person", "occ"]).sort_values(["person", "day", "occ"], kind="stable").reset_index(drop=True)
 
 
@@ -227,10 +227,12 @@ def unseen_men_truth(pop: Population, ev: Events, dropped: np.ndarray, ep_rank: 
         members = np.arange(pop.hh_start[h], pop.hh_start[h] + pop.hh_size[h])
         for man in members[men[members] & known[members] & (members != child)]:
             pairs.append((man, child, int(ev.ep_plan[ep]), int(ev.ep_day[ep])))
-    frame = pd.DataFrame(pairs, columns=["man", "child", "plan", "plan_day"])
+    # Typed even when empty (a small population may have no such pair).
+    frame = pd.DataFrame(pairs, columns=["man", "child", "plan", "plan_day"]).astype(np.int64)
     # Seen: the man is on any episode the child is on.
     together = pd.DataFrame({"ep": s_ep, "person": s_person})
     child_eps = together.rename(columns={"person": "child"}).merge(frame[["man", "child"]].drop_duplicates(), on="child")
     seen = child_eps.merge(together.rename(columns={"person": "man"}), on=["ep", "man"])[["man", "child"]].drop_duplicates()
     frame = frame.merge(seen.assign(seen=True), on=["man", "child"], how="left")
-    return frame[frame["seen"].isna()].drop(columns="seen").sort_values(["man", "child"]).reset_index(drop=True)
+    frame = frame[frame["seen"].isna()].drop(columns="seen").sort_values(["man", "child"]).reset_index(drop=True)
+    return frame.astype(np.int64)

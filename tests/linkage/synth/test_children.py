@@ -97,3 +97,14 @@ def test_men_known_to_police_on_a_childs_episode_are_not_unseen(generated: Gener
     adults_on_episodes = care[care["Role"].isin(["Parent", "Carer"]) & care["person_id"].isin(suspects)]
     men = adults_on_episodes[people.loc[adults_on_episodes["person_id"], "sex"].to_numpy() == "M"]
     assert len(set(men["person_id"]) - set(unseen["man_id"])) > 0
+
+
+def test_a_small_population_may_have_no_unseen_man(tmp_path) -> None:
+    """The truth files are written, header only, when no pair exists."""
+    from linkage.synth import generate_extracts
+
+    generate_extracts(500, 3, tmp_path)
+    unseen = pd.read_csv(tmp_path / "truth" / "unseen_men.csv", dtype=str)
+    assert list(unseen.columns) == ["man_id", "child_id", "plan", "plan_date"]
+    people = pd.read_csv(tmp_path / "truth" / "people.csv", dtype=str)
+    assert set(unseen["man_id"]) == set(people.loc[people["is_unseen_man"] == "true", "person_id"])
