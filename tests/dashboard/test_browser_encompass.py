@@ -6,14 +6,20 @@ import csv
 import io
 import json
 
+import pytest
 from playwright.sync_api import expect
 
 from linkage.encompass import encompass_target
 from tests.dashboard.test_browser import audited, settle, sign_in
-from tests.dashboard.test_encompass import LABEL, busiest  # noqa: F401 - busiest is a fixture
+from tests.dashboard.test_encompass import LABEL, busiest_day
 
 
-def test_the_list_for_a_day_downloads_and_is_audited(served_app, page, busiest):  # noqa: F811
+@pytest.fixture(scope="module")
+def busiest(dashboard_store):
+    return busiest_day(dashboard_store)
+
+
+def test_the_list_for_a_day_downloads_and_is_audited(served_app, page, busiest):
     when, found = busiest
     purpose = "Encompass notifications (browser test)"
     sign_in(page, served_app.url, "mash", purpose)

@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
 from linkage.access import Role
-from linkage.encompass import encompass_list
+from linkage.encompass import EncompassList, encompass_list
 from linkage.store import open_results
 
 LABEL = "Operation Encompass: children present at DA incidents, for schools"
 
 
-@pytest.fixture(scope="module")
-def busiest(dashboard_store):
+def busiest_day(store) -> tuple[date, EncompassList]:
     """The day with most children at incidents, and the list for it as a MASH analyst sees it."""
-    with open_results(dashboard_store.run.store) as con:
+    with open_results(store.run.store) as con:
         params = [json.loads(p) for (p,) in con.execute(
             "SELECT parameters FROM flags WHERE CAST(code AS VARCHAR) = 'child_at_da_incident'").fetchall()]
         days = sorted(i["date"] for p in params for i in p["incidents"])
         assert days, "the dashboard store has children at DA incidents"
-        day = max(set(days), key=lambda d: (days.count(d), d))
-        from datetime import date
+        when = date.fromisoformat(max(set(days), key=lambda d: (days.count(d), d)))
+        return when, encompass_list(con, when, None, see_refuge_address=False)
 
-        when = date.fromisoformat(day)
-        found = encompass_list(con, when, None, see_refuge_address=False)
-    return when, found
+
+@pytest.fixture(scope="module")
+def busiest(dashboard_store) -> tuple[date, EncompassList]:
+    return busiest_day(dashboard_store)
 
 
 def _caption(at) -> str:
