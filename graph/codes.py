@@ -26,6 +26,9 @@ class FlagCode(StrEnum):
     # SPECSS+ profile and dangerous places (issue 17): graph/flags/specss.py, graph/flags/places.py.
     SPECSS_PROFILE = "specss_profile"
     DANGEROUS_PLACE = "dangerous_place"
+    # Issue 17: Operation Encompass and unseen men (graph/flags/encompass.py, graph/flags/unseen.py).
+    CHILD_AT_DA_INCIDENT = "child_at_da_incident"
+    UNSEEN_MAN = "unseen_man"
 
 
 class AddressKind(StrEnum):
@@ -65,6 +68,7 @@ SUSPECT = "suspect"
 VICTIM = "victim"
 PATIENT = "patient"
 CHILD = "child"
+MALE = "male"
 #: Social care roles that look after the child on the same episode.
 CARER_ROLES = ("parent", "carer", "household_member")
 

@@ -12,6 +12,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from graph.codes import AddressKind, FlagCode
+from graph.config_children import EncompassRules, UnseenMenRules
 
 #: Default queue ranking, highest first: visible high risk and serial offending lead.
 DEFAULT_SEVERITY: dict[FlagCode, int] = {
@@ -27,6 +28,9 @@ DEFAULT_SEVERITY: dict[FlagCode, int] = {
     FlagCode.REPEAT_PERPETRATOR: 5,
     FlagCode.SPECSS_PROFILE: 5,
     FlagCode.DANGEROUS_PLACE: 5,
+    # Issue 17: children present at DA incidents, unseen men.
+    FlagCode.UNSEEN_MAN: 8,
+    FlagCode.CHILD_AT_DA_INCIDENT: 7,
 }
 
 #: Offence gravity by a substring of the police event type (first match wins).
@@ -214,6 +218,14 @@ class FlagRules(BaseModel):
         default=1,
         ge=0,
         description="Child in a DA household: severity added when social care has no record of the child at all.",
+    )
+    child_at_da_incident: EncompassRules = Field(
+        default_factory=EncompassRules,
+        description="Child present at a DA incident (Operation Encompass): window, roles and agencies.",
+    )
+    unseen_men: UnseenMenRules = Field(
+        default_factory=UnseenMenRules,
+        description="Unseen men: window, the child's plans and the offences that count as violence.",
     )
     joins_lookback_days: int = Field(
         default=365,

@@ -14,6 +14,9 @@ __all__ = ["EVALUATED", "evaluate_flags"]
 EVALUATED: dict[FlagCode, str] = {
     FlagCode.SERIAL_PERPETRATOR: "is_serial_perpetrator",
     FlagCode.REPEAT_VICTIM: "is_repeat_victim",
+    # Issue 17 (generator 1.3.0): the flagged person is the child, and the man.
+    FlagCode.CHILD_AT_DA_INCIDENT: "is_child_at_incident",
+    FlagCode.UNSEEN_MAN: "is_unseen_man",
 }
 
 

@@ -74,6 +74,8 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "search": _ALL,
     "view_person": _ALL,
     "export": _ALL,
+    # The Operation Encompass list for schools (issue 17): children's names, DOBs and addresses by area.
+    "export_encompass": frozenset({Role.MASH_ANALYST, Role.LINKAGE_ADMIN}),
     "review_decide": frozenset({Role.LINKAGE_ADMIN}),
     "flag_decide": frozenset({Role.MASH_ANALYST, Role.INTELLIGENCE_ANALYST}),
     "read_audit": frozenset({Role.LINKAGE_ADMIN}),

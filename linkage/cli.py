@@ -217,6 +217,26 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--depth", type=int, default=1, help="steps from the person (default 1)")
     graph.set_defaults(handler=_export_graph)
 
+    encompass = what.add_parser(
+        "encompass",
+        help="the Operation Encompass list for schools: children present at DA incidents on one day, by area",
+        description="One row per child present at a DA incident on --day (recorded as witness or involved, or living "
+        "at the incident address): the school area (postcode district), name, DOB, age, address, how the child was "
+        "there and the occurrence. Signed with a dashboard user's name and password; the user's role must allow "
+        "'export_encompass', and refuge addresses are withheld unless it allows 'see_refuge_address'. The export "
+        "is written to the audit log (who, when, purpose, day, areas, people) before the file; if it cannot be, "
+        "no file is written.",
+    )
+    _config_args(encompass)
+    encompass.add_argument("--day", type=date.fromisoformat, required=True, help="the incidents' date, YYYY-MM-DD")
+    encompass.add_argument("--area", action="append", help="only this school area, a postcode district such as NT1 (repeatable)")
+    encompass.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    encompass.add_argument("--user", required=True, help="your dashboard user name")
+    encompass.add_argument("--purpose", required=True, help="why you export it, for the audit log (e.g. 'Encompass notifications')")
+    encompass.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
+    encompass.add_argument("--users", type=Path, help=f"users file (default ${USERS_ENV} or {DEFAULT_USERS_FILE})")
+    encompass.set_defaults(handler=_export_encompass)
+
     users = commands.add_parser("users", help="manage dashboard users", description="Manage the dashboard's users file.")
     users_what = users.add_subparsers(title="actions", required=True, metavar="ACTION")
     add_user = users_what.add_parser(
@@ -542,6 +562,39 @@ def _export_graph(args: argparse.Namespace) -> None:
             files = export_graph(con, args.out, person_id=args.person, depth=args.depth)
     for kind, path in files.items():
         console.print(f"{kind}: {path}")
+
+
+def _export_encompass(args: argparse.Namespace) -> None:
+    from linkage import audit
+    from linkage.access import authenticate
+    from linkage.encompass import audited_encompass_csv
+    from linkage.store import open_state
+
+    run = _run_config(args)
+    if len(args.purpose.strip()) < 5:
+        raise MashError("give a purpose of at least a few words, such as 'Encompass notifications for schools'")
+    password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else getpass.getpass(f"Password for {args.user}: ")
+    # As at the dashboard's sign-in: every attempt is on record before it is answered, and a lockout holds.
+    with open_state(run.store) as state:
+        locked = audit.locked_until(state, args.user)
+        if locked is not None:
+            audit.record_locked_sign_in(state, args.user)
+    if locked is not None:
+        raise MashError(f"too many failed sign-ins under this name: try again after {locked:%H:%M}; nothing was exported")
+    user = authenticate(args.users or users_file(), args.user, password)
+    if user is None:
+        with open_state(run.store) as state:
+            audit.record_failed_sign_in(state, args.user)
+        raise MashError("wrong user name or password; nothing was exported")
+    with _reading(args) as (run, con):
+        data, found = audited_encompass_csv(
+            con, run.store, user, args.purpose.strip(), args.day, args.area, file_name=args.out.name, page="cli",
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    console.print(f"Wrote {len(found.rows):,} children present at DA incidents on {args.day:%d/%m/%Y} to {args.out}", highlight=False)
+    if found.window_start is not None and args.day < found.window_start:
+        console.print(f"The flags cover incidents from {found.window_start:%d/%m/%Y} only (child_at_da_incident.window_days).")
 
 
 def _users_add(args: argparse.Namespace) -> None:

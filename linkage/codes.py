@@ -75,7 +75,11 @@ SQL_ENUMS: dict[str, type[StrEnum]] = {
 
 
 def create_enum_types(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every enum in :data:`SQL_ENUMS` as a DuckDB type, if absent.
+    """Create every enum in :data:`SQL_ENUMS` as a DuckDB type, or add the members a stored one lacks.
+
+    A results file written before a member existed (a new flag code) keeps its type, so
+    the type is replaced by one with every member: columns already written keep the
+    type they were written with, and values cast from now on may be any member.
 
     Args:
         con: An open DuckDB connection.
@@ -83,16 +87,24 @@ def create_enum_types(con: duckdb.DuckDBPyConnection) -> None:
     existing = {
         row[0]
         for row in con.execute(
-            "SELECT type_name FROM duckdb_types() WHERE logical_type = 'ENUM'"
+            "SELECT type_name FROM duckdb_types() WHERE logical_type = 'ENUM' AND database_name = current_database()"
         ).fetchall()
     }
     for type_name, enum in SQL_ENUMS.items():
+        wanted = [member.value for member in enum]
+        verb = "CREATE TYPE"
         if type_name in existing:
-            continue
+            ((have,),) = con.execute(f"SELECT enum_range(NULL::{type_name})").fetchall()
+            missing = [m for m in wanted if m not in have]
+            if not missing:
+                continue
+            # Members the code no longer has stay readable in the columns written with them.
+            wanted = [*have, *missing]
+            verb = "CREATE OR REPLACE TYPE"
         # ENUM members cannot be bound as parameters in DDL; they come from the
         # StrEnum above (code, not input), and are quoted as SQL literals.
-        members = ", ".join(sql_literal(member.value) for member in enum)
-        con.execute(f"CREATE TYPE {type_name} AS ENUM ({members})")
+        members = ", ".join(sql_literal(member) for member in wanted)
+        con.execute(f"{verb} {type_name} AS ENUM ({members})")
 
 
 def sql_literal(text: str) -> str:

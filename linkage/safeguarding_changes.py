@@ -1,7 +1,7 @@
 """Incremental flags: re-run the flag rules over the neighbourhood of the people a run changed.
 
 Every rule judges a person from their own records and those of people who share
-an event or an address with them, and at most one more step out (a victim's other
+an event, an address or a dwelling (``person_keys``) with them, and at most one more step out (a victim's other
 abusers, a household member's incidents). So the flags that can change are those
 of people within two steps of a changed person, plus any flag whose evidence cites a
 changed person's record (it may need clearing). Those flags are recomputed on a

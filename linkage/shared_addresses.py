@@ -43,20 +43,10 @@ ADDRESS_KEY_SQL = (
     "CASE WHEN nullif(trim(r.address), '') IS NOT NULL THEN 'address:' || coalesce(r.postcode, '') || '|' || r.address END"
 )
 
-#: A record's dwelling key (``dwelling:`` and :func:`dwelling_sql`'s value, which
-#: ``graph.flags.places.dwelling_of`` reads from an address key); null for a blank address. Over a
-#: records row aliased ``r``, in SQL that DuckDB and Spark both read: an incremental run and a
-#: Spark part reach every spelling of one dwelling through it (the dangerous-places rule).
-DWELLING_KEY_SQL = (
-    "CASE WHEN nullif(trim(r.address), '') IS NOT NULL THEN 'dwelling:' || CASE WHEN r.postcode IS NOT NULL "
-    "THEN r.postcode || '|' || regexp_extract(r.address, '^[^ ]+( [^ ]+)?', 0) ELSE '|' || r.address END END"
-)
-
-
 #: The area a record's address key belongs to: its postcode, or the key itself when it has none.
 #: Every record of one dwelling (:func:`dwelling_sql`) is in one area, so an area's verdicts can be
 #: judged again apart from the rest. Over a records row ``r``.
-AREA_SQL = f"coalesce(r.postcode, {ADDRESS_KEY_SQL})"
+AREA_SQL = f"coalesce(nullif(r.postcode, ''), {ADDRESS_KEY_SQL})"
 
 
 def key_area_sql(column: str) -> str:
@@ -71,10 +61,16 @@ def dwelling_sql() -> str:
     'FLAT 3'), so '12 ACACIA RD NORTHTOWN' and '12 ACACIA ROAD' are one dwelling; without
     one, the whole address.
     """
-    return (
-        "CASE WHEN r.postcode IS NOT NULL THEN r.postcode || '|' || array_to_string(string_split(r.address, ' ')[1:2], ' ') "
-        "ELSE '|' || r.address END"
-    )
+    # regexp_extract, which DuckDB and Spark both read (Spark's parts key people by dwelling too).
+    return "CASE WHEN nullif(r.postcode, '') IS NOT NULL THEN r.postcode || '|' || regexp_extract(r.address, '^[^ ]+( [^ ]+)?', 0) ELSE '|' || r.address END"
+
+
+#: A record's dwelling key: ``dwelling:`` and :func:`dwelling_sql`'s value (which
+#: ``graph.flags.dwelling.dwelling`` reads from an address node); null for a blank address. Over a
+#: records row aliased ``r``, in SQL that DuckDB and Spark both read: an incremental run and a
+#: Spark part reach every spelling of one dwelling through it (dangerous places, Operation
+#: Encompass, unseen men).
+DWELLING_KEY_SQL = f"CASE WHEN nullif(trim(r.address), '') IS NOT NULL THEN 'dwelling:' || {dwelling_sql()} END"
 
 
 def _in_areas(areas: str | None) -> str:

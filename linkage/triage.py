@@ -44,6 +44,8 @@ FLAG_LABELS = {
     "perpetrator_joins_household": "Perpetrator joins household",
     "specss_profile": "SPECSS+ risk factors",
     "dangerous_place": "Dangerous place",
+    "child_at_da_incident": "Child at DA incident (Encompass)",
+    "unseen_man": "Unseen man",
 }
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import session
+from dashboard.encompass_view import encompass_download
 from dashboard.viewing import record_view
 from linkage.flag_decisions import STATUS_LABELS, decision_history, decisions_in_force
 from linkage.triage import FLAG_LABELS, flag_changes, triage_options, triage_queue
@@ -103,6 +104,8 @@ def cleared_flags() -> None:
         if chosen:
             session.open_person(cleared.iloc[chosen[0]]["person_id"])
 
+
+encompass_download(options.areas, options.last_event)
 
 if queue.rows.empty:
     st.info("No flagged people match these filters.")

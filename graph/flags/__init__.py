@@ -12,6 +12,7 @@ import networkx as nx
 from graph.codes import FlagCode
 from graph.config import FlagRules
 from graph.gcpause import gc_paused
+from graph.flags.encompass import child_at_da_incident
 from graph.flags.health import pregnancy_and_da, toxic_trio
 from graph.flags.household import RECORDS_CACHE, child_in_da_household, perpetrator_joins_household
 from graph.flags.marac import marac_high_risk, marac_repeat
@@ -19,6 +20,7 @@ from graph.flags.model import Evidence, Flag, make_flag
 from graph.flags.perpetrator import repeat_perpetrator, rescore_repeat_perpetrator, serial_perpetrator
 from graph.flags.places import dangerous_place
 from graph.flags.specss import specss_profile
+from graph.flags.unseen import unseen_man
 from graph.flags.victim import marac_escalation, repeat_victim
 from graph.flags.windows import births_crossed, dates_crossed
 
@@ -55,11 +57,14 @@ REGISTRY: dict[FlagCode, Rule] = {
     FlagCode.PERPETRATOR_JOINS_HOUSEHOLD: perpetrator_joins_household,
     FlagCode.SPECSS_PROFILE: specss_profile,
     FlagCode.DANGEROUS_PLACE: dangerous_place,
+    # Issue 17: Operation Encompass and unseen men.
+    FlagCode.CHILD_AT_DA_INCIDENT: child_at_da_incident,
+    FlagCode.UNSEEN_MAN: unseen_man,
 }
 
 #: Bump when a rule changes what it raises or how it writes parameters: stored flags
 #: from an older version are recomputed in full rather than updated.
-RULES_VERSION = 6
+RULES_VERSION = 7
 
 Rescorer = Callable[[Mapping[str, Any], FlagRules, date], tuple[dict[str, Any], float]]
 

@@ -9,7 +9,6 @@ its address is not to be disclosed.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -18,26 +17,14 @@ import networkx as nx
 
 from graph.codes import SUSPECT, VICTIM, EdgeKind, FlagCode
 from graph.config import FlagRules
+from graph.flags.dwelling import dwelling
 from graph.flags.household import overlaps
 from graph.flags.incidents import evidence_of
 from graph.flags.model import Evidence, Flag, make_flag
 from graph.flags.windows import as_of, window_start
 
-__all__ = ["dangerous_place", "dwelling_of"]
+__all__ = ["dangerous_place"]
 
-_FIRST_TWO_WORDS = re.compile(r"^[^ ]+( [^ ]+)?")
-
-
-def dwelling_of(address_node: str) -> str:
-    """The dwelling an address node (``address:<postcode>|<address>``) names, as ``linkage.shared_addresses`` keys it.
-
-    With a postcode, ``<postcode>|<first two words>``; without one, ``|<address>``.
-    """
-    postcode, address = address_node.removeprefix("address:").split("|", 1)
-    if not postcode:
-        return f"|{address}"
-    match = _FIRST_TWO_WORDS.match(address)
-    return f"{postcode}|{match.group(0) if match else address}"
 
 
 @dataclass(frozen=True)
@@ -57,7 +44,7 @@ def _shared_dwellings(graph: nx.MultiDiGraph) -> set[str]:
     From the whole run's list the graph was built with, so the graph of part of the
     population (an incremental run's, a Spark part's) leaves out the same dwellings.
     """
-    return {dwelling_of(key) for key in graph.graph.get("shared_addresses", {})}
+    return {dwelling(key) for key in graph.graph.get("shared_addresses", {})}
 
 
 def _incidents_at(graph: nx.MultiDiGraph, since: date, end: date) -> dict[str, list[_PlaceIncident]]:
@@ -69,7 +56,7 @@ def _incidents_at(graph: nx.MultiDiGraph, since: date, end: date) -> dict[str, l
             continue
         records = [(p, d) for p, keyed in graph.pred[node].items() for d in keyed.values()
                    if d["kind"] == EdgeKind.RECORD and d["role"] in (SUSPECT, VICTIM)]
-        places = {dwelling_of(d["address"]) for _, d in records if isinstance(d["address"], str)}
+        places = {dwelling(d["address"]) for _, d in records if isinstance(d["address"], str)}
         for place in sorted(places):
             out[place].append(_PlaceIncident(
                 date=event["date"],

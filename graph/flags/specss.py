@@ -22,7 +22,7 @@ from graph.config import FlagRules
 from graph.flags.household import overlaps, person_records, records_at
 from graph.flags.incidents import Incident, evidence_of, pair_incidents, victim_incidents
 from graph.flags.model import Evidence, Flag, make_flag
-from graph.flags.places import dwelling_of
+from graph.flags.dwelling import dwelling
 from graph.flags.windows import as_of, window_start
 
 __all__ = ["FACTORS", "FACTOR_LABELS", "specss_profile"]
@@ -76,7 +76,7 @@ def _homes(graph: nx.MultiDiGraph, person: str) -> dict[str, dict]:
         seen = keyed.get(EdgeKind.LIVES_AT)
         if seen is None or seen["first_date"] is None or seen["last_date"] is None:
             continue
-        stay = homes.setdefault(dwelling_of(addr), {"first_date": seen["first_date"], "last_date": seen["last_date"], "nodes": []})
+        stay = homes.setdefault(dwelling(addr), {"first_date": seen["first_date"], "last_date": seen["last_date"], "nodes": []})
         stay["first_date"] = min(stay["first_date"], seen["first_date"])
         stay["last_date"] = max(stay["last_date"], seen["last_date"])
         stay["nodes"].append(addr)

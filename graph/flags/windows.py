@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import attrgetter
 from typing import Literal
 
 import networkx as nx
@@ -37,7 +38,7 @@ ADULT_AGE = 18
 
 @dataclass(frozen=True)
 class Window:
-    """A look-back window whose length is one ``FlagRules`` setting."""
+    """A look-back window whose length is one ``FlagRules`` setting (a dotted path for one in a block)."""
 
     setting: str
     unit: Literal["years", "days"]
@@ -56,6 +57,9 @@ WINDOWS: dict[str, Window] = {
         Window("specss_window_days", "days"),
         Window("specss_escalation_days", "days"),
         Window("dangerous_place_window_years", "years"),
+        # A setting in a block of its own is named by its dotted path.
+        Window("child_at_da_incident.window_days", "days"),
+        Window("unseen_men.window_years", "years"),
     )
 }
 
@@ -80,7 +84,7 @@ def window_start(rules: FlagRules, setting: str, end: date) -> date:
         KeyError: ``setting`` is not a declared window.
     """
     window = WINDOWS[setting]
-    length = getattr(rules, setting)
+    length = attrgetter(setting)(rules)
     return years_before(end, length) if window.unit == "years" else end - timedelta(days=length)
 
 

@@ -10,9 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
+from linkage.synth.children import (
+    ChildContact, absent_men, children_rng, contact_children, encompass_truth, unseen_men_truth,
+)
 from linkage.synth.corrupt import render_identity
-from linkage.synth.events import VICTIM, Events, generate_events
+from linkage.synth.events import PLAN_TYPES, VICTIM, Events, generate_events
 from linkage.synth.names import load_vocab
 from linkage.synth.population import build_population, day_of
 from linkage.synth.rates import ErrorRates
@@ -27,7 +31,7 @@ __all__ = ["GENERATOR_VERSION", "SOURCES", "GenerateSummary", "generate_extracts
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "1.3.0"
+GENERATOR_VERSION = "1.4.0"
 SOURCES = ("police", "social_care", "health")
 
 
@@ -43,7 +47,7 @@ class GenerateSummary:
     seconds: float = 0.0
 
 
-def _police(rng, pop, vocab, ev: Events, rates: ErrorRates, dates: DateFormats) -> tuple[dict, np.ndarray]:
+def _police(rng, pop, vocab, ev: Events, rates: ErrorRates, dates: DateFormats, crng, contact: ChildContact) -> tuple[dict, np.ndarray]:
     occ_order = np.lexsort((np.arange(len(ev.occ_day)), ev.occ_day))
     rank = np.empty_like(occ_order)
     rank[occ_order] = np.arange(len(occ_order))
@@ -65,10 +69,22 @@ def _police(rng, pop, vocab, ev: Events, rates: ErrorRates, dates: DateFormats) 
         rng, pop, r, dates, occ_ref[occ], day, ev.occ_cat[occ], ev.occ_dash[occ], role,
         ev.pnc_year2, ev.pnc_serial, person, rates.police.pnc_wrong_check,
     )
-    return cols, person
+    # Children at occurrences through child contact come last, from their own stream, so the rows above stay as they were.
+    occ, kid, role = contact.occ, contact.person, contact.role
+    if not len(kid):
+        return cols, person
+    k, total = len(person), len(person) + len(kid)
+    day = ev.occ_day[occ]
+    r = render_identity(crng, pop, vocab, rates.police, kid, day, kid, victim=np.zeros(len(kid), dtype=bool))
+    more = police_columns(
+        crng, pop, r, dates, occ_ref[occ], day, ev.occ_cat[occ], ev.occ_dash[occ], role,
+        ev.pnc_year2, ev.pnc_serial, kid, rates.police.pnc_wrong_check,
+    )
+    more["PersonRecordRef"] = ids("PN", total, 7)[k:]
+    return {c: np.concatenate([cols[c], more[c]]) for c in cols}, np.concatenate([person, kid])
 
 
-def _social_care(rng, pop, vocab, ev: Events, rates: ErrorRates, dates: DateFormats) -> tuple[dict, np.ndarray]:
+def _social_care(rng, pop, vocab, ev: Events, rates: ErrorRates, dates: DateFormats, dropped: np.ndarray) -> tuple[dict, np.ndarray]:
     ep_order = np.lexsort((np.arange(len(ev.ep_day)), ev.ep_day))
     rank = np.empty_like(ep_order)
     rank[ep_order] = np.arange(len(ep_order))
@@ -78,7 +94,17 @@ def _social_care(rng, pop, vocab, ev: Events, rates: ErrorRates, dates: DateForm
     r = render_identity(rng, pop, vocab, rates.social_care, person, day)
     ep_ref = ids("EP", len(ep_order), 8)[rank[ep]]
     cols = social_care_columns(rng, pop, r, dates, ep_ref, day, ev.ep_plan[ep], ev.ep_category[ep], ev.ep_factors[ep], role)
-    return cols, person
+    # Men left off their household's episodes go after rendering, so every other row stays as it was.
+    keep = ~dropped[rows]
+    return {c: v[keep] for c, v in cols.items()}, person[keep]
+
+
+def _episode_rank(ev: Events) -> np.ndarray:
+    """Each episode's position in the social care extract (by day, then as generated)."""
+    order = np.lexsort((np.arange(len(ev.ep_day)), ev.ep_day))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank
 
 
 def _health(rng, pop, vocab, ev: Events, rates: ErrorRates, dates: DateFormats, srng) -> tuple[dict, np.ndarray]:
@@ -99,6 +125,16 @@ def _health(rng, pop, vocab, ev: Events, rates: ErrorRates, dates: DateFormats, 
     )
     more["PatientRecordID"] = ids("HL", total, 7)[k:]
     return {c: np.concatenate([cols[c], more[c]]) for c in cols}, np.concatenate([person, extra])
+
+
+#: Each extract's event date column and its format.
+_DATE_COLUMNS = {"police": ("OccurrenceDate", "%d/%m/%Y"), "social_care": ("ReferralDate", "%Y-%m-%d"), "health": ("AttendanceDate", "%d-%b-%Y")}
+
+
+def _latest_day(dates: np.ndarray, fmt: str) -> int:
+    """The latest event date of one extract, as a day number."""
+    latest = pd.to_datetime(pd.Series(dates), format=fmt).max()
+    return day_of(latest.date().isoformat())
 
 
 def _stay_complaints(srng, vocab, k: int) -> np.ndarray:
@@ -160,20 +196,26 @@ def generate_extracts(
     srng = shared_rng(seed)
     places = add_shared_places(srng, pop, vocab, ev, as_of_day, day_of("2018-01-01"))
     planted = plant_dangerous_places(dangerous_rng(seed), pop, vocab, ev, as_of_day)
+    crng = children_rng(seed)
+    contact = contact_children(crng, pop, ev)
+    dropped = absent_men(crng, pop, ev, as_of_day)
+    extra = {"police": (crng, contact), "social_care": (dropped,), "health": (srng,)}
 
     dates = DateFormats(as_of_day + 400)
     paths: dict[str, Path] = {}
     records: dict[str, int] = {}
     truth_parts = []
     pid = person_ids(pop.n)
+    latest: list[int] = []
     for source, build in (("police", _police), ("social_care", _social_care), ("health", _health)):
-        cols, person = build(rng, pop, vocab, ev, rates, dates, *((srng,) if source == "health" else ()))
+        cols, person = build(rng, pop, vocab, ev, rates, dates, *extra[source])
         path = out_dir / ("health.parquet" if source == "health" else f"{source}.csv")
         (write_parquet if source == "health" else write_csv)(cols, path)
         id_col = {"police": "PersonRecordRef", "social_care": "ClientID", "health": "PatientRecordID"}[source]
         truth_parts.append((source, cols[id_col], person))
         paths[source] = path
         records[source] = len(person)
+        latest.append(_latest_day(cols[_DATE_COLUMNS[source][0]], _DATE_COLUMNS[source][1]))
         log.info("%s: %d records written (%.1fs)", source, len(person), time.perf_counter() - t0)
 
     write_csv(
@@ -186,7 +228,32 @@ def generate_extracts(
     )
     markers = compute_markers(ev, pop.n, as_of_day)
     iso = lambda d: dates.format(d, "iso")  # noqa: E731
-    write_csv(people_columns(pop, vocab, ev, markers, iso, pid), out_dir / "truth" / "people.csv")
+    # The day the flags count to: the latest event date in the extracts.
+    ref = max(latest)
+    present = encompass_truth(pop, ev, contact, places.address, ref)
+    unseen = unseen_men_truth(pop, ev, dropped, _episode_rank(ev), ref)
+    people = people_columns(pop, vocab, ev, markers, iso, pid)
+    flag = lambda mask: np.where(mask, "true", "false").astype(object)  # noqa: E731
+    people["is_child_at_incident"] = flag(np.isin(np.arange(pop.n), present["person"].to_numpy()))
+    people["is_unseen_man"] = flag(np.isin(np.arange(pop.n), unseen["man"].to_numpy()))
+    write_csv(people, out_dir / "truth" / "people.csv")
+    write_csv(
+        {
+            "person_id": pid[present["person"].to_numpy()],
+            "occurrence_date": iso(present["day"].to_numpy()),
+            "presence": present["presence"].to_numpy().astype(object),
+        },
+        out_dir / "truth" / "children_at_incidents.csv",
+    )
+    write_csv(
+        {
+            "man_id": pid[unseen["man"].to_numpy()],
+            "child_id": pid[unseen["child"].to_numpy()],
+            "plan": np.array(PLAN_TYPES, dtype=object)[unseen["plan"].to_numpy()],
+            "plan_date": iso(unseen["plan_day"].to_numpy()),
+        },
+        out_dir / "truth" / "unseen_men.csv",
+    )
     e = markers.edges
     write_csv(
         {
@@ -224,7 +291,7 @@ def generate_extracts(
         },
         out_dir / "truth" / "dangerous_places.csv",
     )
-    for name in ("records", "people", "da_edges", "shared_addresses", "dangerous_places"):
+    for name in ("records", "people", "da_edges", "shared_addresses", "dangerous_places", "children_at_incidents", "unseen_men"):
         paths[f"truth_{name}"] = out_dir / "truth" / f"{name}.csv"
     paths["manifest"] = out_dir / "truth" / "manifest.json"
     manifest = {

@@ -8,7 +8,8 @@ import pytest
 
 from graph.build import build_graph
 from graph.config import FlagRules
-from graph.flags.places import dangerous_place, dwelling_of
+from graph.flags.dwelling import dwelling as dwelling_of
+from graph.flags.places import dangerous_place
 from tests.graph.conftest import AS_OF, Frames, day
 
 RULES = FlagRules(as_of=AS_OF)

@@ -141,7 +141,7 @@ def test_pages_and_actions_per_role():
     assert pages_for(Role.MASH_ANALYST) == ["triage", "search", "profile", "network"]
     assert pages_for(Role.INTELLIGENCE_ANALYST) == ["triage", "search", "profile", "network", "intelligence"]
     assert pages_for(Role.LINKAGE_ADMIN) == list(PAGE_ROLES)
-    assert [a for a in ACTION_ROLES if can_do(Role.MASH_ANALYST, a)] == ["search", "view_person", "export", "flag_decide"]
+    assert [a for a in ACTION_ROLES if can_do(Role.MASH_ANALYST, a)] == ["search", "view_person", "export", "export_encompass", "flag_decide"]
     assert can_do(Role.LINKAGE_ADMIN, "review_decide") and not can_do(Role.INTELLIGENCE_ANALYST, "review_decide")
     # Decisions on flags are the analysts' (a prompt for a person to act on), not the linkage team's.
     assert can_do(Role.INTELLIGENCE_ANALYST, "flag_decide") and not can_do(Role.LINKAGE_ADMIN, "flag_decide")

@@ -1,10 +1,11 @@
-"""A record's dwelling key in SQL (person_keys, Spark parts) names the dwelling the graph's dangerous-places rule reads."""
+"""A record's dwelling key in SQL (person_keys, Spark parts) names the dwelling the graph's rules read (dangerous places,
+Operation Encompass, unseen men)."""
 
 from __future__ import annotations
 
 import pytest
 
-from graph.flags.places import dwelling_of
+from graph.flags.dwelling import dwelling as dwelling_of
 from linkage.safeguarding import person_keys_sql
 from linkage.shared_addresses import ADDRESS_KEY_SQL, DWELLING_KEY_SQL, dwelling_sql
 from linkage.store import connect
@@ -15,6 +16,7 @@ CASES = [
     ("a flat: its number is the second word", "AB1 2CD", "FLAT 3 MILL HOUSE", "dwelling:AB1 2CD|FLAT 3"),
     ("a one-word address", "AB1 2CD", "ROSEMOUNT", "dwelling:AB1 2CD|ROSEMOUNT"),
     ("no postcode: the whole address", None, "12 ACACIA ROAD NORTHTOWN", "dwelling:|12 ACACIA ROAD NORTHTOWN"),
+    ("an empty postcode reads as none", "", "12 ACACIA RD", "dwelling:|12 ACACIA RD"),
     ("a blank address has no dwelling", "AB1 2CD", "  ", None),
     ("no address at all", "AB1 2CD", None, None),
 ]

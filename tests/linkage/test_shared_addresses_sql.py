@@ -91,6 +91,7 @@ AREAS = [
     ("no postcode: the area is the address key itself", None, "1 MILL LANE", "address:|1 MILL LANE"),
     ("a '|' in the address does not move a postcode's area", "AB1 2CD", "FLAT 2|1 MILL LANE", "AB1 2CD"),
     ("nor make one where there is no postcode", None, "FLAT 2|1 MILL LANE", "address:|FLAT 2|1 MILL LANE"),
+    ("an empty postcode reads as none", "", "1 MILL LANE", "address:|1 MILL LANE"),
 ]
 
 

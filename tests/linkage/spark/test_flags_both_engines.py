@@ -84,6 +84,23 @@ def add_address_only_households(extracts: Path) -> None:
     pq.write_table(pa.concat_tables([health, pa.Table.from_pylist(rows, schema=health.schema)]), extracts / "health.parquet")
 
 
+def add_unseen_man(extracts: Path) -> None:
+    """A man with an assault record at the home of a child on a CP plan, on none of her episodes (issue 17)."""
+    home = {"Address": "5 Loom Yard", "Postcode": "LY5 5EE"}
+    for name, row in (
+        ("police.csv", {"OccurrenceRef": "OCC-2026-900101", "OccurrenceDate": "15/06/2026", "OffenceCategory": "Assault",
+                        "DAFlag": "N", "PersonRecordRef": "PN-UNSEEN-1", "PersonRole": "SUSPECT",
+                        "Name": "QUARTERMAINE, Bastian", "DOB": "03/03/1982", "Sex": "M", **home}),
+        ("social_care.csv", {"EpisodeID": "EP-UNSEEN-1", "ReferralDate": "2026-06-20", "ClientID": "SC-UNSEEN-1",
+                             "Role": "Child", "PlanType": "CP Plan", "Forenames": "Juniper", "Surname": "ASHDOWN",
+                             "DateOfBirth": "2018-04-04", "Gender": "Female", **home}),
+    ):
+        with (extracts / name).open(encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle))
+        with (extracts / name).open("a", encoding="utf-8", newline="") as handle:
+            csv.DictWriter(handle, fieldnames=header, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(row)
+
+
 @dataclass(frozen=True)
 class GraphInput:
     """A store after a full DuckDB run, and its graph frames in Parquet as the orchestrator writes them."""
@@ -99,6 +116,7 @@ def graph_input(tmp_path_factory) -> GraphInput:
     root = tmp_path_factory.mktemp("flags_both_engines")
     generate_extracts(people=5000, seed=23, out_dir=root / "extracts")
     add_address_only_households(root / "extracts")
+    add_unseen_man(root / "extracts")
     run = load_run_config(REPO / "configs" / "run.yaml", store=root / "store" / "mash.duckdb", extracts_dir=root / "extracts")
     run_all(run)
     people, events = root / "people.parquet", root / "events.parquet"
@@ -166,6 +184,8 @@ def test_flags_on_spark_equal_duckdbs(spark_api, graph_input, tmp_path):
 SMALL = [
     ("A", [("police", "OCC-1", "AB1 2CD", "1 HIGH ST", 0)], "high street"),
     ("B", [("health", None, "AB1 2CD", "1 HIGH ST", 5)], "high street"),
+    # Another spelling of A's and B's dwelling (postcode, first two words): one place to the Encompass rule.
+    ("K", [("health", None, "AB1 2CD", "1 HIGH STREET NORTHTOWN", 9)], "high street"),
     ("C", [("health", None, None, None, 0), ("health", None, None, "  ", 40), ("health", None, "AB1 2CD", None, 80)], "C alone"),
     ("D", [], "D alone"),
     ("E", [("police", "OCC-9", "EF1 1EF", "2 LOW RD", 0)], "occurrence 9"),

@@ -35,6 +35,7 @@ PEOPLE_COLUMNS = [
     "person_id", "household_id", "forename", "middle_name", "surname", "previous_surname", "sex", "dob",
     "nhs_number", "pnc_id", "address", "postcode", "old_address", "old_postcode", "aliases",
     "is_perpetrator", "is_serial_perpetrator", "is_repeat_victim", "twin_of", "junior_senior_of", "namesake_of",
+    "is_child_at_incident", "is_unseen_man",
 ]
 
 
@@ -52,7 +53,7 @@ def test_same_seed_same_bytes_and_different_seed_differs(tmp_path: Path) -> None
     generate_extracts(3000, 12, c)
     da, db, dc = _digests(a), _digests(b), _digests(c)
     assert da == db
-    assert len(da) == 9  # three extracts, five truth files and the manifest
+    assert len(da) == 11  # three extracts, truth/: records, people, da_edges, shared_addresses, dangerous_places, children_at_incidents, unseen_men, manifest
     for name in ("police.csv", "social_care.csv", "health.parquet", "truth/people.csv"):
         assert da[name] != dc[name], name
 
