@@ -227,3 +227,29 @@ def test_spark_scores_profiles_with_the_results_of_scoring_rows(repeated, spark,
         assert pair in own_pairs or set(pair) <= representatives, pair
         assert as_rows.pairs[pair][2] == pytest.approx(weight, abs=1e-9)
     profiles.release()
+
+
+def test_training_on_spark_profiles_gives_duckdbs_model(repeated, spark_api):
+    """Trained on the weighted profiles, Spark's model is DuckDB's (trained on its profiles), within the
+    tolerances of ``test_model_both_engines``: exact u and the prior are counts of records (the repeated
+    PNC ID counts 201 times, not once), sampled u and m follow each engine's hash of the ids."""
+    from linkage.spark import collapse_spark, train_on_spark
+    from linkage.spark.profiles import SIZE
+
+    profiles = collapse_spark(repeated.spark_input, repeated.config)
+    spark_model = train_on_spark(spark_api, profiles.sized, repeated.config, repeated.out / "spark" / "mash.duckdb", weight=SIZE)
+    profiles.release()
+    duck, spark = repeated.model.splink, spark_model.splink
+    assert spark["probability_two_random_records_match"] == pytest.approx(duck["probability_two_random_records_match"], rel=0.01)
+    exact = 0
+    for duck_comparison, spark_comparison in zip(duck["comparisons"], spark["comparisons"], strict=True):
+        name = duck_comparison["output_column_name"]
+        for level, (d, s) in enumerate(zip(duck_comparison["comparison_levels"], spark_comparison["comparison_levels"], strict=True)):
+            if d.get("fix_u_probability"):
+                exact += 1
+                assert s["u_probability"] == pytest.approx(d["u_probability"], rel=1e-12), (name, level)
+            elif "u_probability" in d:
+                assert 1 / 1.5 < s["u_probability"] / d["u_probability"] < 1.5, (name, level)
+            if d.get("m_probability", 0) >= 1e-6:
+                assert s["m_probability"] == pytest.approx(d["m_probability"], rel=0.05), (name, level)
+    assert exact, "no exact u compared"
