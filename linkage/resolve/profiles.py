@@ -154,7 +154,7 @@ def collapse(records: pa.Table, model: ModelConfig, keep_apart: Collection[str] 
 
 
 def as_rows(records: pa.Table) -> Profiles:
-    """Every record its own profile: records scored as rows (the Spark engine scores them so)."""
+    """Every record its own profile: records scored as rows."""
     return Profiles(records=records, profile_of=np.arange(records.num_rows, dtype=np.int64), unique_ids=records["unique_id"])
 
 
@@ -188,13 +188,26 @@ def self_pairs(
     second = profiles.unique_ids.take(pa.array(order[starts[shared] + 1]))
     first = profiles.records.take(pa.array(shared))
     twins = pa.concat_tables([first, first.set_column(first.column_names.index("unique_id"), "unique_id", second)])
-    twins = twins.append_column("profile_id", pa.concat_arrays([first["unique_id"].combine_chunks()] * 2))
+    twins = twins.append_column(PROFILE_ID, pa.concat_arrays([first["unique_id"].combine_chunks()] * 2))
+    linker = make_linker(twins, own_pair_settings(splink_settings), term_frequencies)
+    return scored_pairs(linker.inference.predict(threshold_match_probability=review))
+
+
+#: The column naming each twin's profile in the input :func:`own_pair_settings` blocks on.
+PROFILE_ID = "profile_id"
+
+
+def own_pair_settings(splink_settings: dict[str, Any]) -> dict[str, Any]:
+    """A trained model's settings, blocking only two records of one profile that a prediction rule would pair.
+
+    The input holds each profile's two lowest records (its representative's values under
+    both ids) with their profile's id in :data:`PROFILE_ID`; either engine scores them with
+    these settings (Spark's :func:`linkage.spark.predict.own_pairs_on_spark`).
+    """
     rules = " OR ".join(f"({rule['blocking_rule']})" for rule in splink_settings["blocking_rules_to_generate_predictions"])
-    settings = {
+    return {
         **splink_settings,
         "blocking_rules_to_generate_predictions": [
-            {"blocking_rule": f"l.profile_id = r.profile_id AND ({rules})", "sql_dialect": splink_settings.get("sql_dialect", "duckdb")}
+            {"blocking_rule": f"l.{PROFILE_ID} = r.{PROFILE_ID} AND ({rules})", "sql_dialect": splink_settings.get("sql_dialect", "duckdb")}
         ],
     }
-    linker = make_linker(twins, settings, term_frequencies)
-    return scored_pairs(linker.inference.predict(threshold_match_probability=review))

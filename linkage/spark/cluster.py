@@ -1,15 +1,16 @@
 """Constrained clustering on Spark, component by component, giving what DuckDB's path gives.
 
-Clustering only merges records joined by a scored pair or an analyst's confirmation, and a
-pair's band only looks at its two records' clusters. So the records are split by the
-connected components of every scored pair and every decision between two of them, and each
-component is clustered alone, on an executor, by the single-machine code
+Records are clustered as identity profiles (``linkage.spark.profiles``), as on DuckDB.
+Clustering only merges profiles joined by a scored pair or an analyst's confirmation, and a
+pair's band only looks at its two records' clusters. So the profiles are split by the
+connected components of every scored pair and every decision between two of their records,
+and each component is clustered alone, on an executor, by the single-machine code
 (:func:`linkage.resolve.run.cluster_records`, then :func:`linkage.resolve.run.clusters_table`)
-over its records sorted by id and its pairs sorted by ids. That is the whole population's
+over its profiles and records sorted by id and its pairs sorted by ids. That is the whole population's
 result: edges are merged strongest first, ties broken by position in the id-sorted pairs
 (:func:`linkage.resolve.bands.select_edges`), and a component's pairs keep their relative
 positions; confirmations are merged in the analysts' order, which each component's share
-of the decisions keeps. Records on no pair and no decision are one-record people.
+of the decisions keeps. Records of a profile on no pair and no decision are one-record people.
 
 The per-component work is plain Python over an RDD, not a pandas UDF: with pandas 3 on
 Spark 3.5 a null reaches a pandas UDF as NaN.
@@ -24,6 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
+import numpy as np
 import pyarrow as pa
 from pyspark import StorageLevel
 from pyspark.broadcast import Broadcast
@@ -35,9 +37,10 @@ from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 from splink import SparkAPI
 
 from linkage.config import ModelConfig
-from linkage.resolve.profiles import as_rows
+from linkage.resolve.profiles import Profiles
 from linkage.resolve.run import KEY_COLUMNS, cluster_records, clusters_table
 from linkage.spark.components import COMPONENT, NODE, connected_components
+from linkage.spark.profiles import MEMBERS, SparkProfiles
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +106,7 @@ class SparkClustered:
 
 
 def cluster_on_spark(
-    api: SparkAPI, records: DataFrame, pairs: DataFrame, decided: dict[tuple[str, str], str], model: ModelConfig
+    api: SparkAPI, profiles: SparkProfiles, pairs: DataFrame, decided: dict[tuple[str, str], str], model: ModelConfig
 ) -> SparkClustered:
     """Constrained clustering and bands on Spark, as ``linkage.resolve.run.cluster_records`` gives them.
 
@@ -112,8 +115,11 @@ def cluster_on_spark(
 
     Args:
         api: Splink's API over the session (:func:`linkage.spark.splink_api`).
-        records: The model input (:func:`linkage.spark.model_input_spark`), in any order.
-        pairs: Scored pairs as :func:`linkage.spark.predict_on_spark` writes them, in any order.
+        profiles: The model input grouped into identity profiles
+            (:func:`linkage.spark.profiles.collapse_spark`, or ``as_rows_spark``), in any order.
+        pairs: Scored pairs as :func:`linkage.spark.predict_on_spark` and
+            ``own_pairs_on_spark`` write them (between profiles' representatives, and each
+            profile's own pair), in any order.
         decided: Analysts' confirm/reject decisions by (lower id, higher id), as
             ``linkage.resolve.run.read_decisions`` reads them, in that order.
         model: The model config (thresholds and constraints).
@@ -123,7 +129,10 @@ def cluster_on_spark(
     """
     started = time.perf_counter()
     spark = api.spark
-    members = connected_components(api, _edges(spark, records, pairs, decided), "unique_id_l", "unique_id_r").select(
+    records = profiles.listed
+    # Components of profiles: a record pair stands for its two profiles (a profile's own pair for itself).
+    profile_of = profiles.members
+    members = connected_components(api, _edges(spark, profile_of, pairs, decided), "unique_id_l", "unique_id_r").select(
         F.col(NODE).alias("unique_id"), COMPONENT
     )
     broadcast = spark.sparkContext.broadcast(list(decided.items()))
@@ -136,7 +145,8 @@ def cluster_on_spark(
     results = _grouped(records, pairs, members).mapPartitions(work).persist(StorageLevel.MEMORY_AND_DISK)
     components, people, ambiguous = results.filter(_tagged(_COUNTS)).map(_untag).fold((0, 0, 0), _add)
     clustered = spark.createDataFrame(results.filter(_tagged(_RECORD)).map(_untag), CLUSTERS_SCHEMA)
-    alone = records.join(members, "unique_id", "left_anti").select(
+    # A profile on no pair is its records apart, each a person of its own (as its own pair, unscored, leaves them).
+    alone = profile_of.join(members.withColumnRenamed("unique_id", "profile_id"), "profile_id", "left_anti").select(
         "unique_id",
         F.col("unique_id").alias("cluster_key"),
         F.lit("single").alias("link_strength"),
@@ -156,24 +166,25 @@ def cluster_on_spark(
     )
 
 
-def _edges(spark: SparkSession, records: DataFrame, pairs: DataFrame, decided: dict[tuple[str, str], str]) -> DataFrame:
-    """Every scored pair, and every decision between two of the records: all that clustering reads of two records together."""
+def _edges(spark: SparkSession, profile_of: DataFrame, pairs: DataFrame, decided: dict[tuple[str, str], str]) -> DataFrame:
+    """Every scored pair, and every decision between two of the records, as pairs of their profiles.
+
+    All that clustering reads of two records together. Decisions about records not in this
+    run are left out, as ``cluster_records`` leaves them.
+    """
     edges = pairs.select("unique_id_l", "unique_id_r")
-    if not decided:
-        return edges
-    ids = records.select("unique_id")
-    decisions = spark.createDataFrame(list(decided), "unique_id_l string, unique_id_r string")
-    # As cluster_records, decisions about records not in this run are left out.
+    if decided:
+        edges = edges.unionByName(spark.createDataFrame(list(decided), "unique_id_l string, unique_id_r string"))
     for side in ("unique_id_l", "unique_id_r"):
-        decisions = decisions.join(ids.withColumnRenamed("unique_id", side), side, "left_semi")
-    return edges.unionByName(decisions)
+        edges = edges.join(profile_of.select(F.col("unique_id").alias(side), F.col("profile_id").alias(f"profile_{side}")), side)
+    return edges.select(F.col("profile_unique_id_l").alias("unique_id_l"), F.col("profile_unique_id_r").alias("unique_id_r"))
 
 
 def _grouped(records: DataFrame, pairs: DataFrame, members: DataFrame) -> RDD:
-    """Per component: its records' and its pairs' clustering columns, as tuples."""
-    keyed_records = records.join(members, "unique_id").select(COMPONENT, *RECORD_COLUMNS).rdd.map(_keyed)
+    """Per component: its profiles' (with their record ids) and its pairs' clustering columns, as tuples."""
+    keyed_records = records.join(members, "unique_id").select(COMPONENT, *RECORD_COLUMNS, MEMBERS).rdd.map(_keyed)
     by_left = members.withColumnRenamed("unique_id", "unique_id_l")
-    # A pair's two records are in one component: its left record's.
+    # A pair's two records are in one component: its left record's, the lower id, which is a profile's representative.
     keyed_pairs = pairs.join(by_left, "unique_id_l").select(COMPONENT, *PAIR_COLUMNS).rdd.map(_keyed)
     return keyed_records.cogroup(keyed_pairs)
 
@@ -199,14 +210,16 @@ class _ComponentWork:
 
     def cluster(self, record_rows: Iterable[tuple], pair_rows: Iterable[tuple], decisions: _Decisions) -> Iterator[tuple]:
         """One component's tagged rows: each record's cluster, each pair's band, and its counts."""
-        # The orders DuckDB's path gives the whole population: records by id, pairs by ids.
-        records = _table(sorted(record_rows, key=itemgetter(0)), self.record_schema)
+        # The orders DuckDB's path gives the whole population: profiles and records by id, pairs by ids.
+        rows = sorted(record_rows, key=itemgetter(0))
+        records = _table([row[:-1] for row in rows], self.record_schema)
         pairs = _table(sorted(pair_rows, key=itemgetter(0, 1)), self.pair_schema)
-        ids = records["unique_id"].to_pylist()
-        # Spark scores records as rows: each is its own identity profile.
-        clustered = cluster_records(as_rows(records), pairs, decisions.among(ids), self.model)
-        # A label is the smallest record index in its cluster, and records are sorted by id.
-        person_of = {label: ids[label] for label in set(clustered.labels)}
+        ids = sorted(uid for row in rows for uid in row[-1])
+        clustered = cluster_records(_profiles(records, [row[-1] for row in rows], ids), pairs, decisions.among(ids), self.model)
+        # Each person is named by its lowest record id: the first of its label, records being sorted by id.
+        person_of: dict[int, str] = {}
+        for uid, label in zip(ids, clustered.labels, strict=True):
+            person_of.setdefault(label, uid)
         table = clusters_table(clustered, person_of)
         columns = ("unique_id", "person_id", "link_strength", "best_match_probability")
         for row in zip(*(table[c].to_pylist() for c in columns), strict=True):
@@ -234,6 +247,12 @@ class _Decisions:
         present = set(ids)
         positions = sorted(p for uid in ids for p in self._by_left.get(uid, ()) if self._items[p][0][1] in present)
         return dict(self._items[p] for p in positions)
+
+
+def _profiles(records: pa.Table, members: list[list[str]], ids: list[str]) -> Profiles:
+    """A component's profiles: their representatives' rows (sorted by id), each one's record ids, and all of those sorted."""
+    of = {uid: index for index, listed in enumerate(members) for uid in listed}
+    return Profiles(records=records, profile_of=np.fromiter((of[uid] for uid in ids), dtype=np.int64, count=len(ids)), unique_ids=pa.array(ids, pa.string()))
 
 
 def _table(rows: list[tuple], schema: pa.Schema) -> pa.Table:

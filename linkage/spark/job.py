@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
 from linkage.config import RunConfig, SourceConfig
 from linkage.errors import MashError
@@ -30,8 +31,6 @@ from linkage.ingest.run import escaped_invisible, record_load
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql, write_parquet
 from linkage.resolve import ResolveReport
 from linkage.resolve.persons import build_person_tables
-from linkage.resolve.profiles import collapse
-from linkage.resolve.session import model_input
 from linkage.resolve.run import ensure_decisions_table, read_decisions, stable_ids
 from linkage.resolve.train import is_current, load_latest_model
 from linkage.safeguarding import FlagReport, flags_as_of, graph_events_sql, graph_people_sql, store_flags
@@ -39,7 +38,8 @@ from linkage.shared_addresses import find_shared_addresses
 from linkage.spark.cluster import cluster_on_spark
 from linkage.spark.flags import flags_on_spark
 from linkage.spark.model_input import model_input_spark
-from linkage.spark.predict import predict_on_spark
+from linkage.spark.predict import own_pairs_on_spark, predict_on_spark
+from linkage.spark.profiles import SIZE, collapse_spark
 from linkage.spark.run import standardise_source_spark, write_table
 from linkage.spark.session import prepare_session, start_session
 from linkage.spark.splink_api import splink_api
@@ -152,7 +152,10 @@ class SparkRun:
     def resolve(
         self, con: duckdb.DuckDBPyConnection, records_table: str, retrain: bool, run_id: int, previous: str | None
     ) -> ResolveReport:
-        """Train if needed, score, cluster on Spark; then person ids and the golden view in DuckDB.
+        """Collapse into identity profiles, train if needed, score, cluster on Spark; then person ids and the golden view in DuckDB.
+
+        As on DuckDB, profiles are trained on (weighted by their sizes), scored between each
+        other and each with its own pair, clustered, and expanded back to records.
 
         Builds the ``RESOLVE_TABLES`` as ``<name>__new``, as :func:`linkage.resolve.resolve` does.
         """
@@ -161,29 +164,42 @@ class SparkRun:
         ensure_decisions_table(con)
         records_path = self.dir / "records.parquet"
         write_parquet(con, "spark_export_records", f"SELECT * FROM {records_table}", records_path)
-        records = model_input_spark(self.spark, records_path)
+        decided = read_decisions(con)
+        profiles = collapse_spark(
+            model_input_spark(self.spark, records_path), self.run.model, keep_apart={uid for pair in decided for uid in pair}
+        )
         model = load_latest_model(self.run.store)
         trained = retrain or not is_current(model, self.run.model)
         if trained:
             started = self._stage("train")
-            model = train_on_spark(self.api, records, self.run.model, self.run.store)
+            model = train_on_spark(self.api, profiles.sized, self.run.model, self.run.store, weight=SIZE)
             seconds["train"] = time.perf_counter() - started
         assert model is not None
 
         started = self._stage("predict")
-        predict_on_spark(self.api, model, records, self.dir / "pairs", self.run.model.thresholds.review)
+        review = self.run.model.thresholds.review
+        predict_on_spark(self.api, model, profiles.records, self.dir / "pairs", review)
+        own_pairs_on_spark(self.api, model, profiles, self.dir / "own_pairs", review)
         seconds["predict"] = time.perf_counter() - started
 
         started = self._stage("cluster")
-        decided = read_decisions(con)
-        clustered = cluster_on_spark(self.api, records, self.spark.read.parquet(str(self.dir / "pairs")), decided, self.run.model)
+        scored = self.spark.read.parquet(str(self.dir / "pairs"), str(self.dir / "own_pairs"))
+        clustered = cluster_on_spark(self.api, profiles, scored, decided, self.run.model)
         write_table(clustered.clusters, self.dir / "clusters", "spark_write_clusters")
         write_table(clustered.pairs, self.dir / "banded_pairs", "spark_write_banded_pairs")
+        write_table(profiles.members, self.dir / "profiles", "spark_write_profiles")
         clustered.release()
+        (profile_count,) = profiles.listed.agg(F.count(F.lit(1))).collect()[0]
+        profiles.release()
         run_sql(
             con, "spark_load_pairs",
             "CREATE OR REPLACE TABLE pairs__new AS SELECT * FROM read_parquet($path) ORDER BY unique_id_l, unique_id_r",
             {"path": _files(self.dir / "banded_pairs")},
+        )
+        run_sql(
+            con, "spark_load_profiles",
+            "CREATE OR REPLACE TABLE profiles__new AS SELECT unique_id, profile_id FROM read_parquet($path) ORDER BY unique_id",
+            {"path": _files(self.dir / "profiles")},
         )
         groups = fetch_arrow(
             con, "spark_read_clusters",
@@ -198,7 +214,6 @@ class SparkRun:
             "unique_id": groups["unique_id"], "person_id": person,
             "link_strength": groups["link_strength"], "best_match_probability": groups["best_match_probability"],
         }))
-        self._keep_profile_pairs(con, records_table, decided)
         seconds["cluster"] = time.perf_counter() - started
 
         started = self._stage("persons")
@@ -207,39 +222,11 @@ class SparkRun:
         bands = dict(run_sql(con, "spark_band_counts", "SELECT band, count(*) FROM pairs__new GROUP BY band").fetchall())
         (pairs,) = run_sql(con, "spark_count_pairs", "SELECT count(*) FROM pairs__new").fetchall()[0]
         people = len(set(labels))
-        logger.info("resolved %d records into %d people on spark", len(labels), people)
+        logger.info("resolved %d records (%d profiles) into %d people on spark", len(labels), profile_count, people)
         return ResolveReport(
             model=model, trained=trained, records=len(labels), pairs=int(pairs), people=people,
             band_counts={k: int(v) for k, v in bands.items()}, ambiguous_records=clustered.ambiguous,
-            seconds=seconds, id_counts=ids.counts,
-        )
-
-    def _keep_profile_pairs(self, con: duckdb.DuckDBPyConnection, records_table: str, decided: dict) -> None:
-        """``profiles__new``, and of ``pairs__new`` only the pairs a DuckDB run stores.
-
-        Spark scores records as rows (``linkage.resolve.profiles`` is DuckDB's); the people
-        are the same either way. A DuckDB run stores only the pair of two identity
-        profiles' representatives and each profile's own pair (its two lowest ids), which
-        score as every row pair they stand for: the other row pairs are dropped here, so
-        both engines leave the same tables.
-        """
-        records = model_input(con, records_table, self.run.model)
-        profiles = collapse(records, self.run.model, keep_apart={uid for pair in decided for uid in pair})
-        create_table_from_arrow(con, "profiles__new", profiles.members())
-        run_sql(
-            con, "spark_profile_representatives",
-            "CREATE OR REPLACE TEMP TABLE representatives AS SELECT unique_id FROM profiles__new WHERE unique_id = profile_id",
-        )
-        run_sql(
-            con, "spark_profile_own_pairs",
-            "CREATE OR REPLACE TEMP TABLE own_pairs AS SELECT profile_id AS l, min(unique_id) AS r FROM profiles__new "
-            "WHERE unique_id <> profile_id GROUP BY profile_id",
-        )
-        run_sql(
-            con, "spark_keep_profile_pairs",
-            "DELETE FROM pairs__new AS p WHERE NOT ("
-            "(p.unique_id_l IN (SELECT unique_id FROM representatives) AND p.unique_id_r IN (SELECT unique_id FROM representatives)) "
-            "OR EXISTS (SELECT 1 FROM own_pairs AS o WHERE o.l = p.unique_id_l AND o.r = p.unique_id_r))",
+            seconds=seconds, id_counts=ids.counts, profiles=int(profile_count),
         )
 
     # Flags ----------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from linkage.resolve.train import TrainedModel, train_and_save
 from linkage.spark.model_input import SparkModelData
 
 
-def train_on_spark(api: SparkAPI, records: DataFrame, model: ModelConfig, store: Path) -> TrainedModel:
+def train_on_spark(
+    api: SparkAPI, records: DataFrame, model: ModelConfig, store: Path, weight: str | None = None
+) -> TrainedModel:
     """Estimate the model's parameters on Spark and save them as the store's next model version.
 
     The same procedure as on DuckDB (``linkage.resolve.train.train``), run by Splink's
@@ -21,11 +23,14 @@ def train_on_spark(api: SparkAPI, records: DataFrame, model: ModelConfig, store:
 
     Args:
         api: Splink's API over the session (:func:`linkage.spark.splink_api`).
-        records: The model input (:func:`linkage.spark.model_input_spark`).
+        records: The model input (:func:`linkage.spark.model_input_spark`), or its identity
+            profiles (:attr:`linkage.spark.profiles.SparkProfiles.sized`).
         model: The model config.
         store: The store whose model directory receives the model (``linkage.resolve.train.model_dir``).
+        weight: The column of records each row stands for (``linkage.spark.profiles.SIZE``), or
+            None when each row is a record.
 
     Returns:
         The saved model.
     """
-    return train_and_save(store, SparkModelData(records, api), model)
+    return train_and_save(store, SparkModelData(records, api, weight), model)

@@ -53,9 +53,9 @@ def _on_spark(api, records, pairs, decided: Decided, model: ModelConfig, given: 
     """Cluster on Spark; also check the pairs come back with every column, type and value they were given."""
     from pyspark.sql.types import StringType, StructField
 
-    from linkage.spark import cluster_on_spark
+    from linkage.spark import as_rows_spark, cluster_on_spark
 
-    result = cluster_on_spark(api, records, pairs, decided, model)
+    result = cluster_on_spark(api, as_rows_spark(records), pairs, decided, model)
     clusters = _collect(result.clusters)
     people: dict[str, set[str]] = {}
     for uid, key in zip(clusters["unique_id"].to_pylist(), clusters["cluster_key"].to_pylist(), strict=True):
