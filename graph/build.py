@@ -81,6 +81,8 @@ def _build(people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | None, 
     ev_nodes = tables.event_nodes(ev)
     _add_nodes(graph, _event_nodes(ev_nodes))
     graph.graph["da_events"] = tuple(ev_nodes.loc[ev_nodes["domestic_abuse"], "event_node"])
+    # Social care episodes with a plan, for rules that start from children on plans (unseen men).
+    graph.graph["plan_events"] = tuple(ev_nodes.loc[ev_nodes["plan_type"].notna(), "event_node"])
     addresses = ev["address_node"].dropna().unique().tolist()
     _add_nodes(graph, (addresses, [
         {"kind": NodeKind.ADDRESS, "shared": shared[a]} if a in shared else {"kind": NodeKind.ADDRESS} for a in addresses

@@ -23,7 +23,7 @@ from datetime import date
 
 import networkx as nx
 
-from graph.codes import CHILD, MALE, POLICE, SOCIAL_CARE, SUSPECT, EdgeKind, FlagCode, NodeKind
+from graph.codes import CHILD, MALE, POLICE, SOCIAL_CARE, SUSPECT, EdgeKind, FlagCode
 from graph.config import FlagRules
 from graph.flags.dwelling import dwelling
 from graph.flags.household import ChildTest, overlaps, person_records, records_at
@@ -95,6 +95,19 @@ def _social_care_events(graph: nx.MultiDiGraph, person: str) -> set[str]:
     }
 
 
+def _homes_of_children_on_plans(
+    graph: nx.MultiDiGraph, rules: FlagRules, is_child: ChildTest, since: date, end: date
+) -> set[str]:
+    """The addresses where a child whose case is open (:func:`_open_case`) lives: the only places an unseen man can be."""
+    nodes = graph.nodes
+    plans = set(rules.unseen_men.plan_types)
+    on_plans = {p for n in graph.graph["plan_events"] if nodes[n].get("plan_type") in plans for p in graph.pred[n]}
+    return {
+        addr for child in on_plans if is_child(child) and _open_case(graph, child, rules, since, end) is not None
+        for addr, keyed in graph.succ[child].items() if EdgeKind.LIVES_AT in keyed
+    }
+
+
 def unseen_man(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     """Adult men known to police for DA or violence, living with a child on a plan, on none of the child's episodes.
 
@@ -107,8 +120,15 @@ def unseen_man(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     since = window_start(rules, "unseen_men.window_years", end)
     is_child = ChildTest(graph, end)
     nodes = graph.nodes
+    homes = _homes_of_children_on_plans(graph, rules, is_child, since, end)
+    # Only men living where such a child lives can be flagged: reading every man's records
+    # (a fifth of a million at 1M people) cost seconds for a few dozen flags.
+    candidates = {
+        p for addr in homes for p, keyed in graph.pred[addr].items()
+        if EdgeKind.LIVES_AT in keyed and nodes[p].get("sex") == MALE
+    }
     flags = []
-    for man in sorted(n for n, a in nodes.items() if a.get("kind") == NodeKind.PERSON and a.get("sex") == MALE):
+    for man in sorted(candidates):
         if is_child(man):
             continue
         police, kinds = _police_record(graph, man, rules, since, end)
@@ -118,7 +138,7 @@ def unseen_man(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
         children: dict[str, tuple[str, Evidence]] = {}
         placing: dict[str, list[Evidence]] = defaultdict(list)
         for addr, keyed in graph.succ[man].items():
-            if EdgeKind.LIVES_AT not in keyed or (seen := _seen_at(graph, man, addr, rules)) is None:
+            if addr not in homes or EdgeKind.LIVES_AT not in keyed or (seen := _seen_at(graph, man, addr, rules)) is None:
                 continue
             mine, placed = seen
             for child, theirs_keyed in graph.pred[addr].items():
