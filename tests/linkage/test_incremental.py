@@ -11,7 +11,6 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
 from graph.flags.windows import ADULT_AGE, years_before
@@ -20,7 +19,6 @@ from linkage.errors import MashError
 from linkage.shared_addresses import DWELLING_KEY_SQL
 from linkage.store import open_results, open_state, results_path
 
-HELD_BACK = 0.1
 
 # Every results table, as comparable rows (lists as text; floats rounded past noise).
 TABLES = {
@@ -56,15 +54,6 @@ def assert_same_results(incremental_store, full_store) -> None:
     for name in TABLES:
         missing, extra = expected[name] - got[name], got[name] - expected[name]
         assert not missing and not extra, f"{name}: {len(missing)} rows only in the full run, {len(extra)} only in the incremental"
-
-
-def hold_back(directory: Path) -> None:
-    """Keep the first 90% of each extract's rows."""
-    for name in ("police.csv", "social_care.csv"):
-        lines = (directory / name).read_text(encoding="utf-8").splitlines(keepends=True)
-        (directory / name).write_text("".join(lines[: int(len(lines) * (1 - HELD_BACK))]), encoding="utf-8")
-    health = pq.read_table(directory / "health.parquet")
-    pq.write_table(health.slice(0, int(health.num_rows * (1 - HELD_BACK))), directory / "health.parquet")
 
 
 def change_and_withdraw(directory: Path) -> None:
@@ -115,22 +104,6 @@ def strangers_move_in(directory: Path) -> str:
     row["AddressLine"] = row["AddressLine"] + " Annexe"
     pd.concat([health, row], ignore_index=True).to_parquet(directory / "health.parquet")
     return record_id
-
-
-@pytest.fixture
-def twins(linked, tmp_path):
-    """Two copies of a store that ran on 90% of the extracts, and the full extracts."""
-    run, _ = linked
-    partial, full = tmp_path / "partial", tmp_path / "full"
-    shutil.copytree(run.extracts_dir, partial)
-    shutil.copytree(run.extracts_dir, full)
-    hold_back(partial)
-    first = run.model_copy(update={"store": tmp_path / "a" / "mash.duckdb", "extracts_dir": partial})
-    shutil.copytree(run.store.parent / "models", tmp_path / "a" / "models")
-    run_all(first)
-    shutil.copytree(tmp_path / "a", tmp_path / "b")
-    incremental = first.model_copy(update={"extracts_dir": full})
-    return incremental, incremental.model_copy(update={"store": tmp_path / "b" / "mash.duckdb"})
 
 
 SCENARIOS = [

@@ -8,7 +8,6 @@ results table must agree, and so must the flags each run raised and cleared.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -16,23 +15,7 @@ import pytest
 
 from linkage.batch import run_all
 from linkage.store import open_results
-from tests.linkage.test_incremental import assert_same_results, flag_changes, hold_back
-
-
-@pytest.fixture
-def stores(linked, tmp_path):
-    """As ``test_incremental``'s twins: two copies of a store run on 90% of the extracts, and the full extracts."""
-    run, _ = linked
-    partial, full = tmp_path / "partial", tmp_path / "full"
-    shutil.copytree(run.extracts_dir, partial)
-    shutil.copytree(run.extracts_dir, full)
-    hold_back(partial)
-    first = run.model_copy(update={"store": tmp_path / "a" / "mash.duckdb", "extracts_dir": partial})
-    shutil.copytree(run.store.parent / "models", tmp_path / "a" / "models")
-    run_all(first)
-    shutil.copytree(tmp_path / "a", tmp_path / "b")
-    incremental = first.model_copy(update={"extracts_dir": full})
-    return incremental, incremental.model_copy(update={"store": tmp_path / "b" / "mash.duckdb"})
+from tests.linkage.test_incremental import assert_same_results, flag_changes
 
 
 def withdraw_da_witnesses(directory: Path) -> None:
@@ -68,8 +51,8 @@ SCENARIOS = [
 
 
 @pytest.mark.parametrize(("description", "edit", "code"), SCENARIOS, ids=[s[0] for s in SCENARIOS])
-def test_incremental_equals_full_for_the_childrens_flags(stores, description, edit, code):
-    incremental, full = stores
+def test_incremental_equals_full_for_the_childrens_flags(twins, description, edit, code):
+    incremental, full = twins
     with open_results(incremental.store) as con:
         before = con.sql("SELECT count(*) FROM flags WHERE code = $code", params={"code": code}).fetchall()[0][0]
     assert before > 0, f"{description}: the first run raised {code} flags to change"
