@@ -81,7 +81,7 @@ def test_an_earlier_runs_saved_report_can_be_chosen(app_as, dashboard_store, tmp
     monkeypatch.setenv(STORE_ENV, str(state))
     current, _ = report_for_run(dashboard_store.run)
     # Run 7's report, as 'mash report' wrote it then: every review-band pair decided.
-    earlier = replace(current, run_id=7, review={**current.review, "confirm": current.review["review"], "undecided": 0})
+    earlier = replace(current, run_id=7, review={**current.review, "confirm": current.review["review"], "reject": 0, "unsure": 0, "undecided": 0})
     write_quality_report(earlier, layout(state).report_dir(7))
     layout(state).report_dir(8).mkdir()
     (layout(state).report_dir(8) / "report.json").write_text("{not json", encoding="utf-8")
