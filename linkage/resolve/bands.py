@@ -107,37 +107,63 @@ def assign_bands(
     Returns:
         Band and reason per pair, in the pairs' order.
     """
-    labels = np.asarray(result.labels)
+    labels = np.asarray(result.labels, dtype=np.int64)
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
     same = labels[left] == labels[right]
     probability = pairs["match_probability"].to_numpy(zero_copy_only=False)
-    refused = {int(edges.positions[i]): reason for i, reason in result.refused}
-    ambiguous = result.ambiguous
-    bands: list[str] = []
-    reasons: list[str | None] = []
-    for i in range(pairs.num_rows):
-        decision = decisions.get((int(left[i]), int(right[i])))
-        if decision == "confirm":
-            band, reason = CONFIRMED, "confirmed by an analyst"
-        elif decision == "reject":
-            band, reason = REJECTED, "rejected by an analyst"
-        elif same[i]:
-            strong = probability[i] >= model.thresholds.link and not edges.demoted[i]
-            band, reason = (LINK, None) if strong else (SUPPORTED, "linked through other records")
-        elif left[i] in ambiguous or right[i] in ambiguous:
-            band, reason = REVIEW, "ambiguous: also matches a person this one cannot be"
-        elif i in refused:
-            band = REVIEW if refused[i] in SOFT_RULES else DISTINCT
-            reason = refused[i]
-        elif edges.demoted[i]:
-            # Twins and siblings: same surname, DOB and address, other forenames.
-            band, reason = DISTINCT, "forenames differ and no identifier matches"
-        elif conflict := result.conflict(int(left[i]), int(right[i]), model.constraints, bool(edges.vouched[i])):
-            band, reason = DISTINCT, conflict
-        else:
-            band, reason = REVIEW, "match probability in the review band"
-        bands.append(band)
-        reasons.append(reason)
-    return bands, reasons
+    band = np.full(pairs.num_rows, REVIEW, dtype=object)
+    reason = np.full(pairs.num_rows, "match probability in the review band", dtype=object)
+    # Each rule, in order of precedence, takes the pairs no earlier rule took.
+    open_ = np.ones(pairs.num_rows, dtype=bool)
+
+    def take(mask: np.ndarray, to: str, why: str | None) -> None:
+        mask = mask & open_
+        band[mask] = to
+        reason[mask] = why
+        open_[mask] = False
+
+    if decisions:
+        decision = _decided(left, right, decisions, len(labels))
+        take(decision == "confirm", CONFIRMED, "confirmed by an analyst")
+        take(decision == "reject", REJECTED, "rejected by an analyst")
+    take(same & (probability >= model.thresholds.link) & ~edges.demoted, LINK, None)
+    take(same, SUPPORTED, "linked through other records")
+    if result.ambiguous:
+        ambiguous = np.zeros(len(labels), dtype=bool)
+        ambiguous[list(result.ambiguous)] = True
+        take(ambiguous[left] | ambiguous[right], REVIEW, "ambiguous: also matches a person this one cannot be")
+    if result.refused:
+        at = edges.positions[[i for i, _ in result.refused]]
+        why = np.array([r for _, r in result.refused], dtype=object)
+        refused = np.zeros(pairs.num_rows, dtype=bool)
+        refused[at] = True
+        mask = refused & open_
+        reasons_at = np.empty(pairs.num_rows, dtype=object)
+        reasons_at[at] = why
+        band[mask] = [REVIEW if r in SOFT_RULES else DISTINCT for r in reasons_at[mask].tolist()]
+        reason[mask] = reasons_at[mask]
+        open_[mask] = False
+    # Twins and siblings: same surname, DOB and address, other forenames.
+    take(edges.demoted, DISTINCT, "forenames differ and no identifier matches")
+    rest = np.flatnonzero(open_)
+    conflicts = result.conflicts(left[rest].tolist(), right[rest].tolist(), model.constraints, edges.vouched[rest].tolist())
+    for i, conflict in zip(rest.tolist(), conflicts, strict=True):
+        if conflict:
+            band[i], reason[i] = DISTINCT, conflict
+    return band.tolist(), reason.tolist()
+
+
+def _decided(left: np.ndarray, right: np.ndarray, decisions: dict[tuple[int, int], str], count: int) -> np.ndarray:
+    """Per pair, the analysts' decision on exactly (left, right), or None."""
+    key = left * count + right
+    decided = np.array([a * count + b for a, b in decisions], dtype=np.int64)
+    values = np.array(list(decisions.values()), dtype=object)
+    order = np.argsort(decided, kind="stable")
+    at = np.clip(np.searchsorted(decided[order], key), 0, len(order) - 1)
+    hit = decided[order][at] == key
+    found = np.full(len(key), None, dtype=object)
+    found[hit] = values[order][at[hit]]
+    return found
 
 
 def own_pair_bands(same: np.ndarray, strong: np.ndarray, ambiguous: np.ndarray) -> tuple[list[str], list[str | None]]:
@@ -152,15 +178,10 @@ def own_pair_bands(same: np.ndarray, strong: np.ndarray, ambiguous: np.ndarray) 
         strong: Per pair, whether it was an edge (at or above the link threshold).
         ambiguous: Per pair, whether its profile was left unlinked as ambiguous.
     """
-    bands: list[str] = []
-    reasons: list[str | None] = []
-    for together, edge, unsure in zip(same.tolist(), strong.tolist(), ambiguous.tolist(), strict=True):
-        if together:
-            band, reason = (LINK, None) if edge else (SUPPORTED, "linked through other records")
-        elif unsure:
-            band, reason = REVIEW, "ambiguous: also matches a person this one cannot be"
-        else:
-            band, reason = REVIEW, "match probability in the review band"
-        bands.append(band)
-        reasons.append(reason)
-    return bands, reasons
+    same, strong, ambiguous = (np.asarray(x, dtype=bool) for x in (same, strong, ambiguous))
+    band = np.where(same, np.where(strong, LINK, SUPPORTED), REVIEW).astype(object)
+    reason = np.where(
+        same, np.where(strong, None, "linked through other records"),
+        np.where(ambiguous, "ambiguous: also matches a person this one cannot be", "match probability in the review band"),
+    ).astype(object)
+    return band.tolist(), reason.tolist()

@@ -31,15 +31,24 @@ the merge would join a pair an analyst rejected: of two contradictory decisions,
 people apart is the one that cannot attach a record to the wrong family. Each cluster
 keeps the set of NHS numbers and PNC IDs and the range of birth years of its records, so
 a merge check costs O(1) for identifiers and O(k) for the k cannot-link records it holds.
-The whole pass is O(E log E) for sorting E edges plus near-linear union-find; at 1M
-records and a few million edges it takes seconds.
+
+Only components of the edge graph where some rule could refuse a merge (two NHS numbers,
+DOBs years apart, two GP towns, a rejection, ...) take that greedy pass, record by record;
+a component where none can, told apart with array operations over every record's keys
+(:class:`KeyTable`), is merged whole, which is what the greedy pass would do with it. At
+1M records about a tenth of the records take the pass; the other components cost no
+Python object per record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from jellyfish import damerau_levenshtein_distance
 
 from graph.gcpause import gc_paused
@@ -61,6 +70,101 @@ class RecordKeys:
     place: str | None = None  # postcode area, e.g. SE: where the record puts the person
     day: int | None = None  # the record's event date (days since 1970), when it has a place
     identifiers: tuple[str | None, ...] = ()  # declared 'two_people' identifiers, in the order of their labels
+
+
+#: The scalar fields of :class:`RecordKeys`, in :class:`KeyTable`'s columns.
+_FIELDS = ("nhs_number", "pnc_id", "dob_year", "dob", "source", "forename", "postcode_area", "registration", "place", "day")
+
+
+class KeyTable(Sequence[RecordKeys]):
+    """Every record's :class:`RecordKeys`, held by column in one Arrow table.
+
+    A whole population's keys without an object per record: clustering reads them by
+    column to tell which components a rule could part, and builds :class:`RecordKeys`
+    (:meth:`rows`) only for the records of those.
+    """
+
+    def __init__(self, columns: pa.Table, records: Sequence[RecordKeys] | None = None):
+        """Keys from ``columns``: one per :data:`_FIELDS`, then ``identifier_0``, ``identifier_1``, ...
+
+        Args:
+            columns: The keys by column (:meth:`from_columns` builds it).
+            records: The same keys as objects, when the caller has them already.
+        """
+        self._table = columns.combine_chunks()
+        self._records = records
+        self._width = columns.num_columns - len(_FIELDS)
+
+    @classmethod
+    def from_columns(cls, columns: Mapping[str, pa.Array | pa.ChunkedArray], identifiers: Sequence[pa.Array | pa.ChunkedArray] = ()) -> KeyTable:
+        """Keys from one array per :data:`_FIELDS` name and one per declared identifier, in label order."""
+        names = [*_FIELDS, *(f"identifier_{i}" for i in range(len(identifiers)))]
+        return cls(pa.table([*(columns[name] for name in _FIELDS), *identifiers], names=names))
+
+    @classmethod
+    def from_records(cls, keys: Sequence[RecordKeys]) -> KeyTable:
+        """Keys already built one record at a time (small inputs, tests)."""
+        width = max((len(k.identifiers) for k in keys), default=0)
+        columns = {name: pa.array([getattr(k, name) for k in keys]) for name in _FIELDS}
+        identifiers = [pa.array([k.identifiers[i] if i < len(k.identifiers) else None for k in keys]) for i in range(width)]
+        table = cls.from_columns(columns, identifiers)
+        return cls(table._table, list(keys))
+
+    def __len__(self) -> int:
+        return self._table.num_rows
+
+    @overload
+    def __getitem__(self, index: int) -> RecordKeys: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[RecordKeys]: ...
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.rows(np.arange(len(self))[index])
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return self.rows(np.array([index % len(self)]))[0]
+
+    def __iter__(self) -> Iterator[RecordKeys]:
+        return iter(self.rows(np.arange(len(self))))
+
+    def rows(self, indices: np.ndarray) -> list[RecordKeys]:
+        """The keys of these records, as objects, in this order."""
+        if self._records is not None:
+            return [self._records[i] for i in indices.tolist()]
+        part = self._table.take(pa.array(indices, pa.int64()))
+        columns = [part[name].to_pylist() for name in _FIELDS]
+        declared = [part[f"identifier_{i}"].to_pylist() for i in range(self._width)]
+        identifiers = list(zip(*declared, strict=True)) if declared else [()] * part.num_rows
+        return [
+            RecordKeys(
+                nhs_number=n, pnc_id=p, dob_year=y, dob=b, source=s, forename=f, postcode_area=a, registration=bool(g),
+                place=pl, day=d, identifiers=i,
+            )
+            for n, p, y, b, s, f, a, g, pl, d, i in zip(*columns, identifiers, strict=True)
+        ]
+
+    def codes(self, name: str) -> np.ndarray:
+        """A column's values as integer codes, equal values equal codes; -1 for null."""
+        column = self._table[name].combine_chunks()
+        if pa.types.is_null(column.type) or not len(column):
+            return np.full(len(column), -1, dtype=np.int64)
+        if pa.types.is_integer(column.type):
+            return pc.fill_null(column, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        indices = pc.dictionary_encode(column).indices
+        return pc.fill_null(indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+    def numbers(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A numeric or boolean column as int64 values and a mask of the known ones."""
+        column = self._table[name].combine_chunks()
+        if pa.types.is_null(column.type) or not len(column):
+            return np.zeros(len(column), dtype=np.int64), np.zeros(len(column), dtype=bool)
+        known = pc.is_valid(column).to_numpy(zero_copy_only=False)
+        return pc.fill_null(column.cast(pa.int64()), 0).to_numpy(zero_copy_only=False), known
+
+    @property
+    def identifier_count(self) -> int:
+        """How many declared identifiers each record holds."""
+        return self._width
 
 
 @dataclass(slots=True)
@@ -96,7 +200,7 @@ class ClusterResult:
     labels: list[int]
     refused: list[tuple[int, str]]
     ambiguous: frozenset[int] = frozenset()
-    summaries: dict[int, _Cluster] = field(default_factory=dict)
+    summaries: Mapping[int, _Cluster] = field(default_factory=dict)
     identifier_labels: tuple[str, ...] = ()
 
     def conflict(self, a: int, b: int, constraints: Constraints, vouched: bool = False) -> str | None:
@@ -109,6 +213,13 @@ class ClusterResult:
         if ra == rb:
             return None
         return _conflict(self.summaries[ra], self.summaries[rb], constraints, self.identifier_labels, vouched)
+
+    def conflicts(self, a: Sequence[int], b: Sequence[int], constraints: Constraints, vouched: Sequence[bool]) -> list[str | None]:
+        """:meth:`conflict` of many pairs of records, their clusters' summaries built together."""
+        a, b, vouched = list(a), list(b), list(vouched)
+        if isinstance(self.summaries, _Summaries):
+            self.summaries.load(self.labels[x] for x in (*a, *b))
+        return [self.conflict(x, y, constraints, v) for x, y, v in zip(a, b, vouched, strict=True)]
 
 
 #: With ``link_type: link_only`` each source lists a person at most once.
@@ -136,22 +247,24 @@ _REASON_FIELD = {
 
 def constrained_clusters(
     keys: Sequence[RecordKeys],
-    edges: Sequence[tuple[int, int]],
-    weights: Sequence[float],
+    edges: Sequence[tuple[int, int]] | np.ndarray,
+    weights: Sequence[float] | np.ndarray,
     constraints: Constraints,
     must_link: Iterable[tuple[int, int]] = (),
     cannot_link: Iterable[tuple[int, int]] = (),
-    identified: Sequence[bool] | None = None,
-    kept: Sequence[float] | None = None,
+    identified: Sequence[bool] | np.ndarray | None = None,
+    kept: Sequence[float] | np.ndarray | None = None,
     identifier_labels: Sequence[str] = (),
     forenames_apart: Iterable[tuple[int, int]] = (),
-    vouched: Sequence[bool] | None = None,
+    vouched: Sequence[bool] | np.ndarray | None = None,
 ) -> ClusterResult:
     """Cluster records from scored edges, never violating a constraint.
 
     Args:
-        keys: Identifiers and birth year per record, indexed 0..n-1.
-        edges: Record index pairs to merge, strongest first (the caller sorts).
+        keys: Identifiers and birth year per record, indexed 0..n-1 (a :class:`KeyTable`
+            for a whole population: no object per record is built for most of them).
+        edges: Record index pairs to merge, strongest first (the caller sorts); a list of
+            pairs or an array of shape (E, 2).
         weights: Match weight of each edge, same order.
         identified: Per edge, whether an NHS number or PNC ID agrees on it (default: none do).
         constraints: Which hard rules apply, and the ambiguity margin.
@@ -173,36 +286,140 @@ def constrained_clusters(
     Returns:
         The cluster of every record, the refused edges and the ambiguous records.
     """
+    table = keys if isinstance(keys, KeyTable) else KeyTable.from_records(keys)
+    count = len(table)
     must_link, cannot_link, forenames_apart = list(must_link), list(cannot_link), list(forenames_apart)
-    identified = [False] * len(edges) if identified is None else identified
-    vouched = [False] * len(edges) if vouched is None else vouched
+    graph = _EdgeList(
+        ends=np.asarray(edges, dtype=np.int64).reshape(-1, 2),
+        weights=np.asarray(weights, dtype=np.float64).reshape(-1),
+        identified=np.zeros(len(edges), dtype=bool) if identified is None else np.asarray(identified, dtype=bool),
+        vouched=np.zeros(len(edges), dtype=bool) if vouched is None else np.asarray(vouched, dtype=bool),
+    )
+    kept = np.full(count, float("-inf")) if kept is None else np.asarray(kept, dtype=np.float64)
+    labels = tuple(identifier_labels)
+    component = _components(count, np.concatenate([graph.ends, np.asarray(must_link, dtype=np.int64).reshape(-1, 2)]))
+    contested = _contested(table, component, constraints, [*must_link, *cannot_link, *forenames_apart])[component]
     # Clustering allocates one small, acyclic object per record; left on, the cyclic
     # collector rescans the growing heap again and again (3-4x the run time at 200k).
-    labels = tuple(identifier_labels)
     with gc_paused():
-        first = _greedy(keys, edges, weights, identified, vouched, constraints, must_link, cannot_link, frozenset(), kept, labels, forenames_apart)
-        ambiguous = _ambiguous(keys, edges, weights, first, constraints.ambiguity_margin, labels)
+        first = _greedy(table, graph, contested, constraints, must_link, cannot_link, frozenset(), kept, labels, forenames_apart)
+        ambiguous = _ambiguous(first, graph, constraints.ambiguity_margin, labels)
+        grouped = component.copy()
+        grouped[first.records] = first.labels
         if not ambiguous:
-            return ClusterResult(labels=first.labels, refused=first.refused, summaries=first.summaries, identifier_labels=labels)
-        second = _greedy(keys, edges, weights, identified, vouched, constraints, must_link, cannot_link, ambiguous, None, labels, forenames_apart)
-    return ClusterResult(
-        labels=second.labels, refused=second.refused, ambiguous=ambiguous, summaries=second.summaries, identifier_labels=labels
-    )
+            summaries = _Summaries(first.summaries, grouped, table, constraints)
+            return ClusterResult(labels=grouped.tolist(), refused=first.refused, summaries=summaries, identifier_labels=labels)
+        # Only the components holding an ambiguous record change when it is left out.
+        again = np.isin(component, component[sorted(ambiguous)])
+        second = _greedy(table, graph, again, constraints, must_link, cannot_link, ambiguous, None, labels, forenames_apart)
+    grouped[second.records] = second.labels
+    moved = again[graph.ends[[index for index, _ in first.refused], 0]].tolist() if first.refused else []
+    refused = sorted([r for r, redone in zip(first.refused, moved, strict=True) if not redone] + second.refused)
+    kept_summaries = {root: c for root, c in first.summaries.items() if not again[root]}
+    summaries = _Summaries({**kept_summaries, **second.summaries}, grouped, table, constraints)
+    return ClusterResult(labels=grouped.tolist(), refused=refused, ambiguous=ambiguous, summaries=summaries, identifier_labels=labels)
+
+
+@dataclass(frozen=True)
+class _EdgeList:
+    ends: np.ndarray  # (E, 2) record indices, strongest first
+    weights: np.ndarray
+    identified: np.ndarray
+    vouched: np.ndarray
+
+
+def _components(count: int, ends: np.ndarray) -> np.ndarray:
+    """Each record's connected component over these edges, named by its smallest record index.
+
+    Roots are hooked onto smaller roots and paths shortened, over all edges at once,
+    until no edge joins two roots.
+    """
+    parent = np.arange(count, dtype=np.int64)
+    a, b = ends[:, 0], ends[:, 1]
+    while True:
+        ra, rb = parent[a], parent[b]
+        apart = ra != rb
+        if not apart.any():
+            return parent
+        a, b, ra, rb = a[apart], b[apart], ra[apart], rb[apart]
+        np.minimum.at(parent, np.maximum(ra, rb), np.minimum(ra, rb))
+        while True:
+            up = parent[parent]
+            if np.array_equal(up, parent):
+                break
+            parent = up
+
+
+def _contested(table: KeyTable, component: np.ndarray, constraints: Constraints, decided: list[tuple[int, int]]) -> np.ndarray:
+    """Per component (by its smallest record index), whether some rule could refuse a merge in it.
+
+    A component is uncontested when no two of its records could ever be kept apart: at
+    most one value of each identifier, birth years within the gap, not two GP
+    registrations with two postcode areas, not two places (place rule), not one source
+    twice (link_only), and no analyst's decision or forename demotion inside it. The
+    greedy pass would merge such a component whole. The test is on the whole component,
+    so it can only err towards contested (the exact pass), never the other way.
+    """
+    count = len(component)
+    contested = np.zeros(count, dtype=bool)
+
+    def spread(codes: np.ndarray) -> np.ndarray:
+        known = codes >= 0
+        low = np.full(count, np.iinfo(np.int64).max)
+        high = np.full(count, -1, dtype=np.int64)
+        np.minimum.at(low, component[known], codes[known])
+        np.maximum.at(high, component[known], codes[known])
+        return high > low
+
+    if constraints.different_nhs_numbers:
+        contested |= spread(table.codes("nhs_number"))
+    if constraints.different_pnc_ids:
+        contested |= spread(table.codes("pnc_id"))
+    for position in range(table.identifier_count):
+        contested |= spread(table.codes(f"identifier_{position}"))
+    if constraints.max_dob_year_gap is not None:
+        years, known = table.numbers("dob_year")
+        low = np.full(count, np.iinfo(np.int64).max)
+        high = np.full(count, np.iinfo(np.int64).min)
+        np.minimum.at(low, component[known], years[known])
+        np.maximum.at(high, component[known], years[known])
+        # A component with no known year keeps low above high: no span.
+        contested |= high - np.minimum(low, high) > constraints.max_dob_year_gap
+    if constraints.address_needs_identifier:
+        registered, _ = table.numbers("registration")
+        contested |= (np.bincount(component, weights=registered, minlength=count) >= 2) & spread(table.codes("postcode_area"))
+    if constraints.place_needs_history:
+        contested |= spread(table.codes("place"))
+    sources = table.codes("source")
+    if (sources >= 0).any():
+        known = sources >= 0
+        combined = component[known] * (int(sources.max()) + 1) + sources[known]
+        values, counts = np.unique(combined, return_counts=True)
+        contested[values[counts > 1] // (int(sources.max()) + 1)] = True
+    for a, b in decided:
+        if component[a] == component[b]:
+            contested[component[a]] = True
+    return contested
 
 
 @dataclass(frozen=True)
 class _Pass:
-    labels: list[int]
+    records: np.ndarray  # the records this pass clustered
+    labels: np.ndarray  # their cluster representatives, same order
     refused: list[tuple[int, str]]
-    best_kept: list[float]  # per record, weight of its strongest edge inside its cluster
+    best_kept: dict[int, float]  # per record, weight of its strongest edge inside its cluster
     summaries: dict[int, _Cluster]
+    keys: dict[int, RecordKeys]
 
 
-def _greedy(keys, edges, weights, identified, vouched, constraints, must_link, cannot_link, skip: frozenset[int], kept=None, labels=(), apart=()) -> _Pass:
-    parent = list(range(len(keys)))
+def _greedy(table: KeyTable, graph: _EdgeList, members: np.ndarray, constraints, must_link, cannot_link, skip: frozenset[int], kept=None, labels=(), apart=()) -> _Pass:
+    """Merge the edges among ``members`` (whole components) strongest first, refusing what a rule forbids."""
+    records = np.flatnonzero(members)
+    keys = dict(zip(records.tolist(), table.rows(records), strict=True))
+    parent = list(range(len(table)))
     start = _starter(constraints)
-    clusters = [start(k) for k in keys]
-    best_kept = [float("-inf")] * len(keys) if kept is None else list(kept)
+    clusters = {record: start(key) for record, key in keys.items()}
+    best_kept = dict.fromkeys(keys, float("-inf")) if kept is None else dict(zip(keys, kept[records].tolist(), strict=True))
     forbidden: dict[int, set[int]] = {}
     for a, b in cannot_link:
         forbidden.setdefault(a, set()).add(b)
@@ -212,7 +429,8 @@ def _greedy(keys, edges, weights, identified, vouched, constraints, must_link, c
         named_apart.setdefault(a, set()).add(b)
         named_apart.setdefault(b, set()).add(a)
     for record in (*forbidden, *named_apart):
-        clusters[record].cannot.add(record)
+        if record in clusters:
+            clusters[record].cannot.add(record)
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -224,65 +442,122 @@ def _greedy(keys, edges, weights, identified, vouched, constraints, must_link, c
         if ra > rb:
             ra, rb = rb, ra  # the smallest index represents the cluster
         parent[rb] = ra
-        a, b = clusters[ra], clusters[rb]
-        a.nhs |= b.nhs
-        a.pnc |= b.pnc
-        a.areas |= b.areas
-        a.registered = a.registered or b.registered
-        a.places |= b.places
-        a.seen_from = _pick(min, a.seen_from, b.seen_from)
-        a.seen_to = _pick(max, a.seen_to, b.seen_to)
-        a.cannot |= b.cannot
-        a.year_min = _pick(min, a.year_min, b.year_min)
-        a.year_max = _pick(max, a.year_max, b.year_max)
-        if b.dobs:
-            a.dobs += tuple(d for d in b.dobs if d not in a.dobs)
-        a.sources += b.sources
-        for mine, theirs in zip(a.identifiers, b.identifiers, strict=True):
-            mine |= theirs
-        clusters[rb] = _Cluster()
+        _absorb(clusters[ra], clusters.pop(rb))
 
     for a, b in must_link:
+        if a not in keys:
+            continue  # another component's
         ra, rb = find(a), find(b)
         if ra != rb and not _rejected(ra, rb, clusters, forbidden, find):
             union(ra, rb)
 
     refused: list[tuple[int, str]] = []
-    for index, (a, b) in enumerate(edges):
+    chosen = np.flatnonzero(members[graph.ends[:, 0]])
+    for index, a, b, weight, identified, vouched in zip(
+        chosen.tolist(), graph.ends[chosen, 0].tolist(), graph.ends[chosen, 1].tolist(), graph.weights[chosen].tolist(),
+        graph.identified[chosen].tolist(), graph.vouched[chosen].tolist(), strict=True,
+    ):
         if a in skip or b in skip:
             continue
         ra, rb = find(a), find(b)
         if ra != rb:
-            reason = _conflict(clusters[ra], clusters[rb], constraints, labels, vouched[index])
+            reason = _conflict(clusters[ra], clusters[rb], constraints, labels, vouched)
             if reason is None and forbidden and _rejected(ra, rb, clusters, forbidden, find):
                 reason = "rejected by an analyst"
             if (
-                reason is None and named_apart and not identified[index]
+                reason is None and named_apart and not identified
                 and (keys[a].forename is None or keys[b].forename is None)
                 and _rejected(ra, rb, clusters, named_apart, find)
             ):
                 # Only through a record with no forename: a chain of nicknames and spellings
                 # (ALEX, ALEXANDER, SANDY) joins true pairs whose own forenames disagree.
                 reason = FORENAME_RULE
-            if reason is None and constraints.address_needs_identifier and not identified[index]:
+            if reason is None and constraints.address_needs_identifier and not identified:
                 if _registered_apart(clusters[ra], clusters[rb]):
                     reason = ADDRESS_RULE
-            if reason is None and constraints.place_needs_history and not identified[index]:
+            if reason is None and constraints.place_needs_history and not identified:
                 if _apart_at_once(clusters[ra], clusters[rb], constraints.move_grace_days):
                     reason = PLACE_RULE
             if reason:
                 refused.append((index, reason))
                 continue
             union(ra, rb)
-        weight = weights[index]
         best_kept[a] = max(best_kept[a], weight)
         best_kept[b] = max(best_kept[b], weight)
-    labels = [find(i) for i in range(len(keys))]
-    summaries = {root: clusters[root] for root in set(labels)}
-    return _Pass(labels=labels, refused=refused, best_kept=best_kept, summaries=summaries)
+    found = [find(record) for record in keys]
+    summaries = {root: clusters[root] for root in set(found)}
+    return _Pass(
+        records=records, labels=np.asarray(found, dtype=np.int64), refused=refused, best_kept=best_kept,
+        summaries=summaries, keys=keys,
+    )
 
 
-def _ambiguous(keys, edges, weights, first: _Pass, margin: float, labels: tuple[str, ...] = ()) -> frozenset[int]:
+def _absorb(a: _Cluster, b: _Cluster) -> None:
+    """Fold cluster ``b``'s summary into ``a``'s."""
+    a.nhs |= b.nhs
+    a.pnc |= b.pnc
+    a.areas |= b.areas
+    a.registered = a.registered or b.registered
+    a.places |= b.places
+    a.seen_from = _pick(min, a.seen_from, b.seen_from)
+    a.seen_to = _pick(max, a.seen_to, b.seen_to)
+    a.cannot |= b.cannot
+    a.year_min = _pick(min, a.year_min, b.year_min)
+    a.year_max = _pick(max, a.year_max, b.year_max)
+    if b.dobs:
+        a.dobs += tuple(d for d in b.dobs if d not in a.dobs)
+    a.sources += b.sources
+    for mine, theirs in zip(a.identifiers, b.identifiers, strict=True):
+        mine |= theirs
+
+
+class _Summaries(Mapping[int, _Cluster]):
+    """Each cluster's summary by its representative: those the greedy pass built, the others folded from their records when asked."""
+
+    def __init__(self, known: dict[int, _Cluster], labels: np.ndarray, table: KeyTable, constraints: Constraints):
+        self._known = dict(known)
+        self._labels = labels
+        self._table = table
+        self._start = _starter(constraints)
+        self._order: np.ndarray | None = None
+
+    def _members(self, root: int) -> np.ndarray:
+        if self._order is None:
+            self._order = np.argsort(self._labels, kind="stable")
+            self._sorted = self._labels[self._order]
+        low, high = np.searchsorted(self._sorted, [root, root + 1])
+        return self._order[low:high]
+
+    def __getitem__(self, root: int) -> _Cluster:
+        found = self._known.get(root)
+        if found is None:
+            if not 0 <= root < len(self._labels) or self._labels[root] != root:
+                raise KeyError(root)
+            self.load([root])
+            found = self._known[root]
+        return found
+
+    def load(self, roots: Iterable[int]) -> None:
+        """Build the summaries of these representatives not built yet, reading their records' keys at once."""
+        wanted = sorted({root for root in roots if root not in self._known})
+        if not wanted:
+            return
+        members = [self._members(root) for root in wanted]
+        keys = iter(self._table.rows(np.concatenate(members)))
+        for root, records in zip(wanted, members, strict=True):
+            found = self._start(next(keys))
+            for _ in range(len(records) - 1):
+                _absorb(found, self._start(next(keys)))
+            self._known[root] = found
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(np.unique(self._labels).tolist())
+
+    def __len__(self) -> int:
+        return len(np.unique(self._labels))
+
+
+def _ambiguous(first: _Pass, graph: _EdgeList, margin: float, labels: tuple[str, ...] = ()) -> frozenset[int]:
     """Records lacking the identifier a refused edge is about, that match its far side nearly as well."""
     declared = {_different(label): position for position, label in enumerate(labels)}
     found = set()
@@ -290,9 +565,11 @@ def _ambiguous(keys, edges, weights, first: _Pass, margin: float, labels: tuple[
         attribute = _REASON_FIELD.get(reason)
         if attribute is None and reason not in declared:
             continue
-        for record in edges[index]:
-            value = getattr(keys[record], attribute) if attribute else _declared_value(keys[record], declared[reason])
-            if value is None and weights[index] >= first.best_kept[record] - margin:
+        weight = float(graph.weights[index])
+        for record in graph.ends[index].tolist():
+            key = first.keys[record]
+            value = getattr(key, attribute) if attribute else _declared_value(key, declared[reason])
+            if value is None and weight >= first.best_kept[record] - margin:
                 found.add(record)
     return frozenset(found)
 
@@ -403,7 +680,7 @@ def _around(outer: _Cluster, inner: _Cluster, grace_days: int) -> bool:
     return outer.seen_from < inner.seen_from - grace_days and outer.seen_to > inner.seen_to + grace_days  # type: ignore[operator]
 
 
-def _rejected(ra: int, rb: int, clusters: list[_Cluster], forbidden: dict[int, set[int]], find) -> bool:
+def _rejected(ra: int, rb: int, clusters: Mapping[int, _Cluster], forbidden: dict[int, set[int]], find) -> bool:
     """True if an analyst rejected a pair with one record in each cluster."""
     small, other = (clusters[ra], rb) if len(clusters[ra].cannot) <= len(clusters[rb].cannot) else (clusters[rb], ra)
     return any(find(y) == other for x in small.cannot for y in forbidden.get(x, ()))

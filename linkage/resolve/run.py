@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from linkage.config import ModelConfig, RunConfig
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
 from linkage.resolve import bands
-from linkage.resolve.cluster import RecordKeys, constrained_clusters
+from linkage.resolve.cluster import KeyTable, constrained_clusters
 from linkage.resolve.model import identifier_column
 from linkage.resolve.identity import EVENT_SCHEMA, REGISTRY_SCHEMA, IdAssignment, assign_ids
 from linkage.resolve.blocking import check_pair_budget
@@ -142,24 +143,36 @@ def predict(records: pa.Table, model: TrainedModel, review_threshold: float) -> 
 KEY_COLUMNS = ("nhs_number", "pnc_id", "birth_year", "dob", "postcode_outward", "agency", "event_day", "source", "forename")
 
 
-def record_keys(records: pa.Table, model: ModelConfig) -> list[RecordKeys]:
-    """What the clustering constraints need from each record."""
-    registration = {a.value for a in model.constraints.registration_agencies}
+def record_keys(records: pa.Table, model: ModelConfig) -> KeyTable:
+    """What the clustering constraints need from each record, by column (no object per record)."""
+    count = records.num_rows
+    registration = pa.array(sorted(a.value for a in model.constraints.registration_agencies), pa.string())
     # Place histories feed only the place rule: no per-record area when it is off.
     places = model.constraints.place_needs_history
     # Sources keep records apart only when linking, not deduplicating.
     linking = model.link_type == "link_only"
-    declared = [records[identifier_column(name)].to_pylist() for name in apart_identifiers(model)]
-    values = list(zip(*declared, strict=True)) if declared else [()] * records.num_rows
-    return [
-        RecordKeys(
-            nhs_number=n, pnc_id=p, dob_year=y, dob=None if b is None else b.year * 10000 + b.month * 100 + b.day,
-            postcode_area=a, registration=g in registration,
-            place=postcode_area(a) if places else None, day=d if places else None, source=s if linking else None,
-            identifiers=tuple(i), forename=f,
-        )
-        for (n, p, y, b, a, g, d, s, f), i in zip(zip(*(records[c].to_pylist() for c in KEY_COLUMNS), strict=True), values, strict=True)
-    ]
+    dob = records["dob"]
+    outward = records["postcode_outward"]
+    columns = {
+        "nhs_number": records["nhs_number"],
+        "pnc_id": records["pnc_id"],
+        "dob_year": records["birth_year"],
+        "dob": pc.add(pc.add(pc.multiply(pc.year(dob), 10000), pc.multiply(pc.month(dob), 100)), pc.day(dob)),
+        "source": records["source"] if linking else pa.nulls(count, pa.string()),
+        "forename": records["forename"],
+        "postcode_area": outward,
+        "registration": pc.fill_null(pc.is_in(records["agency"], value_set=registration), False),
+        "place": _postcode_areas(outward) if places else pa.nulls(count, pa.string()),
+        "day": records["event_day"] if places else pa.nulls(count, pa.int64()),
+    }
+    return KeyTable.from_columns(columns, [records[identifier_column(name)] for name in apart_identifiers(model)])
+
+
+def _postcode_areas(outward: pa.ChunkedArray) -> pa.Array:
+    """:func:`postcode_area` of each outward code, worked out once per distinct code."""
+    encoded = pc.dictionary_encode(outward.combine_chunks())
+    areas = pa.array([postcode_area(code) for code in encoded.dictionary.to_pylist()], pa.string())
+    return areas.take(encoded.indices)
 
 
 def apart_identifiers(model: ModelConfig) -> list[str]:
@@ -207,15 +220,13 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
             records are each a profile of their own.
         model: The model config (thresholds and constraints).
     """
-    index = {uid: i for i, uid in enumerate(profiles.unique_ids.to_pylist())}
-    record_l = np.fromiter((index[u] for u in pairs["unique_id_l"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
-    record_r = np.fromiter((index[u] for u in pairs["unique_id_r"].to_pylist()), dtype=np.int64, count=pairs.num_rows)
+    record_l, record_r = _positions(pairs["unique_id_l"], profiles.unique_ids), _positions(pairs["unique_id_r"], profiles.unique_ids)
     of = profiles.profile_of
     own = of[record_l] == of[record_r]
     between, inside = np.flatnonzero(~own), np.flatnonzero(own)
     scored, own_pairs = pairs.take(pa.array(between)), pairs.take(pa.array(inside))
     left, right, own_profile = of[record_l[between]], of[record_r[between]], of[record_l[inside]]
-    decisions = {(int(of[index[a]]), int(of[index[b]])): d for (a, b), d in decided.items() if a in index and b in index}
+    decisions = _decided_profiles(decided, profiles)
 
     count = profiles.records.num_rows
     own_edges = bands.select_edges(own_pairs, model)
@@ -229,14 +240,14 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
     edges = bands.select_edges(scored, model)
     result = constrained_clusters(
         record_keys(profiles.records, model),
-        list(zip(left[edges.positions].tolist(), right[edges.positions].tolist(), strict=True)),
-        scored["match_weight"].to_numpy(zero_copy_only=False)[edges.positions].tolist(),
+        np.column_stack((left[edges.positions], right[edges.positions])),
+        scored["match_weight"].to_numpy(zero_copy_only=False)[edges.positions],
         model.constraints,
         must_link=[k for k, v in decisions.items() if v == "confirm"],
         cannot_link=[k for k, v in decisions.items() if v == "reject"],
-        identified=edges.identified[edges.positions].tolist(),
-        vouched=edges.vouched[edges.positions].tolist(),
-        kept=kept.tolist(),
+        identified=edges.identified[edges.positions],
+        vouched=edges.vouched[edges.positions],
+        kept=kept,
         identifier_labels=[model.identifier_label(name) for name in apart_identifiers(model)],
         forenames_apart=_forenames_apart(left, right, edges.demoted, model),
     )
@@ -258,7 +269,12 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
     banded = pa.concat_tables([
         scored.append_column("band", pa.array(band, pa.string())).append_column("reason", pa.array(reason, pa.string())),
         own_pairs.append_column("band", pa.array(own_band, pa.string())).append_column("reason", pa.array(own_reason, pa.string())),
-    ]).sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
+    ])
+    if _ascending(profiles.unique_ids):
+        # Record positions follow the ids' order: sorting them is sorting the ids, without comparing strings.
+        banded = banded.take(pa.array(np.lexsort((np.concatenate([record_r[between], record_r[inside]]), np.concatenate([record_l[between], record_l[inside]])))))
+    else:
+        banded = banded.sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
 
     # Best in-person probability and analysts' confirmations, per profile and then per record.
     probability = scored["match_probability"].to_numpy(zero_copy_only=False)
@@ -277,6 +293,41 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
         unique_ids=profiles.unique_ids, labels=labels.tolist(), pairs=banded, best=record_best,
         confirmed=confirmed[of] & ~split, ambiguous=int(profiles.sizes[ambiguous].sum()),
     )
+
+
+def _positions(ids: pa.ChunkedArray | pa.Array, unique_ids: pa.Array) -> np.ndarray:
+    """Each id's position in ``unique_ids`` (every id must be there)."""
+    found = pc.index_in(ids, value_set=_array(unique_ids))
+    if found.null_count:
+        missing = pc.filter(ids, pc.is_null(found))[0].as_py()
+        raise KeyError(missing)
+    return found.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _decided_profiles(decided: dict[tuple[str, str], str], profiles: Profiles) -> dict[tuple[int, int], str]:
+    """Analysts' decisions between two of these records, by their profiles' indices, in the decisions' order."""
+    if not decided:
+        return {}
+    pairs = list(decided)
+    of = profiles.profile_of
+    lower = pc.index_in(pa.array([a for a, _ in pairs], pa.string()), value_set=_array(profiles.unique_ids)).to_pylist()
+    higher = pc.index_in(pa.array([b for _, b in pairs], pa.string()), value_set=_array(profiles.unique_ids)).to_pylist()
+    return {
+        (int(of[a]), int(of[b])): decided[pair]
+        for pair, a, b in zip(pairs, lower, higher, strict=True)
+        if a is not None and b is not None
+    }
+
+
+def _array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _ascending(ids: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether the ids are in strictly ascending order."""
+    if len(ids) < 2:
+        return True
+    return bool(pc.all(pc.less(ids.slice(0, len(ids) - 1), ids.slice(1))).as_py())
 
 
 def _forenames_apart(left: np.ndarray, right: np.ndarray, demoted: np.ndarray, model: ModelConfig) -> list[tuple[int, int]]:
