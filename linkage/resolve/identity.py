@@ -113,16 +113,12 @@ def assign_ids(
     next_number = next_number or _next_number(registry)
     # Groups no previous id went home to: splits from a previous person, or new people.
     split_from = overlap.sort_values(["label", "records"], ascending=[True, False]).drop_duplicates("label").set_index("label")
-    new_ids = []
-    for label in first_record.sort_values().index:
-        label = int(label)
-        if label in person_of:
-            continue
-        person_id = format_person_id(next_number)
-        next_number += 1
-        person_of[label] = person_id
-        new_ids.append(person_id)
-        if label in split_from.index:
+    unnamed = [label for label in first_record.sort_values().index.tolist() if label not in person_of]
+    new_ids = [format_person_id(number) for number in range(next_number, next_number + len(unnamed))]
+    person_of.update(zip(unnamed, new_ids, strict=True))
+    parted = pd.Index(unnamed, dtype=np.int64).isin(split_from.index).tolist()
+    for label, person_id, was_split in zip(unnamed, new_ids, parted, strict=True):
+        if was_split:
             source = split_from.at[label, "person_id"]
             records = int(split_from.at[label, "records"])
             events.append((run_id, "split", person_id, source, records, reasons.split(source, label)))

@@ -220,11 +220,14 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
             records are each a profile of their own.
         model: The model config (thresholds and constraints).
     """
-    record_l, record_r = _positions(pairs["unique_id_l"], profiles.unique_ids), _positions(pairs["unique_id_r"], profiles.unique_ids)
+    positions = _positions(pa.concat_arrays([_array(pairs["unique_id_l"]), _array(pairs["unique_id_r"])]), profiles.unique_ids)
+    record_l, record_r = positions[: pairs.num_rows], positions[pairs.num_rows :]
     of = profiles.profile_of
     own = of[record_l] == of[record_r]
     between, inside = np.flatnonzero(~own), np.flatnonzero(own)
-    scored, own_pairs = pairs.take(pa.array(between)), pairs.take(pa.array(inside))
+    # Clustering and bands read the ids, weight, probability and gammas, not the per-comparison weights.
+    read = pairs.select([c for c in pairs.column_names if c in _PAIR_READ or c.startswith("gamma_")])
+    scored, own_pairs = read.take(pa.array(between)), read.take(pa.array(inside))
     left, right, own_profile = of[record_l[between]], of[record_r[between]], of[record_l[inside]]
     decisions = _decided_profiles(decided, profiles)
 
@@ -266,15 +269,17 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
 
     same = labels[record_l[inside]] == labels[record_r[inside]]
     own_band, own_reason = bands.own_pair_bands(same, edge_of, ambiguous[own_profile])
-    banded = pa.concat_tables([
-        scored.append_column("band", pa.array(band, pa.string())).append_column("reason", pa.array(reason, pa.string())),
-        own_pairs.append_column("band", pa.array(own_band, pa.string())).append_column("reason", pa.array(own_reason, pa.string())),
-    ])
+    every_band = np.empty(pairs.num_rows, dtype=object)
+    every_band[between], every_band[inside] = band, own_band
+    every_reason = np.empty(pairs.num_rows, dtype=object)
+    every_reason[between], every_reason[inside] = reason, own_reason
+    banded = pairs.append_column("band", pa.array(every_band, pa.string())).append_column("reason", pa.array(every_reason, pa.string()))
     if _ascending(profiles.unique_ids):
         # Record positions follow the ids' order: sorting them is sorting the ids, without comparing strings.
-        banded = banded.take(pa.array(np.lexsort((np.concatenate([record_r[between], record_r[inside]]), np.concatenate([record_l[between], record_l[inside]])))))
+        banded = banded.take(pa.array(np.lexsort((record_r, record_l))))
     else:
-        banded = banded.sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
+        order = pa.array(np.concatenate([between, inside]))
+        banded = banded.take(order).sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
 
     # Best in-person probability and analysts' confirmations, per profile and then per record.
     probability = scored["match_probability"].to_numpy(zero_copy_only=False)
@@ -293,6 +298,10 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
         unique_ids=profiles.unique_ids, labels=labels.tolist(), pairs=banded, best=record_best,
         confirmed=confirmed[of] & ~split, ambiguous=int(profiles.sizes[ambiguous].sum()),
     )
+
+
+#: The pair columns clustering and bands read besides the gammas.
+_PAIR_READ = ("unique_id_l", "unique_id_r", "match_weight", "match_probability")
 
 
 def _positions(ids: pa.ChunkedArray | pa.Array, unique_ids: pa.Array) -> np.ndarray:
@@ -400,7 +409,21 @@ def clusters_table(clustered: Clustered, person_of: dict[int, str]) -> pa.Table:
     best = clustered.best
     return pa.table({
         "unique_id": clustered.unique_ids,
-        "person_id": pa.array([person_of[int(x)] for x in labels], pa.string()),
+        "person_id": _person_ids(labels, person_of),
         "link_strength": pa.array(strength.tolist(), pa.string()),
         "best_match_probability": pa.array(np.where(np.isnan(best), None, best).tolist(), pa.float64()),
     })
+
+
+def _person_ids(labels: np.ndarray, person_of: dict[int, str]) -> pa.Array:
+    """Each label's person id, looked up by array (every label must have one)."""
+    if not len(labels):
+        return pa.array([], pa.string())
+    named = np.fromiter(person_of.keys(), dtype=np.int64, count=len(person_of))
+    ids = pa.array(list(person_of.values()), pa.string())
+    order = np.argsort(named, kind="stable")
+    at = np.clip(np.searchsorted(named[order], labels), 0, max(len(named) - 1, 0))
+    if not len(named) or not np.array_equal(named[order][at], labels):
+        missing = labels if not len(named) else labels[named[order][at] != labels]
+        raise KeyError(int(missing[0]))
+    return ids.take(pa.array(order[at]))
