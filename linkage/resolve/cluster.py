@@ -531,15 +531,17 @@ class _Summaries(Mapping[int, _Cluster]):
     def __getitem__(self, root: int) -> _Cluster:
         found = self._known.get(root)
         if found is None:
-            if not 0 <= root < len(self._labels) or self._labels[root] != root:
-                raise KeyError(root)
             self.load([root])
+            if root not in self._known:
+                raise KeyError(root)
             found = self._known[root]
         return found
 
     def load(self, roots: Iterable[int]) -> None:
         """Build the summaries of these representatives not built yet, reading their records' keys at once."""
-        wanted = sorted({root for root in roots if root not in self._known})
+        count = len(self._labels)
+        # Only representatives of this clustering have a summary (others raise KeyError when asked).
+        wanted = sorted({root for root in roots if root not in self._known and 0 <= root < count and self._labels[root] == root})
         if not wanted:
             return
         members = [self._members(root) for root in wanted]
