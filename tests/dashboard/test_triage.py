@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from linkage import audit
-from linkage.access import Role
+from linkage.access import UserRole
 from linkage.store import open_results, open_state
 from linkage.triage import FLAG_LABELS
 
@@ -50,7 +50,7 @@ def _people_shown(at) -> int:
 
 
 def test_queue_lists_every_flagged_person_most_severe_first(app_as, facts):
-    at = app_as(Role.MASH_ANALYST, "triage")
+    at = app_as(UserRole.MASH_ANALYST, "triage")
     assert not at.exception
     assert _people_shown(at) == facts["total"]
     table = at.dataframe[0].value
@@ -63,7 +63,7 @@ FILTERS = ["code", "area", "since"]
 
 @pytest.mark.parametrize("which", FILTERS)
 def test_filters(app_as, facts, which):
-    at = app_as(Role.MASH_ANALYST, "triage")
+    at = app_as(UserRole.MASH_ANALYST, "triage")
     value, expected = facts[which]
     if which == "code":
         at.multiselect(key="triage_codes").select(value).run()
@@ -83,7 +83,7 @@ def test_filters(app_as, facts, which):
 
 
 def test_filters_that_match_nothing_say_so(app_as, facts):
-    at = app_as(Role.MASH_ANALYST, "triage")
+    at = app_as(UserRole.MASH_ANALYST, "triage")
     code, area = facts["no_match"]
     at.multiselect(key="triage_codes").select(code)
     at.multiselect(key="triage_areas").select(area).run()
@@ -93,7 +93,7 @@ def test_filters_that_match_nothing_say_so(app_as, facts):
 
 def test_viewing_the_queue_is_audited_once_per_view(app_as, dashboard_store, facts):
     purpose = "test_triage: audited consultation"
-    at = app_as(Role.MASH_ANALYST, "triage", purpose=purpose)
+    at = app_as(UserRole.MASH_ANALYST, "triage", purpose=purpose)
     at.run()  # a rerun of the same view is not a second consultation
     with open_state(dashboard_store.run.store) as con:
         views = audit.read(con, action="view_person", target="triage queue", text=purpose)
