@@ -37,7 +37,7 @@ from linkage.resolve.profiles import Profiles, collapse, self_pairs
 from linkage.resolve.run import ResolveReport, cluster_records, clusters_table, read_decisions
 from linkage.resolve.session import model_input, scored_pairs
 from linkage.resolve.train import TrainedModel, is_current, load_latest_model
-from linkage.store import connect_memory, has_table, table_columns
+from linkage.store import connect_memory, table_columns
 
 logger = logging.getLogger(__name__)
 
@@ -199,8 +199,6 @@ def _touch_profiles(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
     record as its own profile before.
     """
     create_table_from_arrow(con, "profiles_now", profiles.members(), temporary=True)
-    if not has_table(con, "profiles"):
-        run_sql(con, "profiles_before", "CREATE TABLE profiles AS SELECT unique_id, unique_id AS profile_id FROM clusters")
     run_sql(
         con, "profile_changes",
         "CREATE OR REPLACE TEMP TABLE profile_changes AS SELECT * FROM profiles_now EXCEPT SELECT * FROM profiles",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import duckdb
 
 from linkage.pipeline import run_sql
-from linkage.store import has_table
 
 #: Person fields shown in the golden view, each as text.
 GOLDEN_FIELDS = ("forename", "middle_names", "surname", "dob", "sex", "nhs_number", "pnc_id", "postcode", "address", "phone")
@@ -87,8 +86,6 @@ def resolve_person_id(con: duckdb.DuckDBPyConnection, person_id: str) -> str | N
     Returns:
         The current id (for a withdrawn person, the id itself), or None if never issued.
     """
-    if not has_table(con, "person_ids"):
-        return person_id.strip().upper()  # results from before ids were kept stable
     rows = run_sql(
         con,
         "resolve_person_id",
