@@ -16,6 +16,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from graph import FLAG_SPECS
 from graph.flags.specss import FACTOR_LABELS
 from linkage.flag_decisions import in_force_table, status_text
 from linkage.pipeline import run_sql
@@ -30,23 +31,8 @@ QUEUE_COLUMNS = (
 #: Columns of :attr:`FlagChanges.cleared`.
 CLEARED_COLUMNS = ("person_id", "name", "dob", "flag", "rule", "severity", "status")
 
-#: How each flag code reads in the dashboard.
-FLAG_LABELS = {
-    "serial_perpetrator": "Serial perpetrator",
-    "repeat_perpetrator": "Repeat perpetrator",
-    "repeat_victim": "Repeat victim",
-    "marac_high_risk": "MARAC: high risk",
-    "marac_escalation": "MARAC: escalation",
-    "marac_repeat": "MARAC: repeat",
-    "child_in_da_household": "Child in DA household",
-    "pregnancy_and_da": "Pregnancy and DA",
-    "toxic_trio": "Toxic trio",
-    "perpetrator_joins_household": "Perpetrator joins household",
-    "specss_profile": "SPECSS+ risk factors",
-    "dangerous_place": "Dangerous place",
-    "child_at_da_incident": "Child at DA incident (Encompass)",
-    "unseen_man": "Unseen man",
-}
+#: How each flag code reads in the dashboard (each flag's spec).
+FLAG_LABELS = {code.value: spec.label for code, spec in FLAG_SPECS.items()}
 
 
 @dataclass(frozen=True)
