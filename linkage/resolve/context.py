@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass
 
 import duckdb
@@ -70,8 +71,8 @@ AMBIGUOUS_REASON = REASON_PREFIX + " (posterior {:.3f}): same other party in DA 
 _PARTNER = "partner"
 #: Separates a candidate pair's number from the record id in the scoring table's ids.
 _SEP = "\x1f"
-#: Bounds on the learned prior, so a run with almost no DA context cannot give odds of 0 or infinity.
-_PRIOR_FLOOR, _PRIOR_CEILING = 1e-4, 0.5
+#: Numerical guards on the learned prior: a run with almost no DA context must not give odds of 0 or infinity.
+_PRIOR_FLOOR, _PRIOR_CEILING = 1e-4, 1 - 1e-4
 
 
 @dataclass(frozen=True)
@@ -243,10 +244,10 @@ def attach_by_context(
     Returns:
         The clustering with weak people merged in, and the context pairs with their bands.
     """
+    started = time.perf_counter()
     labels = np.asarray(result.labels, dtype=np.int64)
-    none = ContextLinks(result=result, pairs=None, prior={})
     if context.events.num_rows == 0:
-        return none
+        return ContextLinks(result=result, pairs=None, prior={})
     strong = _strong_profiles(profiles.records, model)
     strong_person = np.zeros(len(labels), dtype=bool)
     np.logical_or.at(strong_person, labels, strong)
@@ -312,7 +313,11 @@ def attach_by_context(
         "reason", pa.array([r.format(p) for (_, _, r), p in zip(chosen, posterior.tolist(), strict=True)], pa.string())
     )
     linked = sum(band == "link" for _, band, _ in chosen)
-    logger.info("relational context: %d people attached, %d pairs to review", linked, len(chosen) - linked)
+    logger.info(
+        "relational context: prior %s, %d candidate pairs, %d people attached, %d pairs to review, %.2fs",
+        {role: None if p is None else round(p, 4) for role, p in priors.items()}, len(frame), linked, len(chosen) - linked,
+        time.perf_counter() - started,
+    )
     merged = labels.copy()
     if remap:
         moved = np.isin(labels, np.fromiter(remap, dtype=np.int64))
