@@ -84,11 +84,15 @@ class Context:
             (:func:`context_events`); records not being clustered are ignored.
         splink: The trained model's Splink settings.
         term_frequencies: The model's saved term-frequency tables.
+        outside: In an incremental run, the DA participants not being clustered: ``unique_id``,
+            their stored ``person_id`` and whether they hold a DOB (``dated``), so the prior is
+            learned over every record as in a full run.
     """
 
     events: pa.Table
     splink: dict
     term_frequencies: dict[str, pa.Table]
+    outside: pa.Table | None = None
 
 
 @dataclass(frozen=True)
@@ -121,55 +125,70 @@ def _strong_profiles(records: pa.Table, model: ModelConfig) -> np.ndarray:
     return strong
 
 
-def _participants(profiles: Profiles, labels: np.ndarray, events: pa.Table) -> pd.DataFrame:
-    """One row per (profile, role, co-participant person) from the DA incidents among these records."""
+def _participants(profiles: Profiles, labels: np.ndarray, dated: np.ndarray, context: Context) -> pd.DataFrame:
+    """One row per (record, role, co-participant person) of the DA incidents.
+
+    Records being clustered carry their profile, person (``labels``) and whether the profile
+    has a DOB; records outside (``context.outside``, in an incremental run) carry profile -1,
+    their stored person (numbered after the labels) and their own DOB's presence.
+    """
+    events = context.events
     found = pc.index_in(events["unique_id"], value_set=profiles.unique_ids)
-    kept = pc.is_valid(found).to_numpy(zero_copy_only=False)
-    position = pc.fill_null(found, 0).to_numpy(zero_copy_only=False)[kept]
+    inside = pc.is_valid(found).to_numpy(zero_copy_only=False)
+    position = pc.fill_null(found, 0).to_numpy(zero_copy_only=False)
+    profile = np.where(inside, profiles.profile_of[position], -1)
+    person = np.where(inside, labels[np.maximum(profile, 0)], -1)
+    has_dob = np.where(inside, dated[np.maximum(profile, 0)], False)
+    if context.outside is not None and context.outside.num_rows:
+        out = pc.index_in(events["unique_id"], value_set=context.outside["unique_id"])
+        outside = pc.is_valid(out).to_numpy(zero_copy_only=False) & ~inside
+        at = pc.fill_null(out, 0).to_numpy(zero_copy_only=False)
+        codes, _ = pd.factorize(context.outside["person_id"].to_numpy(zero_copy_only=False))
+        person = np.where(outside, len(labels) + codes[at], person)
+        has_dob = np.where(outside, context.outside["dated"].to_numpy(zero_copy_only=False)[at], has_dob)
     frame = pd.DataFrame({
-        "event": events["event"].to_numpy(zero_copy_only=False)[kept],
-        "role": events["role"].to_numpy(zero_copy_only=False)[kept],
-    })
-    profile = profiles.profile_of[position]
-    frame = frame.assign(profile=profile, person=labels[profile])
+        "event": events["event"].to_numpy(zero_copy_only=False), "role": events["role"].to_numpy(zero_copy_only=False),
+        "record": np.arange(events.num_rows), "profile": profile, "person": person, "dated": has_dob,
+    })[person >= 0]
     victims = frame[frame.role == "victim"]
     suspects = frame[frame.role == "suspect"]
     pairs = victims.merge(suspects, on="event", suffixes=("_v", "_s"))
     sides = [
-        pd.DataFrame({"role": "victim", "profile": pairs.profile_v, "person": pairs.person_v, "partner": pairs.person_s}),
-        pd.DataFrame({"role": "suspect", "profile": pairs.profile_s, "person": pairs.person_s, "partner": pairs.person_v}),
+        pd.DataFrame({"role": "victim", "record": pairs.record_v, "profile": pairs.profile_v, "person": pairs.person_v,
+                      "dated": pairs.dated_v, "partner": pairs.person_s}),
+        pd.DataFrame({"role": "suspect", "record": pairs.record_s, "profile": pairs.profile_s, "person": pairs.person_s,
+                      "dated": pairs.dated_s, "partner": pairs.person_v}),
     ]
     rows = pd.concat(sides, ignore_index=True)
-    return rows[rows.person != rows.partner].drop_duplicates(ignore_index=True)
+    return rows[rows.person != rows.partner].drop_duplicates(["role", "record", "partner"], ignore_index=True)
 
 
-def context_prior(rows: pd.DataFrame, dated: np.ndarray) -> float | None:
+def context_prior(rows: pd.DataFrame) -> float | None:
     """The chance that a DA record and another person of its co-participant in its role are one person.
 
-    Learned from the records whose fields are all there to resolve them (a DOB): for each
-    such record (profile) with co-participant P, the other people P was recorded with in
-    the same role are its candidates, and it matches one of them exactly when clustering
-    put another of P's records in that role in its own person. The prior is matches over
-    candidates, summed over those records.
+    Learned from the records whose fields are all there to resolve them (a DOB), and from
+    them alone: for each such record with co-participant P, the other people P was recorded
+    with in the same role (on dated records) are its candidates, and it matches one of them
+    exactly when clustering put another dated record of P's in that role in its own person.
+    The prior is matches over candidates, summed over those records. Dated records alone,
+    so the step's own merges (which move only undated records) never change it, and an
+    incremental run, which sees the people outside its records as stored, learns the full
+    run's prior.
 
     Args:
-        rows: Participants of one role (:func:`_participants`: ``profile``, ``person``, ``partner``).
-        dated: Per profile, whether it holds a DOB.
+        rows: Participants of one role (:func:`_participants`: ``person``, ``partner``, ``dated``).
 
     Returns:
         The prior, or None when no dated record has a candidate.
     """
-    if rows.empty:
-        return None
-    people = rows.groupby("partner")["person"].nunique()
-    rows_of = rows.groupby(["partner", "person"])["profile"].transform("size")
-    sample = rows[dated[rows.profile.to_numpy()]]
+    sample = rows[rows.dated]
     if sample.empty:
         return None
-    matches = (rows_of[sample.index] >= 2).to_numpy().astype(np.int64)
+    people = sample.groupby("partner")["person"].nunique()
+    rows_of = sample.groupby(["partner", "person"])["record"].transform("size")
+    matches = (rows_of >= 2).to_numpy().astype(np.int64)
     others = people.reindex(sample.partner).to_numpy() - 1
-    candidates = matches + others
-    total = int(candidates.sum())
+    total = int((matches + others).sum())
     if total == 0:
         return None
     return float(np.clip(matches.sum() / total, _PRIOR_FLOOR, _PRIOR_CEILING))
@@ -254,12 +273,12 @@ def attach_by_context(
     # A record left unlinked as ambiguous stays for review: context does not pick its side.
     strong_person[labels[list(result.ambiguous)]] = True
     dated = pc.is_valid(profiles.records["dob"]).to_numpy(zero_copy_only=False)
-    rows = _participants(profiles, labels, context.events)
+    rows = _participants(profiles, labels, dated, context)
     priors: dict[str, float | None] = {}
     found = []
     for role, of_role in rows.groupby("role"):
-        prior = priors[role] = context_prior(of_role, dated)
-        candidates = _candidates(of_role, strong_person)
+        prior = priors[role] = context_prior(of_role)
+        candidates = _candidates(of_role[of_role.profile >= 0], strong_person)
         if prior is None or candidates.empty:
             continue
         found.append(candidates.assign(prior_weight=math.log2(prior / (1 - prior))))

@@ -108,8 +108,13 @@ def resolve_changes(
         "AND match_probability >= $review ORDER BY unique_id_l, unique_id_r",
         {"review": run.model.thresholds.review},
     )
-    # Records outside the affected ones are ignored by the context step.
-    context = Context(context_events(con, "records"), model.splink, model.term_frequency_tables())
+    # The context step clusters the affected records; the others' stored people count towards its prior.
+    outside = fetch_arrow(
+        con, "context_outside",
+        "SELECT c.unique_id, c.person_id, r.dob IS NOT NULL AS dated FROM clusters AS c JOIN records AS r USING (unique_id) "
+        f"WHERE r.agency = 'police' AND r.domestic_abuse AND c.unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
+    )
+    context = Context(context_events(con, "records"), model.splink, model.term_frequency_tables(), outside)
     clustered = cluster_records(affected, pairs, decided, run.model, context)
     before = fetch_arrow(
         con, "affected_person_ids",
