@@ -265,7 +265,7 @@ def attach_by_context(
     """
     started = time.perf_counter()
     labels = np.asarray(result.labels, dtype=np.int64)
-    if context.events.num_rows == 0:
+    if context.events.num_rows == 0 or profiles.records.num_rows == 0:
         return ContextLinks(result=result, pairs=None, prior={})
     strong = _strong_profiles(profiles.records, model)
     strong_person = np.zeros(len(labels), dtype=bool)
