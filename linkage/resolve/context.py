@@ -207,6 +207,19 @@ def _candidates(rows: pd.DataFrame, strong_person: np.ndarray) -> pd.DataFrame:
     )
 
 
+def _every_record(candidates: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
+    """Each weak record against every profile of each candidate person, not only those recorded with the co-participant.
+
+    A victim recorded under her married name with the suspect may be under her own name
+    elsewhere; the best-matching record carries the pair, as the strongest edge joins
+    people in clustering.
+    """
+    wanted = np.isin(labels, candidates.person.unique())
+    members = pd.DataFrame({"profile": np.flatnonzero(wanted), "person": labels[wanted]})
+    every = candidates.drop(columns="profile").drop_duplicates(["weak_profile", "person"]).merge(members, on="person")
+    return every[["weak_profile", "weak_person", "profile", "person", "prior_weight"]]
+
+
 def _score(records: pa.Table, candidates: pd.DataFrame, context: Context) -> pa.Table:
     """Splink's comparison of each candidate pair (one pair per block), ids as the profiles' representatives."""
     group = np.arange(len(candidates))
@@ -284,9 +297,9 @@ def attach_by_context(
         found.append(candidates.assign(prior_weight=math.log2(prior / (1 - prior))))
     if not found:
         return ContextLinks(result=result, pairs=None, prior=priors)
-    candidates = pd.concat(found, ignore_index=True)
     # A weak record seen with one co-participant in both roles is scored once, with the stronger prior.
-    candidates = candidates.sort_values("prior_weight", ascending=False).drop_duplicates(["weak_profile", "profile"], ignore_index=True)
+    candidates = pd.concat(found, ignore_index=True).sort_values("prior_weight", ascending=False, kind="stable")
+    candidates = _every_record(candidates, labels).drop_duplicates(["weak_profile", "profile"], ignore_index=True)
     scored = _score(profiles.records, candidates, context)
     pair = scored["_context_pair"].to_numpy()
     frame = candidates.iloc[pair].reset_index(drop=True)
