@@ -12,7 +12,8 @@ clustering, on the clusters:
    declared identifier. Its police DA records name a co-participant (the suspect of a
    victim record, the victim of a suspect record), resolved to a person by clustering.
 2. Its candidates are the *strong* people recorded in the same role with that same
-   co-participant in other DA incidents (the perpetrator's other victims).
+   co-participant in other DA incidents (the perpetrator's other victims); the weak record
+   is compared with every record of each.
 3. Each candidate pair is scored by the trained Splink model, and its evidence is the sum
    of its partial match weights (with term-frequency adjustments) for the fields present,
    leaving out the model's own partner comparison (this step replaces it) and its prior.
