@@ -36,7 +36,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from dashboard.session import PERSON_KEY, PURPOSE_KEY, USER_KEY
-from linkage.access import Role, User, add_user
+from linkage.access import UserRole, User, add_user
 from linkage.batch import run_all
 from linkage.config import load_run_config
 from linkage.store import layout, open_results
@@ -50,7 +50,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-USERS = {"bench-analyst": (Role.MASH_ANALYST, "bench-analyst-pw"), "bench-admin": (Role.LINKAGE_ADMIN, "bench-admin-pw")}
+USERS = {"bench-analyst": (UserRole.MASH_ANALYST, "bench-analyst-pw"), "bench-admin": (UserRole.LINKAGE_ADMIN, "bench-admin-pw")}
 #: JavaScript that watches the app's script state, so a wait knows a new run has started.
 WATCH = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
@@ -139,7 +139,7 @@ def script_timings(repeats: int, facts: dict[str, str]) -> list[tuple[str, float
         runs = []
         for _ in range(repeats + 1):
             at = AppTest.from_file(str(APP), default_timeout=600)
-            at.session_state[USER_KEY] = User("bench-admin", Role.LINKAGE_ADMIN)
+            at.session_state[USER_KEY] = User("bench-admin", UserRole.LINKAGE_ADMIN)
             at.session_state[PURPOSE_KEY] = "benchmark"
             for key, value in state.items():
                 at.session_state[key] = value

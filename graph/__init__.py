@@ -9,10 +9,11 @@ from graph.build import build_graph
 from graph.codes import FlagCode
 from graph.config import FlagRules
 from graph.evaluate import EVALUATED, evaluate_flags
-from graph.flags import REGISTRY, RESCORERS, RULES_VERSION, Evidence, Flag, births_crossed, dates_crossed, flag_order, run_flags
+from graph.flags import FLAG_SPECS, REGISTRY, RESCORERS, RULES_VERSION, Evidence, Flag, births_crossed, dates_crossed, flag_order, run_flags
 
 __all__ = [
     "EVALUATED",
+    "FLAG_SPECS",
     "REGISTRY",
     "RESCORERS",
     "RULES_VERSION",

@@ -14,24 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from graph.codes import AddressKind, FlagCode
 from graph.config_children import EncompassRules, UnseenMenRules
 
-#: Default queue ranking, highest first: visible high risk and serial offending lead.
-DEFAULT_SEVERITY: dict[FlagCode, int] = {
-    FlagCode.MARAC_HIGH_RISK: 9,
-    FlagCode.SERIAL_PERPETRATOR: 8,
-    FlagCode.MARAC_REPEAT: 8,
-    FlagCode.CHILD_IN_DA_HOUSEHOLD: 7,
-    FlagCode.PREGNANCY_AND_DA: 7,
-    FlagCode.PERPETRATOR_JOINS_HOUSEHOLD: 7,
-    FlagCode.MARAC_ESCALATION: 7,
-    FlagCode.TOXIC_TRIO: 6,
-    FlagCode.REPEAT_VICTIM: 6,
-    FlagCode.REPEAT_PERPETRATOR: 5,
-    FlagCode.SPECSS_PROFILE: 5,
-    FlagCode.DANGEROUS_PLACE: 5,
-    # Issue 17: children present at DA incidents, unseen men.
-    FlagCode.UNSEEN_MAN: 8,
-    FlagCode.CHILD_AT_DA_INCIDENT: 7,
-}
+def default_severity() -> dict[FlagCode, int]:
+    """Each flag's default queue ranking, from its :class:`graph.flags.specs.FlagSpec`."""
+    # Imported here: the specs import the rules, which import this module for FlagRules.
+    from graph.flags.specs import FLAG_SPECS
+
+    return {code: spec.severity for code, spec in FLAG_SPECS.items()}
+
 
 #: Offence gravity by a substring of the police event type (first match wins).
 DEFAULT_GRAVITY: dict[str, int] = {
@@ -316,7 +305,7 @@ class FlagRules(BaseModel):
         ),
     )
     severity: dict[FlagCode, int] = Field(
-        default_factory=lambda: dict(DEFAULT_SEVERITY),
+        default_factory=default_severity,
         description="Queue ranking per flag, higher first; codes left out keep their default.",
     )
 
@@ -330,7 +319,7 @@ class FlagRules(BaseModel):
     @classmethod
     def _fill_severity(cls, value: dict[FlagCode, int]) -> dict[FlagCode, int]:
         # A YAML file that re-ranks one flag should not unrank the others.
-        return {**DEFAULT_SEVERITY, **value}
+        return {**default_severity(), **value}
 
     def gravity(self, offence: str | None) -> int:
         """Gravity of one offence type from :attr:`offence_gravity`.

@@ -7,17 +7,12 @@ from collections.abc import Iterable
 import pandas as pd
 
 from graph.codes import FlagCode
+from graph.flags.specs import FLAG_SPECS
 
 __all__ = ["EVALUATED", "evaluate_flags"]
 
-#: Flag -> the truth column of people.csv it is scored against.
-EVALUATED: dict[FlagCode, str] = {
-    FlagCode.SERIAL_PERPETRATOR: "is_serial_perpetrator",
-    FlagCode.REPEAT_VICTIM: "is_repeat_victim",
-    # Issue 17 (generator 1.3.0): the flagged person is the child, and the man.
-    FlagCode.CHILD_AT_DA_INCIDENT: "is_child_at_incident",
-    FlagCode.UNSEEN_MAN: "is_unseen_man",
-}
+#: Flag -> the truth column of people.csv it is scored against (read from the flags' specs).
+EVALUATED: dict[FlagCode, str] = {code: spec.truth_column for code, spec in FLAG_SPECS.items() if spec.truth_column}
 
 
 def _truthy(series: pd.Series) -> pd.Series:

@@ -40,7 +40,7 @@ _KEY_BYTES = 32
 _SCHEME = "scrypt"
 
 
-class Role(StrEnum):
+class UserRole(StrEnum):
     """A kind of dashboard user."""
 
     MASH_ANALYST = "mash_analyst"
@@ -49,38 +49,38 @@ class Role(StrEnum):
 
 
 #: Human names for the roles, for the sidebar and the README.
-ROLE_LABELS: dict[Role, str] = {
-    Role.MASH_ANALYST: "MASH analyst",
-    Role.INTELLIGENCE_ANALYST: "Intelligence analyst",
-    Role.LINKAGE_ADMIN: "Linkage admin",
+ROLE_LABELS: dict[UserRole, str] = {
+    UserRole.MASH_ANALYST: "MASH analyst",
+    UserRole.INTELLIGENCE_ANALYST: "Intelligence analyst",
+    UserRole.LINKAGE_ADMIN: "Linkage admin",
 }
 
-_ALL = frozenset(Role)
+_ALL = frozenset(UserRole)
 
 #: Which roles may open each dashboard page.
-PAGE_ROLES: dict[str, frozenset[Role]] = {
+PAGE_ROLES: dict[str, frozenset[UserRole]] = {
     "triage": _ALL,
     "search": _ALL,
     "profile": _ALL,
     "network": _ALL,
-    "intelligence": frozenset({Role.INTELLIGENCE_ANALYST, Role.LINKAGE_ADMIN}),
-    "review": frozenset({Role.LINKAGE_ADMIN}),
-    "quality": frozenset({Role.LINKAGE_ADMIN}),
-    "audit": frozenset({Role.LINKAGE_ADMIN}),
+    "intelligence": frozenset({UserRole.INTELLIGENCE_ANALYST, UserRole.LINKAGE_ADMIN}),
+    "review": frozenset({UserRole.LINKAGE_ADMIN}),
+    "quality": frozenset({UserRole.LINKAGE_ADMIN}),
+    "audit": frozenset({UserRole.LINKAGE_ADMIN}),
 }
 
 #: Which roles may take each audited action.
-ACTION_ROLES: dict[str, frozenset[Role]] = {
+ACTION_ROLES: dict[str, frozenset[UserRole]] = {
     "search": _ALL,
     "view_person": _ALL,
     "export": _ALL,
     # The Operation Encompass list for schools (issue 17): children's names, DOBs and addresses by area.
-    "export_encompass": frozenset({Role.MASH_ANALYST, Role.LINKAGE_ADMIN}),
-    "review_decide": frozenset({Role.LINKAGE_ADMIN}),
-    "flag_decide": frozenset({Role.MASH_ANALYST, Role.INTELLIGENCE_ANALYST}),
-    "read_audit": frozenset({Role.LINKAGE_ADMIN}),
+    "export_encompass": frozenset({UserRole.MASH_ANALYST, UserRole.LINKAGE_ADMIN}),
+    "review_decide": frozenset({UserRole.LINKAGE_ADMIN}),
+    "flag_decide": frozenset({UserRole.MASH_ANALYST, UserRole.INTELLIGENCE_ANALYST}),
+    "read_audit": frozenset({UserRole.LINKAGE_ADMIN}),
     # A refuge's address only where linking records needs it (issue 17); everyone else sees it withheld.
-    "see_refuge_address": frozenset({Role.LINKAGE_ADMIN}),
+    "see_refuge_address": frozenset({UserRole.LINKAGE_ADMIN}),
 }
 
 
@@ -94,30 +94,30 @@ class User:
     """
 
     name: str
-    role: Role
+    role: UserRole
 
 
-def can_open(role: Role | str, page: str) -> bool:
+def can_open(role: UserRole | str, page: str) -> bool:
     """Whether a role may open a page.
 
     Args:
         role: The user's role.
         page: A page name from :data:`PAGE_ROLES` (unknown pages are refused).
     """
-    return Role(role) in PAGE_ROLES.get(page, frozenset())
+    return UserRole(role) in PAGE_ROLES.get(page, frozenset())
 
 
-def can_do(role: Role | str, action: str) -> bool:
+def can_do(role: UserRole | str, action: str) -> bool:
     """Whether a role may take an action.
 
     Args:
         role: The user's role.
         action: An action name from :data:`ACTION_ROLES` (unknown actions are refused).
     """
-    return Role(role) in ACTION_ROLES.get(action, frozenset())
+    return UserRole(role) in ACTION_ROLES.get(action, frozenset())
 
 
-def pages_for(role: Role | str) -> list[str]:
+def pages_for(role: UserRole | str) -> list[str]:
     """The pages a role may open, in navigation order."""
     return [page for page in PAGE_ROLES if can_open(role, page)]
 
@@ -163,7 +163,7 @@ def verify_password(password: str, encoded: str) -> bool:
     return hmac.compare_digest(_scrypt(password, salt, n, r, p), expected)
 
 
-def load_users(path: str | Path) -> dict[str, tuple[Role, str]]:
+def load_users(path: str | Path) -> dict[str, tuple[UserRole, str]]:
     """Read and check the users file.
 
     Args:
@@ -187,7 +187,7 @@ def load_users(path: str | Path) -> dict[str, tuple[Role, str]]:
     entries = data.get("users") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise ConfigError(str(path), "must be a list of {name, role, password_hash} entries", key="users")
-    users: dict[str, tuple[Role, str]] = {}
+    users: dict[str, tuple[UserRole, str]] = {}
     for index, entry in enumerate(entries):
         name, role, password_hash = _check_entry(path, index, entry)
         if name in users:
@@ -222,13 +222,13 @@ def authenticate(path: str | Path, name: str, password: str) -> User | None:
     return User(name.strip(), role) if verify_password(password, password_hash) else None
 
 
-def add_user(path: str | Path, name: str, role: Role | str, password: str) -> None:
+def add_user(path: str | Path, name: str, role: UserRole | str, password: str) -> None:
     """Add a user to the users file (creating it), or replace that user's role and password.
 
     Args:
         path: The users YAML file.
         name: The user name (letters, digits, ``.``, ``_`` or ``-``; at most :data:`MAX_USER_NAME`).
-        role: One of :class:`Role`.
+        role: One of :class:`UserRole`.
         password: The plain password; only its hash is written.
 
     Raises:
@@ -241,9 +241,9 @@ def add_user(path: str | Path, name: str, role: Role | str, password: str) -> No
     if len(name) > MAX_USER_NAME:
         raise MashError(f"a user name may have at most {MAX_USER_NAME} characters")
     try:
-        role = Role(role)
+        role = UserRole(role)
     except ValueError:
-        raise MashError(f"unknown role {role!r}; use one of {[r.value for r in Role]}") from None
+        raise MashError(f"unknown role {role!r}; use one of {[r.value for r in UserRole]}") from None
     users = load_users(path) if path.exists() else {}
     users[name] = (role, hash_password(password))
     entries = [{"name": n, "role": r.value, "password_hash": h} for n, (r, h) in users.items()]
@@ -254,7 +254,7 @@ def add_user(path: str | Path, name: str, role: Role | str, password: str) -> No
     tmp.replace(path)
 
 
-def _check_entry(path: Path, index: int, entry: Any) -> tuple[str, Role, str]:
+def _check_entry(path: Path, index: int, entry: Any) -> tuple[str, UserRole, str]:
     where = f"users.{index}"
     if not isinstance(entry, dict):
         raise ConfigError(str(path), "must be a mapping with name, role and password_hash", key=where)
@@ -265,9 +265,9 @@ def _check_entry(path: Path, index: int, entry: Any) -> tuple[str, Role, str]:
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise ConfigError(str(path), "is required and must be text", key=f"{where}.{key}")
     try:
-        role = Role(entry["role"])
+        role = UserRole(entry["role"])
     except ValueError:
-        raise ConfigError(str(path), f"unknown role {entry['role']!r}; use one of {[r.value for r in Role]}", key=f"{where}.role") from None
+        raise ConfigError(str(path), f"unknown role {entry['role']!r}; use one of {[r.value for r in UserRole]}", key=f"{where}.role") from None
     if _parse_hash(entry["password_hash"]) is None:
         raise ConfigError(str(path), "is not a scrypt hash from 'mash users add'", key=f"{where}.password_hash")
     return entry["name"].strip(), role, entry["password_hash"]

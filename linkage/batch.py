@@ -29,7 +29,8 @@ from linkage.resolve.train import train_and_save
 from linkage.safeguarding import FLAG_CHANGES, SAFEGUARDING_TABLES, FlagReport, build_flag_tables, write_flag_changes
 from linkage.safeguarding_changes import update_flag_tables
 from linkage.store import (
-    Limits, connect, duckdb_limits, has_table, layout, open_results, open_state, require_table, run_lock, swap_in,
+    Limits, check_schema_version, connect, duckdb_limits, layout, open_results, open_state, require_table, run_lock,
+    swap_in, write_schema_version,
 )
 from linkage.store.layout import RunInProgress, remove_results_file
 
@@ -221,6 +222,8 @@ def _update(
     counts: dict[str, Any],
 ) -> RunReport:
     """Update a copy of the previous results (``con``) with only what changed in the extracts."""
+    # Only a full run rebuilds every table; an update would build on the old layout.
+    check_schema_version(con, previous, remedy="run a full 'mash run' (without --incremental) to upgrade")
     create_table_from_arrow(con, "review_decisions", decisions)
     run_sql(con, "attach_previous", f"ATTACH $path AS {quote_ident(PREVIOUS)} (READ_ONLY)", {"path": str(previous)})
     started = time.perf_counter()
@@ -254,6 +257,7 @@ def _finish(
     counts["flags"] = sum(flags.counts.values())
     if attached:
         run_sql(con, "detach_previous", f"DETACH {quote_ident(PREVIOUS)}")
+    write_schema_version(con)
     run_sql(con, "checkpoint", "CHECKPOINT")
     sources = source_reports(con, run)
     nulled = {s.source: list(s.mostly_nulled) for s in sources if s.mostly_nulled}
@@ -312,7 +316,7 @@ def retrain_model(run: RunConfig) -> TrainedModel:
         try:
             require_table(con, "records", remedy="run 'mash run' first")
             records = model_input(con, "records", run.model)
-            decided = read_decisions(con) if has_table(con, "review_decisions") else {}
+            decided = read_decisions(con)
         finally:
             con.close()
         profiles = collapse(records, run.model, keep_apart={uid for pair in decided for uid in pair})

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from linkage.access import DEFAULT_USERS_FILE, USERS_ENV, Role, add_user, load_users, users_file
+from linkage.access import DEFAULT_USERS_FILE, USERS_ENV, UserRole, add_user, load_users, users_file
 from linkage.config import RunConfig, load_run_config
 from linkage.errors import MashError, described, frames
 
@@ -246,7 +246,7 @@ def _parser() -> argparse.ArgumentParser:
         "scrypt hash. The password is asked for twice, or read from standard input with --password-stdin.",
     )
     add_user.add_argument("name", help="user name (letters, digits, '.', '_' or '-')")
-    add_user.add_argument("--role", required=True, choices=[r.value for r in Role], help="the user's role")
+    add_user.add_argument("--role", required=True, choices=[r.value for r in UserRole], help="the user's role")
     add_user.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
     add_user.add_argument("--users", type=Path, help=f"users file (default ${USERS_ENV} or {DEFAULT_USERS_FILE})")
     add_user.set_defaults(handler=_users_add)

@@ -13,6 +13,10 @@ import duckdb
 
 from graph.codes import FlagCode
 
+#: A person's identity fields as ``records`` and ``persons`` hold them, in the order they are
+#: shown: the golden view, the record lists, pair comparisons and the people export read them.
+IDENTITY_FIELDS = ("forename", "middle_names", "surname", "dob", "sex", "nhs_number", "pnc_id", "postcode", "address", "phone")
+
 
 class Agency(StrEnum):
     """The agency that owns a source extract."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from linkage.codes import IDENTITY_FIELDS
 from linkage.errors import MashError
 from linkage.pipeline import run_sql
 from linkage.store import require_table
@@ -57,7 +58,7 @@ def export_persons(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         Rows written.
     """
     require_table(con, "persons")
-    text = ("person_id", "forename", "middle_names", "surname", "dob", "sex", "nhs_number", "pnc_id", "postcode", "address", "phone")
+    text = ("person_id", *IDENTITY_FIELDS)
     select = (
         "SELECT " + ", ".join(f"{safe_text(c)} AS {c}" for c in text) + ", records, "
         "array_to_string(agencies, '; ') AS agencies, array_to_string(conflicts, '; ') AS conflicts, first_seen, last_seen "

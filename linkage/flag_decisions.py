@@ -25,7 +25,6 @@ import pyarrow as pa
 
 from linkage import audit
 from linkage.pipeline import fetch_arrow, run_sql
-from linkage.store import has_table
 
 #: How each status reads, in workflow order (a flag no one has decided on is new).
 STATUS_LABELS = {"new": "New", "under_review": "Under review", "actioned": "Actioned"}
@@ -170,10 +169,7 @@ def decisions_in_force(con: duckdb.DuckDBPyConnection, history: pa.Table, *, lat
         :data:`DECISION_COLUMNS` with ``person_id`` the id the person is known by now,
         plus ``recorded_for`` (the id the decision was recorded under).
     """
-    ids = (
-        "(SELECT person_id, CASE WHEN status = 'alias' THEN alias_of ELSE person_id END AS now_id FROM person_ids)"
-        if has_table(con, "person_ids") else "(SELECT NULL::VARCHAR AS person_id, NULL::VARCHAR AS now_id WHERE false)"
-    )
+    ids = "(SELECT person_id, CASE WHEN status = 'alias' THEN alias_of ELSE person_id END AS now_id FROM person_ids)"
     keep = "QUALIFY row_number() OVER (PARTITION BY flag_code, person_id ORDER BY decided_at DESC) = 1" if latest else ""
     con.register("flag_decision_history", history)
     try:

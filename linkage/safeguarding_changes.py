@@ -48,7 +48,7 @@ from linkage.safeguarding import (
     write_flags,
 )
 from linkage.shared_addresses import AREA_SQL, SHARED_TABLE, find_shared_addresses, key_area_sql, read_shared_addresses
-from linkage.store import has_table, swap_in
+from linkage.store import swap_in
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ def _update_shared_addresses(
         The shared addresses now, kind by address key (also written to ``shared_addresses``).
     """
     before = read_shared_addresses(con)
-    if whole or not has_table(con, SHARED_TABLE):
+    if whole:
         found = find_shared_addresses(con, rules, now, suffix="__now")
         now_shared = dict(zip(found["address_key"], found["kind"]))
     else:
@@ -219,10 +219,7 @@ def _rescore(con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date) -> Non
 
 
 def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring ``person_keys`` up to date for the changed people (build it whole if it is missing)."""
-    if not has_table(con, "person_keys"):
-        run_sql(con, "person_keys", f"CREATE TABLE person_keys AS {person_keys_sql()}")
-        return
+    """Bring ``person_keys`` up to date for the changed people."""
     run_sql(con, "drop_changed_keys", "DELETE FROM person_keys WHERE person_id IN (SELECT person_id FROM changed_people)")
     run_sql(con, "add_changed_keys", f"INSERT INTO person_keys {person_keys_sql(people='changed_people')}")
 

@@ -16,11 +16,12 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from graph import FLAG_SPECS
 from graph.flags.specss import FACTOR_LABELS
 from linkage.flag_decisions import in_force_table, status_text
 from linkage.pipeline import run_sql
 from linkage.safeguarding import FLAG_CHANGES
-from linkage.store import has_table, require_table
+from linkage.store import require_table
 
 #: Queue columns, in order.
 QUEUE_COLUMNS = (
@@ -30,23 +31,8 @@ QUEUE_COLUMNS = (
 #: Columns of :attr:`FlagChanges.cleared`.
 CLEARED_COLUMNS = ("person_id", "name", "dob", "flag", "rule", "severity", "status")
 
-#: How each flag code reads in the dashboard.
-FLAG_LABELS = {
-    "serial_perpetrator": "Serial perpetrator",
-    "repeat_perpetrator": "Repeat perpetrator",
-    "repeat_victim": "Repeat victim",
-    "marac_high_risk": "MARAC: high risk",
-    "marac_escalation": "MARAC: escalation",
-    "marac_repeat": "MARAC: repeat",
-    "child_in_da_household": "Child in DA household",
-    "pregnancy_and_da": "Pregnancy and DA",
-    "toxic_trio": "Toxic trio",
-    "perpetrator_joins_household": "Perpetrator joins household",
-    "specss_profile": "SPECSS+ risk factors",
-    "dangerous_place": "Dangerous place",
-    "child_at_da_incident": "Child at DA incident (Encompass)",
-    "unseen_man": "Unseen man",
-}
+#: How each flag code reads in the dashboard (each flag's spec).
+FLAG_LABELS = {code.value: spec.label for code, spec in FLAG_SPECS.items()}
 
 
 @dataclass(frozen=True)
@@ -73,7 +59,6 @@ class FlagChanges:
     """What the last run changed in the flags, against the run before it.
 
     Attributes:
-        known: Whether the results record it (results from before ``flag_changes`` do not).
         first_run: The last run had no run before it: every flag is new.
         raised: Flags (a code on a person) the last run raised.
         cleared: Flags it cleared, one row each, columns :data:`CLEARED_COLUMNS` (the
@@ -81,7 +66,6 @@ class FlagChanges:
             decision on the flag, if any).
     """
 
-    known: bool
     first_run: bool
     raised: int
     cleared: pd.DataFrame
@@ -124,7 +108,7 @@ def triage_options(con: duckdb.DuckDBPyConnection) -> TriageOptions:
         "SELECT DISTINCT nullif(split_part(p.postcode, ' ', 1), '') AS area FROM flags AS f "
         "JOIN persons AS p USING (person_id) WHERE area IS NOT NULL ORDER BY area",
     ).fetchall()
-    first, last = run_sql(con, "triage_dates", "SELECT min(event_date), max(event_date) FROM flag_evidence").fetchone()
+    first, last = run_sql(con, "triage_dates", "SELECT min(event_date), max(event_date) FROM flag_evidence").fetchall()[0]
     return TriageOptions(
         codes=tuple(c for (c,) in codes), agencies=tuple(a for (a,) in agencies), areas=tuple(a for (a,) in areas),
         first_event=first, last_event=last,
@@ -181,10 +165,7 @@ def triage_queue(
         "statuses": list(statuses) if statuses else None,
         "raised_only": raised_only,
     }
-    raised = (
-        f"(SELECT DISTINCT code, person_id FROM {FLAG_CHANGES} WHERE change = 'raised')" if has_table(con, FLAG_CHANGES)
-        else "(SELECT NULL::VARCHAR AS code, NULL::VARCHAR AS person_id WHERE false)"
-    )
+    raised = f"(SELECT DISTINCT code, person_id FROM {FLAG_CHANGES} WHERE change = 'raised')"
     con.register("triage_decisions", in_force_table(decisions if decisions is not None else pd.DataFrame()))
     try:
         return _queue(con, params, raised, limit)
@@ -268,8 +249,6 @@ def flag_changes(con: duckdb.DuckDBPyConnection, decisions: pd.DataFrame | None 
     Returns:
         The counts and the cleared flags, most severe first.
     """
-    if not has_table(con, FLAG_CHANGES):
-        return FlagChanges(known=False, first_run=False, raised=0, cleared=pd.DataFrame(columns=list(CLEARED_COLUMNS)))
     raised, cleared, first = run_sql(
         con, "triage_flag_changes",
         "SELECT count(*) FILTER (WHERE change = 'raised'), count(*) FILTER (WHERE change = 'cleared'), "
@@ -290,4 +269,4 @@ def flag_changes(con: duckdb.DuckDBPyConnection, decisions: pd.DataFrame | None 
     frame = pd.DataFrame(rows, columns=list(CLEARED_COLUMNS))
     frame["flag"] = frame["flag"].map(lambda c: FLAG_LABELS.get(c, c))
     frame["status"] = frame["status"].map(lambda pair: status_text(*pair))
-    return FlagChanges(known=True, first_run=first, raised=int(raised), cleared=frame)
+    return FlagChanges(first_run=first, raised=int(raised), cleared=frame)

@@ -52,12 +52,10 @@ statuses = status_col.multiselect(
 )
 raised_only = raised_col.toggle(
     f"Only flags the last run raised ({changes.raised:,})", key="triage_raised_only", persist_state="session",
-    disabled=not changes.known or changes.first_run,
+    disabled=changes.first_run,
 )
 
-if not changes.known:
-    st.caption("These results do not record what their run changed: run 'mash run' again to see new and cleared flags.")
-elif changes.first_run:
+if changes.first_run:
     st.caption("This is the first run: every flag is new to it.")
 else:
     st.caption(
@@ -81,7 +79,7 @@ st.caption(
 
 def cleared_flags() -> None:
     """The flags the last run cleared: kept in sight, since a decision may rest on one."""
-    if not changes.known or changes.cleared.empty:
+    if changes.cleared.empty:
         return
     with st.expander(f"Cleared by the last run ({len(changes.cleared):,})", icon=":material/flag_check:"):
         st.caption("The rule no longer holds on the data (an incident aged out of its window, a link was rejected, "

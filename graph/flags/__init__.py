@@ -3,33 +3,26 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
-from datetime import date
-from typing import Any
+from collections.abc import Iterable
 
 import networkx as nx
 
 from graph.codes import FlagCode
 from graph.config import FlagRules
 from graph.gcpause import gc_paused
-from graph.flags.encompass import child_at_da_incident
-from graph.flags.health import pregnancy_and_da, toxic_trio
-from graph.flags.household import RECORDS_CACHE, child_in_da_household, perpetrator_joins_household
-from graph.flags.marac import marac_high_risk, marac_repeat
+from graph.flags.household import RECORDS_CACHE
 from graph.flags.model import Evidence, Flag, make_flag
-from graph.flags.perpetrator import repeat_perpetrator, rescore_repeat_perpetrator, serial_perpetrator
-from graph.flags.places import dangerous_place
-from graph.flags.specss import specss_profile
-from graph.flags.unseen import unseen_man
-from graph.flags.victim import marac_escalation, repeat_victim
+from graph.flags.specs import FLAG_SPECS, FlagSpec, Rescorer, Rule
 from graph.flags.windows import births_crossed, dates_crossed
 
 __all__ = [
+    "FLAG_SPECS",
     "REGISTRY",
     "RESCORERS",
     "RULES_VERSION",
     "Evidence",
     "Flag",
+    "FlagSpec",
     "Rescorer",
     "Rule",
     "births_crossed",
@@ -41,38 +34,16 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Rule = Callable[[nx.MultiDiGraph, FlagRules], list[Flag]]
-
-#: Every implemented rule by the flag it raises.
-REGISTRY: dict[FlagCode, Rule] = {
-    FlagCode.SERIAL_PERPETRATOR: serial_perpetrator,
-    FlagCode.REPEAT_PERPETRATOR: repeat_perpetrator,
-    FlagCode.REPEAT_VICTIM: repeat_victim,
-    FlagCode.MARAC_HIGH_RISK: marac_high_risk,
-    FlagCode.MARAC_ESCALATION: marac_escalation,
-    FlagCode.MARAC_REPEAT: marac_repeat,
-    FlagCode.CHILD_IN_DA_HOUSEHOLD: child_in_da_household,
-    FlagCode.PREGNANCY_AND_DA: pregnancy_and_da,
-    FlagCode.TOXIC_TRIO: toxic_trio,
-    FlagCode.PERPETRATOR_JOINS_HOUSEHOLD: perpetrator_joins_household,
-    FlagCode.SPECSS_PROFILE: specss_profile,
-    FlagCode.DANGEROUS_PLACE: dangerous_place,
-    # Issue 17: Operation Encompass and unseen men.
-    FlagCode.CHILD_AT_DA_INCIDENT: child_at_da_incident,
-    FlagCode.UNSEEN_MAN: unseen_man,
-}
+#: Every implemented rule by the flag it raises (read from :data:`FLAG_SPECS`).
+REGISTRY: dict[FlagCode, Rule] = {code: spec.rule for code, spec in FLAG_SPECS.items()}
 
 #: Bump when a rule changes what it raises or how it writes parameters: stored flags
 #: from an older version are recomputed in full rather than updated.
 RULES_VERSION = 7
 
-Rescorer = Callable[[Mapping[str, Any], FlagRules, date], tuple[dict[str, Any], float]]
-
 #: Rules whose score moves with as_of alone, with how to rescore a flag from its
 #: parameters; every other rule's flag stays the same while its evidence stays in its windows.
-RESCORERS: dict[FlagCode, Rescorer] = {
-    FlagCode.REPEAT_PERPETRATOR: rescore_repeat_perpetrator,
-}
+RESCORERS: dict[FlagCode, Rescorer] = {code: spec.rescorer for code, spec in FLAG_SPECS.items() if spec.rescorer}
 
 
 def flag_order(flag: Flag) -> tuple:

@@ -222,6 +222,13 @@ class Constraints(BaseModel):
         description="Never auto-link a pair whose forenames disagree outright unless an NHS number or PNC ID "
         "matches: twins share surname, DOB and address; such pairs go to review.",
     )
+    context_links: bool = Field(
+        default=True,
+        description="After clustering, attach a person with no DOB, NHS number or PNC ID (a name-only police DA "
+        "record) to another person of the same perpetrator (or victim) when the names agree: the model's name, sex "
+        "and postcode weights plus a prior learned from the run's own DA records (linkage.resolve.context); "
+        "linked above the link threshold, sent to review between the thresholds or when two fit.",
+    )
 
 
 class Plausibility(BaseModel):

@@ -7,12 +7,13 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
+from graph import FLAG_SPECS
 from graph.codes import EdgeKind
 from linkage.explore.network import RELATIONSHIPS, Network, person_network
 from linkage.pipeline import run_sql
 
-#: Flag codes that make someone a perpetrator of interest.
-PERPETRATOR_CODES = ("serial_perpetrator", "repeat_perpetrator")
+#: Flag codes that make someone a perpetrator of interest (each flag's spec says).
+PERPETRATOR_CODES = tuple(code.value for code, spec in FLAG_SPECS.items() if spec.perpetrator)
 #: The network relationship of a perpetrator to a victim.
 ABUSE = RELATIONSHIPS[EdgeKind.ABUSES]
 #: RFG(V) components the repeat perpetrator rule keeps in its parameters.

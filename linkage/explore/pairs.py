@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from linkage.codes import IDENTITY_FIELDS
 from linkage.explore.explain import comparisons
 from linkage.explore.readable import text
 from linkage.pipeline import quote_ident, run_sql
@@ -17,8 +18,6 @@ COMPARED_FIELDS = (
     "agency", "source", "record_id", "forename", "middle_names", "surname", "dob", "sex", "nhs_number", "pnc_id",
     "postcode", "address", "phone", "event_date", "event_type", "role",
 )
-#: Fields whose difference says something about identity (the rest describe the record or event).
-IDENTITY_FIELDS = ("forename", "middle_names", "surname", "dob", "sex", "nhs_number", "pnc_id", "postcode", "address", "phone")
 #: The status of a field that describes the record, not the person: never a disagreement.
 RECORD_DETAIL = "record detail"
 

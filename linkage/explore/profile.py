@@ -12,20 +12,16 @@ import json
 import duckdb
 import pandas as pd
 
+from linkage.codes import IDENTITY_FIELDS
 from linkage.explore.readable import day, present, readable, text, words
 from linkage.flag_decisions import status_text
 from linkage.pipeline import run_sql
-from linkage.resolve.persons import GOLDEN_FIELDS
 from linkage.safeguarding import read_flag_run
 from linkage.triage import FLAG_LABELS
 
 #: How sure the resolution is of each record's place in its person, strongest first, and how each reads.
 LINK_STRENGTHS = {"confirmed": "confirmed", "strong": "strong", "review": "review", "single": "only record"}
 
-#: Record fields shown beside each linked record.
-RECORD_FIELDS = (
-    "forename", "middle_names", "surname", "dob", "sex", "nhs_number", "pnc_id", "postcode", "address", "phone",
-)
 #: Event fields shown on the timeline.
 EVENT_FIELDS = (
     "event_type", "role", "domestic_abuse", "dash_risk", "plan_type", "category", "service", "complaint",
@@ -80,8 +76,8 @@ def provenance(con: duckdb.DuckDBPyConnection, person_id: str) -> pd.DataFrame:
         records, agencies, record_ids, first_seen, last_seen. Fields in golden-view
         order, the golden value first.
     """
-    golden = " ".join(f"WHEN '{f}' THEN CAST(p.{f} AS VARCHAR)" for f in GOLDEN_FIELDS)
-    order = " ".join(f"WHEN '{f}' THEN {i}" for i, f in enumerate(GOLDEN_FIELDS))
+    golden = " ".join(f"WHEN '{f}' THEN CAST(p.{f} AS VARCHAR)" for f in IDENTITY_FIELDS)
+    order = " ".join(f"WHEN '{f}' THEN {i}" for i, f in enumerate(IDENTITY_FIELDS))
     return run_sql(
         con,
         "profile_provenance",
@@ -111,7 +107,7 @@ def person_records(con: duckdb.DuckDBPyConnection, person_id: str) -> pd.DataFra
         link_strength, best_match_probability, review_pairs, the record's identity
         fields and its event date and type.
     """
-    fields = ", ".join(f"r.{f}" for f in RECORD_FIELDS)
+    fields = ", ".join(f"r.{f}" for f in IDENTITY_FIELDS)
     return run_sql(
         con,
         "profile_records",

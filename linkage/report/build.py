@@ -24,7 +24,7 @@ from linkage.config.model import ModelConfig
 from linkage.pipeline import run_sql
 from linkage.report import steps
 from linkage.resolve.plausibility import CHECKS, count_implausible
-from linkage.store import has_table, table_columns
+from linkage.store import table_columns
 
 #: Match-probability thresholds the report compares (the run's own link and review thresholds are added).
 REPORT_THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99)
@@ -157,20 +157,15 @@ def quality_report(
 
 @contextmanager
 def _decisions(con: duckdb.DuckDBPyConnection, decisions: pa.Table | None) -> Iterator[str]:
-    """The relation the decision steps read: the given decisions, the run's own, or none."""
+    """The relation the decision steps read: the given decisions, or the run's own."""
     if decisions is not None:
         con.register(_DECISIONS, decisions.select(list(_DECISION_COLUMNS)))
         try:
             yield _DECISIONS
         finally:
             con.unregister(_DECISIONS)
-    elif has_table(con, "review_decisions"):
-        yield "review_decisions"
     else:
-        yield (
-            "(SELECT NULL::VARCHAR AS unique_id_l, NULL::VARCHAR AS unique_id_r, NULL::VARCHAR AS decision, "
-            "NULL::TIMESTAMP AS decided_at WHERE false)"
-        )
+        yield "review_decisions"
 
 
 def _frame(con: duckdb.DuckDBPyConnection, step: steps.Step, relation: str = "") -> pd.DataFrame:

@@ -23,7 +23,6 @@ from rich.table import Table
 
 from linkage.errors import ExtractError
 from linkage.pipeline import quote_ident, run_sql
-from linkage.store import has_table
 
 logger = logging.getLogger(__name__)
 
@@ -470,7 +469,7 @@ def scored_pairs(con: duckdb.DuckDBPyConnection, actual: int) -> dict[str, PairC
     A stored pair stands for every record pair it was scored for
     (``linkage.resolve.profiles``): a pair of two identity profiles' representatives
     for each record of one with each of the other, a profile's own pair for each
-    pair of its records. Results without a ``profiles`` table count each pair once.
+    pair of its records.
 
     Args:
         con: The connection.
@@ -479,22 +478,18 @@ def scored_pairs(con: duckdb.DuckDBPyConnection, actual: int) -> dict[str, PairC
     Returns:
         Counts for each band present in ``pairs``.
     """
-    profiles = (
-        "profiles" if has_table(con, "profiles") else "(SELECT unique_id, unique_id AS profile_id FROM pairs_records)"
-    )
     rows = run_sql(
         con,
         "evaluate:scored pairs",
         f"""
-        WITH pairs_records AS (SELECT unique_id_l AS unique_id FROM pairs UNION SELECT unique_id_r FROM pairs),
-        members AS (
+        WITH members AS (
           SELECT m.profile_id, e.true_id, count(*) AS n
-          FROM {profiles} AS m JOIN {_T_RECORDS} AS e USING (unique_id) GROUP BY ALL
+          FROM profiles AS m JOIN {_T_RECORDS} AS e USING (unique_id) GROUP BY ALL
         ),
         sizes AS (SELECT profile_id, sum(n) AS n FROM members GROUP BY ALL),
         stood AS (
           SELECT p.band, a.profile_id AS a, b.profile_id AS b
-          FROM pairs AS p JOIN {profiles} AS a ON a.unique_id = p.unique_id_l JOIN {profiles} AS b ON b.unique_id = p.unique_id_r
+          FROM pairs AS p JOIN profiles AS a ON a.unique_id = p.unique_id_l JOIN profiles AS b ON b.unique_id = p.unique_id_r
         ),
         counted AS (
           SELECT s.band, sum(l.n * r.n) AS tp, 0 AS predicted

@@ -34,10 +34,11 @@ from linkage.resolve.identity import EVENT_SCHEMA, ID_PREFIX, REGISTRY_SCHEMA, a
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.blocking import check_added_pair_budget
 from linkage.resolve.profiles import Profiles, collapse, self_pairs
+from linkage.resolve.context import Context, context_events
 from linkage.resolve.run import ResolveReport, cluster_records, clusters_table, read_decisions
 from linkage.resolve.session import model_input, scored_pairs
 from linkage.resolve.train import TrainedModel, is_current, load_latest_model
-from linkage.store import connect_memory, has_table, table_columns
+from linkage.store import connect_memory, table_columns
 
 logger = logging.getLogger(__name__)
 
@@ -95,17 +96,26 @@ def resolve_changes(
             f"OR unique_id_r IN (SELECT unique_id FROM {TOUCHED})")
     create_table_from_arrow(con, "scored_changes", new_pairs, temporary=True)
     run_sql(con, "add_scored_changes", "INSERT INTO pairs BY NAME SELECT * FROM scored_changes")
-    _find_affected(con)
+    _find_affected(con, run.model.constraints.context_links)
     # From the whole model input: partner keys are computed over each incident's records, not the affected ones only.
     affected_ids = fetch_arrow(con, "affected_ids", f"SELECT unique_id FROM {AFFECTED}")["unique_id"]
     affected = collapse(records.filter(pc.is_in(records["unique_id"], value_set=affected_ids)), run.model, apart)
     pair_columns = [c for c in table_columns(con, "pairs") if c not in ("band", "reason")]
+    # Pairs under the review threshold are only the context step's, which it forms again.
     pairs = fetch_arrow(
         con, "affected_pairs",
         f"SELECT {', '.join(pair_columns)} FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {AFFECTED}) "
-        "ORDER BY unique_id_l, unique_id_r",
+        "AND match_probability >= $review ORDER BY unique_id_l, unique_id_r",
+        {"review": run.model.thresholds.review},
     )
-    clustered = cluster_records(affected, pairs, decided, run.model)
+    # The context step clusters the affected records; the others' stored people count towards its prior.
+    outside = fetch_arrow(
+        con, "context_outside",
+        "SELECT c.unique_id, c.person_id, r.dob IS NOT NULL AS dated FROM clusters AS c JOIN records AS r USING (unique_id) "
+        f"WHERE r.agency = 'police' AND r.domestic_abuse AND c.unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
+    )
+    context = Context(context_events(con, "records"), model.splink, model.term_frequency_tables(), outside)
+    clustered = cluster_records(affected, pairs, decided, run.model, context)
     before = fetch_arrow(
         con, "affected_person_ids",
         f"SELECT unique_id, person_id FROM clusters WHERE unique_id IN (SELECT unique_id FROM {AFFECTED}) "
@@ -199,8 +209,6 @@ def _touch_profiles(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
     record as its own profile before.
     """
     create_table_from_arrow(con, "profiles_now", profiles.members(), temporary=True)
-    if not has_table(con, "profiles"):
-        run_sql(con, "profiles_before", "CREATE TABLE profiles AS SELECT unique_id, unique_id AS profile_id FROM clusters")
     run_sql(
         con, "profile_changes",
         "CREATE OR REPLACE TEMP TABLE profile_changes AS SELECT * FROM profiles_now EXCEPT SELECT * FROM profiles",
@@ -225,8 +233,13 @@ def _touch_profiles(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
     run_sql(con, "add_changed_profiles", "INSERT INTO profiles SELECT * FROM profile_changes")
 
 
-def _find_affected(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill ``affected_records``: touched records, their earlier people, and all connected to them."""
+def _find_affected(con: duckdb.DuckDBPyConnection, context: bool = False) -> None:
+    """Fill ``affected_records``: touched records, their earlier people, and all connected to them.
+
+    With ``context`` (``constraints.context_links``) the other parties of their police DA
+    incidents are connected too: the context step reads a record's co-participant's person
+    and that person's other victims or suspects, as a full run would.
+    """
     run_sql(
         con, "seed_affected",
         f"CREATE OR REPLACE TEMP TABLE {AFFECTED} AS SELECT unique_id FROM {TOUCHED} "
@@ -240,6 +253,12 @@ def _find_affected(con: duckdb.DuckDBPyConnection) -> None:
         for table in ("pairs", "review_decisions")
         for a, b in (("unique_id_l", "unique_id_r"), ("unique_id_r", "unique_id_l"))
     )
+    if context:
+        linked += (
+            " UNION SELECT o.unique_id FROM records AS r JOIN records AS o ON o.source = r.source AND o.event_id = r.event_id "
+            f"WHERE r.unique_id IN (SELECT unique_id FROM {AFFECTED}) AND r.agency = 'police' AND r.domestic_abuse "
+            "AND o.agency = 'police' AND o.domestic_abuse"
+        )
     while True:
         (grew,) = run_sql(
             con, "grow_affected",

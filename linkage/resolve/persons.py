@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
+from linkage.codes import IDENTITY_FIELDS
 from linkage.pipeline import run_sql
-from linkage.store import has_table
-
-#: Person fields shown in the golden view, each as text.
-GOLDEN_FIELDS = ("forename", "middle_names", "surname", "dob", "sex", "nhs_number", "pnc_id", "postcode", "address", "phone")
-
 
 def build_person_tables(con: duckdb.DuckDBPyConnection, records: str, clusters: str, suffix: str = "__new") -> None:
     """Create ``person_values`` and ``persons`` from records and their clusters.
@@ -26,7 +22,7 @@ def build_person_tables(con: duckdb.DuckDBPyConnection, records: str, clusters: 
         clusters: The clusters table to read (``unique_id``, ``person_id``).
         suffix: Appended to the output table names.
     """
-    as_text = ", ".join(f"CAST({f} AS VARCHAR) AS {f}" for f in GOLDEN_FIELDS)
+    as_text = ", ".join(f"CAST({f} AS VARCHAR) AS {f}" for f in IDENTITY_FIELDS)
     run_sql(
         con,
         "build_person_values",
@@ -37,12 +33,12 @@ def build_person_tables(con: duckdb.DuckDBPyConnection, records: str, clusters: 
         "min(event_date) AS first_seen, max(event_date) AS last_seen "
         f"FROM (UNPIVOT (SELECT c.person_id, r.unique_id, CAST(r.agency AS VARCHAR) AS agency, r.event_date, {as_text} "
         f"FROM {records} AS r JOIN {clusters} AS c USING (unique_id)) "
-        f"ON {', '.join(GOLDEN_FIELDS)} INTO NAME field VALUE value) "
+        f"ON {', '.join(IDENTITY_FIELDS)} INTO NAME field VALUE value) "
         "GROUP BY person_id, field, value",
     )
     golden = ", ".join(
         f"first(value ORDER BY records DESC, last_seen DESC NULLS LAST, value) FILTER (WHERE field = '{f}') AS {f}"
-        for f in GOLDEN_FIELDS
+        for f in IDENTITY_FIELDS
     )
     run_sql(
         con,
@@ -87,8 +83,6 @@ def resolve_person_id(con: duckdb.DuckDBPyConnection, person_id: str) -> str | N
     Returns:
         The current id (for a withdrawn person, the id itself), or None if never issued.
     """
-    if not has_table(con, "person_ids"):
-        return person_id.strip().upper()  # results from before ids were kept stable
     rows = run_sql(
         con,
         "resolve_person_id",

@@ -16,6 +16,7 @@ from linkage.config import ModelConfig, RunConfig
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
 from linkage.resolve import bands
 from linkage.resolve.cluster import KeyTable, constrained_clusters
+from linkage.resolve.context import Context, attach_by_context, context_events
 from linkage.resolve.model import identifier_column
 from linkage.resolve.identity import EVENT_SCHEMA, REGISTRY_SCHEMA, IdAssignment, assign_ids
 from linkage.resolve.blocking import check_pair_budget
@@ -106,7 +107,8 @@ def resolve(
 
     started = stage("cluster")
     all_pairs = pairs if own is None else pa.concat_tables([pairs, own], promote_options="default")
-    clustered = cluster_records(profiles, all_pairs, decided, run.model)
+    context = Context(context_events(con, records_table), model.splink, model.term_frequency_tables())
+    clustered = cluster_records(profiles, all_pairs, decided, run.model, context)
     ids = stable_ids(con, records, clustered.labels, run_id, previous, decided)
     create_table_from_arrow(con, "clusters__new", clusters_table(clustered, ids.person_of))
     create_table_from_arrow(con, "pairs__new", clustered.pairs)
@@ -209,7 +211,9 @@ class Clustered:
     ambiguous: int
 
 
-def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str, str], str], model: ModelConfig) -> Clustered:
+def cluster_records(
+    profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str, str], str], model: ModelConfig, context: Context | None = None
+) -> Clustered:
     """Constrained clustering of identity profiles from their scored pairs, expanded to records; then each pair's band.
 
     Args:
@@ -219,6 +223,8 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
         decided: Analysts' confirm/reject decisions by (lower id, higher id); their
             records are each a profile of their own.
         model: The model config (thresholds and constraints).
+        context: DA participants and the trained model, to attach name-only people through the people
+            they were recorded with (``linkage.resolve.context``, when ``constraints.context_links``).
     """
     positions = _positions(pa.concat_arrays([_array(pairs["unique_id_l"]), _array(pairs["unique_id_r"])]), profiles.unique_ids)
     record_l, record_r = positions[: pairs.num_rows], positions[pairs.num_rows :]
@@ -241,6 +247,7 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
     kept[own_profile[edge_of]] = own_pairs["match_weight"].to_numpy(zero_copy_only=False)[edge_of]
 
     edges = bands.select_edges(scored, model)
+    apart = _forenames_apart(left, right, edges.demoted, model)
     result = constrained_clusters(
         record_keys(profiles.records, model),
         np.column_stack((left[edges.positions], right[edges.positions])),
@@ -252,8 +259,12 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
         vouched=edges.vouched[edges.positions],
         kept=kept,
         identifier_labels=[model.identifier_label(name) for name in apart_identifiers(model)],
-        forenames_apart=_forenames_apart(left, right, edges.demoted, model),
+        forenames_apart=apart,
     )
+    context_pairs = None
+    if context is not None and model.constraints.context_links:
+        attached = attach_by_context(profiles, result, context, model, decisions, apart)
+        result, context_pairs = attached.result, attached.pairs
     band, reason = bands.assign_bands(scored, left, right, edges, result, decisions, model)
 
     # Back to records. A profile of several records that its own pair did not hold together
@@ -274,12 +285,14 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
     every_reason = np.empty(pairs.num_rows, dtype=object)
     every_reason[between], every_reason[inside] = reason, own_reason
     banded = pairs.append_column("band", pa.array(every_band, pa.string())).append_column("reason", pa.array(every_reason, pa.string()))
-    if _ascending(profiles.unique_ids):
+    if context_pairs is None and _ascending(profiles.unique_ids):
         # Record positions follow the ids' order: sorting them is sorting the ids, without comparing strings.
         banded = banded.take(pa.array(np.lexsort((record_r, record_l))))
     else:
-        order = pa.array(np.concatenate([between, inside]))
-        banded = banded.take(order).sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
+        banded = banded.take(pa.array(np.concatenate([between, inside])))
+        if context_pairs is not None:
+            banded = _with_context_pairs(banded, context_pairs)
+        banded = banded.sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
 
     # Best in-person probability and analysts' confirmations, per profile and then per record.
     probability = scored["match_probability"].to_numpy(zero_copy_only=False)
@@ -298,6 +311,20 @@ def cluster_records(profiles: Profiles, pairs: pa.Table, decided: dict[tuple[str
         unique_ids=profiles.unique_ids, labels=labels.tolist(), pairs=banded, best=record_best,
         confirmed=confirmed[of] & ~split, ambiguous=int(profiles.sizes[ambiguous].sum()),
     )
+
+
+def _with_context_pairs(banded: pa.Table, context_pairs: pa.Table) -> pa.Table:
+    """The banded pairs with the context step's pairs in place of any scored row of the same two records.
+
+    An analyst's decision on a pair stands: its row is kept and the context pair dropped.
+    """
+    key = pc.binary_join_element_wise(banded["unique_id_l"], banded["unique_id_r"], "\x1f")
+    context_key = pc.binary_join_element_wise(context_pairs["unique_id_l"], context_pairs["unique_id_r"], "\x1f")
+    decided = pc.is_in(banded["band"], value_set=pa.array([bands.CONFIRMED, bands.REJECTED]))
+    context_pairs = context_pairs.filter(pc.invert(pc.is_in(context_key, value_set=key.filter(decided))))
+    context_key = pc.binary_join_element_wise(context_pairs["unique_id_l"], context_pairs["unique_id_r"], "\x1f")
+    kept = banded.filter(pc.invert(pc.is_in(key, value_set=context_key)))
+    return pa.concat_tables([kept, context_pairs.select(banded.column_names).cast(banded.schema)])
 
 
 #: The pair columns clustering and bands read besides the gammas.

@@ -183,6 +183,8 @@ class SparkRun:
         seconds["predict"] = time.perf_counter() - started
 
         started = self._stage("cluster")
+        if self.run.model.constraints.context_links:
+            logger.warning("relational context (constraints.context_links) is DuckDB only for now: this Spark run leaves it out")
         scored = self.spark.read.parquet(str(self.dir / "pairs"), str(self.dir / "own_pairs"))
         clustered = cluster_on_spark(self.api, profiles, scored, decided, self.run.model)
         write_table(clustered.clusters, self.dir / "clusters", "spark_write_clusters")

@@ -13,12 +13,15 @@ from linkage.store.connection import (
 )
 from linkage.store.layout import StoreLayout, layout, run_lock
 from linkage.store.results import open_results, results_path
+from linkage.store.schema import SCHEMA_VERSION, check_schema_version, write_schema_version
 from linkage.store.state import REVIEW_DECISIONS_SQL, open_state
 
 __all__ = [
     "REVIEW_DECISIONS_SQL",
+    "SCHEMA_VERSION",
     "Limits",
     "StoreLayout",
+    "check_schema_version",
     "connect",
     "connect_memory",
     "duckdb_limits",
@@ -32,4 +35,5 @@ __all__ = [
     "run_lock",
     "swap_in",
     "table_columns",
+    "write_schema_version",
 ]

@@ -9,6 +9,7 @@ import duckdb
 from linkage.errors import MashError
 from linkage.store.connection import connect
 from linkage.store.layout import layout
+from linkage.store.schema import check_schema_version
 
 
 def results_path(store: str | Path) -> Path:
@@ -33,6 +34,13 @@ def open_results(store: str | Path) -> duckdb.DuckDBPyConnection:
         store: The store's state database file (the run config's ``store``).
 
     Raises:
-        MashError: No run has completed yet.
+        MashError: No run has completed yet, or an older MASH Link wrote its results.
     """
-    return connect(results_path(store), read_only=True)
+    path = results_path(store)
+    con = connect(path, read_only=True)
+    try:
+        check_schema_version(con, path)
+    except BaseException:
+        con.close()
+        raise
+    return con

@@ -30,7 +30,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from streamlit.testing.v1 import AppTest
 
 from dashboard.session import CONFIG_ENV, PERSON_KEY, PURPOSE_KEY, STORE_ENV, USER_KEY
-from linkage.access import USERS_ENV, Role, User, add_user
+from linkage.access import USERS_ENV, UserRole, User, add_user
 from linkage.batch import run_all
 from linkage.config import RunConfig, load_run_config
 from linkage.store import open_results, open_state
@@ -41,13 +41,13 @@ APP = REPO / "dashboard" / "app.py"
 PAGES_DIR = REPO / "dashboard" / "app_pages"
 
 #: One test user per role: name -> (role, password).
-TEST_USERS: dict[str, tuple[Role, str]] = {
-    "mash": (Role.MASH_ANALYST, "mash-test-password"),
-    "intel": (Role.INTELLIGENCE_ANALYST, "intel-test-password"),
-    "admin": (Role.LINKAGE_ADMIN, "admin-test-password"),
+TEST_USERS: dict[str, tuple[UserRole, str]] = {
+    "mash": (UserRole.MASH_ANALYST, "mash-test-password"),
+    "intel": (UserRole.INTELLIGENCE_ANALYST, "intel-test-password"),
+    "admin": (UserRole.LINKAGE_ADMIN, "admin-test-password"),
 }
 #: The user name for each role.
-USER_FOR_ROLE: dict[Role, str] = {role: name for name, (role, _) in TEST_USERS.items()}
+USER_FOR_ROLE: dict[UserRole, str] = {role: name for name, (role, _) in TEST_USERS.items()}
 
 #: Seconds an AppTest run may take (the first run of a page imports and queries).
 APP_TIMEOUT = 60
@@ -94,12 +94,12 @@ def dashboard_store(tmp_path_factory) -> Iterator[DashboardStore]:
 def app_as(dashboard_store) -> Callable[..., AppTest]:
     """Make an AppTest of the entry file, signed in as a role with a stated purpose, on a page.
 
-    Usage: ``at = app_as(Role.MASH_ANALYST, "search", purpose="test: nickname search")``;
+    Usage: ``at = app_as(UserRole.MASH_ANALYST, "search", purpose="test: nickname search")``;
     the page is a file stem in ``dashboard/app_pages`` (None: the role's first page), and
     ``person_id`` opens that person as if chosen on another page.
     """
 
-    def make(role: Role, page: str | None = None, *, purpose: str = "automated test", person_id: str | None = None) -> AppTest:
+    def make(role: UserRole, page: str | None = None, *, purpose: str = "automated test", person_id: str | None = None) -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
         at.session_state[USER_KEY] = User(USER_FOR_ROLE[role], role)
         at.session_state[PURPOSE_KEY] = purpose

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import session_token
 from dashboard.session import PURPOSE_KEY, USER_KEY
 from linkage import audit, sessions
-from linkage.access import PAGE_ROLES, ROLE_LABELS, Role, User, add_user, can_open
+from linkage.access import PAGE_ROLES, ROLE_LABELS, UserRole, User, add_user, can_open
 from linkage.store import open_results, open_state
 from tests.dashboard.conftest import APP, APP_TIMEOUT, TEST_USERS, USER_FOR_ROLE, existing_pages
 
@@ -21,7 +21,7 @@ HEADINGS = {
     "review": "Linkage review", "quality": "Linkage quality and runs", "audit": "Audit log",
 }
 
-ROLE_PAGES = [(role, page) for role in Role for page in existing_pages()]
+ROLE_PAGES = [(role, page) for role in UserRole for page in existing_pages()]
 
 
 def _texts(at: AppTest) -> str:
@@ -61,7 +61,7 @@ def test_smoke_every_page_as_every_role(app_as, flagged_person, role, page):
 
 
 def test_landing_page_is_triage(app_as):
-    at = app_as(Role.MASH_ANALYST)
+    at = app_as(UserRole.MASH_ANALYST)
     assert [t.value for t in at.title] == [HEADINGS["triage"]]
 
 
@@ -96,7 +96,7 @@ def test_sign_in(dashboard_store, description, name, password, ok):
 
 def test_too_many_failed_sign_ins_lock_the_name_and_every_attempt_is_a_row(dashboard_store):
     # The case: ten attempts, the right password among those made during the lockout.
-    add_user(dashboard_store.users_file, "locktest", Role.MASH_ANALYST, "locktest-password")
+    add_user(dashboard_store.users_file, "locktest", UserRole.MASH_ANALYST, "locktest-password")
     for _ in range(audit.MAX_FAILED_SIGN_INS):
         assert [e.value for e in _sign_in("locktest", "guess").error] == ["Wrong user name or password."]
     for password in ("another guess", "locktest-password", "guess", "locktest-password", "guess"):
@@ -147,7 +147,7 @@ def test_purpose_is_required_then_recorded_with_sign_in(dashboard_store):
 
 
 def test_sign_out_forgets_everything(app_as):
-    at = app_as(Role.LINKAGE_ADMIN, "search")
+    at = app_as(UserRole.LINKAGE_ADMIN, "search")
     at.sidebar.button[0].click().run()
     assert USER_KEY not in at.session_state and PURPOSE_KEY not in at.session_state
     assert [t.value for t in at.title] == ["MASH Link"]
@@ -189,7 +189,7 @@ def test_a_session_left_idle_past_the_timeout_is_signed_out(dashboard_store):
     with open_state(dashboard_store.run.store) as con:
         token = sessions.start(con, sessions.session_key(dashboard_store.run.store), "mash", "mash_analyst")
     at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
-    at.session_state[USER_KEY] = User("mash", Role.MASH_ANALYST)
+    at.session_state[USER_KEY] = User("mash", UserRole.MASH_ANALYST)
     at.session_state[PURPOSE_KEY] = "Referral 2026-0405 (idle test)"
     at.session_state[session_token.TOKEN_KEY] = token
     at.session_state[session_token.ACTIVE_KEY] = datetime.now() - timedelta(minutes=29)

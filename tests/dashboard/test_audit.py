@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.session import PURPOSE_KEY, STORE_ENV, USER_KEY
 from linkage import audit
-from linkage.access import Role, User
+from linkage.access import UserRole, User
 from linkage.store import open_results, open_state
 from tests.dashboard.conftest import APP, APP_TIMEOUT, TEST_USERS
 from tests.dashboard.test_app import _sign_in
@@ -21,7 +21,7 @@ def test_admin_reads_the_log_filtered_by_user_and_reading_is_logged(app_as, dash
     with open_state(dashboard_store.run.store) as con:
         audit.record(con, "mash", "mash_analyst", "view_person", "MP0000001", "test_audit: seeded")
     purpose = "test_audit: DPO review"
-    at = app_as(Role.LINKAGE_ADMIN, "audit", purpose=purpose)
+    at = app_as(UserRole.LINKAGE_ADMIN, "audit", purpose=purpose)
     assert not at.exception and not at.error
     frame = at.dataframe[0].value
     assert "test_audit: seeded" in set(frame.purpose)
@@ -35,7 +35,7 @@ def test_admin_reads_the_log_filtered_by_user_and_reading_is_logged(app_as, dash
 
 
 def test_text_filter_and_nothing_found(app_as, dashboard_store):
-    at = app_as(Role.LINKAGE_ADMIN, "audit")
+    at = app_as(UserRole.LINKAGE_ADMIN, "audit")
     at.text_input(key="audit_text").input("no event says this 7f3a").run()
     assert not at.exception and not at.dataframe
     assert at.info and "No audit events" in at.info[0].value
@@ -43,8 +43,8 @@ def test_text_filter_and_nothing_found(app_as, dashboard_store):
 
 AUDITED_PAGES = [
     # (description, page, role, what the page would show once audited)
-    ("the triage queue", "triage", Role.MASH_ANALYST, "dataframe"),
-    ("a person's profile", "profile", Role.MASH_ANALYST, "dataframe"),
+    ("the triage queue", "triage", UserRole.MASH_ANALYST, "dataframe"),
+    ("a person's profile", "profile", UserRole.MASH_ANALYST, "dataframe"),
 ]
 
 
@@ -93,7 +93,7 @@ def test_a_sign_in_that_cannot_be_recorded_is_refused_alike_right_or_wrong(audit
 
 def _signed_in_without_purpose() -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
-    at.session_state[USER_KEY] = User("mash", Role.MASH_ANALYST)
+    at.session_state[USER_KEY] = User("mash", UserRole.MASH_ANALYST)
     return at.run()
 
 
@@ -120,7 +120,7 @@ def test_a_view_that_cannot_be_recorded_is_refused_without_a_traceback(
     app_as, audit_refused, single_flagged, description, page, act, shown
 ):
     person_id, _, surname = single_flagged[0]
-    at = app_as(Role.INTELLIGENCE_ANALYST, page, person_id=person_id)
+    at = app_as(UserRole.INTELLIGENCE_ANALYST, page, person_id=person_id)
     if act is not None:
         act(at, surname)
     text = _no_trace(at, description)
@@ -130,7 +130,7 @@ def test_a_view_that_cannot_be_recorded_is_refused_without_a_traceback(
 
 
 def test_sign_out_goes_ahead_when_it_cannot_be_recorded(app_as, audit_refused):
-    at = app_as(Role.MASH_ANALYST, "triage")
+    at = app_as(UserRole.MASH_ANALYST, "triage")
     next(b for b in at.sidebar.button if b.label == "Sign out").click().run()
     _no_trace(at, "sign-out")
     assert USER_KEY not in at.session_state and [t.value for t in at.title] == ["MASH Link"]

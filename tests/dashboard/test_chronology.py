@@ -7,7 +7,7 @@ import json
 import pytest
 
 from linkage import audit
-from linkage.access import Role
+from linkage.access import UserRole
 from linkage.explore import chronology, family_members
 from linkage.store import open_results, open_state
 
@@ -40,7 +40,7 @@ def _chronology_table(at):
 
 def test_the_chronology_tab_shows_the_person_then_their_family_and_audits_the_family_view(app_as, dashboard_store, known):
     purpose = "test_chronology: strategy discussion"
-    at = app_as(Role.MASH_ANALYST, "profile", purpose=purpose, person_id=known["id"])
+    at = app_as(UserRole.MASH_ANALYST, "profile", purpose=purpose, person_id=known["id"])
     assert not at.exception and not at.error
     assert any(t.label == "Chronology" for t in at.tabs)
     own = _chronology_table(at)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from linkage.access import Role
+from linkage.access import UserRole
 from linkage.encompass import EncompassList, encompass_list
 from linkage.store import open_results
 
@@ -35,9 +35,9 @@ def _caption(at) -> str:
 
 
 ROLES = [
-    ("a MASH analyst is offered the list", Role.MASH_ANALYST, True),
-    ("the linkage admin is offered the list", Role.LINKAGE_ADMIN, True),
-    ("an intelligence analyst is not", Role.INTELLIGENCE_ANALYST, False),
+    ("a MASH analyst is offered the list", UserRole.MASH_ANALYST, True),
+    ("the linkage admin is offered the list", UserRole.LINKAGE_ADMIN, True),
+    ("an intelligence analyst is not", UserRole.INTELLIGENCE_ANALYST, False),
 ]
 
 
@@ -50,7 +50,7 @@ def test_who_is_offered_the_list(app_as, desc, role, offered) -> None:
 
 def test_the_count_is_the_lists_for_the_day_chosen(app_as, busiest) -> None:
     when, found = busiest
-    at = app_as(Role.MASH_ANALYST, "triage")
+    at = app_as(UserRole.MASH_ANALYST, "triage")
     at.date_input(key="encompass_day").set_value(when).run()
     assert not at.exception
     assert _caption(at).startswith(f"**{len(found.rows):,}** children present at a DA incident on {when:%d/%m/%Y}")

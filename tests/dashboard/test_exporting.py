@@ -13,12 +13,12 @@ from streamlit.testing.v1 import AppTest
 from dashboard import network_component
 from dashboard.exporting import audited_file
 from linkage import audit
-from linkage.access import Role, User
+from linkage.access import UserRole, User
 from linkage.errors import MashError
 from linkage.store import open_state
 from tests.dashboard.conftest import APP, APP_TIMEOUT, REPO
 
-ANALYST = User("mash", Role.MASH_ANALYST)
+ANALYST = User("mash", UserRole.MASH_ANALYST)
 
 
 def _export(store, make, target="search: name=Olly Clarke"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 from linkage import audit
-from linkage.access import Role
+from linkage.access import UserRole
 from linkage.store import open_state
 
 
@@ -39,7 +39,7 @@ def decisions_for(store, person_id: str) -> list[tuple]:
 def test_a_decision_is_recorded_audited_and_shown(app_as, dashboard_store, single_flagged):
     person_id, code, _ = single_flagged[0]
     purpose = "Referral 2026-0500 (flag decision AppTest)"
-    at = app_as(Role.MASH_ANALYST, "profile", purpose=purpose, person_id=person_id)
+    at = app_as(UserRole.MASH_ANALYST, "profile", purpose=purpose, person_id=person_id)
     assert not at.exception
     assert "**Decision: New.**" in flags_tab_markdown(at)
     # Actioned with no outcome: refused, nothing written.
@@ -63,10 +63,10 @@ def test_a_decision_is_recorded_audited_and_shown(app_as, dashboard_store, singl
 
 def test_triage_shows_and_filters_by_decision(app_as, dashboard_store, single_flagged):
     person_id, code, _ = single_flagged[1]
-    at = app_as(Role.MASH_ANALYST, "profile", person_id=person_id)
+    at = app_as(UserRole.MASH_ANALYST, "profile", person_id=person_id)
     at = decide(at, "under_review", None, "Checking the health record is the same woman.")
     assert decisions_for(dashboard_store, person_id)[-1][1] == "under_review"
-    at = app_as(Role.MASH_ANALYST, "triage")
+    at = app_as(UserRole.MASH_ANALYST, "triage")
     table = at.dataframe[0].value
     assert table.loc[table.person_id == person_id, "status"].tolist() == ["Under review"]
     assert set(table["status"]) >= {"New", "Under review"}
@@ -80,10 +80,10 @@ def test_triage_shows_and_filters_by_decision(app_as, dashboard_store, single_fl
 
 def test_only_the_roles_that_decide_see_the_form(app_as, single_flagged):
     person_id = single_flagged[2][0]
-    admin = app_as(Role.LINKAGE_ADMIN, "profile", person_id=person_id)
+    admin = app_as(UserRole.LINKAGE_ADMIN, "profile", person_id=person_id)
     assert not admin.exception
     assert not [b for b in admin.button if b.label == "Record decision"]
-    intel = app_as(Role.INTELLIGENCE_ANALYST, "profile", person_id=person_id)
+    intel = app_as(UserRole.INTELLIGENCE_ANALYST, "profile", person_id=person_id)
     assert [b for b in intel.button if b.label == "Record decision"]
 
 
@@ -102,7 +102,7 @@ def test_a_first_run_says_every_flag_is_new(app_as, dashboard_store, tmp_path, m
     )
     con.close()
     monkeypatch.setenv("MASH_STORE", str(store))
-    at = app_as(Role.MASH_ANALYST, "triage", purpose="test_triage: first run")
+    at = app_as(UserRole.MASH_ANALYST, "triage", purpose="test_triage: first run")
     assert not at.exception
     assert any("This is the first run: every flag is new to it." in c.value for c in at.caption)
 
@@ -129,7 +129,7 @@ def test_triage_shows_what_the_last_run_raised_and_cleared(app_as, dashboard_sto
     )
     con.close()
     monkeypatch.setenv("MASH_STORE", str(store))
-    at = app_as(Role.MASH_ANALYST, "triage", purpose="test_triage: flag changes")
+    at = app_as(UserRole.MASH_ANALYST, "triage", purpose="test_triage: flag changes")
     assert not at.exception
     assert any("Since the run before: **1** flags raised" in c.value and "**1** cleared" in c.value for c in at.caption)
     queue = at.dataframe[0].value

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 from linkage import audit
-from linkage.access import Role
+from linkage.access import UserRole
 from linkage.explore import perpetrators, victims
 from linkage.store import open_results, open_state
 
 
 def test_perpetrators_are_ranked_by_score_and_a_perpetrators_victims_open(app_as, dashboard_store):
     purpose = "test_intelligence: MATAC list"
-    at = app_as(Role.INTELLIGENCE_ANALYST, "intelligence", purpose=purpose)
+    at = app_as(UserRole.INTELLIGENCE_ANALYST, "intelligence", purpose=purpose)
     assert not at.exception and not at.error
     ranked = at.dataframe[0].value
     con = open_results(dashboard_store.run.store)
@@ -44,7 +44,7 @@ def test_perpetrators_are_ranked_by_score_and_a_perpetrators_victims_open(app_as
 
 def test_a_longer_listing_is_a_new_consultation(app_as, dashboard_store):
     purpose = "test_intelligence: longer list"
-    at = app_as(Role.INTELLIGENCE_ANALYST, "intelligence", purpose=purpose)
+    at = app_as(UserRole.INTELLIGENCE_ANALYST, "intelligence", purpose=purpose)
     at.number_input[0].set_value(20).run()
     at.run()  # a rerun of the same listing is not logged again
     assert not at.exception
@@ -54,7 +54,7 @@ def test_a_longer_listing_is_a_new_consultation(app_as, dashboard_store):
 
 
 def test_serial_only(app_as):
-    at = app_as(Role.INTELLIGENCE_ANALYST, "intelligence", purpose="test_intelligence: serial only")
+    at = app_as(UserRole.INTELLIGENCE_ANALYST, "intelligence", purpose="test_intelligence: serial only")
     at.segmented_control[0].set_value("serial only").run()
     assert not at.exception
     table = at.dataframe[0].value

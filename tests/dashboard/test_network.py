@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from linkage import audit
-from linkage.access import Role
+from linkage.access import UserRole
 from dashboard.network_view import NODE_GROUPS, elements
 from linkage.explore import person_network
 from linkage.store import open_results, open_state
@@ -31,7 +31,7 @@ def child(dashboard_store) -> dict:
 
 def test_network_renders_and_follows_depth(app_as, dashboard_store, child):
     purpose = "test_network: child in DA household"
-    at = app_as(Role.MASH_ANALYST, "network", purpose=purpose)
+    at = app_as(UserRole.MASH_ANALYST, "network", purpose=purpose)
     at.text_input(key="viewing_typed_person_id").input(child["id"]).run()
     assert not at.exception and not at.error
     assert set(at.dataframe[0].value["id"]) == child[1]
@@ -54,7 +54,7 @@ def test_network_renders_and_follows_depth(app_as, dashboard_store, child):
 
 
 def test_network_without_a_person_asks_for_one(app_as):
-    at = app_as(Role.MASH_ANALYST, "network", purpose="test_network: empty")
+    at = app_as(UserRole.MASH_ANALYST, "network", purpose="test_network: empty")
     assert not at.exception
     assert at.info and "Open a person" in at.info[0].value
 

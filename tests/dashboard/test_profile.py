@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from linkage import audit
-from linkage.access import Role
+from linkage.access import UserRole
 from linkage.explore import PRIOR, provenance
 from linkage.explore.readable import present
 from linkage.store import open_results, open_state
@@ -37,7 +37,7 @@ def _open(at, person_id: str):
 
 def test_profile_shows_provenance_flags_and_why_linked(app_as, dashboard_store, flagged):
     purpose = "test_profile: known serial perpetrator"
-    at = _open(app_as(Role.MASH_ANALYST, "profile", purpose=purpose), flagged["id"])
+    at = _open(app_as(UserRole.MASH_ANALYST, "profile", purpose=purpose), flagged["id"])
     assert at.header[0].value.startswith(flagged["values"].query("field == 'forename' and golden")["value"].iloc[0])
     golden = next(d.value for d in at.dataframe if "golden" in d.value.columns)
     expected = flagged["values"].assign(value=[
@@ -68,7 +68,7 @@ def test_profile_shows_provenance_flags_and_why_linked(app_as, dashboard_store, 
 
 
 def test_the_person_can_come_from_a_shared_link(app_as, flagged):
-    at = app_as(Role.MASH_ANALYST, "profile", purpose="test_profile: link")
+    at = app_as(UserRole.MASH_ANALYST, "profile", purpose="test_profile: link")
     at.query_params["person"] = flagged["id"].lower()
     at.run()
     assert not at.exception
@@ -76,7 +76,7 @@ def test_the_person_can_come_from_a_shared_link(app_as, flagged):
 
 
 def test_an_unknown_person_is_reported(app_as):
-    at = app_as(Role.MASH_ANALYST, "profile", purpose="test_profile: unknown")
+    at = app_as(UserRole.MASH_ANALYST, "profile", purpose="test_profile: unknown")
     at.text_input(key="viewing_typed_person_id").input("MP9999999").run()
     assert at.error and "No person MP9999999" in at.error[0].value
 
@@ -93,7 +93,7 @@ def test_a_merged_id_opens_the_person_it_was_merged_into(app_as, dashboard_store
     con.execute("INSERT INTO person_ids VALUES ('MP9999990', 'alias', $survivor, 1, 2)", {"survivor": flagged["id"]})
     con.close()
     monkeypatch.setenv("MASH_STORE", str(store))
-    at = _open(app_as(Role.MASH_ANALYST, "profile", purpose="test_profile: alias"), "MP9999990")
+    at = _open(app_as(UserRole.MASH_ANALYST, "profile", purpose="test_profile: alias"), "MP9999990")
     assert any(f"MP9999990 has been merged with {flagged['id']}" in i.value for i in at.info)
     assert at.header[0].value.startswith(flagged["values"].query("field == 'forename' and golden")["value"].iloc[0])
 
@@ -103,7 +103,7 @@ UNREADABLE = re.compile(r"^(None|nan|NaN|NaT|<NA>)$|\d{4}-\d{2}-\d{2}")
 
 
 def test_the_profile_opens_on_a_summary_of_household_open_flags_and_agencies(app_as, child_at_home):
-    at = _open(app_as(Role.MASH_ANALYST, "profile", purpose="test_profile: summary"), child_at_home)
+    at = _open(app_as(UserRole.MASH_ANALYST, "profile", purpose="test_profile: summary"), child_at_home)
     assert [t.label for t in at.tabs][:2] == ["Summary", "Golden view and provenance"]
     summary = at.tabs[0]
     headings = [h.value for h in summary.subheader]
@@ -122,7 +122,7 @@ def test_the_profile_opens_on_a_summary_of_household_open_flags_and_agencies(app
 
 def test_no_profile_table_shows_none_nan_nat_or_an_iso_date(app_as, flagged, child_at_home):
     for person_id in (flagged["id"], child_at_home):
-        at = _open(app_as(Role.MASH_ANALYST, "profile", purpose="test_profile: readable cells"), person_id)
+        at = _open(app_as(UserRole.MASH_ANALYST, "profile", purpose="test_profile: readable cells"), person_id)
         assert len(at.dataframe) >= 6, "summary (2), golden view, records, timeline, chronology, flag evidence, why linked"
         for table in at.dataframe:
             assert table.proto.placeholder == "", "a missing value reads blank"

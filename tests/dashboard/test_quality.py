@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from linkage.access import Role
+from linkage.access import UserRole
 
 
 def _frame(at, column: str):
@@ -30,7 +30,7 @@ def _same_rows(shown, table) -> bool:
 
 
 def test_quality_shows_counts_runs_and_evaluates_on_request(app_as):
-    at = app_as(Role.LINKAGE_ADMIN, "quality", purpose="test_quality")
+    at = app_as(UserRole.LINKAGE_ADMIN, "quality", purpose="test_quality")
     assert not at.exception and not at.error
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Scored pairs"].replace(",", "")) > 0
@@ -50,7 +50,7 @@ def test_quality_shows_counts_runs_and_evaluates_on_request(app_as):
 def test_quality_report_tab_shows_the_runs_report(app_as, dashboard_store):
     from linkage.report import MODEL_FALSE, SECTIONS, report_for_run, report_sections
 
-    at = app_as(Role.LINKAGE_ADMIN, "quality", purpose="test_quality_report")
+    at = app_as(UserRole.LINKAGE_ADMIN, "quality", purpose="test_quality_report")
     assert not at.exception and not at.error
     # The same report counted again outside the app: the page shows its figures, section by section.
     expected, _ = report_for_run(dashboard_store.run)
@@ -86,7 +86,7 @@ def test_an_earlier_runs_saved_report_can_be_chosen(app_as, dashboard_store, tmp
     layout(state).report_dir(8).mkdir()
     (layout(state).report_dir(8) / "report.json").write_text("{not json", encoding="utf-8")
 
-    at = app_as(Role.LINKAGE_ADMIN, "quality", purpose="test_quality_saved_report")
+    at = app_as(UserRole.LINKAGE_ADMIN, "quality", purpose="test_quality_saved_report")
     assert not at.exception and not at.error
     run = at.selectbox(key="quality_report_run")
     assert run.options == [f"Run {current.run_id}, the current results", "Run 8, saved by 'mash report'",

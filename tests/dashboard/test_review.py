@@ -6,7 +6,7 @@ import networkx as nx
 import pytest
 
 from linkage import audit
-from linkage.access import Role
+from linkage.access import UserRole
 from linkage.review import decisions_for
 from linkage.store import open_results, open_state
 
@@ -49,7 +49,7 @@ def _history(dashboard_store, pair):
 def test_a_decision_persists_reloads_and_is_audited(app_as, dashboard_store, pair):
     left, right = pair
     purpose = "test_review: decision persists"
-    at = _challenge(app_as(Role.LINKAGE_ADMIN, "review", purpose=purpose), right, left)
+    at = _challenge(app_as(UserRole.LINKAGE_ADMIN, "review", purpose=purpose), right, left)
     assert any("band **review**" in m.value for m in at.markdown)
     reason = "test_review: NHS numbers differ on the GP record"
     _decide(at, "reject", reason)
@@ -61,7 +61,7 @@ def test_a_decision_persists_reloads_and_is_audited(app_as, dashboard_store, pai
     assert (latest["unique_id_l"], latest["unique_id_r"]) == (left, right)
 
     # A new session (as after a restart) shows the decision in force and its history.
-    again = _challenge(app_as(Role.LINKAGE_ADMIN, "review", purpose=purpose + " (reload)"), left, right)
+    again = _challenge(app_as(UserRole.LINKAGE_ADMIN, "review", purpose=purpose + " (reload)"), left, right)
     assert any(m.value.startswith("Decision in force: **reject**") and reason in m.value for m in again.markdown)
     assert reason in set(again.dataframe[-1].value["reason"])
 
@@ -78,14 +78,14 @@ CANNOT_SAVE = [("no reason", "confirm", "   "), ("no decision", None, "test_revi
 @pytest.mark.parametrize(("description", "decision", "reason"), CANNOT_SAVE, ids=[c[0] for c in CANNOT_SAVE])
 def test_a_decision_needs_a_choice_and_a_reason(app_as, dashboard_store, pair, description, decision, reason):
     before = len(_history(dashboard_store, pair))
-    at = _challenge(app_as(Role.LINKAGE_ADMIN, "review", purpose="test_review: refused"), *pair)
+    at = _challenge(app_as(UserRole.LINKAGE_ADMIN, "review", purpose="test_review: refused"), *pair)
     _decide(at, decision, reason)
     assert at.warning and "Choose a decision and give a reason" in at.warning[0].value, description
     assert len(_history(dashboard_store, pair)) == before, description
 
 
 def test_the_review_queue_lists_each_undecided_group_once_with_its_reason(app_as, dashboard_store, pair):
-    at = app_as(Role.LINKAGE_ADMIN, "review", purpose="test_review: queue")
+    at = app_as(UserRole.LINKAGE_ADMIN, "review", purpose="test_review: queue")
     assert not at.exception
     queue = at.dataframe[0].value
     with open_results(dashboard_store.run.store) as con:
@@ -110,7 +110,7 @@ def test_the_review_queue_lists_each_undecided_group_once_with_its_reason(app_as
 
 
 def test_only_identity_fields_are_compared(app_as, pair):
-    at = _challenge(app_as(Role.LINKAGE_ADMIN, "review", purpose="test_review: fields"), *pair)
+    at = _challenge(app_as(UserRole.LINKAGE_ADMIN, "review", purpose="test_review: fields"), *pair)
     fields = next(d.value for d in at.dataframe if "identity" in d.value.columns).set_index("field")
     for field in ("record_id", "agency", "event_date", "source", "event_type", "role"):
         assert fields.at[field, "status"] == "record detail", field
@@ -118,7 +118,7 @@ def test_only_identity_fields_are_compared(app_as, pair):
 
 
 def test_an_unknown_record_is_reported(app_as):
-    at = app_as(Role.LINKAGE_ADMIN, "review", purpose="test_review: unknown")
+    at = app_as(UserRole.LINKAGE_ADMIN, "review", purpose="test_review: unknown")
     inputs = {t.label: t for t in at.text_input}
     inputs["First record"].input("police:NOPE")
     inputs["Second record"].input("health:NOPE")

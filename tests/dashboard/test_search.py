@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linkage import audit
-from linkage.access import Role
+from linkage.access import UserRole
 from linkage.store import open_results, open_state
 
 
@@ -33,7 +33,7 @@ def _search(at, **typed):
 def test_nickname_finds_the_person_and_the_search_is_audited(app_as, dashboard_store, william):
     person_id, surname = william
     purpose = "test_search: nickname"
-    at = app_as(Role.MASH_ANALYST, "search", purpose=purpose)
+    at = app_as(UserRole.MASH_ANALYST, "search", purpose=purpose)
     _search(at, **{"Name": f"Bill {surname.title()}"})
     assert not at.exception and not at.error
     found = at.dataframe[0].value
@@ -57,7 +57,7 @@ CASES = [
 @pytest.mark.parametrize(("description", "typed", "shown"), CASES, ids=[c[0] for c in CASES])
 def test_searches_that_find_nobody_say_so(app_as, dashboard_store, description, typed, shown):
     purpose = f"test_search: {description}"
-    at = app_as(Role.INTELLIGENCE_ANALYST, "search", purpose=purpose)
+    at = app_as(UserRole.INTELLIGENCE_ANALYST, "search", purpose=purpose)
     _search(at, **typed)
     assert not at.exception, description
     assert getattr(at, shown), description
@@ -70,7 +70,7 @@ def test_searches_that_find_nobody_say_so(app_as, dashboard_store, description, 
 def test_results_survive_a_rerun_without_a_second_audit_row(app_as, dashboard_store, william):
     person_id, surname = william
     purpose = "test_search: rerun"
-    at = app_as(Role.LINKAGE_ADMIN, "search", purpose=purpose)
+    at = app_as(UserRole.LINKAGE_ADMIN, "search", purpose=purpose)
     _search(at, **{"Name": surname})
     at.run()
     assert person_id in set(at.dataframe[0].value.person_id)
@@ -80,7 +80,7 @@ def test_results_survive_a_rerun_without_a_second_audit_row(app_as, dashboard_st
 
 def test_olly_with_the_dob_finds_oliver(app_as, oliver):
     person_id, surname, dob = oliver
-    at = app_as(Role.MASH_ANALYST, "search", purpose="test_search: olly")
+    at = app_as(UserRole.MASH_ANALYST, "search", purpose="test_search: olly")
     _search(at, **{"Name": f"Olly {surname.title()}e", "Date of birth": dob})
     assert not at.exception and not at.error
     found = at.dataframe[0].value
@@ -90,7 +90,7 @@ def test_olly_with_the_dob_finds_oliver(app_as, oliver):
 
 def test_a_dob_and_surname_candidate_is_shown_as_a_near_miss(app_as, oliver):
     person_id, surname, dob = oliver
-    at = app_as(Role.MASH_ANALYST, "search", purpose="test_search: near miss")
+    at = app_as(UserRole.MASH_ANALYST, "search", purpose="test_search: near miss")
     _search(at, **{"Name": f"Zebedee {surname.title()}", "Date of birth": dob})
     assert not at.exception and not at.error
     assert "Near misses" in [h.value for h in at.subheader]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from graph.flags.specss import FACTOR_LABELS, FACTORS
-from linkage.access import Role
+from linkage.access import UserRole
 from linkage.store import open_results
 
 
@@ -26,7 +26,7 @@ def profiled(dashboard_store) -> dict:
 
 
 def test_the_profile_shows_a_row_of_factors_each_with_its_records(app_as, profiled):
-    at = app_as(Role.MASH_ANALYST, "profile", person_id=profiled["id"])
+    at = app_as(UserRole.MASH_ANALYST, "profile", person_id=profiled["id"])
     assert not at.exception and not at.error
     present = profiled["parameters"]["factors"]
     row = next(m.value for m in at.markdown if all(FACTOR_LABELS[f] in m.value for f in FACTORS))
@@ -46,7 +46,7 @@ def test_the_profile_shows_a_row_of_factors_each_with_its_records(app_as, profil
 
 
 def test_the_triage_queue_shows_the_factors(app_as, profiled):
-    at = app_as(Role.MASH_ANALYST, "triage")
+    at = app_as(UserRole.MASH_ANALYST, "triage")
     assert not at.exception and not at.error
     queue = at.dataframe[0].value
     row = queue[queue["person_id"] == profiled["id"]].iloc[0]

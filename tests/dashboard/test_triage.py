@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from linkage import audit
-from linkage.access import Role
+from linkage.access import UserRole
 from linkage.store import open_results, open_state
 from linkage.triage import FLAG_LABELS
 
@@ -50,7 +50,7 @@ def _people_shown(at) -> int:
 
 
 def test_queue_lists_every_flagged_person_most_severe_first(app_as, facts):
-    at = app_as(Role.MASH_ANALYST, "triage")
+    at = app_as(UserRole.MASH_ANALYST, "triage")
     assert not at.exception
     assert _people_shown(at) == facts["total"]
     table = at.dataframe[0].value
@@ -58,32 +58,36 @@ def test_queue_lists_every_flagged_person_most_severe_first(app_as, facts):
     assert table.why.str.len().gt(10).all()
 
 
-FILTERS = ["code", "area", "since"]
+#: (description, fact, apply the filter, what every row shown must satisfy)
+FILTERS = [
+    ("by flag code: only people carrying that flag",
+     "code",
+     lambda at, value, facts: at.multiselect(key="triage_codes").select(value),
+     lambda table, value: table["flags"].map(lambda labels: FLAG_LABELS[value] in labels)),
+    ("by postcode district: only people living there",
+     "area",
+     lambda at, value, facts: at.multiselect(key="triage_areas").select(value),
+     lambda table, value: table.area == value),
+    ("by evidence date: only people with an event on or after the start",
+     "since",
+     lambda at, value, facts: at.date_input(key="triage_dates").set_value((value, facts["last"])),
+     lambda table, value: table.latest_event.dt.date >= value),
+]
 
 
-@pytest.mark.parametrize("which", FILTERS)
-def test_filters(app_as, facts, which):
-    at = app_as(Role.MASH_ANALYST, "triage")
-    value, expected = facts[which]
-    if which == "code":
-        at.multiselect(key="triage_codes").select(value).run()
-    elif which == "area":
-        at.multiselect(key="triage_areas").select(value).run()
-    else:
-        at.date_input(key="triage_dates").set_value((value, facts["last"])).run()
-    assert not at.exception, which
-    assert _people_shown(at) == expected < facts["total"], which
-    table = at.dataframe[0].value
-    if which == "code":
-        assert table["flags"].map(lambda labels: FLAG_LABELS[value] in labels).all()
-    elif which == "area":
-        assert (table.area == value).all()
-    else:
-        assert (table.latest_event.dt.date >= value).all()
+@pytest.mark.parametrize(("description", "fact", "apply", "row_ok"), FILTERS, ids=[f[1] for f in FILTERS])
+def test_filters(app_as, facts, description, fact, apply, row_ok):
+    """Each filter keeps exactly the flagged people it names (fewer than the whole queue), and only them."""
+    at = app_as(UserRole.MASH_ANALYST, "triage")
+    value, expected = facts[fact]
+    apply(at, value, facts).run()
+    assert not at.exception, description
+    assert _people_shown(at) == expected < facts["total"], description
+    assert row_ok(at.dataframe[0].value, value).all(), description
 
 
 def test_filters_that_match_nothing_say_so(app_as, facts):
-    at = app_as(Role.MASH_ANALYST, "triage")
+    at = app_as(UserRole.MASH_ANALYST, "triage")
     code, area = facts["no_match"]
     at.multiselect(key="triage_codes").select(code)
     at.multiselect(key="triage_areas").select(area).run()
@@ -93,7 +97,7 @@ def test_filters_that_match_nothing_say_so(app_as, facts):
 
 def test_viewing_the_queue_is_audited_once_per_view(app_as, dashboard_store, facts):
     purpose = "test_triage: audited consultation"
-    at = app_as(Role.MASH_ANALYST, "triage", purpose=purpose)
+    at = app_as(UserRole.MASH_ANALYST, "triage", purpose=purpose)
     at.run()  # a rerun of the same view is not a second consultation
     with open_state(dashboard_store.run.store) as con:
         views = audit.read(con, action="view_person", target="triage queue", text=purpose)

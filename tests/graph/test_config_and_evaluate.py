@@ -7,9 +7,9 @@ import pytest
 from pydantic import ValidationError
 
 from graph.codes import FlagCode
-from graph.config import DEFAULT_SEVERITY, FlagRules
+from graph.config import FlagRules
 from graph.evaluate import evaluate_flags
-from graph.flags import REGISTRY, run_flags
+from graph.flags import FLAG_SPECS, REGISTRY, run_flags
 from tests.graph.conftest import AS_OF, Frames, day
 
 
@@ -27,7 +27,7 @@ def test_unknown_key_is_rejected_and_partial_severity_keeps_defaults() -> None:
         FlagRules(serial_min_victim=3)
     rules = FlagRules(severity={"toxic_trio": 10})
     assert rules.severity[FlagCode.TOXIC_TRIO] == 10
-    assert rules.severity[FlagCode.SERIAL_PERPETRATOR] == DEFAULT_SEVERITY[FlagCode.SERIAL_PERPETRATOR]
+    assert rules.severity[FlagCode.SERIAL_PERPETRATOR] == FLAG_SPECS[FlagCode.SERIAL_PERPETRATOR].severity
 
 
 @pytest.mark.parametrize(
@@ -69,6 +69,22 @@ def test_registry_rules_are_pure(frames: Frames) -> None:
     assert run_flags(g, rules) == run_flags(g, rules)
     assert (g.number_of_nodes(), g.number_of_edges()) == before
     assert set(REGISTRY) <= set(FlagCode)
+
+
+def test_every_flag_code_has_one_spec_that_every_consumer_reads() -> None:
+    """A flag added to FlagCode without a spec (rule, label, severity) fails here, not in a dashboard."""
+    from graph.evaluate import EVALUATED
+    from linkage.explore.intelligence import PERPETRATOR_CODES
+    from linkage.triage import FLAG_LABELS
+
+    assert list(FLAG_SPECS) == [spec.code for spec in FLAG_SPECS.values()]
+    assert set(FLAG_SPECS) == set(FlagCode) == set(REGISTRY)
+    assert FlagRules().severity == {code: spec.severity for code, spec in FLAG_SPECS.items()}
+    assert FLAG_LABELS == {code.value: spec.label for code, spec in FLAG_SPECS.items()}
+    assert len(set(FLAG_LABELS.values())) == len(FLAG_LABELS), "two flags would read alike"
+    assert EVALUATED == {FlagCode.SERIAL_PERPETRATOR: "is_serial_perpetrator", FlagCode.REPEAT_VICTIM: "is_repeat_victim",
+                         FlagCode.CHILD_AT_DA_INCIDENT: "is_child_at_incident", FlagCode.UNSEEN_MAN: "is_unseen_man"}
+    assert PERPETRATOR_CODES == ("serial_perpetrator", "repeat_perpetrator")
 
 
 def test_evaluate_precision_and_recall(frames: Frames) -> None:

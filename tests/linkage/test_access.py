@@ -9,7 +9,7 @@ import pytest
 from linkage.access import (
     ACTION_ROLES,
     PAGE_ROLES,
-    Role,
+    UserRole,
     User,
     add_user,
     authenticate,
@@ -27,8 +27,8 @@ from linkage.errors import ConfigError, MashError
 @pytest.fixture
 def users_file(tmp_path):
     path = tmp_path / "users.yaml"
-    add_user(path, "alice", Role.MASH_ANALYST, "correct horse")
-    add_user(path, "bob", Role.LINKAGE_ADMIN, "battery staple")
+    add_user(path, "alice", UserRole.MASH_ANALYST, "correct horse")
+    add_user(path, "bob", UserRole.LINKAGE_ADMIN, "battery staple")
     return path
 
 
@@ -40,8 +40,8 @@ def test_hash_is_salted_scrypt_and_verifies():
 
 
 SIGN_INS = [
-    ("right name and password", "alice", "correct horse", User("alice", Role.MASH_ANALYST)),
-    ("name with stray spaces", " bob ", "battery staple", User("bob", Role.LINKAGE_ADMIN)),
+    ("right name and password", "alice", "correct horse", User("alice", UserRole.MASH_ANALYST)),
+    ("name with stray spaces", " bob ", "battery staple", User("bob", UserRole.LINKAGE_ADMIN)),
     ("wrong password", "alice", "battery staple", None),
     ("empty password", "alice", "", None),
     ("unknown name", "carol", "correct horse", None),
@@ -55,9 +55,9 @@ def test_authenticate(users_file, description, name, password, expected):
 
 
 def test_add_user_replaces_role_and_password(users_file):
-    add_user(users_file, "alice", Role.INTELLIGENCE_ANALYST, "new password")
+    add_user(users_file, "alice", UserRole.INTELLIGENCE_ANALYST, "new password")
     assert authenticate(users_file, "alice", "correct horse") is None
-    assert authenticate(users_file, "alice", "new password") == User("alice", Role.INTELLIGENCE_ANALYST)
+    assert authenticate(users_file, "alice", "new password") == User("alice", UserRole.INTELLIGENCE_ANALYST)
     assert set(load_users(users_file)) == {"alice", "bob"}
     assert "new password" not in users_file.read_text()
 
@@ -122,13 +122,13 @@ def test_missing_users_file_says_how_to_add_one(tmp_path):
 
 
 ACCESS = [
-    ("everyone triages", Role.MASH_ANALYST, "triage", True),
-    ("MASH analyst cannot see intelligence", Role.MASH_ANALYST, "intelligence", False),
-    ("intelligence analyst sees intelligence", Role.INTELLIGENCE_ANALYST, "intelligence", True),
-    ("intelligence analyst cannot review links", Role.INTELLIGENCE_ANALYST, "review", False),
-    ("MASH analyst cannot read the audit log", Role.MASH_ANALYST, "audit", False),
-    ("admin reads the audit log", Role.LINKAGE_ADMIN, "audit", True),
-    ("unknown page refused", Role.LINKAGE_ADMIN, "secrets", False),
+    ("everyone triages", UserRole.MASH_ANALYST, "triage", True),
+    ("MASH analyst cannot see intelligence", UserRole.MASH_ANALYST, "intelligence", False),
+    ("intelligence analyst sees intelligence", UserRole.INTELLIGENCE_ANALYST, "intelligence", True),
+    ("intelligence analyst cannot review links", UserRole.INTELLIGENCE_ANALYST, "review", False),
+    ("MASH analyst cannot read the audit log", UserRole.MASH_ANALYST, "audit", False),
+    ("admin reads the audit log", UserRole.LINKAGE_ADMIN, "audit", True),
+    ("unknown page refused", UserRole.LINKAGE_ADMIN, "secrets", False),
 ]
 
 
@@ -138,21 +138,21 @@ def test_page_access(description, role, page, allowed):
 
 
 def test_pages_and_actions_per_role():
-    assert pages_for(Role.MASH_ANALYST) == ["triage", "search", "profile", "network"]
-    assert pages_for(Role.INTELLIGENCE_ANALYST) == ["triage", "search", "profile", "network", "intelligence"]
-    assert pages_for(Role.LINKAGE_ADMIN) == list(PAGE_ROLES)
-    assert [a for a in ACTION_ROLES if can_do(Role.MASH_ANALYST, a)] == ["search", "view_person", "export", "export_encompass", "flag_decide"]
-    assert can_do(Role.LINKAGE_ADMIN, "review_decide") and not can_do(Role.INTELLIGENCE_ANALYST, "review_decide")
+    assert pages_for(UserRole.MASH_ANALYST) == ["triage", "search", "profile", "network"]
+    assert pages_for(UserRole.INTELLIGENCE_ANALYST) == ["triage", "search", "profile", "network", "intelligence"]
+    assert pages_for(UserRole.LINKAGE_ADMIN) == list(PAGE_ROLES)
+    assert [a for a in ACTION_ROLES if can_do(UserRole.MASH_ANALYST, a)] == ["search", "view_person", "export", "export_encompass", "flag_decide"]
+    assert can_do(UserRole.LINKAGE_ADMIN, "review_decide") and not can_do(UserRole.INTELLIGENCE_ANALYST, "review_decide")
     # Decisions on flags are the analysts' (a prompt for a person to act on), not the linkage team's.
-    assert can_do(Role.INTELLIGENCE_ANALYST, "flag_decide") and not can_do(Role.LINKAGE_ADMIN, "flag_decide")
-    assert not can_do(Role.LINKAGE_ADMIN, "delete_everything")
+    assert can_do(UserRole.INTELLIGENCE_ANALYST, "flag_decide") and not can_do(UserRole.LINKAGE_ADMIN, "flag_decide")
+    assert not can_do(UserRole.LINKAGE_ADMIN, "delete_everything")
 
 
 def test_cli_users_add_reads_password_from_stdin(tmp_path, monkeypatch, capsys):
     path = tmp_path / "users.yaml"
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("stdin-password\n"))
     assert main(["users", "add", "dana", "--role", "intelligence_analyst", "--password-stdin", "--users", str(path)]) == 0
-    assert authenticate(path, "dana", "stdin-password") == User("dana", Role.INTELLIGENCE_ANALYST)
+    assert authenticate(path, "dana", "stdin-password") == User("dana", UserRole.INTELLIGENCE_ANALYST)
     assert "stdin-password" not in path.read_text() + capsys.readouterr().out
 
 

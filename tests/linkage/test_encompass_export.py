@@ -12,7 +12,7 @@ import pytest
 
 from graph import FlagCode, FlagRules, build_graph, run_flags
 from linkage import audit
-from linkage.access import Role, User, add_user
+from linkage.access import UserRole, User, add_user
 from linkage.cli import main
 from linkage.encompass import ENCOMPASS_COLUMNS, audited_encompass_csv, encompass_list, encompass_target
 from linkage.errors import MashError
@@ -137,7 +137,7 @@ def test_ages_names_and_the_window(con) -> None:
     assert found.window_start == day(-365)
 
 
-ANALYST = User("mash1", Role.MASH_ANALYST)
+ANALYST = User("mash1", UserRole.MASH_ANALYST)
 
 
 def test_an_export_is_audited_with_the_people_it_lists(store, con) -> None:
@@ -156,7 +156,7 @@ def test_a_role_without_the_permission_is_refused_and_nothing_is_recorded(store,
     with open_state(store) as state:
         before = audit.count(state)
     with pytest.raises(MashError, match="may not export the Operation Encompass list"):
-        audited_encompass_csv(con, store, User("intel", Role.INTELLIGENCE_ANALYST), "MATAC", D1, None,
+        audited_encompass_csv(con, store, User("intel", UserRole.INTELLIGENCE_ANALYST), "MATAC", D1, None,
                               file_name="x.csv", page="cli")
     with open_state(store) as state:
         assert audit.count(state) == before
@@ -172,9 +172,9 @@ def test_no_audit_row_no_list(con, tmp_path) -> None:
 @pytest.fixture(scope="module")
 def users(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("users") / "users.yaml"
-    add_user(path, "mash1", Role.MASH_ANALYST, PASSWORD)
-    add_user(path, "intel", Role.INTELLIGENCE_ANALYST, PASSWORD)
-    add_user(path, "admin", Role.LINKAGE_ADMIN, PASSWORD)
+    add_user(path, "mash1", UserRole.MASH_ANALYST, PASSWORD)
+    add_user(path, "intel", UserRole.INTELLIGENCE_ANALYST, PASSWORD)
+    add_user(path, "admin", UserRole.LINKAGE_ADMIN, PASSWORD)
     return path
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from graph import FlagRules
-from linkage.access import Role, can_do
+from linkage.access import UserRole, can_do
 from linkage.batch import run_all
 from linkage.explore import (
     WITHHELD,
@@ -91,9 +91,9 @@ def test_residents_are_not_one_household(refuge_run, con, kind) -> None:
 
 
 ROLES = [
-    (Role.MASH_ANALYST, False, "a MASH analyst sees the refuge address withheld"),
-    (Role.INTELLIGENCE_ANALYST, False, "an intelligence analyst sees the refuge address withheld"),
-    (Role.LINKAGE_ADMIN, True, "a linkage admin, who links records, sees it"),
+    (UserRole.MASH_ANALYST, False, "a MASH analyst sees the refuge address withheld"),
+    (UserRole.INTELLIGENCE_ANALYST, False, "an intelligence analyst sees the refuge address withheld"),
+    (UserRole.LINKAGE_ADMIN, True, "a linkage admin, who links records, sees it"),
 ]
 
 

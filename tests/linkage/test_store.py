@@ -201,3 +201,32 @@ def test_every_connection_a_run_opens_gets_the_run_s_limits(linked, tmp_path, mo
     assert kinds == {True, False}, "the run opened its files and Splink's work databases"
     assert [o for o in opened if o[1][0] != "2.7 GiB"] == [], "every database holds to the run's memory limit"
     assert [o for o in opened if not o[1][1].startswith(str(tmp_path / "spill"))] == [], "and spills where the run says"
+
+
+#: (description, how the current results file is made foreign, the words of the refusal)
+FOREIGN_RESULTS = [
+    ("written before the schema was stamped (an older MASH Link)",
+     "DROP TABLE store_schema", r"written by an older MASH Link \(store schema 0; this version reads 1\)"),
+    ("written by a newer MASH Link",
+     "UPDATE store_schema SET version = version + 1", r"written by a newer MASH Link \(store schema 2; this version reads 1\)"),
+]
+
+
+@pytest.mark.parametrize(("description", "change", "words"), FOREIGN_RESULTS, ids=[c[0] for c in FOREIGN_RESULTS])
+def test_results_of_another_schema_are_refused_until_a_full_run(linked, tmp_path, description, change, words):
+    """Readers and an incremental run refuse them naming the file; a full run upgrades and keeps the person ids."""
+    run, _ = linked
+    shutil.copytree(run.store.parent, tmp_path / "store")
+    copy = run.model_copy(update={"store": tmp_path / "store" / run.store.name})
+    current = layout(copy.store).current()
+    with connect(current) as con:
+        ids = con.sql("SELECT unique_id, person_id FROM clusters ORDER BY unique_id").fetchall()
+        con.execute(change)
+    with pytest.raises(MashError, match=re.escape(str(current)) + ": results " + words + r"; re-run 'mash run' to upgrade"):
+        open_results(copy.store)
+    with pytest.raises(MashError, match=words + r"; run a full 'mash run' \(without --incremental\) to upgrade"):
+        run_all(copy, incremental=True)
+    assert layout(copy.store).current() == current, "the refused update left the results as they were"
+    run_all(copy)
+    with open_results(copy.store) as con:
+        assert con.sql("SELECT unique_id, person_id FROM clusters ORDER BY unique_id").fetchall() == ids

@@ -44,7 +44,7 @@ from linkage.report import (
     saved_reports,
     write_quality_report,
 )
-from linkage.store import layout
+from linkage.store import REVIEW_DECISIONS_SQL, layout
 
 AS_OF = date(2026, 1, 1)
 # unique id, agency, dob, sex, nhs number, postcode outward, event date, person
@@ -351,6 +351,7 @@ def test_a_run_that_linked_nobody_reports_without_failing():
     con.execute("CREATE TABLE clusters (unique_id VARCHAR, person_id VARCHAR, link_strength VARCHAR)")
     con.execute("CREATE TABLE pairs (unique_id_l VARCHAR, unique_id_r VARCHAR, match_weight DOUBLE, "
                 "match_probability DOUBLE, band VARCHAR)")
+    con.execute(REVIEW_DECISIONS_SQL)  # every run keeps the decisions it applied, here none
     con.execute("INSERT INTO records VALUES ('a', 'police', 'police', 'a', NULL, NULL, NULL, NULL, NULL, NULL)")
     con.execute("INSERT INTO clusters VALUES ('a', 'P1', 'single')")
     empty = quality_report(con, ModelConfig(), as_of=AS_OF)

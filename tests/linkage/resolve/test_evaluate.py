@@ -150,7 +150,7 @@ IDS = [case.description.split(":")[0] for case in CASES]
 
 
 def build_store(con: duckdb.DuckDBPyConnection, case: Case, *, unclustered: tuple[str, ...] = ()) -> None:
-    """Create the store tables ``records``, ``clusters`` and ``pairs`` for a case."""
+    """Create the store tables ``records``, ``clusters``, ``pairs`` and ``profiles`` for a case (each record its own profile)."""
     con.execute("CREATE TABLE records (unique_id VARCHAR, source VARCHAR, record_id VARCHAR, forename VARCHAR)")
     con.execute("CREATE TABLE clusters (unique_id VARCHAR, person_id VARCHAR)")
     con.execute(
@@ -167,6 +167,7 @@ def build_store(con: duckdb.DuckDBPyConnection, case: Case, *, unclustered: tupl
     for left, right, band in case.pairs:
         assert left < right, "pairs are stored with unique_id_l < unique_id_r"
         con.execute("INSERT INTO pairs VALUES (?, ?, 0.9, 3.2, ?)", [left, right, band])
+    con.execute("CREATE TABLE profiles AS SELECT unique_id, unique_id AS profile_id FROM records")
 
 
 def write_truth(directory: Path, case: Case, people_columns: tuple[str, ...] = PEOPLE_COLUMNS) -> Path:
@@ -390,7 +391,7 @@ def test_a_stored_pair_counts_every_record_pair_it_was_scored_for(tmp_path):
     )
     con = duckdb.connect()
     build_store(con, case)
-    con.execute("CREATE TABLE profiles AS SELECT unique_id, CASE WHEN source = 'police' THEN 'police:1' ELSE unique_id END "
+    con.execute("CREATE OR REPLACE TABLE profiles AS SELECT unique_id, CASE WHEN source = 'police' THEN 'police:1' ELSE unique_id END "
                 "AS profile_id FROM records")
     e = evaluate(con, write_truth(tmp_path / "truth", case))
     assert e.cluster_pairs.actual == 6

@@ -41,10 +41,14 @@ def _store_run(run: RunConfig, store: Path, **changes) -> RunConfig:
 @pytest.fixture(scope="module")
 def two_runs(both_engines, spark, tmp_path_factory) -> TwoRuns:
     root = tmp_path_factory.mktemp("two_runs")
-    duck_run = _store_run(both_engines.run, root / "duckdb" / "mash.duckdb")
+    # Relational context (linkage.resolve.context) is DuckDB only: both engines run without it.
+    model = both_engines.run.model.model_copy(
+        update={"constraints": both_engines.run.model.constraints.model_copy(update={"context_links": False})}
+    )
+    duck_run = _store_run(both_engines.run.model_copy(update={"model": model}), root / "duckdb" / "mash.duckdb")
     duck = run_all(duck_run)
     spark_run = _store_run(
-        both_engines.run, root / "spark" / "mash.duckdb", engine="spark",
+        duck_run, root / "spark" / "mash.duckdb", engine="spark",
         spark=both_engines.run.spark.model_copy(update={"keep_outputs": True}),
     )
     # The DuckDB run's model, so that both score with the same parameters.

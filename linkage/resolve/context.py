@@ -1,0 +1,399 @@
+"""Relationships as evidence: attach name-only records through the people they were recorded with.
+
+A police victim record with no DOB, NHS number or PNC ID scores on name (and perhaps
+postcode and sex) alone, under the link threshold against its own person: it is left
+out, and a perpetrator with one victim looks like a serial one. Yet such a record
+carries context the model's pairwise comparison cannot see once people are resolved:
+the suspect of its incident is a person, and that person's other victims are a tiny
+candidate set in which a compatible name is strong evidence. This step runs after
+clustering, on the clusters:
+
+1. A *weak* person is a cluster none of whose records holds a DOB, NHS number, PNC ID or
+   declared identifier. Its police DA records name a co-participant (the suspect of a
+   victim record, the victim of a suspect record), resolved to a person by clustering.
+2. Its candidates are the *strong* people recorded in the same role with that same
+   co-participant in other DA incidents (the perpetrator's other victims); the weak record
+   is compared with every record of each.
+3. Each candidate pair is scored by the trained Splink model, and its evidence is the sum
+   of its partial match weights (with term-frequency adjustments) for the fields present,
+   leaving out the model's own partner comparison (this step replaces it) and its prior.
+4. The prior is learned from the run's own data (:func:`context_prior`): over the DA
+   records that do have a DOB, the share of (record, other person of the same
+   co-participant in the same role) pairs that clustering resolved as one person.
+   Posterior log2 odds = log2 prior odds + evidence (Bayes, fields taken as independent,
+   as Splink takes them).
+5. The best candidate is linked when its posterior clears the link threshold, no second
+   candidate comes within ``ambiguity_margin`` of it, its forenames and surnames are
+   each comparable (not Splink's else level: twins, namesakes of another forename) and no
+   constraint, analyst's rejection or forename rule parts the two clusters. Between the
+   review and link thresholds, or with two candidates that fit, the pair goes to review.
+
+The whole step is a few joins over the DA participants (a few percent of records) and one
+Splink scoring of the candidate pairs, which are few: seconds at a million people.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from linkage.config import ModelConfig
+from linkage.pipeline import Step, fetch_arrow
+from linkage.resolve.cluster import ClusterResult
+from linkage.resolve.model import identifier_column
+from linkage.resolve.profiles import Profiles
+from linkage.resolve.session import make_linker, scored_pairs
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["CONTEXT_EVENTS", "Context", "ContextLinks", "attach_by_context", "context_events", "context_prior"]
+
+#: The police DA participants (victims and suspects) of each incident, the context the step reads.
+CONTEXT_EVENTS = Step(
+    "context_events",
+    "Victims and suspects of police DA incidents, by incident",
+    "SELECT unique_id, source || chr(31) || event_id AS event, CAST(role AS VARCHAR) AS role FROM {input} "
+    "WHERE agency = 'police' AND domestic_abuse AND event_id IS NOT NULL AND CAST(role AS VARCHAR) IN ('victim', 'suspect')",
+)
+#: Reason given to a pair the context linked or sent to review; the prefix marks context pairs.
+REASON_PREFIX = "relational context"
+LINKED_REASON = REASON_PREFIX + " (posterior {:.3f}): same other party in DA incidents, names agree"
+REVIEW_REASON = REASON_PREFIX + " (posterior {:.3f}): same other party in DA incidents, names agree in part"
+AMBIGUOUS_REASON = REASON_PREFIX + " (posterior {:.3f}): same other party in DA incidents, two people fit"
+#: The model's relational comparison, left out of the evidence: the context prior stands for it.
+_PARTNER = "partner"
+#: Separates a candidate pair's number from the record id in the scoring table's ids.
+_SEP = "\x1f"
+#: Numerical guards on the learned prior: a run with almost no DA context must not give odds of 0 or infinity.
+_PRIOR_FLOOR, _PRIOR_CEILING = 1e-4, 1 - 1e-4
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the context step needs besides the clustering: the DA participants and the trained model.
+
+    Attributes:
+        events: ``unique_id``, ``event`` and ``role`` (victim or suspect) of police DA records
+            (:func:`context_events`); records not being clustered are ignored.
+        splink: The trained model's Splink settings.
+        term_frequencies: The model's saved term-frequency tables.
+        outside: In an incremental run, the DA participants not being clustered: ``unique_id``,
+            their stored ``person_id`` and whether they hold a DOB (``dated``), so the prior is
+            learned over every record as in a full run.
+    """
+
+    events: pa.Table
+    splink: dict
+    term_frequencies: dict[str, pa.Table]
+    outside: pa.Table | None = None
+
+
+@dataclass(frozen=True)
+class ContextLinks:
+    """What the context step did.
+
+    Attributes:
+        result: The clustering with the attached people merged in (labels changed only).
+        pairs: The scored candidate pairs it linked or sent to review, with ``band`` and ``reason``
+            (which gives the posterior); ``match_weight`` and ``match_probability`` stay the model's.
+        prior: The learned prior per role (None: too little context to learn one).
+    """
+
+    result: ClusterResult
+    pairs: pa.Table | None
+    prior: dict[str, float | None]
+
+
+def context_events(con: duckdb.DuckDBPyConnection, records_table: str = "records") -> pa.Table:
+    """The police DA victims and suspects of ``records_table`` (:data:`CONTEXT_EVENTS`)."""
+    return fetch_arrow(con, CONTEXT_EVENTS.name, CONTEXT_EVENTS.render(records_table))
+
+
+def _strong_profiles(records: pa.Table, model: ModelConfig) -> np.ndarray:
+    """Per profile: it holds a DOB, NHS number, PNC ID or declared identifier."""
+    columns = ["dob", "nhs_number", "pnc_id", *(identifier_column(name) for name in model.identifiers)]
+    strong = np.zeros(records.num_rows, dtype=bool)
+    for column in columns:
+        strong |= pc.is_valid(records[column]).to_numpy(zero_copy_only=False)
+    return strong
+
+
+def _participants(profiles: Profiles, labels: np.ndarray, dated: np.ndarray, context: Context) -> pd.DataFrame:
+    """One row per (record, role, co-participant person) of the DA incidents.
+
+    Records being clustered carry their profile, person (``labels``) and whether the profile
+    has a DOB; records outside (``context.outside``, in an incremental run) carry profile -1,
+    their stored person (numbered after the labels) and their own DOB's presence.
+    """
+    events = context.events
+    found = pc.index_in(events["unique_id"], value_set=profiles.unique_ids)
+    inside = pc.is_valid(found).to_numpy(zero_copy_only=False)
+    position = pc.fill_null(found, 0).to_numpy(zero_copy_only=False)
+    profile = np.where(inside, profiles.profile_of[position], -1)
+    person = np.where(inside, labels[np.maximum(profile, 0)], -1)
+    has_dob = np.where(inside, dated[np.maximum(profile, 0)], False)
+    if context.outside is not None and context.outside.num_rows:
+        out = pc.index_in(events["unique_id"], value_set=context.outside["unique_id"])
+        outside = pc.is_valid(out).to_numpy(zero_copy_only=False) & ~inside
+        at = pc.fill_null(out, 0).to_numpy(zero_copy_only=False)
+        codes, _ = pd.factorize(context.outside["person_id"].to_numpy(zero_copy_only=False))
+        person = np.where(outside, len(labels) + codes[at], person)
+        has_dob = np.where(outside, context.outside["dated"].to_numpy(zero_copy_only=False)[at], has_dob)
+    frame = pd.DataFrame({
+        "event": events["event"].to_numpy(zero_copy_only=False), "role": events["role"].to_numpy(zero_copy_only=False),
+        "record": np.arange(events.num_rows), "profile": profile, "person": person, "dated": has_dob,
+    })[person >= 0]
+    victims = frame[frame.role == "victim"]
+    suspects = frame[frame.role == "suspect"]
+    pairs = victims.merge(suspects, on="event", suffixes=("_v", "_s"))
+    sides = [
+        pd.DataFrame({"role": "victim", "record": pairs.record_v, "profile": pairs.profile_v, "person": pairs.person_v,
+                      "dated": pairs.dated_v, "partner": pairs.person_s}),
+        pd.DataFrame({"role": "suspect", "record": pairs.record_s, "profile": pairs.profile_s, "person": pairs.person_s,
+                      "dated": pairs.dated_s, "partner": pairs.person_v}),
+    ]
+    rows = pd.concat(sides, ignore_index=True)
+    return rows[rows.person != rows.partner].drop_duplicates(["role", "record", "partner"], ignore_index=True)
+
+
+def context_prior(rows: pd.DataFrame) -> float | None:
+    """The chance that a DA record and another person of its co-participant in its role are one person.
+
+    Learned from the records whose fields are all there to resolve them (a DOB), and from
+    them alone: for each such record with co-participant P, the other people P was recorded
+    with in the same role (on dated records) are its candidates, and it matches one of them
+    exactly when clustering put another dated record of P's in that role in its own person.
+    The prior is matches over candidates, summed over those records. Dated records alone,
+    so the step's own merges (which move only undated records) never change it, and an
+    incremental run, which sees the people outside its records as stored, learns the full
+    run's prior.
+
+    Args:
+        rows: Participants of one role (:func:`_participants`: ``person``, ``partner``, ``dated``).
+
+    Returns:
+        The prior, or None when no dated record has a candidate.
+    """
+    sample = rows[rows.dated]
+    if sample.empty:
+        return None
+    people = sample.groupby("partner")["person"].nunique()
+    rows_of = sample.groupby(["partner", "person"])["record"].transform("size")
+    matches = (rows_of >= 2).to_numpy().astype(np.int64)
+    others = people.reindex(sample.partner).to_numpy() - 1
+    total = int((matches + others).sum())
+    if total == 0:
+        return None
+    return float(np.clip(matches.sum() / total, _PRIOR_FLOOR, _PRIOR_CEILING))
+
+
+def _candidates(rows: pd.DataFrame, strong_person: np.ndarray) -> pd.DataFrame:
+    """(weak profile, candidate profile) pairs: a weak person's record and a strong person of the same co-participant and role."""
+    is_strong = strong_person[rows.person.to_numpy()]
+    weak, strong = rows[~is_strong], rows[is_strong]
+    if weak.empty or strong.empty:
+        return pd.DataFrame(columns=["weak_profile", "weak_person", "profile", "person"])
+    joined = weak.merge(strong, on="partner", suffixes=("_w", ""))
+    return (
+        joined.rename(columns={"profile_w": "weak_profile", "person_w": "weak_person"})[["weak_profile", "weak_person", "profile", "person"]]
+        .drop_duplicates(ignore_index=True)
+    )
+
+
+def _every_record(candidates: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
+    """Each weak record against every profile of each candidate person, not only those recorded with the co-participant.
+
+    A victim recorded under her married name with the suspect may be under her own name
+    elsewhere; the best-matching record carries the pair, as the strongest edge joins
+    people in clustering.
+    """
+    wanted = np.isin(labels, candidates.person.unique())
+    members = pd.DataFrame({"profile": np.flatnonzero(wanted), "person": labels[wanted]})
+    every = candidates.drop(columns="profile").drop_duplicates(["weak_profile", "person"]).merge(members, on="person")
+    return every[["weak_profile", "weak_person", "profile", "person", "prior_weight"]]
+
+
+def _score(records: pa.Table, candidates: pd.DataFrame, context: Context) -> pa.Table:
+    """Splink's comparison of each candidate pair (one pair per block), ids as the profiles' representatives."""
+    group = np.arange(len(candidates))
+    sides = np.concatenate([candidates.weak_profile.to_numpy(), candidates.profile.to_numpy()])
+    groups = np.concatenate([group, group])
+    table = records.take(pa.array(sides))
+    ids = pc.binary_join_element_wise(pa.array(groups.astype(str)), table["unique_id"], _SEP)
+    table = table.set_column(table.schema.get_field_index("unique_id"), "unique_id", ids).append_column("_context_pair", pa.array(groups))
+    settings = {
+        **context.splink,
+        "blocking_rules_to_generate_predictions": [{"blocking_rule": 'l."_context_pair" = r."_context_pair"', "sql_dialect": "duckdb"}],
+    }
+    linker = make_linker(table, settings, context.term_frequencies)
+    scored = scored_pairs(linker.inference.predict())
+    left = pc.split_pattern(scored["unique_id_l"], _SEP)
+    right = pc.split_pattern(scored["unique_id_r"], _SEP)
+    scored = scored.set_column(0, "unique_id_l", pc.list_element(left, 1)).set_column(1, "unique_id_r", pc.list_element(right, 1))
+    # Lower id on the left, as every scored pair.
+    swap = pc.greater(scored["unique_id_l"], scored["unique_id_r"])
+    low = pc.if_else(swap, scored["unique_id_r"], scored["unique_id_l"])
+    high = pc.if_else(swap, scored["unique_id_l"], scored["unique_id_r"])
+    return scored.set_column(0, "unique_id_l", low).set_column(1, "unique_id_r", high).append_column(
+        "_context_pair", pc.cast(pc.list_element(left, 0), pa.int64())
+    )
+
+
+def _evidence(scored: pa.Table) -> np.ndarray:
+    """The pair's partial match weights (term-frequency adjustments included), the partner comparison's left out."""
+    total = np.zeros(scored.num_rows)
+    for name in scored.column_names:
+        if name.startswith("mw_") and name not in (f"mw_{_PARTNER}", f"mw_tf_adj_{_PARTNER}"):
+            total += np.nan_to_num(scored[name].to_numpy(zero_copy_only=False).astype("float64"))
+    return total
+
+
+def attach_by_context(
+    profiles: Profiles,
+    result: ClusterResult,
+    context: Context,
+    model: ModelConfig,
+    decisions: dict[tuple[int, int], str],
+    apart: list[tuple[int, int]],
+) -> ContextLinks:
+    """Merge weak people into the person their DA context and names point to (see the module docstring).
+
+    Args:
+        profiles: The profiles clustered.
+        result: The constrained clustering of the profiles.
+        context: The DA participants and the trained model.
+        model: The model config (thresholds, constraints).
+        decisions: Analysts' decisions between profiles.
+        apart: Profile pairs whose forenames disagree outright with no identifier agreeing (kept apart).
+
+    Returns:
+        The clustering with weak people merged in, and the context pairs with their bands.
+    """
+    started = time.perf_counter()
+    labels = np.asarray(result.labels, dtype=np.int64)
+    if context.events.num_rows == 0 or profiles.records.num_rows == 0:
+        return ContextLinks(result=result, pairs=None, prior={})
+    strong = _strong_profiles(profiles.records, model)
+    strong_person = np.zeros(len(labels), dtype=bool)
+    np.logical_or.at(strong_person, labels, strong)
+    # A record left unlinked as ambiguous stays for review: context does not pick its side.
+    strong_person[labels[list(result.ambiguous)]] = True
+    dated = pc.is_valid(profiles.records["dob"]).to_numpy(zero_copy_only=False)
+    rows = _participants(profiles, labels, dated, context)
+    priors: dict[str, float | None] = {}
+    found = []
+    for role, of_role in rows.groupby("role"):
+        prior = priors[role] = context_prior(of_role)
+        candidates = _candidates(of_role[of_role.profile >= 0], strong_person)
+        if prior is None or candidates.empty:
+            continue
+        found.append(candidates.assign(prior_weight=math.log2(prior / (1 - prior))))
+    if not found:
+        return ContextLinks(result=result, pairs=None, prior=priors)
+    # A weak record seen with one co-participant in both roles is scored once, with the stronger prior.
+    candidates = pd.concat(found, ignore_index=True).sort_values("prior_weight", ascending=False, kind="stable")
+    candidates = _every_record(candidates, labels).drop_duplicates(["weak_profile", "profile"], ignore_index=True)
+    scored = _score(profiles.records, candidates, context)
+    pair = scored["_context_pair"].to_numpy()
+    frame = candidates.iloc[pair].reset_index(drop=True)
+    gamma_fore = scored["gamma_forename"].to_numpy(zero_copy_only=False)
+    gamma_sur = scored["gamma_surname"].to_numpy(zero_copy_only=False)
+    weight = frame.prior_weight.to_numpy() + _evidence(scored)
+    frame = frame.assign(weight=weight, row=np.arange(len(frame)), names=(gamma_fore > 0) & (gamma_sur > 0))
+    # Each candidate person's best pair with each weak person.
+    best = frame[frame.names].sort_values(["weight", "row"], ascending=[False, True]).drop_duplicates(["weak_person", "person"])
+    link_weight = _weight(model.thresholds.link)
+    review_weight = _weight(model.thresholds.review)
+    remap: dict[int, int] = {}
+    apart_people = _apart_people(apart, labels) if model.constraints.forenames_keep_apart else set()
+    rejected = _apart_people([pair for pair, decision in decisions.items() if decision == "reject"], labels)
+    chosen: list[tuple[int, str, str]] = []  # (row, band, reason)
+    if rejected:
+        # A person an analyst rejected is no candidate.
+        pairs_of = list(zip(best.weak_person.tolist(), best.person.tolist(), strict=True))
+        best = best[[pair not in rejected for pair in pairs_of]]
+    for weak_person, fits in best.groupby("weak_person", sort=True):
+        fits = fits.sort_values(["weight", "person"], ascending=[False, True])
+        top = fits.iloc[0]
+        if top.weight < review_weight:
+            continue
+        rival = len(fits) > 1 and fits.iloc[1].weight >= max(review_weight, top.weight - model.constraints.ambiguity_margin)
+        if rival:
+            chosen.extend((int(r), "review", AMBIGUOUS_REASON) for r in fits.row[fits.weight >= review_weight].head(2))
+            continue
+        refused = _kept_apart(int(top.weak_profile), int(top.profile), labels, result, model, apart_people)
+        if refused == _HARD:
+            continue
+        if top.weight < link_weight or refused == _SOFT:
+            chosen.append((int(top.row), "review", REVIEW_REASON))
+            continue
+        remap[int(weak_person)] = int(top.person)
+        chosen.append((int(top.row), "link", LINKED_REASON))
+    if not chosen:
+        return ContextLinks(result=result, pairs=None, prior=priors)
+    at = [row for row, _, _ in chosen]
+    posterior = 1 / (1 + np.exp2(-weight[at]))
+    pairs = scored.drop_columns(["_context_pair"]).take(pa.array(at))
+    pairs = pairs.append_column("band", pa.array([b for _, b, _ in chosen], pa.string())).append_column(
+        "reason", pa.array([r.format(p) for (_, _, r), p in zip(chosen, posterior.tolist(), strict=True)], pa.string())
+    )
+    linked = sum(band == "link" for _, band, _ in chosen)
+    logger.info(
+        "relational context: prior %s, %d candidate pairs, %d people attached, %d pairs to review, %.2fs",
+        {role: None if p is None else round(p, 4) for role, p in priors.items()}, len(frame), linked, len(chosen) - linked,
+        time.perf_counter() - started,
+    )
+    merged = labels.copy()
+    if remap:
+        moved = np.isin(labels, np.fromiter(remap, dtype=np.int64))
+        merged[moved] = pd.Series(labels[moved]).map(remap).to_numpy()
+    relabelled = ClusterResult(
+        labels=merged.tolist(), refused=result.refused, ambiguous=result.ambiguous, summaries=result.summaries,
+        identifier_labels=result.identifier_labels,
+    )
+    return ContextLinks(result=relabelled, pairs=pairs, prior=priors)
+
+
+def _weight(probability: float) -> float:
+    """Match weight (log2 odds) of a match probability."""
+    return math.log2(probability / (1 - probability))
+
+
+def _apart_people(pairs: list[tuple[int, int]], labels: np.ndarray) -> set[tuple[int, int]]:
+    """The clusters (both orders) holding the two profiles of each pair."""
+    if not pairs:
+        return set()
+    ends = np.asarray(pairs, dtype=np.int64)
+    a, b = labels[ends[:, 0]].tolist(), labels[ends[:, 1]].tolist()
+    return set(zip(a, b, strict=True)) | set(zip(b, a, strict=True))
+
+
+#: What keeps two clusters apart: a hard rule (never one person) or a soft one (review).
+_HARD, _SOFT = "hard", "soft"
+
+
+def _kept_apart(weak: int, other: int, labels: np.ndarray, result: ClusterResult, model: ModelConfig, apart: set[tuple[int, int]]) -> str | None:
+    """Whether a constraint or the forename rule keeps the two clusters apart (``_HARD``), or a soft rule sends them to review (``_SOFT``).
+
+    ``apart``: cluster pairs holding (``forenames_keep_apart``) a pair whose forenames
+    disagree outright with no identifier agreeing.
+    """
+    if result.conflict(weak, other, model.constraints) is not None:
+        return _HARD
+    a, b = int(labels[weak]), int(labels[other])
+    if (a, b) in apart:
+        return _HARD
+    one, two = result.summaries.get(a), result.summaries.get(b)
+    if one is None or two is None:
+        return None
+    registered = one.registered and two.registered and one.areas and two.areas and one.areas.isdisjoint(two.areas)
+    placed = model.constraints.place_needs_history and one.places and two.places and one.places.isdisjoint(two.places)
+    return _SOFT if registered or placed else None
