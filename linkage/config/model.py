@@ -12,7 +12,7 @@ from linkage.codes import Agency
 #: Columns of the canonical records that blocking rules may name.
 BLOCKABLE_COLUMNS = frozenset({
     "forename", "surname", "forename_canonical", "forename_soundex", "surname_soundex",
-    "dob", "birth_year", "sex", "nhs_number", "pnc_id", "postcode", "postcode_outward",
+    "dob", "birth_year", "birth_month_day", "sex", "nhs_number", "pnc_id", "postcode", "postcode_outward",
     "partner_pnc", "partner_first", "partner_last", "partner_name",
 })
 
@@ -261,6 +261,8 @@ class ModelConfig(BaseModel):
             ("dob", "postcode"),
             ("forename_canonical", "surname", "birth_year"),
             ("forename_soundex", "surname_soundex", "birth_year"),
+            # The birth year keyed wrong (1963 as 1968): every rule above pins the year or the DOB.
+            ("forename_soundex", "surname_soundex", "birth_month_day"),
             ("surname", "postcode"),
             ("partner_pnc",),
             ("partner_first",),

@@ -38,6 +38,10 @@ def _partner_key(key: str) -> str:
 #: year() is BIGINT on DuckDB and INT on Spark: the cast gives both engines DuckDB's type.
 DERIVED_COLUMNS = {
     "birth_year": "CAST(year(dob) AS BIGINT)",
+    # Month and day of birth as MMDD (507 for 7 May): blocking on it with the names finds a
+    # record whose birth year was keyed wrong (1963 as 1968), which every rule on dob or
+    # birth_year misses.
+    "birth_month_day": "CAST(month(dob) * 100 + day(dob) AS BIGINT)",
     "agency": "CAST(agency AS VARCHAR)",
     # Days since 1970 of the record's event: clustering's place history (not compared by the model).
     "event_day": "CAST(date_diff('day', DATE '1970-01-01', CAST(event_date AS DATE)) AS BIGINT)",

@@ -16,9 +16,10 @@ MODEL_INPUT_SCHEMA = pa.schema([
     ("forename_canonical", pa.string()), ("forename_groups", pa.list_(pa.string())), ("forename_soundex", pa.string()),
     ("surname", pa.string()), ("surname_parts", pa.list_(pa.string())), ("surname_soundex", pa.string()),
     ("dob", pa.date32()), ("sex", pa.string()), ("nhs_number", pa.string()), ("pnc_id", pa.string()),
-    ("postcode", pa.string()), ("postcode_outward", pa.string()), ("birth_year", pa.int64()), ("agency", pa.string()),
+    ("postcode", pa.string()), ("postcode_outward", pa.string()), ("birth_year", pa.int64()), ("birth_month_day", pa.int64()),
+    ("agency", pa.string()),
     # The other derived columns (DA incident partner keys, event day) are null unless given.
-    *[(column, pa.string()) for column in DERIVED_COLUMNS if column not in ("birth_year", "agency")],
+    *[(column, pa.string()) for column in DERIVED_COLUMNS if column not in ("birth_year", "birth_month_day", "agency")],
 ])
 
 
@@ -39,7 +40,7 @@ def model_record(
         unique_id=uid, source="police", agency="police", forename=forename, forename_canonical=forename,
         forename_groups=None if forename is None else [forename], forename_soundex=soundex_code(forename),
         surname=surname, surname_parts=None if surname is None else [surname], surname_soundex=soundex_code(surname),
-        dob=dob, birth_year=dob.year if dob else None, sex=sex,
+        dob=dob, birth_year=dob.year if dob else None, birth_month_day=dob.month * 100 + dob.day if dob else None, sex=sex,
         postcode=postcode, postcode_outward=postcode and postcode.split()[0],
     )
     unknown = set(extra) - set(row)
