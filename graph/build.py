@@ -32,6 +32,7 @@ def build_graph(
     events: pd.DataFrame,
     data_as_of: date | None = None,
     shared_addresses: Mapping[str, str] | None = None,
+    co_involvement: bool = True,
 ) -> nx.MultiDiGraph:
     """Build the graph of people, events and addresses.
 
@@ -58,13 +59,16 @@ def build_graph(
         shared_addresses: Kind (:class:`~graph.codes.AddressKind` value) by address node
             id (``address:<postcode>|<address>``) of the shared and generic addresses,
             e.g. from :func:`graph.shared.shared_addresses`; None: none.
+        co_involvement: Add the co_involved edges. No flag rule reads them (the network
+            views and exports do), so the flags stage leaves them out: at 1M people they
+            are a quarter of a million edges built and freed for nothing.
 
     Returns:
         The graph.
     """
     started = time.perf_counter()
     with gc_paused():
-        graph = _build(people, events, data_as_of, dict(shared_addresses or {}))
+        graph = _build(people, events, data_as_of, dict(shared_addresses or {}), co_involvement)
     log.info(
         "graph built: %d nodes, %d edges in %.1f s",
         graph.number_of_nodes(), graph.graph["edge_count"], time.perf_counter() - started,
@@ -72,7 +76,9 @@ def build_graph(
     return graph
 
 
-def _build(people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | None, shared: dict[str, str]) -> nx.MultiDiGraph:
+def _build(
+    people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | None, shared: dict[str, str], co_involvement: bool
+) -> nx.MultiDiGraph:
     ev = tables.prepare_events(events)
     data_as_of = data_as_of or _to_date(ev["event_date"].max())
     graph = nx.MultiDiGraph(data_as_of=data_as_of, shared_addresses=shared)
@@ -89,13 +95,16 @@ def _build(people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | None, 
     ]))
 
     edges = _add_edges(graph, _record_edges(ev))
-    for kind, frame in (
-        (EdgeKind.ABUSES, tables.abuse_edges(ev)),
-        (EdgeKind.CARES_FOR, tables.care_edges(ev)),
-        (EdgeKind.LIVES_AT, tables.lives_at_edges(ev, shared)),
-        (EdgeKind.CO_INVOLVED, tables.co_involved_edges(ev)),
-    ):
-        edges += _add_edges(graph, _aggregate_edges(frame, kind))
+    relationships = [
+        (EdgeKind.ABUSES, tables.abuse_edges),
+        (EdgeKind.CARES_FOR, tables.care_edges),
+        (EdgeKind.LIVES_AT, lambda rows: tables.lives_at_edges(rows, shared)),
+    ]
+    if co_involvement:
+        # Added last, as always: leaving them out changes no other edge's place in the adjacency.
+        relationships.append((EdgeKind.CO_INVOLVED, tables.co_involved_edges))
+    for kind, table in relationships:
+        edges += _add_edges(graph, _aggregate_edges(table(ev), kind))
     graph.graph["edge_count"] = edges
     # networkx clears its converted-graph cache on every add_*; do the same once.
     graph.__networkx_cache__.clear()

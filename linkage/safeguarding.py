@@ -183,7 +183,9 @@ def build_flag_tables(
     # the graph holds millions of acyclic objects, so reference counting frees it and
     # no full collection ever scans it (at 1M people each such scan costs seconds).
     with gc_paused():
-        graph = build_graph(people, events, data_as_of=day, shared_addresses=dict(zip(found["address_key"], found["kind"])))
+        graph = build_graph(
+            people, events, data_as_of=day, shared_addresses=dict(zip(found["address_key"], found["kind"])), co_involvement=False
+        )
         seconds["graph"] = time.perf_counter() - started
         started = time.perf_counter()
         flags = run_flags(graph, rules)
