@@ -32,6 +32,7 @@ def build_graph(
     events: pd.DataFrame,
     data_as_of: date | None = None,
     shared_addresses: Mapping[str, str] | None = None,
+    co_involvement: bool = True,
 ) -> nx.MultiDiGraph:
     """Build the graph of people, events and addresses.
 
@@ -58,13 +59,16 @@ def build_graph(
         shared_addresses: Kind (:class:`~graph.codes.AddressKind` value) by address node
             id (``address:<postcode>|<address>``) of the shared and generic addresses,
             e.g. from :func:`graph.shared.shared_addresses`; None: none.
+        co_involvement: Add the co_involved edges. No flag rule reads them (the network
+            views and exports do), so the flags stage leaves them out: at 1M people they
+            are a quarter of a million edges built and freed for nothing.
 
     Returns:
         The graph.
     """
     started = time.perf_counter()
     with gc_paused():
-        graph = _build(people, events, data_as_of, dict(shared_addresses or {}))
+        graph = _build(people, events, data_as_of, dict(shared_addresses or {}), co_involvement)
     log.info(
         "graph built: %d nodes, %d edges in %.1f s",
         graph.number_of_nodes(), graph.graph["edge_count"], time.perf_counter() - started,
@@ -72,7 +76,9 @@ def build_graph(
     return graph
 
 
-def _build(people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | None, shared: dict[str, str]) -> nx.MultiDiGraph:
+def _build(
+    people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | None, shared: dict[str, str], co_involvement: bool
+) -> nx.MultiDiGraph:
     ev = tables.prepare_events(events)
     data_as_of = data_as_of or _to_date(ev["event_date"].max())
     graph = nx.MultiDiGraph(data_as_of=data_as_of, shared_addresses=shared)
@@ -89,13 +95,16 @@ def _build(people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | None, 
     ]))
 
     edges = _add_edges(graph, _record_edges(ev))
-    for kind, frame in (
-        (EdgeKind.ABUSES, tables.abuse_edges(ev)),
-        (EdgeKind.CARES_FOR, tables.care_edges(ev)),
-        (EdgeKind.LIVES_AT, tables.lives_at_edges(ev, shared)),
-        (EdgeKind.CO_INVOLVED, tables.co_involved_edges(ev)),
-    ):
-        edges += _add_edges(graph, _aggregate_edges(frame, kind))
+    relationships = [
+        (EdgeKind.ABUSES, tables.abuse_edges),
+        (EdgeKind.CARES_FOR, tables.care_edges),
+        (EdgeKind.LIVES_AT, lambda rows: tables.lives_at_edges(rows, shared)),
+    ]
+    if co_involvement:
+        # Added last, as always: leaving them out changes no other edge's place in the adjacency.
+        relationships.append((EdgeKind.CO_INVOLVED, tables.co_involved_edges))
+    for kind, table in relationships:
+        edges += _add_edges(graph, _aggregate_edges(table(ev), kind))
     graph.graph["edge_count"] = edges
     # networkx clears its converted-graph cache on every add_*; do the same once.
     graph.__networkx_cache__.clear()
@@ -158,11 +167,36 @@ def _to_date(value: object) -> date | None:
     return None if pd.isna(value) else pd.Timestamp(value).date()
 
 
+#: :func:`_objects`' default for a missing value: whatever ``tolist()`` gives.
+_AS_TOLIST = object()
+
+
+def _objects(series: pd.Series, missing: object = _AS_TOLIST) -> list:
+    """``series.tolist()``, one object per distinct value; ``missing`` where missing, if given.
+
+    ``tolist()`` of a string column makes a new str per row: at 1M people the graph
+    would hold millions of copies of 'police', 'victim' and each person id, every one
+    allocated in the build and freed after it. Values are immutable, so one object per
+    value is the same graph. A column that already holds objects is handed over as is.
+    """
+    if missing is _AS_TOLIST:
+        if not isinstance(series.dtype, pd.StringDtype):
+            return series.tolist()
+        missing = series.dtype.na_value
+    codes, uniques = pd.factorize(series)
+    lookup = np.empty(len(uniques) + 1, dtype=object)
+    lookup[: len(uniques)] = uniques.tolist()
+    lookup[-1] = missing  # code -1
+    return lookup[codes].tolist()
+
+
 def _dates(series: pd.Series) -> list[date | None]:
-    # Python dates (not Timestamps) so rules compare with plain date arithmetic.
-    stamps = pd.to_datetime(series)
-    days = stamps.dt.date.to_numpy(dtype=object).tolist()
-    return [None if missing else day for day, missing in zip(days, stamps.isna().tolist())]
+    # Python dates (not Timestamps) so rules compare with plain date arithmetic; one
+    # object per distinct day (a few thousand days over a million rows), as _objects.
+    codes, days = pd.factorize(pd.to_datetime(series))
+    lookup = np.empty(len(days) + 1, dtype=object)
+    lookup[: len(days)] = days.date
+    return lookup[codes].tolist()
 
 
 def _age_band(dob: pd.Series, as_of: date | None) -> list[str | None]:
@@ -181,6 +215,8 @@ def _person_nodes(people: pd.DataFrame, as_of: date | None) -> tuple[list, list[
     dobs = _dates(pd.to_datetime(people["dob"], errors="coerce"))
     bands = _age_band(people["dob"], as_of)
     ids = people["person_id"].tolist()
+    # One tuple per distinct list of agencies (a handful), not one per person.
+    agency_sets: dict[tuple, tuple] = {}
     person = NodeKind.PERSON
     # Recorded names, only where the loader gives them (DA victims): the one rule that
     # reads names asks whether two victims of one perpetrator are one person.
@@ -191,14 +227,14 @@ def _person_nodes(people: pd.DataFrame, as_of: date | None) -> tuple[list, list[
             "dob": dob,
             "age_band": band,
             "sex": sex if isinstance(sex, str) else None,  # pandas hands a missing value over as NaN
-            "agencies": tuple(agencies) if agencies is not None else (),
+            "agencies": agency_sets.setdefault(key := tuple(agencies), key) if agencies is not None else (),
             # Display only: rules and logs never read these.
             "forename": forename,
             "surname": surname,
             "names": tuple(tuple(n) for n in recorded) if recorded is not None else (),
         }
         for dob, band, sex, agencies, forename, surname, recorded in zip(
-            dobs, bands, *(people[c].tolist() for c in ("sex", "agencies", "forename", "surname")), names
+            dobs, bands, _objects(people["sex"]), *(people[c].tolist() for c in ("agencies", "forename", "surname")), names
         )
     ]
     return ids, attrs
@@ -206,20 +242,22 @@ def _person_nodes(people: pd.DataFrame, as_of: date | None) -> tuple[list, list[
 
 def _event_nodes(nodes: pd.DataFrame) -> tuple[list, list[dict]]:
     cols = ["domestic_abuse", *tables.EVENT_ATTRS]
-    frame = nodes[cols].astype(object).where(nodes[cols].notna(), None)
     # Append kind and date as extra "columns" so each row is one dict(zip(...)) call.
     keys = (*cols, "kind", "date")
     kinds = [NodeKind.EVENT] * len(nodes)
-    columns = [frame[c].tolist() for c in cols]
+    columns = [_objects(nodes[c], None) for c in cols]
     attrs = [dict(zip(keys, values)) for values in zip(*columns, kinds, _dates(nodes["date"]))]
-    return nodes["event_node"].tolist(), attrs
+    return _objects(nodes["event_node"]), attrs
 
 
 def _record_edges(ev: pd.DataFrame) -> tuple[list, list, list, list[dict]]:
     dates = _dates(ev["event_date"])
-    roles = ev["role"].astype(object).where(ev["role"].notna(), None).tolist()
-    pids, nodes, uids = (ev[c].tolist() for c in ("person_id", "event_node", "unique_id"))
-    cols = [ev[c].tolist() for c in ("agency", "source", "record_id", "address_node")]
+    roles = _objects(ev["role"], None)
+    pids, nodes, agency, source, address = (
+        _objects(ev[c]) for c in ("person_id", "event_node", "agency", "source", "address_node")
+    )
+    uids = ev["unique_id"].tolist()
+    cols = [agency, source, ev["record_id"].tolist(), address]
     # Markers are per record, not per event: one social care episode has a parent with
     # a mental-health factor and a child without.
     m0, m1, m2 = tables.RECORD_MARKERS
@@ -252,4 +290,4 @@ def _aggregate_edges(frame: pd.DataFrame, kind: EdgeKind) -> tuple[list, list, l
     keys = (*attrs, "kind")
     kinds = [kind] * len(frame)
     datas = [dict(zip(keys, values)) for values in zip(*columns, kinds)]
-    return frame["u"].tolist(), frame["v"].tolist(), kinds, datas
+    return _objects(frame["u"]), _objects(frame["v"]), kinds, datas

@@ -183,7 +183,9 @@ def build_flag_tables(
     # the graph holds millions of acyclic objects, so reference counting frees it and
     # no full collection ever scans it (at 1M people each such scan costs seconds).
     with gc_paused():
-        graph = build_graph(people, events, data_as_of=day, shared_addresses=dict(zip(found["address_key"], found["kind"])))
+        graph = build_graph(
+            people, events, data_as_of=day, shared_addresses=dict(zip(found["address_key"], found["kind"])), co_involvement=False
+        )
         seconds["graph"] = time.perf_counter() - started
         started = time.perf_counter()
         flags = run_flags(graph, rules)
@@ -295,32 +297,35 @@ def parameters_json(parameters: Mapping[str, Any]) -> str:
 
 def write_flags(con: duckdb.DuckDBPyConnection, flags: list[Flag], suffix: str = "__new") -> None:
     """Write flags and their evidence; flag ids follow the flags' order (most severe first)."""
-    flag_rows = pa.table({
-        "flag_id": pa.array(range(1, len(flags) + 1), pa.int64()),
-        "code": pa.array([f.code.value for f in flags], pa.string()),
-        "person_id": pa.array([f.person_ids[0] for f in flags], pa.string()),
-        "person_ids": pa.array([list(f.person_ids) for f in flags], pa.list_(pa.string())),
-        "rule": pa.array([f.rule for f in flags], pa.string()),
-        "parameters": pa.array([parameters_json(f.parameters) for f in flags], pa.string()),
-        "agencies": pa.array([list(f.agencies) for f in flags], pa.list_(pa.string())),
-        "cross_agency": pa.array([f.cross_agency for f in flags], pa.bool_()),
-        "weakest_link": pa.array([f.weakest_link for f in flags], pa.float64()),
-        "severity": pa.array([f.severity for f in flags], pa.int32()),
-        "score": pa.array([f.score for f in flags], pa.float64()),
-        "evidence_records": pa.array([len(f.evidence) for f in flags], pa.int32()),
-    })
-    evidence = [(i, e) for i, f in enumerate(flags, start=1) for e in f.evidence]
-    evidence_rows = pa.table({
-        "flag_id": pa.array([i for i, _ in evidence], pa.int64()),
-        "unique_id": pa.array([e.unique_id for _, e in evidence], pa.string()),
-        "agency": pa.array([e.agency for _, e in evidence], pa.string()),
-        "source": pa.array([e.source for _, e in evidence], pa.string()),
-        "record_id": pa.array([e.record_id for _, e in evidence], pa.string()),
-        "event_date": pa.array([e.event_date for _, e in evidence], pa.date32()),
-        "role": pa.array([e.role for _, e in evidence], pa.string()),
-        "description": pa.array([e.description for _, e in evidence], pa.string()),
-        "link_probability": pa.array([e.link_probability for _, e in evidence], pa.float64()),
-    })
+    # Hundreds of thousands of small tuples and strings, none in a cycle: at 1M people the
+    # collector's full passes over them cost more than building the tables.
+    with gc_paused():
+        flag_rows = pa.table({
+            "flag_id": pa.array(range(1, len(flags) + 1), pa.int64()),
+            "code": pa.array([f.code.value for f in flags], pa.string()),
+            "person_id": pa.array([f.person_ids[0] for f in flags], pa.string()),
+            "person_ids": pa.array([list(f.person_ids) for f in flags], pa.list_(pa.string())),
+            "rule": pa.array([f.rule for f in flags], pa.string()),
+            "parameters": pa.array([parameters_json(f.parameters) for f in flags], pa.string()),
+            "agencies": pa.array([list(f.agencies) for f in flags], pa.list_(pa.string())),
+            "cross_agency": pa.array([f.cross_agency for f in flags], pa.bool_()),
+            "weakest_link": pa.array([f.weakest_link for f in flags], pa.float64()),
+            "severity": pa.array([f.severity for f in flags], pa.int32()),
+            "score": pa.array([f.score for f in flags], pa.float64()),
+            "evidence_records": pa.array([len(f.evidence) for f in flags], pa.int32()),
+        })
+        evidence = [(i, e) for i, f in enumerate(flags, start=1) for e in f.evidence]
+        evidence_rows = pa.table({
+            "flag_id": pa.array([i for i, _ in evidence], pa.int64()),
+            "unique_id": pa.array([e.unique_id for _, e in evidence], pa.string()),
+            "agency": pa.array([e.agency for _, e in evidence], pa.string()),
+            "source": pa.array([e.source for _, e in evidence], pa.string()),
+            "record_id": pa.array([e.record_id for _, e in evidence], pa.string()),
+            "event_date": pa.array([e.event_date for _, e in evidence], pa.date32()),
+            "role": pa.array([e.role for _, e in evidence], pa.string()),
+            "description": pa.array([e.description for _, e in evidence], pa.string()),
+            "link_probability": pa.array([e.link_probability for _, e in evidence], pa.float64()),
+        })
     create_table_from_arrow(con, "flags_staging", flag_rows)
     try:
         # The code column takes the shared enum type, so SQL rejects an unknown flag.

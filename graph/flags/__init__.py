@@ -10,7 +10,7 @@ import networkx as nx
 from graph.codes import FlagCode
 from graph.config import FlagRules
 from graph.gcpause import gc_paused
-from graph.flags.household import RECORDS_CACHE
+from graph.flags.household import CACHES
 from graph.flags.model import Evidence, Flag, make_flag
 from graph.flags.specs import FLAG_SPECS, FlagSpec, Rescorer, Rule
 from graph.flags.windows import births_crossed, dates_crossed
@@ -78,8 +78,9 @@ def run_flags(
         log.warning("no event has a date and no as_of is set: no flag rule can apply")
         return []
     flags: list[Flag] = []
-    # A graph changed since the last run (tests add edges) must not answer from the records cache.
-    graph.graph.pop(RECORDS_CACHE, None)
+    # A graph changed since the last run (tests add edges) must not answer from the rules' caches.
+    for cache in CACHES:
+        graph.graph.pop(cache, None)
     with gc_paused():
         for code in selected:
             raised = REGISTRY[code](graph, rules)

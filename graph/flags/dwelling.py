@@ -9,6 +9,7 @@ from weakref import WeakKeyDictionary
 import networkx as nx
 
 from graph.codes import NodeKind
+from graph.flags.adjacency import nodes_of
 
 __all__ = ["dwelling", "dwelling_addresses"]
 
@@ -41,7 +42,7 @@ def dwelling_addresses(graph: nx.MultiDiGraph, address: str) -> tuple[str, ...]:
     index = _INDEX.get(graph)
     if index is None:
         groups: dict[str, list[str]] = defaultdict(list)
-        for node, attrs in graph.nodes.items():
+        for node, attrs in nodes_of(graph).items():
             if attrs.get("kind") == NodeKind.ADDRESS:
                 groups[dwelling(node)].append(node)
         index = _INDEX[graph] = {key: tuple(sorted(nodes)) for key, nodes in groups.items()}

@@ -22,9 +22,10 @@ import networkx as nx
 
 from graph.codes import CHILD, SOCIAL_CARE, SUSPECT, VICTIM, EdgeKind, FlagCode
 from graph.config import FlagRules
+from graph.flags.adjacency import nodes_of, pred_of
 from graph.flags.dwelling import dwelling_addresses
 from graph.flags.household import person_records, records_at
-from graph.flags.incidents import evidence_of
+from graph.flags.incidents import record_evidence
 from graph.flags.model import Evidence, Flag, make_flag
 from graph.flags.windows import adult_born_by, as_of, window_start
 
@@ -42,7 +43,7 @@ class _ChildOn:
         self._no_dob: dict[str, bool] = {}
 
     def __call__(self, person: str, day: date) -> bool:
-        dob = self._graph.nodes[person].get("dob")
+        dob = nodes_of(self._graph)[person].get("dob")
         if dob is not None:
             return adult_born_by(day) < dob <= day
         known = self._no_dob.get(person)
@@ -67,7 +68,7 @@ def child_at_da_incident(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]
     since = window_start(rules, "child_at_da_incident.window_days", end)
     gap = timedelta(days=rules.household_overlap_days)
     child_on = _ChildOn(graph)
-    nodes = graph.nodes
+    nodes = nodes_of(graph)
     # child -> occurrence node -> (how present, evidence)
     found: dict[str, dict[str, tuple[set[str], list[Evidence]]]] = defaultdict(dict)
     others: dict[str, dict[str, list[str]]] = defaultdict(lambda: {VICTIM: [], SUSPECT: []})
@@ -76,19 +77,19 @@ def child_at_da_incident(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]
         when = event["date"]
         if when is None or not since <= when <= end or event.get("agency") not in cfg.agencies:
             continue
-        records = [(p, d) for p, keyed in graph.pred[node].items() for d in keyed.values() if d["kind"] == EdgeKind.RECORD]
+        records = [(p, d) for p, keyed in pred_of(graph)[node].items() for d in keyed.values() if d["kind"] == EdgeKind.RECORD]
         core = [(p, d) for p, d in records if d["role"] in (VICTIM, SUSPECT)]
         suspects = {p for p, d in core if d["role"] == SUSPECT}
-        base = [evidence_of(d, event) for _, d in core]
+        base = [record_evidence(graph, d, event) for _, d in core]
         present: dict[str, tuple[set[str], list[Evidence]]] = {}
         for person, rec in records:
             if rec["role"] in cfg.roles and person not in suspects and child_on(person, when):
                 how, ev = present.setdefault(person, (set(), []))
                 how.add(rec["role"])
-                ev.append(evidence_of(rec, event))
+                ev.append(record_evidence(graph, rec, event))
         victim_at = {d["address"] for _, d in core if d["role"] == VICTIM and isinstance(d["address"], str)}
         for address in sorted({a for v in victim_at for a in dwelling_addresses(graph, v)}):
-            for person, keyed in graph.pred[address].items():
+            for person, keyed in pred_of(graph)[address].items():
                 seen = keyed.get(EdgeKind.LIVES_AT)
                 if (
                     seen is None or person in suspects or seen["first_date"] is None

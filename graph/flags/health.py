@@ -16,8 +16,9 @@ import networkx as nx
 
 from graph.codes import CARER_ROLES, PATIENT, SOCIAL_CARE, SUSPECT, VICTIM, EdgeKind, FlagCode, NodeKind
 from graph.config import FlagRules
+from graph.flags.adjacency import nodes_of, pred_of, succ_of
 from graph.flags.household import ChildTest, overlaps, person_records, records_at
-from graph.flags.incidents import evidence_of, victim_incidents
+from graph.flags.incidents import record_evidence, victim_incidents
 from graph.flags.model import Evidence, Flag, make_flag
 from graph.flags.windows import as_of, window_start
 
@@ -48,7 +49,7 @@ def pregnancy_and_da(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     flags = []
     for victim, incidents in sorted(victim_incidents(graph, rules, end).items()):
         maternity = [
-            (when, evidence_of(r, e)) for r, e in person_records(graph, victim)
+            (when, record_evidence(graph, r, e)) for r, e in person_records(graph, victim)
             if (r["pregnancy"] or e.get("service") in rules.maternity_services)
             and (when := _record_date(r, e)) is not None and when <= end
         ]
@@ -87,7 +88,7 @@ def _involvement(
         )
         for part, shown in parts:
             if shown:
-                found[part].append(evidence_of(rec, event))
+                found[part].append(record_evidence(graph, rec, event))
     return found
 
 
@@ -104,25 +105,25 @@ def _households(graph: nx.MultiDiGraph, anchor: str, rules: FlagRules, since: da
     # as most candidate households do not. Addresses and episodes come in node order,
     # not the graph's insertion order, so a tie between households (the caller keeps
     # the first) does not depend on the order records arrived in.
-    around = sorted(graph.succ[anchor].items())
+    around = sorted(succ_of(graph)[anchor].items())
     for addr, keyed in around:
         mine = keyed.get(EdgeKind.LIVES_AT)
         if mine is None:
             continue
-        members = [p for p, k in graph.pred[addr].items()
+        members = [p for p, k in pred_of(graph)[addr].items()
                    if p == anchor or (EdgeKind.LIVES_AT in k and overlaps(mine, k[EdgeKind.LIVES_AT], rules.household_overlap_days))]
         yield "address", members, partial(records_at, graph, address=addr)
-    nodes = graph.nodes
+    nodes = nodes_of(graph)
     for event, keyed in around:
         node = nodes[event]
         if node["kind"] != NodeKind.EVENT or node.get("source") != SOCIAL_CARE or not since <= (node["date"] or date.min) <= end:
             continue
-        yield "social_care_episode", list(graph.pred[event]), partial(_episode_records, graph, event)
+        yield "social_care_episode", list(pred_of(graph)[event]), partial(_episode_records, graph, event)
 
 
 def _episode_records(graph: nx.MultiDiGraph, event: str, person: str) -> list[Evidence]:
-    node = graph.nodes[event]
-    return [evidence_of(d, node) for d in graph.pred[event][person].values() if d["kind"] == EdgeKind.RECORD]
+    node = nodes_of(graph)[event]
+    return [record_evidence(graph, d, node) for d in pred_of(graph)[event][person].values() if d["kind"] == EdgeKind.RECORD]
 
 
 def toxic_trio(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
@@ -147,9 +148,9 @@ def toxic_trio(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
 
     anchors = set()
     for node in graph.graph["da_events"]:
-        event = graph.nodes[node]
+        event = nodes_of(graph)[node]
         if event["date"] is not None and since <= event["date"] <= end:
-            anchors.update(p for p, keyed in graph.pred[node].items() if any(
+            anchors.update(p for p, keyed in pred_of(graph)[node].items() if any(
                 d["kind"] == EdgeKind.RECORD and d["role"] in _DA_ROLES for d in keyed.values()))
     flags: dict[str, Flag] = {}
     for anchor in sorted(anchors):

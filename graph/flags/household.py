@@ -16,11 +16,13 @@ import networkx as nx
 
 from graph.codes import CARER_ROLES, CHILD, SOCIAL_CARE, EdgeKind, FlagCode
 from graph.config import FlagRules
-from graph.flags.incidents import PairIncident, evidence_of, pair_incidents
+from graph.flags.adjacency import nodes_of, pred_of, succ_of
+from graph.flags.incidents import EVIDENCE_CACHE, PairIncident, pair_incidents, record_evidence
 from graph.flags.model import Evidence, Flag, make_flag
 from graph.flags.windows import adult_born_by, as_of, window_start
 
 __all__ = [
+    "CACHES",
     "ChildTest",
     "child_in_da_household",
     "overlaps",
@@ -31,6 +33,10 @@ __all__ = [
 
 #: Where :func:`person_records` keeps what it has read, in ``graph.graph`` (:func:`graph.flags.run_flags` clears it).
 RECORDS_CACHE = "_person_records"
+#: Where :func:`records_at` keeps its answers, in ``graph.graph``.
+RECORDS_AT_CACHE = "_records_at"
+#: Every per-graph cache of the rules, which :func:`graph.flags.run_flags` clears before it runs them.
+CACHES = (RECORDS_CACHE, RECORDS_AT_CACHE, EVIDENCE_CACHE)
 
 
 def person_records(graph: nx.MultiDiGraph, person: str) -> list[tuple[dict, dict]]:
@@ -43,17 +49,29 @@ def person_records(graph: nx.MultiDiGraph, person: str) -> list[tuple[dict, dict
     cache = graph.graph.setdefault(RECORDS_CACHE, {})
     records = cache.get(person)
     if records is None:
-        nodes = graph.nodes
+        nodes = nodes_of(graph)
         records = cache[person] = [
-            (d, nodes[event]) for event, keyed in graph.succ[person].items()
+            (d, nodes[event]) for event, keyed in succ_of(graph)[person].items()
             for d in keyed.values() if d["kind"] == EdgeKind.RECORD
         ]
     return records
 
 
 def records_at(graph: nx.MultiDiGraph, person: str, address: str) -> list[Evidence]:
-    """Evidence for the person's records that give ``address``."""
-    return [evidence_of(r, e) for r, e in person_records(graph, person) if r["address"] == address]
+    """Evidence for the person's records that give ``address``.
+
+    Kept per graph, as :func:`person_records` is: a household's adults are placed again
+    for each of its children. The list is shared: callers must not change it.
+    """
+    cache = graph.graph.get(RECORDS_AT_CACHE)
+    if cache is None:
+        cache = graph.graph[RECORDS_AT_CACHE] = {}
+    found = cache.get((person, address))
+    if found is None:
+        found = cache[person, address] = [
+            record_evidence(graph, r, e) for r, e in person_records(graph, person) if r["address"] == address
+        ]
+    return found
 
 
 def overlaps(a: dict, b: dict, days: int) -> bool:
@@ -79,7 +97,7 @@ class ChildTest:
     def __call__(self, person: str) -> bool:
         known = self._cache.get(person)
         if known is None:
-            dob = self._graph.nodes[person].get("dob")
+            dob = nodes_of(self._graph)[person].get("dob")
             if dob is not None:
                 known = dob > self._born_after
             else:
@@ -91,19 +109,19 @@ class ChildTest:
 
 
 def _lives_at(graph: nx.MultiDiGraph, person: str) -> list[tuple[str, dict]]:
-    return [(addr, keyed[EdgeKind.LIVES_AT]) for addr, keyed in graph.succ[person].items() if EdgeKind.LIVES_AT in keyed]
+    return [(addr, keyed[EdgeKind.LIVES_AT]) for addr, keyed in succ_of(graph)[person].items() if EdgeKind.LIVES_AT in keyed]
 
 
 def _shared_episodes(graph: nx.MultiDiGraph, adult: str, child: str) -> list[Evidence]:
     # The social care episodes behind a cares_for edge: the adult as carer, the child as child.
-    nodes = graph.nodes
+    nodes = nodes_of(graph)
     out = []
-    for event, keyed in graph.succ[child].items():
+    for event, keyed in succ_of(graph)[child].items():
         mine = [d for d in keyed.values() if d["kind"] == EdgeKind.RECORD and d["role"] == CHILD]
-        carers = [d for d in graph.succ[adult].get(event, {}).values()
+        carers = [d for d in succ_of(graph)[adult].get(event, {}).values()
                   if d["kind"] == EdgeKind.RECORD and d["source"] == SOCIAL_CARE and d["role"] in CARER_ROLES]
         if mine and carers:
-            out += [evidence_of(d, nodes[event]) for d in mine + carers]
+            out += [record_evidence(graph, d, nodes[event]) for d in mine + carers]
     return out
 
 
@@ -145,13 +163,13 @@ def child_in_da_household(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag
         if is_child(adult):
             continue
         for addr, mine in _lives_at(graph, adult):
-            for child, keyed in graph.pred[addr].items():
+            for child, keyed in pred_of(graph)[addr].items():
                 theirs = keyed.get(EdgeKind.LIVES_AT)
                 if child != adult and theirs and overlaps(mine, theirs, rules.household_overlap_days) and is_child(child):
                     links[child][adult].setdefault("address", []).extend(
                         records_at(graph, child, addr) + records_at(graph, adult, addr)
                     )
-        for child, keyed in graph.succ[adult].items():
+        for child, keyed in succ_of(graph)[adult].items():
             if EdgeKind.CARES_FOR in keyed and is_child(child):
                 links[child][adult].setdefault("social_care", []).extend(_shared_episodes(graph, adult, child))
     flags = []
@@ -202,7 +220,7 @@ def perpetrator_joins_household(graph: nx.MultiDiGraph, rules: FlagRules) -> lis
             if not prior:
                 continue
             children = sorted(
-                child for child, keyed in graph.pred[addr].items()
+                child for child, keyed in pred_of(graph)[addr].items()
                 if child != perp and (theirs := keyed.get(EdgeKind.LIVES_AT))
                 and theirs["first_date"] is not None and theirs["first_date"] < joined
                 and theirs["last_date"] + gap >= joined and is_child(child)

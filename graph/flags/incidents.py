@@ -13,6 +13,7 @@ import networkx as nx
 
 from graph.codes import PATIENT, POLICE, SUSPECT, VICTIM, EdgeKind
 from graph.config import FlagRules
+from graph.flags.adjacency import nodes_of, pred_of
 from graph.flags.model import Evidence
 
 __all__ = [
@@ -20,8 +21,12 @@ __all__ = [
     "PairIncident",
     "evidence_of",
     "pair_incidents",
+    "record_evidence",
     "victim_incidents",
 ]
+
+#: Where :func:`record_evidence` keeps the evidence it has made, in ``graph.graph`` (:func:`graph.flags.run_flags` clears it).
+EVIDENCE_CACHE = "_record_evidence"
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,28 @@ def evidence_of(record: dict, event: dict) -> Evidence:
     )
 
 
+def record_evidence(graph: nx.MultiDiGraph, record: dict, event: dict) -> Evidence:
+    """:func:`evidence_of`, made once per record edge of the graph and then shared.
+
+    At 1M people the rules ask for the same records' evidence hundreds of thousands of
+    times (a household's adults for each of its children). Evidence is immutable, so
+    one instance serves every flag. Keyed by the record edge's own attribute dict (held,
+    so its id cannot be reused) and checked against the event it was made with.
+    """
+    cache = graph.graph.get(EVIDENCE_CACHE)
+    if cache is None:
+        cache = graph.graph[EVIDENCE_CACHE] = {}
+    held = cache.get(id(record))
+    if held is not None and held[0] is record and held[1] is event:
+        return held[2]
+    evidence = evidence_of(record, event)
+    cache[id(record)] = (record, event, evidence)
+    return evidence
+
+
 def _records(graph: nx.MultiDiGraph, node: str) -> list[tuple[str, dict]]:
-    # graph.pred skips the edge-view objects in_edges builds per call (~3x faster).
-    return [(p, d) for p, keyed in graph.pred[node].items() for d in keyed.values() if d["kind"] == EdgeKind.RECORD]
+    # The raw predecessor dict skips the view objects graph.pred and in_edges build per call.
+    return [(p, d) for p, keyed in pred_of(graph)[node].items() for d in keyed.values() if d["kind"] == EdgeKind.RECORD]
 
 
 #: Derived data computed once per built graph and shared by the rules that need it
@@ -94,7 +118,7 @@ def pair_incidents(graph: nx.MultiDiGraph, until: date) -> list[PairIncident]:
 def _pair_incidents(graph: nx.MultiDiGraph, until: date) -> list[PairIncident]:
     out = []
     for node in graph.graph["da_events"]:
-        event = graph.nodes[node]
+        event = nodes_of(graph)[node]
         if event["date"] is None or event["date"] > until:
             continue
         records = _records(graph, node)
@@ -104,7 +128,7 @@ def _pair_incidents(graph: nx.MultiDiGraph, until: date) -> list[PairIncident]:
                 if perp != victim:
                     out.append(PairIncident(
                         perp, victim, event["date"], event.get("dash_risk"), event.get("event_type"),
-                        (evidence_of(sus, event), evidence_of(vic, event)),
+                        (record_evidence(graph, sus, event), record_evidence(graph, vic, event)),
                     ))
     return out
 
@@ -139,7 +163,7 @@ def victim_incidents(graph: nx.MultiDiGraph, rules: FlagRules, until: date) -> d
 def _victim_incidents(graph: nx.MultiDiGraph, rules: FlagRules, until: date) -> dict[str, list[Incident]]:
     seen: dict[str, list[tuple[date, bool, dict, Evidence]]] = defaultdict(list)
     for node in graph.graph["da_events"]:
-        event = graph.nodes[node]
+        event = nodes_of(graph)[node]
         if event["date"] is None or event["date"] > until or event["agency"] not in rules.victim_agencies:
             continue
         # One row per person and event: a person's repeated records on one occurrence are one incident.
@@ -147,7 +171,7 @@ def _victim_incidents(graph: nx.MultiDiGraph, rules: FlagRules, until: date) -> 
         for person, rec in _records(graph, node):
             if rec["role"] in (VICTIM, PATIENT) and person not in people:
                 people.add(person)
-                seen[person].append((event["date"], event["agency"] == POLICE, event, evidence_of(rec, event)))
+                seen[person].append((event["date"], event["agency"] == POLICE, event, record_evidence(graph, rec, event)))
     gap = timedelta(days=rules.same_incident_days)
     out: dict[str, list[Incident]] = {}
     for person, rows in seen.items():

@@ -17,9 +17,10 @@ import networkx as nx
 
 from graph.codes import SUSPECT, VICTIM, EdgeKind, FlagCode
 from graph.config import FlagRules
+from graph.flags.adjacency import nodes_of, pred_of, succ_of
 from graph.flags.dwelling import dwelling
 from graph.flags.household import overlaps
-from graph.flags.incidents import evidence_of
+from graph.flags.incidents import record_evidence
 from graph.flags.model import Evidence, Flag, make_flag
 from graph.flags.windows import as_of, window_start
 
@@ -51,10 +52,10 @@ def _incidents_at(graph: nx.MultiDiGraph, since: date, end: date) -> dict[str, l
     """Each dwelling's DA incidents in the window: events with a suspect or victim record giving an address there."""
     out: dict[str, list[_PlaceIncident]] = defaultdict(list)
     for node in graph.graph["da_events"]:
-        event = graph.nodes[node]
+        event = nodes_of(graph)[node]
         if event["date"] is None or not since <= event["date"] <= end:
             continue
-        records = [(p, d) for p, keyed in graph.pred[node].items() for d in keyed.values()
+        records = [(p, d) for p, keyed in pred_of(graph)[node].items() for d in keyed.values()
                    if d["kind"] == EdgeKind.RECORD and d["role"] in (SUSPECT, VICTIM)]
         places = {dwelling(d["address"]) for _, d in records if isinstance(d["address"], str)}
         for place in sorted(places):
@@ -63,7 +64,7 @@ def _incidents_at(graph: nx.MultiDiGraph, since: date, end: date) -> dict[str, l
                 event=node,
                 people=tuple(sorted({p for p, _ in records})),
                 victims=tuple(sorted({p for p, d in records if d["role"] == VICTIM})),
-                evidence=tuple(evidence_of(d, event) for _, d in records),
+                evidence=tuple(record_evidence(graph, d, event) for _, d in records),
             ))
     return out
 
@@ -85,7 +86,7 @@ def _households(graph: nx.MultiDiGraph, rules: FlagRules, incidents: list[_Place
             seen[person].append(inc.date)
     people = sorted(joined.nodes)
     for person in people:
-        for other, keyed in graph.succ[person].items():
+        for other, keyed in succ_of(graph)[person].items():
             if EdgeKind.CARES_FOR in keyed and other in joined:
                 joined.add_edge(person, other)
     periods = [(p, {"first_date": min(seen[p]), "last_date": max(seen[p])}) for p in people]

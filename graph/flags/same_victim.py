@@ -18,6 +18,7 @@ import jellyfish
 import networkx as nx
 
 from graph.config import FlagRules
+from graph.flags.adjacency import nodes_of
 
 __all__ = ["dobs_close", "names_agree", "victim_groups"]
 
@@ -76,7 +77,7 @@ def dobs_close(a: date, b: date) -> bool:
 
 
 def _same_victim(graph: nx.MultiDiGraph, a: str, b: str, rules: FlagRules) -> bool:
-    node_a, node_b = graph.nodes[a], graph.nodes[b]
+    node_a, node_b = nodes_of(graph)[a], nodes_of(graph)[b]
     sex_a, sex_b = node_a.get("sex"), node_b.get("sex")
     if sex_a and sex_b and sex_a != sex_b:
         return False

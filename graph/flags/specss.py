@@ -19,8 +19,9 @@ import networkx as nx
 
 from graph.codes import CHILD, DASH_ORDER, PATIENT, SOCIAL_CARE, VICTIM, EdgeKind, FlagCode
 from graph.config import FlagRules
+from graph.flags.adjacency import nodes_of, pred_of, succ_of
 from graph.flags.household import overlaps, person_records, records_at
-from graph.flags.incidents import Incident, evidence_of, pair_incidents, victim_incidents
+from graph.flags.incidents import Incident, pair_incidents, record_evidence, victim_incidents
 from graph.flags.model import Evidence, Flag, make_flag
 from graph.flags.dwelling import dwelling
 from graph.flags.windows import as_of, window_start
@@ -72,7 +73,7 @@ def _mentions(terms: Iterable[str], *texts: str | None) -> bool:
 def _homes(graph: nx.MultiDiGraph, person: str) -> dict[str, dict]:
     """The person's stays by dwelling (every spelling of one address is one stay): first and last seen, address nodes."""
     homes: dict[str, dict] = {}
-    for addr, keyed in graph.succ[person].items():
+    for addr, keyed in succ_of(graph)[person].items():
         seen = keyed.get(EdgeKind.LIVES_AT)
         if seen is None or seen["first_date"] is None or seen["last_date"] is None:
             continue
@@ -123,8 +124,8 @@ def _separation(
             evidence += _records_at_home(graph, perp, his[his_latest])
             continue
         children = sorted(
-            child for child, keyed in graph.succ[perp].items()
-            if EdgeKind.CARES_FOR in keyed and EdgeKind.CARES_FOR in graph.pred[child].get(victim, {})
+            child for child, keyed in succ_of(graph)[perp].items()
+            if EdgeKind.CARES_FOR in keyed and EdgeKind.CARES_FOR in pred_of(graph)[child].get(victim, {})
         )
         if children and her_latest is not None and his_latest is not None and her_latest != his_latest:
             who.append(perp)
@@ -139,14 +140,14 @@ def _separation(
 def _episodes_together(graph: nx.MultiDiGraph, child: str, adults: tuple[str, ...]) -> list[Evidence]:
     # The child's social care episodes with each adult on them as parent or carer, and their records there.
     out = []
-    for event, keyed in graph.succ[child].items():
-        node = graph.nodes[event]
+    for event, keyed in succ_of(graph)[child].items():
+        node = nodes_of(graph)[event]
         if node.get("source") != SOCIAL_CARE:
             continue
-        people = {adult: graph.succ[adult].get(event, {}) for adult in adults}
+        people = {adult: succ_of(graph)[adult].get(event, {}) for adult in adults}
         if all(any(d["kind"] == EdgeKind.RECORD for d in keyed_a.values()) for keyed_a in people.values()):
-            out += [evidence_of(d, node) for d in keyed.values() if d["kind"] == EdgeKind.RECORD and d["role"] == CHILD]
-            out += [evidence_of(d, node) for keyed_a in people.values() for d in keyed_a.values() if d["kind"] == EdgeKind.RECORD]
+            out += [record_evidence(graph, d, node) for d in keyed.values() if d["kind"] == EdgeKind.RECORD and d["role"] == CHILD]
+            out += [record_evidence(graph, d, node) for keyed_a in people.values() for d in keyed_a.values() if d["kind"] == EdgeKind.RECORD]
     return out
 
 
@@ -164,13 +165,13 @@ def _pregnancy(
             continue
         close = [i for i in incidents if abs((when - i.date).days) <= days]
         if close:
-            evidence.append(evidence_of(r, e))
+            evidence.append(record_evidence(graph, r, e))
             near.update((i.date, i) for i in close)
     if evidence:
         details.append("maternity record")
     babies = []
     for child, placed in _children_with(graph, rules, victim):
-        dob = graph.nodes[child].get("dob")
+        dob = nodes_of(graph)[child].get("dob")
         close = [i for i in incidents if dob is not None and 0 <= (i.date - dob).days <= rules.specss_new_baby_days]
         if close:
             babies.append(child)
@@ -186,14 +187,14 @@ def _pregnancy(
 def _children_with(graph: nx.MultiDiGraph, rules: FlagRules, adult: str) -> list[tuple[str, list[Evidence]]]:
     # Children in her care on a social care episode, or seen at one of her addresses within household_overlap_days.
     found: dict[str, list[Evidence]] = {}
-    for child, keyed in graph.succ[adult].items():
+    for child, keyed in succ_of(graph)[adult].items():
         if EdgeKind.CARES_FOR in keyed:
             found.setdefault(child, []).extend(_episodes_together(graph, child, (adult,)))
-    for addr, keyed_home in graph.succ[adult].items():
+    for addr, keyed_home in succ_of(graph)[adult].items():
         mine = keyed_home.get(EdgeKind.LIVES_AT)
         if mine is None:
             continue
-        for other, keyed in graph.pred[addr].items():
+        for other, keyed in pred_of(graph)[addr].items():
             theirs = keyed.get(EdgeKind.LIVES_AT)
             if other != adult and theirs and overlaps(mine, theirs, rules.household_overlap_days):
                 found.setdefault(other, []).extend(records_at(graph, other, addr) + records_at(graph, adult, addr))
@@ -234,7 +235,7 @@ def _described(
 ) -> _Found | None:
     """Her own records as victim or patient in the window whose offence category or complaint names one of ``terms``."""
     hits = [
-        evidence_of(r, e) for r, e in _own_records(graph, victim, since, end, harmed_only=True)
+        record_evidence(graph, r, e) for r, e in _own_records(graph, victim, since, end, harmed_only=True)
         if _mentions(terms, e.get("event_type"), e.get("complaint"))
     ]
     if not hits:
@@ -250,7 +251,7 @@ def _involvement(
     who: list[str] = []
     evidence: list[Evidence] = []
     for person in people:
-        hits = [evidence_of(r, e) for r, e in _own_records(graph, person, since, end)
+        hits = [record_evidence(graph, r, e) for r, e in _own_records(graph, person, since, end)
                 if r[marker] or e.get("service") in services]
         if hits:
             who.append(person)

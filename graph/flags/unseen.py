@@ -25,9 +25,10 @@ import networkx as nx
 
 from graph.codes import CHILD, MALE, POLICE, SOCIAL_CARE, SUSPECT, EdgeKind, FlagCode
 from graph.config import FlagRules
+from graph.flags.adjacency import nodes_of, pred_of, succ_of
 from graph.flags.dwelling import dwelling
 from graph.flags.household import ChildTest, overlaps, person_records, records_at
-from graph.flags.incidents import evidence_of
+from graph.flags.incidents import record_evidence
 from graph.flags.model import Evidence, Flag, make_flag
 from graph.flags.windows import as_of, window_start
 
@@ -49,7 +50,7 @@ def _police_record(graph: nx.MultiDiGraph, man: str, rules: FlagRules, since: da
             kinds.add("violence")
         else:
             continue
-        evidence.append(evidence_of(rec, event))
+        evidence.append(record_evidence(graph, rec, event))
     return evidence, kinds
 
 
@@ -65,7 +66,7 @@ def _open_case(graph: nx.MultiDiGraph, child: str, rules: FlagRules, since: date
     plan = event.get("plan_type")
     if plan not in rules.unseen_men.plan_types or when < since:
         return None
-    return plan, evidence_of(rec, event)
+    return plan, record_evidence(graph, rec, event)
 
 
 def _seen_at(graph: nx.MultiDiGraph, man: str, address: str, rules: FlagRules) -> tuple[dict, list[Evidence]] | None:
@@ -85,12 +86,12 @@ def _seen_at(graph: nx.MultiDiGraph, man: str, address: str, rules: FlagRules) -
     dated = [r["date"] for r, _ in kept if r["date"] is not None]
     if not dated:
         return None
-    return {"first_date": min(dated), "last_date": max(dated)}, [evidence_of(r, e) for r, e in kept]
+    return {"first_date": min(dated), "last_date": max(dated)}, [record_evidence(graph, r, e) for r, e in kept]
 
 
 def _social_care_events(graph: nx.MultiDiGraph, person: str) -> set[str]:
     return {
-        event for event, keyed in graph.succ[person].items()
+        event for event, keyed in succ_of(graph)[person].items()
         if any(d["kind"] == EdgeKind.RECORD and d["source"] == SOCIAL_CARE for d in keyed.values())
     }
 
@@ -99,12 +100,12 @@ def _homes_of_children_on_plans(
     graph: nx.MultiDiGraph, rules: FlagRules, is_child: ChildTest, since: date, end: date
 ) -> set[str]:
     """The addresses where a child whose case is open (:func:`_open_case`) lives: the only places an unseen man can be."""
-    nodes = graph.nodes
+    nodes = nodes_of(graph)
     plans = set(rules.unseen_men.plan_types)
-    on_plans = {p for n in graph.graph["plan_events"] if nodes[n].get("plan_type") in plans for p in graph.pred[n]}
+    on_plans = {p for n in graph.graph["plan_events"] if nodes[n].get("plan_type") in plans for p in pred_of(graph)[n]}
     return {
         addr for child in on_plans if is_child(child) and _open_case(graph, child, rules, since, end) is not None
-        for addr, keyed in graph.succ[child].items() if EdgeKind.LIVES_AT in keyed
+        for addr, keyed in succ_of(graph)[child].items() if EdgeKind.LIVES_AT in keyed
     }
 
 
@@ -119,12 +120,12 @@ def unseen_man(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     end = as_of(graph, rules)
     since = window_start(rules, "unseen_men.window_years", end)
     is_child = ChildTest(graph, end)
-    nodes = graph.nodes
+    nodes = nodes_of(graph)
     homes = _homes_of_children_on_plans(graph, rules, is_child, since, end)
     # Only men living where such a child lives can be flagged: reading every man's records
     # (a fifth of a million at 1M people) cost seconds for a few dozen flags.
     candidates = {
-        p for addr in homes for p, keyed in graph.pred[addr].items()
+        p for addr in homes for p, keyed in pred_of(graph)[addr].items()
         if EdgeKind.LIVES_AT in keyed and nodes[p].get("sex") == MALE
     }
     flags = []
@@ -137,11 +138,11 @@ def unseen_man(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
         mine_sc = _social_care_events(graph, man)
         children: dict[str, tuple[str, Evidence]] = {}
         placing: dict[str, list[Evidence]] = defaultdict(list)
-        for addr, keyed in graph.succ[man].items():
+        for addr, keyed in succ_of(graph)[man].items():
             if addr not in homes or EdgeKind.LIVES_AT not in keyed or (seen := _seen_at(graph, man, addr, rules)) is None:
                 continue
             mine, placed = seen
-            for child, theirs_keyed in graph.pred[addr].items():
+            for child, theirs_keyed in pred_of(graph)[addr].items():
                 theirs = theirs_keyed.get(EdgeKind.LIVES_AT)
                 if child == man or theirs is None or not overlaps(mine, theirs, rules.household_overlap_days):
                     continue

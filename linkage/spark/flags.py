@@ -192,7 +192,7 @@ def _part_flags(
         return
     people = _frame(people_rows, GRAPH_PEOPLE_SCHEMA)
     events = _frame(event_rows, GRAPH_EVENTS_SCHEMA)
-    yield from run_flags(build_graph(people, events, data_as_of=as_of, shared_addresses=shared), rules)
+    yield from run_flags(build_graph(people, events, data_as_of=as_of, shared_addresses=shared, co_involvement=False), rules)
 
 
 def _frame(rows: Iterable[tuple], schema: pa.Schema) -> pd.DataFrame:

@@ -126,3 +126,27 @@ def test_fast_insertion_matches_networkx_public_api():
     assert fast._succ["a"]["b"] is fast._pred["b"]["a"], "an edge's key dict is shared by both sides"
     with pytest.raises(ValueError):
         _add_nodes(nx.MultiDiGraph(), ([None], [{}]))
+
+
+def test_flags_do_not_read_co_involvement(frames: Frames) -> None:
+    """The flags stage builds without co_involved edges; every rule raises the same flags without them."""
+    from graph import FlagRules, build_graph, run_flags
+
+    frames.da("P", "V", day(-30))
+    frames.da("P", "W", day(-20))
+    frames.da("P", "V", day(-5), dash="high")
+    frames.at("V", "1 HIGH ST", day(-40), source="police")
+    frames.at("P", "1 HIGH ST", day(-35), source="police")
+    frames.at("C", "1 HIGH ST", day(-30))
+    frames.dob["C"] = date(2018, 5, 1)
+    frames.sex["P"] = "M"
+    frames.episode(day(-25), {"C": "child", "V": "mother"}, plan="cp_plan")
+    frames.record("V", "health", day(-10), event_id="ATT-9", role="patient", mental_health=True, service="Mental Health")
+    frames.record("P", "health", day(-9), event_id="ATT-9", role="patient", substance_misuse=True)
+    rules = FlagRules()
+    full = build_graph(frames.people(), frames.events())
+    lean = build_graph(frames.people(), frames.events(), co_involvement=False)
+    assert _edges(full, EdgeKind.CO_INVOLVED) and not _edges(lean, EdgeKind.CO_INVOLVED)
+    flags = run_flags(full, rules)
+    assert len({f.code for f in flags}) >= 3
+    assert run_flags(lean, rules) == flags
