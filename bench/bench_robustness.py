@@ -19,7 +19,7 @@ Flags run with the shipped ``configs/flags.yaml`` except its year windows, widen
 written under ``<workdir>/robustness/configs/``.
 
 Each (profile, seed, model) result is kept as JSON under ``<workdir>/robustness/<profile>/``
-and reused while people, seed, extracts and flag rules are unchanged, so a long run can
+and reused while people, seed, extracts, flag rules and the code are unchanged, so a long run can
 resume; ``--fresh`` regenerates the extracts and reruns everything.
 """
 
@@ -31,6 +31,7 @@ import hashlib
 import json
 import shutil
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -236,6 +237,28 @@ def run_one(base: Path, people: int, seed: int, model: str, config: Path, rules:
     }
 
 
+def code_digest(model: str) -> str:
+    """A digest of the code a model's result depends on, so a cached result is not reused after it changes.
+
+    MASH Link: every tracked Python file and config of the checkout (``git ls-files``) with
+    its current contents; plain Splink: its model file.
+    """
+    repo = Path(__file__).resolve().parent.parent
+    if model == "plain":
+        files = [repo / "bench" / "plain_splink.py"]
+    else:
+        listed = subprocess.run(
+            ["git", "ls-files", "linkage", "graph", "configs"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.split()
+        files = sorted(repo / f for f in listed)
+    digest = hashlib.sha256()
+    for file in files:
+        if file.is_file():
+            digest.update(file.relative_to(repo).as_posix().encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def cached(path: Path, key: dict[str, Any], fresh: bool) -> dict[str, Any] | None:
     """The cached result at ``path`` if it was made under ``key`` (and ``--fresh`` was not given)."""
     if fresh or not path.is_file():
@@ -389,7 +412,7 @@ def main() -> None:
                       "positive no linkage error caused", flush=True)
             for model in models:
                 key = {"profile": profile, "seed": seed, "model": model, "people": args.people,
-                       "extracts": manifest_digest(extracts), "flag_rules": rules_fingerprint(rules)}
+                       "extracts": manifest_digest(extracts), "flag_rules": rules_fingerprint(rules), "code": code_digest(model)}
                 path = base / f"result_{args.people}_{seed}_{model}.json"
                 result = cached(path, key, args.fresh)
                 if result is None:

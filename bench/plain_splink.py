@@ -96,7 +96,7 @@ def cluster(linker: Linker, predictions: SplinkDataFrame) -> SplinkDataFrame:
 def write_results(
     work: duckdb.DuckDBPyConnection, store: Path, predictions: SplinkDataFrame, clusters: SplinkDataFrame
 ) -> None:
-    """Write ``clusters(unique_id, person_id)`` and banded ``pairs`` into the store.
+    """Write ``clusters(unique_id, person_id)``, banded ``pairs`` and one-record ``profiles`` into the store.
 
     The store is attached to the linker's connection so the rows go from table to
     table inside DuckDB, never through Python. ``band`` is ``link`` at or above
@@ -115,6 +115,11 @@ def write_results(
             "SELECT unique_id_l, unique_id_r, match_probability, match_weight, "
             f"CASE WHEN match_probability >= {LINK_THRESHOLD} THEN 'link' ELSE 'review' END AS band "
             f"FROM {predictions.physical_name}"
+        )
+        # Plain Splink scores rows: every record is an identity profile of its own (the evaluation reads profiles).
+        work.execute(
+            "CREATE OR REPLACE TABLE plain_store.profiles AS "
+            f"SELECT unique_id, unique_id AS profile_id FROM {clusters.physical_name}"
         )
         work.execute("COMMIT")
     finally:
