@@ -19,7 +19,7 @@ from linkage.errors import MashError
 from linkage.explore import WITHHELD
 from linkage.pipeline import create_table_from_arrow
 from linkage.safeguarding import write_flag_run, write_flags
-from linkage.store import connect, layout, open_results, open_state
+from linkage.store import connect, layout, open_results, open_state, write_schema_version
 from tests.graph.conftest import AS_OF, Frames, day
 
 REPO = Path(__file__).resolve().parents[2]
@@ -77,6 +77,7 @@ def _results(path: Path) -> None:
         create_table_from_arrow(con, "clusters", _arrow(events[["unique_id", "person_id"]]))
         create_table_from_arrow(con, "shared_addresses", _arrow(pd.DataFrame({
             "address_key": [f"address:{REFUGE[0]}|{REFUGE[1]}"], "kind": ["refuge"], "masked": [True]})))
+        write_schema_version(con)  # as every run stamps its results
     finally:
         con.close()
 
