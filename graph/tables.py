@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from graph.codes import CARER_ROLES, CHILD, DASH_ORDER, SOCIAL_CARE, SUSPECT, VICTIM
+from graph.keys import address_node_keys, event_node_keys
 
 #: Event attributes copied onto event nodes (first non-null value per event).
 EVENT_ATTRS = (
@@ -38,18 +39,8 @@ def prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     ev["event_date"] = pd.to_datetime(ev["event_date"]).dt.normalize()
     ev["link_probability"] = ev["link_probability"].astype(float).fillna(1.0)
     ev["domestic_abuse"] = ev["domestic_abuse"].astype("boolean").fillna(False).astype(bool)
-    # An event id is only shared within its source; a record without one is its own event.
-    ev["event_node"] = np.where(
-        ev["event_id"].notna(),
-        "event:" + ev["source"].astype(str) + ":" + ev["event_id"].astype(str),
-        "event:" + ev["unique_id"].astype(str),
-    )
-    has_address = ev["address"].notna() & (ev["address"].astype(str).str.strip() != "")
-    ev["address_node"] = np.where(
-        has_address,
-        "address:" + ev["postcode"].fillna("").astype(str) + "|" + ev["address"].fillna("").astype(str),
-        None,
-    )
+    ev["event_node"] = event_node_keys(ev)
+    ev["address_node"] = address_node_keys(ev)
     return ev
 
 

@@ -26,7 +26,8 @@ from graph.flags import Flag
 from graph.gcpause import gc_paused
 from linkage.codes import Role
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
-from linkage.shared_addresses import ADDRESS_KEY_SQL, DWELLING_KEY_SQL, find_shared_addresses
+from linkage.node_keys import ADDRESS_KEY_SQL, EVENT_KEY_SQL
+from linkage.shared_addresses import DWELLING_KEY_SQL, find_shared_addresses
 from linkage.standardise.lookups import GROUP_TABLE, NICKNAME_TABLE
 from linkage.store import has_table, require_table
 
@@ -265,10 +266,6 @@ def read_flag_run(con: duckdb.DuckDBPyConnection, schema: str | None = None) -> 
     return rows[0] if rows else None
 
 
-#: A record's shared-event key, as the graph names its event node; null when the record
-#: has no event id (it is its own event and shares nothing). An expression over a
-#: records row aliased ``r``, in SQL that DuckDB and Spark both read.
-EVENT_KEY_SQL = "CASE WHEN r.event_id IS NOT NULL THEN 'event:' || r.source || ':' || r.event_id END"
 
 
 def person_keys_sql(records: str = "records", clusters: str = "clusters", people: str | None = None) -> str:

@@ -33,8 +33,8 @@ import pyarrow as pa
 from graph import RESCORERS, FlagCode, FlagRules, births_crossed, build_graph, dates_crossed, run_flags
 from graph.gcpause import gc_paused
 from linkage.pipeline import create_table_from_arrow, quote_ident, run_sql
+from linkage.node_keys import ADDRESS_KEY_SQL
 from linkage.safeguarding import (
-    ADDRESS_KEY_SQL,
     SAFEGUARDING_TABLES,
     FlagReport,
     build_flag_tables,

@@ -18,11 +18,11 @@ import pyarrow as pa
 from graph.config import FlagRules
 from graph.shared import SHARED_COLUMNS, shared_addresses
 from linkage.codes import Agency, Role
+from linkage.node_keys import ADDRESS_KEY_SQL
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
 from linkage.store import has_table
 
 __all__ = [
-    "ADDRESS_KEY_SQL",
     "AREA_SQL",
     "DWELLING_KEY_SQL",
     "SHARED_TABLE",
@@ -37,11 +37,6 @@ logger = logging.getLogger(__name__)
 #: The table of a run's shared and generic addresses (columns of :data:`graph.shared.SHARED_COLUMNS`).
 SHARED_TABLE = "shared_addresses"
 
-#: A record's address key, as the graph names its address node; null for a blank address. An
-#: expression over a records row aliased ``r``, in SQL that DuckDB and Spark both read.
-ADDRESS_KEY_SQL = (
-    "CASE WHEN nullif(trim(r.address), '') IS NOT NULL THEN 'address:' || coalesce(r.postcode, '') || '|' || r.address END"
-)
 
 #: The area a record's address key belongs to: its postcode, or the key itself when it has none.
 #: Every record of one dwelling (:func:`dwelling_sql`) is in one area, so an area's verdicts can be

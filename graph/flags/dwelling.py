@@ -10,6 +10,7 @@ import networkx as nx
 
 from graph.codes import NodeKind
 from graph.flags.adjacency import nodes_of
+from graph.keys import ADDRESS_PREFIX
 
 __all__ = ["dwelling", "dwelling_addresses"]
 
@@ -24,7 +25,7 @@ def dwelling(address: str) -> str:
     '12 ACACIA RD' and police's '12 ACACIA ROAD NORTHTOWN' are one dwelling; without one,
     the whole address.
     """
-    postcode, _, text = address.removeprefix("address:").partition("|")
+    postcode, _, text = address.removeprefix(ADDRESS_PREFIX).partition("|")
     if not postcode:
         return f"|{text}"
     match = _FIRST_TWO_WORDS.match(text)

@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from graph.codes import CARER_ROLES, CHILD, SOCIAL_CARE, SUSPECT, VICTIM
+from graph.keys import address_key
 from linkage.explore.readable import day, words
 from linkage.pipeline import run_sql
 from linkage.shared_addresses import read_shared_addresses
@@ -167,8 +168,8 @@ def _ordinal(day_: date | None) -> int:
 
 
 def _address_key(place: Stay) -> str:
-    """The place's key as ``linkage.shared_addresses.ADDRESS_KEY_SQL`` writes it (a blank postcode is '')."""
-    return f"address:{place.postcode}|{place.address}"
+    """The place's address node key (``graph.keys.address_key``; a blank postcode is '')."""
+    return address_key(place.postcode, place.address)
 
 
 def _address(address: str, postcode: str) -> str:

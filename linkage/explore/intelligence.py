@@ -10,6 +10,7 @@ import pandas as pd
 from graph import FLAG_SPECS
 from graph.codes import EdgeKind
 from linkage.explore.network import RELATIONSHIPS, Network, person_network
+from linkage.node_keys import EVENT_NODE_SQL
 from linkage.pipeline import run_sql
 
 #: Flag codes that make someone a perpetrator of interest (each flag's spec says).
@@ -18,9 +19,6 @@ PERPETRATOR_CODES = tuple(code.value for code, spec in FLAG_SPECS.items() if spe
 ABUSE = RELATIONSHIPS[EdgeKind.ABUSES]
 #: RFG(V) components the repeat perpetrator rule keeps in its parameters.
 RFG_COMPONENTS = ("recency", "frequency", "gravity", "victims")
-
-# A record's event, as the safeguarding graph keys it (an event id is shared only within its source).
-_EVENT_KEY = "CASE WHEN {r}.event_id IS NOT NULL THEN {r}.source || ':' || {r}.event_id ELSE {r}.unique_id END"
 
 
 def perpetrators(
@@ -138,7 +136,7 @@ _INCIDENTS = (
     "WITH linked AS ("
     "  SELECT r.*, c.person_id, "
     "  CASE WHEN c.link_strength IN ('single', 'confirmed') THEN 1.0 ELSE coalesce(c.best_match_probability, 1.0) END "
-    "  AS link_probability, " + _EVENT_KEY.format(r="r") + " AS event_key "
+    "  AS link_probability, " + EVENT_NODE_SQL + " AS event_key "
     "  FROM records AS r JOIN clusters AS c USING (unique_id) WHERE r.domestic_abuse), "
     "suspect AS (SELECT * FROM linked WHERE person_id = $person_id AND CAST(role AS VARCHAR) = 'suspect'), "
     "incidents AS ("

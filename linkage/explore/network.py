@@ -27,7 +27,8 @@ from graph.export import entities_and_links, neighbourhood, strength
 from linkage.export import safe_frame
 from linkage.pipeline import run_sql
 from linkage.safeguarding import graph_frames
-from linkage.shared_addresses import ADDRESS_KEY_SQL, read_shared_addresses
+from linkage.node_keys import ADDRESS_KEY_SQL, EVENT_NODE_SQL
+from linkage.shared_addresses import read_shared_addresses
 
 #: Relationship shown for each kind of graph edge between people (household comes from shared addresses).
 RELATIONSHIPS = {
@@ -55,9 +56,6 @@ LINK_COLUMNS = [
 #: Which way a link's arrow points: source to target, or both (each abused the other), or none (household).
 ONE_WAY, BOTH_WAYS, NO_DIRECTION = "one way", "both ways", ""
 
-# The graph's event node id (graph.tables.prepare_events), as SQL over a record; its address node id is
-# linkage.shared_addresses.ADDRESS_KEY_SQL.
-_EVENT_KEY = "CASE WHEN r.event_id IS NOT NULL THEN 'event:' || r.source || ':' || r.event_id ELSE 'event:' || r.unique_id END"
 # Temp tables are private to the cursor that makes them, so concurrent users never share them.
 _PEOPLE = "explore_network_people"
 _CLUSTERS = "explore_network_clusters"
@@ -171,7 +169,7 @@ def _reach(con: duckdb.DuckDBPyConnection, person_id: str, depth: int, max_peopl
             con,
             "network_hop",
             "WITH keyed AS ("
-            f"  SELECT c.person_id, {_EVENT_KEY} AS event_key, {ADDRESS_KEY_SQL} AS address_key "
+            f"  SELECT c.person_id, {EVENT_NODE_SQL} AS event_key, {ADDRESS_KEY_SQL} AS address_key "
             "  FROM records AS r JOIN clusters AS c USING (unique_id)), "
             "keys AS ("
             "  SELECT event_key AS k FROM keyed WHERE person_id IN (SELECT unnest($frontier)) "

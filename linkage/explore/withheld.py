@@ -15,9 +15,11 @@ import duckdb
 import networkx as nx
 import pandas as pd
 
+from graph.keys import ADDRESS_PREFIX
 from linkage.explore.network import Network
 from linkage.pipeline import run_sql
-from linkage.shared_addresses import ADDRESS_KEY_SQL, SHARED_TABLE
+from linkage.node_keys import ADDRESS_KEY_SQL
+from linkage.shared_addresses import SHARED_TABLE
 from linkage.store import has_table
 
 __all__ = ["WITHHELD", "withhold_in_network", "withhold_refuge_addresses", "withhold_refuge_postcodes", "withheld_places"]
@@ -147,7 +149,7 @@ def withhold_in_network(con: duckdb.DuckDBPyConnection, network: Network, allowe
     nodes = sorted(n for n in graph if n in keys)
     if not touched and not nodes:
         return network
-    graph = nx.relabel_nodes(graph, {n: f"address:{WITHHELD} {i}" for i, n in enumerate(nodes, start=1)}, copy=True)
+    graph = nx.relabel_nodes(graph, {n: f"{ADDRESS_PREFIX}{WITHHELD} {i}" for i, n in enumerate(nodes, start=1)}, copy=True)
     for u, v, k in touched:
         graph.edges[u, v, k]["address"] = WITHHELD
     return dataclasses.replace(network, graph=graph)

@@ -40,7 +40,8 @@ from pyspark.sql import functions as F
 from splink import SparkAPI
 
 from graph import Flag, FlagRules, build_graph, flag_order, run_flags
-from linkage.safeguarding import ADDRESS_KEY_SQL, EVENT_KEY_SQL, GRAPH_EVENTS_SCHEMA, GRAPH_PEOPLE_SCHEMA
+from linkage.node_keys import ADDRESS_KEY_SQL, EVENT_KEY_SQL
+from linkage.safeguarding import GRAPH_EVENTS_SCHEMA, GRAPH_PEOPLE_SCHEMA
 from linkage.shared_addresses import DWELLING_KEY_SQL
 from linkage.spark.components import COMPONENT, NODE, connected_components
 

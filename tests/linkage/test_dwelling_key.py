@@ -7,7 +7,8 @@ import pytest
 
 from graph.flags.dwelling import dwelling as dwelling_of
 from linkage.safeguarding import person_keys_sql
-from linkage.shared_addresses import ADDRESS_KEY_SQL, DWELLING_KEY_SQL, dwelling_sql
+from linkage.node_keys import ADDRESS_KEY_SQL
+from linkage.shared_addresses import DWELLING_KEY_SQL, dwelling_sql
 from linkage.store import connect
 
 CASES = [

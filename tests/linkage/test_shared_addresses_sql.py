@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from graph import FlagRules
-from linkage.shared_addresses import ADDRESS_KEY_SQL, AREA_SQL, find_shared_addresses, key_area_sql, read_shared_addresses
+from linkage.node_keys import ADDRESS_KEY_SQL
+from linkage.shared_addresses import AREA_SQL, find_shared_addresses, key_area_sql, read_shared_addresses
 from linkage.store import connect
 
 AS_OF = date(2026, 11, 1)

@@ -22,7 +22,7 @@ from linkage.explore import (
     person_records,
 )
 from linkage.explore.household import MAX_AT_ADDRESS
-from linkage.shared_addresses import ADDRESS_KEY_SQL
+from linkage.node_keys import ADDRESS_KEY_SQL
 
 HOME, OLD, HOSTEL = "2 NEW ROAD", "1 OLD ROAD", "HOSTEL, 5 QUAY STREET"
 #: (person, address, postcode, first seen, last seen): one record at each end of the period.
