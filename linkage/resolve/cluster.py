@@ -214,6 +214,13 @@ class ClusterResult:
             return None
         return _conflict(self.summaries[ra], self.summaries[rb], constraints, self.identifier_labels, vouched)
 
+    def soft_refusal(self, a: int, b: int, constraints: Constraints) -> str | None:
+        """The soft rule (:data:`SOFT_RULES`) that would send joining the clusters of records ``a`` and ``b`` to review."""
+        ra, rb = self.labels[a], self.labels[b]
+        if ra == rb:
+            return None
+        return _soft_refusal(self.summaries[ra], self.summaries[rb], constraints)
+
     def conflicts(self, a: Sequence[int], b: Sequence[int], constraints: Constraints, vouched: Sequence[bool]) -> list[str | None]:
         """:meth:`conflict` of many pairs of records, their clusters' summaries built together."""
         a, b, vouched = list(a), list(b), list(vouched)
@@ -472,12 +479,8 @@ def _greedy(table: KeyTable, graph: _EdgeList, members: np.ndarray, constraints,
                 # Only through a record with no forename: a chain of nicknames and spellings
                 # (ALEX, ALEXANDER, SANDY) joins true pairs whose own forenames disagree.
                 reason = FORENAME_RULE
-            if reason is None and constraints.address_needs_identifier and not identified:
-                if _registered_apart(clusters[ra], clusters[rb]):
-                    reason = ADDRESS_RULE
-            if reason is None and constraints.place_needs_history and not identified:
-                if _apart_at_once(clusters[ra], clusters[rb], constraints.move_grace_days):
-                    reason = PLACE_RULE
+            if reason is None and not identified:
+                reason = _soft_refusal(clusters[ra], clusters[rb], constraints)
             if reason:
                 refused.append((index, reason))
                 continue
@@ -652,6 +655,15 @@ def _keystrokes_apart(mine: set[str], theirs: set[str]) -> bool:
     changed or two swapped): a typo in one record, evidence for the model, never a veto.
     """
     return any(damerau_levenshtein_distance(x, y) > 1 for x in mine for y in theirs)
+
+
+def _soft_refusal(a: _Cluster, b: _Cluster, constraints: Constraints) -> str | None:
+    """The soft rule (:data:`SOFT_RULES`) that sends joining the two clusters to review, when no identifier agrees."""
+    if constraints.address_needs_identifier and _registered_apart(a, b):
+        return ADDRESS_RULE
+    if constraints.place_needs_history and _apart_at_once(a, b, constraints.move_grace_days):
+        return PLACE_RULE
+    return None
 
 
 def _registered_apart(a: _Cluster, b: _Cluster) -> bool:

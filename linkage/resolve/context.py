@@ -295,7 +295,7 @@ def attach_by_context(
         candidates = _candidates(of_role[of_role.profile >= 0], strong_person)
         if prior is None or candidates.empty:
             continue
-        found.append(candidates.assign(prior_weight=math.log2(prior / (1 - prior))))
+        found.append(candidates.assign(prior_weight=_weight(prior)))
     if not found:
         return ContextLinks(result=result, pairs=None, prior=priors)
     # A weak record seen with one co-participant in both roles is scored once, with the stronger prior.
@@ -388,12 +388,7 @@ def _kept_apart(weak: int, other: int, labels: np.ndarray, result: ClusterResult
     """
     if result.conflict(weak, other, model.constraints) is not None:
         return _HARD
-    a, b = int(labels[weak]), int(labels[other])
-    if (a, b) in apart:
+    if (int(labels[weak]), int(labels[other])) in apart:
         return _HARD
-    one, two = result.summaries.get(a), result.summaries.get(b)
-    if one is None or two is None:
-        return None
-    registered = one.registered and two.registered and one.areas and two.areas and one.areas.isdisjoint(two.areas)
-    placed = model.constraints.place_needs_history and one.places and two.places and one.places.isdisjoint(two.places)
-    return _SOFT if registered or placed else None
+    # The clustering's own soft rules (address, place), as a scored edge between the two would meet them.
+    return _SOFT if result.soft_refusal(weak, other, model.constraints) else None
