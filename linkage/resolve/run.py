@@ -321,8 +321,8 @@ def _with_context_pairs(banded: pa.Table, context_pairs: pa.Table) -> pa.Table:
     key = pc.binary_join_element_wise(banded["unique_id_l"], banded["unique_id_r"], "\x1f")
     context_key = pc.binary_join_element_wise(context_pairs["unique_id_l"], context_pairs["unique_id_r"], "\x1f")
     decided = pc.is_in(banded["band"], value_set=pa.array([bands.CONFIRMED, bands.REJECTED]))
-    context_pairs = context_pairs.filter(pc.invert(pc.is_in(context_key, value_set=key.filter(decided))))
-    context_key = pc.binary_join_element_wise(context_pairs["unique_id_l"], context_pairs["unique_id_r"], "\x1f")
+    undecided = pc.invert(pc.is_in(context_key, value_set=key.filter(decided)))
+    context_pairs, context_key = context_pairs.filter(undecided), context_key.filter(undecided)
     kept = banded.filter(pc.invert(pc.is_in(key, value_set=context_key)))
     return pa.concat_tables([kept, context_pairs.select(banded.column_names).cast(banded.schema)])
 
