@@ -116,10 +116,11 @@ def assign_bands(
     # Each rule, in order of precedence, takes the pairs no earlier rule took.
     open_ = np.ones(pairs.num_rows, dtype=bool)
 
-    def take(mask: np.ndarray, to: str, why: str | None) -> None:
+    def take(mask: np.ndarray, to: str, why: str | np.ndarray | None) -> None:
+        """Give the open pairs of ``mask`` the band ``to`` and the reason ``why`` (one, or one per pair)."""
         mask = mask & open_
         band[mask] = to
-        reason[mask] = why
+        reason[mask] = why[mask] if isinstance(why, np.ndarray) else why
         open_[mask] = False
 
     if decisions:
@@ -134,15 +135,14 @@ def assign_bands(
         take(ambiguous[left] | ambiguous[right], REVIEW, "ambiguous: also matches a person this one cannot be")
     if result.refused:
         at = edges.positions[[i for i, _ in result.refused]]
-        why = np.array([r for _, r in result.refused], dtype=object)
-        refused = np.zeros(pairs.num_rows, dtype=bool)
+        refused, soft = np.zeros(pairs.num_rows, dtype=bool), np.zeros(pairs.num_rows, dtype=bool)
         refused[at] = True
-        mask = refused & open_
-        reasons_at = np.empty(pairs.num_rows, dtype=object)
-        reasons_at[at] = why
-        band[mask] = [REVIEW if r in SOFT_RULES else DISTINCT for r in reasons_at[mask].tolist()]
-        reason[mask] = reasons_at[mask]
-        open_[mask] = False
+        soft[at] = [r in SOFT_RULES for _, r in result.refused]
+        why = np.empty(pairs.num_rows, dtype=object)
+        why[at] = [r for _, r in result.refused]
+        # A soft rule sends the pair to review; any other refusal keeps its records apart.
+        take(soft, REVIEW, why)
+        take(refused, DISTINCT, why)
     # Twins and siblings: same surname, DOB and address, other forenames.
     take(edges.demoted, DISTINCT, "forenames differ and no identifier matches")
     rest = np.flatnonzero(open_)
