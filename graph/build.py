@@ -184,18 +184,21 @@ def _objects(series: pd.Series, missing: object = _AS_TOLIST) -> list:
             return series.tolist()
         missing = series.dtype.na_value
     codes, uniques = pd.factorize(series)
-    lookup = np.empty(len(uniques) + 1, dtype=object)
-    lookup[: len(uniques)] = uniques.tolist()
-    lookup[-1] = missing  # code -1
-    return lookup[codes].tolist()
+    return _by_code(codes, uniques.tolist(), missing)
 
 
 def _dates(series: pd.Series) -> list[date | None]:
     # Python dates (not Timestamps) so rules compare with plain date arithmetic; one
     # object per distinct day (a few thousand days over a million rows), as _objects.
     codes, days = pd.factorize(pd.to_datetime(series))
-    lookup = np.empty(len(days) + 1, dtype=object)
-    lookup[: len(days)] = days.date
+    return _by_code(codes, days.date, None)
+
+
+def _by_code(codes: np.ndarray, distinct, missing: object) -> list:
+    """Each factorised code's value, sharing one object per distinct value; ``missing`` for code -1."""
+    lookup = np.empty(len(distinct) + 1, dtype=object)
+    lookup[: len(distinct)] = distinct
+    lookup[-1] = missing
     return lookup[codes].tolist()
 
 
