@@ -21,7 +21,7 @@ from linkage import audit as audit_log
 from linkage.access import User, can_do
 from linkage.config import RunConfig, load_run_config
 from linkage.errors import MashError, StepError, without_values
-from linkage.store import check_schema_version, connect, open_state, results_path
+from linkage.store import connect_results, open_state, results_path
 
 logger = logging.getLogger(__name__)
 
@@ -256,10 +256,4 @@ def _close(con: duckdb.DuckDBPyConnection) -> None:
 # the previous connection stays for pages mid-query and is closed when evicted.
 @st.cache_resource(show_spinner=False, max_entries=2, on_release=_close)
 def _results_connection(path: str) -> duckdb.DuckDBPyConnection:
-    con = connect(path, read_only=True)
-    try:
-        check_schema_version(con, path)  # raising, so a refused file is not cached
-    except MashError:
-        con.close()
-        raise
-    return con
+    return connect_results(path)  # a refused file raises, so it is not cached

@@ -12,7 +12,7 @@ from linkage.store.connection import (
     table_columns,
 )
 from linkage.store.layout import StoreLayout, layout, run_lock
-from linkage.store.results import open_results, results_path
+from linkage.store.results import connect_results, open_results, results_path
 from linkage.store.schema import SCHEMA_VERSION, check_schema_version, write_schema_version
 from linkage.store.state import REVIEW_DECISIONS_SQL, open_state
 
@@ -24,6 +24,7 @@ __all__ = [
     "check_schema_version",
     "connect",
     "connect_memory",
+    "connect_results",
     "duckdb_limits",
     "has_table",
     "layout",

@@ -36,7 +36,15 @@ def open_results(store: str | Path) -> duckdb.DuckDBPyConnection:
     Raises:
         MashError: No run has completed yet, or an older MASH Link wrote its results.
     """
-    path = results_path(store)
+    return connect_results(results_path(store))
+
+
+def connect_results(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """Open one results file read-only, refusing one of another store schema version.
+
+    Raises:
+        MashError: An older (or newer) MASH Link wrote the file (:func:`check_schema_version`).
+    """
     con = connect(path, read_only=True)
     try:
         check_schema_version(con, path)
