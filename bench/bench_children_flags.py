@@ -6,7 +6,7 @@ Usage (from the repo root):
 For each seed: generate the extracts (generator 1.3.0: children recorded at incidents,
 among them a perpetrator's own children through child contact, and men left off their
 household's social care episodes), ``mash run`` them with configs/run.yaml, and score the
-stored ``child_at_da_incident`` and ``unseen_man`` flags with ``linkage.safeguarding.flag_accuracy``
+stored ``child_at_da_incident`` and ``unseen_man`` flags with ``linkage.evaluate.flag_accuracy``
 (``truth/people.csv``'s ``is_child_at_incident`` and ``is_unseen_man``). Each resolved person
 stands for the true person owning most of its records; recall counts a true person found
 when any person standing for them is flagged. The same rules then run on a graph built
@@ -29,7 +29,8 @@ import pandas as pd
 from graph import FlagCode, build_graph, evaluate_flags, run_flags
 from linkage.batch import run_all
 from linkage.config import load_run_config
-from linkage.safeguarding import flag_accuracy, graph_frames
+from linkage.evaluate import flag_accuracy
+from linkage.safeguarding import graph_frames
 from linkage.shared_addresses import read_shared_addresses
 from linkage.store import results_path
 from linkage.synth import generate_extracts

@@ -7,7 +7,7 @@ Usage (from the repo root):
 Each model runs end to end (ingest, train, predict, cluster, ...) in its own child
 process, so each peak RSS is that model's alone. Both ingest the same extracts with
 the same code, so they resolve identical standardised records; each result is then
-scored with ``linkage.resolve.evaluate`` against the generator's ground truth.
+scored with ``linkage.evaluate`` against the generator's ground truth.
 The plain model is defined in ``bench/plain_splink.py``.
 """
 
@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 
 from linkage.config import load_run_config
-from linkage.resolve import evaluate
+from linkage.evaluate import evaluate
 from linkage.store import connect, layout, results_path
 from linkage.synth import generate_extracts
 

@@ -10,8 +10,8 @@ in its own child process on them, as in ``bench/bench_linkage.py``: MASH Link's 
 train, predict, connected components). The plain model's people then get the golden view
 and the safeguarding flags through the same project code and rules MASH Link's run uses
 (``build_person_tables``, ``build_flag_tables``). Both are scored the same way: linkage
-with ``linkage.resolve.evaluate``, serial-perpetrator and repeat-victim flags with
-``linkage.safeguarding.flag_accuracy``.
+with ``linkage.evaluate.evaluate``, serial-perpetrator and repeat-victim flags with
+``linkage.evaluate.flag_accuracy``.
 
 Flags run with the shipped ``configs/flags.yaml`` except its year windows, widened to
 :data:`FLAG_WINDOW_YEARS` so they cover every generated record (events run from
@@ -50,10 +50,10 @@ from bench_linkage import (
 from graph import FlagRules
 from linkage.config import load_run_config
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql
-from linkage.resolve.evaluate import HARD_NEGATIVE_KINDS, REVIEW_SHARE_TARGET
+from linkage.evaluate import FLAG_TARGETS, HARD_NEGATIVE_KINDS, REVIEW_SHARE_TARGET, flag_accuracy
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.run import Clustered, clusters_table
-from linkage.safeguarding import FLAG_TARGETS, build_flag_tables, flag_accuracy, rules_fingerprint
+from linkage.safeguarding import build_flag_tables, rules_fingerprint
 from linkage.store import connect
 from linkage.synth import PROFILES as GENERATOR_PROFILES
 from linkage.synth import generate_extracts

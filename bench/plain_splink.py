@@ -3,7 +3,7 @@
 Library comparisons (no custom levels, no term frequencies), five blocking rules,
 connected components at 0.9 and no clustering constraints. It reads the same
 standardised ``records`` as MASH Link and writes ``clusters`` and ``pairs`` into
-its own store with the columns ``linkage.resolve.evaluate`` reads.
+its own store with the columns ``linkage.evaluate`` reads.
 
 Nothing here is imported by the ``linkage`` package.
 """

@@ -88,13 +88,13 @@ def show(report: QualityReport, saved: Path) -> None:
         if len(section.tables) > 1:
             for tab, table in zip(st.tabs([t.title for t in section.tables]), section.tables, strict=True):
                 with tab:
-                    _table(table)
+                    show_table(table)
         else:
             for table in section.tables:
-                _table(table)
+                show_table(table)
 
 
-def _table(table: Table) -> None:
+def show_table(table: Table) -> None:
     """One report table, numbers read as in the Markdown file (thousands separated, shares to two decimals)."""
     frame = table.frame.copy()
     config = {}
@@ -104,6 +104,8 @@ def _table(table: Table) -> None:
         if kind == "percent":
             frame[column] = frame[column].astype(float) * 100
             config[column] = st.column_config.NumberColumn(label, format="%.2f%%")
+        elif kind == "verdict":
+            config[column] = st.column_config.CheckboxColumn(label)
         elif kind == "number":
             frame[column] = frame[column].astype(float).round(1)
             config[column] = st.column_config.NumberColumn(label, format="localized")

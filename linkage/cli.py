@@ -469,32 +469,20 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> None:
-    from linkage.resolve import evaluate, evaluation_table, load_latest_model, write_report
+    from linkage.evaluate import evaluation_report, evaluation_tables, write_report
+    from linkage.resolve import load_latest_model
     from linkage.resolve.charts import save_model_charts
-    from graph import EVALUATED
-    from linkage.safeguarding import FLAG_TARGETS, flag_accuracy, flag_accuracy_markdown, meets_flag_targets
 
     with _reading(args) as (run, con):
         truth = args.truth or run.extracts_dir / "truth"
         report_path = args.report or run.store.parent / "evaluation" / "report.md"
         with console.status("Evaluating..."):
-            evaluation = evaluate(con, truth)
-            flags = flag_accuracy(con, truth)
+            sections = evaluation_report(con, truth)
             model = load_latest_model(run.store)
             charts = save_model_charts(con, model, report_path.parent) if model else {}
-    console.print(evaluation_table(evaluation))
-    table = Table(title="Safeguarding flags against truth")
-    for heading in ("flag", "flagged", "precision", "recall", "target"):
-        table.add_column(heading, justify="left" if heading in ("flag", "target") else "right")
-    for code, r in flags.items():
-        table.add_row(code, f"{r['flagged']:,}", f"{r['precision']:.2%}", f"{r['recall']:.2%}", f">= {FLAG_TARGETS['precision']:.0%}: " + ("met" if meets_flag_targets(r) else "NOT MET"))
-    markers = " or ".join(EVALUATED.values())
-    console.print(table if flags else f"No flag scored: the truth's people.csv has no {markers} column.")
-    path = write_report(evaluation, report_path, charts)
-    if flags:
-        with path.open("a", encoding="utf-8") as report:
-            report.write("\n" + flag_accuracy_markdown(flags))
-    console.print(f"Report: {path}")
+    for shown in evaluation_tables(sections):
+        console.print(shown)
+    console.print(f"Report: {write_report(sections, report_path, charts)}")
 
 
 def _flags(args: argparse.Namespace) -> None:

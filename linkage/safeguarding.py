@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -452,56 +451,3 @@ def list_flags(
         return total, [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     finally:
         con.unregister("flag_decisions_in_force")
-
-
-#: Targets for flags scored against the generator's truth (issue 13: serial perpetrators on the harsh profile).
-FLAG_TARGETS = {"precision": 0.97, "recall": 0.97}
-
-
-def flag_accuracy(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, dict[str, float | int]]:
-    """Precision and recall of the stored flags the generator's truth can score.
-
-    Args:
-        con: The store connection.
-        truth_dir: The generator's ``truth/`` directory.
-
-    Returns:
-        Per flag code: flagged, true/false positives, truth, found, precision, recall.
-
-    Raises:
-        MashError: No flags in the store, or a truth file is missing.
-    """
-    from graph import evaluate_flags
-    from linkage.errors import ExtractError
-
-    paths = {name: truth_dir / f"{name}.csv" for name in ("records", "people")}
-    for path in paths.values():
-        if not path.is_file():
-            raise ExtractError(str(path), "ground-truth file not found (written by 'mash generate' under truth/)")
-    flagged = run_sql(con, "flagged_people", "SELECT CAST(code AS VARCHAR), person_id FROM flags").fetchall()
-    events = fetch_arrow(con, "flag_events", "SELECT unique_id, person_id FROM clusters").to_pandas()
-    truth_records = pd.read_csv(paths["records"], dtype=str)
-    truth_people = pd.read_csv(paths["people"], dtype=str)
-    return evaluate_flags(flagged, events, truth_records, truth_people)
-
-
-def meets_flag_targets(figures: dict[str, float | int]) -> bool:
-    """Whether one flag's precision and recall both reach :data:`FLAG_TARGETS`."""
-    return figures["precision"] >= FLAG_TARGETS["precision"] and figures["recall"] >= FLAG_TARGETS["recall"]
-
-
-def flag_accuracy_markdown(accuracy: dict[str, dict[str, float | int]]) -> str:
-    """A Markdown section for the evaluation report."""
-    lines = [
-        "## Safeguarding flags against truth",
-        "",
-        "| Flag | Flagged | True positives | True people | Found | Precision | Recall | Target |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-    ]
-    for code, r in accuracy.items():
-        met = meets_flag_targets(r)
-        lines.append(
-            f"| {code} | {r['flagged']:,} | {r['true_positive']:,} | {r['truth']:,} | {r['found']:,} | "
-            f"{r['precision']:.2%} | {r['recall']:.2%} | >= {FLAG_TARGETS['precision']:.0%} both: {'met' if met else 'NOT MET'} |"
-        )
-    return "\n".join(lines) + "\n"

@@ -12,16 +12,9 @@ import streamlit as st
 from dashboard import report_view, session
 from dashboard.charts import score_distribution_chart
 from linkage.errors import MashError
-from linkage.explore import (
-    EvaluationFrames,
-    band_counts,
-    evaluation_frames,
-    model_charts,
-    run_history,
-    score_distribution,
-    truth_dir,
-)
-from linkage.report import QualityReport, report_for_run, report_markdown, report_path, saved_reports
+from linkage.evaluate import evaluation_report
+from linkage.explore import band_counts, model_charts, run_history, score_distribution, truth_dir
+from linkage.report import QualityReport, Section, report_for_run, report_markdown, report_path, saved_reports
 from linkage.resolve import load_latest_model
 from linkage.store import results_path
 
@@ -33,10 +26,10 @@ st.title("Linkage quality and runs")
 
 
 @st.cache_data(show_spinner="Evaluating against ground truth...", max_entries=4)
-def _evaluation(results_file: str, truth_dir: str) -> EvaluationFrames:
+def _evaluation(results_file: str, truth_dir: str) -> tuple[Section, ...]:
     # Aggregate figures only (no personal data), keyed by the results file, so a new run re-evaluates.
     with session.results() as con:
-        return evaluation_frames(con, Path(truth_dir))
+        return evaluation_report(con, Path(truth_dir))
 
 
 @st.cache_data(show_spinner="Measuring linkage quality...", ttl=120, max_entries=4)
@@ -97,27 +90,17 @@ with evaluation_tab:
     else:
         st.session_state[_EVALUATE] = True
         try:
-            frames = _evaluation(str(results_path(session.store_path())), str(truth))
+            sections = _evaluation(str(results_path(session.store_path())), str(truth))
         except MashError as exc:
             st.error(str(exc))
             st.stop()
-        st.dataframe(frames.headline, hide_index=True, width="stretch",
-                     column_config={"value": st.column_config.NumberColumn("Value", format="percent"),
-                                    "met": st.column_config.CheckboxColumn("Target met")})
-        percent = {c: st.column_config.NumberColumn(c, format="percent") for c in ("precision", "recall", "f1", "share")}
-        st.markdown("**Pairs against truth**")
-        st.dataframe(frames.pairs, hide_index=True, width="stretch", column_config=percent)
-        left, right = st.columns(2)
-        with left:
-            st.markdown("**Hard negatives (look-alikes that must stay apart)**")
-            st.dataframe(frames.hard_negatives, hide_index=True, width="stretch",
-                         column_config={**percent, "target": st.column_config.NumberColumn("target", format="percent")})
-        with right:
-            st.markdown("**Recall by source pair**")
-            st.dataframe(frames.source_pairs, hide_index=True, width="stretch", column_config=percent)
-        if not frames.flags.empty:
-            st.markdown("**Safeguarding flags against truth** (target: precision and recall at least 95%)")
-            st.dataframe(frames.flags, hide_index=True, width="stretch", column_config=percent)
+        # The same sections 'mash evaluate' prints and writes as Markdown.
+        for section in sections:
+            st.markdown(f"**{section.heading}**")
+            if section.lead:
+                st.caption(section.lead)
+            for table in section.tables:
+                report_view.show_table(table)
 with runs_tab:
     with session.state() as state:
         runs = run_history(state)

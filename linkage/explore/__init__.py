@@ -29,9 +29,7 @@ from linkage.explore.profile import (
     timeline,
 )
 from linkage.explore.quality import (
-    EvaluationFrames,
     band_counts,
-    evaluation_frames,
     model_charts,
     run_history,
     score_distribution,
@@ -53,7 +51,6 @@ __all__ = [
     "RELATIONSHIPS",
     "SPECSS_CODE",
     "WITHHELD",
-    "EvaluationFrames",
     "Household",
     "Network",
     "PairView",
@@ -66,7 +63,6 @@ __all__ = [
     "chronology_html",
     "compare_records",
     "day",
-    "evaluation_frames",
     "family_members",
     "flag_briefs",
     "flag_evidence",

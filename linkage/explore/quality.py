@@ -1,8 +1,7 @@
-"""Linkage quality: model charts, score distribution, evaluation against ground truth, run history."""
+"""Linkage quality: model charts, score distribution, run history (scoring against truth: ``linkage.evaluate``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,29 +10,8 @@ import pandas as pd
 
 from linkage.history import list_runs
 from linkage.pipeline import run_sql
-from linkage.resolve import TrainedModel, evaluate
+from linkage.resolve import TrainedModel
 from linkage.resolve.charts import model_chart_specs
-from linkage.safeguarding import flag_accuracy, meets_flag_targets
-
-
-@dataclass(frozen=True)
-class EvaluationFrames:
-    """An evaluation against the generator's truth, as tables.
-
-    Attributes:
-        headline: measure, value, target, met.
-        pairs: level (cluster pairs, link band, link + review bands), precision, recall, f1,
-            true_positives, predicted, actual.
-        hard_negatives: kind, pairs, merged, share, target, met.
-        source_pairs: source_l, source_r, true_pairs, same_cluster, recall.
-        flags: code, flagged, true_positive, truth, found, precision, recall, met (empty without flags).
-    """
-
-    headline: pd.DataFrame
-    pairs: pd.DataFrame
-    hard_negatives: pd.DataFrame
-    source_pairs: pd.DataFrame
-    flags: pd.DataFrame
 
 
 def model_charts(con: duckdb.DuckDBPyConnection, model: TrainedModel) -> dict[str, dict[str, Any]]:
@@ -73,74 +51,6 @@ def score_distribution(con: duckdb.DuckDBPyConnection, width: float = 1.0) -> pd
         "GROUP BY ALL ORDER BY weight, band",
         {"width": float(width)},
     ).df()
-
-
-def evaluation_frames(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> EvaluationFrames:
-    """Evaluate the results against the generator's ground truth (``linkage.resolve.evaluate``).
-
-    Args:
-        con: A results cursor (the evaluation writes only temporary tables).
-        truth_dir: The extracts' ``truth/`` directory.
-
-    Returns:
-        The evaluation's tables, with flag precision and recall where flags exist.
-
-    Raises:
-        ExtractError: A truth file is missing.
-    """
-    e = evaluate(con, truth_dir)
-    headline = [
-        ("Cluster-pair precision", e.cluster_pairs.precision, None, None),
-        ("Cluster-pair recall", e.cluster_pairs.recall, None, None),
-        ("Cluster-pair F1", e.cluster_pairs.f1, None, None),
-        ("B-cubed F1", e.bcubed.f1, None, None),
-        ("People touched by the review band", e.review.share, f"< {e.review.target:.0%}", e.review.meets_target),
-    ]
-    headline += [
-        (f"Hard negatives merged: {h.kind}", h.share, f"<= {h.target:.0%}", h.meets_target) for h in e.hard_negatives
-    ]
-    if e.serial_perpetrators is not None:
-        s = e.serial_perpetrators
-        headline.append(("Serial perpetrators split across people", s.split / s.people if s.people else None, None, None))
-    levels = (
-        ("cluster pairs", e.cluster_pairs), ("link band", e.link_pairs), ("link + review bands", e.link_and_review_pairs),
-    )
-    flags = pd.DataFrame(columns=["code", "flagged", "true_positive", "truth", "found", "precision", "recall", "met"])
-    has_flags = run_sql(con, "quality_has_flags", "SELECT count(*) FROM flags").fetchone()[0]
-    if has_flags:
-        accuracy = flag_accuracy(con, truth_dir)
-        flags = pd.DataFrame(
-            [
-                {"code": code, **{k: r[k] for k in ("flagged", "true_positive", "truth", "found", "precision", "recall")},
-                 "met": meets_flag_targets(r)}
-                for code, r in accuracy.items()
-            ]
-        )
-    return EvaluationFrames(
-        headline=pd.DataFrame(headline, columns=["measure", "value", "target", "met"]),
-        pairs=pd.DataFrame(
-            [
-                {"level": name, "precision": p.precision, "recall": p.recall, "f1": p.f1,
-                 "true_positives": p.true_positives, "predicted": p.predicted, "actual": p.actual}
-                for name, p in levels
-            ]
-        ),
-        hard_negatives=pd.DataFrame(
-            [
-                {"kind": h.kind, "pairs": h.pairs, "merged": h.merged, "share": h.share, "target": h.target,
-                 "met": h.meets_target}
-                for h in e.hard_negatives
-            ]
-        ),
-        source_pairs=pd.DataFrame(
-            [
-                {"source_l": s.source_l, "source_r": s.source_r, "true_pairs": s.true_pairs,
-                 "same_cluster": s.same_cluster, "recall": s.recall}
-                for s in e.source_pairs
-            ]
-        ),
-        flags=flags,
-    )
 
 
 def run_history(state_con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:

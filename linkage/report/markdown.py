@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
 
 from linkage.report.build import QualityReport
 from linkage.report.charts import CHART_TITLES, report_charts
 from linkage.report.saved import FIGURES_FILE, report_figures
 from linkage.report.sections import report_sections
+from linkage.report.tables import section_markdown
 
 #: The report's file name inside its run's report directory.
 REPORT_FILE = "quality.md"
@@ -69,11 +67,7 @@ def report_markdown(report: QualityReport, charts: Mapping[str, str] | None = No
         "",
     ]
     for section in report_sections(r):
-        body = [section.lead, ""] if section.lead else []
-        for table in section.tables:
-            body += [f"**{table.title}**", ""] if table.title else []
-            body += _table(table.frame, {c: _FORMATS[k] for c, k in table.kinds.items()})
-        lines += _section(section.heading, body)
+        lines += section_markdown(section)
     if charts:
         body = []
         for name, files in _grouped(charts).items():
@@ -132,30 +126,3 @@ def _grouped(charts: Mapping[str, str]) -> dict[str, list[str]]:
 
 def _section(heading: str, body: Sequence[str]) -> list[str]:
     return [f"## {heading}", "", *body]
-
-
-def _table(frame: pd.DataFrame, formats: Mapping[str, Callable[[Any], str]]) -> list[str]:
-    """A Markdown table of a frame; formatted columns are right-aligned, missing values read n/a."""
-    columns = list(frame.columns)
-    align = ["---:" if c in formats else "---" for c in columns]
-    lines = ["| " + " | ".join(str(c).replace("_", " ") for c in columns) + " |", "| " + " | ".join(align) + " |"]
-    for row in frame.itertuples(index=False):
-        cells = ["n/a" if pd.isna(v) else formats.get(c, str)(v) for c, v in zip(columns, row, strict=True)]
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
-    return [*lines, ""]
-
-
-def _int(value: Any) -> str:
-    return f"{int(value):,}"
-
-
-def _number(value: Any) -> str:
-    return f"{value:,.1f}" if isinstance(value, float) and not float(value).is_integer() else f"{int(value):,}"
-
-
-def _pct(value: Any) -> str:
-    return "n/a" if value is None or pd.isna(value) else f"{value:.2%}"
-
-
-#: Text of each column kind (``linkage.report.sections.Kind``).
-_FORMATS: dict[str, Callable[[Any], str]] = {"count": _int, "number": _number, "percent": _pct, "threshold": "{:g}".format}

@@ -1,17 +1,11 @@
-"""The quality report's sections as plain tables: the one row model the Markdown file and the dashboard render."""
+"""The quality report's sections as plain tables (``linkage.report.tables``, the row model every report renders)."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
 
 import pandas as pd
 
 from linkage.report.build import QualityReport
-
-#: How a column's values read: a whole count, a figure with one decimal, a share, a threshold.
-Kind = Literal["count", "number", "percent", "threshold"]
+from linkage.report.tables import Section, Table
 
 #: Headings of the report's sections, in order (the dashboard and the tests use them).
 SECTIONS = (
@@ -32,38 +26,6 @@ SECTION_CHARTS = {
     SECTIONS[5]: "thresholds",
     SECTIONS[7]: "link_rates",
 }
-
-
-@dataclass(frozen=True)
-class Table:
-    """One table of a section.
-
-    Attributes:
-        frame: The rows, columns in the order shown.
-        kinds: How each numeric column reads; other columns are text.
-        title: A title above it, where a section has several tables.
-    """
-
-    frame: pd.DataFrame
-    kinds: Mapping[str, Kind] = field(default_factory=dict)
-    title: str = ""
-
-
-@dataclass(frozen=True)
-class Section:
-    """One section: a heading, a sentence or two, its tables, and the chart that goes with it.
-
-    Attributes:
-        heading: One of :data:`SECTIONS`.
-        lead: Sentences read before the tables (may be empty).
-        tables: The section's tables.
-        chart: Name of its chart in :func:`linkage.report.report_charts`, if it has one.
-    """
-
-    heading: str
-    lead: str
-    tables: tuple[Table, ...]
-    chart: str | None = None
 
 
 def report_sections(report: QualityReport) -> tuple[Section, ...]:

@@ -1,6 +1,5 @@
-"""Person resolution with Splink: train, predict, cluster with constraints, evaluate."""
+"""Person resolution with Splink: train, predict, cluster with constraints."""
 
-from linkage.resolve.evaluate import Evaluation, evaluate, evaluation_table, write_report
 from linkage.resolve.persons import resolve_person_id
 from linkage.resolve.plausibility import CHECKS as PLAUSIBILITY_CHECKS
 from linkage.resolve.plausibility import count_implausible
@@ -10,15 +9,11 @@ from linkage.resolve.train import TrainedModel, load_latest_model
 __all__ = [
     "PLAUSIBILITY_CHECKS",
     "RESOLVE_TABLES",
-    "Evaluation",
     "ResolveReport",
     "TrainedModel",
     "count_implausible",
     "ensure_decisions_table",
-    "evaluate",
-    "evaluation_table",
     "load_latest_model",
     "resolve",
     "resolve_person_id",
-    "write_report",
 ]

@@ -38,12 +38,12 @@ def test_quality_shows_counts_runs_and_evaluates_on_request(app_as):
     assert runs["status"].iloc[0] == "complete"
     next(b for b in at.button if b.label == "Evaluate against ground truth").click().run()
     assert not at.exception and not at.error
-    headline = _frame(at, "value").set_index("measure")
-    assert headline.at["Cluster-pair F1", "value"] > 0.95
-    flags = next(d.value for d in at.dataframe if "code" in d.value.columns)
-    assert "serial_perpetrator" in set(flags["code"])
+    headline = _frame(at, "detail").set_index("measure")
+    assert headline.at["Cluster-pair F1", "value"] > 95, "shown as a percentage"
+    flags = _frame(at, "flag")
+    assert "serial_perpetrator" in set(flags["flag"])
     at.run()
-    assert "Cluster-pair F1" in set(_frame(at, "value")["measure"]), "the evaluation stays shown for the session"
+    assert "Cluster-pair F1" in set(_frame(at, "detail")["measure"]), "the evaluation stays shown for the session"
     assert not any(b.label == "Evaluate against ground truth" for b in at.button)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from linkage.explore import band_counts, evaluation_frames, model_charts, run_history, score_distribution, truth_dir
+from linkage.evaluate import evaluation_report
+from linkage.explore import band_counts, model_charts, run_history, score_distribution, truth_dir
 from linkage.resolve import load_latest_model
 from linkage.store import open_state
 
@@ -23,12 +24,13 @@ def test_evaluation_against_the_generators_truth(cur, linked):
         found = truth_dir(state)
         runs = run_history(state)
     assert found == run.extracts_dir / "truth"
-    frames = evaluation_frames(cur, found)
-    f1 = frames.headline.set_index("measure").at["Cluster-pair F1", "value"]
-    assert f1 > 0.95
-    assert set(frames.hard_negatives["kind"]) == {"twin", "junior_senior", "namesake"}
-    assert "serial_perpetrator" in set(frames.flags["code"])
-    assert frames.pairs["precision"].between(0, 1).all()
+    sections = {s.heading: s for s in evaluation_report(cur, found)}
+    headline = sections["Headline"].tables[0].frame.set_index("measure")
+    assert headline.at["Cluster-pair F1", "value"] > 0.95
+    assert set(sections["Hard negatives (different people who look alike)"].tables[0].frame["kind"]) == {
+        "Twins", "Junior/senior", "Namesakes"}
+    assert "serial_perpetrator" in set(sections["Safeguarding flags against truth"].tables[0].frame["flag"])
+    assert sections["Precision, recall and F1"].tables[0].frame["precision"].between(0, 1).all()
     assert runs["status"].iloc[0] == "complete"
     assert runs["people"].iloc[0] == cur.execute("SELECT count(*) FROM persons").fetchone()[0]
 

@@ -17,8 +17,7 @@ import pytest
 
 from linkage.batch import run_all
 from linkage.config import load_run_config
-from linkage.resolve import evaluate
-from linkage.safeguarding import flag_accuracy
+from linkage.evaluate import evaluate, flag_accuracy
 from linkage.store import results_path
 from linkage.synth import generate_extracts
 

@@ -11,7 +11,8 @@ from linkage.batch import run_all
 from linkage.errors import MashError
 from linkage.export import export_links
 from linkage.history import list_runs
-from linkage.resolve import evaluate, load_latest_model
+from linkage.evaluate import evaluate
+from linkage.resolve import load_latest_model
 from linkage.store import layout, open_results, open_state
 
 
