@@ -33,7 +33,7 @@ from linkage.evaluate import flag_accuracy
 from linkage.safeguarding import graph_frames
 from linkage.shared_addresses import read_shared_addresses
 from linkage.store import results_path
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[1]
 CODES = (FlagCode.CHILD_AT_DA_INCIDENT, FlagCode.UNSEEN_MAN)

@@ -40,7 +40,7 @@ from linkage.access import UserRole, User, add_user
 from linkage.batch import run_all
 from linkage.config import load_run_config
 from linkage.store import layout, open_results
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[1]
 RUN_CONFIG = REPO / "configs" / "run.yaml"

@@ -11,7 +11,7 @@ import resource
 import tempfile
 from pathlib import Path
 
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from linkage.config import load_run_config
 from linkage.ingest import ingest
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -34,7 +34,7 @@ import duckdb
 from linkage.config import load_run_config
 from linkage.evaluate import evaluate
 from linkage.store import connect, layout, results_path
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[1]
 RUN_CONFIG = REPO / "configs" / "run.yaml"

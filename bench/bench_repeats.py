@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from linkage.store import results_path
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[1]
 RUN_CONFIG = REPO / "configs" / "run.yaml"

@@ -55,9 +55,9 @@ from linkage.resolve.persons import build_person_tables
 from linkage.resolve.run import Clustered, clusters_table
 from linkage.safeguarding import build_flag_tables, rules_fingerprint
 from linkage.store import connect
-from linkage.synth import PROFILES as GENERATOR_PROFILES
-from linkage.synth import generate_extracts
-from linkage.synth.truth import SERIAL_LOOKBACK_YEARS
+from synth import PROFILES as GENERATOR_PROFILES
+from synth import generate_extracts
+from synth.truth import SERIAL_LOOKBACK_YEARS
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILES = tuple(GENERATOR_PROFILES)

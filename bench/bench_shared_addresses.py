@@ -31,7 +31,7 @@ from linkage.config import load_run_config
 from linkage.safeguarding import graph_frames
 from linkage.shared_addresses import read_shared_addresses
 from linkage.store import results_path
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[1]
 HOUSEHOLD_RULES = [FlagCode.CHILD_IN_DA_HOUSEHOLD, FlagCode.TOXIC_TRIO, FlagCode.PERPETRATOR_JOINS_HOUSEHOLD]

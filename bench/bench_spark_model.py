@@ -26,7 +26,7 @@ from linkage.ingest import ingest
 from linkage.resolve.run import predict
 from linkage.resolve.session import model_input
 from linkage.resolve.train import train_and_save
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[1]
 

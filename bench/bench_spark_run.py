@@ -21,7 +21,7 @@ import duckdb
 from linkage.batch import RunReport, run_all
 from linkage.config import load_run_config
 from linkage.resolve.train import model_dir
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[1]
 

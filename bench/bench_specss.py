@@ -36,7 +36,7 @@ from linkage.config import load_run_config
 from linkage.safeguarding import graph_frames
 from linkage.shared_addresses import read_shared_addresses
 from linkage.store import results_path
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -289,7 +289,7 @@ def _reading(args: argparse.Namespace) -> Iterator[tuple[RunConfig, duckdb.DuckD
 
 
 def _generate(args: argparse.Namespace) -> None:
-    from linkage.synth import ErrorRates, generate_extracts
+    from synth import ErrorRates, generate_extracts
 
     if args.people < 1:
         raise MashError("--people must be at least 1")

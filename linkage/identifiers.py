@@ -2,7 +2,7 @@
 
 Pure Python, no dependencies, so the standardiser, the synthetic generator and the
 tests all agree on one definition. The numpy versions used for bulk generation live in
-``linkage.synth.idgen`` and are tested against these.
+``synth.idgen`` and are tested against these.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from linkage.access import USERS_ENV, UserRole, User, add_user
 from linkage.batch import run_all
 from linkage.config import RunConfig, load_run_config
 from linkage.store import open_results, open_state
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "dashboard" / "app.py"

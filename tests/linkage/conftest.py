@@ -10,7 +10,7 @@ import pytest
 
 from linkage.batch import RunReport, run_all
 from linkage.config import RunConfig, load_run_config
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[2]
 #: Share of each extract's rows the incremental tests hold back from the first run.

@@ -15,7 +15,7 @@ from linkage.config.run import ExtractChecks
 from linkage.errors import ExtractError
 from linkage.history import list_runs
 from linkage.store import open_results, open_state
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 from tests.linkage.conftest import REPO
 
 

@@ -25,7 +25,7 @@ import pytest
 from linkage.cli import main
 from linkage.config import load_run_config
 from linkage.store import layout, open_results
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 from tests.linkage.conftest import REPO
 
 #: The planted person's values, as written and as they could be echoed back.

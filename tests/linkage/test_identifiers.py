@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from linkage.identifiers import nhs_check_digit, nhs_number_is_valid, pnc_check_letter, pnc_is_valid
-from linkage.synth.idgen import format_pnc, nhs_check_digits, unique_nhs_numbers
+from synth.idgen import format_pnc, nhs_check_digits, unique_nhs_numbers
 
 NHS_CASES = [
     ("9434765919", True, "published example number"),

@@ -12,7 +12,7 @@ import pytest
 from linkage.config import load_run_config
 from linkage.ingest import ingest
 from linkage.store import layout
-from linkage.synth import ErrorRates, generate_extracts
+from synth import ErrorRates, generate_extracts
 
 REPO = Path(__file__).resolve().parents[2]
 COMPARED = "source, record_id, forename, surname, dob, sex, nhs_number, pnc_id, postcode, forenames_raw"

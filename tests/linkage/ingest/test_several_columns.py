@@ -148,7 +148,7 @@ def test_nulled_share_threshold(tmp_path, description, count, bad, checks, warne
 
 def test_no_loud_warning_on_the_synthetic_extracts(tmp_path):
     """The generated three-agency data has the odd bad value, never a field that is mostly lost."""
-    from linkage.synth import generate_extracts
+    from synth import generate_extracts
 
     generate_extracts(people=1500, seed=11, out_dir=tmp_path / "extracts")
     run = load_run_config(REPO / "configs" / "run.yaml", store=tmp_path / "mash.duckdb", extracts_dir=tmp_path / "extracts")
@@ -160,7 +160,7 @@ def test_no_loud_warning_on_the_synthetic_extracts(tmp_path):
 def test_mash_run_and_runs_say_it_loudly(tmp_path, capsys):
     """The command a user runs prints the line, and the run history keeps it; the values never appear."""
     from linkage.cli import main
-    from linkage.synth import generate_extracts
+    from synth import generate_extracts
 
     extracts = tmp_path / "extracts"
     generate_extracts(people=1500, seed=11, out_dir=extracts)

@@ -53,7 +53,7 @@ def model_record(
 @pytest.fixture(scope="session")
 def generated_extracts(tmp_path_factory):
     """Extracts of 5,000 generated people, with their truth (``truth/records.csv``)."""
-    from linkage.synth import generate_extracts
+    from synth import generate_extracts
 
     root = tmp_path_factory.mktemp("trained")
     generate_extracts(people=5000, seed=3, out_dir=root / "extracts")

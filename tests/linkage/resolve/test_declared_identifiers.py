@@ -18,7 +18,7 @@ from linkage.resolve.cluster import RecordKeys, constrained_clusters
 from linkage.resolve.model import blocking_rules, identifier_column, settings
 from linkage.resolve.train import one_keystroke_u
 from linkage.store import layout
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[3]
 LABEL = "Client reference"

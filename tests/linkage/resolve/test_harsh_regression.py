@@ -19,7 +19,7 @@ from linkage.batch import run_all
 from linkage.config import load_run_config
 from linkage.evaluate import evaluate, flag_accuracy
 from linkage.store import results_path
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -14,7 +14,7 @@ import pytest
 from linkage.config import RunConfig, load_run_config
 from linkage.ingest.run import IngestReport, ingest
 from linkage.standardise.identifiers import PNC_ALPHABET
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[3]
 

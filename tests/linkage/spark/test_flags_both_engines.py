@@ -26,7 +26,7 @@ from linkage.safeguarding import (
 )
 from linkage.shared_addresses import read_shared_addresses
 from linkage.store import connect, open_results
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 pytestmark = pytest.mark.spark
 

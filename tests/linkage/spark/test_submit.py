@@ -14,7 +14,7 @@ from linkage.batch import run_all
 from linkage.config import load_run_config
 from linkage.spark import similarity_jar
 from linkage.store import layout
-from linkage.synth import generate_extracts
+from synth import generate_extracts
 
 pytestmark = pytest.mark.spark
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from linkage.synth import GenerateSummary
+from synth import GenerateSummary
 
 SMALL_N = 20_000
 SEED = 7

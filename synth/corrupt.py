@@ -2,7 +2,7 @@
 
 Each record starts from the truth as it was on the record's date (previous surname
 before a name change, old address before a move) and then gets independent errors at
-the agency's :class:`~linkage.synth.rates.AgencyErrorRates`. All draws are vectorised;
+the agency's :class:`~synth.rates.AgencyErrorRates`. All draws are vectorised;
 only string edits on the small corrupted subsets run per value.
 """
 
@@ -14,10 +14,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from linkage.synth.idgen import corrupt_nhs_digit
-from linkage.synth.names import Vocab, apply_typos, nickname_table
-from linkage.synth.population import Population, day_of
-from linkage.synth.rates import AgencyErrorRates
+from synth.idgen import corrupt_nhs_digit
+from synth.names import Vocab, apply_typos, nickname_table
+from synth.population import Population, day_of
+from synth.rates import AgencyErrorRates
 
 __all__ = ["MISSING_DAY", "Rendered", "render_identity"]
 

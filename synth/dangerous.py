@@ -19,10 +19,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkage.synth.events import SUSPECT, VICTIM, Events
-from linkage.synth.names import Vocab
-from linkage.synth.population import Population
-from linkage.synth.shared import grow_addresses
+from synth.events import SUSPECT, VICTIM, Events
+from synth.names import Vocab
+from synth.population import Population
+from synth.shared import grow_addresses
 
 __all__ = ["DANGEROUS_COLUMNS", "dangerous_places", "dangerous_rng", "plant_dangerous_places"]
 

@@ -10,13 +10,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from linkage.synth.corrupt import MISSING_DAY, Rendered
-from linkage.synth.events import (
+from synth.corrupt import MISSING_DAY, Rendered
+from synth.events import (
     DASH_LEVELS, FACTORS, OFFENCE_CATEGORIES, PLAN_TYPES, POLICE_ROLES, SC_CATEGORIES,
     SC_ROLES, SERVICES, SUSPECT,
 )
-from linkage.synth.idgen import format_nhs, format_pnc
-from linkage.synth.population import Population, day_of
+from synth.idgen import format_nhs, format_pnc
+from synth.population import Population, day_of
 
 __all__ = ["DateFormats", "Table", "ids", "police_columns", "social_care_columns", "health_columns", "write_csv", "write_parquet"]
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from linkage.synth.events import SUSPECT, VICTIM, Events
-from linkage.synth.idgen import format_nhs, format_pnc
-from linkage.synth.names import Vocab
-from linkage.synth.population import Population
+from synth.events import SUSPECT, VICTIM, Events
+from synth.idgen import format_nhs, format_pnc
+from synth.names import Vocab
+from synth.population import Population
 
 __all__ = ["Markers", "compute_markers", "people_columns", "person_ids"]
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from linkage.synth.names import Vocab
-from linkage.synth.population import Population, birth_year, day_of, draw_forenames
+from synth.names import Vocab
+from synth.population import Population, birth_year, day_of, draw_forenames
 
 __all__ = [
     "DA_CATEGORIES",

@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from linkage.synth import generate as generate_module
-from linkage.synth import generate_extracts
-from linkage.synth.dangerous import MIN_HOUSEHOLDS, MIN_INCIDENTS
-from tests.linkage.synth.helpers import SEED, Generated, load
+from synth import generate as generate_module
+from synth import generate_extracts
+from synth.dangerous import MIN_HOUSEHOLDS, MIN_INCIDENTS
+from tests.synth.helpers import SEED, Generated, load
 
 
 @pytest.fixture(scope="module")

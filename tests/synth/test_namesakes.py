@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkage.synth.names import load_vocab
-from linkage.synth.population import build_population, day_of
+from synth.names import load_vocab
+from synth.population import build_population, day_of
 
 AS_OF = pd.Timestamp("2026-11-01")
 

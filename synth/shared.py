@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from linkage.synth.events import Events
-from linkage.synth.names import Vocab
-from linkage.synth.population import Addresses, Population
+from synth.events import Events
+from synth.names import Vocab
+from synth.population import Addresses, Population
 
 __all__ = ["SharedPlaces", "add_shared_places", "grow_addresses", "shared_rng", "stay_attendances"]
 

@@ -12,18 +12,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from linkage.synth.children import (
+from synth.children import (
     ChildContact, absent_men, children_rng, contact_children, encompass_truth, unseen_men_truth,
 )
-from linkage.synth.corrupt import render_identity
-from linkage.synth.events import PLAN_TYPES, VICTIM, Events, generate_events
-from linkage.synth.names import load_vocab
-from linkage.synth.population import build_population, day_of
-from linkage.synth.rates import ErrorRates
-from linkage.synth.dangerous import dangerous_places, dangerous_rng, plant_dangerous_places
-from linkage.synth.shared import add_shared_places, shared_rng, stay_attendances
-from linkage.synth.truth import compute_markers, people_columns, person_ids
-from linkage.synth.writers import (
+from synth.corrupt import render_identity
+from synth.events import PLAN_TYPES, VICTIM, Events, generate_events
+from synth.names import load_vocab
+from synth.population import build_population, day_of
+from synth.rates import ErrorRates
+from synth.dangerous import dangerous_places, dangerous_rng, plant_dangerous_places
+from synth.shared import add_shared_places, shared_rng, stay_attendances
+from synth.truth import compute_markers, people_columns, person_ids
+from synth.writers import (
     DateFormats, health_columns, ids, police_columns, social_care_columns, write_csv, write_parquet,
 )
 
@@ -155,8 +155,8 @@ def generate_extracts(
     Output (under ``out_dir``): ``police.csv``, ``social_care.csv``, ``health.parquet``
     and ``truth/`` with ``records.csv``, ``people.csv`` (every person, including those
     with no records), ``da_edges.csv``, ``shared_addresses.csv`` (the refuges and hostels,
-    see :mod:`linkage.synth.shared`), ``dangerous_places.csv`` (addresses with DA across
-    households, see :mod:`linkage.synth.dangerous`) and ``manifest.json``. The same arguments always
+    see :mod:`synth.shared`), ``dangerous_places.csv`` (addresses with DA across
+    households, see :mod:`synth.dangerous`) and ``manifest.json``. The same arguments always
     produce byte-identical files.
 
     Args:
@@ -167,7 +167,7 @@ def generate_extracts(
         rates: Per-agency error rates; when given they replace the profile's and the
             manifest records the profile as ``custom``.
         profile: Error profile, ``clean``, ``default`` or ``harsh`` (see
-            :data:`~linkage.synth.rates.PROFILES`); recorded in ``truth/manifest.json``.
+            :data:`~synth.rates.PROFILES`); recorded in ``truth/manifest.json``.
 
     Returns:
         Counts, output paths and elapsed seconds.

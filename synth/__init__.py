@@ -4,7 +4,7 @@ Real MASH data can never leave an agency, so this generator is how the linker is
 tested and benchmarked. See :func:`generate_extracts`.
 """
 
-from linkage.synth.generate import GenerateSummary, generate_extracts
-from linkage.synth.rates import PROFILES, AgencyErrorRates, ErrorRates
+from synth.generate import GenerateSummary, generate_extracts
+from synth.rates import PROFILES, AgencyErrorRates, ErrorRates
 
 __all__ = ["PROFILES", "AgencyErrorRates", "ErrorRates", "GenerateSummary", "generate_extracts"]

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from linkage.synth.events import INVOLVED, OFFENCE_CATEGORIES, SUSPECT, VICTIM, WITNESS, Events
-from linkage.synth.population import Population
+from synth.events import INVOLVED, OFFENCE_CATEGORIES, SUSPECT, VICTIM, WITNESS, Events
+from synth.population import Population
 
 __all__ = [
     "CONTACT_SHARE",

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from linkage.identifiers import nhs_number_is_valid, pnc_is_valid
-from linkage.synth import ErrorRates, generate_extracts
+from synth import ErrorRates, generate_extracts
 
-from tests.linkage.synth.helpers import SEED, SMALL_N, load
+from tests.synth.helpers import SEED, SMALL_N, load
 
 LAYOUT = {
     "police": [

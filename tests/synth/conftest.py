@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from linkage.synth import generate_extracts
-from tests.linkage.synth.helpers import SEED, SMALL_N, Generated, load, pair_disagreement
+from synth import generate_extracts
+from tests.synth.helpers import SEED, SMALL_N, Generated, load, pair_disagreement
 
 
 @pytest.fixture(scope="session")

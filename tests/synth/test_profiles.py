@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from linkage.synth import PROFILES, ErrorRates, generate_extracts
-from tests.linkage.synth.helpers import SEED, SMALL_N, Generated, load, pair_disagreement
+from synth import PROFILES, ErrorRates, generate_extracts
+from tests.synth.helpers import SEED, SMALL_N, Generated, load, pair_disagreement
 
 
 @pytest.fixture(scope="session")

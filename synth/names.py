@@ -32,7 +32,7 @@ _TAIL_SHARE = 0.55
 
 
 def _read(name: str) -> list[dict[str, str]]:
-    text = resources.files("linkage.synth").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+    text = resources.files("synth").joinpath("data").joinpath(name).read_text(encoding="utf-8")
     return list(csv.DictReader(text.splitlines()))
 
 

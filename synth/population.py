@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from linkage.synth.idgen import random_phones, unique_nhs_numbers
-from linkage.synth.names import ERAS, Vocab, era_index
+from synth.idgen import random_phones, unique_nhs_numbers
+from synth.names import ERAS, Vocab, era_index
 
 __all__ = ["NO_DAY", "Addresses", "Population", "birth_year", "build_population", "day_of", "draw_forenames"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.linkage.synth.helpers import Generated
+from tests.synth.helpers import Generated
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +101,7 @@ def test_men_known_to_police_on_a_childs_episode_are_not_unseen(generated: Gener
 
 def test_a_small_population_may_have_no_unseen_man(tmp_path) -> None:
     """The truth files are written, header only, when no pair exists."""
-    from linkage.synth import generate_extracts
+    from synth import generate_extracts
 
     generate_extracts(500, 3, tmp_path)
     unseen = pd.read_csv(tmp_path / "truth" / "unseen_men.csv", dtype=str)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.linkage.synth.helpers import Generated
+from tests.synth.helpers import Generated
 
 #: Each extract's columns: record id, address text and postcode.
 COLUMNS = {
