@@ -36,7 +36,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from dashboard.session import PERSON_KEY, PURPOSE_KEY, USER_KEY
-from linkage.access import UserRole, User, add_user
+from linkage.accountability.access import UserRole, User, add_user
 from linkage.batch import run_all
 from linkage.config import load_run_config
 from linkage.store import layout, open_results

@@ -13,9 +13,9 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import session, session_token
-from linkage import audit
+from linkage.accountability import audit
 from dashboard.viewing import PERSON_PARAM
-from linkage.access import ROLE_LABELS, User, authenticate, can_open, pages_for, users_file
+from linkage.accountability.access import ROLE_LABELS, User, authenticate, can_open, pages_for, users_file
 from linkage.errors import MashError
 
 HERE = Path(__file__).resolve().parent
@@ -74,7 +74,7 @@ def sign_in_page() -> None:
             try:
                 user = authenticate(users_file(), name, password)
             except MashError as exc:
-                st.error(str(exc))  # the users file's path, key and problem: never a line of it (linkage.access)
+                st.error(str(exc))  # the users file's path, key and problem: never a line of it (linkage.accountability.access)
                 return
             with session.state(SIGN_IN_UNRECORDED, say_why=False) as con:
                 if user is None:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard import session
 from dashboard.exporting import export_button
-from linkage.access import can_do
+from linkage.accountability.access import can_do
 from linkage.encompass import ENCOMPASS_ACTION, encompass_list, encompass_target
 
 

@@ -19,8 +19,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import session
-from linkage import audit as audit_log
-from linkage.access import User
+from linkage.accountability import audit as audit_log
+from linkage.accountability.access import User
 from linkage.errors import MashError
 from linkage.export import safe_frame
 from linkage.store import open_state

@@ -17,8 +17,8 @@ from typing import Any
 import duckdb
 import streamlit as st
 
-from linkage import audit as audit_log
-from linkage.access import User, can_do
+from linkage.accountability import audit as audit_log
+from linkage.accountability.access import User, can_do
 from linkage.config import RunConfig, load_run_config
 from linkage.errors import MashError, StepError, without_values
 from linkage.store import connect_results, open_state, results_path
@@ -92,7 +92,7 @@ def require(action: str) -> None:
     """Stop the page with a message if the signed-in user's role may not take an action.
 
     Args:
-        action: An action name from ``linkage.access.ACTION_ROLES`` (``search``, ``export``...).
+        action: An action name from ``linkage.accountability.access.ACTION_ROLES`` (``search``, ``export``...).
     """
     user = current_user()
     if not can_do(user.role, action):

@@ -1,4 +1,4 @@
-"""Keeping a user signed in across a page refresh or a pasted link (``linkage.sessions``).
+"""Keeping a user signed in across a page refresh or a pasted link (``linkage.accountability.sessions``).
 
 Streamlit forgets everything when the browser reloads: each load is a new session.
 At sign-in the app starts a server-side session and the browser keeps its signed
@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from dashboard import session
-from linkage import audit as audit_log
-from linkage import sessions
-from linkage.access import User, load_users, users_file
+from linkage.accountability import audit as audit_log
+from linkage.accountability import sessions
+from linkage.accountability.access import User, load_users, users_file
 from linkage.errors import MashError
 
 #: The cookie that carries the token.

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from linkage.access import DEFAULT_USERS_FILE, USERS_ENV, UserRole, add_user, load_users, users_file
+from linkage.accountability.access import DEFAULT_USERS_FILE, USERS_ENV, UserRole, add_user, load_users, users_file
 from linkage.config import RunConfig, load_run_config
 from linkage.errors import MashError, described, frames
 
@@ -486,7 +486,7 @@ def _evaluate(args: argparse.Namespace) -> None:
 
 
 def _flags(args: argparse.Namespace) -> None:
-    from linkage.flag_decisions import decision_history, decisions_in_force, status_text
+    from linkage.accountability.flag_decisions import decision_history, decisions_in_force, status_text
     from linkage.safeguarding import list_flags
     from linkage.store import open_state
 
@@ -553,8 +553,8 @@ def _export_graph(args: argparse.Namespace) -> None:
 
 
 def _export_encompass(args: argparse.Namespace) -> None:
-    from linkage import audit
-    from linkage.access import authenticate
+    from linkage.accountability import audit
+    from linkage.accountability.access import authenticate
     from linkage.encompass import audited_encompass_csv
     from linkage.store import open_state
 

@@ -20,8 +20,8 @@ import duckdb
 import pandas as pd
 
 from graph import FlagCode
-from linkage import audit
-from linkage.access import User, can_do
+from linkage.accountability import audit
+from linkage.accountability.access import User, can_do
 from linkage.errors import MashError
 from linkage.explore.withheld import WITHHELD, withheld_places
 from linkage.export import safe_frame
@@ -37,7 +37,7 @@ __all__ = [
     "encompass_target",
 ]
 
-#: The permission (``linkage.access.ACTION_ROLES``) the list needs.
+#: The permission (``linkage.accountability.access.ACTION_ROLES``) the list needs.
 ENCOMPASS_ACTION = "export_encompass"
 #: The list's columns, in order.
 ENCOMPASS_COLUMNS = (

@@ -400,7 +400,7 @@ def list_flags(
         codes: Keep only these flag codes.
         agencies: Keep only flags with evidence from one of these agencies.
         limit: Rows to return.
-        decisions: The decisions in force (``linkage.flag_decisions.decisions_in_force``);
+        decisions: The decisions in force (``linkage.accountability.flag_decisions.decisions_in_force``);
             None: every flag is new.
         statuses: Keep only flags with one of these statuses (``new``, ``under_review``, ``actioned``).
 
@@ -415,7 +415,7 @@ def list_flags(
     from graph import FlagCode
     from linkage.codes import Agency
     from linkage.errors import MashError
-    from linkage.flag_decisions import STATUS_LABELS, in_force_table
+    from linkage.accountability.flag_decisions import STATUS_LABELS, in_force_table
 
     require_table(con, "flags")
     for kind, given, known in (

@@ -7,7 +7,7 @@ raw value could spoof what a page shows. Soft hyphens, invisible operators, tag
 characters and Hangul fillers are invisible too, and would split or pad a name. Zero-width
 joiners and non-joiners are kept: names in some scripts need them. Tab and line ends
 are not in the set: they are whitespace, read as a space between words. (The audit log
-shows such characters as escapes instead: ``linkage.audit.shown``.)
+shows such characters as escapes instead: ``linkage.accountability.audit.shown``.)
 """
 
 from __future__ import annotations

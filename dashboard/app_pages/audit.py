@@ -10,8 +10,8 @@ import streamlit as st
 
 from dashboard import session
 from dashboard.exporting import export_button
-from linkage import audit
-from linkage.access import ROLE_LABELS
+from linkage.accountability import audit
+from linkage.accountability.access import ROLE_LABELS
 
 # The filters last recorded as a read_audit event, so reruns of one view are logged once.
 _LAST_READ = "audit_last_read"

@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard import network_view, session
 from dashboard.exporting import export_button
 from dashboard.viewing import AGENCY_NAMES, person_picker, record_view
-from linkage.access import can_do
+from linkage.accountability.access import can_do
 from linkage.explore import network_export, person_network, readable, withhold_in_network
 
 DEPTHS = {1: "1 step", 2: "2 steps", 3: "3 steps"}

@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard import chronology_view, session, summary_view
 from dashboard.charts import timeline_chart, waterfall_chart
 from dashboard.viewing import AGENCY_NAMES, person_picker, record_view
-from linkage.access import can_do
+from linkage.accountability.access import can_do
 from linkage.explore import (
     LINK_STRENGTHS,
     SPECSS_CODE,
@@ -36,7 +36,7 @@ from linkage.explore import (
     waterfall,
     withhold_refuge_addresses,
 )
-from linkage.flag_decisions import (
+from linkage.accountability.flag_decisions import (
     DECIDED_STATUSES,
     OUTCOME_LABELS,
     STATUS_LABELS,
@@ -46,7 +46,7 @@ from linkage.flag_decisions import (
     status_text,
 )
 from linkage.resolve import load_latest_model
-from linkage.triage import FLAG_LABELS
+from linkage.explore.triage import FLAG_LABELS
 
 #: Badge per link strength in the records tables.
 #: How each link strength reads, and its cell colour (text, not emoji: not every browser has an emoji font).

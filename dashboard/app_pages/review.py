@@ -10,7 +10,7 @@ from dashboard.charts import waterfall_chart
 from dashboard.viewing import record_view
 from linkage.explore import compare_records, level_labels, review_queue, waterfall
 from linkage.resolve import load_latest_model
-from linkage.review import DECISIONS, decided_pairs, decisions_for, recent_decisions, save_decision
+from linkage.accountability.review import DECISIONS, decided_pairs, decisions_for, recent_decisions, save_decision
 
 DECISION_LABELS = {
     "confirm": "Confirm: the same person",

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import session
 from dashboard.exporting import export_button
-from linkage.access import can_do
+from linkage.accountability.access import can_do
 from linkage.explore import search_people, withhold_refuge_postcodes
 
 # The last search's terms and results, for this user's session only (cleared at sign-out).

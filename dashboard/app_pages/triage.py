@@ -13,8 +13,8 @@ import streamlit as st
 from dashboard import session
 from dashboard.encompass_view import encompass_download
 from dashboard.viewing import record_view
-from linkage.flag_decisions import STATUS_LABELS, decision_history, decisions_in_force
-from linkage.triage import FLAG_LABELS, flag_changes, triage_options, triage_queue
+from linkage.accountability.flag_decisions import STATUS_LABELS, decision_history, decisions_in_force
+from linkage.explore.triage import FLAG_LABELS, flag_changes, triage_options, triage_queue
 
 session.current_user()
 st.title("MASH triage")

@@ -91,7 +91,7 @@ def review_queue(
     Args:
         con: A results cursor.
         decided: Pairs with a decision in force (``unique_id_l``, ``unique_id_r``; see
-            ``linkage.review.decisions_for``); None: none decided.
+            ``linkage.accountability.review.decisions_for``); None: none decided.
         labels: Comparison level labels (``level_labels`` of the model), for ``why``.
         limit: Most rows.
 

@@ -14,10 +14,10 @@ import pandas as pd
 
 from linkage.codes import IDENTITY_FIELDS
 from linkage.explore.readable import day, present, readable, text, words
-from linkage.flag_decisions import status_text
+from linkage.accountability.flag_decisions import status_text
 from linkage.pipeline import run_sql
 from linkage.safeguarding import read_flag_run
-from linkage.triage import FLAG_LABELS
+from linkage.explore.triage import FLAG_LABELS
 
 #: How sure the resolution is of each record's place in its person, strongest first, and how each reads.
 LINK_STRENGTHS = {"confirmed": "confirmed", "strong": "strong", "review": "review", "single": "only record"}
@@ -281,7 +281,7 @@ def flag_briefs(
     Args:
         flags: :func:`person_flags`.
         evidence: :func:`flag_evidence` of those flags.
-        decisions: ``linkage.flag_decisions.decisions_in_force`` (newest first per flag); None: all new.
+        decisions: ``linkage.accountability.flag_decisions.decisions_in_force`` (newest first per flag); None: all new.
         max_evidence: Evidence lines kept per flag, latest first (``more`` counts the rest).
 
     Returns:

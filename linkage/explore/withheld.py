@@ -3,7 +3,7 @@
 A refuge's address is never disclosed beyond those who need it (DOMAIN.md). Which
 addresses are withheld is decided with the run (``shared_addresses.masked``: a listed
 kind in the flag rules' ``shared_addresses.masked_kinds``); who may see them is the
-``see_refuge_address`` permission (:data:`linkage.access.ACTION_ROLES`). The person's own
+``see_refuge_address`` permission (:data:`linkage.accountability.access.ACTION_ROLES`). The person's own
 views (golden view, provenance, records) and search results show :data:`WITHHELD` in their place.
 """
 

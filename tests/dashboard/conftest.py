@@ -30,7 +30,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from streamlit.testing.v1 import AppTest
 
 from dashboard.session import CONFIG_ENV, PERSON_KEY, PURPOSE_KEY, STORE_ENV, USER_KEY
-from linkage.access import USERS_ENV, UserRole, User, add_user
+from linkage.accountability.access import USERS_ENV, UserRole, User, add_user
 from linkage.batch import run_all
 from linkage.config import RunConfig, load_run_config
 from linkage.store import open_results, open_state

@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import session_token
 from dashboard.session import PURPOSE_KEY, USER_KEY
-from linkage import audit, sessions
-from linkage.access import PAGE_ROLES, ROLE_LABELS, UserRole, User, add_user, can_open
+from linkage.accountability import audit, sessions
+from linkage.accountability.access import PAGE_ROLES, ROLE_LABELS, UserRole, User, add_user, can_open
 from linkage.store import open_results, open_state
 from tests.dashboard.conftest import APP, APP_TIMEOUT, TEST_USERS, USER_FOR_ROLE, existing_pages
 

@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.session import PURPOSE_KEY, STORE_ENV, USER_KEY
-from linkage import audit
-from linkage.access import UserRole, User
+from linkage.accountability import audit
+from linkage.accountability.access import UserRole, User
 from linkage.store import open_results, open_state
 from tests.dashboard.conftest import APP, APP_TIMEOUT, TEST_USERS
 from tests.dashboard.test_app import _sign_in

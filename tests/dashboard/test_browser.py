@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from linkage import audit
+from linkage.accountability import audit
 from linkage.store import open_results, open_state
 from tests.dashboard.conftest import SCREENSHOTS, TEST_USERS, existing_pages
 

@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from linkage import audit
+from linkage.accountability import audit
 from linkage.store import open_results, open_state
 from tests.dashboard.conftest import TEST_USERS, copy_store, refuse_new_audit_rows, serving
 from tests.dashboard.test_browser import settle, shoot, sign_in

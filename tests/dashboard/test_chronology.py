@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from linkage import audit
-from linkage.access import UserRole
+from linkage.accountability import audit
+from linkage.accountability.access import UserRole
 from linkage.explore import chronology, family_members
 from linkage.store import open_results, open_state
 

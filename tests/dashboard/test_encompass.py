@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from linkage.access import UserRole
+from linkage.accountability.access import UserRole
 from linkage.encompass import EncompassList, encompass_list
 from linkage.store import open_results
 

@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import network_component
 from dashboard.exporting import audited_file
-from linkage import audit
-from linkage.access import UserRole, User
+from linkage.accountability import audit
+from linkage.accountability.access import UserRole, User
 from linkage.errors import MashError
 from linkage.store import open_state
 from tests.dashboard.conftest import APP, APP_TIMEOUT, REPO

@@ -8,8 +8,8 @@ on rows it can tell apart.
 from __future__ import annotations
 
 
-from linkage import audit
-from linkage.access import UserRole
+from linkage.accountability import audit
+from linkage.accountability.access import UserRole
 from linkage.store import open_state
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from linkage import audit
-from linkage.access import UserRole
+from linkage.accountability import audit
+from linkage.accountability.access import UserRole
 from dashboard.network_view import NODE_GROUPS, elements
 from linkage.explore import person_network
 from linkage.store import open_results, open_state

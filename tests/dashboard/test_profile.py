@@ -7,8 +7,8 @@ import re
 import pandas as pd
 import pytest
 
-from linkage import audit
-from linkage.access import UserRole
+from linkage.accountability import audit
+from linkage.accountability.access import UserRole
 from linkage.explore import PRIOR, provenance
 from linkage.explore.readable import present
 from linkage.store import open_results, open_state

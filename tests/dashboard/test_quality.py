@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from linkage.access import UserRole
+from linkage.accountability.access import UserRole
 
 
 def _frame(at, column: str):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from linkage import audit
-from linkage.access import UserRole
-from linkage.review import decisions_for
+from linkage.accountability import audit
+from linkage.accountability.access import UserRole
+from linkage.accountability.review import decisions_for
 from linkage.store import open_results, open_state
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from linkage import audit
-from linkage.access import UserRole
+from linkage.accountability import audit
+from linkage.accountability.access import UserRole
 from linkage.store import open_results, open_state
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from graph.flags.specss import FACTOR_LABELS, FACTORS
-from linkage.access import UserRole
+from linkage.accountability.access import UserRole
 from linkage.store import open_results
 
 

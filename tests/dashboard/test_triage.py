@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from linkage import audit
-from linkage.access import UserRole
+from linkage.accountability import audit
+from linkage.accountability.access import UserRole
 from linkage.store import open_results, open_state
-from linkage.triage import FLAG_LABELS
+from linkage.explore.triage import FLAG_LABELS
 
 
 @pytest.fixture(scope="module")

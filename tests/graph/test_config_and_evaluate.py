@@ -75,7 +75,7 @@ def test_every_flag_code_has_one_spec_that_every_consumer_reads() -> None:
     """A flag added to FlagCode without a spec (rule, label, severity) fails here, not in a dashboard."""
     from graph.evaluate import EVALUATED
     from linkage.explore.intelligence import PERPETRATOR_CODES
-    from linkage.triage import FLAG_LABELS
+    from linkage.explore.triage import FLAG_LABELS
 
     assert list(FLAG_SPECS) == [spec.code for spec in FLAG_SPECS.values()]
     assert set(FLAG_SPECS) == set(FlagCode) == set(REGISTRY)

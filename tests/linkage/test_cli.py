@@ -131,7 +131,7 @@ def test_an_incremental_run_with_nothing_new_changes_nobody(workspace, tmp_path,
 
 def test_flags_name_people_and_their_decisions(workspace, capsys):
     """mash flags shows each flagged person's name and DOB beside the id, and the decision recorded on the flag."""
-    from linkage.flag_decisions import record_flag_decision
+    from linkage.accountability.flag_decisions import record_flag_decision
     from linkage.store import open_results, open_state
 
     root, args = workspace

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from graph import FlagCode, FlagRules, build_graph, run_flags
-from linkage import audit
-from linkage.access import UserRole, User, add_user
+from linkage.accountability import audit
+from linkage.accountability.access import UserRole, User, add_user
 from linkage.cli import main
 from linkage.encompass import ENCOMPASS_COLUMNS, audited_encompass_csv, encompass_list, encompass_target
 from linkage.errors import MashError

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from graph import FlagRules
-from linkage.access import UserRole, can_do
+from linkage.accountability.access import UserRole, can_do
 from linkage.batch import run_all
 from linkage.explore import (
     WITHHELD,

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from linkage.access import MAX_USER_NAME
+from linkage.accountability.access import MAX_USER_NAME
 from linkage.pipeline import run_sql
 
 #: The actions the dashboard records.

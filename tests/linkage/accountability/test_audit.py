@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from linkage import audit
+from linkage.accountability import audit
 from linkage.store import open_state
 
 

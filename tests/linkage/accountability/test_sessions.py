@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from linkage import sessions
+from linkage.accountability import sessions
 from linkage.store import layout, open_state
 
 IDLE = timedelta(minutes=30)

@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from linkage import audit
+from linkage.accountability import audit
 from linkage.pipeline import fetch_arrow, run_sql
 
 #: How each status reads, in workflow order (a flag no one has decided on is new).

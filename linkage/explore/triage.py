@@ -4,7 +4,7 @@ A person with several flags is one row: the most severe flag gives the reason li
 and the row lists the others. Filters keep a person if any of their flags matches:
 the flag code, an agency whose records are the evidence, evidence dated within a
 range, the person's postcode district (outward code), the decision on the flag
-(new, under review, actioned: ``linkage.flag_decisions``) and whether the last run
+(new, under review, actioned: ``linkage.accountability.flag_decisions``) and whether the last run
 raised it. :func:`flag_changes` says what the last run raised and cleared.
 """
 
@@ -18,7 +18,7 @@ import pandas as pd
 
 from graph import FLAG_SPECS
 from graph.flags.specss import FACTOR_LABELS
-from linkage.flag_decisions import in_force_table, status_text
+from linkage.accountability.flag_decisions import in_force_table, status_text
 from linkage.pipeline import run_sql
 from linkage.safeguarding import FLAG_CHANGES
 from linkage.store import require_table
@@ -137,7 +137,7 @@ def triage_queue(
         since: Keep flags with evidence dated on or after this day.
         until: Keep flags with evidence dated on or before this day.
         areas: Keep people whose postcode district (outward code) is one of these.
-        decisions: The decisions in force (``linkage.flag_decisions.decisions_in_force``);
+        decisions: The decisions in force (``linkage.accountability.flag_decisions.decisions_in_force``);
             None: every flag is new.
         statuses: Keep flags whose status is one of these (``new``, ``under_review``, ``actioned``).
         raised_only: Keep only flags the last run raised.
@@ -244,7 +244,7 @@ def flag_changes(con: duckdb.DuckDBPyConnection, decisions: pd.DataFrame | None 
 
     Args:
         con: A results cursor.
-        decisions: The decisions in force (``linkage.flag_decisions.decisions_in_force``).
+        decisions: The decisions in force (``linkage.accountability.flag_decisions.decisions_in_force``).
 
     Returns:
         The counts and the cleared flags, most severe first.

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from linkage.batch import run_all
-from linkage.review import decisions_for, recent_decisions, save_decision
+from linkage.accountability.review import decisions_for, recent_decisions, save_decision
 from linkage.store import open_results, open_state
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from linkage.access import (
+from linkage.accountability.access import (
     ACTION_ROLES,
     PAGE_ROLES,
     UserRole,
@@ -166,7 +166,7 @@ def test_cli_users_add_prompts_twice_and_refuses_a_mismatch(tmp_path, monkeypatc
 
 
 def test_cli_dashboard_refuses_a_missing_users_file(tmp_path, capsys):
-    config = Path(__file__).resolve().parents[2] / "configs" / "run.yaml"
+    config = Path(__file__).resolve().parents[3] / "configs" / "run.yaml"
     args = ["--config", str(config), "--users", str(tmp_path / "none.yaml"), "--store", str(tmp_path / "s.duckdb")]
     assert main(["dashboard", *args]) == 2
     assert "mash users add" in capsys.readouterr().out

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from linkage.store import open_results
-from linkage.triage import FLAG_LABELS, QUEUE_COLUMNS, triage_options, triage_queue
+from linkage.explore.triage import FLAG_LABELS, QUEUE_COLUMNS, triage_options, triage_queue
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from linkage import audit
+from linkage.accountability import audit
 from linkage.errors import StepError
-from linkage.flag_decisions import decision_history, decisions_in_force, record_flag_decision
+from linkage.accountability.flag_decisions import decision_history, decisions_in_force, record_flag_decision
 from linkage.store import open_state
 
 VALID = {
