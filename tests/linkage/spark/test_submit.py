@@ -35,7 +35,7 @@ def test_spark_submit_runs_mash_and_keeps_person_ids(tmp_path):
     run = load_run_config(REPO / "configs" / "run.yaml", store=store, extracts_dir=extracts)
     first = run_all(run)
     submit = Path(sys.executable).with_name("spark-submit")
-    script = REPO / "linkage" / "spark" / "submit.py"
+    script = REPO / "linkage" / "spark_submit.py"
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
     done = subprocess.run(
         [str(submit), "--master", "local[1]", "--conf", "spark.sql.shuffle.partitions=2", "--jars", str(similarity_jar()),

@@ -1,4 +1,7 @@
-"""``mash run`` on Spark, as a spark-submit application.
+"""``mash run`` on Spark, as a spark-submit application: an entry point beside ``linkage.cli``.
+
+It lives beside the CLI, not in ``linkage/spark/``, because it calls the CLI: nothing below the
+entry points imports them.
 
 spark-submit (or a Databricks or EMR job) starts the Python driver with the cluster's
 master and settings; this script takes its session from them and runs ``mash run
@@ -6,7 +9,7 @@ master and settings; this script takes its session from them and runs ``mash run
 starting a local one::
 
     spark-submit --master yarn --jars "$(python -c 'from linkage.spark import similarity_jar; print(similarity_jar())')" \\
-        "$(python -c 'import linkage.spark.submit as m; print(m.__file__)')" --config configs/run.yaml
+        "$(python -c 'import linkage.spark_submit as m; print(m.__file__)')" --config configs/run.yaml
 
 The arguments are ``mash run``'s (``--config``, ``--store``, ``--extracts``, ``--retrain``).
 """
