@@ -18,6 +18,7 @@ from synth.children import (
 from synth.corrupt import render_identity
 from synth.events import PLAN_TYPES, VICTIM, Events, generate_events
 from synth.names import load_vocab
+from synth.hard_negatives import add_hard_negatives
 from synth.population import build_population, day_of
 from synth.rates import ErrorRates
 from synth.dangerous import dangerous_places, dangerous_rng, plant_dangerous_places
@@ -190,6 +191,7 @@ def generate_extracts(
     vocab = load_vocab()
 
     pop = build_population(rng, people, as_of_day, vocab)
+    add_hard_negatives(rng, pop, vocab, as_of_day)
     log.info("population built: %d people, %d households (%.1fs)", pop.n, len(pop.hh_start), time.perf_counter() - t0)
     ev = generate_events(rng, pop, vocab, as_of_day)
     log.info("events generated (%.1fs)", time.perf_counter() - t0)

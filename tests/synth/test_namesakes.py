@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from synth.names import load_vocab
+from synth.hard_negatives import add_hard_negatives
 from synth.population import build_population, day_of
 
 AS_OF = pd.Timestamp("2026-11-01")
@@ -63,7 +64,9 @@ def test_namesakes_one_pair_each_one_per_household_apart_from_other_hard_negativ
 @pytest.mark.parametrize("seed", [1, 2, 3], ids=lambda s: f"seed {s}: namesakes stay adults, older than their children")
 def test_namesakes_households_stay_plausible(seed: int) -> None:
     as_of = day_of("2026-11-01")
-    pop = build_population(np.random.Generator(np.random.PCG64(seed)), 5000, as_of, load_vocab())
+    rng, vocab = np.random.Generator(np.random.PCG64(seed)), load_vocab()
+    pop = build_population(rng, 5000, as_of, vocab)
+    add_hard_negatives(rng, pop, vocab, as_of)
     ns = np.flatnonzero(pop.namesake_of >= 0)
     assert len(ns) == 2 * 10
     assert pop.is_adult_role[ns].all() and ((as_of - pop.dob[ns]) / 365.25 >= 18).all()
