@@ -26,7 +26,7 @@ from pyspark.sql import functions as F
 from linkage.config import RunConfig, SourceConfig
 from linkage.errors import MashError
 from linkage.ingest.blanks import empty_blanks
-from linkage.ingest.read import count_rows
+from linkage.ingest.row_count import count_rows
 from linkage.ingest.run import escaped_invisible, record_load
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql, write_parquet
 from linkage.resolve import ResolveReport

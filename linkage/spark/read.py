@@ -9,7 +9,8 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from linkage.config import SourceConfig
-from linkage.ingest.read import check_columns, check_file, csv_header
+from linkage.ingest.header import csv_header
+from linkage.ingest.read import check_columns, check_file
 
 #: Spark's name for each encoding a source config may name.
 _ENCODINGS = {"utf-8": "UTF-8", "utf-16": "UTF-16", "latin-1": "ISO-8859-1"}
