@@ -136,12 +136,7 @@ def train(
     recall = training.deterministic_recall
     prior = _prior(found, PROVISIONAL_RECALL if recall == "estimate" else recall, possible)
     linker = data.linker(settings(model, {k: v for k, v in exact_u.items() if v is not None}, level_u, prior))
-    # One pass over all u_max_pairs: Splink's chunked default first probes 1% of them and, as a level
-    # random pairs rarely reach (a middle name, a swapped day and month) never has 100 pairs there,
-    # then runs ten more queries per comparison over the same pairs.
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=training.u_max_pairs, seed=training.seed, num_chunks=1, min_count_per_level=None
-    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=training.u_max_pairs, seed=training.seed)
     with _UnseenLevels() as unseen_levels:
         passes = [_expectation_maximisation(linker, blocking_rule(rule, model), rule, training.em_max_pairs) for rule in training.em_blocking_rules]
     if training.em_blocking_rules and not any(passes):
