@@ -123,9 +123,9 @@ class Training(BaseModel):
     u_max_pairs: int = Field(
         default=1_000_000,
         ge=10_000,
-        description="Random pairs sampled to estimate u (Splink's own default). Each comparison is computed "
-        "over all of them, so this bounds most of training's time on small sources; the u of levels random "
-        "pairs rarely reach (identifiers, swapped names) is counted over all records instead.",
+        description="Random pairs sampled to estimate u (Splink's own default). Splink stops a comparison early "
+        "once each of its levels holds 100 of them; a level random pairs rarely reach (a middle name, a swapped "
+        "day and month) never does, so this bounds most of training's time on small sources.",
     )
     em_blocking_rules: tuple[tuple[str, ...], ...] = Field(
         default=(("dob",), ("forename_canonical", "surname")),
