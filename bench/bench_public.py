@@ -294,8 +294,10 @@ def table_rows(results: Mapping[str, tuple[int, Outcome, Outcome]]) -> list[tupl
     return rows
 
 
-def markdown(rows: list[tuple[str, ...]], machine_text: str, results: Mapping[str, tuple[int, Outcome, Outcome]]) -> str:
-    """The docs section: how it was run, the machine, the table, and any failure."""
+def markdown(
+    rows: list[tuple[str, ...]], machine_text: str, results: Mapping[str, tuple[int, Outcome, Outcome]], note: str | None = None
+) -> str:
+    """The docs section: how it was run, the machine (and ``note`` on it), the table, and any failure."""
     lines = [
         SECTION,
         "",
@@ -310,6 +312,7 @@ def markdown(rows: list[tuple[str, ...]], machine_text: str, results: Mapping[st
         "the example configs cannot express today is said in their YAML comments (issue 14).",
         "",
         machine_text,
+        *([note] if note else []),
         "",
         "| " + " | ".join(HEADERS) + " |",
         "| --- | " + " | ".join("---:" for _ in HEADERS[1:]) + " |",
@@ -365,6 +368,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="extracts go to <workdir>/<name>/extracts, stores to <workdir>/<name>/store "
                         "(the example configs' own paths with the default)")
     parser.add_argument("--no-docs", action="store_true", help="print the table only; leave docs/benchmarks.md alone")
+    parser.add_argument("--note", help="a line written under the machine line in the docs (e.g. that the machine was shared)")
     return parser.parse_args(argv)
 
 
@@ -396,7 +400,7 @@ def main() -> None:
     print(machine_text)
     print_table(rows, HEADERS)
     if not args.no_docs:
-        write_section(markdown(rows, machine_text, results))
+        write_section(markdown(rows, machine_text, results, args.note))
         print(f"table written to {DOCS} ({SECTION.removeprefix('## ')})")
 
 

@@ -120,7 +120,13 @@ class Training(BaseModel):
         "model's own estimate of it, the estimate is used instead and the run says so (on RLdata10000 the assumed "
         "0.6 was 120 times the estimate and put the prior that far off). null: always use the share given.",
     )
-    u_max_pairs: int = Field(default=2_000_000, ge=10_000, description="Random pairs sampled to estimate u.")
+    u_max_pairs: int = Field(
+        default=1_000_000,
+        ge=10_000,
+        description="Random pairs sampled to estimate u (Splink's own default). Splink stops a comparison early "
+        "once each of its levels holds 100 of them; a level random pairs rarely reach (a middle name, a swapped "
+        "day and month) never does, so this bounds most of training's time on small sources.",
+    )
     em_blocking_rules: tuple[tuple[str, ...], ...] = Field(
         default=(("dob",), ("forename_canonical", "surname")),
         description="One EM pass per rule; each pass estimates m for the comparisons it does not block on.",
