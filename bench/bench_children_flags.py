@@ -30,8 +30,7 @@ from graph import FlagCode, build_graph, evaluate_flags, run_flags
 from linkage.batch import run_all
 from linkage.config import load_run_config
 from linkage.evaluate import flag_accuracy
-from linkage.safeguarding import graph_frames
-from linkage.shared_addresses import read_shared_addresses
+from linkage.safeguard import graph_frames, read_shared_addresses
 from linkage.store import results_path
 from synth import generate_extracts
 

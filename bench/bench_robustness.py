@@ -53,7 +53,7 @@ from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql
 from linkage.evaluate import FLAG_TARGETS, HARD_NEGATIVE_KINDS, REVIEW_SHARE_TARGET, flag_accuracy
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.run import Clustered, clusters_table
-from linkage.safeguarding import build_flag_tables, rules_fingerprint
+from linkage.safeguard import build_flag_tables, rules_fingerprint
 from linkage.store import connect
 from synth import PROFILES as GENERATOR_PROFILES
 from synth import generate_extracts

@@ -28,8 +28,7 @@ from graph import FlagCode, build_graph, run_flags
 from graph.config import standard_address
 from linkage.batch import run_all
 from linkage.config import load_run_config
-from linkage.safeguarding import graph_frames
-from linkage.shared_addresses import read_shared_addresses
+from linkage.safeguard import graph_frames, read_shared_addresses
 from linkage.store import results_path
 from synth import generate_extracts
 

@@ -26,8 +26,9 @@ from linkage.resolve.profiles import collapse
 from linkage.resolve.run import read_decisions
 from linkage.resolve.session import ArrowModelData, model_input
 from linkage.resolve.train import train_and_save
-from linkage.safeguarding import FLAG_CHANGES, SAFEGUARDING_TABLES, FlagReport, build_flag_tables, write_flag_changes
-from linkage.safeguarding_changes import update_flag_tables
+from linkage.safeguard import (
+    FLAG_CHANGES, SAFEGUARDING_TABLES, FlagReport, build_flag_tables, update_flag_tables, write_flag_changes,
+)
 from linkage.store import (
     Limits, check_schema_version, connect, duckdb_limits, layout, open_results, open_state, require_table, run_lock,
     swap_in, write_schema_version,

@@ -111,8 +111,7 @@ def export_graph(
     from graph import build_graph
     from graph.export import entities_and_links, neighbourhood, write_graphml
     from linkage.resolve import resolve_person_id
-    from linkage.safeguarding import graph_frames
-    from linkage.shared_addresses import read_shared_addresses
+    from linkage.safeguard import graph_frames, read_shared_addresses
 
     require_table(con, "persons")
     # The households the flags saw: none at a refuge, hostel or other shared address.

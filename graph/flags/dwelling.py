@@ -19,7 +19,7 @@ _FIRST_TWO_WORDS = re.compile(r"^[^ ]+( [^ ]+)?")
 
 
 def dwelling(address: str) -> str:
-    """The dwelling an address node names, as ``linkage.shared_addresses.dwelling_sql`` has it.
+    """The dwelling an address node names, as ``linkage.safeguard.dwelling_sql`` has it.
 
     With a postcode, the postcode and the address's first two words, so health's
     '12 ACACIA RD' and police's '12 ACACIA ROAD NORTHTOWN' are one dwelling; without one,

@@ -1,6 +1,6 @@
 """Dangerous places: one dwelling where DA keeps happening, to one household after another.
 
-A place is a dwelling as :mod:`linkage.shared_addresses` names it (postcode and the
+A place is a dwelling as :mod:`linkage.safeguard` names it (postcode and the
 address's first two words, so '12 ACACIA RD' and '12 ACACIA ROAD' are one place). A
 dwelling with any shared or generic address (a refuge, a hostel, 'no fixed abode') is
 never a dangerous place: DA victims from many households is what a refuge is for, and

@@ -35,7 +35,7 @@ def evaluate(args: argparse.Namespace) -> None:
 def flags(args: argparse.Namespace) -> None:
     """``mash flags``: the flags raised, most severe first."""
     from linkage.accountability.flag_decisions import decision_history, decisions_in_force, status_text
-    from linkage.safeguarding import list_flags
+    from linkage.safeguard import list_flags
     from linkage.store import open_state
 
     with reading(args) as (run, con):

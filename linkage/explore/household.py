@@ -19,13 +19,13 @@ from graph.codes import CARER_ROLES, CHILD, SOCIAL_CARE, SUSPECT, VICTIM
 from graph.keys import address_key
 from linkage.explore.readable import day, words
 from linkage.pipeline import run_sql
-from linkage.shared_addresses import read_shared_addresses
+from linkage.safeguard import read_shared_addresses
 
 
 #: Columns of :attr:`Household.people`, all text.
 HOUSEHOLD_COLUMNS = ("when", "person", "born", "age", "role", "where", "seen", "person_id")
 #: More co-residents than this at one address make it a shared address (a hostel, refuge, hospital or
-#: block), not a household, even where the run's own detection (``linkage.shared_addresses``) did
+#: block), not a household, even where the run's own detection (``linkage.safeguard``) did
 #: not judge it so: they are counted in :attr:`Household.shared`, not listed.
 MAX_AT_ADDRESS = 12
 _PERSON_RECORDS = "SELECT unique_id FROM clusters WHERE person_id = $person_id"

@@ -26,9 +26,8 @@ from graph.codes import EdgeKind, NodeKind
 from graph.export import entities_and_links, neighbourhood, strength
 from linkage.export import safe_frame
 from linkage.pipeline import run_sql
-from linkage.safeguarding import graph_frames
+from linkage.safeguard import graph_frames, read_shared_addresses
 from linkage.node_keys import ADDRESS_KEY_SQL, EVENT_NODE_SQL
-from linkage.shared_addresses import read_shared_addresses
 
 #: Relationship shown for each kind of graph edge between people (household comes from shared addresses).
 RELATIONSHIPS = {

@@ -16,7 +16,7 @@ from linkage.codes import IDENTITY_FIELDS
 from linkage.explore.readable import day, present, readable, text, words
 from linkage.accountability.flag_decisions import status_text
 from linkage.pipeline import run_sql
-from linkage.safeguarding import read_flag_run
+from linkage.safeguard import read_flag_run
 from linkage.explore.triage import FLAG_LABELS
 
 #: How sure the resolution is of each record's place in its person, strongest first, and how each reads.

@@ -20,7 +20,7 @@ from graph import FLAG_SPECS
 from graph.flags.specss import FACTOR_LABELS
 from linkage.accountability.flag_decisions import in_force_table, status_text
 from linkage.pipeline import run_sql
-from linkage.safeguarding import FLAG_CHANGES
+from linkage.safeguard import FLAG_CHANGES
 from linkage.store import require_table
 
 #: Queue columns, in order.

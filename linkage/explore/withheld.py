@@ -19,7 +19,7 @@ from graph.keys import ADDRESS_PREFIX
 from linkage.explore.network import Network
 from linkage.pipeline import run_sql
 from linkage.node_keys import ADDRESS_KEY_SQL
-from linkage.shared_addresses import SHARED_TABLE
+from linkage.safeguard import SHARED_TABLE
 from linkage.store import has_table
 
 __all__ = ["WITHHELD", "withhold_in_network", "withhold_refuge_addresses", "withhold_refuge_postcodes", "withheld_places"]

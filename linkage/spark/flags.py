@@ -3,7 +3,7 @@
 Every flag rule judges a person from their own records and those of people who share
 an event or an address with them (and a step or two further out). So the connected
 components of the bipartite graph person - key (keys: shared events, addresses and dwellings,
-named as :func:`linkage.safeguarding.person_keys_sql` names them) are independent:
+named as :func:`linkage.safeguard.person_keys_sql` names them) are independent:
 the graph of a component, built with the whole population's date, raises exactly the
 flags the whole graph raises for its people. People on no key (every record its own
 event, no address) are components of their own and still raise flags from their own
@@ -41,8 +41,7 @@ from splink import SparkAPI
 
 from graph import Flag, FlagRules, build_graph, flag_order, run_flags
 from linkage.node_keys import ADDRESS_KEY_SQL, EVENT_KEY_SQL
-from linkage.safeguarding import GRAPH_EVENTS_SCHEMA, GRAPH_PEOPLE_SCHEMA
-from linkage.shared_addresses import DWELLING_KEY_SQL
+from linkage.safeguard import DWELLING_KEY_SQL, GRAPH_EVENTS_SCHEMA, GRAPH_PEOPLE_SCHEMA
 from linkage.spark.components import COMPONENT, NODE, connected_components
 
 logger = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ def person_key_edges(events: DataFrame) -> DataFrame:
     """Person - key edges: each person's shared events, addresses and dwellings.
 
     Args:
-        events: The graph's events (columns of :data:`linkage.safeguarding.GRAPH_EVENTS_SCHEMA`).
+        events: The graph's events (columns of :data:`linkage.safeguard.GRAPH_EVENTS_SCHEMA`).
 
     Returns:
         Distinct ``person`` (``person:<person_id>``) and ``key`` pairs. A record with no
@@ -77,7 +76,7 @@ def person_components(api: SparkAPI, people: DataFrame, events: DataFrame) -> Da
 
     Args:
         api: Splink's SparkAPI on the session (:func:`linkage.spark.splink_api`).
-        people: The graph's people (columns of :data:`linkage.safeguarding.GRAPH_PEOPLE_SCHEMA`).
+        people: The graph's people (columns of :data:`linkage.safeguard.GRAPH_PEOPLE_SCHEMA`).
         events: The graph's events.
 
     Returns:
@@ -136,25 +135,25 @@ def flags_on_spark(
     parts: int | None = None,
     shared: dict[str, str] | None = None,
 ) -> list[Flag]:
-    """Raise every flag rule over the whole population, as :func:`linkage.safeguarding.build_flag_tables` does.
+    """Raise every flag rule over the whole population, as :func:`linkage.safeguard.build_flag_tables` does.
 
     Args:
         api: Splink's SparkAPI on the session (:func:`linkage.spark.splink_api`).
         people: The graph's people: the columns and types of
-            :data:`linkage.safeguarding.GRAPH_PEOPLE_SCHEMA` (e.g. Parquet written from
-            :func:`linkage.safeguarding.graph_people_sql`).
+            :data:`linkage.safeguard.GRAPH_PEOPLE_SCHEMA` (e.g. Parquet written from
+            :func:`linkage.safeguard.graph_people_sql`).
         events: The graph's events: the columns and types of
-            :data:`linkage.safeguarding.GRAPH_EVENTS_SCHEMA` (from
-            :func:`linkage.safeguarding.graph_events_sql`).
+            :data:`linkage.safeguard.GRAPH_EVENTS_SCHEMA` (from
+            :func:`linkage.safeguard.graph_events_sql`).
         rules: Flag thresholds and weights.
-        as_of: The date flags are computed at (:func:`linkage.safeguarding.flags_as_of`);
+        as_of: The date flags are computed at (:func:`linkage.safeguard.flags_as_of`);
             None: the latest event date in ``events``, as :func:`graph.build_graph` takes it.
         parts: Graphs to deal the components into; default: ``PARTS_PER_CORE`` per core.
-        shared: The shared addresses, kind by address key (:func:`linkage.shared_addresses.find_shared_addresses`).
+        shared: The shared addresses, kind by address key (:func:`linkage.safeguard.find_shared_addresses`).
 
     Returns:
         Every flag, collected to the driver in :func:`graph.run_flags`' order, ready
-        for :func:`linkage.safeguarding.write_flags`.
+        for :func:`linkage.safeguard.write_flags`.
     """
     started = time.perf_counter()
     if as_of is None:
@@ -199,7 +198,7 @@ def _part_flags(
 def _frame(rows: Iterable[tuple], schema: pa.Schema) -> pd.DataFrame:
     """Positioned rows, in the frame's order, as the pandas frame DuckDB's Arrow gives.
 
-    The same conversion :func:`linkage.safeguarding.graph_frames` makes, so each
+    The same conversion :func:`linkage.safeguard.graph_frames` makes, so each
     column has the dtype the DuckDB path gives the graph.
     """
     ordered = sorted(rows, key=itemgetter(0))

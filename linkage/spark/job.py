@@ -33,8 +33,9 @@ from linkage.resolve import ResolveReport
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.run import ensure_decisions_table, read_decisions, stable_ids
 from linkage.resolve.train import is_current, load_latest_model
-from linkage.safeguarding import FlagReport, flags_as_of, graph_events_sql, graph_people_sql, store_flags
-from linkage.shared_addresses import find_shared_addresses
+from linkage.safeguard import (
+    FlagReport, find_shared_addresses, flags_as_of, graph_events_sql, graph_people_sql, store_flags,
+)
 from linkage.spark.cluster import cluster_on_spark
 from linkage.spark.flags import flags_on_spark
 from linkage.spark.model_input import model_input_spark

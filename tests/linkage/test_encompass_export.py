@@ -18,7 +18,7 @@ from linkage.encompass import ENCOMPASS_COLUMNS, audited_encompass_csv, encompas
 from linkage.errors import MashError
 from linkage.explore import WITHHELD
 from linkage.pipeline import create_table_from_arrow
-from linkage.safeguarding import write_flag_run, write_flags
+from linkage.safeguard import write_flag_run, write_flags
 from linkage.store import connect, layout, open_results, open_state, write_schema_version
 from tests.graph.conftest import AS_OF, Frames, day
 

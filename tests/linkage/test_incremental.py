@@ -16,7 +16,7 @@ import pytest
 from graph.flags.windows import ADULT_AGE, years_before
 from linkage.batch import run_all
 from linkage.errors import MashError
-from linkage.shared_addresses import DWELLING_KEY_SQL
+from linkage.safeguard import DWELLING_KEY_SQL
 from linkage.store import open_results, open_state, results_path
 
 

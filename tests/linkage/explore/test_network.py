@@ -19,8 +19,7 @@ from graph import build_graph
 from graph.codes import EdgeKind, NodeKind
 from linkage.explore import LINK_COLUMNS, merge_links, network_export, person_network
 from linkage.explore.network import EDGE_COLUMNS
-from linkage.safeguarding import graph_frames
-from linkage.shared_addresses import read_shared_addresses
+from linkage.safeguard import graph_frames, read_shared_addresses
 
 
 @pytest.fixture(scope="module")

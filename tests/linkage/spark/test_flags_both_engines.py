@@ -16,15 +16,10 @@ from graph import REGISTRY, Flag, FlagRules, build_graph, run_flags
 from linkage.batch import run_all
 from linkage.config import RunConfig, load_run_config
 from linkage.pipeline import fetch_arrow
-from linkage.safeguarding import (
-    GRAPH_EVENTS_SCHEMA,
-    GRAPH_PEOPLE_SCHEMA,
-    flags_as_of,
-    graph_events_sql,
-    graph_people_sql,
+from linkage.safeguard import (
+    GRAPH_EVENTS_SCHEMA, GRAPH_PEOPLE_SCHEMA, flags_as_of, graph_events_sql, graph_people_sql, read_shared_addresses,
     write_flags,
 )
-from linkage.shared_addresses import read_shared_addresses
 from linkage.store import connect, open_results
 from synth import generate_extracts
 

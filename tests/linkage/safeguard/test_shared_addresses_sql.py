@@ -9,7 +9,7 @@ import pytest
 
 from graph import FlagRules
 from linkage.node_keys import ADDRESS_KEY_SQL
-from linkage.shared_addresses import AREA_SQL, find_shared_addresses, key_area_sql, read_shared_addresses
+from linkage.safeguard import AREA_SQL, find_shared_addresses, key_area_sql, read_shared_addresses
 from linkage.store import connect
 
 AS_OF = date(2026, 11, 1)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from graph.flags.dwelling import dwelling as dwelling_of
-from linkage.safeguarding import person_keys_sql
+from linkage.safeguard import DWELLING_KEY_SQL, dwelling_sql, person_keys_sql
 from linkage.node_keys import ADDRESS_KEY_SQL
-from linkage.shared_addresses import DWELLING_KEY_SQL, dwelling_sql
 from linkage.store import connect
 
 CASES = [

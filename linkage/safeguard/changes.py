@@ -34,20 +34,12 @@ from graph import RESCORERS, FlagCode, FlagRules, births_crossed, build_graph, d
 from graph.gcpause import gc_paused
 from linkage.pipeline import create_table_from_arrow, quote_ident, run_sql
 from linkage.node_keys import ADDRESS_KEY_SQL
-from linkage.safeguarding import (
-    SAFEGUARDING_TABLES,
-    FlagReport,
-    build_flag_tables,
-    flags_as_of,
-    graph_frames,
-    parameters_json,
-    person_keys_sql,
-    read_flag_run,
-    rules_fingerprint,
-    write_flag_run,
-    write_flags,
+from linkage.safeguard.build import FlagReport, build_flag_tables
+from linkage.safeguard.flag_tables import (
+    SAFEGUARDING_TABLES, flags_as_of, parameters_json, read_flag_run, rules_fingerprint, write_flag_run, write_flags,
 )
-from linkage.shared_addresses import AREA_SQL, SHARED_TABLE, find_shared_addresses, key_area_sql, read_shared_addresses
+from linkage.safeguard.graph_input import graph_frames, person_keys_sql
+from linkage.safeguard.shared_addresses import AREA_SQL, SHARED_TABLE, find_shared_addresses, key_area_sql, read_shared_addresses
 from linkage.store import swap_in
 
 logger = logging.getLogger(__name__)

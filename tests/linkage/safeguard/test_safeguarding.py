@@ -8,7 +8,7 @@ from graph import FlagCode
 from linkage.errors import MashError
 from linkage.pipeline import fetch_arrow
 from linkage.evaluate import flag_accuracy
-from linkage.safeguarding import graph_people_sql, list_flags
+from linkage.safeguard import graph_people_sql, list_flags
 from linkage.store import open_results
 
 

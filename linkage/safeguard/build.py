@@ -1,0 +1,109 @@
+"""A full run's safeguarding stage: the graph over every resolved person, every flag rule, the flags stored."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from graph import FlagRules, build_graph, run_flags
+from graph.flags import Flag
+from graph.gcpause import gc_paused
+from linkage.pipeline import run_sql
+from linkage.safeguard.flag_tables import flags_as_of, write_flag_run, write_flags
+from linkage.safeguard.graph_input import graph_frames, person_keys_sql
+from linkage.safeguard.shared_addresses import find_shared_addresses
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FlagReport:
+    """Flags raised by code, and the time taken."""
+
+    counts: dict[str, int]
+    people: int
+    seconds: dict[str, float]
+
+
+def build_flag_tables(
+    con: duckdb.DuckDBPyConnection,
+    rules: FlagRules,
+    records: str = "records",
+    clusters: str = "clusters",
+    persons: str = "persons",
+    suffix: str = "__new",
+) -> FlagReport:
+    """Find the shared addresses, build the graph, run every flag rule and write ``flags`` and ``flag_evidence``.
+
+    Args:
+        con: The store connection.
+        rules: Flag thresholds and weights.
+        records: Records table to read.
+        clusters: Clusters table to read.
+        persons: Persons table to read.
+        suffix: Appended to the output table names.
+
+    Returns:
+        Counts by flag code and timings.
+    """
+    seconds = {}
+    started = time.perf_counter()
+    day = flags_as_of(con, rules, records)
+    # Shared addresses make no household: judged over the whole run, before any graph.
+    found = find_shared_addresses(con, rules, day, records, clusters, suffix)
+    people, events = graph_frames(con, records, clusters, persons)
+    # One collector pause over build and rules, and the graph dropped before it ends:
+    # the graph holds millions of acyclic objects, so reference counting frees it and
+    # no full collection ever scans it (at 1M people each such scan costs seconds).
+    with gc_paused():
+        graph = build_graph(
+            people, events, data_as_of=day, shared_addresses=dict(zip(found["address_key"], found["kind"])), co_involvement=False
+        )
+        seconds["graph"] = time.perf_counter() - started
+        started = time.perf_counter()
+        flags = run_flags(graph, rules)
+        seconds["flags"] = time.perf_counter() - started
+        del graph
+    return store_flags(con, flags, day, rules, records, clusters, seconds, suffix)
+
+
+def store_flags(
+    con: duckdb.DuckDBPyConnection,
+    flags: list[Flag],
+    day: date | None,
+    rules: FlagRules,
+    records: str = "records",
+    clusters: str = "clusters",
+    seconds: dict[str, float] | None = None,
+    suffix: str = "__new",
+) -> FlagReport:
+    """Write every flag, the date and rules they were raised under, and ``person_keys``.
+
+    Args:
+        con: The store connection.
+        flags: Every flag of the population, in :func:`graph.run_flags`' order.
+        day: The date they are as of.
+        rules: The rules they were raised under.
+        records: Records table, for ``person_keys``.
+        clusters: Clusters table, for ``person_keys``.
+        seconds: Timings so far, to which the write's is added.
+        suffix: Appended to the output table names.
+
+    Returns:
+        Counts by flag code and timings.
+    """
+    seconds = dict(seconds or {})
+    started = time.perf_counter()
+    write_flags(con, flags, suffix)
+    write_flag_run(con, day, rules, suffix)
+    run_sql(con, "person_keys", f"CREATE OR REPLACE TABLE person_keys{suffix} AS {person_keys_sql(records, clusters)}")
+    seconds["write"] = time.perf_counter() - started
+    counts = Counter(f.code.value for f in flags)
+    people = len({f.person_ids[0] for f in flags})
+    logger.info("raised %d flags on %d people", len(flags), people)
+    return FlagReport(counts=dict(counts), people=people, seconds=seconds)
