@@ -202,12 +202,29 @@ def context_prior(rows: pd.DataFrame) -> float | None:
     return float(np.clip(matches.sum() / total, _PRIOR_FLOOR, _PRIOR_CEILING))
 
 
-def _candidates(rows: pd.DataFrame, strong_person: np.ndarray, fixed_person: np.ndarray) -> pd.DataFrame:
+def _sounds(records: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Per profile, its forename's and surname's Soundex as codes comparable across the two (-1: none)."""
+    fore = records["forename_soundex"].to_numpy(zero_copy_only=False)
+    sur = records["surname_soundex"].to_numpy(zero_copy_only=False)
+    codes, _ = pd.factorize(np.concatenate([fore, sur]), use_na_sentinel=True)
+    return codes[: len(fore)], codes[len(fore):]
+
+
+def _sound_alike(a: np.ndarray, b: np.ndarray, sounds: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Per pair of profiles: their forenames sound alike, or one's forename sounds like the other's surname (swapped)."""
+    fore, sur = sounds
+    fa, fb, sa, sb = fore[a], fore[b], sur[a], sur[b]
+    return ((fa >= 0) & ((fa == fb) | (fa == sb))) | ((fb >= 0) & (fb == sa))
+
+
+def _candidates(rows: pd.DataFrame, strong_person: np.ndarray, fixed_person: np.ndarray, sounds: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
     """(weak profile, candidate profile) pairs of the same co-participant and role.
 
     A weak person's record against each strong person's, and a strong person's record
     against each other strong person's (both ways round, so each has its whole candidate
-    set); a person in ``fixed_person`` (left unlinked as ambiguous) is in neither of the latter.
+    set) when their forenames sound alike (read swapped too): a perpetrator's other victims
+    are most of the strong pairs, and scoring them all would cost more than the rest of the
+    step. A person in ``fixed_person`` (left unlinked as ambiguous) is in no strong pair.
     """
     persons = rows.person.to_numpy()
     is_strong = strong_person[persons]
@@ -216,7 +233,9 @@ def _candidates(rows: pd.DataFrame, strong_person: np.ndarray, fixed_person: np.
         return pd.DataFrame(columns=["weak_profile", "weak_person", "profile", "person"])
     movable = strong[~fixed_person[strong.person.to_numpy()]]
     fragments = movable.merge(movable, on="partner", suffixes=("_w", ""))
-    joined = pd.concat([weak.merge(strong, on="partner", suffixes=("_w", "")), fragments[fragments.person_w != fragments.person]])
+    fragments = fragments[fragments.person_w != fragments.person]
+    fragments = fragments[_sound_alike(fragments.profile_w.to_numpy(), fragments.profile.to_numpy(), sounds)]
+    joined = pd.concat([weak.merge(strong, on="partner", suffixes=("_w", "")), fragments])
     return (
         joined.rename(columns={"profile_w": "weak_profile", "person_w": "weak_person"})[["weak_profile", "weak_person", "profile", "person"]]
         .drop_duplicates(ignore_index=True)
@@ -306,10 +325,11 @@ def attach_by_context(
     dated = pc.is_valid(profiles.records["dob"]).to_numpy(zero_copy_only=False)
     rows = _participants(profiles, labels, dated, context)
     priors: dict[str, float | None] = {}
+    sounds = _sounds(profiles.records)
     found = []
     for role, of_role in rows.groupby("role"):
         prior = priors[role] = context_prior(of_role)
-        candidates = _candidates(of_role[of_role.profile >= 0], strong_person, fixed_person)
+        candidates = _candidates(of_role[of_role.profile >= 0], strong_person, fixed_person, sounds)
         if prior is None or candidates.empty:
             continue
         found.append(candidates.assign(prior_weight=_weight(prior)))
