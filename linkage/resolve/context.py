@@ -366,7 +366,7 @@ def attach_by_context(
     if rejected:
         # A person an analyst rejected is no candidate.
         pairs_of = list(zip(best.weak_person.tolist(), best.person.tolist(), strict=True))
-        best = best[[pair not in rejected for pair in pairs_of]]
+        best = best[np.array([pair not in rejected for pair in pairs_of], dtype=bool)]  # a mask even when empty
     for weak_person, fits in best.groupby("weak_person", sort=True):
         # A person already joined to this one (a fragment pair seen the other way round) is no rival.
         home = joins.find(int(fits.weak_profile.iloc[0]))
