@@ -139,6 +139,15 @@ class FlagRules(BaseModel):
             "conflict on sex as one victim (a split the linker missed), so a split alone cannot make a serial."
         ),
     )
+    serial_same_home_is_one_victim: bool = Field(
+        default=True,
+        description=(
+            "Serial perpetrator: count two of a perpetrator's victims as one victim when one has no known DOB, "
+            "a forename agrees (one keystroke or swapped order allowed, so a surname recorded in the forename "
+            "field counts) and both were recorded living at one postcode (refuges and hostels excluded): a "
+            "victim's police record under a changed surname, at her home, is a split, not a second partner."
+        ),
+    )
     serial_same_name_is_one_victim: bool = Field(
         default=True,
         description=(

@@ -50,7 +50,8 @@ def serial_perpetrator(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
             {"min_victims": n, "window_years": years, "victims": len(groups), "victim_persons": len(victims),
              "counted_as_one": [g for g in groups if len(g) > 1], "incidents": len(incs),
              "same_dob_is_one_victim": rules.serial_same_dob_is_one_victim,
-             "same_name_is_one_victim": rules.serial_same_name_is_one_victim},
+             "same_name_is_one_victim": rules.serial_same_name_is_one_victim,
+             "same_home_is_one_victim": rules.serial_same_home_is_one_victim},
             [e for i in incs for e in i.evidence],
             rules,
         ))

@@ -7,6 +7,13 @@ perpetrator such a split is far likelier than two partners sharing a name, so th
 serial rule counts them once (and says so in the flag). Two victims stay two whenever
 their sexes conflict or their known DOBs differ by more than a slip of the keyboard
 (:func:`dobs_close`).
+
+A victim's police record under a surname she no longer uses (or her maiden name) agrees
+with her other records on forename alone, which between two partners is not enough. One
+more thing makes it enough (``serial_same_home_is_one_victim``): both were recorded living
+at one postcode, as a woman and her own police record are, and one of them has no DOB to
+tell them apart (:func:`forenames_agree`, :func:`share_a_home`). Refuges and hostels are
+no home here: the graph draws no ``lives_at`` edge to a shared address.
 """
 
 from __future__ import annotations
@@ -17,10 +24,12 @@ from datetime import date
 import jellyfish
 import networkx as nx
 
+from graph.codes import EdgeKind
 from graph.config import FlagRules
-from graph.flags.adjacency import nodes_of
+from graph.flags.adjacency import nodes_of, succ_of
+from graph.keys import ADDRESS_PREFIX
 
-__all__ = ["dobs_close", "names_agree", "victim_groups"]
+__all__ = ["dobs_close", "forenames_agree", "names_agree", "share_a_home", "victim_groups"]
 
 #: One keystroke (insertion, deletion, substitution or transposition) between two names.
 _MAX_EDITS = 1
@@ -62,6 +71,45 @@ def names_agree(left: Iterable[Sequence[str]], right: Iterable[Sequence[str]]) -
     return False
 
 
+def forenames_agree(left: Iterable[Sequence[str]], right: Iterable[Sequence[str]]) -> bool:
+    """Whether a forename one person was recorded under agrees with one of another's.
+
+    As :func:`names_agree` reads names (equal, or one keystroke apart at four letters or
+    more), on the forename alone; a record with the two names swapped (the forename in the
+    surname field) agrees through its surname field. Two surnames alone never agree here:
+    a mother and her daughter share one.
+
+    Args:
+        left: One person's recorded ``(forename, surname)`` names.
+        right: The other person's.
+
+    Returns:
+        True if some forename, read either way round, agrees.
+    """
+    right = list(right)
+    for fore, sur in left:
+        for other_fore, other_sur in right:
+            if _close(fore, other_fore) or _close(fore, other_sur) or _close(sur, other_fore):
+                return True
+    return False
+
+
+def _postcodes(graph: nx.MultiDiGraph, person: str) -> set[str]:
+    """The postcodes of the addresses a person was recorded living at (``lives_at`` edges; never a shared address)."""
+    found = set()
+    for node, edges in succ_of(graph)[person].items():
+        if EdgeKind.LIVES_AT in edges and isinstance(node, str) and node.startswith(ADDRESS_PREFIX):
+            postcode = node[len(ADDRESS_PREFIX):].split("|", 1)[0]
+            if postcode:
+                found.add(postcode)
+    return found
+
+
+def share_a_home(graph: nx.MultiDiGraph, a: str, b: str) -> bool:
+    """Whether two people were recorded living at one postcode (a refuge or hostel does not count)."""
+    return not _postcodes(graph, a).isdisjoint(_postcodes(graph, b))
+
+
 def dobs_close(a: date, b: date) -> bool:
     """Whether two different DOBs are one DOB recorded badly.
 
@@ -87,7 +135,13 @@ def _same_victim(graph: nx.MultiDiGraph, a: str, b: str, rules: FlagRules) -> bo
         return True
     if known and dob_a != dob_b and not dobs_close(dob_a, dob_b):
         return False
-    return rules.serial_same_name_is_one_victim and names_agree(node_a.get("names") or (), node_b.get("names") or ())
+    names_a, names_b = node_a.get("names") or (), node_b.get("names") or ()
+    if rules.serial_same_name_is_one_victim and names_agree(names_a, names_b):
+        return True
+    return (
+        rules.serial_same_home_is_one_victim and not known and forenames_agree(names_a, names_b)
+        and share_a_home(graph, a, b)
+    )
 
 
 def victim_groups(graph: nx.MultiDiGraph, victims: Sequence[str], rules: FlagRules) -> list[list[str]]:

@@ -224,8 +224,9 @@ class ClusterResult:
     def conflicts(self, a: Sequence[int], b: Sequence[int], constraints: Constraints, vouched: Sequence[bool]) -> list[str | None]:
         """:meth:`conflict` of many pairs of records, their clusters' summaries built together."""
         a, b, vouched = list(a), list(b), list(vouched)
-        if isinstance(self.summaries, _Summaries):
-            self.summaries.load(self.labels[x] for x in (*a, *b))
+        load = getattr(self.summaries, "load", None)
+        if load is not None:
+            load(self.labels[x] for x in (*a, *b))
         return [self.conflict(x, y, constraints, v) for x, y, v in zip(a, b, vouched, strict=True)]
 
 
@@ -706,3 +707,112 @@ def _pick(fn, x: int | None, y: int | None) -> int | None:
     if y is None:
         return x
     return fn(x, y)
+
+
+class Joins:
+    """Clusters joined after clustering (the relational context step), each join's summary folded as it is made.
+
+    A check after a join sees the joined cluster whole, as the greedy pass does: a cluster
+    that took one person's records cannot then take a second person's whose NHS number or
+    DOB differs from the first's. :meth:`result` gives the clustering with the joins made,
+    its summaries those of the joined clusters (a joined-away representative has none).
+    """
+
+    def __init__(self, result: ClusterResult):
+        self._result = result
+        self._parent: dict[int, int] = {}
+        self._summaries: dict[int, _Cluster] = {}
+
+    def find(self, record: int) -> int:
+        """The representative of the cluster now holding ``record``."""
+        root = self._result.labels[record]
+        while root in self._parent:
+            root = self._parent[root]
+        return root
+
+    def _summary(self, root: int) -> _Cluster:
+        found = self._summaries.get(root)
+        return self._result.summaries[root] if found is None else found
+
+    def conflict(self, a: int, b: int, constraints: Constraints) -> str | None:
+        """:meth:`ClusterResult.conflict` between the clusters now holding records ``a`` and ``b``."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return None
+        return _conflict(self._summary(ra), self._summary(rb), constraints, self._result.identifier_labels)
+
+    def soft_refusal(self, a: int, b: int, constraints: Constraints) -> str | None:
+        """:meth:`ClusterResult.soft_refusal` between the clusters now holding records ``a`` and ``b``."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return None
+        return _soft_refusal(self._summary(ra), self._summary(rb), constraints)
+
+    def join(self, a: int, b: int) -> None:
+        """Join the clusters now holding records ``a`` and ``b`` (the smaller representative stays)."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        low, high = min(ra, rb), max(ra, rb)
+        merged = _copied(self._summary(low))
+        _absorb(merged, self._summary(high))
+        self._summaries[low] = merged
+        self._summaries.pop(high, None)
+        self._parent[high] = low
+
+    def result(self) -> ClusterResult:
+        """The clustering with every join made (the same object when none was)."""
+        if not self._parent:
+            return self._result
+        labels = np.asarray(self._result.labels, dtype=np.int64)
+        gone = np.fromiter(self._parent, dtype=np.int64)
+        moved = np.isin(labels, gone)
+        roots = {high: self.find(high) for high in self._parent}
+        labels[moved] = _mapped(labels[moved], roots)
+        summaries = _Joined(self._result.summaries, dict(self._summaries), frozenset(self._parent))
+        r = self._result
+        return ClusterResult(labels=labels.tolist(), refused=r.refused, ambiguous=r.ambiguous, summaries=summaries,
+                             identifier_labels=r.identifier_labels)
+
+
+def _mapped(values: np.ndarray, mapping: Mapping[int, int]) -> np.ndarray:
+    """Each value through ``mapping`` (every value must be a key)."""
+    keys = np.fromiter(mapping, dtype=np.int64)
+    targets = np.fromiter(mapping.values(), dtype=np.int64)
+    order = np.argsort(keys)
+    return targets[order][np.searchsorted(keys[order], values)]
+
+
+def _copied(cluster: _Cluster) -> _Cluster:
+    """A summary that folding another into leaves the original unchanged."""
+    return _Cluster(
+        nhs=set(cluster.nhs), pnc=set(cluster.pnc), areas=set(cluster.areas), registered=cluster.registered,
+        places=set(cluster.places), seen_from=cluster.seen_from, seen_to=cluster.seen_to, year_min=cluster.year_min,
+        year_max=cluster.year_max, dobs=cluster.dobs, sources=cluster.sources, cannot=set(cluster.cannot),
+        identifiers=tuple(set(values) for values in cluster.identifiers),
+    )
+
+
+class _Joined(Mapping[int, _Cluster]):
+    """The summaries of a clustering after :class:`Joins`: the joined clusters' own, the others' as before."""
+
+    def __init__(self, base: Mapping[int, _Cluster], joined: dict[int, _Cluster], gone: frozenset[int]):
+        self._base, self._joined, self._gone = base, joined, gone
+
+    def __getitem__(self, root: int) -> _Cluster:
+        if root in self._gone:
+            raise KeyError(root)
+        found = self._joined.get(root)
+        return self._base[root] if found is None else found
+
+    def load(self, roots: Iterable[int]) -> None:
+        """Build the untouched clusters' summaries at once (see ``_Summaries.load``)."""
+        load = getattr(self._base, "load", None)
+        if load is not None:
+            load(root for root in roots if root not in self._gone and root not in self._joined)
+
+    def __iter__(self) -> Iterator[int]:
+        return (root for root in self._base if root not in self._gone)
+
+    def __len__(self) -> int:
+        return len(self._base) - len(self._gone)

@@ -13,7 +13,10 @@ clustering, on the clusters:
    victim record, the victim of a suspect record), resolved to a person by clustering.
 2. Its candidates are the *strong* people recorded in the same role with that same
    co-participant in other DA incidents (the perpetrator's other victims); the weak record
-   is compared with every record of each.
+   is compared with every record of each. A strong person is a candidate's candidate too:
+   one victim's two fragments that each hold a DOB (her police record under another
+   surname, a DOB keyed wrongly) are compared the same way, their DOBs now part of the
+   evidence, so a perpetrator's one victim split in two is joined, not counted twice.
 3. Each candidate pair is scored by the trained Splink model, and its evidence is the sum
    of its partial match weights (with term-frequency adjustments) for the fields present,
    leaving out the model's own partner comparison (this step replaces it) and its prior.
@@ -27,6 +30,10 @@ clustering, on the clusters:
    each comparable (not Splink's else level: twins, namesakes of another forename) and no
    constraint, analyst's rejection or forename rule parts the two clusters. Between the
    review and link thresholds, or with two candidates that fit, the pair goes to review.
+   Joins are made one at a time, each checked against the clusters as joined so far
+   (:class:`~linkage.resolve.cluster.Joins`): a cluster that took one fragment cannot take
+   a second whose NHS number or DOB differs from the first's, and the result's cluster
+   summaries are the joined clusters' own.
 
 The whole step is a few joins over the DA participants (a few percent of records) and one
 Splink scoring of the candidate pairs, which are few: seconds at a million people.
@@ -47,7 +54,7 @@ import pyarrow.compute as pc
 
 from linkage.config import ModelConfig
 from linkage.pipeline import Step, fetch_arrow
-from linkage.resolve.cluster import ClusterResult
+from linkage.resolve.cluster import ClusterResult, Joins
 from linkage.resolve.model import identifier_column
 from linkage.resolve.profiles import Profiles
 from linkage.resolve.session import make_linker, scored_pairs
@@ -195,13 +202,40 @@ def context_prior(rows: pd.DataFrame) -> float | None:
     return float(np.clip(matches.sum() / total, _PRIOR_FLOOR, _PRIOR_CEILING))
 
 
-def _candidates(rows: pd.DataFrame, strong_person: np.ndarray) -> pd.DataFrame:
-    """(weak profile, candidate profile) pairs: a weak person's record and a strong person of the same co-participant and role."""
-    is_strong = strong_person[rows.person.to_numpy()]
+def _sounds(records: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Per profile, its forename's and surname's Soundex as codes comparable across the two (-1: none)."""
+    fore = records["forename_soundex"].to_numpy(zero_copy_only=False)
+    sur = records["surname_soundex"].to_numpy(zero_copy_only=False)
+    codes, _ = pd.factorize(np.concatenate([fore, sur]), use_na_sentinel=True)
+    return codes[: len(fore)], codes[len(fore):]
+
+
+def _sound_alike(a: np.ndarray, b: np.ndarray, sounds: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Per pair of profiles: their forenames sound alike, or one's forename sounds like the other's surname (swapped)."""
+    fore, sur = sounds
+    fa, fb, sa, sb = fore[a], fore[b], sur[a], sur[b]
+    return ((fa >= 0) & ((fa == fb) | (fa == sb))) | ((fb >= 0) & (fb == sa))
+
+
+def _candidates(rows: pd.DataFrame, strong_person: np.ndarray, fixed_person: np.ndarray, sounds: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
+    """(weak profile, candidate profile) pairs of the same co-participant and role.
+
+    A weak person's record against each strong person's, and a strong person's record
+    against each other strong person's (both ways round, so each has its whole candidate
+    set) when their forenames sound alike (read swapped too): a perpetrator's other victims
+    are most of the strong pairs, and scoring them all would cost more than the rest of the
+    step. A person in ``fixed_person`` (left unlinked as ambiguous) is in no strong pair.
+    """
+    persons = rows.person.to_numpy()
+    is_strong = strong_person[persons]
     weak, strong = rows[~is_strong], rows[is_strong]
-    if weak.empty or strong.empty:
+    if strong.empty:
         return pd.DataFrame(columns=["weak_profile", "weak_person", "profile", "person"])
-    joined = weak.merge(strong, on="partner", suffixes=("_w", ""))
+    movable = strong[~fixed_person[strong.person.to_numpy()]]
+    fragments = movable.merge(movable, on="partner", suffixes=("_w", ""))
+    fragments = fragments[fragments.person_w != fragments.person]
+    fragments = fragments[_sound_alike(fragments.profile_w.to_numpy(), fragments.profile.to_numpy(), sounds)]
+    joined = pd.concat([weak.merge(strong, on="partner", suffixes=("_w", "")), fragments])
     return (
         joined.rename(columns={"profile_w": "weak_profile", "person_w": "weak_person"})[["weak_profile", "weak_person", "profile", "person"]]
         .drop_duplicates(ignore_index=True)
@@ -285,14 +319,17 @@ def attach_by_context(
     strong_person = np.zeros(len(labels), dtype=bool)
     np.logical_or.at(strong_person, labels, strong)
     # A record left unlinked as ambiguous stays for review: context does not pick its side.
-    strong_person[labels[list(result.ambiguous)]] = True
+    fixed_person = np.zeros(len(labels), dtype=bool)
+    fixed_person[labels[list(result.ambiguous)]] = True
+    strong_person |= fixed_person
     dated = pc.is_valid(profiles.records["dob"]).to_numpy(zero_copy_only=False)
     rows = _participants(profiles, labels, dated, context)
     priors: dict[str, float | None] = {}
+    sounds = _sounds(profiles.records)
     found = []
     for role, of_role in rows.groupby("role"):
         prior = priors[role] = context_prior(of_role)
-        candidates = _candidates(of_role[of_role.profile >= 0], strong_person)
+        candidates = _candidates(of_role[of_role.profile >= 0], strong_person, fixed_person, sounds)
         if prior is None or candidates.empty:
             continue
         found.append(candidates.assign(prior_weight=_weight(prior)))
@@ -312,31 +349,50 @@ def attach_by_context(
     best = frame[frame.names].sort_values(["weight", "row"], ascending=[False, True]).drop_duplicates(["weak_person", "person"])
     link_weight = _weight(model.thresholds.link)
     review_weight = _weight(model.thresholds.review)
-    remap: dict[int, int] = {}
+    joins = Joins(result)
     apart_people = _apart_people(apart, labels) if model.constraints.forenames_keep_apart else set()
     rejected = _apart_people([pair for pair, decision in decisions.items() if decision == "reject"], labels)
     chosen: list[tuple[int, str, str]] = []  # (row, band, reason)
+    sides = frame[["weak_profile", "profile"]].to_numpy()
+    seen: set[tuple[int, int]] = set()
+
+    def choose(row: int, band: str, reason: str) -> None:
+        """Keep the pair of this row, once: a fragment pair is a candidate both ways round."""
+        key = (int(sides[row].min()), int(sides[row].max()))
+        if key not in seen:
+            seen.add(key)
+            chosen.append((row, band, reason))
+
     if rejected:
         # A person an analyst rejected is no candidate.
         pairs_of = list(zip(best.weak_person.tolist(), best.person.tolist(), strict=True))
-        best = best[[pair not in rejected for pair in pairs_of]]
+        best = best[np.array([pair not in rejected for pair in pairs_of], dtype=bool)]  # a mask even when empty
     for weak_person, fits in best.groupby("weak_person", sort=True):
+        # A person already joined to this one (a fragment pair seen the other way round) is no rival.
+        home = joins.find(int(fits.weak_profile.iloc[0]))
+        fits = fits[[joins.find(int(p)) != home for p in fits.profile]]
+        if fits.empty:
+            continue
         fits = fits.sort_values(["weight", "person"], ascending=[False, True])
         top = fits.iloc[0]
         if top.weight < review_weight:
             continue
         rival = len(fits) > 1 and fits.iloc[1].weight >= max(review_weight, top.weight - model.constraints.ambiguity_margin)
         if rival:
-            chosen.extend((int(r), "review", AMBIGUOUS_REASON) for r in fits.row[fits.weight >= review_weight].head(2))
+            for r in fits.row[fits.weight >= review_weight].head(2):
+                choose(int(r), "review", AMBIGUOUS_REASON)
             continue
-        refused = _kept_apart(int(top.weak_profile), int(top.profile), labels, result, model, apart_people)
+        weak, other = int(top.weak_profile), int(top.profile)
+        refused = _kept_apart(weak, other, labels, joins, model, apart_people)
         if refused == _HARD:
             continue
         if top.weight < link_weight or refused == _SOFT:
-            chosen.append((int(top.row), "review", REVIEW_REASON))
+            choose(int(top.row), "review", REVIEW_REASON)
             continue
-        remap[int(weak_person)] = int(top.person)
-        chosen.append((int(top.row), "link", LINKED_REASON))
+        joins.join(weak, other)
+        seen.discard((min(weak, other), max(weak, other)))  # the link replaces a review of the pair seen the other way round
+        chosen = [c for c in chosen if (int(sides[c[0]].min()), int(sides[c[0]].max())) != (min(weak, other), max(weak, other))]
+        choose(int(top.row), "link", LINKED_REASON)
     if not chosen:
         return ContextLinks(result=result, pairs=None, prior=priors)
     at = [row for row, _, _ in chosen]
@@ -351,15 +407,7 @@ def attach_by_context(
         {role: None if p is None else round(p, 4) for role, p in priors.items()}, len(frame), linked, len(chosen) - linked,
         time.perf_counter() - started,
     )
-    merged = labels.copy()
-    if remap:
-        moved = np.isin(labels, np.fromiter(remap, dtype=np.int64))
-        merged[moved] = pd.Series(labels[moved]).map(remap).to_numpy()
-    relabelled = ClusterResult(
-        labels=merged.tolist(), refused=result.refused, ambiguous=result.ambiguous, summaries=result.summaries,
-        identifier_labels=result.identifier_labels,
-    )
-    return ContextLinks(result=relabelled, pairs=pairs, prior=priors)
+    return ContextLinks(result=joins.result(), pairs=pairs, prior=priors)
 
 
 def _weight(probability: float) -> float:
@@ -380,15 +428,16 @@ def _apart_people(pairs: list[tuple[int, int]], labels: np.ndarray) -> set[tuple
 _HARD, _SOFT = "hard", "soft"
 
 
-def _kept_apart(weak: int, other: int, labels: np.ndarray, result: ClusterResult, model: ModelConfig, apart: set[tuple[int, int]]) -> str | None:
+def _kept_apart(weak: int, other: int, labels: np.ndarray, joins: Joins, model: ModelConfig, apart: set[tuple[int, int]]) -> str | None:
     """Whether a constraint or the forename rule keeps the two clusters apart (``_HARD``), or a soft rule sends them to review (``_SOFT``).
 
-    ``apart``: cluster pairs holding (``forenames_keep_apart``) a pair whose forenames
-    disagree outright with no identifier agreeing.
+    The clusters are those holding the two records now, with the joins made so far.
+    ``apart``: cluster pairs (as clustered) holding (``forenames_keep_apart``) a pair whose
+    forenames disagree outright with no identifier agreeing.
     """
-    if result.conflict(weak, other, model.constraints) is not None:
+    if joins.conflict(weak, other, model.constraints) is not None:
         return _HARD
     if (int(labels[weak]), int(labels[other])) in apart:
         return _HARD
     # The clustering's own soft rules (address, place), as a scored edge between the two would meet them.
-    return _SOFT if result.soft_refusal(weak, other, model.constraints) else None
+    return _SOFT if joins.soft_refusal(weak, other, model.constraints) else None

@@ -1,4 +1,4 @@
-"""A perpetrator's victims the linker left split count once: names, DOB slips, the grouping."""
+"""A perpetrator's victims the linker left split count once: names, DOB slips, a shared home, the grouping."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
+from graph.build import build_graph
 from graph.config import FlagRules
 from graph.flags.perpetrator import serial_perpetrator
-from graph.flags.same_victim import dobs_close, names_agree
+from graph.flags.same_victim import dobs_close, forenames_agree, names_agree
 from tests.graph.conftest import AS_OF, Frames, day
 
 RULES = FlagRules(as_of=AS_OF)
@@ -90,3 +91,51 @@ def test_a_victim_without_dob_cannot_bridge_two_dobs(frames: Frames) -> None:
     (flag,) = serial_perpetrator(frames.graph(), RULES)
     assert flag.parameters["victims"] == 2 and flag.parameters["victim_persons"] == 3
     assert flag.parameters["counted_as_one"] == [["V1", "V2"]]
+
+
+FORENAME_CASES = [
+    ("the same forename, other surnames", SARAH, [("SARAH", "PRICE")], True),
+    ("one keystroke in the forename", SARAH, [("SAARH", "PRICE")], True),
+    ("swapped: the forename in the surname field", SARAH, [("PRICE", "SARAH")], True),
+    ("only the surnames agree", SARAH, [("EMMA", "HALL")], False),
+    ("short forenames must match exactly", [("AMY", "HALL")], [("ATY", "PRICE")], False),
+    ("no recorded names", SARAH, [], False),
+]
+
+
+@pytest.mark.parametrize(("desc", "left", "right", "agree"), FORENAME_CASES, ids=[c[0] for c in FORENAME_CASES])
+def test_forenames_agree(desc: str, left, right, agree: bool) -> None:
+    assert forenames_agree(left, right) is agree, desc
+    assert forenames_agree(right, left) is agree, f"{desc} (either way round)"
+
+
+HOME = ("AB1 2CD", "1 High Street")
+OTHER_HOME = ("ZX9 8YW", "2 Low Road")
+REFUGE = ("RF1 1AA", "Refuge, 3 Hidden Lane")
+# (description, V2's (names, dob), V1's home, V2's home, rules, counted as one victim); V1 is SARAH HALL, born BORN
+HOME_CASES = [
+    ("her police record under another surname at her home, no DOB: one victim",
+     ([("SARAH", "PRICE")], None), HOME, HOME, RULES, True),
+    ("names swapped and another surname at her home, no DOB: one victim",
+     ([("PRICE", "SARAH")], None), HOME, HOME, RULES, True),
+    ("the same forename in another home: two partners", ([("SARAH", "PRICE")], None), HOME, OTHER_HOME, RULES, False),
+    ("the same forename at one home, both DOBs known: two partners",
+     ([("SARAH", "PRICE")], date(1992, 3, 3)), HOME, HOME, RULES, False),
+    ("only the surname agrees at one home (mother and daughter): two victims",
+     ([("EMMA", "HALL")], None), HOME, HOME, RULES, False),
+    ("the same forename at one refuge: a refuge is no home", ([("SARAH", "PRICE")], None), REFUGE, REFUGE, RULES, False),
+    ("the rule switched off", ([("SARAH", "PRICE")], None), HOME, HOME,
+     FlagRules(as_of=AS_OF, serial_same_home_is_one_victim=False), False),
+]
+
+
+@pytest.mark.parametrize(("desc", "second", "home_1", "home_2", "rules", "one"), HOME_CASES, ids=[c[0] for c in HOME_CASES])
+def test_split_victim_at_her_home_is_not_a_serial(frames: Frames, desc: str, second, home_1, home_2, rules: FlagRules,
+                                                 one: bool) -> None:
+    for victim, (names, dob), home, when in (("V1", (SARAH, BORN), home_1, day(-10)), ("V2", second, home_2, day(-20))):
+        frames.da("P", victim, when)
+        frames.record(victim, "health", when, role="patient", postcode=home[0], address=home[1])
+        frames.names[victim], frames.dob[victim] = names, dob
+    refuge = {f"address:{REFUGE[0]}|{REFUGE[1]}": "refuge"}
+    flags = serial_perpetrator(build_graph(frames.people(), frames.events(), shared_addresses=refuge), rules)
+    assert bool(flags) is not one, desc

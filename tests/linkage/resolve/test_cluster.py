@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linkage.config.model import Constraints
-from linkage.resolve.cluster import RecordKeys, constrained_clusters
+from linkage.resolve.cluster import Joins, RecordKeys, constrained_clusters
 
 K = RecordKeys
 DEFAULT = Constraints()
@@ -347,3 +347,42 @@ def test_forename_rule_leaves_chains_of_named_records_alone():
     keys = [K(forename="ALEX"), K(forename="ALEXANDER"), K(forename="SANDY")]
     result = constrained_clusters(keys, [(0, 1), (1, 2)], [20.0, 19.0], DEFAULT, forenames_apart=[(0, 2)])
     assert groups(result.labels) == {frozenset({0, 1, 2})}
+
+
+JOIN_CASES = [
+    # (description, keys (each its own cluster), joins made in order, the next join asked, its conflict)
+    ("a join adds the joined cluster's NHS number: a second person's differing one now conflicts",
+     [K("9434765919"), K(None), K("4010232137")], [(0, 1)], (1, 2), "different NHS numbers"),
+    ("a join adds the joined cluster's birth year: a cluster born years later now conflicts",
+     [K(dob_year=1980), K(None), K(dob_year=2001)], [(1, 0)], (1, 2), "dates of birth years apart"),
+    ("nothing joined yet: the two clusters do not conflict",
+     [K("9434765919"), K(None), K("4010232137")], [], (1, 2), None),
+    ("two records already joined through a third never conflict",
+     [K("9434765919"), K(None), K(None)], [(0, 1), (2, 1)], (0, 2), None),
+]
+
+
+@pytest.mark.parametrize(("description", "keys", "joins", "asked", "conflict"), JOIN_CASES, ids=[c[0] for c in JOIN_CASES])
+def test_joins_see_the_joined_cluster_whole(description, keys, joins, asked, conflict):
+    result = constrained_clusters(keys, [], [], DEFAULT)
+    joined = Joins(result)
+    for a, b in joins:
+        joined.join(a, b)
+    assert joined.conflict(*asked, DEFAULT) == conflict, description
+    after = joined.result()
+    assert after.conflict(*asked, DEFAULT) == conflict, f"{description} (the joined clustering)"
+    expected = {frozenset({0})} | {frozenset({r}) for r in range(1, len(keys))}
+    for a, b in joins:
+        merged = {g for g in expected if a in g or b in g}
+        expected = (expected - merged) | {frozenset().union(*merged)}
+    assert groups(after.labels) == expected, description
+    assert all(after.labels[r] == min(g) for g in expected for r in g), f"{description}: smallest record represents"
+    gone = {r for r in range(len(keys)) if after.labels[r] != r and result.labels[r] == r}
+    for root in gone:
+        with pytest.raises(KeyError):
+            after.summaries[root]
+
+
+def test_joins_leave_the_clustering_unchanged_when_none_is_made():
+    result = constrained_clusters([K(), K()], [], [], DEFAULT)
+    assert Joins(result).result() is result

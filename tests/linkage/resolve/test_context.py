@@ -1,4 +1,4 @@
-"""Relational context: a name-only DA record joins the victim of its perpetrator, and only when it is safe."""
+"""Relational context: a name-only DA record, or a split-off fragment with a DOB, joins the victim of its perpetrator, and only when it is safe."""
 
 from __future__ import annotations
 
@@ -36,14 +36,15 @@ def _victim(uid: str, forename: str, surname: str, dob: datetime.date, nhs: str)
     ]
 
 
-def _no_dob(uid: str, forename: str, surname: str) -> dict:
-    """A police DA victim record with name and sex only: no DOB, postcode or identifier."""
-    return model_record(uid, forename, surname, dob=None, postcode=None)
+def _later(uid: str, forename: str, surname: str, dob: datetime.date | None = None) -> dict:
+    """A police DA victim record with name and sex (and a DOB when given) only: no postcode or identifier."""
+    return model_record(uid, forename, surname, dob=dob, postcode=None)
 
 
-#: Each case: a perpetrator (three records with his PNC ID), his victims, and a name-only
-#: victim record of a later incident with him. (tag, victims, name-only record's name,
-#: what becomes of the name-only record: 'joins' the first victim, 'review' or 'apart', rejected)
+#: Each case: a perpetrator (three records with his PNC ID), his victims, and a victim
+#: record of a later incident with him, name-only unless it gives a DOB. (tag, victims, the
+#: later record's name (and DOB), what becomes of it: 'joins' the first victim, 'review' or
+#: 'apart', rejected)
 CASES = [
     ("a no-DOB victim record of a known perpetrator joins its victim",
      "a", [("SARAH", "ZQVICTIMA", datetime.date(1985, 6, 7), "9434765919")], ("SARAH", "ZQVICTIMA"), "joins", False),
@@ -54,6 +55,12 @@ CASES = [
      "c", [("LUCY", "ZQVICTIMC", datetime.date(1988, 3, 4), "4505577104")], ("KAREN", "ZQVICTIMC"), "apart", False),
     ("a pair an analyst rejected stays apart",
      "d", [("JANE", "ZQVICTIMD", datetime.date(1979, 9, 10), "6865866320")], ("JANE", "ZQVICTIMD"), "apart", True),
+    ("a victim's own record split off with its DOB miskeyed in the same year and a surname typo (a fragment) joins her",
+     "e", [("CLAIRE", "ZQVICTIME", datetime.date(1983, 4, 21), "4505577112")],
+     ("CLAIRE", "ZQVICTIMEE", datetime.date(1983, 9, 3)), "joins", False),
+    ("a fragment whose DOB is years from the victim's stays apart",
+     "f", [("HELEN", "ZQVICTIMF", datetime.date(1983, 4, 21), "4010232145")],
+     ("HELEN", "ZQVICTIMF", datetime.date(1961, 11, 2)), "apart", False),
 ]
 
 
@@ -64,7 +71,7 @@ def _case_rows(tag, victims, name) -> tuple[list[dict], list[tuple[str, str, str
     for n, (forename, surname, dob, nhs) in enumerate(victims):
         rows += _victim(f"zc-{tag}-v{n}", forename, surname, dob, nhs)
         events += [(f"zc-{tag}-perp-{n + 1}", f"zc-{tag}-e{n}", "suspect"), (f"zc-{tag}-v{n}-police", f"zc-{tag}-e{n}", "victim")]
-    rows.append(_no_dob(f"zc-{tag}-w", *name))
+    rows.append(_later(f"zc-{tag}-w", *name))
     events += [(f"zc-{tag}-perp-1", f"zc-{tag}-ew", "suspect"), (f"zc-{tag}-w", f"zc-{tag}-ew", "victim")]
     return rows, events
 
