@@ -202,3 +202,33 @@ def test_a_session_left_idle_past_the_timeout_is_signed_out(dashboard_store):
     assert "session ended" in at.info[0].value
     with open_state(dashboard_store.run.store) as con:
         assert sessions.resume(con, sessions.session_key(dashboard_store.run.store), token, idle=timedelta(hours=1), lifetime=timedelta(days=1)) is None
+
+
+# (description, how the results file's schema stamp is changed, words the page must say)
+STAMPS = [
+    ("a file from before schema versions (no stamp)", "DROP TABLE store_schema", "an older MASH Link"),
+    ("a file from an older version", "UPDATE store_schema SET version = version - 1", "an older MASH Link"),
+    ("a file from a newer version", "UPDATE store_schema SET version = version + 1", "a newer MASH Link"),
+]
+
+
+@pytest.mark.parametrize(("description", "change", "words"), STAMPS, ids=[s[0] for s in STAMPS])
+def test_a_results_file_of_another_schema_is_refused_with_the_remedy(
+    app_as, dashboard_store, tmp_path, monkeypatch, description, change, words
+):
+    import duckdb
+
+    from dashboard.session import STORE_ENV
+    from linkage.store import layout
+    from tests.dashboard.conftest import copy_store
+
+    state = copy_store(dashboard_store, tmp_path / "store")
+    results = layout(state).current()
+    with duckdb.connect(str(results)) as con:
+        con.execute(change)
+    monkeypatch.setenv(STORE_ENV, str(state))
+    # The quality page reads the results as it opens.
+    at = app_as(UserRole.LINKAGE_ADMIN, "quality", purpose="test: a store of another schema")
+    assert not at.exception, description
+    errors = " ".join(e.value for e in at.error)
+    assert words in errors and "re-run 'mash run' to upgrade" in errors and str(results) in errors, description
