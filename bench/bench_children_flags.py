@@ -16,36 +16,24 @@ from what the rules and the data lose.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import platform
-import time
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from flag_bench_runs import linked_run, seeds_main
 from graph import FlagCode, build_graph, evaluate_flags, run_flags
-from linkage.batch import run_all
-from linkage.config import load_run_config
 from linkage.evaluate import flag_accuracy
 from linkage.safeguard import graph_frames, read_shared_addresses
 from linkage.store import results_path
-from synth import generate_extracts
 
-REPO = Path(__file__).resolve().parents[1]
 CODES = (FlagCode.CHILD_AT_DA_INCIDENT, FlagCode.UNSEEN_MAN)
 
 
 def measure(people: int, seed: int, workdir: Path, profile: str) -> list[dict]:
-    root = workdir / f"children-{people}-{seed}-{profile}"
-    extracts = root / "extracts"
-    generate_extracts(people=people, seed=seed, out_dir=extracts, profile=profile)
-    run = load_run_config(REPO / "configs" / "run.yaml", store=root / "store" / "mash.duckdb", extracts_dir=extracts)
-    started = time.perf_counter()
-    run_all(run)
-    seconds = time.perf_counter() - started
+    linked = linked_run("children", people, seed, workdir, profile)
+    run, extracts, seconds = linked.run, linked.extracts, linked.seconds
     truth_records = pd.read_csv(extracts / "truth" / "records.csv", dtype=str)
     truth_people = pd.read_csv(extracts / "truth" / "people.csv", dtype=str)
     with duckdb.connect(str(results_path(run.store)), read_only=True) as con:
@@ -77,18 +65,13 @@ def measure(people: int, seed: int, workdir: Path, profile: str) -> list[dict]:
     return rows
 
 
+def _show_rows(seed: int, rows: list[dict]) -> None:
+    for row in rows:
+        print(json.dumps(row, default=float))
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=20_000)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43])
-    parser.add_argument("--profile", default="default")
-    parser.add_argument("--workdir", type=Path, default=Path("data/bench"))
-    args = parser.parse_args()
-    print(f"# {platform.node()}: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
-    for seed in args.seeds:
-        for row in measure(args.people, seed, args.workdir, args.profile):
-            print(json.dumps(row, default=float))
+    seeds_main(__doc__.splitlines()[0], measure, _show_rows)
 
 
 if __name__ == "__main__":

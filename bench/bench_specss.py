@@ -18,26 +18,19 @@ For each seed: generate the extracts, ``mash run`` them (configs/run.yaml), then
 
 from __future__ import annotations
 
-import argparse
 import json
-import platform
-import time
 from collections import Counter
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from flag_bench_runs import linked_run, seeds_main, show_figures
 from graph import FlagCode, build_graph, run_flags
 from graph.config import standard_address
 from graph.flags.specss import FACTORS
-from linkage.batch import run_all
-from linkage.config import load_run_config
 from linkage.safeguard import graph_frames, read_shared_addresses
 from linkage.store import results_path
-from synth import generate_extracts
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def place_of(postcode: str, address: str) -> tuple[str, str]:
@@ -46,13 +39,8 @@ def place_of(postcode: str, address: str) -> tuple[str, str]:
 
 
 def measure(people: int, seed: int, workdir: Path, profile: str = "default") -> dict:
-    root = workdir / f"specss-{people}-{seed}-{profile}"
-    extracts = root / "extracts"
-    generate_extracts(people=people, seed=seed, out_dir=extracts, profile=profile)
-    run = load_run_config(REPO / "configs" / "run.yaml", store=root / "store" / "mash.duckdb", extracts_dir=extracts)
-    started = time.perf_counter()
-    run_all(run)
-    seconds = time.perf_counter() - started
+    linked = linked_run("specss", people, seed, workdir, profile)
+    run, extracts, seconds = linked.run, linked.extracts, linked.seconds
     truth_places = pd.read_csv(extracts / "truth" / "dangerous_places.csv", dtype=str)
     truth_shared = pd.read_csv(extracts / "truth" / "shared_addresses.csv", dtype=str)
     truth_records = pd.read_csv(extracts / "truth" / "records.csv", dtype=str)
@@ -124,17 +112,7 @@ def specss_figures(rules, flags, events, people, truth_records, truth_people, da
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=20_000)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43])
-    parser.add_argument("--profile", default="default", help="generator error profile: clean, default or harsh")
-    parser.add_argument("--workdir", type=Path, default=REPO / "data" / "bench")
-    args = parser.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
-    for seed in args.seeds:
-        figures = measure(args.people, seed, args.workdir, args.profile)
-        for name, value in figures.items():
-            print(f"seed {seed}: {name} = {value:.4f}" if isinstance(value, float) else f"seed {seed}: {name} = {value}")
+    seeds_main(__doc__.splitlines()[0], measure, show_figures)
 
 
 if __name__ == "__main__":
