@@ -10,7 +10,7 @@ from linkage.spark.model_input import SparkModelData, model_input_spark
 from linkage.spark.predict import own_pairs_on_spark, predict_on_spark
 from linkage.spark.profiles import SparkProfiles, as_rows_spark, collapse_spark
 from linkage.spark.render import SparkSql, render_spark
-from linkage.spark.run import SparkStandardised, run_queue_spark, standardise_on_spark, standardise_source_spark
+from linkage.spark.standardise import SparkStandardised, run_queue_spark, standardise_on_spark, standardise_source_spark
 from linkage.spark.session import local_session, prepare_session
 from linkage.spark.splink_api import similarity_jar, splink_api
 from linkage.spark.train import train_on_spark

@@ -41,7 +41,7 @@ from linkage.spark.flags import flags_on_spark
 from linkage.spark.model_input import model_input_spark
 from linkage.spark.predict import own_pairs_on_spark, predict_on_spark
 from linkage.spark.profiles import SIZE, collapse_spark
-from linkage.spark.run import standardise_source_spark, write_table
+from linkage.spark.standardise import standardise_source_spark, write_table
 from linkage.spark.session import prepare_session, start_session
 from linkage.spark.splink_api import splink_api
 from linkage.spark.train import train_on_spark
