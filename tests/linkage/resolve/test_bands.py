@@ -9,6 +9,7 @@ import pytest
 from linkage.config import ModelConfig
 from linkage.resolve import bands
 from linkage.resolve.cluster import RecordKeys, constrained_clusters
+from linkage.resolve.model import FORENAME_LOOKALIKE_GAMMAS, forename_comparison
 
 MODEL = ModelConfig()
 H = dict(registration=True)
@@ -255,8 +256,6 @@ def test_lookalike_established_forenames_are_demoted(description, gamma, establi
 
 def test_lookalike_gammas_are_the_forename_comparisons_lookalike_levels():
     """FORENAME_LOOKALIKE_GAMMAS names the Jaro-Winkler 0.8 and Soundex levels of the built comparison."""
-    from linkage.resolve.model import FORENAME_LOOKALIKE_GAMMAS, forename_comparison
-
     levels = forename_comparison(False).get_comparison("duckdb").comparison_levels
     by_gamma = {level.comparison_vector_value: level.label_for_charts for level in levels}
     labels = [by_gamma[g] for g in FORENAME_LOOKALIKE_GAMMAS]
