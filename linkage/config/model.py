@@ -229,6 +229,23 @@ class Constraints(BaseModel):
         description="Never auto-link a pair whose forenames disagree outright unless an NHS number or PNC ID "
         "matches: twins share surname, DOB and address; such pairs go to review.",
     )
+    middle_names_must_agree: bool = Field(
+        default=True,
+        description="Two records whose middle names disagree outright (each has one of two or more letters and no "
+        "middle name of one is within one keystroke of the other's, nor the other's forename) are two people "
+        "unless an NHS number or PNC ID agrees: never auto-linked, nor joined through other records. An "
+        "initial or a missing middle name says nothing. Fathers and sons and twins often differ only there.",
+    )
+    distinct_forename_share: float | None = Field(
+        default=0.0003,
+        gt=0,
+        lt=1,
+        description="With forenames_must_agree, two forenames that only look or sound alike (OLIVER and OLIVIA, "
+        "GEORGE and GEORGIA: Jaro-Winkler 0.8-0.92 or the same Soundex, not a known nickname) also disagree "
+        "outright when each is an established name: held by at least this share of the records that have a "
+        "forename (default 1 in 3,333; a keying error of even the commonest name is far rarer, and is what the "
+        "look-alike levels exist for). Twins share surname, DOB and address. Null: off.",
+    )
     context_links: bool = Field(
         default=True,
         description="After clustering, attach a person with no DOB, NHS number or PNC ID (a name-only police DA "

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from jellyfish import damerau_levenshtein_distance
 
 from linkage.config.model import ModelConfig
-from linkage.resolve.cluster import SOFT_RULES, ClusterResult
-from linkage.resolve.model import exact_gamma, identifier_column
+from linkage.resolve.cluster import MIDDLE_NAME_RULE, SOFT_RULES, ClusterResult
+from linkage.resolve.model import FORENAME_LOOKALIKE_GAMMAS, exact_gamma, identifier_column
 
 #: Gamma values (Splink's comparison vector) for "exact match" on identifier comparisons.
 IDENTIFIER_EXACT = 1
@@ -35,17 +37,69 @@ class Edges:
     """Pairs eligible for auto-linking, strongest first, as positions in the pairs table."""
 
     positions: np.ndarray
-    demoted: np.ndarray  # per pair: forenames differ outright and no identifier agrees
+    demoted: np.ndarray  # per pair: forenames differ outright (or are two established look-alikes) and no identifier agrees
     identified: np.ndarray  # per pair: an NHS number, PNC ID or 'two_people'/'same_person' identifier agrees
     vouched: np.ndarray  # per pair: a 'same_person' identifier agrees (DOBs years apart are a keying error)
 
 
-def select_edges(pairs: pa.Table, model: ModelConfig) -> Edges:
+def established_forenames(forenames: pa.Array | pa.ChunkedArray, share: float | None, frequencies: pa.Table | None) -> np.ndarray:
+    """Per row, whether its forename is an established name (``constraints.distinct_forename_share``).
+
+    A name held by at least ``share`` of the records with a forename is a name people are
+    given; a keying error, even of the commonest name, is spread over many misspellings
+    and stays far below it.
+
+    Args:
+        forenames: One forename per row (a profile's), null when it has none.
+        share: The least share of records; None: no name is counted as established.
+        frequencies: The model's term-frequency table of forenames (``forename``, ``tf_forename``:
+            shares over every record it was trained on, so an incremental run over a few
+            records judges a name as the full run does). None (forename not in
+            ``term_frequency``, or a run with no model at hand): no name is counted as established.
+    """
+    if share is None or frequencies is None or not len(forenames):
+        return np.zeros(len(forenames), dtype=bool)
+    common = frequencies.filter(pc.greater_equal(frequencies["tf_forename"], share))["forename"]
+    return pc.fill_null(pc.is_in(forenames, value_set=common), False).to_numpy(zero_copy_only=False)
+
+
+def middle_names_differ(
+    middle_l: Sequence[str | None], middle_r: Sequence[str | None], forename_l: Sequence[str | None], forename_r: Sequence[str | None]
+) -> np.ndarray:
+    """Per pair, whether the two records' middle names disagree outright (``constraints.middle_names_must_agree``).
+
+    Each must have a middle name of two or more letters (an initial, or none, says
+    nothing); they disagree when no middle name of one is within one keystroke (a typo)
+    of a middle name of the other, and neither record's forename is among the other's
+    middle names (a person known by a middle name).
+
+    Args:
+        middle_l: Middle names of each pair's left record, space separated.
+        middle_r: Same for the right record.
+        forename_l: Forename of each pair's left record.
+        forename_r: Same for the right record.
+    """
+    found = np.zeros(len(middle_l), dtype=bool)
+    for i, (ml, mr, fl, fr) in enumerate(zip(middle_l, middle_r, forename_l, forename_r, strict=True)):
+        if not ml or not mr or ml == mr:
+            continue
+        left = [m for m in ml.split() if len(m) > 1]
+        right = [m for m in mr.split() if len(m) > 1]
+        if not left or not right or fl in right or fr in left:
+            continue
+        found[i] = all(damerau_levenshtein_distance(a, b) > 1 for a in left for b in right)
+    return found
+
+
+def select_edges(pairs: pa.Table, model: ModelConfig, established: np.ndarray | None = None) -> Edges:
     """Pairs at or above the link threshold, minus demoted ones, ordered by match weight.
 
     Args:
         pairs: Splink predictions with ``match_probability``, ``match_weight`` and gammas.
         model: The model config (link threshold, forename rule).
+        established: Per pair, whether both forenames are established names
+            (:func:`established_forenames`): then forenames that only look or sound alike
+            disagree outright too (OLIVER and OLIVIA). None: no pair's are.
 
     Returns:
         The edge positions to cluster, and the demotion mask over all pairs.
@@ -66,7 +120,12 @@ def select_edges(pairs: pa.Table, model: ModelConfig) -> Edges:
         # The same DA incident partner is person-specific too: a victim's record with her
         # forename cut short (SAMM for SAMANTHA) under the same suspect is not a twin.
         same_partner = pc.fill_null(pc.equal(pairs["gamma_partner"], SAME_PARTNER_LEVEL), False).to_numpy(zero_copy_only=False)
-        demoted = (pairs["gamma_forename"].to_numpy(zero_copy_only=False) == 0) & ~identified & ~same_partner
+        gamma = pairs["gamma_forename"].to_numpy(zero_copy_only=False)
+        differ = gamma == 0
+        if established is not None:
+            # Two established names that merely look alike are two names (twins OLIVER and OLIVIA).
+            differ |= np.isin(gamma, FORENAME_LOOKALIKE_GAMMAS) & established
+        demoted = differ & ~identified & ~same_partner
     else:
         demoted = np.zeros(pairs.num_rows, dtype=bool)
     eligible = np.flatnonzero((probability >= model.thresholds.link) & ~demoted)
@@ -92,6 +151,7 @@ def assign_bands(
     result: ClusterResult,
     decisions: dict[tuple[int, int], str],
     model: ModelConfig,
+    middle_names_differ: np.ndarray | None = None,
 ) -> tuple[list[str], list[str | None]]:
     """The band and reason of every scored pair.
 
@@ -103,6 +163,8 @@ def assign_bands(
         result: The clustering.
         decisions: ``(left, right) -> 'confirm' | 'reject'`` from analysts.
         model: The model config.
+        middle_names_differ: Per pair, whether its middle names disagree outright and no identifier
+            agrees (:func:`middle_names_differ`): two people, below the link threshold too.
 
     Returns:
         Band and reason per pair, in the pairs' order.
@@ -145,6 +207,8 @@ def assign_bands(
         take(refused, DISTINCT, why)
     # Twins and siblings: same surname, DOB and address, other forenames.
     take(edges.demoted, DISTINCT, "forenames differ and no identifier matches")
+    if middle_names_differ is not None:
+        take(middle_names_differ, DISTINCT, MIDDLE_NAME_RULE)
     rest = np.flatnonzero(open_)
     conflicts = result.conflicts(left[rest].tolist(), right[rest].tolist(), model.constraints, edges.vouched[rest].tolist())
     for i, conflict in zip(rest.tolist(), conflicts, strict=True):

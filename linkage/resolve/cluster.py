@@ -13,6 +13,8 @@ records that can never be one person:
   model's evidence to weigh, not a veto; nor when the joining edge shares a value of an
   identifier one person alone holds (``same_value: same_person``): then a DOB was miskeyed;
 - a pair an analyst rejected (cannot-link);
+- two records whose middle names disagree outright (JAMES and ASIF, not a typo, an initial or a
+  forename used as a middle name) with no identifier agreeing (``middle_names_must_agree``);
 - with ``link_type: link_only``, two records of one source.
 
 One soft rule sends a merge to review instead: two clusters that each hold a record from
@@ -239,6 +241,8 @@ ADDRESS_RULE = "no shared postcode area and no identifier agrees"
 PLACE_RULE = "in different postcode areas over the same period and no identifier agrees"
 #: Two records whose forenames disagree outright (twins) are not joined through others either.
 FORENAME_RULE = "forenames differ and no identifier agrees (through other records)"
+#: Two records whose middle names disagree outright are two people, and are not joined through others.
+MIDDLE_NAME_RULE = "middle names differ and no identifier agrees"
 #: The refusals that send a pair to review rather than keeping its records apart.
 SOFT_RULES = frozenset({ADDRESS_RULE, PLACE_RULE})
 
@@ -265,6 +269,7 @@ def constrained_clusters(
     identifier_labels: Sequence[str] = (),
     forenames_apart: Iterable[tuple[int, int]] = (),
     vouched: Sequence[bool] | np.ndarray | None = None,
+    middle_names_apart: Iterable[tuple[int, int]] = (),
 ) -> ClusterResult:
     """Cluster records from scored edges, never violating a constraint.
 
@@ -290,6 +295,9 @@ def constrained_clusters(
             (``constraints.forenames_keep_apart``).
         vouched: Per edge, whether an identifier one person alone holds agrees on it
             (``same_value: same_person``): the DOB gap does not refuse that merge.
+        middle_names_apart: Pairs whose middle names disagree outright with no identifier agreeing
+            (``constraints.middle_names_must_agree``): never in one cluster unless the joining edge
+            has an identifier agreeing.
 
     Returns:
         The cluster of every record, the refused edges and the ambiguous records.
@@ -297,6 +305,7 @@ def constrained_clusters(
     table = keys if isinstance(keys, KeyTable) else KeyTable.from_records(keys)
     count = len(table)
     must_link, cannot_link, forenames_apart = list(must_link), list(cannot_link), list(forenames_apart)
+    middles = list(middle_names_apart)
     graph = _EdgeList(
         ends=np.asarray(edges, dtype=np.int64).reshape(-1, 2),
         weights=np.asarray(weights, dtype=np.float64).reshape(-1),
@@ -306,11 +315,11 @@ def constrained_clusters(
     kept = np.full(count, float("-inf")) if kept is None else np.asarray(kept, dtype=np.float64)
     labels = tuple(identifier_labels)
     component = _components(count, np.concatenate([graph.ends, np.asarray(must_link, dtype=np.int64).reshape(-1, 2)]))
-    contested = _contested(table, component, constraints, [*must_link, *cannot_link, *forenames_apart])[component]
+    contested = _contested(table, component, constraints, [*must_link, *cannot_link, *forenames_apart, *middles])[component]
     # Clustering allocates one small, acyclic object per record; left on, the cyclic
     # collector rescans the growing heap again and again (3-4x the run time at 200k).
     with gc_paused():
-        first = _greedy(table, graph, contested, constraints, must_link, cannot_link, frozenset(), kept, labels, forenames_apart)
+        first = _greedy(table, graph, contested, constraints, must_link, cannot_link, frozenset(), kept, labels, forenames_apart, middles)
         ambiguous = _ambiguous(first, graph, constraints.ambiguity_margin, labels)
         grouped = component.copy()
         grouped[first.records] = first.labels
@@ -319,7 +328,7 @@ def constrained_clusters(
             return ClusterResult(labels=grouped.tolist(), refused=first.refused, summaries=summaries, identifier_labels=labels)
         # Only the components holding an ambiguous record change when it is left out.
         again = np.isin(component, component[sorted(ambiguous)])
-        second = _greedy(table, graph, again, constraints, must_link, cannot_link, ambiguous, None, labels, forenames_apart)
+        second = _greedy(table, graph, again, constraints, must_link, cannot_link, ambiguous, None, labels, forenames_apart, middles)
     grouped[second.records] = second.labels
     moved = again[graph.ends[[index for index, _ in first.refused], 0]].tolist() if first.refused else []
     refused = sorted([r for r, redone in zip(first.refused, moved, strict=True) if not redone] + second.refused)
@@ -420,7 +429,10 @@ class _Pass:
     keys: dict[int, RecordKeys]
 
 
-def _greedy(table: KeyTable, graph: _EdgeList, members: np.ndarray, constraints, must_link, cannot_link, skip: frozenset[int], kept=None, labels=(), apart=()) -> _Pass:
+def _greedy(
+    table: KeyTable, graph: _EdgeList, members: np.ndarray, constraints, must_link, cannot_link, skip: frozenset[int], kept=None,
+    labels=(), apart=(), middles=(),
+) -> _Pass:
     """Merge the edges among ``members`` (whole components) strongest first, refusing what a rule forbids."""
     records = np.flatnonzero(members)
     keys = dict(zip(records.tolist(), table.rows(records), strict=True))
@@ -436,7 +448,11 @@ def _greedy(table: KeyTable, graph: _EdgeList, members: np.ndarray, constraints,
     for a, b in apart:
         named_apart.setdefault(a, set()).add(b)
         named_apart.setdefault(b, set()).add(a)
-    for record in (*forbidden, *named_apart):
+    middle_apart: dict[int, set[int]] = {}
+    for a, b in middles:
+        middle_apart.setdefault(a, set()).add(b)
+        middle_apart.setdefault(b, set()).add(a)
+    for record in (*forbidden, *named_apart, *middle_apart):
         if record in clusters:
             clusters[record].cannot.add(record)
 
@@ -482,6 +498,10 @@ def _greedy(table: KeyTable, graph: _EdgeList, members: np.ndarray, constraints,
                 reason = FORENAME_RULE
             if reason is None and not identified:
                 reason = _soft_refusal(clusters[ra], clusters[rb], constraints)
+            # After the soft rules: where one sends the merge to review, a record lacking the
+            # postcode or place it turns on is still found ambiguous between the two clusters.
+            if reason is None and middle_apart and not identified and _rejected(ra, rb, clusters, middle_apart, find):
+                reason = MIDDLE_NAME_RULE
             if reason:
                 refused.append((index, reason))
                 continue

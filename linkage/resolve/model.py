@@ -186,6 +186,12 @@ def _neutral(level: ComparisonLevelCreator, u: float | None) -> ComparisonLevelC
     return level.configure(m_probability=u, u_probability=u, fix_m_probability=True, fix_u_probability=True)
 
 
+#: Gammas (Splink's level numbers, the else level 0) of the forename levels that say no more than
+#: that two forenames look alike (Jaro-Winkler 0.8) or sound alike (Soundex): a keying error, or two
+#: different names (OLIVER and OLIVIA). ``bands.select_edges`` tells them apart by how common each is.
+FORENAME_LOOKALIKE_GAMMAS = (1, 3)
+
+
 def forename_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) -> ComparisonCreator:
     """Forename: exact, nickname, close spelling, swapped with surname, sounds alike.
 

@@ -142,7 +142,7 @@ def predict(records: pa.Table, model: TrainedModel, review_threshold: float) -> 
 
 
 #: The model-input columns :func:`record_keys` reads (Spark's clustering ships the same to its executors).
-KEY_COLUMNS = ("nhs_number", "pnc_id", "birth_year", "dob", "postcode_outward", "agency", "event_day", "source", "forename")
+KEY_COLUMNS = ("nhs_number", "pnc_id", "birth_year", "dob", "postcode_outward", "agency", "event_day", "source", "forename", "middle_names")
 
 
 def record_keys(records: pa.Table, model: ModelConfig) -> KeyTable:
@@ -246,8 +246,13 @@ def cluster_records(
     kept = np.full(count, -np.inf)
     kept[own_profile[edge_of]] = own_pairs["match_weight"].to_numpy(zero_copy_only=False)[edge_of]
 
-    edges = bands.select_edges(scored, model)
+    names = bands.established_forenames(
+        profiles.records["forename"], model.constraints.distinct_forename_share,
+        None if context is None else context.term_frequencies.get("forename"),
+    )
+    edges = bands.select_edges(scored, model, names[left] & names[right])
     apart = _forenames_apart(left, right, edges.demoted, model)
+    middles = _middle_names_apart(profiles.records, left, right, edges.identified, model)
     result = constrained_clusters(
         record_keys(profiles.records, model),
         np.column_stack((left[edges.positions], right[edges.positions])),
@@ -260,12 +265,15 @@ def cluster_records(
         kept=kept,
         identifier_labels=[model.identifier_label(name) for name in apart_identifiers(model)],
         forenames_apart=apart,
+        middle_names_apart=list(zip(left[middles].tolist(), right[middles].tolist(), strict=True)),
     )
     context_pairs = None
     if context is not None and model.constraints.context_links:
         attached = attach_by_context(profiles, result, context, model, decisions, apart)
         result, context_pairs = attached.result, attached.pairs
-    band, reason = bands.assign_bands(scored, left, right, edges, result, decisions, model)
+    middle_differ = np.zeros(scored.num_rows, dtype=bool)
+    middle_differ[middles] = True
+    band, reason = bands.assign_bands(scored, left, right, edges, result, decisions, model, middle_differ)
 
     # Back to records. A profile of several records that its own pair did not hold together
     # and that ended alone, or one left unlinked as ambiguous, is its records apart, as
@@ -372,6 +380,21 @@ def _forenames_apart(left: np.ndarray, right: np.ndarray, demoted: np.ndarray, m
         return []
     at = np.flatnonzero(demoted)
     return list(zip(left[at].tolist(), right[at].tolist(), strict=True))
+
+
+def _middle_names_apart(
+    records: pa.Table, left: np.ndarray, right: np.ndarray, identified: np.ndarray, model: ModelConfig
+) -> np.ndarray:
+    """Positions of the scored profile pairs whose middle names disagree outright and no identifier agrees, when that keeps them apart."""
+    if not model.constraints.middle_names_must_agree:
+        return np.zeros(0, dtype=np.int64)
+    middle = records["middle_names"].to_numpy(zero_copy_only=False)
+    forename = records["forename"].to_numpy(zero_copy_only=False)
+    # Only pairs where both records hold a middle name need the keystroke test.
+    held = pc.is_valid(records["middle_names"]).to_numpy(zero_copy_only=False)
+    at = np.flatnonzero(held[left] & held[right] & ~identified)
+    l, r = left[at], right[at]
+    return at[bands.middle_names_differ(middle[l], middle[r], forename[l], forename[r])]
 
 
 def read_decisions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:

@@ -9,6 +9,7 @@ import pytest
 from linkage.config import ModelConfig
 from linkage.resolve import bands
 from linkage.resolve.cluster import RecordKeys, constrained_clusters
+from linkage.resolve.model import FORENAME_LOOKALIKE_GAMMAS, forename_comparison
 
 MODEL = ModelConfig()
 H = dict(registration=True)
@@ -174,3 +175,88 @@ def test_one_keystroke_agreement_vouches_for_nothing():
     })
     edges = bands.select_edges(pairs, model)
     assert (edges.identified.tolist(), edges.vouched.tolist(), edges.demoted.tolist()) == ([False], [False], [True])
+
+
+# Each case: description, (middle names, forename) of the left and right record, whether they disagree outright.
+MIDDLE_CASES = [
+    ("two different full middle names: two people", ("JAMES", "RICHARD"), ("ASIF", "RICHARD"), True),
+    ("the same middle name", ("JAMES", "RICHARD"), ("JAMES", "RICHARD"), False),
+    ("a middle name one keystroke off is a typo", ("JAMES", "RICHARD"), ("JAMSE", "RICHARD"), False),
+    ("an initial says nothing", ("J", "RICHARD"), ("ASIF", "RICHARD"), False),
+    ("a missing middle name says nothing", (None, "RICHARD"), ("ASIF", "RICHARD"), False),
+    ("one middle name shared among several", ("JAMES PAUL", "RICHARD"), ("PAUL", "RICHARD"), False),
+    ("none shared among several", ("JAMES PAUL", "RICHARD"), ("ASIF OMAR", "RICHARD"), True),
+    ("a forename recorded as the middle name (known by it)", ("RICHARD", "JAMES"), ("PAUL", "RICHARD"), False),
+]
+
+
+@pytest.mark.parametrize(("description", "left", "right", "expected"), MIDDLE_CASES, ids=[c[0] for c in MIDDLE_CASES])
+def test_middle_names_differ(description, left, right, expected):
+    got = bands.middle_names_differ([left[0]], [right[0]], [left[1]], [right[1]])
+    assert got.tolist() == [expected], description
+
+
+def test_middle_names_that_differ_keep_people_apart_below_the_link_threshold_too():
+    """Father and son of one name and address: the pair with two middle names is distinct, not review."""
+    pairs = pa.table({
+        "match_probability": [0.99, 0.85], "match_weight": [15.0, 3.0], "gamma_forename": [8, 8],
+        "gamma_nhs_number": [-1, -1], "gamma_pnc_id": [-1, -1], "gamma_partner": [-1, -1],
+    })
+    left, right = np.array([0, 0]), np.array([1, 2])
+    edges = bands.select_edges(pairs, MODEL)
+    differ = np.array([True, True])
+    result = constrained_clusters(
+        [RecordKeys()] * 3, [(0, 1)], [15.0], MODEL.constraints, middle_names_apart=[(0, 1), (0, 2)],
+    )
+    got, reasons = bands.assign_bands(pairs, left, right, edges, result, {}, MODEL, differ)
+    assert got == ["distinct", "distinct"]
+    assert reasons == [bands.MIDDLE_NAME_RULE] * 2
+
+
+# Each case: description, forenames, the least share, the model's term frequencies (None: no table), established per row.
+FREQUENCIES = pa.table({"forename": ["OLIVER", "OLIVIA", "OLIVRE"], "tf_forename": [0.01, 0.002, 0.00001]})
+ESTABLISHED_CASES = [
+    ("names held by the share or more are established", ["OLIVER", "OLIVIA"], 0.0003, FREQUENCIES, [True, True]),
+    ("a rare spelling (a keying error) is not", ["OLIVER", "OLIVRE"], 0.0003, FREQUENCIES, [True, False]),
+    ("a name the model never saw is not", ["OLIVER", "ZEBEDEE"], 0.0003, FREQUENCIES, [True, False]),
+    ("a record with no forename is not", [None, "OLIVER"], 0.0003, FREQUENCIES, [False, True]),
+    ("the share sets the bar", ["OLIVER", "OLIVIA"], 0.005, FREQUENCIES, [True, False]),
+    ("off when the share is None", ["OLIVER", "OLIVIA"], None, FREQUENCIES, [False, False]),
+    ("off with no term-frequency table (forename not in term_frequency)", ["OLIVER", "OLIVIA"], 0.0003, None, [False, False]),
+]
+
+
+@pytest.mark.parametrize(("description", "names", "share", "frequencies", "expected"), ESTABLISHED_CASES, ids=[c[0] for c in ESTABLISHED_CASES])
+def test_established_forenames(description, names, share, frequencies, expected):
+    got = bands.established_forenames(pa.array(names, pa.string()), share, frequencies)
+    assert got.tolist() == expected, description
+
+
+# Each case: description, gamma_forename, both forenames established, NHS gamma, demoted.
+LOOKALIKE_CASES = [
+    ("OLIVER and OLIVIA, both established names, look alike: twins, demoted", 1, True, -1, True),
+    ("GEORGE and GEORGIA sound alike, both established: demoted", 3, True, -1, True),
+    ("DANIEL and DAVIEL look alike, one a keying error: weighed, not demoted", 1, False, -1, False),
+    ("established look-alikes with the NHS number agreeing: one person", 1, True, 1, False),
+    ("a known nickname (same name group) is never demoted", 7, True, -1, False),
+    ("a close spelling (Jaro-Winkler 0.92) is never demoted", 6, True, -1, False),
+]
+
+
+@pytest.mark.parametrize(("description", "gamma", "established", "nhs", "expected"), LOOKALIKE_CASES, ids=[c[0] for c in LOOKALIKE_CASES])
+def test_lookalike_established_forenames_are_demoted(description, gamma, established, nhs, expected):
+    pairs = pa.table({
+        "match_probability": [0.99], "match_weight": [15.0], "gamma_forename": [gamma],
+        "gamma_nhs_number": [nhs], "gamma_pnc_id": [-1], "gamma_partner": [-1],
+    })
+    edges = bands.select_edges(pairs, MODEL, np.array([established]))
+    assert edges.demoted.tolist() == [expected], description
+    assert (len(edges.positions) == 0) == expected
+
+
+def test_lookalike_gammas_are_the_forename_comparisons_lookalike_levels():
+    """FORENAME_LOOKALIKE_GAMMAS names the Jaro-Winkler 0.8 and Soundex levels of the built comparison."""
+    levels = forename_comparison(False).get_comparison("duckdb").comparison_levels
+    by_gamma = {level.comparison_vector_value: level.label_for_charts for level in levels}
+    labels = [by_gamma[g] for g in FORENAME_LOOKALIKE_GAMMAS]
+    assert "0.8" in labels[0] and "sound alike" in labels[1].lower(), labels

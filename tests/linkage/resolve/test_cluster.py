@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linkage.config.model import Constraints
-from linkage.resolve.cluster import Joins, RecordKeys, constrained_clusters
+from linkage.resolve.cluster import MIDDLE_NAME_RULE, Joins, RecordKeys, constrained_clusters
 
 K = RecordKeys
 DEFAULT = Constraints()
@@ -386,3 +386,56 @@ def test_joins_see_the_joined_cluster_whole(description, keys, joins, asked, con
 def test_joins_leave_the_clustering_unchanged_when_none_is_made():
     result = constrained_clusters([K(), K()], [], [], DEFAULT)
     assert Joins(result).result() is result
+
+
+# Each case: description, edges (a, b, weight, identifier agrees), middle-name-apart pairs, expected groups, refusal reasons.
+MIDDLE_NAME_CASES = [
+    (
+        "father RICHARD ASIF and son RICHARD JAMES: a direct edge is refused",
+        [(0, 1, 15.0, False)], [(0, 1)],
+        {frozenset({0}), frozenset({1})}, [MIDDLE_NAME_RULE],
+    ),
+    (
+        "nor joined through a record with no middle name (a police record with none)",
+        [(0, 2, 16.0, False), (1, 2, 15.0, False)], [(0, 1)],
+        {frozenset({0, 2}), frozenset({1})}, [MIDDLE_NAME_RULE],
+    ),
+    (
+        "an NHS number agreeing on the joining pair overrides the rule (a middle name keyed wrong)",
+        [(0, 2, 16.0, False), (1, 2, 15.0, True)], [(0, 1)],
+        {frozenset({0, 1, 2})}, [],
+    ),
+    (
+        "without middle-name-apart pairs the chain joins all three",
+        [(0, 2, 16.0, False), (1, 2, 15.0, False)], [],
+        {frozenset({0, 1, 2})}, [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("description", "edges", "apart", "expected", "reasons"), MIDDLE_NAME_CASES, ids=[c[0] for c in MIDDLE_NAME_CASES])
+def test_middle_names_keep_people_apart_through_other_records(description, edges, apart, expected, reasons):
+    result = constrained_clusters(
+        [K(), K(), K()][: 1 + max(max(a, b) for a, b, _, _ in edges)], [(a, b) for a, b, _, _ in edges],
+        [w for _, _, w, _ in edges], DEFAULT, identified=[i for _, _, _, i in edges], middle_names_apart=apart,
+    )
+    assert groups(result.labels) == expected, description
+    assert [reason for _, reason in result.refused] == reasons, description
+
+
+def test_middle_names_leave_the_registration_rule_its_ambiguous_record():
+    """Namesakes AMY CLAIRE (GP in LW) and AMY LISA (GP in NT): a record with no postcode matching both stays for review.
+
+    The registration rule refuses the merge first (review), so the record lacking the
+    postcode it turns on is still found ambiguous; the middle names refuse only merges no
+    other rule refuses.
+    """
+    def reg(area):
+        return RecordKeys(postcode_area=area, registration=True)
+
+    keys = [reg("LW1"), reg("LW1"), RecordKeys(), reg("NT4"), reg("NT4")]
+    result = constrained_clusters(
+        keys, [(0, 1), (3, 4), (1, 2), (2, 3)], [20.0, 20.0, 15.0, 14.0], DEFAULT, middle_names_apart=[(0, 3)],
+    )
+    assert set(result.ambiguous) == {2}
+    assert groups(result.labels) == {frozenset({0, 1}), frozenset({2}), frozenset({3, 4})}

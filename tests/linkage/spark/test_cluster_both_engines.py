@@ -206,7 +206,7 @@ def test_the_generated_set_has_every_kind_of_outcome(scored):
 _RECORD_SCHEMA = pa.schema([
     ("unique_id", pa.string()), ("nhs_number", pa.string()), ("pnc_id", pa.string()), ("birth_year", pa.int64()),
     ("dob", pa.date32()), ("postcode_outward", pa.string()), ("agency", pa.string()), ("forename", pa.string()),
-    ("event_day", pa.int64()), ("source", pa.string()),
+    ("event_day", pa.int64()), ("source", pa.string()), ("middle_names", pa.string()),
 ])
 _PAIR_SCHEMA = pa.schema([
     ("unique_id_l", pa.string()), ("unique_id_r", pa.string()), ("match_weight", pa.float64()), ("match_probability", pa.float64()),
