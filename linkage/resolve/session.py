@@ -90,7 +90,12 @@ def make_linker(
     """
     work = connect_memory()
     api = DuckDBAPI(connection=work)
-    linker = Linker(api.register(records, table_name=SPLINK_TABLE), settings, log_level=logging.WARNING)
+    # A saved model's settings (a dict) were checked against these columns when it was trained;
+    # checking again parses every comparison's SQL, a few tenths of a second per linker.
+    linker = Linker(
+        api.register(records, table_name=SPLINK_TABLE), settings, log_level=logging.WARNING,
+        validate_settings=not isinstance(settings, dict),
+    )
     for column, table in (term_frequencies or {}).items():
         linker.table_management.register_term_frequency_lookup(api.register(table, table_name=f"tf_lookup_{column}"), column)
     return linker
