@@ -178,7 +178,7 @@ def predict_changes(records: pa.Table, added: set[str], model: TrainedModel, run
             linker.table_management.register_term_frequency_lookup(api.register(table, table_name=f"tf_lookup_{column}"), column)
         new_rows = records.filter(is_new)
         new = api.register(new_rows, table_name="new_records")
-        existing = api.register(blocked_with(records, is_new, new_rows, model.splink), table_name="existing_records")
+        existing = api.register(blocked_with(records, is_new, model.splink), table_name="existing_records")
         threshold = run.model.thresholds.review
         between = linker.inference.predict_between(existing, new, threshold_match_probability=threshold, warning_mode="never")
         within = linker.inference.predict_within(new, threshold_match_probability=threshold, warning_mode="never")
@@ -187,7 +187,7 @@ def predict_changes(records: pa.Table, added: set[str], model: TrainedModel, run
         work.close()
 
 
-def blocked_with(records: pa.Table, is_new: pa.Array, new_rows: pa.Table, splink_settings: dict) -> pa.Table:
+def blocked_with(records: pa.Table, is_new: pa.Array, splink_settings: dict) -> pa.Table:
     """The other records that a prediction blocking rule pairs with at least one new record.
 
     Exactly the existing side's rows ``predict_between`` can pair: each rule is joined
@@ -200,7 +200,6 @@ def blocked_with(records: pa.Table, is_new: pa.Array, new_rows: pa.Table, splink
     Args:
         records: Model input for every current record (or profile), ordered by ``unique_id``.
         is_new: Which rows of ``records`` are new or changed.
-        new_rows: Those rows.
         splink_settings: The saved model's Splink settings (its prediction blocking rules).
     """
     rules = splink_settings["blocking_rules_to_generate_predictions"]

@@ -68,7 +68,7 @@ CASES = [
 def test_blocked_with_keeps_exactly_the_records_a_rule_pairs_with_a_new_one(description, settings, expected):
     records = population()
     is_new = pc.is_in(records["unique_id"], value_set=pa.array(NEW))
-    got = blocked_with(records, is_new, records.filter(is_new), settings)
+    got = blocked_with(records, is_new, settings)
     assert got["unique_id"].to_pylist() == expected
     assert expected == brute_force(records, is_new, settings), "the table's expectation agrees with pair-by-pair checks"
     assert got.schema == records.schema, "the rows are the model input's, every column kept"
@@ -80,5 +80,5 @@ def test_a_rule_that_is_not_plain_sql_keeps_every_other_record():
     settings = {"blocking_rules_to_generate_predictions": [
         {"blocking_rule": 'l."dob" = r."dob"', "sql_dialect": "duckdb", "arrays_to_explode": ["forename_groups"]},
     ]}
-    got = blocked_with(records, is_new, records.filter(is_new), settings)
+    got = blocked_with(records, is_new, settings)
     assert got["unique_id"].to_pylist() == ["e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8"]
