@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 #: Temp table of records whose people are re-clustered.
 AFFECTED = "affected_records"
+#: Temp table of the records the last round of growing the affected ones added.
+_FRONTIER = "affected_frontier"
 
 
 def resolve_changes(
@@ -300,25 +302,31 @@ def _find_affected(con: duckdb.DuckDBPyConnection, context: bool = False) -> Non
         f"(SELECT unique_id FROM {TOUCHED})) "
         "UNION SELECT unique_id_l FROM review_decisions UNION SELECT unique_id_r FROM review_decisions",
     )
-    # Grow to whole connected components over pairs and decisions: a handful of rounds.
+    # Grow to whole connected components over pairs and decisions: a handful of rounds, each
+    # looking out only from the records the last one added (everyone else's neighbours are in),
+    # one pass over the pairs a round for both of their ends.
     linked = " UNION ".join(
-        f"SELECT {b} FROM {table} WHERE {a} IN (SELECT unique_id FROM {AFFECTED})"
+        f"SELECT CASE WHEN unique_id_l IN (SELECT unique_id FROM {_FRONTIER}) THEN unique_id_r ELSE unique_id_l END "
+        f"FROM {table} WHERE unique_id_l IN (SELECT unique_id FROM {_FRONTIER}) OR unique_id_r IN (SELECT unique_id FROM {_FRONTIER})"
         for table in ("pairs", "review_decisions")
-        for a, b in (("unique_id_l", "unique_id_r"), ("unique_id_r", "unique_id_l"))
     )
     if context:
         linked += (
             " UNION SELECT o.unique_id FROM records AS r JOIN records AS o ON o.source = r.source AND o.event_id = r.event_id "
-            f"WHERE r.unique_id IN (SELECT unique_id FROM {AFFECTED}) AND r.agency = 'police' AND r.domestic_abuse "
+            f"WHERE r.unique_id IN (SELECT unique_id FROM {_FRONTIER}) AND r.agency = 'police' AND r.domestic_abuse "
             "AND o.agency = 'police' AND o.domestic_abuse"
         )
+    run_sql(con, "affected_frontier", f"CREATE OR REPLACE TEMP TABLE {_FRONTIER} AS SELECT unique_id FROM {AFFECTED}")
     while True:
-        (grew,) = run_sql(
+        run_sql(
             con, "grow_affected",
-            f"INSERT INTO {AFFECTED} SELECT * FROM ({linked}) AS n(unique_id) WHERE unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
-        ).fetchall()[0]
+            f"CREATE OR REPLACE TEMP TABLE {_FRONTIER}_next AS SELECT DISTINCT unique_id FROM ({linked}) AS n(unique_id) "
+            f"WHERE unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
+        )
+        (grew,) = run_sql(con, "add_affected", f"INSERT INTO {AFFECTED} SELECT unique_id FROM {_FRONTIER}_next").fetchall()[0]
         if not grew:
             break
+        run_sql(con, "next_frontier", f"CREATE OR REPLACE TEMP TABLE {_FRONTIER} AS SELECT unique_id FROM {_FRONTIER}_next")
     # A profile's records beyond its two lowest ids have no pairs of their own: add them with it.
     run_sql(
         con, "affected_profiles",
