@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from linkage import history
 from linkage.config import RunConfig
@@ -22,6 +23,7 @@ from linkage.ingest.changes import ingest_changes
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
 from linkage.resolve import RESOLVE_TABLES, ResolveReport, TrainedModel, count_implausible, resolve
 from linkage.resolve.incremental import resolve_changes
+from linkage.resolve.plausibility import CHECKS as PLAUSIBILITY_CHECKS, checks_fingerprint, recount_implausible
 from linkage.resolve.profiles import collapse
 from linkage.resolve.run import read_decisions
 from linkage.resolve.session import ArrowModelData, model_input
@@ -120,6 +122,7 @@ def _locked_run(run: RunConfig, retrain: bool, on_stage: Callable[[str], None] |
         history.close_abandoned(state, current.name if current else None)
         run_id = history.start_run(state, run, "incremental" if incremental else "full", inputs)
         decisions = fetch_arrow(state, "snapshot_review_decisions", "SELECT * FROM review_decisions")
+        before = history.results_counts(state, current.name) if incremental else None
     for stale in where.stale_results():
         remove_results_file(stale)
     target = where.results_file(run_id)
@@ -134,7 +137,7 @@ def _locked_run(run: RunConfig, retrain: bool, on_stage: Callable[[str], None] |
         con = connect(target)
         try:
             if incremental:
-                report = _update(con, run, run_id, decisions, current, on_stage, seconds, counts)
+                report = _update(con, run, run_id, decisions, current, before or {}, on_stage, seconds, counts)
             else:
                 report = _build(con, run, run_id, decisions, current, retrain, on_stage, seconds, counts)
         finally:
@@ -218,11 +221,15 @@ def _update(
     run_id: int,
     decisions,
     previous: Path,
+    before: dict[str, Any],
     on_stage: Callable[[str], None] | None,
     seconds: dict[str, float],
     counts: dict[str, Any],
 ) -> RunReport:
-    """Update a copy of the previous results (``con``) with only what changed in the extracts."""
+    """Update a copy of the previous results (``con``) with only what changed in the extracts.
+
+    ``before`` holds the counts the run that made the previous results recorded (empty if none).
+    """
     # Only a full run rebuilds every table; an update would build on the old layout.
     check_schema_version(con, previous, remedy="run a full 'mash run' (without --incremental) to upgrade")
     create_table_from_arrow(con, "review_decisions", decisions)
@@ -236,7 +243,7 @@ def _update(
     _blank_rises(con, run, "column_blanks", PREVIOUS, counts)
     _source_counts(con, counts, "source_loads")
     resolution, changed_people = resolve_changes(con, run, run_id, on_stage)
-    _count_resolution(con, run, resolution, ("records", "clusters"), seconds, counts, on_stage)
+    _count_resolution(con, run, resolution, ("records", "clusters"), seconds, counts, on_stage, _recount(con, run, before, changed_people))
     started = time.perf_counter()
     flags = update_flag_tables(con, run.flags, changed_people, PREVIOUS)
     seconds["flags"] = time.perf_counter() - started
@@ -270,6 +277,22 @@ def _finish(
     )
 
 
+def _recount(
+    con: duckdb.DuckDBPyConnection, run: RunConfig, before: dict[str, Any], changed_people: list[str]
+) -> Callable[[], dict[str, int]] | None:
+    """How an incremental run counts implausible people from the previous counts, if they were made by these checks.
+
+    Only the changed people are checked again (``plausibility.recount_implausible``); previous
+    counts from other checks (settings or code), or none recorded, mean checking everyone.
+    """
+    found = before.get("implausible", {})
+    if before.get("implausible_checks") != checks_fingerprint(run.model.plausibility) or set(found) != set(PLAUSIBILITY_CHECKS):
+        return None
+    people = pa.table({"person_id": pa.array(changed_people, pa.string())})
+    create_table_from_arrow(con, "implausible_people", people, temporary=True)
+    return lambda: recount_implausible(con, run.model.plausibility, "implausible_people", PREVIOUS, found)
+
+
 def _count_resolution(
     con: duckdb.DuckDBPyConnection,
     run: RunConfig,
@@ -278,15 +301,21 @@ def _count_resolution(
     seconds: dict[str, float],
     counts: dict[str, Any],
     on_stage: Callable[[str], None] | None,
+    recount: Callable[[], dict[str, int]] | None = None,
 ) -> None:
-    """Record a resolution's timings and counts (records linked, implausible people), then start the flags stage."""
+    """Record a resolution's timings and counts (records linked, implausible people), then start the flags stage.
+
+    ``recount`` counts the implausible people instead of checking every person (an incremental run's).
+    """
     records, clusters = tables
     seconds.update(resolution.seconds)
     counts.update(records=resolution.records, pairs=resolution.pairs, people=resolution.people, **resolution.id_counts)
     (linked,) = run_sql(con, "count_linked", f"SELECT count(*) FROM {clusters} WHERE link_strength <> 'single'").fetchall()[0]
     counts["linked_records"] = int(linked)
     started = time.perf_counter()
-    counts["implausible"] = count_implausible(con, run.model.plausibility, records, clusters)
+    counts["implausible"] = recount() if recount else count_implausible(con, run.model.plausibility, records, clusters)
+    # What the counts were made by: the next incremental run may start from them only if it uses the same checks.
+    counts["implausible_checks"] = checks_fingerprint(run.model.plausibility)
     seconds["plausibility"] = time.perf_counter() - started
     if on_stage:
         on_stage("graph and flags")

@@ -124,6 +124,16 @@ def close_abandoned(state: duckdb.DuckDBPyConnection, current_file: str | None) 
     return len(rows)
 
 
+def results_counts(state: duckdb.DuckDBPyConnection, results_file: str) -> dict[str, Any] | None:
+    """The counts of the completed run whose results are in ``results_file``, or None if none recorded them."""
+    rows = run_sql(
+        state, "find_results_counts",
+        "SELECT counts FROM runs WHERE results_file = $file AND status = 'complete' ORDER BY run_id DESC LIMIT 1",
+        {"file": results_file},
+    ).fetchall()
+    return json.loads(rows[0][0]) if rows and rows[0][0] else None
+
+
 def list_runs(state: duckdb.DuckDBPyConnection, limit: int = 20) -> list[RunRecord]:
     """The latest runs, newest first."""
     rows = run_sql(

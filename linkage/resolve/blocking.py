@@ -115,6 +115,10 @@ def check_pair_budget(records: pa.Table, model: ModelConfig, budget: int) -> lis
     return counts
 
 
+#: The column marking an incremental run's new and changed records.
+_IS_NEW = "_is_new"
+
+
 def check_added_pair_budget(records: pa.Table, added: Collection[str], model: ModelConfig, budget: int) -> None:
     """Stop an incremental run before scoring if a rule would pair the new records with more than ``budget`` others.
 
@@ -128,20 +132,20 @@ def check_added_pair_budget(records: pa.Table, added: Collection[str], model: Mo
     Raises:
         MashError: Naming the first rule over budget, its pairs and its largest block (by size only).
     """
-    # Only the blocking columns: filtering every model column of a million records costs seconds a night.
-    records = records.select(["unique_id", *sorted({column for columns in model.blocking_rules for column in columns})])
+    # Only the blocking columns, marked new or not rather than copied into two tables:
+    # copying the model's columns of a million records costs seconds a night.
     is_new = pc.is_in(records["unique_id"], value_set=pa.array(sorted(added), pa.string()))
+    records = records.select(sorted({column for columns in model.blocking_rules for column in columns})).append_column(_IS_NEW, is_new)
     with connect_memory() as work:
-        work.register("new_records", records.filter(is_new))
-        work.register("existing_records", records.filter(pc.invert(is_new)))
+        work.register("marked_records", records)
         for columns in model.blocking_rules:
             keys = ", ".join(quote_ident(column) for column in columns)
             filled = " AND ".join(f"{quote_ident(column)} IS NOT NULL" for column in columns)
             pairs, block = fetch_arrow(
                 work,
                 "incremental pair budget",
-                f"WITH n AS (SELECT {keys}, count(*) AS c FROM new_records WHERE {filled} GROUP BY ALL), "
-                f"e AS (SELECT {keys}, count(*) AS c FROM existing_records SEMI JOIN n USING ({keys}) GROUP BY ALL) "
+                f"WITH n AS (SELECT {keys}, count(*) AS c FROM marked_records WHERE {_IS_NEW} AND {filled} GROUP BY ALL), "
+                f"e AS (SELECT {keys}, count(*) AS c FROM marked_records SEMI JOIN n USING ({keys}) WHERE NOT {_IS_NEW} GROUP BY ALL) "
                 "SELECT coalesce(sum(n.c * coalesce(e.c, 0) + n.c * (n.c - 1) // 2), 0) AS pairs, "
                 f"coalesce(max(n.c + coalesce(e.c, 0)), 0) AS block FROM n LEFT JOIN e USING ({keys})",
             ).to_pylist()[0].values()

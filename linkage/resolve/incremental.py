@@ -18,10 +18,12 @@ changed and withdrawn rows, this
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker
@@ -44,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 #: Temp table of records whose people are re-clustered.
 AFFECTED = "affected_records"
+#: Temp table of the records the last round of growing the affected ones added.
+_FRONTIER = "affected_frontier"
 
 
 def resolve_changes(
@@ -166,18 +170,69 @@ def predict_changes(records: pa.Table, added: set[str], model: TrainedModel, run
     work = connect_memory()
     try:
         api = DuckDBAPI(connection=work)
-        linker = Linker(api.register(records.slice(0, 0), table_name="no_records"), model.splink, log_level=logging.WARNING)
+        # The saved model was checked against these columns when trained (session.make_linker).
+        linker = Linker(
+            api.register(records.slice(0, 0), table_name="no_records"), model.splink, log_level=logging.WARNING,
+            validate_settings=False,
+        )
         # The model's own term frequencies, as a full run uses: scores agree between the two.
         for column, table in model.term_frequency_tables().items():
             linker.table_management.register_term_frequency_lookup(api.register(table, table_name=f"tf_lookup_{column}"), column)
-        new = api.register(records.filter(is_new), table_name="new_records")
-        existing = api.register(records.filter(pc.invert(is_new)), table_name="existing_records")
+        new_rows = records.filter(is_new)
+        new = api.register(new_rows, table_name="new_records")
+        existing = api.register(blocked_with(records, is_new, model.splink), table_name="existing_records")
         threshold = run.model.thresholds.review
         between = linker.inference.predict_between(existing, new, threshold_match_probability=threshold, warning_mode="never")
         within = linker.inference.predict_within(new, threshold_match_probability=threshold, warning_mode="never")
         return scored_pairs(between, within)
     finally:
         work.close()
+
+
+def blocked_with(records: pa.Table, is_new: pa.Array, splink_settings: dict) -> pa.Table:
+    """The other records that a prediction blocking rule pairs with at least one new record.
+
+    Exactly the existing side's rows ``predict_between`` can pair: each rule is joined
+    both ways round (existing as ``l`` and as ``r``), so an asymmetric rule loses nothing.
+    Scores do not change, since the model's own term frequencies are used, not the
+    input's; what does is that Splink no longer carries every record of a million
+    through its blocking and term-frequency joins for a thousand new ones. A rule that
+    is not plain SQL (an exploding array rule) keeps every other record.
+
+    Args:
+        records: Model input for every current record (or profile), ordered by ``unique_id``.
+        is_new: Which rows of ``records`` are new or changed.
+        splink_settings: The saved model's Splink settings (its prediction blocking rules).
+    """
+    rules = splink_settings["blocking_rules_to_generate_predictions"]
+    if not rules or any(set(rule) - {"blocking_rule", "sql_dialect"} for rule in rules):
+        return records.filter(pc.invert(is_new))
+    # Only the columns the rules read, numbered, read once out of the million rows: each rule's join then
+    # runs on DuckDB's own table, and only the rows found are taken back.
+    columns = sorted({c for rule in rules for c in _RULE_COLUMN.findall(rule["blocking_rule"])} & set(records.column_names))
+    keys = records.select(columns).append_column(_ROW, pa.array(np.arange(records.num_rows, dtype=np.int64)))
+    keys = keys.append_column(_NEW, is_new)
+    joins = " UNION ".join(
+        f"SELECT l.{_ROW} FROM others AS l JOIN new_rows AS r ON ({rule['blocking_rule']}) "
+        f"UNION SELECT r.{_ROW} FROM new_rows AS l JOIN others AS r ON ({rule['blocking_rule']})"
+        for rule in rules
+    )
+    work = connect_memory()
+    try:
+        work.register("keys", keys)
+        run_sql(work, "blocked_with_others", f"CREATE TABLE others AS SELECT * EXCLUDE ({_NEW}) FROM keys WHERE NOT {_NEW}")
+        run_sql(work, "blocked_with_new_rows", f"CREATE TABLE new_rows AS SELECT * EXCLUDE ({_NEW}) FROM keys WHERE {_NEW}")
+        rows = fetch_arrow(work, "blocked_with_new", f"SELECT {_ROW} FROM ({joins}) ORDER BY {_ROW}")[_ROW]
+    finally:
+        work.close()
+    return records.take(rows)
+
+
+#: Columns numbering the rows, to take back those a blocking rule pairs, and marking the new ones.
+_ROW = "_blocked_row"
+_NEW = "_blocked_new"
+#: A column a blocking rule's SQL reads (``l."dob"``, ``r.surname``).
+_RULE_COLUMN = re.compile(r'\b[lr]\."?([A-Za-z_][A-Za-z0-9_]*)"?')
 
 
 def _touch_partners(con: duckdb.DuckDBPyConnection) -> None:
@@ -247,25 +302,31 @@ def _find_affected(con: duckdb.DuckDBPyConnection, context: bool = False) -> Non
         f"(SELECT unique_id FROM {TOUCHED})) "
         "UNION SELECT unique_id_l FROM review_decisions UNION SELECT unique_id_r FROM review_decisions",
     )
-    # Grow to whole connected components over pairs and decisions: a handful of rounds.
+    # Grow to whole connected components over pairs and decisions: a handful of rounds, each
+    # looking out only from the records the last one added (everyone else's neighbours are in),
+    # one pass over the pairs a round for both of their ends.
     linked = " UNION ".join(
-        f"SELECT {b} FROM {table} WHERE {a} IN (SELECT unique_id FROM {AFFECTED})"
+        f"SELECT CASE WHEN unique_id_l IN (SELECT unique_id FROM {_FRONTIER}) THEN unique_id_r ELSE unique_id_l END "
+        f"FROM {table} WHERE unique_id_l IN (SELECT unique_id FROM {_FRONTIER}) OR unique_id_r IN (SELECT unique_id FROM {_FRONTIER})"
         for table in ("pairs", "review_decisions")
-        for a, b in (("unique_id_l", "unique_id_r"), ("unique_id_r", "unique_id_l"))
     )
     if context:
         linked += (
             " UNION SELECT o.unique_id FROM records AS r JOIN records AS o ON o.source = r.source AND o.event_id = r.event_id "
-            f"WHERE r.unique_id IN (SELECT unique_id FROM {AFFECTED}) AND r.agency = 'police' AND r.domestic_abuse "
+            f"WHERE r.unique_id IN (SELECT unique_id FROM {_FRONTIER}) AND r.agency = 'police' AND r.domestic_abuse "
             "AND o.agency = 'police' AND o.domestic_abuse"
         )
+    run_sql(con, "affected_frontier", f"CREATE OR REPLACE TEMP TABLE {_FRONTIER} AS SELECT unique_id FROM {AFFECTED}")
     while True:
-        (grew,) = run_sql(
+        run_sql(
             con, "grow_affected",
-            f"INSERT INTO {AFFECTED} SELECT * FROM ({linked}) AS n(unique_id) WHERE unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
-        ).fetchall()[0]
+            f"CREATE OR REPLACE TEMP TABLE {_FRONTIER}_next AS SELECT DISTINCT unique_id FROM ({linked}) AS n(unique_id) "
+            f"WHERE unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
+        )
+        (grew,) = run_sql(con, "add_affected", f"INSERT INTO {AFFECTED} SELECT unique_id FROM {_FRONTIER}_next").fetchall()[0]
         if not grew:
             break
+        run_sql(con, "next_frontier", f"CREATE OR REPLACE TEMP TABLE {_FRONTIER} AS SELECT unique_id FROM {_FRONTIER}_next")
     # A profile's records beyond its two lowest ids have no pairs of their own: add them with it.
     run_sql(
         con, "affected_profiles",

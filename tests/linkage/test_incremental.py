@@ -135,8 +135,37 @@ def test_incremental_equals_full(twins, description, edit, reject):
     raised = sum(1 for change, *_ in flag_changes(incremental.store) if change == "raised")
     assert report.counts["flags_raised"] == full_report.counts["flags_raised"] == raised > 0, description
     assert report.counts["added"] > 0 and report.counts["affected_records"] < report.counts["records"], description
+    assert report.counts["implausible"] == full_report.counts["implausible"], description
     if edit:
         assert report.counts["changed"] > 0 and report.counts["withdrawn_records"] > 0
+
+
+PLAUSIBILITY_CASES = [
+    ("the same checks: only the changed people are checked, from the last counts", None, False),
+    ("a check's setting changed since the last run: everyone is checked again", 1.0, True),
+]
+
+
+@pytest.mark.parametrize(("description", "silence_years", "everyone"), PLAUSIBILITY_CASES, ids=[c[0] for c in PLAUSIBILITY_CASES])
+def test_incremental_counts_implausible_people_as_a_full_run_does(twins, monkeypatch, description, silence_years, everyone):
+    import linkage.batch
+
+    incremental, full = twins
+    change_and_withdraw(incremental.extracts_dir)
+    if silence_years is not None:
+        model = incremental.model.model_copy(
+            update={"plausibility": incremental.model.plausibility.model_copy(update={"silence_years": silence_years})}
+        )
+        incremental, full = incremental.model_copy(update={"model": model}), full.model_copy(update={"model": model})
+    whole_counts = []
+    count_all = linkage.batch.count_implausible
+    monkeypatch.setattr(linkage.batch, "count_implausible", lambda *a, **k: whole_counts.append(1) or count_all(*a, **k))
+    report = run_all(incremental, incremental=True)
+    assert bool(whole_counts) == everyone, description
+    monkeypatch.setattr(linkage.batch, "count_implausible", count_all)
+    full_report = run_all(full)
+    assert report.counts["implausible"] == full_report.counts["implausible"], description
+    assert sum(report.counts["implausible"].values()) > 0, "the generated people include implausible ones"
 
 
 def test_an_address_becoming_shared_recomputes_the_households_there(twins):
