@@ -38,6 +38,7 @@ from linkage.resolve.monotone import exact_never_weaker
 from linkage.resolve.portable import SAVED_DIALECT, render_settings
 from linkage.resolve.prior import CANDIDATE_THRESHOLD, candidate_prior
 from linkage.resolve.session import ArrowModelData, ModelData
+from linkage.resolve.u_sampling import estimate_u
 from linkage.store import connect_memory
 
 logger = logging.getLogger(__name__)
@@ -136,7 +137,9 @@ def train(
     recall = training.deterministic_recall
     prior = _prior(found, PROVISIONAL_RECALL if recall == "estimate" else recall, possible)
     linker = data.linker(settings(model, {k: v for k, v in exact_u.items() if v is not None}, level_u, prior))
-    linker.training.estimate_u_using_random_sampling(max_pairs=training.u_max_pairs, seed=training.seed)
+    counted = estimate_u(linker, training.u_max_pairs, training.seed)
+    if counted:
+        logger.info("training: u of %s counted over all records, not sampled", ", ".join(counted))
     with _UnseenLevels() as unseen_levels:
         passes = [_expectation_maximisation(linker, blocking_rule(rule, model), rule, training.em_max_pairs) for rule in training.em_blocking_rules]
     if training.em_blocking_rules and not any(passes):

@@ -1,0 +1,54 @@
+"""u by random sampling, for the comparisons that still need it.
+
+Splink samples every comparison, one at a time, even one whose every level has its u
+fixed already (an identifier's u counted over all records, ``train.identifier_u``): its
+counts are thrown away, yet a comparison with rare levels never stops early and costs a
+full pass over the sampled pairs (a declared identifier's one-keystroke level about as
+much as the names and DOB together). Leaving those comparisons out changes no estimate:
+each comparison is counted on its own, over the same seeded sample of records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from splink import Linker
+from splink.internals.comparison import Comparison
+
+
+def estimate_u(linker: Linker, max_pairs: int, seed: int | None) -> list[str]:
+    """Splink's ``estimate_u_using_random_sampling`` over the comparisons whose u is not all fixed.
+
+    Args:
+        linker: The training linker; its comparisons' u are set in place.
+        max_pairs: Random pairs sampled (``training.u_max_pairs``).
+        seed: The sample's seed (``training.seed``).
+
+    Returns:
+        The comparisons (output columns) left out, every level's u fixed.
+    """
+    comparisons = linker._settings_obj.comparisons
+    fixed = [c for c in comparisons if _all_u_fixed(c)]
+    if len(fixed) == len(comparisons):
+        return [c.output_column_name for c in fixed]
+    with _only(linker, [c for c in comparisons if not _all_u_fixed(c)]):
+        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    return [c.output_column_name for c in fixed]
+
+
+def _all_u_fixed(comparison: Comparison) -> bool:
+    return all(level._fix_u_probability for level in comparison._comparison_levels_excluding_null)
+
+
+@contextmanager
+def _only(linker: Linker, comparisons: list[Comparison]) -> Iterator[None]:
+    # Splink's settings hold the comparison objects themselves, so u set on one while
+    # narrowed is on it when the full list is put back, in its order.
+    settings = linker._settings_obj
+    everything = settings.comparisons
+    settings.comparisons = comparisons
+    try:
+        yield
+    finally:
+        settings.comparisons = everything

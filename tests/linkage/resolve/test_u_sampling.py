@@ -1,0 +1,82 @@
+"""u by random sampling leaves out comparisons whose every level's u is fixed, and changes no other estimate."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pyarrow as pa
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator
+
+from linkage.resolve.session import make_linker
+from linkage.resolve.u_sampling import estimate_u
+
+
+def _records() -> pa.Table:
+    rng = np.random.default_rng(7)
+    rows = 600
+    return pa.table({
+        "unique_id": [f"r{i:04d}" for i in range(rows)],
+        "surname": [f"s{v}" for v in rng.integers(0, 40, rows)],
+        "town": [f"t{v}" for v in rng.integers(0, 8, rows)],
+        "code": [f"c{v}" for v in rng.integers(0, 300, rows)],
+    })
+
+
+def _settings() -> SettingsCreator:
+    fixed_code = cl.CustomComparison(
+        output_column_name="code",
+        comparison_levels=[
+            cll.NullLevel("code"),
+            cll.ExactMatchLevel("code").configure(u_probability=0.004, fix_u_probability=True),
+            cll.ElseLevel().configure(u_probability=0.996, fix_u_probability=True),
+        ],
+    )
+    return SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[cl.ExactMatch("surname"), fixed_code, cl.ExactMatch("town")],
+        blocking_rules_to_generate_predictions=[],
+    )
+
+
+def _u(linker, comparison: str) -> list[float]:
+    settings = linker.misc.save_model_to_json()
+    levels = next(c for c in settings["comparisons"] if c["output_column_name"] == comparison)["comparison_levels"]
+    return [level.get("u_probability") for level in levels if not level.get("is_null_level")]
+
+
+def test_a_comparison_with_every_u_fixed_is_left_out_and_the_others_are_as_splink_samples_them(caplog):
+    records = _records()
+    ours, splinks = make_linker(records, _settings()), make_linker(records, _settings())
+    with caplog.at_level(logging.INFO, logger="splink.internals.estimate_u"):
+        left_out = estimate_u(ours, 50_000, seed=3)
+    sampled = [m.removeprefix("\nEstimating u for: ").split(" ")[0] for m in caplog.messages if "Estimating u for:" in m]
+    assert sampled == ["surname", "town"], "Splink never samples the fixed comparison"
+    splinks.training.estimate_u_using_random_sampling(max_pairs=50_000, seed=3)
+    assert left_out == ["code"]
+    for comparison in ("surname", "town"):
+        assert _u(ours, comparison) == _u(splinks, comparison), f"{comparison}: the same sample, the same u"
+    assert _u(ours, "code") == [0.004, 0.996], "the fixed u kept"
+    assert [c.output_column_name for c in ours._settings_obj.comparisons] == ["surname", "code", "town"], "all put back, in order"
+
+
+def test_a_comparison_with_one_level_still_to_sample_is_sampled():
+    partly = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.CustomComparison(
+                output_column_name="code",
+                comparison_levels=[
+                    cll.NullLevel("code"),
+                    cll.ExactMatchLevel("code").configure(u_probability=0.004, fix_u_probability=True),
+                    cll.ElseLevel(),
+                ],
+            ),
+        ],
+        blocking_rules_to_generate_predictions=[],
+    )
+    linker = make_linker(_records(), partly)
+    assert estimate_u(linker, 50_000, seed=3) == []
+    assert _u(linker, "code")[0] == 0.004 and _u(linker, "code")[1] not in (None, 0.996)
