@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 import duckdb
@@ -213,8 +214,9 @@ class ArrowModelData:
         if self.weights is not None:
             selected = selected.append_column(_WEIGHT, pa.array(self.weights, pa.int64()))
             count = f"CAST(sum({_WEIGHT}) AS BIGINT)"
-        with connect_memory() as con:
-            con.register("model_input", selected)
+        con = self._counting
+        con.register("model_input", selected)
+        try:
             keys = ", ".join(quote_ident(column) for column in columns)
             return fetch_arrow(
                 con,
@@ -222,6 +224,14 @@ class ArrowModelData:
                 f"SELECT {keys}, {count} AS count FROM model_input "
                 f"WHERE {' AND '.join(f'{quote_ident(column)} IS NOT NULL' for column in columns)} GROUP BY ALL",
             )
+        finally:
+            con.unregister("model_input")
+
+    @cached_property
+    def _counting(self) -> duckdb.DuckDBPyConnection:
+        # One private DuckDB for all of this input's counts: training counts some thirty
+        # column sets, and a new in-memory database for each cost more than the counting.
+        return connect_memory()
 
     def linker(
         self, settings: SettingsCreator | dict[str, Any], term_frequencies: dict[str, pa.Table] | None = None
