@@ -91,11 +91,17 @@ def check_pair_budget(records: pa.Table, model: ModelConfig, budget: int) -> lis
         budget: The most pairs one rule may add (``resources.pair_budget``).
 
     Returns:
-        The counts (estimates), when every rule is within budget.
+        The counts (estimates), when every rule is within budget; none (nothing counted)
+        when the records make no more pairs in all than the budget.
 
     Raises:
         MashError: Naming the first rule over budget, its estimated pairs and its largest block.
     """
+    possible = records.num_rows * (records.num_rows - 1) // 2
+    if possible <= budget:
+        # No rule can add more pairs than there are: nothing to count.
+        logger.info("blocking: all %s possible pairs are within the budget of %s", f"{possible:,}", f"{budget:,}")
+        return []
     counts = count_rules(records, model, BUDGET_SAMPLE if records.num_rows > 1_000 else 1.0)
     for position, count in enumerate(counts):
         if count.marginal <= budget:

@@ -15,7 +15,9 @@ from linkage.store import open_results
 
 def test_the_shipped_rules_keep_well_within_the_default_budget(generated_input):
     records, config = generated_input
-    counts = check_pair_budget(records, config, 20_000_000)
+    # A budget just under all possible pairs, so the rules are counted (at the default, this input's
+    # possible pairs fit and nothing needs counting).
+    counts = check_pair_budget(records, config, records.num_rows * (records.num_rows - 1) // 2 - 1)
     assert len(counts) == len(config.blocking_rules) + 1, "every rule counted, the name-swap rule too"
     assert max(c.marginal for c in counts) < 20_000_000 / 100
 
@@ -31,6 +33,15 @@ def test_a_rule_over_the_budget_names_itself_and_its_largest_block(generated_inp
     assert f"largest block holds {block['counts']:,} records" in message
     assert "resources.pair_budget" in message and "Add a blocking rule" in message
     assert not re.search(rf"\b{block['values']}\b", message, re.IGNORECASE), "the block is given by its size, never its values"
+
+
+def test_a_budget_all_possible_pairs_fit_in_counts_nothing_and_refuses_nothing(generated_input):
+    records, config = generated_input
+    loose = config.model_copy(update={"blocking_rules": (*config.blocking_rules, ("sex",))})
+    possible = records.num_rows * (records.num_rows - 1) // 2
+    assert check_pair_budget(records, loose, possible) == [], "no rule can add more pairs than there are"
+    with pytest.raises(MashError, match=r'blocking rule l."sex" = r."sex"'):
+        check_pair_budget(records, loose, possible // 4)
 
 
 def test_the_sampled_count_is_close_to_the_exact_one(generated_input):
