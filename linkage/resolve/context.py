@@ -276,9 +276,12 @@ def _score(records: pa.Table, candidates: pd.DataFrame, context: Context) -> pa.
     swap = pc.greater(scored["unique_id_l"], scored["unique_id_r"])
     low = pc.if_else(swap, scored["unique_id_r"], scored["unique_id_l"])
     high = pc.if_else(swap, scored["unique_id_l"], scored["unique_id_r"])
-    return scored.set_column(0, "unique_id_l", low).set_column(1, "unique_id_r", high).append_column(
+    out = scored.set_column(0, "unique_id_l", low).set_column(1, "unique_id_r", high).append_column(
         "_context_pair", pc.cast(pc.list_element(left, 0), pa.int64())
     )
+    # In a fixed order: the best pair of a weak and a candidate person is chosen by weight, ties by row,
+    # and Splink's rows come in whatever order DuckDB's threads finish them.
+    return out.sort_by([("_context_pair", "ascending"), ("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
 
 
 def _evidence(scored: pa.Table) -> np.ndarray:
