@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from linkage.config import load_run_config
 from linkage.ingest import ingest
 from linkage.resolve.run import predict
-from linkage.resolve.session import model_input
+from linkage.resolve.linker import model_input
 from linkage.resolve.train import train_and_save
 from synth import generate_extracts
 

@@ -26,7 +26,7 @@ from linkage.resolve.incremental import resolve_changes
 from linkage.resolve.plausibility import CHECKS as PLAUSIBILITY_CHECKS, checks_fingerprint, recount_implausible
 from linkage.resolve.profiles import collapse
 from linkage.resolve.run import read_decisions
-from linkage.resolve.session import ArrowModelData, model_input
+from linkage.resolve.linker import ArrowModelData, model_input
 from linkage.resolve.train import train_and_save
 from linkage.safeguard import (
     FLAG_CHANGES, SAFEGUARDING_TABLES, FlagReport, build_flag_tables, update_flag_tables, write_flag_changes,

@@ -18,7 +18,7 @@ from linkage.errors import MashError
 from linkage.pipeline import fetch_arrow, quote_ident
 from linkage.resolve.model import blocking_rules
 from linkage.resolve.profiles import collapse
-from linkage.resolve.session import SPLINK_TABLE, model_input
+from linkage.resolve.linker import SPLINK_TABLE, model_input
 from linkage.store import connect_memory
 
 logger = logging.getLogger(__name__)

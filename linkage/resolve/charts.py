@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 
 from linkage.config import ModelConfig
-from linkage.resolve.session import make_linker, model_input
+from linkage.resolve.linker import make_linker, model_input
 from linkage.resolve.train import TrainedModel
 
 #: Chart title -> file name it is saved under.

@@ -57,7 +57,7 @@ from linkage.pipeline import Step, fetch_arrow
 from linkage.resolve.cluster import ClusterResult, Joins
 from linkage.resolve.model import identifier_column
 from linkage.resolve.profiles import Profiles
-from linkage.resolve.session import make_linker, scored_pairs
+from linkage.resolve.linker import make_linker, scored_pairs
 
 logger = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ from linkage.resolve.blocking import check_added_pair_budget
 from linkage.resolve.profiles import Profiles, collapse, self_pairs
 from linkage.resolve.context import Context, context_events
 from linkage.resolve.run import ResolveReport, cluster_records, clusters_table, read_decisions
-from linkage.resolve.session import model_input, scored_pairs
+from linkage.resolve.linker import model_input, scored_pairs
 from linkage.resolve.train import TrainedModel, is_current, load_latest_model
 from linkage.store import connect_memory, table_columns
 

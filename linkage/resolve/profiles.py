@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 
 from linkage.config import ModelConfig
 from linkage.pipeline import fetch_arrow, quote_ident
-from linkage.resolve.session import make_linker, scored_pairs
+from linkage.resolve.linker import make_linker, scored_pairs
 from linkage.store import connect_memory
 
 logger = logging.getLogger(__name__)

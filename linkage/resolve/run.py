@@ -22,7 +22,7 @@ from linkage.resolve.identity import EVENT_SCHEMA, REGISTRY_SCHEMA, IdAssignment
 from linkage.resolve.blocking import check_pair_budget
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.profiles import Profiles, collapse, self_pairs
-from linkage.resolve.session import ArrowModelData, make_linker, model_input, scored_pairs
+from linkage.resolve.linker import ArrowModelData, make_linker, model_input, scored_pairs
 from linkage.resolve.train import TrainedModel, is_current, load_latest_model, train_and_save
 from linkage.store import REVIEW_DECISIONS_SQL, has_table
 

@@ -37,7 +37,7 @@ from linkage.resolve.model import (
 from linkage.resolve.monotone import exact_never_weaker
 from linkage.resolve.portable import SAVED_DIALECT, render_settings
 from linkage.resolve.prior import CANDIDATE_THRESHOLD, candidate_prior
-from linkage.resolve.session import ArrowModelData, ModelData
+from linkage.resolve.linker import ArrowModelData, ModelData
 from linkage.resolve.u_sampling import estimate_u
 from linkage.store import connect_memory
 
@@ -111,7 +111,7 @@ def train(
 
     Args:
         records: The model input: an Arrow table (see ``session.model_input``), trained
-            on DuckDB, or another engine's :class:`~linkage.resolve.session.ModelData`.
+            on DuckDB, or another engine's :class:`~linkage.resolve.linker.ModelData`.
         model: The model config.
         term_frequency_tables: Output of :func:`term_frequencies` for these records, if
             already counted (the prior's scoring pass reads them); counted here if not.

@@ -15,7 +15,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_type
 from splink import Linker, SettingsCreator, SparkAPI
 
-from linkage.resolve.session import MODEL_INPUT
+from linkage.resolve.linker import MODEL_INPUT
 from linkage.spark.render import render_spark
 
 
@@ -42,7 +42,7 @@ def model_input_spark(spark: SparkSession, records: Path | str | DataFrame) -> D
 
 @dataclass(frozen=True)
 class SparkModelData:
-    """The model input on Spark, as training and scoring read it (see ``linkage.resolve.session.ModelData``).
+    """The model input on Spark, as training and scoring read it (see ``linkage.resolve.linker.ModelData``).
 
     Attributes:
         frame: Output of :func:`model_input_spark`, or its identity profiles

@@ -12,7 +12,7 @@ from splink import Linker, SparkAPI
 
 from linkage.resolve.portable import render_settings
 from linkage.resolve.profiles import PROFILE_ID, own_pair_settings
-from linkage.resolve.session import kept_columns
+from linkage.resolve.linker import kept_columns
 from linkage.resolve.train import TrainedModel
 from linkage.spark.model_input import SparkModelData
 from linkage.spark.profiles import MEMBERS, SIZE, SparkProfiles

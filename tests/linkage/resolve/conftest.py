@@ -69,7 +69,7 @@ def generated_input(generated_extracts):
 
     from linkage.config import load_run_config
     from linkage.ingest import ingest
-    from linkage.resolve.session import model_input
+    from linkage.resolve.linker import model_input
 
     root = generated_extracts
     repo = Path(__file__).resolve().parents[3]

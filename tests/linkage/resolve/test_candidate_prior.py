@@ -12,7 +12,7 @@ import pytest
 
 from linkage.resolve.prior import CANDIDATE_THRESHOLD, candidate_prior
 from linkage.resolve.profiles import collapse
-from linkage.resolve.session import ArrowModelData
+from linkage.resolve.linker import ArrowModelData
 
 
 def _weights(rows: list[tuple[float, float]], first_prior: float) -> pa.Table:

@@ -15,7 +15,7 @@ from linkage.resolve import bands
 from linkage.resolve.context import REASON_PREFIX, Context, context_events
 from linkage.resolve.profiles import collapse, self_pairs
 from linkage.resolve.run import cluster_records, predict
-from linkage.resolve.session import model_input
+from linkage.resolve.linker import model_input
 from linkage.resolve.train import train_and_save
 from tests.linkage.resolve.conftest import model_record
 

@@ -36,7 +36,7 @@ def test_every_rule_asks_for_two_sources():
 def linked_only(generated_input):
     """The generated records (three agencies) trained, scored and clustered with link_type: link_only."""
     from linkage.resolve.run import cluster_records
-    from linkage.resolve.session import make_linker, scored_pairs
+    from linkage.resolve.linker import make_linker, scored_pairs
     from linkage.resolve.train import train
 
     records, model = generated_input

@@ -8,7 +8,7 @@ import pytest
 
 from linkage.config import ModelConfig
 from linkage.errors import MashError
-from linkage.resolve.session import ArrowModelData
+from linkage.resolve.linker import ArrowModelData
 from linkage.resolve.train import deterministic_prior
 from tests.linkage.resolve.conftest import MODEL_INPUT_SCHEMA, model_record
 

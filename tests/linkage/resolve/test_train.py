@@ -129,7 +129,7 @@ def _records(names) -> pa.Table:
 
 
 def test_value_counts_of_counts_combinations_without_nulls():
-    from linkage.resolve.session import ArrowModelData
+    from linkage.resolve.linker import ArrowModelData
 
     records = _records([("SARAH", "ROSE"), ("SARAH", "ROSE"), ("SARAH", None), ("ROSE", "SARAH")])
     counts = ArrowModelData(records).value_counts_of(("forename", "forename_groups", "surname"))
@@ -147,7 +147,7 @@ def _splink_pairs_by_level(records: pa.Table) -> dict[str, dict[str, int]]:
     """Brute force: Splink's own comparison vector for every ordered pair of distinct records,
     counted by comparison and level label."""
     from linkage.resolve.model import settings
-    from linkage.resolve.session import make_linker
+    from linkage.resolve.linker import make_linker
 
     creator = settings(ModelConfig())
     linker = make_linker(records, creator)
@@ -324,7 +324,7 @@ def before_and_after(generated_input):
 
 @pytest.mark.parametrize(("description", "other", "below_before"), SWAPPED_PAIRS, ids=[c[0] for c in SWAPPED_PAIRS])
 def test_swapped_names_now_link(before_and_after, description, other, below_before):
-    from linkage.resolve.session import make_linker
+    from linkage.resolve.linker import make_linker
 
     records, before, after, link = before_and_after
     left, right = _row("a", "SARAH", "RICHARDS"), _row("b", *other)

@@ -10,7 +10,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator
 
-from linkage.resolve.session import make_linker
+from linkage.resolve.linker import make_linker
 from linkage.resolve.u_sampling import estimate_u
 
 

@@ -15,7 +15,7 @@ from linkage.config import ModelConfig, load_run_config
 from linkage.resolve.cluster import ADDRESS_RULE
 from linkage.resolve.profiles import as_rows
 from linkage.resolve.run import cluster_records, clusters_table, predict
-from linkage.resolve.session import model_input
+from linkage.resolve.linker import model_input
 from linkage.resolve.train import train_and_save
 from tests.linkage.spark.conftest import REPO
 

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from linkage.resolve.run import predict
-from linkage.resolve.session import model_input
+from linkage.resolve.linker import model_input
 from linkage.resolve.train import TrainedModel, load_latest_model, train_and_save
 
 pytestmark = pytest.mark.spark

@@ -22,7 +22,7 @@ from linkage.config import ModelConfig
 from linkage.resolve.portable import render_settings
 from linkage.resolve.profiles import Profiles, collapse, self_pairs
 from linkage.resolve.run import cluster_records, clusters_table, predict
-from linkage.resolve.session import ArrowModelData, model_input
+from linkage.resolve.linker import ArrowModelData, model_input
 from linkage.resolve.train import TrainedModel, train_and_save
 
 pytestmark = pytest.mark.spark
