@@ -262,3 +262,8 @@ class ArrowModelData:
         if own:
             grouped = pa.concat_tables([grouped, pa.table({"match_weight": pa.array([np.inf], grouped.schema.field("match_weight").type), "pairs": [own]})])
         return grouped
+
+
+def as_model_data(records: pa.Table | ModelData) -> ModelData:
+    """The model input as :class:`ModelData`: an Arrow table wrapped for DuckDB, any other engine's as it is."""
+    return ArrowModelData(records) if isinstance(records, pa.Table) else records

@@ -112,7 +112,7 @@ NAMES_SWAPPED_FUZZY = (
     f"AND jaro_winkler_similarity(surname_l, forename_r) >= {NAMES_SWAPPED_SIMILARITY}"
 )
 #: Labels of the name-swap levels, in the forename and the surname comparison alike. Random pairs
-#: almost never fall in them, so their u is counted over all records (``train.swapped_name_u``).
+#: almost never fall in them, so their u is counted over all records (``fixed_u.swapped_name_u``).
 NAMES_SWAPPED = "Forename and surname swapped"
 NAMES_SWAPPED_MISSPELT = "Forename and surname swapped, misspelt"
 #: Label of the surname level for one character added, dropped, changed or two swapped.
@@ -197,7 +197,7 @@ def forename_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) ->
 
     Args:
         tf: Adjust the exact level for how common the forename is.
-        fixed_u: u of levels, by label, fixed rather than sampled (see ``train.swapped_name_u``).
+        fixed_u: u of levels, by label, fixed rather than sampled (see ``fixed_u.swapped_name_u``).
     """
     fixed_u = fixed_u or {}
     return cl.CustomComparison(
@@ -228,7 +228,7 @@ def surname_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) -> 
 
     Args:
         tf: Adjust the exact level for how common the surname is.
-        fixed_u: u of levels, by label, fixed rather than sampled (see ``train.swapped_name_u``).
+        fixed_u: u of levels, by label, fixed rather than sampled (see ``fixed_u.swapped_name_u``).
     """
     fixed_u = fixed_u or {}
     return cl.CustomComparison(
@@ -355,7 +355,7 @@ def partner_comparison(u_same: float | None = None) -> ComparisonCreator:
     Two victim records of one suspect (or two suspect records of one victim) are far
     likelier one person than two records drawn at random: a perpetrator has few victims.
     The level's m is learned by EM like any other; its u is the chance that two random
-    records with a partner share one, computed from the data (see ``train.partner_u``).
+    records with a partner share one, computed from the data (see ``fixed_u.partner_u``).
     The same partner also exempts a pair from ``forenames_must_agree``
     (``bands.select_edges``), but the names' own evidence must still carry it over the
     link threshold: two victims of one suspect with different forenames stay apart.
@@ -419,12 +419,12 @@ def settings(
     Args:
         model: The model config.
         identifier_u: Exact-match u per identifier column (``id_<name>`` for a declared
-            one), computed from the data (see ``train.identifier_u``); sampled like the
+            one), computed from the data (see ``fixed_u.identifier_u``); sampled like the
             others when absent.
         level_u: u of levels, by comparison (output column) and level label, computed
-            from the data (see ``train.swapped_name_u``, ``train.one_keystroke_u``) and
+            from the data (see ``fixed_u.swapped_name_u``, ``fixed_u.one_keystroke_u``) and
             fixed; sampled when absent.
-        prior: The probability that two random records match (``train.deterministic_prior``);
+        prior: The probability that two random records match (``prior.deterministic_prior``);
             Splink's default when absent.
 
     Returns:

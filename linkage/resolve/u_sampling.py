@@ -1,7 +1,7 @@
 """u by random sampling, for the comparisons that still need it.
 
 Splink samples every comparison, one at a time, even one whose every level has its u
-fixed already (an identifier's u counted over all records, ``train.identifier_u``): its
+fixed already (an identifier's u counted over all records, ``fixed_u.identifier_u``): its
 counts are thrown away, yet a comparison with rare levels never stops early and costs a
 full pass over the sampled pairs (a declared identifier's one-keystroke level about as
 much as the names and DOB together). Leaving those comparisons out changes no estimate:

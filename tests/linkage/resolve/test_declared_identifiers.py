@@ -16,7 +16,7 @@ from linkage.config import ModelConfig, load_run_config
 from linkage.config.model import Constraints
 from linkage.resolve.cluster import RecordKeys, constrained_clusters
 from linkage.resolve.model import blocking_rules, identifier_column, settings
-from linkage.resolve.train import one_keystroke_u
+from linkage.resolve.fixed_u import one_keystroke_u
 from linkage.store import layout
 from synth import generate_extracts
 

@@ -9,7 +9,7 @@ import pytest
 from linkage.config import ModelConfig
 from linkage.errors import MashError
 from linkage.resolve.linker import ArrowModelData
-from linkage.resolve.train import deterministic_prior
+from linkage.resolve.prior import deterministic_prior
 from tests.linkage.resolve.conftest import MODEL_INPUT_SCHEMA, model_record
 
 RULES = ModelConfig().model_copy(
@@ -93,13 +93,13 @@ RECALL_CASES = [
 
 @pytest.mark.parametrize(("description", "rows", "rules", "exact_m", "expected"), RECALL_CASES, ids=[c[0] for c in RECALL_CASES])
 def test_recall_estimated_from_the_trained_model(description, rows, rules, exact_m, expected):
-    from linkage.resolve.train import estimated_recall
+    from linkage.resolve.prior import estimated_recall
 
     assert estimated_recall(_data(rows), _trained(**exact_m), rules) == pytest.approx(expected), description
 
 
 def test_estimating_recall_needs_compared_columns():
-    from linkage.resolve.train import estimated_recall
+    from linkage.resolve.prior import estimated_recall
 
     with pytest.raises(MashError, match=r"'estimate' needs every column .* 'birth_year' is not"):
         estimated_recall(_data([("ANN", "LEE", None, "a")]), _trained(forename=0.5), [("forename", "birth_year")])
@@ -127,10 +127,10 @@ def test_deterministic_recall_is_a_share_or_estimate(value, ok):
 def test_a_recall_far_from_the_estimate_gives_way_to_it(description, given, estimate, used, caplog):
     import logging
 
-    from linkage.resolve.train import _checked_recall
+    from linkage.resolve.prior import checked_recall
 
     rows = [("ANN", "LEE", None, "a"), ("BOB", "RAY", None, "a")]
     with caplog.at_level(logging.WARNING):
-        got = _checked_recall(_data(rows), _trained(forename=estimate, surname=1.0), [("forename", "surname")], given, 5.0)
+        got = checked_recall(_data(rows), _trained(forename=estimate, surname=1.0), [("forename", "surname")], given, 5.0)
     assert got == pytest.approx(used), description
     assert any("recall_check_factor" in r.getMessage() for r in caplog.records) == (used != given), description

@@ -76,7 +76,7 @@ U_CASES = [
 def test_identifier_u(description, values, expected):
     import pyarrow as pa
 
-    from linkage.resolve.train import identifier_u
+    from linkage.resolve.fixed_u import identifier_u
 
     got = identifier_u(pa.table({"pnc_id": pa.array(values, pa.string())}), "pnc_id")
     assert got == (None if expected is None else pytest.approx(expected)), description
@@ -101,18 +101,18 @@ class _EMDrivingMToZero:
 
 def test_em_driving_m_to_zero_is_a_clear_error_naming_the_setting():
     """If a Splink release accepts or clamps m = 0.0, the first assertion fails: the wrapper in
-    ``train._expectation_maximisation`` can then go."""
+    ``em.expectation_maximisation`` can then go."""
     import splink.comparison_level_library as cll
 
     from splink import block_on
 
-    from linkage.resolve.train import _expectation_maximisation
+    from linkage.resolve.em import expectation_maximisation
 
     level = cll.ExactMatchLevel("dob").get_comparison_level("duckdb")
     with pytest.raises(ValueError, match="m_probability"):
         level.m_probability = 0.0
     with pytest.raises(MashError, match=r"blocked on \['dob'\] drove .*'training.em_blocking_rules'"):
-        _expectation_maximisation(_EMDrivingMToZero(level), block_on("dob"), ("dob",), 1000)
+        expectation_maximisation(_EMDrivingMToZero(level), block_on("dob"), ("dob",), 1000)
 
 
 # Hand-made model-input records.
@@ -182,7 +182,7 @@ SWAP_CASES = [
 @pytest.mark.parametrize(("description", "names", "expected"), SWAP_CASES, ids=[c[0] for c in SWAP_CASES])
 def test_swapped_u_is_the_count_of_swapped_pairs(description, names, expected):
     from linkage.resolve.model import NAMES_SWAPPED
-    from linkage.resolve.train import swapped_name_u
+    from linkage.resolve.fixed_u import swapped_name_u
 
     records = _records(names)
     u = swapped_name_u(records, ModelConfig())
@@ -204,7 +204,7 @@ MISSPELT_NAMES = [
 
 def test_misspelt_swap_u_matches_brute_force():
     from linkage.resolve.model import NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT
-    from linkage.resolve.train import swapped_name_u
+    from linkage.resolve.fixed_u import swapped_name_u
 
     records = _records(MISSPELT_NAMES)
     u = swapped_name_u(records, ModelConfig())
@@ -219,13 +219,13 @@ def test_misspelt_swap_u_matches_brute_force():
 def test_misspelt_swap_u_within_first_letters_is_a_lower_bound(monkeypatch):
     """Above MAX_NAME_VALUE_PAIRS close names are sought within first letters: EMMA/GEMMA and
     TRICIA/PATRICIA are then missed; the exact swap level is still exact."""
-    from linkage.resolve import train
+    from linkage.resolve import fixed_u
     from linkage.resolve.model import NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT
 
     records = _records(MISSPELT_NAMES)
-    exact = train.swapped_name_u(records, ModelConfig())
-    monkeypatch.setattr(train, "MAX_NAME_VALUE_PAIRS", 0)
-    blocked = train.swapped_name_u(records, ModelConfig())
+    exact = fixed_u.swapped_name_u(records, ModelConfig())
+    monkeypatch.setattr(fixed_u, "MAX_NAME_VALUE_PAIRS", 0)
+    blocked = fixed_u.swapped_name_u(records, ModelConfig())
     for column in ("forename", "surname"):
         assert blocked[column][NAMES_SWAPPED] == exact[column][NAMES_SWAPPED]
         assert blocked[column][NAMES_SWAPPED_MISSPELT] < exact[column][NAMES_SWAPPED_MISSPELT]
@@ -247,7 +247,7 @@ FLOOR_CASES = [
 
 @pytest.mark.parametrize(("description", "m", "fixed", "expected", "floored"), FLOOR_CASES, ids=[c[0] for c in FLOOR_CASES])
 def test_m_floor_raises_and_renormalises(description, m, fixed, expected, floored):
-    from linkage.resolve.train import floor_m
+    from linkage.resolve.m_floor import floor_m
 
     levels = [{"sql_condition": "x IS NULL", "label_for_charts": "null", "is_null_level": True}]
     for i, (value, fix) in enumerate(zip(m, fixed, strict=True)):
@@ -266,7 +266,7 @@ def test_m_floor_raises_and_renormalises(description, m, fixed, expected, floore
 
 
 def test_m_floor_too_high_is_a_clear_error():
-    from linkage.resolve.train import floor_m
+    from linkage.resolve.m_floor import floor_m
 
     levels = [{"sql_condition": f"l{i}", "label_for_charts": f"L{i}", "m_probability": 0.5} for i in range(2)]
     with pytest.raises(MashError, match="min_level_m"):
@@ -355,7 +355,7 @@ NEUTRAL_CASES = [
 
 @pytest.mark.parametrize(("description", "levels", "expected", "neutral"), NEUTRAL_CASES, ids=[c[0] for c in NEUTRAL_CASES])
 def test_a_comparison_em_never_saw_carries_no_evidence(description, levels, expected, neutral):
-    from linkage.resolve.train import neutral_unseen
+    from linkage.resolve.m_floor import neutral_unseen
 
     comparison = {"output_column_name": "pnc_id", "comparison_levels": [{"is_null_level": True}] + [
         {"m_probability": m, "u_probability": u, "fix_m_probability": fixed} for m, u, fixed in levels
