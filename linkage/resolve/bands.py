@@ -11,7 +11,8 @@ import pyarrow.compute as pc
 from jellyfish import damerau_levenshtein_distance
 
 from linkage.config.model import ModelConfig
-from linkage.resolve.cluster import MIDDLE_NAME_RULE, SOFT_RULES, ClusterResult
+from linkage.resolve.cluster import ClusterResult
+from linkage.resolve.cluster_rules import MIDDLE_NAME_RULE, SOFT_RULES
 from linkage.resolve.model import FORENAME_LOOKALIKE_GAMMAS, exact_gamma, identifier_column
 
 #: Gamma values (Splink's comparison vector) for "exact match" on identifier comparisons.

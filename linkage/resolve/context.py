@@ -31,7 +31,7 @@ clustering, on the clusters:
    constraint, analyst's rejection or forename rule parts the two clusters. Between the
    review and link thresholds, or with two candidates that fit, the pair goes to review.
    Joins are made one at a time, each checked against the clusters as joined so far
-   (:class:`~linkage.resolve.cluster.Joins`): a cluster that took one fragment cannot take
+   (:class:`~linkage.resolve.joins.Joins`): a cluster that took one fragment cannot take
    a second whose NHS number or DOB differs from the first's, and the result's cluster
    summaries are the joined clusters' own.
 
@@ -54,7 +54,8 @@ import pyarrow.compute as pc
 
 from linkage.config import ModelConfig
 from linkage.pipeline import Step, fetch_arrow
-from linkage.resolve.cluster import ClusterResult, Joins
+from linkage.resolve.cluster import ClusterResult
+from linkage.resolve.joins import Joins
 from linkage.resolve.model import identifier_column
 from linkage.resolve.profiles import Profiles
 from linkage.resolve.linker import make_linker, scored_pairs

@@ -15,7 +15,8 @@ import pyarrow.compute as pc
 from linkage.config import ModelConfig, RunConfig
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
 from linkage.resolve import bands
-from linkage.resolve.cluster import KeyTable, constrained_clusters
+from linkage.resolve.cluster import constrained_clusters
+from linkage.resolve.record_keys import KeyTable
 from linkage.resolve.context import Context, attach_by_context, context_events
 from linkage.resolve.model import identifier_column
 from linkage.resolve.identity import EVENT_SCHEMA, REGISTRY_SCHEMA, IdAssignment, assign_ids

@@ -8,7 +8,8 @@ import pytest
 
 from linkage.config import ModelConfig
 from linkage.resolve import bands
-from linkage.resolve.cluster import RecordKeys, constrained_clusters
+from linkage.resolve.cluster import constrained_clusters
+from linkage.resolve.record_keys import RecordKeys
 from linkage.resolve.model import FORENAME_LOOKALIKE_GAMMAS, forename_comparison
 
 MODEL = ModelConfig()

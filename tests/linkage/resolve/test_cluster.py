@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from linkage.config.model import Constraints
-from linkage.resolve.cluster import MIDDLE_NAME_RULE, Joins, RecordKeys, constrained_clusters
+from linkage.resolve.cluster import constrained_clusters
+from linkage.resolve.cluster_rules import MIDDLE_NAME_RULE
+from linkage.resolve.joins import Joins
+from linkage.resolve.record_keys import RecordKeys
 
 K = RecordKeys
 DEFAULT = Constraints()
@@ -255,7 +258,7 @@ PLACE_CASES = [
 
 @pytest.mark.parametrize(("description", "keys", "edges", "expected", "soft"), PLACE_CASES, ids=[c[0] for c in PLACE_CASES])
 def test_one_home_at_a_time(description, keys, edges, expected, soft):
-    from linkage.resolve.cluster import PLACE_RULE
+    from linkage.resolve.cluster_rules import PLACE_RULE
 
     result = constrained_clusters(
         keys, [(a, b) for a, b, _, _ in edges], [w for _, _, w, _ in edges], Constraints(place_needs_history=True),

@@ -9,7 +9,8 @@ import pytest
 
 from linkage.config.model import Constraints
 from linkage.resolve import cluster
-from linkage.resolve.cluster import KeyTable, RecordKeys, constrained_clusters
+from linkage.resolve.cluster import constrained_clusters
+from linkage.resolve.record_keys import KeyTable, RecordKeys
 
 #: (description, constraints) for each set-up the populations are clustered under.
 SETUPS = [

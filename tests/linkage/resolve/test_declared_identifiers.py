@@ -14,7 +14,8 @@ import yaml
 from linkage.batch import run_all
 from linkage.config import ModelConfig, load_run_config
 from linkage.config.model import Constraints
-from linkage.resolve.cluster import RecordKeys, constrained_clusters
+from linkage.resolve.cluster import constrained_clusters
+from linkage.resolve.record_keys import RecordKeys
 from linkage.resolve.model import blocking_rules, identifier_column, settings
 from linkage.resolve.fixed_u import one_keystroke_u
 from linkage.store import layout

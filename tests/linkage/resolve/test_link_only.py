@@ -6,7 +6,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from linkage.resolve.cluster import RecordKeys, constrained_clusters
+from linkage.resolve.cluster import constrained_clusters
+from linkage.resolve.record_keys import RecordKeys
 from linkage.resolve.model import SOURCES_DIFFER, blocking_rules
 from linkage.resolve.profiles import collapse
 

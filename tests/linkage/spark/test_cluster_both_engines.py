@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from linkage.config import ModelConfig, load_run_config
-from linkage.resolve.cluster import ADDRESS_RULE
+from linkage.resolve.cluster_rules import ADDRESS_RULE
 from linkage.resolve.profiles import as_rows
 from linkage.resolve.run import cluster_records, clusters_table, predict
 from linkage.resolve.linker import model_input
