@@ -23,9 +23,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident
+from linkage.store import has_table
 
 #: Columns of the id registry carried from run to run.
 REGISTRY_COLUMNS = ("person_id", "status", "alias_of", "issued_run", "changed_run")
@@ -218,3 +222,38 @@ class _Reasons:
             if decision == "reject" and old_a == old_b == source and label in (new_a, new_b) and new_a != new_b:
                 return "an analyst rejected a link between their records"
         return f"separated by run {self._run}"
+
+
+def stable_ids(
+    con: duckdb.DuckDBPyConnection,
+    records: pa.Table,
+    labels: list[int],
+    run_id: int,
+    previous: str | None,
+    decided: dict[tuple[str, str], str],
+) -> IdAssignment:
+    """Carry the previous run's person ids over to this run's groups; write the registry and its log.
+
+    Args:
+        con: The results connection; ``person_ids__new`` and ``person_id_events__new`` are written to it.
+        records: A table whose ``unique_id`` column lists every record, in the order of ``labels``.
+        labels: Each record's group.
+        run_id: This run's id.
+        previous: Schema of the previous results (attached), or None on a first run.
+        decided: Analysts' decisions, as :func:`read_decisions` gives them.
+
+    Returns:
+        The id of each group, and counts of new, merged, split and withdrawn ids.
+    """
+    before = registry = events = None
+    if previous is not None:
+        schema = quote_ident(previous)
+        before = fetch_arrow(con, "previous_person_ids", f"SELECT unique_id, person_id FROM {schema}.clusters").to_pandas()
+        if has_table(con, "person_ids", previous):
+            registry = fetch_arrow(con, "previous_id_registry", f"SELECT * FROM {schema}.person_ids").to_pandas()
+            events = fetch_arrow(con, "previous_id_events", f"SELECT * FROM {schema}.person_id_events")
+    ids = assign_ids(records["unique_id"].to_pylist(), labels, run_id, before, registry, decided)
+    create_table_from_arrow(con, "person_ids__new", pa.Table.from_pandas(ids.registry, preserve_index=False, schema=REGISTRY_SCHEMA))
+    logged = pa.Table.from_pandas(ids.events, preserve_index=False, schema=EVENT_SCHEMA)
+    create_table_from_arrow(con, "person_id_events__new", pa.concat_tables([events.cast(EVENT_SCHEMA), logged]) if events is not None else logged)
+    return ids

@@ -11,6 +11,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from linkage.config import ModelConfig
+from linkage.resolve.model import identifier_column
+
 
 
 @dataclass(frozen=True)
@@ -123,3 +126,52 @@ class KeyTable(Sequence[RecordKeys]):
     def identifier_count(self) -> int:
         """How many declared identifiers each record holds."""
         return self._width
+
+
+#: The model-input columns :func:`record_keys` reads (Spark's clustering ships the same to its executors).
+KEY_COLUMNS = ("nhs_number", "pnc_id", "birth_year", "dob", "postcode_outward", "agency", "event_day", "source", "forename", "middle_names")
+
+
+def record_keys(records: pa.Table, model: ModelConfig) -> KeyTable:
+    """What the clustering constraints need from each record, by column (no object per record)."""
+    count = records.num_rows
+    registration = pa.array(sorted(a.value for a in model.constraints.registration_agencies), pa.string())
+    # Place histories feed only the place rule: no per-record area when it is off.
+    places = model.constraints.place_needs_history
+    # Sources keep records apart only when linking, not deduplicating.
+    linking = model.link_type == "link_only"
+    dob = records["dob"]
+    outward = records["postcode_outward"]
+    columns = {
+        "nhs_number": records["nhs_number"],
+        "pnc_id": records["pnc_id"],
+        "dob_year": records["birth_year"],
+        "dob": pc.add(pc.add(pc.multiply(pc.year(dob), 10000), pc.multiply(pc.month(dob), 100)), pc.day(dob)),
+        "source": records["source"] if linking else pa.nulls(count, pa.string()),
+        "forename": records["forename"],
+        "postcode_area": outward,
+        "registration": pc.fill_null(pc.is_in(records["agency"], value_set=registration), False),
+        "place": _postcode_areas(outward) if places else pa.nulls(count, pa.string()),
+        "day": records["event_day"] if places else pa.nulls(count, pa.int64()),
+    }
+    return KeyTable.from_columns(columns, [records[identifier_column(name)] for name in apart_identifiers(model)])
+
+
+def _postcode_areas(outward: pa.ChunkedArray) -> pa.Array:
+    """:func:`postcode_area` of each outward code, worked out once per distinct code."""
+    encoded = pc.dictionary_encode(outward.combine_chunks())
+    areas = pa.array([postcode_area(code) for code in encoded.dictionary.to_pylist()], pa.string())
+    return areas.take(encoded.indices)
+
+
+def apart_identifiers(model: ModelConfig) -> list[str]:
+    """The declared identifiers whose different values keep people apart (``different_values: two_people``)."""
+    return [name for name, declared in model.identifiers.items() if declared.different_values == "two_people"]
+
+
+def postcode_area(outward: str | None) -> str | None:
+    """The postcode area (the letters of the outward code: SE15 -> SE), or None."""
+    if not outward:
+        return None
+    letters = outward[:2] if outward[:2].isalpha() else outward[:1]
+    return letters or None

@@ -13,25 +13,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from linkage.config import ModelConfig, RunConfig
-from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, run_sql
+from linkage.pipeline import create_table_from_arrow, run_sql
 from linkage.resolve import bands
 from linkage.resolve.cluster import constrained_clusters
-from linkage.resolve.record_keys import KeyTable
+from linkage.resolve.record_keys import apart_identifiers, record_keys
 from linkage.resolve.context import Context, attach_by_context, context_events
-from linkage.resolve.model import identifier_column
-from linkage.resolve.identity import EVENT_SCHEMA, REGISTRY_SCHEMA, IdAssignment, assign_ids
+from linkage.resolve.identity import stable_ids
 from linkage.resolve.blocking import check_pair_budget
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.profiles import Profiles, collapse, self_pairs
 from linkage.resolve.linker import ArrowModelData, make_linker, model_input, scored_pairs
 from linkage.resolve.train import TrainedModel, is_current, load_latest_model, train_and_save
-from linkage.store import REVIEW_DECISIONS_SQL, has_table
+from linkage.store import REVIEW_DECISIONS_SQL
 
 logger = logging.getLogger(__name__)
 
 #: Tables a resolution replaces (built as ``<name>__new``, swapped in by the caller).
 RESOLVE_TABLES = ("pairs", "clusters", "profiles", "persons", "person_values", "person_ids", "person_id_events")
-
 
 
 @dataclass(frozen=True)
@@ -140,55 +138,6 @@ def predict(records: pa.Table, model: TrainedModel, review_threshold: float) -> 
     """
     linker = make_linker(records, model.splink, model.term_frequency_tables())
     return scored_pairs(linker.inference.predict(threshold_match_probability=review_threshold))
-
-
-#: The model-input columns :func:`record_keys` reads (Spark's clustering ships the same to its executors).
-KEY_COLUMNS = ("nhs_number", "pnc_id", "birth_year", "dob", "postcode_outward", "agency", "event_day", "source", "forename", "middle_names")
-
-
-def record_keys(records: pa.Table, model: ModelConfig) -> KeyTable:
-    """What the clustering constraints need from each record, by column (no object per record)."""
-    count = records.num_rows
-    registration = pa.array(sorted(a.value for a in model.constraints.registration_agencies), pa.string())
-    # Place histories feed only the place rule: no per-record area when it is off.
-    places = model.constraints.place_needs_history
-    # Sources keep records apart only when linking, not deduplicating.
-    linking = model.link_type == "link_only"
-    dob = records["dob"]
-    outward = records["postcode_outward"]
-    columns = {
-        "nhs_number": records["nhs_number"],
-        "pnc_id": records["pnc_id"],
-        "dob_year": records["birth_year"],
-        "dob": pc.add(pc.add(pc.multiply(pc.year(dob), 10000), pc.multiply(pc.month(dob), 100)), pc.day(dob)),
-        "source": records["source"] if linking else pa.nulls(count, pa.string()),
-        "forename": records["forename"],
-        "postcode_area": outward,
-        "registration": pc.fill_null(pc.is_in(records["agency"], value_set=registration), False),
-        "place": _postcode_areas(outward) if places else pa.nulls(count, pa.string()),
-        "day": records["event_day"] if places else pa.nulls(count, pa.int64()),
-    }
-    return KeyTable.from_columns(columns, [records[identifier_column(name)] for name in apart_identifiers(model)])
-
-
-def _postcode_areas(outward: pa.ChunkedArray) -> pa.Array:
-    """:func:`postcode_area` of each outward code, worked out once per distinct code."""
-    encoded = pc.dictionary_encode(outward.combine_chunks())
-    areas = pa.array([postcode_area(code) for code in encoded.dictionary.to_pylist()], pa.string())
-    return areas.take(encoded.indices)
-
-
-def apart_identifiers(model: ModelConfig) -> list[str]:
-    """The declared identifiers whose different values keep people apart (``different_values: two_people``)."""
-    return [name for name, declared in model.identifiers.items() if declared.different_values == "two_people"]
-
-
-def postcode_area(outward: str | None) -> str | None:
-    """The postcode area (the letters of the outward code: SE15 -> SE), or None."""
-    if not outward:
-        return None
-    letters = outward[:2] if outward[:2].isalpha() else outward[:1]
-    return letters or None
 
 
 @dataclass(frozen=True)
@@ -412,43 +361,6 @@ def read_decisions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]
         "arg_max(decision, decided_at) FROM review_decisions GROUP BY ALL ORDER BY max(decided_at), 1, 2",
     ).fetchall()
     return {(a, b): decision for a, b, decision in rows if decision in ("confirm", "reject")}
-
-
-def stable_ids(
-    con: duckdb.DuckDBPyConnection,
-    records: pa.Table,
-    labels: list[int],
-    run_id: int,
-    previous: str | None,
-    decided: dict[tuple[str, str], str],
-) -> IdAssignment:
-    """Carry the previous run's person ids over to this run's groups; write the registry and its log.
-
-    Args:
-        con: The results connection; ``person_ids__new`` and ``person_id_events__new`` are written to it.
-        records: A table whose ``unique_id`` column lists every record, in the order of ``labels``.
-        labels: Each record's group.
-        run_id: This run's id.
-        previous: Schema of the previous results (attached), or None on a first run.
-        decided: Analysts' decisions, as :func:`read_decisions` gives them.
-
-    Returns:
-        The id of each group, and counts of new, merged, split and withdrawn ids.
-    """
-    before = registry = events = None
-    if previous is not None:
-        schema = quote_ident(previous)
-        before = fetch_arrow(con, "previous_person_ids", f"SELECT unique_id, person_id FROM {schema}.clusters").to_pandas()
-        if has_table(con, "person_ids", previous):
-            registry = fetch_arrow(con, "previous_id_registry", f"SELECT * FROM {schema}.person_ids").to_pandas()
-            events = fetch_arrow(con, "previous_id_events", f"SELECT * FROM {schema}.person_id_events")
-    ids = assign_ids(records["unique_id"].to_pylist(), labels, run_id, before, registry, decided)
-    create_table_from_arrow(con, "person_ids__new", pa.Table.from_pandas(ids.registry, preserve_index=False, schema=REGISTRY_SCHEMA))
-    logged = pa.Table.from_pandas(ids.events, preserve_index=False, schema=EVENT_SCHEMA)
-    create_table_from_arrow(con, "person_id_events__new", pa.concat_tables([events.cast(EVENT_SCHEMA), logged]) if events is not None else logged)
-    return ids
-
-
 
 
 def clusters_table(clustered: Clustered, person_of: dict[int, str]) -> pa.Table:

@@ -38,13 +38,14 @@ from splink import SparkAPI
 
 from linkage.config import ModelConfig
 from linkage.resolve.profiles import Profiles
-from linkage.resolve.run import KEY_COLUMNS, cluster_records, clusters_table
+from linkage.resolve.record_keys import KEY_COLUMNS
+from linkage.resolve.run import cluster_records, clusters_table
 from linkage.spark.components import COMPONENT, NODE, connected_components
 from linkage.spark.profiles import MEMBERS, SparkProfiles
 
 logger = logging.getLogger(__name__)
 
-#: What clustering reads of a record (see ``linkage.resolve.run.record_keys``); the id first.
+#: What clustering reads of a record (see ``linkage.resolve.record_keys.record_keys``); the id first.
 RECORD_COLUMNS = ("unique_id", *KEY_COLUMNS)
 
 #: What clustering and bands read of a scored pair (see ``linkage.resolve.bands.select_edges``); the ids first.

@@ -31,7 +31,8 @@ from linkage.ingest.run import escaped_invisible, record_load
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql, write_parquet
 from linkage.resolve import ResolveReport
 from linkage.resolve.persons import build_person_tables
-from linkage.resolve.run import ensure_decisions_table, read_decisions, stable_ids
+from linkage.resolve.identity import stable_ids
+from linkage.resolve.run import ensure_decisions_table, read_decisions
 from linkage.resolve.train import is_current, load_latest_model
 from linkage.safeguard import (
     FlagReport, find_shared_addresses, flags_as_of, graph_events_sql, graph_people_sql, store_flags,
