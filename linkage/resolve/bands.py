@@ -13,7 +13,8 @@ from jellyfish import damerau_levenshtein_distance
 from linkage.config.model import ModelConfig
 from linkage.resolve.cluster import ClusterResult
 from linkage.resolve.cluster_rules import MIDDLE_NAME_RULE, SOFT_RULES
-from linkage.resolve.model import FORENAME_LOOKALIKE_GAMMAS, exact_gamma, identifier_column
+from linkage.resolve.model import FORENAME_LOOKALIKE_GAMMAS, exact_gamma
+from linkage.resolve.model_inputs import identifier_column
 
 #: Gamma values (Splink's comparison vector) for "exact match" on identifier comparisons.
 IDENTIFIER_EXACT = 1

@@ -16,7 +16,7 @@ from splink.blocking_analysis import count_comparisons_from_blocking_rules, n_la
 from linkage.config import ModelConfig
 from linkage.errors import MashError
 from linkage.pipeline import fetch_arrow, quote_ident
-from linkage.resolve.model import blocking_rules
+from linkage.resolve.model_inputs import blocking_rules
 from linkage.resolve.profiles import collapse
 from linkage.resolve.linker import SPLINK_TABLE, model_input
 from linkage.store import connect_memory

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from linkage.config import ModelConfig
-from linkage.resolve.model import identifier_column
+from linkage.resolve.model_inputs import identifier_column
 from linkage.resolve.profiles import Profiles
 
 #: Numerical guards on the learned prior: a run with almost no DA context must not give odds of 0 or infinity.

@@ -25,7 +25,7 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 
 from linkage.pipeline import Step, fetch_arrow, quote_ident
 from linkage.config import ModelConfig
-from linkage.resolve.model import DERIVED_COLUMNS, MODEL_COLUMNS, identifier_columns
+from linkage.resolve.model_inputs import DERIVED_COLUMNS, MODEL_COLUMNS, identifier_columns
 from linkage.store import connect_memory
 
 SPLINK_TABLE = "mash_records"

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from linkage.config import ModelConfig
-from linkage.resolve.model import identifier_column
+from linkage.resolve.model_inputs import identifier_column
 
 
 

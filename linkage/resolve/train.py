@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 
 from linkage.config import ModelConfig
 from linkage.errors import MashError
-from linkage.resolve.model import ONE_KEYSTROKE, blocking_rule, identifier_column, settings
+from linkage.resolve.model import ONE_KEYSTROKE, settings
+from linkage.resolve.model_inputs import blocking_rule, identifier_column
 from linkage.resolve.monotone import exact_never_weaker
 from linkage.resolve.portable import SAVED_DIALECT, render_settings
 from linkage.resolve.em import UnseenLevels, expectation_maximisation

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from linkage.pipeline.functions import soundex_code
-from linkage.resolve.model import DERIVED_COLUMNS
+from linkage.resolve.model_inputs import DERIVED_COLUMNS
 
 #: The model input's columns and types (as ``session.model_input`` gives them) for hand-made records.
 MODEL_INPUT_SCHEMA = pa.schema([

@@ -16,7 +16,8 @@ from linkage.config import ModelConfig, load_run_config
 from linkage.config.model import Constraints
 from linkage.resolve.cluster import constrained_clusters
 from linkage.resolve.record_keys import RecordKeys
-from linkage.resolve.model import blocking_rules, identifier_column, settings
+from linkage.resolve.model import settings
+from linkage.resolve.model_inputs import blocking_rules, identifier_column
 from linkage.resolve.fixed_u import one_keystroke_u
 from linkage.store import layout
 from synth import generate_extracts

@@ -8,7 +8,7 @@ import pytest
 
 from linkage.resolve.cluster import constrained_clusters
 from linkage.resolve.record_keys import RecordKeys
-from linkage.resolve.model import SOURCES_DIFFER, blocking_rules
+from linkage.resolve.model_inputs import SOURCES_DIFFER, blocking_rules
 from linkage.resolve.profiles import collapse
 
 def test_two_records_of_one_source_never_share_a_cluster():

@@ -55,7 +55,8 @@ def test_no_pair_found_is_a_clear_error_naming_the_setting():
 
 
 def test_the_count_equals_splinks_own_estimate(generated_input):
-    from linkage.resolve.model import blocking_rule, settings
+    from linkage.resolve.model import settings
+    from linkage.resolve.model_inputs import blocking_rule
 
     records, model = generated_input
     data = ArrowModelData(records)
