@@ -41,9 +41,11 @@ def _store_run(run: RunConfig, store: Path, **changes) -> RunConfig:
 @pytest.fixture(scope="module")
 def two_runs(both_engines, spark, tmp_path_factory) -> TwoRuns:
     root = tmp_path_factory.mktemp("two_runs")
-    # Relational context (linkage.resolve.context) is DuckDB only: both engines run without it.
+    # Relational context (linkage.resolve.context) and the established look-alike forename rule, which
+    # reads the model's term frequencies, are DuckDB only (docs/scaling.md): both engines run without them.
     model = both_engines.run.model.model_copy(
-        update={"constraints": both_engines.run.model.constraints.model_copy(update={"context_links": False})}
+        update={"constraints": both_engines.run.model.constraints.model_copy(
+            update={"context_links": False, "distinct_forename_share": None})}
     )
     duck_run = _store_run(both_engines.run.model_copy(update={"model": model}), root / "duckdb" / "mash.duckdb")
     duck = run_all(duck_run)

@@ -12,7 +12,7 @@ import pytest
 
 from linkage.spark.splink_api import JARO_WINKLER, duckdb_jaro_winkler
 
-DATA = Path(__file__).resolve().parents[3] / "linkage" / "synth" / "data"
+DATA = Path(__file__).resolve().parents[3] / "synth" / "data"
 #: A pair the jar scores 0.478 and DuckDB 0.533: Jaro's matching window differs between them.
 DIFFERENT = ("GRACE", "MATERNITY")
 
