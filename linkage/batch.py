@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import time
-from contextlib import nullcontext
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +14,7 @@ import pyarrow as pa
 
 from linkage import history
 from linkage.config import RunConfig
+from linkage.engine import DuckDBEngine, Stages, engine_for
 from linkage.errors import MashError
 from linkage.ingest import INGEST_TABLES, SourceReport, build_ingest_tables, source_reports
 from linkage.ingest.blanks import blank_rises
@@ -24,12 +23,9 @@ from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, 
 from linkage.resolve import RESOLVE_TABLES, ResolveReport, TrainedModel, count_implausible, resolve
 from linkage.resolve.incremental import resolve_changes
 from linkage.resolve.plausibility import CHECKS as PLAUSIBILITY_CHECKS, checks_fingerprint, recount_implausible
-from linkage.resolve.profiles import collapse
 from linkage.resolve.run import read_decisions
-from linkage.resolve.linker import ArrowModelData, model_input
-from linkage.resolve.train import train_and_save
 from linkage.safeguard import (
-    FLAG_CHANGES, SAFEGUARDING_TABLES, FlagReport, build_flag_tables, update_flag_tables, write_flag_changes,
+    FLAG_CHANGES, SAFEGUARDING_TABLES, FlagReport, update_flag_tables, write_flag_changes,
 )
 from linkage.store import (
     Limits, check_schema_version, connect, duckdb_limits, layout, open_results, open_state, require_table, run_lock,
@@ -95,7 +91,7 @@ def run_all(
         )
     try:
         with run_lock(run.store), duckdb_limits(run_limits(run)):
-            return _locked_run(run, retrain, on_stage, incremental)
+            return _locked_run(run, retrain, Stages(on_stage), incremental)
     except RunInProgress as busy:
         raise MashError(
             f"{run.store}: a run is already in progress ({busy.holder}); two runs at once are refused. "
@@ -112,7 +108,7 @@ def run_limits(run: RunConfig) -> Limits:
     return Limits(memory_limit=run.resources.memory_limit, temp_directory=run.resources.spill_directory(run.store))
 
 
-def _locked_run(run: RunConfig, retrain: bool, on_stage: Callable[[str], None] | None, incremental: bool) -> RunReport:
+def _locked_run(run: RunConfig, retrain: bool, stages: Stages, incremental: bool) -> RunReport:
     where = layout(run.store)
     inputs = history.input_files(run)
     current = where.current()
@@ -127,19 +123,16 @@ def _locked_run(run: RunConfig, retrain: bool, on_stage: Callable[[str], None] |
         remove_results_file(stale)
     target = where.results_file(run_id)
     remove_results_file(target)
-    seconds: dict[str, float] = {}
-    counts: dict[str, Any] = {}
     try:
         if incremental:
-            started = time.perf_counter()
-            shutil.copyfile(current, target)
-            seconds["copy"] = time.perf_counter() - started
+            with stages.time("copy", announce=False):
+                shutil.copyfile(current, target)
         con = connect(target)
         try:
             if incremental:
-                report = _update(con, run, run_id, decisions, current, before or {}, on_stage, seconds, counts)
+                report = _update(con, run, run_id, decisions, current, before or {}, stages)
             else:
-                report = _build(con, run, run_id, decisions, current, retrain, on_stage, seconds, counts)
+                report = _build(con, run, run_id, decisions, current, retrain, stages)
         finally:
             con.close()
         where.switch_to(target)
@@ -147,12 +140,12 @@ def _locked_run(run: RunConfig, retrain: bool, on_stage: Callable[[str], None] |
         remove_results_file(target)
         try:
             with open_state(run.store) as state:
-                history.fail_run(state, run_id, exc, counts)
+                history.fail_run(state, run_id, exc, stages.counts)
         except MashError:
             logger.warning("run %d failed and its failure could not be recorded", run_id)
         raise
     with open_state(run.store) as state:
-        history.finish_run(state, run_id, report.resolution.model.version, counts, seconds)
+        history.finish_run(state, run_id, report.resolution.model.version, stages.counts, stages.seconds)
     # Readers still on an older file keep it open: unlinking does not disturb them.
     for stale in where.stale_results():
         remove_results_file(stale)
@@ -166,53 +159,33 @@ def _build(
     decisions,
     previous: Path | None,
     retrain: bool,
-    on_stage: Callable[[str], None] | None,
-    seconds: dict[str, float],
-    counts: dict[str, Any],
+    stages: Stages,
 ) -> RunReport:
-    """Build every results table in the run's own file (``con``)."""
+    """Build every results table in the run's own file (``con``), on the engine the run config names."""
     # The decisions this run applies, kept with its results for the record.
     create_table_from_arrow(con, "review_decisions", decisions)
     if previous is not None:
         run_sql(con, "attach_previous", f"ATTACH $path AS {quote_ident(PREVIOUS)} (READ_ONLY)", {"path": str(previous)})
     before = PREVIOUS if previous is not None else None
-    with _engine(run, run_id, on_stage) as spark:
-        started = time.perf_counter()
-        skipped = build_ingest_tables(
-            con, run, on_source=(lambda s: on_stage(f"ingest {s}")) if on_stage else None,
-            previous=before, read=spark.read_source if spark else None,
-        )
-        if skipped:
-            counts["skipped_sources"] = skipped
-        _blank_rises(con, run, "column_blanks__new", before, counts)
-        seconds["ingest"] = time.perf_counter() - started
-        _source_counts(con, counts, "source_loads__new")
-        if spark:
-            resolution = spark.resolve(con, "records__new", retrain, run_id, before)
-        else:
-            resolution = resolve(
-                con, run, records_table="records__new", retrain=retrain, on_stage=on_stage, run_id=run_id, previous=before,
+    counts = stages.counts
+    with engine_for(run, run_id) as engine:
+        with stages.time("ingest", announce=False):
+            skipped = build_ingest_tables(
+                con, run, on_source=lambda s: stages.announce(f"ingest {s}"), previous=before, read=engine.read_source,
             )
-        _count_resolution(con, run, resolution, ("records__new", "clusters__new"), seconds, counts, on_stage)
-        started = time.perf_counter()
-        tables = ("records__new", "clusters__new", "persons__new")
-        flags = spark.flags(con, *tables) if spark else build_flag_tables(con, run.flags, *tables)
-        seconds["flags"] = time.perf_counter() - started
+            if skipped:
+                counts["skipped_sources"] = skipped
+            _blank_rises(con, run, "column_blanks__new", before, counts)
+        _source_counts(con, counts, "source_loads__new")
+        resolution = resolve(con, run, engine, stages, records_table="records__new", retrain=retrain, run_id=run_id, previous=before)
+        _count_resolution(con, run, resolution, ("records__new", "clusters__new"), stages)
+        with stages.time("flags", label="graph and flags"):
+            flags = engine.flags(con, "records__new", "clusters__new", "persons__new")
     changes = write_flag_changes(con, "flags__new", "person_ids__new", before, FLAG_CHANGES + "__new")
     if previous is not None:
         counts.update(changes)
     swap_in(con, (*INGEST_TABLES, *RESOLVE_TABLES, *SAFEGUARDING_TABLES, FLAG_CHANGES))
-    return _finish(con, run, run_id, resolution, flags, seconds, counts, previous is not None)
-
-
-def _engine(run: RunConfig, run_id: int, on_stage: Callable[[str], None] | None):
-    """The Spark side of a full run when its engine is 'spark' (a context manager), else a no-op context."""
-    if run.engine != "spark":
-        return nullcontext()
-    # Imported only here: a DuckDB run neither needs pyspark nor pays for importing it.
-    from linkage.spark.job import SparkRun
-
-    return SparkRun(run, run_id, on_stage)
+    return _finish(con, run, run_id, resolution, flags, stages, previous is not None)
 
 
 def _update(
@@ -222,9 +195,7 @@ def _update(
     decisions,
     previous: Path,
     before: dict[str, Any],
-    on_stage: Callable[[str], None] | None,
-    seconds: dict[str, float],
-    counts: dict[str, Any],
+    stages: Stages,
 ) -> RunReport:
     """Update a copy of the previous results (``con``) with only what changed in the extracts.
 
@@ -234,21 +205,21 @@ def _update(
     check_schema_version(con, previous, remedy="run a full 'mash run' (without --incremental) to upgrade")
     create_table_from_arrow(con, "review_decisions", decisions)
     run_sql(con, "attach_previous", f"ATTACH $path AS {quote_ident(PREVIOUS)} (READ_ONLY)", {"path": str(previous)})
-    started = time.perf_counter()
-    changes = ingest_changes(con, run, on_source=(lambda s: on_stage(f"ingest {s}")) if on_stage else None)
-    seconds["ingest"] = time.perf_counter() - started
+    counts = stages.counts
+    with stages.time("ingest", announce=False):
+        changes = ingest_changes(con, run, on_source=lambda s: stages.announce(f"ingest {s}"))
     counts.update(added=changes.added, changed=changes.changed, withdrawn_records=changes.withdrawn)
     if changes.skipped:
         counts["skipped_sources"] = changes.skipped
     _blank_rises(con, run, "column_blanks", PREVIOUS, counts)
     _source_counts(con, counts, "source_loads")
-    resolution, changed_people = resolve_changes(con, run, run_id, on_stage)
-    _count_resolution(con, run, resolution, ("records", "clusters"), seconds, counts, on_stage, _recount(con, run, before, changed_people))
-    started = time.perf_counter()
-    flags = update_flag_tables(con, run.flags, changed_people, PREVIOUS)
-    seconds["flags"] = time.perf_counter() - started
+    resolution, changed_people = resolve_changes(con, run, run_id, stages.announce)
+    stages.add_seconds(resolution.seconds)
+    _count_resolution(con, run, resolution, ("records", "clusters"), stages, _recount(con, run, before, changed_people))
+    with stages.time("flags", label="graph and flags"):
+        flags = update_flag_tables(con, run.flags, changed_people, PREVIOUS)
     counts.update(write_flag_changes(con, "flags", "person_ids", PREVIOUS))
-    return _finish(con, run, run_id, resolution, flags, seconds, counts, True)
+    return _finish(con, run, run_id, resolution, flags, stages, True)
 
 
 def _finish(
@@ -257,11 +228,11 @@ def _finish(
     run_id: int,
     resolution: ResolveReport,
     flags: FlagReport,
-    seconds: dict[str, float],
-    counts: dict[str, Any],
+    stages: Stages,
     attached: bool,
 ) -> RunReport:
     """Let go of the previous results, make the file durable and report."""
+    counts = stages.counts
     counts["flags"] = sum(flags.counts.values())
     if attached:
         run_sql(con, "detach_previous", f"DETACH {quote_ident(PREVIOUS)}")
@@ -273,7 +244,7 @@ def _finish(
         counts["mostly_nulled"] = nulled
     return RunReport(
         store=run.store, run_id=run_id, results_file=layout(run.store).results_file(run_id),
-        sources=sources, resolution=resolution, flags=flags, seconds=seconds, counts=counts,
+        sources=sources, resolution=resolution, flags=flags, seconds=stages.seconds, counts=counts,
     )
 
 
@@ -298,27 +269,22 @@ def _count_resolution(
     run: RunConfig,
     resolution: ResolveReport,
     tables: tuple[str, str],
-    seconds: dict[str, float],
-    counts: dict[str, Any],
-    on_stage: Callable[[str], None] | None,
+    stages: Stages,
     recount: Callable[[], dict[str, int]] | None = None,
 ) -> None:
-    """Record a resolution's timings and counts (records linked, implausible people), then start the flags stage.
+    """Record a resolution's counts (records linked, implausible people) and time the plausibility checks.
 
     ``recount`` counts the implausible people instead of checking every person (an incremental run's).
     """
     records, clusters = tables
-    seconds.update(resolution.seconds)
+    counts = stages.counts
     counts.update(records=resolution.records, pairs=resolution.pairs, people=resolution.people, **resolution.id_counts)
     (linked,) = run_sql(con, "count_linked", f"SELECT count(*) FROM {clusters} WHERE link_strength <> 'single'").fetchall()[0]
     counts["linked_records"] = int(linked)
-    started = time.perf_counter()
-    counts["implausible"] = recount() if recount else count_implausible(con, run.model.plausibility, records, clusters)
-    # What the counts were made by: the next incremental run may start from them only if it uses the same checks.
-    counts["implausible_checks"] = checks_fingerprint(run.model.plausibility)
-    seconds["plausibility"] = time.perf_counter() - started
-    if on_stage:
-        on_stage("graph and flags")
+    with stages.time("plausibility", announce=False):
+        counts["implausible"] = recount() if recount else count_implausible(con, run.model.plausibility, records, clusters)
+        # What the counts were made by: the next incremental run may start from them only if it uses the same checks.
+        counts["implausible_checks"] = checks_fingerprint(run.model.plausibility)
 
 
 def _blank_rises(con: duckdb.DuckDBPyConnection, run: RunConfig, table: str, previous: str | None, counts: dict[str, Any]) -> None:
@@ -336,18 +302,18 @@ def _source_counts(con: duckdb.DuckDBPyConnection, counts: dict[str, Any], table
 
 
 def retrain_model(run: RunConfig) -> TrainedModel:
-    """Train a new model version on the current results' records.
+    """Train a new model version on the current results' records (in DuckDB, whatever the run's engine).
 
     Raises:
-        MashError: No run has completed yet.
+        MashError: No run has completed yet, or a blocking rule would exceed the pair budget.
     """
+    engine = DuckDBEngine(run)
     with duckdb_limits(run_limits(run)):
         con = open_results(run.store)
         try:
             require_table(con, "records", remedy="run 'mash run' first")
-            records = model_input(con, "records", run.model)
             decided = read_decisions(con)
+            profiles = engine.profiles(con, "records", keep_apart={uid for pair in decided for uid in pair})
         finally:
             con.close()
-        profiles = collapse(records, run.model, keep_apart={uid for pair in decided for uid in pair})
-        return train_and_save(run.store, ArrowModelData(profiles.records, profiles.sizes), run.model)
+        return engine.train(profiles)

@@ -57,6 +57,10 @@ RULES = [
     ("linkage/ never reaches up into the dashboard", lambda m: _under(m, "linkage") and not _entry_point(m),
      ("dashboard", "streamlit"), ()),
     ("only the entry points import the CLI", lambda m: not _entry_point(m), ("linkage.cli",), ()),
+    # pyspark is an optional extra: a DuckDB run must never import it (the engine chooser imports Spark's engine lazily).
+    ("only linkage/spark/ and spark-submit's entry point import pyspark",
+     lambda m: not _under(m, "linkage.spark") and m not in ("linkage.spark_submit", "linkage.engine.choose"),
+     ("pyspark", "linkage.spark"), ()),
 ]
 
 

@@ -1,11 +1,10 @@
-"""Resolve people: load or train the model, predict, cluster with constraints, golden view."""
+"""Resolve people on an engine: load or train the model, predict, cluster with constraints, person ids, golden view."""
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -17,14 +16,16 @@ from linkage.pipeline import create_table_from_arrow, run_sql
 from linkage.resolve import bands
 from linkage.resolve.cluster import constrained_clusters
 from linkage.resolve.record_keys import apart_identifiers, record_keys
-from linkage.resolve.context import Context, attach_by_context, context_events
+from linkage.resolve.context import Context, attach_by_context
 from linkage.resolve.identity import stable_ids
-from linkage.resolve.blocking import check_pair_budget
 from linkage.resolve.persons import build_person_tables
-from linkage.resolve.profiles import Profiles, collapse, self_pairs
-from linkage.resolve.linker import ArrowModelData, make_linker, model_input, scored_pairs
-from linkage.resolve.train import TrainedModel, is_current, load_latest_model, train_and_save
+from linkage.resolve.profiles import Profiles
+from linkage.resolve.linker import make_linker, scored_pairs
+from linkage.resolve.train import TrainedModel, is_current, load_latest_model
 from linkage.store import REVIEW_DECISIONS_SQL
+
+if TYPE_CHECKING:  # the engines import this module: only their types are named here
+    from linkage.engine import Engine, Stages
 
 logger = logging.getLogger(__name__)
 
@@ -56,76 +57,62 @@ def ensure_decisions_table(con: duckdb.DuckDBPyConnection) -> None:
 def resolve(
     con: duckdb.DuckDBPyConnection,
     run: RunConfig,
+    engine: Engine,
+    stages: Stages,
     records_table: str = "records",
     retrain: bool = False,
-    on_stage: Callable[[str], None] | None = None,
     run_id: int = 1,
     previous: str | None = None,
 ) -> ResolveReport:
-    """Build the ``RESOLVE_TABLES`` as ``<name>__new``.
+    """Build the ``RESOLVE_TABLES`` as ``<name>__new`` on an engine.
+
+    The engine collapses the records into identity profiles, trains if the saved model is
+    out of date, scores and clusters; person ids (carried over from the previous results)
+    and the golden view are built here, the same for every engine.
 
     Args:
         con: The results connection.
         run: The run config.
+        engine: What runs the heavy stages (:class:`linkage.engine.Engine`).
+        stages: Where the stages' timings go, and who hears each stage start.
         records_table: The canonical records to resolve.
         retrain: Train a new model even if a current one exists.
-        on_stage: Called with each stage name as it starts.
         run_id: This run's id, for the person id registry and its log.
         previous: Schema of the previous run's results (attached), whose person ids carry over.
 
     Returns:
-        Counts and timings.
+        Counts.
     """
-    seconds: dict[str, float] = {}
-
-    def stage(name: str) -> float:
-        if on_stage:
-            on_stage(name)
-        return time.perf_counter()
-
     ensure_decisions_table(con)
     decided = read_decisions(con)
-    # Only the profiles are kept: the records' own model input is let go (a few hundred MB at 1M records).
-    profiles = collapse(model_input(con, records_table, run.model), run.model, keep_apart={uid for pair in decided for uid in pair})
-    records = pa.table({"unique_id": profiles.unique_ids})
-    # Before training too: its deterministic rules count their pairs by forming them.
-    check_pair_budget(profiles.records, run.model, run.resources.pair_budget)
+    profiles = engine.profiles(con, records_table, keep_apart={uid for pair in decided for uid in pair})
     model = load_latest_model(run.store)
     trained = retrain or not is_current(model, run.model)
     if trained:
-        started = stage("train")
-        model = train_and_save(run.store, ArrowModelData(profiles.records, profiles.sizes), run.model)
-        seconds["train"] = time.perf_counter() - started
+        with stages.time("train"):
+            model = engine.train(profiles)
     assert model is not None
 
-    started = stage("predict")
-    review = run.model.thresholds.review
-    pairs = predict(profiles.records, model, review)
-    own = self_pairs(profiles, model.splink, model.term_frequency_tables(), review)
-    seconds["predict"] = time.perf_counter() - started
+    with stages.time("predict"):
+        scored = engine.predict(profiles, model)
 
-    started = stage("cluster")
-    all_pairs = pairs if own is None else pa.concat_tables([pairs, own], promote_options="default")
-    context = Context(context_events(con, records_table), model.splink, model.term_frequency_tables())
-    clustered = cluster_records(profiles, all_pairs, decided, run.model, context)
-    ids = stable_ids(con, records, clustered.labels, run_id, previous, decided)
-    create_table_from_arrow(con, "clusters__new", clusters_table(clustered, ids.person_of))
-    create_table_from_arrow(con, "pairs__new", clustered.pairs)
-    create_table_from_arrow(con, "profiles__new", profiles.members())
-    people = len(set(clustered.labels))
-    pairs = clustered.pairs
-    seconds["cluster"] = time.perf_counter() - started
+    with stages.time("cluster"):
+        grouping = engine.cluster(con, records_table, profiles, scored, model, decided)
+        del profiles, scored
+        groups = grouping.groups
+        labels = groups["label"].to_pylist()
+        ids = stable_ids(con, groups.select(["unique_id"]), labels, run_id, previous, decided)
+        create_table_from_arrow(con, "clusters__new", with_person_ids(groups, ids.person_of))
 
-    started = stage("persons")
-    build_person_tables(con, records_table, "clusters__new")
-    seconds["persons"] = time.perf_counter() - started
-    band = pairs["band"].to_pylist()
-    counts = dict(zip(*np.unique(np.asarray(band, dtype=object), return_counts=True), strict=True)) if band else {}
-    logger.info("resolved %d records (%d profiles) into %d people", records.num_rows, profiles.records.num_rows, people)
+    with stages.time("persons"):
+        build_person_tables(con, records_table, "clusters__new")
+    bands_found = dict(run_sql(con, "count_pair_bands", "SELECT band, count(*) FROM pairs__new GROUP BY band").fetchall())
+    people = len(set(labels))
+    logger.info("resolved %d records (%d profiles) into %d people on %s", groups.num_rows, grouping.profiles, people, engine.name)
     return ResolveReport(
-        model=model, trained=trained, records=records.num_rows, pairs=pairs.num_rows, people=people,
-        band_counts={k: int(v) for k, v in counts.items()}, ambiguous_records=clustered.ambiguous, seconds=seconds,
-        id_counts=ids.counts, profiles=profiles.records.num_rows,
+        model=model, trained=trained, records=groups.num_rows, pairs=sum(bands_found.values()), people=people,
+        band_counts={k: int(v) for k, v in bands_found.items()}, ambiguous_records=grouping.ambiguous,
+        id_counts=ids.counts, profiles=grouping.profiles,
     )
 
 
@@ -363,8 +350,8 @@ def read_decisions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]
     return {(a, b): decision for a, b, decision in rows if decision in ("confirm", "reject")}
 
 
-def clusters_table(clustered: Clustered, person_of: dict[int, str]) -> pa.Table:
-    """Person id, link strength and best in-person probability per record."""
+def record_groups(clustered: Clustered) -> pa.Table:
+    """Label, link strength and best in-person probability per record (an engine's :class:`linkage.engine.Grouping`)."""
     labels = np.asarray(clustered.labels, dtype=np.int64)
     _, position, counts = np.unique(labels, return_inverse=True, return_counts=True)
     size = counts[position]
@@ -372,10 +359,26 @@ def clusters_table(clustered: Clustered, person_of: dict[int, str]) -> pa.Table:
     best = clustered.best
     return pa.table({
         "unique_id": clustered.unique_ids,
-        "person_id": _person_ids(labels, person_of),
+        "label": pa.array(labels, pa.int64()),
         "link_strength": pa.array(strength.tolist(), pa.string()),
         "best_match_probability": pa.array(np.where(np.isnan(best), None, best).tolist(), pa.float64()),
     })
+
+
+def with_person_ids(groups: pa.Table, person_of: dict[int, str]) -> pa.Table:
+    """The ``clusters`` table: each record's person id in place of its group's label."""
+    labels = groups["label"].to_numpy()
+    return pa.table({
+        "unique_id": groups["unique_id"],
+        "person_id": _person_ids(labels, person_of),
+        "link_strength": groups["link_strength"],
+        "best_match_probability": groups["best_match_probability"],
+    })
+
+
+def clusters_table(clustered: Clustered, person_of: dict[int, str]) -> pa.Table:
+    """Person id, link strength and best in-person probability per record."""
+    return with_person_ids(record_groups(clustered), person_of)
 
 
 def _person_ids(labels: np.ndarray, person_of: dict[int, str]) -> pa.Array:

@@ -1,6 +1,6 @@
 """MASH Link on Spark: standardisation, training and scoring the model, clustering and safeguarding flags.
 
-Each runs from the DuckDB definitions; ``linkage.spark.job.SparkRun`` puts them together
+Each runs from the DuckDB definitions; ``linkage.spark.engine.SparkEngine`` puts them together
 for a whole ``mash run`` with ``engine: spark``.
 """
 

@@ -241,7 +241,7 @@ def test_generate_profiles(tmp_path, capsys, description, extra, status, expecte
 
 def test_a_failed_run_is_not_reported_as_linking_anyone(tmp_path, capsys, monkeypatch):
     """A run that fails after clustering lists what it read, not people it never kept (issue 14 item 7)."""
-    import linkage.batch
+    from linkage.engine import DuckDBEngine
     from linkage.errors import MashError
 
     args = ["--config", str(REPO / "configs" / "run.yaml"), "--store", str(tmp_path / "mash.duckdb"), "--extracts", str(tmp_path / "x")]
@@ -251,7 +251,7 @@ def test_a_failed_run_is_not_reported_as_linking_anyone(tmp_path, capsys, monkey
     def broken(*_args, **_kwargs):
         raise MashError("the flags stage broke")
 
-    monkeypatch.setattr(linkage.batch, "build_flag_tables", broken)
+    monkeypatch.setattr(DuckDBEngine, "flags", broken)
     assert main(["run", *args]) == 2
     capsys.readouterr()
     assert main(["runs", *args]) == 0

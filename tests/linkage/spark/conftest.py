@@ -11,6 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+# pyspark is an optional extra ('mash-link[spark]'; `make test` installs it): without it these tests skip.
+pytest.importorskip("pyspark")
+
 from linkage.config import RunConfig, load_run_config
 from linkage.ingest.run import IngestReport, ingest
 from linkage.standardise.identifiers import PNC_ALPHABET

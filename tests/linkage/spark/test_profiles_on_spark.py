@@ -62,7 +62,7 @@ def repeated(both_engines, spark, tmp_path_factory) -> Repeated:
             "FROM ingested.records AS r, range($copies) AS t(i) WHERE r.unique_id = $chosen",
             {"copies": COPIES, "chosen": chosen},
         )
-        # As a Spark run hands the records to Spark (SparkRun.resolve).
+        # As a Spark run hands the records to Spark (SparkEngine.profiles).
         con.execute("COPY records TO ? (FORMAT parquet)", [str(root / "records.parquet")])
         records = model_input(con, "records", config)
     person = [uid for uid in records["unique_id"].to_pylist() if uid.startswith(chosen)]

@@ -6,7 +6,7 @@ import pytest
 
 from linkage.config import load_run_config
 from linkage.errors import ExtractError
-from linkage.spark.job import SparkRun
+from linkage.spark.engine import SparkEngine
 from linkage.store import connect
 from tests.linkage.ingest.conftest import POLICE_ROWS, REPO, write_extracts
 
@@ -31,7 +31,7 @@ def test_spark_rows_are_counted_apart_from_its_reader(spark, tmp_path, descripti
     write_extracts(tmp_path / "extracts", rows)
     run = load_run_config(REPO / "configs" / "run.yaml", store=tmp_path / "mash.duckdb", extracts_dir=tmp_path / "extracts")
     police = next(s for s in run.sources if s.name == "police")
-    with connect(tmp_path / "results.duckdb") as con, SparkRun(run, 1) as job:
+    with connect(tmp_path / "results.duckdb") as con, SparkEngine(run, 1) as job:
         if row is None:
             job.read_source(con, run, police, None)
             assert con.execute("SELECT rows_read FROM load_police").fetchone()[0] == rows_read, description

@@ -1,4 +1,4 @@
-"""A full run with ``engine: spark``: the heavy stages on Spark, the results in the DuckDB store.
+"""The Spark engine (``engine: spark``): a full run's heavy stages on Spark, the results in the DuckDB store.
 
 Spark reads the extracts and standardises them, trains (when the model is out of
 date), scores candidate pairs, clusters records into people and runs the flag rules,
@@ -15,12 +15,10 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from linkage.config import RunConfig, SourceConfig
@@ -28,12 +26,9 @@ from linkage.errors import MashError
 from linkage.ingest.blanks import empty_blanks
 from linkage.ingest.row_count import count_rows
 from linkage.ingest.run import escaped_invisible, record_load
-from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql, write_parquet
-from linkage.resolve import ResolveReport
-from linkage.resolve.persons import build_person_tables
-from linkage.resolve.identity import stable_ids
-from linkage.resolve.run import ensure_decisions_table, read_decisions
-from linkage.resolve.train import is_current, load_latest_model
+from linkage.engine.protocol import Grouping
+from linkage.pipeline import fetch_arrow, run_sql, write_parquet
+from linkage.resolve.train import TrainedModel
 from linkage.safeguard import (
     FlagReport, find_shared_addresses, flags_as_of, graph_events_sql, graph_people_sql, store_flags,
 )
@@ -41,7 +36,7 @@ from linkage.spark.cluster import cluster_on_spark
 from linkage.spark.flags import flags_on_spark
 from linkage.spark.model_input import model_input_spark
 from linkage.spark.predict import own_pairs_on_spark, predict_on_spark
-from linkage.spark.profiles import SIZE, collapse_spark
+from linkage.spark.profiles import SIZE, SparkProfiles, collapse_spark
 from linkage.spark.standardise import standardise_source_spark, write_table
 from linkage.spark.session import prepare_session, start_session
 from linkage.spark.splink_api import splink_api
@@ -60,8 +55,8 @@ def work_dir(run: RunConfig) -> Path:
     return run.spark.work_dir or run.store.with_name(f"{run.store.stem}.spark")
 
 
-class SparkRun:
-    """The Spark side of one full run: its session, work directory and stages.
+class SparkEngine:
+    """The :class:`linkage.engine.Engine` for ``engine: spark``: its session, work directory and stages.
 
     Use as a context manager around the run's stages. A session already running in
     this process (spark-submit, Databricks, a test's) is used as it is and left
@@ -70,14 +65,19 @@ class SparkRun:
     failed run's are kept, to inspect.
     """
 
-    def __init__(self, run: RunConfig, run_id: int, on_stage: Callable[[str], None] | None = None) -> None:
+    name = "spark"
+
+    def __init__(self, run: RunConfig, run_id: int) -> None:
+        """Args:
+        run: The run config.
+        run_id: This run's id; its Parquet tables go under ``run-<id>`` in the work directory.
+        """
         self.run = run
         self.dir = work_dir(run) / f"run-{run_id:06d}"
-        self.on_stage = on_stage
         self._started = False
         self.spark: SparkSession | None = None
 
-    def __enter__(self) -> SparkRun:
+    def __enter__(self) -> SparkEngine:
         settings = self.run.spark
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True)
@@ -151,43 +151,37 @@ class SparkRun:
 
     # Resolve --------------------------------------------------------------------------
 
-    def resolve(
-        self, con: duckdb.DuckDBPyConnection, records_table: str, retrain: bool, run_id: int, previous: str | None
-    ) -> ResolveReport:
-        """Collapse into identity profiles, train if needed, score, cluster on Spark; then person ids and the golden view in DuckDB.
-
-        As on DuckDB, profiles are trained on (weighted by their sizes), scored between each
-        other and each with its own pair, clustered, and expanded back to records.
-
-        Builds the ``RESOLVE_TABLES`` as ``<name>__new``, as :func:`linkage.resolve.resolve` does.
-        """
+    def profiles(self, con: duckdb.DuckDBPyConnection, records_table: str, keep_apart: set[str]) -> SparkProfiles:
+        """The records, exported to Parquet, as identity profiles on Spark (no pair budget check on Spark)."""
         assert self.spark is not None
-        seconds: dict[str, float] = {}
-        ensure_decisions_table(con)
         records_path = self.dir / "records.parquet"
         write_parquet(con, "spark_export_records", f"SELECT * FROM {records_table}", records_path)
-        decided = read_decisions(con)
-        profiles = collapse_spark(
-            model_input_spark(self.spark, records_path), self.run.model, keep_apart={uid for pair in decided for uid in pair}
-        )
-        model = load_latest_model(self.run.store)
-        trained = retrain or not is_current(model, self.run.model)
-        if trained:
-            started = self._stage("train")
-            model = train_on_spark(self.api, profiles.sized, self.run.model, self.run.store, weight=SIZE)
-            seconds["train"] = time.perf_counter() - started
-        assert model is not None
+        return collapse_spark(model_input_spark(self.spark, records_path), self.run.model, keep_apart=keep_apart)
 
-        started = self._stage("predict")
+    def train(self, profiles: SparkProfiles) -> TrainedModel:
+        """Train on Spark with Splink's SparkAPI, each profile weighted by its size; saved as DuckDB saves a model."""
+        return train_on_spark(self.api, profiles.sized, self.run.model, self.run.store, weight=SIZE)
+
+    def predict(self, profiles: SparkProfiles, model: TrainedModel) -> DataFrame:
+        """Score pairs between profiles and each profile's own pair, written as Parquet; the two read back as one frame."""
+        assert self.spark is not None
         review = self.run.model.thresholds.review
         predict_on_spark(self.api, model, profiles.records, self.dir / "pairs", review)
         own_pairs_on_spark(self.api, model, profiles, self.dir / "own_pairs", review)
-        seconds["predict"] = time.perf_counter() - started
+        return self.spark.read.parquet(str(self.dir / "pairs"), str(self.dir / "own_pairs"))
 
-        started = self._stage("cluster")
+    def cluster(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        records_table: str,
+        profiles: SparkProfiles,
+        scored: DataFrame,
+        model: TrainedModel,
+        decided: dict[tuple[str, str], str],
+    ) -> Grouping:
+        """Cluster component by component on Spark; load the banded pairs, profiles and groups into the results file."""
         if self.run.model.constraints.context_links:
             logger.warning("relational context (constraints.context_links) is DuckDB only for now: this Spark run leaves it out")
-        scored = self.spark.read.parquet(str(self.dir / "pairs"), str(self.dir / "own_pairs"))
         clustered = cluster_on_spark(self.api, profiles, scored, decided, self.run.model)
         write_table(clustered.clusters, self.dir / "clusters", "spark_write_clusters")
         write_table(clustered.pairs, self.dir / "banded_pairs", "spark_write_banded_pairs")
@@ -211,27 +205,7 @@ class SparkRun:
             "best_match_probability FROM read_parquet($path) ORDER BY unique_id",
             {"path": _files(self.dir / "clusters")},
         )
-        labels = groups["label"].to_pylist()
-        ids = stable_ids(con, groups.select(["unique_id"]), labels, run_id, previous, decided)
-        person = pa.array([ids.person_of[label] for label in labels], pa.string())
-        create_table_from_arrow(con, "clusters__new", pa.table({
-            "unique_id": groups["unique_id"], "person_id": person,
-            "link_strength": groups["link_strength"], "best_match_probability": groups["best_match_probability"],
-        }))
-        seconds["cluster"] = time.perf_counter() - started
-
-        started = self._stage("persons")
-        build_person_tables(con, records_table, "clusters__new")
-        seconds["persons"] = time.perf_counter() - started
-        bands = dict(run_sql(con, "spark_band_counts", "SELECT band, count(*) FROM pairs__new GROUP BY band").fetchall())
-        (pairs,) = run_sql(con, "spark_count_pairs", "SELECT count(*) FROM pairs__new").fetchall()[0]
-        people = len(set(labels))
-        logger.info("resolved %d records (%d profiles) into %d people on spark", len(labels), profile_count, people)
-        return ResolveReport(
-            model=model, trained=trained, records=len(labels), pairs=int(pairs), people=people,
-            band_counts={k: int(v) for k, v in bands.items()}, ambiguous_records=clustered.ambiguous,
-            seconds=seconds, id_counts=ids.counts, profiles=int(profile_count),
-        )
+        return Grouping(groups, profiles=int(profile_count), ambiguous=clustered.ambiguous)
 
     # Flags ----------------------------------------------------------------------------
 
@@ -251,11 +225,6 @@ class SparkRun:
         flags = flags_on_spark(self.api, frames["people"], frames["events"], rules, day, shared=shared)
         seconds = {"flags": time.perf_counter() - started}
         return store_flags(con, flags, day, rules, records, clusters, seconds)
-
-    def _stage(self, name: str) -> float:
-        if self.on_stage:
-            self.on_stage(name)
-        return time.perf_counter()
 
 
 def _files(directory: Path) -> str:
