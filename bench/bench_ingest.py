@@ -8,12 +8,11 @@ from __future__ import annotations
 import argparse
 import platform
 import resource
-import time
 from pathlib import Path
 
+from bench_linkage import ensure_extracts
 from linkage.config import load_run_config
 from linkage.ingest import ingest
-from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -26,10 +25,9 @@ def main() -> None:
     args = parser.parse_args()
 
     extracts = args.workdir / f"extracts_{args.people}_{args.seed}"
-    if not (extracts / "truth" / "manifest.json").exists():
-        started = time.perf_counter()
-        generate_extracts(people=args.people, seed=args.seed, out_dir=extracts)
-        print(f"generate: {time.perf_counter() - started:.1f}s")
+    generated = ensure_extracts(extracts, args.people, args.seed)
+    if generated is not None:
+        print(f"generate: {generated:.1f}s")
     store = args.workdir / f"bench_{args.people}.duckdb"
     store.unlink(missing_ok=True)
     run = load_run_config(REPO / "configs" / "run.yaml", store=store, extracts_dir=extracts)

@@ -21,12 +21,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bench_linkage import ensure_extracts
 from linkage.config import load_run_config
 from linkage.ingest import ingest
 from linkage.resolve.run import predict
 from linkage.resolve.linker import model_input
 from linkage.resolve.train import train_and_save
-from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,8 +40,7 @@ def main() -> None:
     args = parser.parse_args()
 
     extracts = args.workdir / f"extracts_{args.people}_{args.seed}"
-    if not (extracts / "truth" / "manifest.json").exists():
-        generate_extracts(people=args.people, seed=args.seed, out_dir=extracts)
+    ensure_extracts(extracts, args.people, args.seed)
     work = args.workdir / f"spark_model_{args.people}_{args.seed}"
     shutil.rmtree(work, ignore_errors=True)
     run = load_run_config(REPO / "configs" / "run.yaml", store=work / "store" / "mash.duckdb", extracts_dir=extracts)

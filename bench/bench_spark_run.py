@@ -18,10 +18,10 @@ from pathlib import Path
 
 import duckdb
 
+from bench_linkage import ensure_extracts
 from linkage.batch import RunReport, run_all
 from linkage.config import load_run_config
 from linkage.resolve.train import model_dir
-from synth import generate_extracts
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -53,8 +53,7 @@ def main() -> None:
     args = parser.parse_args()
 
     extracts = args.workdir / f"extracts_{args.people}_{args.seed}"
-    if not (extracts / "truth" / "manifest.json").exists():
-        generate_extracts(people=args.people, seed=args.seed, out_dir=extracts)
+    ensure_extracts(extracts, args.people, args.seed)
     work = args.workdir / f"spark_run_{args.people}_{args.seed}"
     shutil.rmtree(work, ignore_errors=True)
     base = load_run_config(REPO / "configs" / "run.yaml", store=work / "duckdb" / "mash.duckdb", extracts_dir=extracts)

@@ -65,12 +65,19 @@ def _choose(rng: np.random.Generator, p: list[float], *variants: np.ndarray) -> 
     return np.select([idx == i for i in range(len(variants))], variants, None)
 
 
-def _postcodes(rng: np.random.Generator, pc_std: np.ndarray, p: list[float]) -> np.ndarray:
-    """Mixed postcode formatting: standard, lower case, no space."""
+def _postcodes(rng: np.random.Generator, postcode: np.ndarray, p: list[float]) -> np.ndarray:
+    """Mixed postcode formatting: standard, lower case, no space; a missing postcode stays None."""
+    have = postcode != None  # noqa: E711 - elementwise on an object array
+    pc_std = np.where(have, postcode, "")
     arr = pa.array(pc_std, type=pa.string())
     lower = pc.utf8_lower(arr).to_numpy(zero_copy_only=False)
     nospace = pc.replace_substring(arr, " ", "").to_numpy(zero_copy_only=False)
-    return _choose(rng, p, pc_std, lower, nospace)
+    return np.where(have, _choose(rng, p, pc_std, lower, nospace), None)
+
+
+def _forenames(r: Rendered) -> np.ndarray:
+    """Forename and middle names, space-separated."""
+    return r.forename + np.where(r.middle != "", " " + r.middle, "")
 
 
 def _phones(rng: np.random.Generator, phone: np.ndarray) -> np.ndarray:
@@ -129,7 +136,7 @@ def police_columns(rng, pop, r: Rendered, dates: DateFormats, occ_ref, occ_day, 
         "Sex": _sex(r.sex, ("M", "F", "U")),
         "PNCID": pnc,
         "Address": addr,
-        "Postcode": np.where(postcode != None, _postcodes(rng, np.where(postcode != None, postcode, ""), [0.5, 0.25, 0.25]), None),  # noqa: E711
+        "Postcode": _postcodes(rng, postcode, [0.5, 0.25, 0.25]),
         "Phone": _phones(rng, r.phone),
     }
 
@@ -141,7 +148,7 @@ def social_care_columns(rng, pop, r: Rendered, dates: DateFormats, ep_ref, ep_da
         [";".join(f for i, f in enumerate(FACTORS) if mask >> i & 1) for mask in range(2 ** len(FACTORS))],
         dtype=object,
     )
-    forenames = r.forename + np.where(r.middle != "", " " + r.middle, "")
+    forenames = _forenames(r)
     addr, postcode = _address(pop, r.address)
     nhs_present = r.nhs > 0
     nhs = np.full(k, None, dtype=object)
@@ -160,7 +167,7 @@ def social_care_columns(rng, pop, r: Rendered, dates: DateFormats, ep_ref, ep_da
         "Gender": _sex(r.sex, ("Male", "Female", "Unknown")),
         "NHSNumber": nhs,
         "Address": addr,
-        "Postcode": np.where(postcode != None, _postcodes(rng, np.where(postcode != None, postcode, ""), [0.8, 0.05, 0.15]), None),  # noqa: E711
+        "Postcode": _postcodes(rng, postcode, [0.8, 0.05, 0.15]),
         "ContactNumber": _phones(rng, r.phone),
     }
 
@@ -169,7 +176,7 @@ def health_columns(rng, pop, r: Rendered, dates: DateFormats, att_ref, day, serv
     """Columns of health.parquet, in order. Newborns may be ``BABY <mother's surname>``."""
     k = len(day)
     baby = baby_mother >= 0
-    given = r.forename + np.where(r.middle != "", " " + r.middle, "")
+    given = _forenames(r)
     given[baby] = "BABY"
     family = r.surname.copy()
     family[baby] = pop.surname[baby_mother[baby]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from linkage.pipeline import Step
-from linkage.standardise.notes import append_notes
+from linkage.standardise.notes import noted_select
 
 #: UK postcode, outward and inward code separated by one space.
 POSTCODE_PATTERN = "^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$"
@@ -33,15 +33,15 @@ def standardise_postcode(scheme: str | None = None) -> Step:
     return Step(
         name="standardise_postcode",
         purpose="Upper-case and space postcodes, null invalid ones and NHS ZZ99 pseudo-postcodes.",
-        sql=(
-            "SELECT * EXCLUDE (pc) REPLACE ("
-            + append_notes(
+        sql=noted_select(
+            "pc",
+            f"{spaced} AS pc",
+            [
                 (f"({pseudo})", "postcode", "NHS pseudo-postcode (no fixed abode or not known)"),
                 (f"(postcode_raw IS NOT NULL AND NOT {pseudo} AND NOT {valid})", "postcode", "invalid format"),
-            )
-            + f"), CASE WHEN {valid} AND NOT {pseudo} THEN pc END AS postcode, "
-            f"CASE WHEN {valid} AND NOT {pseudo} THEN split_part(pc, ' ', 1) END AS postcode_outward "
-            f"FROM (SELECT *, {spaced} AS pc FROM {{input}})"
+            ],
+            f"CASE WHEN {valid} AND NOT {pseudo} THEN pc END AS postcode, "
+            f"CASE WHEN {valid} AND NOT {pseudo} THEN split_part(pc, ' ', 1) END AS postcode_outward",
         ),
         params={"postcode_pattern": POSTCODE_PATTERN},
     )
@@ -54,11 +54,11 @@ def standardise_any_postcode() -> Step:
     return Step(
         name="standardise_any_postcode",
         purpose="Postal codes of any country (postcode scheme 'any'): compact upper case; the whole code is its area.",
-        sql=(
-            "SELECT * EXCLUDE (pc) REPLACE ("
-            + append_notes((f"(postcode_raw IS NOT NULL AND NOT {valid})", "postcode", "invalid format"))
-            + f"), CASE WHEN {valid} THEN pc END AS postcode, CASE WHEN {valid} THEN pc END AS postcode_outward "
-            f"FROM (SELECT *, {compact} AS pc FROM {{input}})"
+        sql=noted_select(
+            "pc",
+            f"{compact} AS pc",
+            [(f"(postcode_raw IS NOT NULL AND NOT {valid})", "postcode", "invalid format")],
+            f"CASE WHEN {valid} THEN pc END AS postcode, CASE WHEN {valid} THEN pc END AS postcode_outward",
         ),
         params={"postcode_pattern": ANY_POSTCODE_PATTERN},
     )
@@ -74,10 +74,11 @@ def standardise_phone() -> Step:
     return Step(
         name="standardise_phone",
         purpose="Phone numbers as UK national digits (+44 7700 -> 07700); invalid to null.",
-        sql=(
-            "SELECT * EXCLUDE (ph) REPLACE ("
-            + append_notes((f"(phone_raw IS NOT NULL AND NOT {valid})", "phone", "invalid number"))
-            + f"), CASE WHEN {valid} THEN ph END AS phone FROM (SELECT *, {national} AS ph FROM {{input}})"
+        sql=noted_select(
+            "ph",
+            f"{national} AS ph",
+            [(f"(phone_raw IS NOT NULL AND NOT {valid})", "phone", "invalid number")],
+            f"CASE WHEN {valid} THEN ph END AS phone",
         ),
     )
 

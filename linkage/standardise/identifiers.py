@@ -8,7 +8,7 @@ from linkage.config import SourceConfig
 from linkage.config.model import Identifier
 from linkage.pipeline import Step
 from linkage.standardise.mapping import identifier_raw
-from linkage.standardise.notes import append_notes
+from linkage.standardise.notes import noted_select
 
 #: PNC check letters: A-Z without I, O and S, indexed by (YY NNNNNNN) mod 23.
 PNC_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
@@ -37,15 +37,15 @@ def validate_nhs_number() -> Step:
     return Step(
         name="validate_nhs_number",
         purpose="Validate the NHS number's mod 11 check digit; invalid or placeholder numbers to null.",
-        sql=(
-            "SELECT * EXCLUDE (nd) REPLACE ("
-            + append_notes(
+        sql=noted_select(
+            "nd",
+            f"{digits} AS nd",
+            [
                 (f"(nd IS NOT NULL AND NOT {shaped})", "nhs_number", "not 10 digits"),
                 (f"({shaped} AND {repeated})", "nhs_number", "placeholder number"),
                 (f"({shaped} AND NOT {repeated} AND NOT {valid})", "nhs_number", "check digit does not match"),
-            )
-            + f"), CASE WHEN {shaped} AND NOT {repeated} AND {valid} THEN nd END AS nhs_number "
-            f"FROM (SELECT *, {digits} AS nd FROM {{input}})"
+            ],
+            f"CASE WHEN {shaped} AND NOT {repeated} AND {valid} THEN nd END AS nhs_number",
         ),
     )
 
@@ -80,14 +80,14 @@ def validate_pnc_id() -> Step:
     return Step(
         name="validate_pnc_id",
         purpose="Normalise PNC IDs to YY/NNNNNNNL and check the mod 23 letter; invalid to null.",
-        sql=(
-            "SELECT * EXCLUDE (pc) REPLACE ("
-            + append_notes(
+        sql=noted_select(
+            "pc",
+            f"{compact} AS pc",
+            [
                 (f"(pc IS NOT NULL AND NOT {shaped})", "pnc_id", "invalid format"),
                 (f"({shaped} AND NOT {valid})", "pnc_id", "check letter does not match"),
-            )
-            + f"), CASE WHEN {valid} THEN {year} || '/' || {serial} || {letter} END AS pnc_id "
-            f"FROM (SELECT *, {compact} AS pc FROM {{input}})"
+            ],
+            f"CASE WHEN {valid} THEN {year} || '/' || {serial} || {letter} END AS pnc_id",
         ),
         params={"pnc_pattern": PNC_PATTERN, "pnc_alphabet": PNC_ALPHABET},
     )
@@ -150,10 +150,8 @@ def standardise_identifiers(source: SourceConfig, declared: Mapping[str, Identif
     return Step(
         name="standardise_identifiers",
         purpose="Declared identifiers: upper case, spaces and hyphens removed; blanks and placeholders to null.",
-        sql=(
-            f"SELECT * EXCLUDE ({helpers}) REPLACE ({append_notes(*notes)}), "
-            f"map($identifier_names, [{', '.join(values)}]) AS {IDENTIFIERS_COLUMN} "
-            f"FROM (SELECT *, {', '.join(cleaned)} FROM {{input}})"
+        sql=noted_select(
+            helpers, ", ".join(cleaned), notes, f"map($identifier_names, [{', '.join(values)}]) AS {IDENTIFIERS_COLUMN}"
         ),
         params={"identifier_names": names} | (
             {"pnc_pattern": PNC_PATTERN, "pnc_alphabet": PNC_ALPHABET} if "pnc" in check_of.values() else {}

@@ -105,20 +105,16 @@ def phonetic_codes() -> Step:
 
 def name_notes() -> Step:
     """Note names that cleaning emptied (only punctuation, say)."""
-    notes = append_notes(
+    # Not when null_placeholder_names already said why (its two notes on the part).
+    notes = append_notes(*(
         (
-            "(forenames_raw IS NOT NULL AND forenames_clean IS NULL "
-            "AND NOT list_contains(dq, 'forenames: placeholder name') "
-            "AND NOT list_contains(dq, 'forenames: no letters'))",
-            "forenames", "nothing left after cleaning",
-        ),
-        (
-            "(surname_raw IS NOT NULL AND surname_clean IS NULL "
-            "AND NOT list_contains(dq, 'surname: placeholder name') "
-            "AND NOT list_contains(dq, 'surname: no letters'))",
-            "surname", "nothing left after cleaning",
-        ),
-    )
+            f"({part}_raw IS NOT NULL AND {part}_clean IS NULL "
+            f"AND NOT list_contains(dq, '{part}: placeholder name') "
+            f"AND NOT list_contains(dq, '{part}: no letters'))",
+            part, "nothing left after cleaning",
+        )
+        for part in ("forenames", "surname")
+    ))
     return Step(
         name="name_notes",
         purpose="Note names that had text but nothing usable after cleaning.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from linkage.codes import sql_literal
 from linkage.pipeline import Step
 
@@ -24,6 +26,24 @@ def append_notes(*notes: tuple[str, str, str], onto: str = "dq") -> str:
         for condition, column, problem in notes
     )
     return f"list_concat({onto}, [{items}]) AS dq"
+
+
+def noted_select(helpers: str, computed: str, notes: Sequence[tuple[str, str, str]], outputs: str) -> str:
+    """SQL over ``{input}``: helper columns computed, notes appended, outputs added, helpers dropped.
+
+    The shape of a step that cleans a raw value into a helper column, notes why a value
+    was nulled and keeps the clean value.
+
+    Args:
+        helpers: The helper columns' names, comma-separated (dropped from the output).
+        computed: Select items that compute the helpers (``expression AS helper``).
+        notes: ``(condition_sql, column, problem)`` triples for :func:`append_notes`.
+        outputs: Select items added to each row, reading the helpers.
+    """
+    return (
+        f"SELECT * EXCLUDE ({helpers}) REPLACE ({append_notes(*notes)}), {outputs} "
+        f"FROM (SELECT *, {computed} FROM {{input}})"
+    )
 
 
 def nulled(raw: str, clean: str) -> str:

@@ -115,6 +115,23 @@ def app_as(dashboard_store) -> Callable[..., AppTest]:
 
 
 @pytest.fixture(scope="session")
+def william(dashboard_store) -> tuple[str, str]:
+    """A person some agency recorded as WILLIAM (the one with most records), and that record's surname.
+
+    For the nickname search ("Bill" is a nickname of William in the curated list).
+    """
+    con = open_results(dashboard_store.run.store)
+    try:
+        return con.execute(
+            "SELECT c.person_id, r.surname FROM records AS r JOIN clusters AS c USING (unique_id) "
+            "JOIN persons AS p USING (person_id) "
+            "WHERE r.forename = 'WILLIAM' AND r.surname IS NOT NULL ORDER BY p.records DESC, r.unique_id LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session")
 def oliver(dashboard_store) -> tuple[str, str, str]:
     """A person recorded as OLIVER with a DOB, a child if there is one: id, surname, DOB as dd/mm/yyyy.
 

@@ -93,20 +93,6 @@ def test_a_role_cannot_open_a_page_by_its_address(served_app, page):
     expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
 
 
-@pytest.fixture(scope="module")
-def william(dashboard_store) -> tuple[str, str]:
-    """A person some agency recorded as WILLIAM, and that record's surname."""
-    con = open_results(dashboard_store.run.store)
-    try:
-        return con.execute(
-            "SELECT c.person_id, r.surname FROM records AS r JOIN clusters AS c USING (unique_id) "
-            "JOIN persons AS p USING (person_id) "
-            "WHERE r.forename = 'WILLIAM' AND r.surname IS NOT NULL ORDER BY p.records DESC, r.unique_id LIMIT 1"
-        ).fetchone()
-    finally:
-        con.close()
-
-
 def test_search_by_nickname_and_open_the_profile(served_app, page, william):
     person_id, surname = william
     purpose = "Referral 2026-0195 (browser search)"

@@ -6,20 +6,7 @@ import pytest
 
 from linkage.accountability import audit
 from linkage.accountability.access import UserRole
-from linkage.store import open_results, open_state
-
-
-@pytest.fixture(scope="module")
-def william(dashboard_store) -> tuple[str, str]:
-    """A person some agency recorded as WILLIAM, and that record's surname."""
-    con = open_results(dashboard_store.run.store)
-    try:
-        return con.execute(
-            "SELECT c.person_id, r.surname FROM records AS r JOIN clusters AS c USING (unique_id) "
-            "WHERE r.forename = 'WILLIAM' AND r.surname IS NOT NULL ORDER BY r.unique_id LIMIT 1"
-        ).fetchone()
-    finally:
-        con.close()
+from linkage.store import open_state
 
 
 def _search(at, **typed):

@@ -6,40 +6,31 @@ from datetime import date
 
 import pytest
 
-from linkage.store import open_results
 from linkage.explore.triage import FLAG_LABELS, QUEUE_COLUMNS, triage_options, triage_queue
 
 
-@pytest.fixture(scope="module")
-def con(linked):
-    run, _ = linked
-    con = open_results(run.store)
-    yield con
-    con.close()
-
-
-def _flagged_people(con, where: str = "TRUE", params: dict | None = None) -> set[str]:
+def _flagged_people(cur, where: str = "TRUE", params: dict | None = None) -> set[str]:
     sql = f"SELECT DISTINCT f.person_id FROM flags AS f JOIN persons AS p USING (person_id) WHERE {where}"
-    return {pid for (pid,) in con.execute(sql, params or {}).fetchall()}
+    return {pid for (pid,) in cur.execute(sql, params or {}).fetchall()}
 
 
-def test_whole_queue_is_every_flagged_person_most_severe_first(con):
-    queue = triage_queue(con, limit=100_000)
+def test_whole_queue_is_every_flagged_person_most_severe_first(cur):
+    queue = triage_queue(cur, limit=100_000)
     assert list(queue.rows.columns) == list(QUEUE_COLUMNS)
-    assert set(queue.rows.person_id) == _flagged_people(con)
+    assert set(queue.rows.person_id) == _flagged_people(cur)
     assert queue.people == len(queue.rows) and queue.rows.person_id.is_unique
-    assert queue.flags == con.execute("SELECT count(*) FROM flags").fetchone()[0]
+    assert queue.flags == cur.execute("SELECT count(*) FROM flags").fetchone()[0]
     assert queue.rows.severity.is_monotonic_decreasing
     top = queue.rows.iloc[0]
-    assert top.severity == con.execute("SELECT max(severity) FROM flags").fetchone()[0]
+    assert top.severity == cur.execute("SELECT max(severity) FROM flags").fetchone()[0]
     assert all(isinstance(why, str) and "\n" not in why and " record" in why for why in queue.rows.why)
 
 
-def test_why_names_the_most_severe_flag_and_counts_the_rest(con):
-    rows = triage_queue(con, limit=100_000).rows
+def test_why_names_the_most_severe_flag_and_counts_the_rest(cur):
+    rows = triage_queue(cur, limit=100_000).rows
     several = rows[rows["flags"].map(len) > 1].iloc[0]
     assert several.why.endswith("more flags)") or several.why.endswith("more flag)")
-    rule = con.execute(
+    rule = cur.execute(
         "SELECT rule FROM flags WHERE person_id = $p ORDER BY severity DESC, coalesce(score, 0) DESC, flag_id DESC LIMIT 1",
         {"p": several.person_id},
     ).fetchone()[0]
@@ -47,13 +38,13 @@ def test_why_names_the_most_severe_flag_and_counts_the_rest(con):
     assert several["flags"][0] in FLAG_LABELS.values()
 
 
-def test_limit_keeps_the_total(con):
-    queue = triage_queue(con, limit=3)
+def test_limit_keeps_the_total(cur):
+    queue = triage_queue(cur, limit=3)
     assert len(queue.rows) == 3 and queue.people > 3
 
 
-def _filters(con):
-    options = triage_options(con)
+def _filters(cur):
+    options = triage_options(cur)
     code = options.codes[-1]
     middle = options.first_event + (options.last_event - options.first_event) / 2
     area = options.areas[0]
@@ -81,32 +72,32 @@ FILTER_NAMES = ["one flag code", "agency", "area", "evidence since a date", "evi
 
 
 @pytest.mark.parametrize("description", FILTER_NAMES)
-def test_filters_keep_exactly_the_matching_people(con, description):
-    _, filters, where, params = next(f for f in _filters(con) if f[0] == description)
-    queue = triage_queue(con, **filters, limit=100_000)
-    expected = _flagged_people(con, where, params)
+def test_filters_keep_exactly_the_matching_people(cur, description):
+    _, filters, where, params = next(f for f in _filters(cur) if f[0] == description)
+    queue = triage_queue(cur, **filters, limit=100_000)
+    expected = _flagged_people(cur, where, params)
     assert set(queue.rows.person_id) == expected, description
     assert queue.people == len(expected), description
 
 
-def test_options_cover_the_flags(con):
-    options = triage_options(con)
-    assert set(options.codes) == {c for (c,) in con.execute("SELECT DISTINCT CAST(code AS VARCHAR) FROM flags").fetchall()}
+def test_options_cover_the_flags(cur):
+    options = triage_options(cur)
+    assert set(options.codes) == {c for (c,) in cur.execute("SELECT DISTINCT CAST(code AS VARCHAR) FROM flags").fetchall()}
     assert set(options.agencies) <= {"police", "social_care", "health"} and options.agencies
     assert options.first_event < options.last_event
     assert all(" " not in area for area in options.areas)
 
 
-def test_among_equal_severities_more_specss_factors_come_first(con):
+def test_among_equal_severities_more_specss_factors_come_first(cur):
     """The SPECSS+ factor count orders the queue within each severity, and each row lists the person's factors."""
     from graph.flags.specss import FACTOR_LABELS
 
-    rows = triage_queue(con, limit=100_000).rows
+    rows = triage_queue(cur, limit=100_000).rows
     counts = rows["specss"].map(len)
     assert counts.max() >= 2, "the generated set should give some victim two or more SPECSS+ factors"
     for severity, group in rows.assign(count=counts).groupby("severity"):
         assert group["count"].is_monotonic_decreasing, f"severity {severity}"
-    stored = dict(con.execute(
+    stored = dict(cur.execute(
         "SELECT person_id, arg_max(CAST(json_extract(parameters, '$.factors') AS VARCHAR[]), "
         "json_array_length(parameters, '$.factors')) FROM flags WHERE CAST(code AS VARCHAR) = 'specss_profile' GROUP BY person_id"
     ).fetchall())
