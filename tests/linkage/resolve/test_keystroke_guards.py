@@ -1,0 +1,80 @@
+"""The one-keystroke levels' cheap tests (run before the Damerau-Levenshtein distance) change no result.
+
+Each level is evaluated by DuckDB on every pair of a set of values and compared with the
+distance alone (jellyfish): the cheap tests may only spare distances that could not be 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import duckdb
+import jellyfish
+import pytest
+
+from linkage.resolve.model import DOB_ONE_KEYSTROKE, SURNAME_ONE_KEYSTROKE_SQL
+
+SURNAMES = [
+    # (description, values): every pair within a group and across groups is checked
+    ("a letter changed, added, lost or two swapped at the start", ["SMITH", "XMITH", "MSITH", "MITH", "ASMITH"]),
+    ("the same at the end", ["JONES", "JONEX", "JONSE", "JONE", "JONESS"]),
+    ("in the middle", ["TAYLOR", "TAYLRO", "TALOR", "TAYYLOR", "TAXLOR"]),
+    ("two letters and shorter", ["AB", "BA", "A", "B", "ABC", "BAC", "C", ""]),
+    ("letters outside ASCII", ["MÜLLER", "MULLER", "UMLLER", "MÜLER", "ÖZIL", "ZÖIL"]),
+    ("unrelated names", ["BROWN", "WILSON", "DAVIES"]),
+]
+
+DOBS = [
+    # (description, values)
+    ("a digit of the year, month or day changed", ["1985-03-14", "1975-03-14", "1985-08-14", "1985-03-19", "1885-03-14"]),
+    ("neighbouring digits swapped inside the year, month or day", ["1985-03-12", "1958-03-12", "1985-03-21", "1985-10-05", "1985-01-05"]),
+    ("the month's last digit and the day's first swapped", ["2001-10-23", "2001-12-03"]),
+    ("the year's last digit and the month's first swapped", ["2010-11-05", "2011-01-05"]),
+    ("unrelated dates", ["1950-06-30", "2020-12-01", "1999-09-09"]),
+]
+
+
+def _digits(day: dt.date) -> str:
+    """YYYYMMDD, the year zero-padded as DuckDB's strftime pads it."""
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def _all_pairs(groups: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:
+    values = sorted({value for _, group in groups for value in group})
+    return list(itertools.permutations(values, 2))
+
+
+def test_surname_one_keystroke_is_the_distance_alone():
+    pairs = _all_pairs(SURNAMES)
+    with duckdb.connect() as con:
+        found = con.execute(
+            f"SELECT surname_l, surname_r, coalesce({SURNAME_ONE_KEYSTROKE_SQL}, false) "
+            "FROM (SELECT unnest($l) AS surname_l, unnest($r) AS surname_r)",
+            {"l": [a for a, _ in pairs], "r": [b for _, b in pairs]},
+        ).fetchall()
+    expected = {(a, b): jellyfish.damerau_levenshtein_distance(a, b) <= 1 for a, b in pairs}
+    assert len(found) == len(pairs)
+    wrong = [(a, b) for a, b, level in found if level != expected[(a, b)]]
+    assert not wrong, f"levels differ from the distance alone for {wrong}"
+    assert sum(expected.values()) > 20, "the cases hold pairs one keystroke apart"
+
+
+@pytest.mark.parametrize("extra_year", [0, 900], ids=["dates of birth", "years before 1100 (zero-padded digits)"])
+def test_dob_one_keystroke_is_the_distance_alone(extra_year):
+    values = sorted({dt.date.fromisoformat(v).replace(year=dt.date.fromisoformat(v).year - extra_year)
+                     for _, group in DOBS for v in group})
+    pairs = list(itertools.permutations(values, 2))
+    with duckdb.connect() as con:
+        found = con.execute(
+            f"SELECT dob_l, dob_r, coalesce({DOB_ONE_KEYSTROKE}, false) "
+            "FROM (SELECT unnest($l)::DATE AS dob_l, unnest($r)::DATE AS dob_r)",
+            {"l": [a for a, _ in pairs], "r": [b for _, b in pairs]},
+        ).fetchall()
+    expected = {
+        (a, b): jellyfish.damerau_levenshtein_distance(_digits(a), _digits(b)) <= 1
+        for a, b in pairs
+    }
+    wrong = [(a, b) for a, b, level in found if level != expected[(a, b)]]
+    assert not wrong, f"levels differ from the distance alone for {wrong}"
+    assert sum(expected.values()) >= 10, "the cases hold dates one keystroke apart"
