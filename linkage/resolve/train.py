@@ -126,7 +126,9 @@ def train(
     recall = training.deterministic_recall
     prior = prior_from(found, PROVISIONAL_RECALL if recall == "estimate" else recall, possible)
     linker = data.linker(settings(model, {k: v for k, v in exact_u.items() if v is not None}, level_u, prior))
-    counted = estimate_u(linker, training.u_max_pairs, training.seed)
+    # An identifier's u is None when fewer than two records hold it: its comparison has nothing to sample.
+    unfilled = [column for column in (*IDENTIFIERS, *declared) if exact_u[column] is None]
+    counted = estimate_u(linker, training.u_max_pairs, training.seed, unfilled)
     if counted:
         logger.info("training: u of %s counted over all records, not sampled", ", ".join(counted))
     with UnseenLevels() as unseen_levels:
