@@ -11,6 +11,11 @@ from linkage.resolve.array_levels import SharesAValueLevel
 CASES = [
     # (description, left list, right list)
     ("one value shared", ["BOB", "ROBERT"], ["ROBERT", "ROB"]),
+    ("one value each, the same", ["SMITH"], ["SMITH"]),
+    ("one value each, different", ["SMITH"], ["JONES"]),
+    ("one value, found among the other's", ["JONES"], ["SMITH", "JONES"]),
+    ("one value, not among the other's", ["BROWN"], ["SMITH", "JONES"]),
+    ("one value against none", ["SMITH"], []),
     ("none shared", ["BOB", "ROBERT"], ["WILLIAM", "BILL"]),
     ("both empty", [], []),
     ("one side null", None, ["ANNA"]),

@@ -1,7 +1,9 @@
-"""The one-keystroke levels' cheap tests (run before the Damerau-Levenshtein distance) change no result.
+"""The cheap tests some levels run before their costly one change no result.
 
 Each level is evaluated by DuckDB on every pair of a set of values and compared with the
-distance alone (jellyfish): the cheap tests may only spare distances that could not be 1.
+costly test alone (the one-keystroke levels: jellyfish's Damerau-Levenshtein distance; the
+middle-name level: its SQL without the test): the cheap tests may only spare pairs the
+costly one would refuse.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import duckdb
 import jellyfish
 import pytest
 
-from linkage.resolve.model import DOB_ONE_KEYSTROKE, SURNAME_ONE_KEYSTROKE_SQL
+from linkage.resolve.model import DOB_ONE_KEYSTROKE, FORENAME_IS_MIDDLE, SURNAME_ONE_KEYSTROKE_SQL
 
 SURNAMES = [
     # (description, values): every pair within a group and across groups is checked
@@ -78,3 +80,29 @@ def test_dob_one_keystroke_is_the_distance_alone(extra_year):
     wrong = [(a, b) for a, b, level in found if level != expected[(a, b)]]
     assert not wrong, f"levels differ from the distance alone for {wrong}"
     assert sum(expected.values()) >= 10, "the cases hold dates one keystroke apart"
+
+
+#: The middle-name level as it was before the cheap test.
+UNGUARDED_MIDDLE = (
+    "list_contains(string_split(coalesce(middle_names_r, ''), ' '), forename_l) "
+    "OR list_contains(string_split(coalesce(middle_names_l, ''), ' '), forename_r)"
+)
+
+MIDDLE = [
+    # (forename, middle names)
+    ("JANE", "MARY JANE"), ("MARY", "JANE"), ("ANN", "ANNABEL ROSE"), ("ROSE", None), ("JANE", None),
+    ("", None), ("", "ANN"), ("ANNABEL", "ANN"), ("LEE", "MARY-LEE"), ("MARY", ""),
+]
+
+
+def test_forename_is_middle_name_is_the_split_alone():
+    pairs = list(itertools.permutations(MIDDLE, 2))
+    with duckdb.connect() as con:
+        found = con.execute(
+            f"SELECT coalesce({FORENAME_IS_MIDDLE}, false), coalesce({UNGUARDED_MIDDLE}, false) FROM ("
+            "SELECT unnest($fl) AS forename_l, unnest($ml) AS middle_names_l, unnest($fr) AS forename_r, unnest($mr) AS middle_names_r)",
+            {"fl": [a[0] for a, _ in pairs], "ml": [a[1] for a, _ in pairs], "fr": [b[0] for _, b in pairs], "mr": [b[1] for _, b in pairs]},
+        ).fetchall()
+    assert len(found) == len(pairs)
+    assert [guarded for guarded, _ in found] == [plain for _, plain in found]
+    assert sum(plain for _, plain in found) >= 6, "the cases hold forenames that are the other's middle name"
