@@ -23,7 +23,4 @@ class SharesAValueLevel(cll.ArrayIntersectLevel):
         if sql_dialect.sql_dialect_str != "duckdb":
             return super().create_sql(sql_dialect)
         self.col_expression.sql_dialect = sql_dialect
-        left, right = self.col_expression.name_l, self.col_expression.name_r
-        # Lists of at most one value share one only if their first values are equal: most names
-        # are one part, so the cheap test answers most pairs before the general one runs.
-        return f"(len({left}) > 1 OR len({right}) > 1 OR {left}[1] = {right}[1]) AND list_has_any({left}, {right})"
+        return f"list_has_any({self.col_expression.name_l}, {self.col_expression.name_r})"
