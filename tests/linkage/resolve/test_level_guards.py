@@ -47,16 +47,22 @@ def _all_pairs(groups: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:
     return list(itertools.permutations(values, 2))
 
 
-def test_surname_one_keystroke_is_the_distance_alone():
-    pairs = _all_pairs(SURNAMES)
+def _level(sql: str, column: str, cast: str, pairs: list) -> list[tuple]:
+    """``(left, right, in the level)`` for each pair of values of ``column``, by DuckDB."""
     with duckdb.connect() as con:
         found = con.execute(
-            f"SELECT surname_l, surname_r, coalesce({SURNAME_ONE_KEYSTROKE_SQL}, false) "
-            "FROM (SELECT unnest($l) AS surname_l, unnest($r) AS surname_r)",
+            f"SELECT {column}_l, {column}_r, coalesce({sql}, false) "
+            f"FROM (SELECT unnest($l)::{cast} AS {column}_l, unnest($r)::{cast} AS {column}_r)",
             {"l": [a for a, _ in pairs], "r": [b for _, b in pairs]},
         ).fetchall()
-    expected = {(a, b): jellyfish.damerau_levenshtein_distance(a, b) <= 1 for a, b in pairs}
     assert len(found) == len(pairs)
+    return found
+
+
+def test_surname_one_keystroke_is_the_distance_alone():
+    pairs = _all_pairs(SURNAMES)
+    found = _level(SURNAME_ONE_KEYSTROKE_SQL, "surname", "VARCHAR", pairs)
+    expected = {(a, b): jellyfish.damerau_levenshtein_distance(a, b) <= 1 for a, b in pairs}
     wrong = [(a, b) for a, b, level in found if level != expected[(a, b)]]
     assert not wrong, f"levels differ from the distance alone for {wrong}"
     assert sum(expected.values()) > 20, "the cases hold pairs one keystroke apart"
@@ -67,16 +73,8 @@ def test_dob_one_keystroke_is_the_distance_alone(extra_year):
     values = sorted({dt.date.fromisoformat(v).replace(year=dt.date.fromisoformat(v).year - extra_year)
                      for _, group in DOBS for v in group})
     pairs = list(itertools.permutations(values, 2))
-    with duckdb.connect() as con:
-        found = con.execute(
-            f"SELECT dob_l, dob_r, coalesce({DOB_ONE_KEYSTROKE}, false) "
-            "FROM (SELECT unnest($l)::DATE AS dob_l, unnest($r)::DATE AS dob_r)",
-            {"l": [a for a, _ in pairs], "r": [b for _, b in pairs]},
-        ).fetchall()
-    expected = {
-        (a, b): jellyfish.damerau_levenshtein_distance(_digits(a), _digits(b)) <= 1
-        for a, b in pairs
-    }
+    found = _level(DOB_ONE_KEYSTROKE, "dob", "DATE", pairs)
+    expected = {(a, b): jellyfish.damerau_levenshtein_distance(_digits(a), _digits(b)) <= 1 for a, b in pairs}
     wrong = [(a, b) for a, b, level in found if level != expected[(a, b)]]
     assert not wrong, f"levels differ from the distance alone for {wrong}"
     assert sum(expected.values()) >= 10, "the cases hold dates one keystroke apart"
