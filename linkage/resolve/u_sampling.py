@@ -24,9 +24,9 @@ def estimate_u(linker: Linker, max_pairs: int, seed: int | None, unfilled: Colle
         linker: The training linker; its comparisons' u are set in place.
         max_pairs: Random pairs sampled (``training.u_max_pairs``).
         seed: The sample's seed (``training.seed``).
-        unfilled: Comparisons (output columns) whose one column fewer than two records hold.
+        unfilled: Comparisons (output columns) whose columns fewer than two records hold.
             Every pair is in their null level, so sampling sees no level and sets no u: they are
-            left out too (a source without NHS numbers or PNC IDs), which changes nothing.
+            left out too (sources without NHS numbers, PNC IDs, sex or DA partners), which changes nothing.
 
     Returns:
         The comparisons (output columns) left out, every level's u fixed.

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pytest
 import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator
 
 from linkage.resolve.linker import make_linker
+from linkage.resolve.fixed_u import held_by_fewer_than_two
 from linkage.resolve.u_sampling import estimate_u
 
 
@@ -100,3 +102,19 @@ def test_a_comparison_on_a_column_almost_no_record_holds_is_left_out_with_the_u_
     splinks.training.estimate_u_using_random_sampling(max_pairs=50_000, seed=3)
     assert _u(ours, "nhs") == _u(splinks, "nhs"), "sampling it would have set no u either"
     assert _u(ours, "surname") == _u(splinks, "surname")
+
+
+HELD_CASES = [
+    # (description, column a, column b, fewer than two records hold a value)
+    ("no record holds either", [None, None, None], [None, None, None], True),
+    ("one record holds one", ["x", None, None], [None, None, None], True),
+    ("one record holds both", ["x", None, None], ["y", None, None], False),  # counted twice: left in, sampled as before
+    ("two records hold one column each", ["x", None, None], [None, "y", None], False),
+    ("two records hold one column", ["x", "z", None], [None, None, None], False),
+]
+
+
+@pytest.mark.parametrize(("description", "a", "b", "expected"), HELD_CASES, ids=[c[0] for c in HELD_CASES])
+def test_held_by_fewer_than_two(description, a, b, expected):
+    records = pa.table({"a": pa.array(a, pa.string()), "b": pa.array(b, pa.string())})
+    assert held_by_fewer_than_two(records, ("a", "b")) is expected, description
