@@ -111,6 +111,17 @@ def partner_u(records: pa.Table | ModelData) -> float | None:
     return None if u is None else min(u, 0.5)
 
 
+def held_by_fewer_than_two(records: pa.Table | ModelData, columns: tuple[str, ...]) -> bool:
+    """Whether fewer than two records hold a value in any of ``columns`` (no sex, no DA partner).
+
+    Then every pair is in the null level of a comparison on them, so random sampling would
+    set no u (``u_sampling.estimate_u`` leaves it out). Counted per column and added up,
+    which can only overcount the records holding one.
+    """
+    data = as_model_data(records)
+    return sum(_pairs_sharing(data, column)[1] for column in columns) < 2
+
+
 #: Levels whose u is counted over all pairs of records (:func:`swapped_name_u`), in any comparison that has them.
 COUNTED_LEVELS = (NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT)
 

@@ -21,7 +21,9 @@ from linkage.resolve.model_inputs import blocking_rule, identifier_column
 from linkage.resolve.monotone import exact_never_weaker
 from linkage.resolve.portable import SAVED_DIALECT, render_settings
 from linkage.resolve.em import UnseenLevels, expectation_maximisation
-from linkage.resolve.fixed_u import IDENTIFIERS, identifier_u, one_keystroke_u, partner_u, swapped_name_u
+from linkage.resolve.fixed_u import (
+    IDENTIFIERS, PARTNER_KEYS, held_by_fewer_than_two, identifier_u, one_keystroke_u, partner_u, swapped_name_u,
+)
 from linkage.resolve.m_floor import floor_m, neutral_unseen
 from linkage.resolve.prior import (
     CANDIDATE_THRESHOLD, PROVISIONAL_RECALL, candidate_prior, checked_recall, deterministic_pairs, estimated_recall,
@@ -35,7 +37,7 @@ logger = logging.getLogger(__name__)
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
 #: Bump when the comparisons in model.py change, so older model files are retrained.
-MODEL_CODE_VERSION = 14
+MODEL_CODE_VERSION = 15
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,10 @@ def train(
     recall = training.deterministic_recall
     prior = prior_from(found, PROVISIONAL_RECALL if recall == "estimate" else recall, possible)
     linker = data.linker(settings(model, {k: v for k, v in exact_u.items() if v is not None}, level_u, prior))
-    counted = estimate_u(linker, training.u_max_pairs, training.seed)
+    # Comparisons on columns fewer than two records hold (an identifier's u is None then) have nothing to sample.
+    unfilled = [column for column in (*IDENTIFIERS, *declared) if exact_u[column] is None]
+    unfilled += [name for name, columns in (("sex", ("sex",)), ("partner", PARTNER_KEYS)) if held_by_fewer_than_two(data, columns)]
+    counted = estimate_u(linker, training.u_max_pairs, training.seed, unfilled)
     if counted:
         logger.info("training: u of %s counted over all records, not sampled", ", ".join(counted))
     with UnseenLevels() as unseen_levels:

@@ -10,30 +10,33 @@ each comparison is counted on its own, over the same seeded sample of records.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
 from splink import Linker
 from splink.internals.comparison import Comparison
 
 
-def estimate_u(linker: Linker, max_pairs: int, seed: int | None) -> list[str]:
+def estimate_u(linker: Linker, max_pairs: int, seed: int | None, unfilled: Collection[str] = ()) -> list[str]:
     """Splink's ``estimate_u_using_random_sampling`` over the comparisons whose u is not all fixed.
 
     Args:
         linker: The training linker; its comparisons' u are set in place.
         max_pairs: Random pairs sampled (``training.u_max_pairs``).
         seed: The sample's seed (``training.seed``).
+        unfilled: Comparisons (output columns) whose columns fewer than two records hold.
+            Every pair is in their null level, so sampling sees no level and sets no u: they are
+            left out too (sources without NHS numbers, PNC IDs, sex or DA partners), which changes nothing.
 
     Returns:
         The comparisons (output columns) left out, every level's u fixed.
     """
     comparisons = linker._settings_obj.comparisons
     fixed = [c for c in comparisons if _all_u_fixed(c)]
-    if len(fixed) == len(comparisons):
-        return [c.output_column_name for c in fixed]
-    with _only(linker, [c for c in comparisons if not _all_u_fixed(c)]):
-        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    sampled = [c for c in comparisons if not _all_u_fixed(c) and c.output_column_name not in unfilled]
+    if sampled:
+        with _only(linker, sampled):
+            linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
     return [c.output_column_name for c in fixed]
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pytest
 import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator
 
 from linkage.resolve.linker import make_linker
+from linkage.resolve.fixed_u import held_by_fewer_than_two
 from linkage.resolve.u_sampling import estimate_u
 
 
@@ -80,3 +82,39 @@ def test_a_comparison_with_one_level_still_to_sample_is_sampled():
     linker = make_linker(_records(), partly)
     assert estimate_u(linker, 50_000, seed=3) == []
     assert _u(linker, "code")[0] == 0.004 and _u(linker, "code")[1] not in (None, 0.996)
+
+
+def test_a_comparison_on_a_column_almost_no_record_holds_is_left_out_with_the_u_splink_would_leave(caplog):
+    records = _records()
+    held_once = [None] * records.num_rows
+    held_once[5] = "x1"  # one record: no pair has it on both sides
+    records = records.append_column("nhs", pa.array(held_once, pa.string()))
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[cl.ExactMatch("surname"), cl.ExactMatch("nhs")],
+        blocking_rules_to_generate_predictions=[],
+    )
+    ours, splinks = make_linker(records, settings), make_linker(records, settings)
+    with caplog.at_level(logging.INFO, logger="splink.internals.estimate_u"):
+        estimate_u(ours, 50_000, seed=3, unfilled=["nhs"])
+    sampled = [m.removeprefix("\nEstimating u for: ").split(" ")[0] for m in caplog.messages if "Estimating u for:" in m]
+    assert sampled == ["surname"], "the unfilled comparison is not sampled"
+    splinks.training.estimate_u_using_random_sampling(max_pairs=50_000, seed=3)
+    assert _u(ours, "nhs") == _u(splinks, "nhs"), "sampling it would have set no u either"
+    assert _u(ours, "surname") == _u(splinks, "surname")
+
+
+HELD_CASES = [
+    # (description, column a, column b, fewer than two records hold a value)
+    ("no record holds either", [None, None, None], [None, None, None], True),
+    ("one record holds one", ["x", None, None], [None, None, None], True),
+    ("one record holds both", ["x", None, None], ["y", None, None], False),  # counted twice: left in, sampled as before
+    ("two records hold one column each", ["x", None, None], [None, "y", None], False),
+    ("two records hold one column", ["x", "z", None], [None, None, None], False),
+]
+
+
+@pytest.mark.parametrize(("description", "a", "b", "expected"), HELD_CASES, ids=[c[0] for c in HELD_CASES])
+def test_held_by_fewer_than_two(description, a, b, expected):
+    records = pa.table({"a": pa.array(a, pa.string()), "b": pa.array(b, pa.string())})
+    assert held_by_fewer_than_two(records, ("a", "b")) is expected, description
