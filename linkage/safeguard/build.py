@@ -56,6 +56,10 @@ def build_flag_tables(
     day = flags_as_of(con, rules, records)
     # Shared addresses make no household: judged over the whole run, before any graph.
     found = find_shared_addresses(con, rules, day, records, clusters, suffix)
+    if day is None:
+        # No dated event and no as_of (a benchmark's person file): no rule can fire, so no graph is built.
+        logger.warning("no event has a date and no as_of is set: no flag rule can apply")
+        return store_flags(con, [], day, rules, records, clusters, seconds, suffix)
     people, events = graph_frames(con, records, clusters, persons)
     # One collector pause over build and rules, and the graph dropped before it ends:
     # the graph holds millions of acyclic objects, so reference counting frees it and

@@ -147,3 +147,29 @@ def test_graph_people_carry_recorded_names_of_da_victims_only(store):
     assert expected and nicknamed and fuzzy, "the session's set has DA victims, some under a nickname, some under a mistyped one"
     loaded = {p: {tuple(n) for n in names} for p, names in people["names"].dropna().items()}
     assert loaded == expected
+
+
+def test_no_dated_event_writes_empty_flags_without_building_the_graph(store, tmp_path, monkeypatch, caplog):
+    """A source with no event dates (a benchmark's person file) and no as_of: no rule can fire, so no graph is built."""
+    import shutil
+
+    import linkage.safeguard.build as build
+    from linkage.safeguard import build_flag_tables
+    from linkage.store import connect, layout
+
+    run, _ = store
+    copy = tmp_path / "results.duckdb"
+    shutil.copyfile(layout(run.store).current(), copy)
+
+    def no_graph(*_args, **_kwargs):
+        raise AssertionError("the graph was built")
+
+    monkeypatch.setattr(build, "build_graph", no_graph)
+    with connect(copy) as con:
+        con.execute("UPDATE records SET event_date = NULL")
+        report = build_flag_tables(con, run.flags.model_copy(update={"as_of": None}), "records", "clusters", "persons")
+        assert report.counts == {} and report.people == 0
+        assert con.execute("SELECT count(*) FROM flags__new").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM flag_evidence__new").fetchone() == (0,)
+        assert con.execute("SELECT as_of FROM flag_run__new").fetchall() == [(None,)]
+    assert "no flag rule can apply" in caplog.text
