@@ -153,7 +153,7 @@ def resolve_changes(
     (people, pair_count, record_count, profile_count) = run_sql(
         con, "count_people",
         "SELECT (SELECT count(DISTINCT person_id) FROM clusters), (SELECT count(*) FROM pairs), (SELECT count(*) FROM records), "
-        "(SELECT count(DISTINCT profile_id) FROM profiles)",
+        "(SELECT count(*) FROM profiles WHERE unique_id = profile_id)",
     ).fetchall()[0]
     bands = dict(run_sql(con, "count_bands", "SELECT band, count(*) FROM pairs GROUP BY band").fetchall())
     logger.info("re-clustered %d affected records", len(affected.unique_ids))
@@ -268,7 +268,8 @@ def _touch_profiles(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
     create_table_from_arrow(con, "profiles_now", profiles.members(), temporary=True)
     run_sql(
         con, "profile_changes",
-        "CREATE OR REPLACE TEMP TABLE profile_changes AS SELECT * FROM profiles_now EXCEPT SELECT * FROM profiles",
+        "CREATE OR REPLACE TEMP TABLE profile_changes AS SELECT * FROM profiles_now "
+        "EXCEPT SELECT * FROM profiles SEMI JOIN profiles_now USING (unique_id)",
     )
     run_sql(
         con, "touch_changed_profiles",
@@ -285,7 +286,7 @@ def _touch_profiles(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
     run_sql(
         con, "drop_changed_profiles",
         "DELETE FROM profiles WHERE unique_id IN (SELECT unique_id FROM profile_changes) "
-        "OR unique_id NOT IN (SELECT unique_id FROM records)",
+        "OR unique_id IN (SELECT unique_id FROM profiles ANTI JOIN records USING (unique_id))",
     )
     run_sql(con, "add_changed_profiles", "INSERT INTO profiles SELECT * FROM profile_changes")
 
@@ -335,7 +336,11 @@ def _find_affected(con: duckdb.DuckDBPyConnection, context: bool = False) -> Non
         f"INSERT INTO {AFFECTED} SELECT unique_id FROM profiles WHERE profile_id IN (SELECT profile_id FROM profiles "
         f"WHERE unique_id IN (SELECT unique_id FROM {AFFECTED})) AND unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
     )
-    run_sql(con, "keep_current_affected", f"DELETE FROM {AFFECTED} WHERE unique_id NOT IN (SELECT unique_id FROM records)")
+    # An anti join: NOT IN over every record is a mark join, several times slower (unique ids are never null).
+    run_sql(
+        con, "keep_current_affected",
+        f"DELETE FROM {AFFECTED} WHERE unique_id IN (SELECT unique_id FROM {AFFECTED} ANTI JOIN records USING (unique_id))",
+    )
 
 
 def _write(con: duckdb.DuckDBPyConnection, clustered, ids) -> None:

@@ -93,7 +93,7 @@ def model_input_of(con: duckdb.DuckDBPyConnection, ids: str, model: ModelConfig)
     )
     run_sql(
         con, "model_input_records",
-        f"CREATE OR REPLACE TEMP VIEW model_input_records AS SELECT * FROM records WHERE unique_id IN (SELECT unique_id FROM {ids}) "
+        f"CREATE OR REPLACE TEMP VIEW model_input_records AS SELECT * FROM records SEMI JOIN {ids} USING (unique_id) "
         "UNION ALL SELECT r.* FROM records AS r SEMI JOIN model_input_incidents AS i "
         "ON r.source = i.source AND r.event_id IS NOT DISTINCT FROM i.event_id "
         f"WHERE r.unique_id NOT IN (SELECT unique_id FROM {ids})",
@@ -101,7 +101,7 @@ def model_input_of(con: duckdb.DuckDBPyConnection, ids: str, model: ModelConfig)
     step = model_input_step(model)
     return fetch_arrow(
         con, "model_input_of",
-        f"SELECT * FROM ({step.render('model_input_records')}) WHERE unique_id IN (SELECT unique_id FROM {ids}) ORDER BY unique_id",
+        f"SELECT * FROM ({step.render('model_input_records')}) SEMI JOIN {ids} USING (unique_id) ORDER BY unique_id",
         step.params or None,
     )
 

@@ -88,7 +88,7 @@ def update_flag_tables(
         "UNION SELECT f.person_id FROM flags AS f JOIN flag_evidence AS e USING (flag_id) "
         "JOIN clusters AS c ON c.unique_id = e.unique_id WHERE c.person_id IN (SELECT person_id FROM flag_seed) "
         "UNION SELECT f.person_id FROM flags AS f JOIN flag_evidence AS e USING (flag_id) "
-        "WHERE e.unique_id NOT IN (SELECT unique_id FROM clusters)",
+        "WHERE e.unique_id IN (SELECT unique_id FROM flag_evidence ANTI JOIN clusters USING (unique_id))",
     )
     _grow(con, "flag_owners", OWNER_STEPS)
     run_sql(con, "flag_context", "CREATE OR REPLACE TEMP TABLE flag_context AS SELECT person_id FROM flag_owners")
