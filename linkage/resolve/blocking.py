@@ -144,23 +144,38 @@ def check_added_pair_budget(records: pa.Table, added: Collection[str], model: Mo
     records = records.select(sorted({column for columns in model.blocking_rules for column in columns})).append_column(_IS_NEW, is_new)
     with connect_memory() as work:
         work.register("marked_records", records)
-        for columns in model.blocking_rules:
-            keys = ", ".join(quote_ident(column) for column in columns)
-            filled = " AND ".join(f"{quote_ident(column)} IS NOT NULL" for column in columns)
-            pairs, block = fetch_arrow(
-                work,
-                "incremental pair budget",
-                f"WITH n AS (SELECT {keys}, count(*) AS c FROM marked_records WHERE {_IS_NEW} AND {filled} GROUP BY ALL), "
-                f"e AS (SELECT {keys}, count(*) AS c FROM marked_records SEMI JOIN n USING ({keys}) WHERE NOT {_IS_NEW} GROUP BY ALL) "
-                "SELECT coalesce(sum(n.c * coalesce(e.c, 0) + n.c * (n.c - 1) // 2), 0) AS pairs, "
-                f"coalesce(max(n.c + coalesce(e.c, 0)), 0) AS block FROM n LEFT JOIN e USING ({keys})",
-            ).to_pylist()[0].values()
-            if pairs > budget:
-                rule = block_on(*columns).get_blocking_rule("duckdb").blocking_rule_sql
-                raise MashError(
-                    f"blocking rule {rule} would pair the new records with about {pairs:,} others, over the budget of "
-                    f"{budget:,} (resources.pair_budget in the run config); its largest block holds {block:,} records. "
-                    "Add a blocking rule that splits that block (or make this rule stricter), or raise the budget if "
-                    "the machine has the memory"
-                )
+        check_marked_pair_budget(work, "marked_records", _IS_NEW, model, budget)
 
+
+def check_marked_pair_budget(con: duckdb.DuckDBPyConnection, table: str, is_new: str, model: ModelConfig, budget: int) -> None:
+    """:func:`check_added_pair_budget` over a table of ``con`` holding the blocking columns and a new-or-not column.
+
+    Args:
+        con: The connection holding ``table``.
+        table: One row per record (or profile) with every column a configured rule reads.
+        is_new: ``table``'s boolean column marking the new and changed rows.
+        model: The model config (its blocking rules).
+        budget: Pairs a rule may add.
+
+    Raises:
+        MashError: Naming the first rule over budget, its pairs and its largest block (by size only).
+    """
+    for columns in model.blocking_rules:
+        keys = ", ".join(quote_ident(column) for column in columns)
+        filled = " AND ".join(f"{quote_ident(column)} IS NOT NULL" for column in columns)
+        pairs, block = fetch_arrow(
+            con,
+            "incremental pair budget",
+            f"WITH n AS (SELECT {keys}, count(*) AS c FROM {table} WHERE {is_new} AND {filled} GROUP BY ALL), "
+            f"e AS (SELECT {keys}, count(*) AS c FROM {table} SEMI JOIN n USING ({keys}) WHERE NOT {is_new} GROUP BY ALL) "
+            "SELECT coalesce(sum(n.c * coalesce(e.c, 0) + n.c * (n.c - 1) // 2), 0) AS pairs, "
+            f"coalesce(max(n.c + coalesce(e.c, 0)), 0) AS block FROM n LEFT JOIN e USING ({keys})",
+        ).to_pylist()[0].values()
+        if pairs > budget:
+            rule = block_on(*columns).get_blocking_rule("duckdb").blocking_rule_sql
+            raise MashError(
+                f"blocking rule {rule} would pair the new records with about {pairs:,} others, over the budget of "
+                f"{budget:,} (resources.pair_budget in the run config); its largest block holds {block:,} records. "
+                "Add a blocking rule that splits that block (or make this rule stricter), or raise the budget if "
+                "the machine has the memory"
+            )

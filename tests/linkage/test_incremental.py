@@ -106,9 +106,35 @@ def strangers_move_in(directory: Path) -> str:
     return record_id
 
 
+def copies_arrive_and_a_representative_moves(directory: Path) -> None:
+    """Identity profiles change without their people's other records changing.
+
+    Copies of three known health records arrive under new ids, one set sorting before the
+    originals (each profile's representative changes) and one after (they join it); the
+    representative of a profile of three or more health records moves house (it leaves
+    its profile, whose next record represents it); one health row is withdrawn.
+    """
+    with open_results(directory.parent / "a" / "mash.duckdb") as con:
+        (moved,) = con.sql(
+            "SELECT r.record_id FROM profiles AS p JOIN records AS r USING (unique_id) WHERE r.source = 'health' "
+            "AND p.unique_id = p.profile_id AND p.profile_id IN (SELECT profile_id FROM profiles GROUP BY 1 HAVING count(*) >= 3) "
+            "ORDER BY 1 LIMIT 1"
+        ).fetchall()[0]
+    health = pd.read_parquet(directory / "health.parquet")
+    health.loc[health["PatientRecordID"] == moved, "Postcode"] = "ZZ99 3VZ"
+    # The first rows were in the previous run's extracts too (the last ones are held back).
+    copies = [health.iloc[[0, 1, 2]].copy() for _ in range(2)]
+    for copy, ids in zip(copies, (["HL0000000A", "HL0000000B", "HL0000000C"], ["HL9999999A", "HL9999999B", "HL9999999C"])):
+        copy["PatientRecordID"] = ids
+        copy["AttendanceID"] = [f"ATT-COPY-{i}" for i in ids]
+    health = pd.concat([health.drop(index=health.index[5]), *copies], ignore_index=True)
+    health.to_parquet(directory / "health.parquet")
+
+
 SCENARIOS = [
     ("the held-back records arrive", None, False),
     ("records are changed and withdrawn as well", change_and_withdraw, False),
+    ("copies of known records arrive and a profile's representative moves", copies_arrive_and_a_representative_moves, False),
     ("an analyst rejects a link between runs", None, True),
 ]
 

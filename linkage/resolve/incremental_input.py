@@ -1,0 +1,174 @@
+"""What an incremental run reads of the model input: only the records its changes can reach.
+
+Building the model input of every record (a million rows with list columns, out of DuckDB
+into Arrow) and grouping them all into identity profiles took most of a nightly run's
+scoring for a thousand new records. Instead, in the results' own DuckDB:
+
+* :func:`profile_scope` finds the records whose identity profile can change: the touched
+  records, the records of any analyst's decision (decisions only ever accrue, so these
+  hold every record kept apart now or before), the other records of their stored
+  profiles, and every record sharing source, forename, surname and DOB with any of those.
+  A record outside keeps its profile key and its profile's members, so its profile is as
+  stored; a record inside has every record of its key inside too (the key holds those four
+  columns), so grouping the scope alone gives it the profile grouping everyone gives.
+* :func:`mark_blocking_keys` computes, for every profile representative, only the columns
+  the blocking rules read, so the pair budget is counted and the existing profiles a rule
+  pairs with a new one are found (:func:`blocked_profiles`) without leaving DuckDB.
+* :func:`model_input_of` reads the model input of a set of records with each of their
+  police DA incidents whole, so their partner keys are those the whole table gives them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pyarrow as pa
+
+from linkage.config import ModelConfig
+from linkage.ingest.changes import TOUCHED
+from linkage.pipeline import fetch_arrow, quote_ident, run_sql
+from linkage.resolve.linker import model_input_step
+from linkage.resolve.model_inputs import DERIVED_COLUMNS, MODEL_COLUMNS, identifier_columns
+
+#: Temp table of the records whose profile may change (:func:`profile_scope`).
+PROFILE_SCOPE = "profile_scope"
+#: Temp table of each profile representative's blocking columns and whether it is new (:func:`mark_blocking_keys`).
+BLOCKING_KEYS = "blocking_keys"
+#: :data:`BLOCKING_KEYS`' column marking the new and changed profiles.
+IS_NEW = "is_new"
+#: A column a blocking rule's SQL reads (``l."dob"``, ``r.surname``).
+RULE_COLUMN = re.compile(r'\b[lr]\."?([A-Za-z_][A-Za-z0-9_]*)"?')
+
+
+def plain_rules(splink_settings: dict) -> list[str] | None:
+    """The prediction blocking rules' SQL, or None when one is not plain SQL (an exploding array rule)."""
+    rules = splink_settings["blocking_rules_to_generate_predictions"]
+    if not rules or any(set(rule) - {"blocking_rule", "sql_dialect"} for rule in rules):
+        return None
+    return [rule["blocking_rule"] for rule in rules]
+
+
+def rule_joins(rules: list[str], row: str, others: str, new: str) -> str:
+    """SQL for the ``row`` of each of ``others`` that a rule pairs with one of ``new``, each rule joined both ways round."""
+    return " UNION ".join(
+        f"SELECT l.{row} FROM {others} AS l JOIN {new} AS r ON ({rule}) "
+        f"UNION SELECT r.{row} FROM {new} AS l JOIN {others} AS r ON ({rule})"
+        for rule in rules
+    )
+
+
+def profile_scope(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill :data:`PROFILE_SCOPE` with the current records whose identity profile may change (see the module's notes)."""
+    run_sql(
+        con, "profile_scope_seeds",
+        f"CREATE OR REPLACE TEMP TABLE profile_seeds AS SELECT unique_id FROM {TOUCHED} "
+        "UNION SELECT unique_id_l FROM review_decisions UNION SELECT unique_id_r FROM review_decisions",
+    )
+    run_sql(
+        con, "profile_scope_stored",
+        "INSERT INTO profile_seeds SELECT unique_id FROM profiles WHERE profile_id IN "
+        "(SELECT profile_id FROM profiles WHERE unique_id IN (SELECT unique_id FROM profile_seeds)) "
+        "AND unique_id NOT IN (SELECT unique_id FROM profile_seeds)",
+    )
+    same = " AND ".join(f"r.{c} IS NOT DISTINCT FROM s.{c}" for c in ("source", "forename", "surname", "dob"))
+    run_sql(
+        con, "profile_scope",
+        f"CREATE OR REPLACE TEMP TABLE {PROFILE_SCOPE} AS SELECT r.unique_id FROM records AS r SEMI JOIN "
+        "(SELECT DISTINCT source, forename, surname, dob FROM records WHERE unique_id IN (SELECT unique_id FROM profile_seeds)) "
+        f"AS s ON {same}",
+    )
+
+
+def model_input_of(con: duckdb.DuckDBPyConnection, ids: str, model: ModelConfig) -> pa.Table:
+    """The model input (``linker.model_input``) of the records in table ``ids``, ordered by ``unique_id``.
+
+    Partner keys are computed over each record's incident (a window by source and event):
+    the other records of the police DA incidents are read with them, then left out.
+    """
+    run_sql(
+        con, "model_input_incidents",
+        "CREATE OR REPLACE TEMP TABLE model_input_incidents AS SELECT DISTINCT source, event_id FROM records "
+        f"WHERE unique_id IN (SELECT unique_id FROM {ids}) AND agency = 'police' AND domestic_abuse",
+    )
+    run_sql(
+        con, "model_input_records",
+        f"CREATE OR REPLACE TEMP VIEW model_input_records AS SELECT * FROM records SEMI JOIN {ids} USING (unique_id) "
+        "UNION ALL SELECT r.* FROM records AS r SEMI JOIN model_input_incidents AS i "
+        "ON r.source = i.source AND r.event_id IS NOT DISTINCT FROM i.event_id "
+        f"WHERE r.unique_id NOT IN (SELECT unique_id FROM {ids})",
+    )
+    step = model_input_step(model)
+    return fetch_arrow(
+        con, "model_input_of",
+        f"SELECT * FROM ({step.render('model_input_records')}) SEMI JOIN {ids} USING (unique_id) ORDER BY unique_id",
+        step.params or None,
+    )
+
+
+def mark_blocking_keys(con: duckdb.DuckDBPyConnection, model: ModelConfig, splink_settings: dict) -> None:
+    """Fill :data:`BLOCKING_KEYS`: every profile representative's blocking columns, new ones marked.
+
+    The columns are those the configured rules (the pair budget's) and the saved model's
+    prediction rules read; a representative is new when it is touched as added. Partner keys
+    (a window over each incident) are computed over the police DA incidents' records only:
+    they are null for every other record.
+    """
+    known = {*MODEL_COLUMNS, *DERIVED_COLUMNS, *identifier_columns(model)}
+    read = {c for columns in model.blocking_rules for c in columns}
+    read |= {c for rule in plain_rules(splink_settings) or () for c in RULE_COLUMN.findall(rule)}
+    read = sorted(read & known - {"unique_id"})
+    partner = [c for c in read if c in _PARTNER_COLUMNS]
+    step = model_input_step(model)
+    own = ", ".join(f"CAST(NULL AS VARCHAR) AS {quote_ident(c)}" if c in partner else quote_ident(c) for c in read)
+    run_sql(
+        con, "blocking_keys",
+        f"CREATE OR REPLACE TEMP TABLE {BLOCKING_KEYS} AS SELECT unique_id, {own}, "
+        f"unique_id IN (SELECT unique_id FROM {TOUCHED} WHERE change = 'added') AS {IS_NEW} "
+        f"FROM ({step.render('records')}) WHERE unique_id IN (SELECT profile_id FROM profiles)",
+        step.params or None,
+    )
+    if not partner:
+        return
+    run_sql(
+        con, "blocking_partner_incidents",
+        "CREATE OR REPLACE TEMP TABLE blocking_partner_incidents AS SELECT DISTINCT source, event_id FROM records "
+        "WHERE agency = 'police' AND domestic_abuse",
+    )
+    run_sql(
+        con, "blocking_partner_records",
+        "CREATE OR REPLACE TEMP VIEW blocking_partner_records AS SELECT r.* FROM records AS r SEMI JOIN blocking_partner_incidents AS i "
+        "ON r.source = i.source AND r.event_id IS NOT DISTINCT FROM i.event_id",
+    )
+    keys = ", ".join(quote_ident(c) for c in partner)
+    run_sql(
+        con, "blocking_partner_keys",
+        f"UPDATE {BLOCKING_KEYS} SET {', '.join(f'{quote_ident(c)} = p.{quote_ident(c)}' for c in partner)} "
+        f"FROM (SELECT unique_id, {keys} FROM ({step.render('blocking_partner_records')})) AS p "
+        f"WHERE {BLOCKING_KEYS}.unique_id = p.unique_id",
+        step.params or None,
+    )
+
+
+#: Model-input columns derived from the other party of a police DA incident (null for other records).
+_PARTNER_COLUMNS = tuple(c for c in DERIVED_COLUMNS if c.startswith("partner_"))
+
+
+def blocked_profiles(con: duckdb.DuckDBPyConnection, splink_settings: dict, table: str) -> None:
+    """Fill ``table`` with the new representatives and the others a prediction rule pairs with one of them.
+
+    As ``incremental.blocked_with`` finds them, here over :data:`BLOCKING_KEYS`; every
+    representative when a rule is not plain SQL.
+    """
+    rules = plain_rules(splink_settings)
+    if rules is None:
+        run_sql(con, "blocked_profiles_all", f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT unique_id FROM {BLOCKING_KEYS}")
+        return
+    # The new ones copied out (a few); the others read in place: copying a million rows cost more than the joins.
+    run_sql(con, "blocked_new", f"CREATE OR REPLACE TEMP TABLE blocked_new AS SELECT * FROM {BLOCKING_KEYS} WHERE {IS_NEW}")
+    run_sql(con, "blocked_others", f"CREATE OR REPLACE TEMP VIEW blocked_others AS SELECT * FROM {BLOCKING_KEYS} WHERE NOT {IS_NEW}")
+    run_sql(
+        con, "blocked_profiles",
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT unique_id FROM blocked_new "
+        f"UNION SELECT * FROM ({rule_joins(rules, 'unique_id', 'blocked_others', 'blocked_new')})",
+    )
