@@ -246,6 +246,22 @@ class Constraints(BaseModel):
         "forename (default 1 in 3,333; a keying error of even the commonest name is far rarer, and is what the "
         "look-alike levels exist for). Twins share surname, DOB and address. Null: off.",
     )
+    people_addresses_settle_review: bool = Field(
+        default=True,
+        description="A pair in the review band one of whose records has no postcode (so it was scored without one), "
+        "between two people who each hold postcodes and share no postcode area, is weighed with the model's own "
+        "postcode-disagreement weight; if that puts it below the review threshold it is 'distinct' (with the "
+        "reason), not reviewed. Only demotes; pairs whose postcodes were compared stay as scored.",
+    )
+    coparticipant_settles_review: bool = Field(
+        default=True,
+        description="Two people recorded in the same role with the same other party in DA incidents (the same "
+        "perpetrator's victim) who share no postcode area, and whose records score at least the review "
+        "threshold, are one person: their pair is linked, not reviewed, and the two-towns registration and place "
+        "rules yield to it as to an NHS number. Hard rules (identifiers, DOBs, forenames, middle names, analysts' "
+        "rejections) still keep them apart. People who share an area (siblings abused by one parent) are left "
+        "as scored (linkage.resolve.coparticipants).",
+    )
     context_links: bool = Field(
         default=True,
         description="After clustering, attach a person with no DOB, NHS number or PNC ID (a name-only police DA "

@@ -13,6 +13,7 @@ from jellyfish import damerau_levenshtein_distance
 from linkage.config.model import ModelConfig
 from linkage.resolve.cluster import ClusterResult
 from linkage.resolve.cluster_rules import MIDDLE_NAME_RULE, SOFT_RULES
+from linkage.resolve.coparticipants import COPARTICIPANT_REASON
 from linkage.resolve.model import FORENAME_LOOKALIKE_GAMMAS, exact_gamma
 from linkage.resolve.model_inputs import identifier_column
 
@@ -20,6 +21,11 @@ from linkage.resolve.model_inputs import identifier_column
 IDENTIFIER_EXACT = 1
 #: Gamma value of the partner comparison's "same other party in a DA incident" level.
 SAME_PARTNER_LEVEL = 1
+
+#: Reason of a pair sent to review by its match probability alone.
+REVIEW_REASON = "match probability in the review band"
+#: Reason of a review-band pair settled apart by its people's addresses (``constraints.people_addresses_settle_review``).
+ADDRESSES_REASON = "below the review threshold with the people's addresses: one record has no postcode, the people share no postcode area"
 
 LINK, REVIEW, SUPPORTED, DISTINCT, CONFIRMED, REJECTED = (
     "link", "review", "supported", "distinct", "confirmed", "rejected",
@@ -154,6 +160,7 @@ def assign_bands(
     decisions: dict[tuple[int, int], str],
     model: ModelConfig,
     middle_names_differ: np.ndarray | None = None,
+    joined: np.ndarray | None = None,
 ) -> tuple[list[str], list[str | None]]:
     """The band and reason of every scored pair.
 
@@ -167,6 +174,8 @@ def assign_bands(
         model: The model config.
         middle_names_differ: Per pair, whether its middle names disagree outright and no identifier
             agrees (:func:`middle_names_differ`): two people, below the link threshold too.
+        joined: Per pair, whether a shared DA co-participant joined its people
+            (``linkage.resolve.coparticipants``): linked, with that reason.
 
     Returns:
         Band and reason per pair, in the pairs' order.
@@ -176,7 +185,7 @@ def assign_bands(
     same = labels[left] == labels[right]
     probability = pairs["match_probability"].to_numpy(zero_copy_only=False)
     band = np.full(pairs.num_rows, REVIEW, dtype=object)
-    reason = np.full(pairs.num_rows, "match probability in the review band", dtype=object)
+    reason = np.full(pairs.num_rows, REVIEW_REASON, dtype=object)
     # Each rule, in order of precedence, takes the pairs no earlier rule took.
     open_ = np.ones(pairs.num_rows, dtype=bool)
 
@@ -191,6 +200,8 @@ def assign_bands(
         decision = _decided(left, right, decisions, len(labels))
         take(decision == "confirm", CONFIRMED, "confirmed by an analyst")
         take(decision == "reject", REJECTED, "rejected by an analyst")
+    if joined is not None:
+        take(joined & same, LINK, COPARTICIPANT_REASON)
     take(same & (probability >= model.thresholds.link) & ~edges.demoted, LINK, None)
     take(same, SUPPORTED, "linked through other records")
     if result.ambiguous:
@@ -216,7 +227,64 @@ def assign_bands(
     for i, conflict in zip(rest.tolist(), conflicts, strict=True):
         if conflict:
             band[i], reason[i] = DISTINCT, conflict
+    if model.constraints.people_addresses_settle_review:
+        by_score = (band == REVIEW) & (reason == REVIEW_REASON)
+        settled = addresses_apart(pairs, left, right, result, by_score, model.thresholds.review)
+        band[settled], reason[settled] = DISTINCT, ADDRESSES_REASON
     return band.tolist(), reason.tolist()
+
+
+def postcode_disagreement_weight(pairs: pa.Table) -> float | None:
+    """The model's partial match weight for two postcodes that disagree (its else level), read off the scored pairs.
+
+    None when no scored pair is at that level (or postcode is not compared).
+    """
+    if "gamma_postcode" not in pairs.column_names or "mw_postcode" not in pairs.column_names:
+        return None
+    at_else = pc.equal(pairs["gamma_postcode"], 0)
+    weights = pc.filter(pairs["mw_postcode"], pc.fill_null(at_else, False)).drop_null()
+    return float(pc.min(weights).as_py()) if len(weights) else None
+
+
+def addresses_apart(
+    pairs: pa.Table, left: np.ndarray, right: np.ndarray, result: ClusterResult, candidates: np.ndarray, review: float
+) -> np.ndarray:
+    """Per pair, whether its people's addresses settle it below the review threshold.
+
+    A pair one of whose records has no postcode is scored without the postcode comparison.
+    When both records are already in people whose records do hold postcodes, and the two
+    people share no postcode area (outward code), the person-level comparison is the
+    model's own postcode disagreement (its else level's weight, applied once); a pair whose
+    match weight with it falls below the review threshold goes to ``distinct``. Only
+    demotes: a shared postcode between people (a father and son at one address) never
+    promotes a pair, and a pair whose own postcodes were compared is left as scored.
+
+    Args:
+        pairs: The scored pairs (``gamma_postcode``, ``mw_postcode``, ``match_weight``).
+        left: Record index of each pair's left record.
+        right: Same for the right record.
+        result: The clustering (its summaries' postcode areas).
+        candidates: Per pair, whether it may be settled (in review on its probability alone).
+        review: The review threshold (match probability).
+    """
+    settled = np.zeros(pairs.num_rows, dtype=bool)
+    disagree = postcode_disagreement_weight(pairs)
+    if disagree is None or not candidates.any():
+        return settled
+    gamma = pc.fill_null(pairs["gamma_postcode"], -1).to_numpy(zero_copy_only=False)
+    weight = pairs["match_weight"].to_numpy(zero_copy_only=False) + disagree
+    review_weight = np.log2(review / (1 - review))
+    at = np.flatnonzero(candidates & (gamma == -1) & (weight < review_weight))
+    if not at.size:
+        return settled
+    labels = result.labels
+    load = getattr(result.summaries, "load", None)
+    if load is not None:
+        load(labels[x] for x in (*left[at].tolist(), *right[at].tolist()))
+    for i in at.tolist():
+        a, b = result.summaries[labels[left[i]]], result.summaries[labels[right[i]]]
+        settled[i] = bool(a.areas) and bool(b.areas) and a.areas.isdisjoint(b.areas)
+    return settled
 
 
 def _decided(left: np.ndarray, right: np.ndarray, decisions: dict[tuple[int, int], str], count: int) -> np.ndarray:

@@ -239,7 +239,8 @@ def attach_by_context(
         refused = _kept_apart(weak, other, labels, joins, model, apart_people)
         if refused == _HARD:
             continue
-        if top.weight < link_weight or refused == _SOFT:
+        # A soft rule (two towns, no identifier) yields to the shared co-participant (linkage.resolve.coparticipants).
+        if top.weight < link_weight or (refused == _SOFT and not model.constraints.coparticipant_settles_review):
             choose(int(top.row), "review", REVIEW_REASON)
             continue
         joins.join(weak, other)

@@ -37,6 +37,10 @@ class Joins:
         found = self._summaries.get(root)
         return self._result.summaries[root] if found is None else found
 
+    def summary_of(self, record: int) -> Summary:
+        """The summary of the cluster now holding ``record``."""
+        return self._summary(self.find(record))
+
     def conflict(self, a: int, b: int, constraints: Constraints) -> str | None:
         """:meth:`ClusterResult.conflict` between the clusters now holding records ``a`` and ``b``."""
         ra, rb = self.find(a), self.find(b)

@@ -16,6 +16,7 @@ from linkage.pipeline import create_table_from_arrow, run_sql
 from linkage.resolve import bands
 from linkage.resolve.cluster import constrained_clusters
 from linkage.resolve.record_keys import apart_identifiers, record_keys
+from linkage.resolve.coparticipants import join_by_coparticipants
 from linkage.resolve.context import Context, attach_by_context
 from linkage.resolve.identity import stable_ids
 from linkage.resolve.persons import build_person_tables
@@ -210,7 +211,10 @@ def cluster_records(
         result, context_pairs = attached.result, attached.pairs
     middle_differ = np.zeros(scored.num_rows, dtype=bool)
     middle_differ[middles] = True
-    band, reason = bands.assign_bands(scored, left, right, edges, result, decisions, model, middle_differ)
+    joined = None
+    if context is not None and model.constraints.coparticipant_settles_review:
+        result, joined = join_by_coparticipants(profiles, result, context, scored, left, right, ~(edges.demoted | middle_differ), model, apart, decisions)
+    band, reason = bands.assign_bands(scored, left, right, edges, result, decisions, model, middle_differ, joined)
 
     # Back to records. A profile of several records that its own pair did not hold together
     # and that ended alone, or one left unlinked as ambiguous, is its records apart, as
@@ -273,7 +277,7 @@ def _with_context_pairs(banded: pa.Table, context_pairs: pa.Table) -> pa.Table:
 
 
 #: The pair columns clustering and bands read besides the gammas.
-_PAIR_READ = ("unique_id_l", "unique_id_r", "match_weight", "match_probability")
+_PAIR_READ = ("unique_id_l", "unique_id_r", "match_weight", "match_probability", "mw_postcode")  # mw_postcode: bands.addresses_apart
 
 
 def _positions(ids: pa.ChunkedArray | pa.Array, unique_ids: pa.Array) -> np.ndarray:

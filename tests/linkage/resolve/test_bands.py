@@ -261,3 +261,48 @@ def test_lookalike_gammas_are_the_forename_comparisons_lookalike_levels():
     by_gamma = {level.comparison_vector_value: level.label_for_charts for level in levels}
     labels = [by_gamma[g] for g in FORENAME_LOOKALIKE_GAMMAS]
     assert "0.8" in labels[0] and "sound alike" in labels[1].lower(), labels
+
+
+# Records: 0 in SE15 and 1 (no postcode) are one person through a strong pair; 2 is its own person, in the area
+# given; 3 and 4 are a pair whose postcodes disagree (the model's else level, its weight given).
+# Each case: description, area of record 2, the review pair (1, 2)'s match weight and postcode gamma,
+# the disagreement weight, the setting, expected band of the review pair.
+ADDRESS_CASES = [
+    ("no postcode on the pair, people in different areas: settled apart", "LS6", 3.0, -1, -2.72, True, "distinct"),
+    ("people sharing a postcode area: still for review", "SE15", 3.0, -1, -2.72, True, "review"),
+    ("the other person holds no postcode: nothing to compare, review", None, 3.0, -1, -2.72, True, "review"),
+    ("the pair's own postcodes were compared (and disagree): left as scored, review", "LS6", 3.0, 0, -2.72, True, "review"),
+    ("still above the review threshold with the disagreement: review", "LS6", 3.9, -1, -1.0, True, "review"),
+    ("setting off: review", "LS6", 3.0, -1, -2.72, False, "review"),
+]
+
+
+@pytest.mark.parametrize(("description", "area", "weight", "gamma", "disagree", "on", "expected"), ADDRESS_CASES, ids=[c[0] for c in ADDRESS_CASES])
+def test_people_addresses_settle_review(description, area, weight, gamma, disagree, on, expected):
+    model = ModelConfig(constraints={"people_addresses_settle_review": on})
+    probability = 1 / (1 + 2 ** -weight)
+    pairs = pa.table({
+        "match_probability": [0.99, probability, 0.99], "match_weight": [15.0, weight, 15.0], "gamma_forename": [8, 8, 8],
+        "gamma_nhs_number": [-1, -1, -1], "gamma_pnc_id": [-1, -1, -1], "gamma_partner": [-1, -1, -1],
+        "gamma_postcode": [-1, gamma, 0], "mw_postcode": [0.0, disagree if gamma == 0 else 0.0, disagree],
+    })
+    left, right = np.array([0, 1, 3]), np.array([1, 2, 4])
+    keys = [RecordKeys(postcode_area="SE15"), RecordKeys(), RecordKeys(postcode_area=area), RecordKeys(), RecordKeys()]
+    edges = bands.select_edges(pairs, model)
+    result = constrained_clusters(keys, [(0, 1), (3, 4)], [15.0, 15.0], model.constraints)
+    got, reasons = bands.assign_bands(pairs, left, right, edges, result, {}, model)
+    assert got[1] == expected, description
+    assert reasons[1] == (bands.ADDRESSES_REASON if expected == "distinct" else bands.REVIEW_REASON)
+
+
+# Each case: description, postcode gammas and their weights over the scored pairs, the weight read.
+DISAGREEMENT_CASES = [
+    ("the else level's weight", [3, 0, -1], [12.5, -2.72, 0.0], -2.72),
+    ("no pair at the else level: unknown", [3, -1], [12.5, 0.0], None),
+]
+
+
+@pytest.mark.parametrize(("description", "gammas", "weights", "expected"), DISAGREEMENT_CASES, ids=[c[0] for c in DISAGREEMENT_CASES])
+def test_postcode_disagreement_weight(description, gammas, weights, expected):
+    pairs = pa.table({"gamma_postcode": gammas, "mw_postcode": weights})
+    assert bands.postcode_disagreement_weight(pairs) == expected, description
