@@ -48,6 +48,13 @@ CASES = [
         {frozenset({0}), frozenset({1}), frozenset({2}), frozenset({3})}, {1, 2},
     ),
     (
+        "the household is every postcode either generation holds: a record with no DOB at the son's new "
+        "address is ambiguous once father and son were both seen at the old one",
+        [K(1976, postcode=AWAY), K(2009, postcode=AWAY), K(2009), K()],
+        [(1, 2, 20.0), (2, 3, 15.0)],
+        {frozenset({0}), frozenset({1, 2}), frozenset({3})}, {3},
+    ),
+    (
         "one person of the name at the postcode: the record with no DOB links",
         [K(1976), K()],
         [(0, 1, 15.0)],
