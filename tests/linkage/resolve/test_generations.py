@@ -10,6 +10,7 @@ from linkage.config.model import Constraints
 from linkage.resolve.cluster import constrained_clusters
 from linkage.resolve.generations import undated_between_generations
 from linkage.resolve.record_keys import KeyTable, RecordKeys
+from tests.linkage.resolve.test_cluster import groups
 
 NAME, OTHER_NAME = "DANIEL H400", "DANIEL W426"
 HOME, AWAY = "CT1 0GA", "CT1 8GR"
@@ -17,13 +18,6 @@ HOME, AWAY = "CT1 0GA", "CT1 8GR"
 
 def K(year: int | None = None, name: str | None = NAME, postcode: str | None = HOME, nhs: str | None = None) -> RecordKeys:
     return RecordKeys(nhs_number=nhs, dob_year=year, name=name, postcode=postcode)
-
-
-def groups(labels: list[int]) -> set[frozenset[int]]:
-    found: dict[int, set[int]] = {}
-    for record, label in enumerate(labels):
-        found.setdefault(label, set()).add(record)
-    return {frozenset(g) for g in found.values()}
 
 
 CASES = [
