@@ -193,6 +193,13 @@ class Constraints(BaseModel):
         description="A record with no deciding identifier that matches two clusters which cannot be one "
         "person, within this many match-weight units (log2 odds) of each other, is left unlinked for review.",
     )
+    undated_generation_gap: int | None = Field(
+        default=12,
+        ge=0,
+        description="Where two people of one name (forename, sound of the surname) at one postcode hold DOBs "
+        "more than this many years apart (a father and son of one name), a record there with no DOB, NHS number "
+        "or PNC ID cannot say which it is: it is left unlinked for review (null: off).",
+    )
     address_needs_identifier: bool = Field(
         default=True,
         description="Join two clusters that each hold a record from a registration agency, in different postcode "

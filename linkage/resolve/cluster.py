@@ -26,7 +26,8 @@ two health records normally share an NHS number.
 A record that lacks what keeps two clusters apart (a police record with no DOB between
 father and son of one name, or with no postcode between namesakes registered with GPs in
 two towns) but scores about as well against both is ambiguous: a second pass leaves it unlinked, for review, rather than
-attaching a child's record to the wrong family.
+attaching a child's record to the wrong family. So is a record with no DOB or identifier at a
+postcode where two clusters of its name are a generation apart (``generations``), paired with both or not.
 
 Pairs an analyst confirmed (must-link) are merged first, whatever their identifiers, unless
 the merge would join a pair an analyst rejected: of two contradictory decisions, keeping
@@ -55,6 +56,7 @@ from linkage.resolve.cluster_rules import (
     FORENAME_RULE, LazySummaries, MIDDLE_NAME_RULE, REASON_FIELD, Summary, absorb, conflict_between, declared_value, different_values,
     soft_refusal_between, summary_starter,
 )
+from linkage.resolve.generations import undated_between_generations
 from linkage.resolve.record_keys import KeyTable, RecordKeys
 
 
@@ -170,6 +172,8 @@ def constrained_clusters(
         ambiguous = _ambiguous(first, graph, constraints.ambiguity_margin, labels)
         grouped = component.copy()
         grouped[first.records] = first.labels
+        if constraints.undated_generation_gap is not None:
+            ambiguous |= frozenset(undated_between_generations(table, grouped, constraints.undated_generation_gap).tolist())
         if not ambiguous:
             summaries = LazySummaries(first.summaries, grouped, table, constraints)
             return ClusterResult(labels=grouped.tolist(), refused=first.refused, summaries=summaries, identifier_labels=labels)

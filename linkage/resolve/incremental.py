@@ -107,7 +107,8 @@ def resolve_changes(
             f"OR unique_id_r IN (SELECT unique_id FROM {TOUCHED})")
     create_table_from_arrow(con, "scored_changes", new_pairs, temporary=True)
     run_sql(con, "add_scored_changes", "INSERT INTO pairs BY NAME SELECT * FROM scored_changes")
-    _find_affected(con, run.model.constraints.context_links)
+    constraints = run.model.constraints
+    _find_affected(con, constraints.context_links, constraints.undated_generation_gap is not None)
     # Partner keys are computed over each affected record's whole incident (model_input_of), as over all records.
     affected = collapse(model_input_of(con, AFFECTED, run.model), run.model, apart)
     pair_columns = [c for c in table_columns(con, "pairs") if c not in ("band", "reason")]
@@ -291,12 +292,14 @@ def _touch_profiles(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
     run_sql(con, "add_changed_profiles", "INSERT INTO profiles SELECT * FROM profile_changes")
 
 
-def _find_affected(con: duckdb.DuckDBPyConnection, context: bool = False) -> None:
+def _find_affected(con: duckdb.DuckDBPyConnection, context: bool = False, households: bool = False) -> None:
     """Fill ``affected_records``: touched records, their earlier people, and all connected to them.
 
     With ``context`` (``constraints.context_links``) the other parties of their police DA
     incidents are connected too: the context step reads a record's co-participant's person
-    and that person's other victims or suspects, as a full run would.
+    and that person's other victims or suspects, as a full run would. With ``households``
+    (``constraints.undated_generation_gap``) so are the records of the same name at the same
+    postcode: the generations rule reads them (``linkage.resolve.generations``).
     """
     run_sql(
         con, "seed_affected",
@@ -318,6 +321,12 @@ def _find_affected(con: duckdb.DuckDBPyConnection, context: bool = False) -> Non
             " UNION SELECT o.unique_id FROM records AS r JOIN records AS o ON o.source = r.source AND o.event_id = r.event_id "
             f"WHERE r.unique_id IN (SELECT unique_id FROM {_FRONTIER}) AND r.agency = 'police' AND r.domestic_abuse "
             "AND o.agency = 'police' AND o.domestic_abuse"
+        )
+    if households:
+        linked += (
+            " UNION SELECT o.unique_id FROM records AS r JOIN records AS o ON o.postcode = r.postcode "
+            "AND o.forename_canonical = r.forename_canonical AND o.surname_soundex = r.surname_soundex "
+            f"WHERE r.unique_id IN (SELECT unique_id FROM {_FRONTIER})"
         )
     run_sql(con, "affected_frontier", f"CREATE OR REPLACE TEMP TABLE {_FRONTIER} AS SELECT unique_id FROM {AFFECTED}")
     while True:

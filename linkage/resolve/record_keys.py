@@ -31,10 +31,14 @@ class RecordKeys:
     place: str | None = None  # postcode area, e.g. SE: where the record puts the person
     day: int | None = None  # the record's event date (days since 1970), when it has a place
     identifiers: tuple[str | None, ...] = ()  # declared 'two_people' identifiers, in the order of their labels
+    name: str | None = None  # forename (canonical) and the sound of the surname: two generations of one name
+    postcode: str | None = None  # the full postcode: one household
 
 
 #: The scalar fields of :class:`RecordKeys`, in :class:`KeyTable`'s columns.
-_FIELDS = ("nhs_number", "pnc_id", "dob_year", "dob", "source", "forename", "postcode_area", "registration", "place", "day")
+_FIELDS = (
+    "nhs_number", "pnc_id", "dob_year", "dob", "source", "forename", "postcode_area", "registration", "place", "day", "name", "postcode",
+)
 
 
 class KeyTable(Sequence[RecordKeys]):
@@ -99,9 +103,9 @@ class KeyTable(Sequence[RecordKeys]):
         return [
             RecordKeys(
                 nhs_number=n, pnc_id=p, dob_year=y, dob=b, source=s, forename=f, postcode_area=a, registration=bool(g),
-                place=pl, day=d, identifiers=i,
+                place=pl, day=d, identifiers=i, name=m, postcode=pc,
             )
-            for n, p, y, b, s, f, a, g, pl, d, i in zip(*columns, identifiers, strict=True)
+            for n, p, y, b, s, f, a, g, pl, d, m, pc, i in zip(*columns, identifiers, strict=True)
         ]
 
     def codes(self, name: str) -> np.ndarray:
@@ -153,8 +157,21 @@ def record_keys(records: pa.Table, model: ModelConfig) -> KeyTable:
         "registration": pc.fill_null(pc.is_in(records["agency"], value_set=registration), False),
         "place": _postcode_areas(outward) if places else pa.nulls(count, pa.string()),
         "day": records["event_day"] if places else pa.nulls(count, pa.int64()),
+        **_household_names(records, model),
     }
     return KeyTable.from_columns(columns, [records[identifier_column(name)] for name in apart_identifiers(model)])
+
+
+def _household_names(records: pa.Table, model: ModelConfig) -> dict[str, pa.Array | pa.ChunkedArray]:
+    """Each record's name (canonical forename and the sound of the surname) and full postcode, for the
+    generations rule (``constraints.undated_generation_gap``); nulls when it is off or the input lacks them
+    (Spark's clustering reads only :data:`KEY_COLUMNS`)."""
+    count = records.num_rows
+    wanted = ("forename_canonical", "surname_soundex", "postcode")
+    if model.constraints.undated_generation_gap is None or not set(wanted) <= set(records.column_names):
+        return {"name": pa.nulls(count, pa.string()), "postcode": pa.nulls(count, pa.string())}
+    name = pc.binary_join_element_wise(records["forename_canonical"], records["surname_soundex"], " ")
+    return {"name": name, "postcode": records["postcode"]}
 
 
 def _postcode_areas(outward: pa.ChunkedArray) -> pa.Array:

@@ -42,13 +42,13 @@ def _store_run(run: RunConfig, store: Path, **changes) -> RunConfig:
 def two_runs(both_engines, spark, tmp_path_factory) -> TwoRuns:
     root = tmp_path_factory.mktemp("two_runs")
     # Relational context (linkage.resolve.context), the shared co-participant (linkage.resolve.coparticipants), the
-    # established look-alike forename rule, which reads the model's term frequencies, and the people's addresses
-    # settling review pairs, which read the model's postcode weight, are DuckDB only (docs/scaling.md): both
-    # engines run without them.
+    # established look-alike forename rule, which reads the model's term frequencies, the people's addresses
+    # settling review pairs, which read the model's postcode weight, and the generations rule, which reads records
+    # of one name and postcode across components, are DuckDB only (docs/scaling.md): both engines run without them.
     model = both_engines.run.model.model_copy(
         update={"constraints": both_engines.run.model.constraints.model_copy(
             update={"context_links": False, "distinct_forename_share": None, "coparticipant_settles_review": False,
-                    "people_addresses_settle_review": False})}
+                    "people_addresses_settle_review": False, "undated_generation_gap": None})}
     )
     duck_run = _store_run(both_engines.run.model_copy(update={"model": model}), root / "duckdb" / "mash.duckdb")
     duck = run_all(duck_run)

@@ -1,0 +1,69 @@
+"""Two generations of one name at one address: records that cannot say which of them they are.
+
+A father and his son of the same name share an address for years. Their dated records are
+kept apart by the DOB gap, but a record with no DOB and no identifier (a police witness or
+victim record, often) matches both on name and address alike. Scoring cannot pick: the
+other generation's records are often not even paired with it (blocked on DOB), so the
+ambiguity check, which compares the pairs a record has, never sees the choice. Wherever the
+clusters put two people of one name (canonical forename and the sound of the surname) at
+one full postcode with DOBs more than ``constraints.undated_generation_gap`` years apart,
+such a record in their household (every postcode either holds under that name) is left unlinked, for review.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from linkage.resolve.record_keys import KeyTable
+
+
+def undated_between_generations(table: KeyTable, labels: np.ndarray, gap: int) -> np.ndarray:
+    """Records with no DOB or identifier, in a cluster with others, in the household of two generations of their name.
+
+    Two clusters holding records of one name at one postcode, with DOBs there more than
+    ``gap`` years apart, are two generations; their household is every postcode either
+    cluster holds under that name (a son's record at the family's new address, his
+    father's still at the old one).
+
+    Args:
+        table: Every record's keys (their ``name`` and ``postcode`` filled).
+        labels: Each record's cluster (any non-negative integer label; equal labels, one cluster).
+        gap: Two clusters whose DOB years at one postcode differ by more than this are two generations.
+
+    Returns:
+        The indices of those records, ascending.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    names, posts = table.codes("name"), table.codes("postcode")
+    placed = np.flatnonzero((names >= 0) & (posts >= 0))
+    if not len(placed):
+        return np.zeros(0, dtype=np.int64)
+    years, known = table.numbers("dob_year")
+    # Each placed record's name and postcode as one code, and its name and cluster as another.
+    _, key = np.unique(names[placed] * (int(posts.max()) + 1) + posts[placed], return_inverse=True)
+    _, member = np.unique(names[placed] * (int(labels.max()) + 1) + labels[placed], return_inverse=True)
+    key, member = key.reshape(-1), member.reshape(-1)
+    dated = known[placed]
+    # Per name and postcode: the latest earliest DOB year of a cluster there, and the earliest latest one.
+    groups, group = np.unique(np.stack([key[dated], member[dated]]), axis=1, return_inverse=True)
+    group = group.reshape(-1)
+    low = np.full(groups.shape[1], np.iinfo(np.int64).max)
+    high = np.full(groups.shape[1], np.iinfo(np.int64).min)
+    np.minimum.at(low, group, years[placed][dated])
+    np.maximum.at(high, group, years[placed][dated])
+    latest_start = np.full(int(key.max()) + 1, np.iinfo(np.int64).min)
+    earliest_end = np.full(int(key.max()) + 1, np.iinfo(np.int64).max)
+    np.maximum.at(latest_start, groups[0], low)
+    np.minimum.at(earliest_end, groups[0], high)
+    # One cluster cannot start after it ends: a span wider than the gap is two clusters.
+    generations = latest_start - earliest_end > gap
+    # The household: every postcode of the name in a cluster dated at such a postcode.
+    in_family = np.zeros(int(member.max()) + 1, dtype=bool)
+    in_family[groups[1][generations[groups[0]]]] = True
+    household = np.zeros(len(generations), dtype=bool)
+    household[key[in_family[member]]] = True
+    undated = ~known & (table.codes("nhs_number") < 0) & (table.codes("pnc_id") < 0)
+    for position in range(table.identifier_count):
+        undated &= table.codes(f"identifier_{position}") < 0
+    shared = np.bincount(labels, minlength=int(labels.max()) + 1)[labels] > 1
+    return placed[undated[placed] & shared[placed] & household[key]]
