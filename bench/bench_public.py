@@ -29,9 +29,10 @@ import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -182,18 +183,10 @@ def run_mash(config_path: Path, store: Path, extracts: Path, truth: pd.DataFrame
     shutil.rmtree(store.parent, ignore_errors=True)
     store.parent.mkdir(parents=True)
     run = load_run_config(config_path, store=store, extracts_dir=extracts)
-    counter = WarningCounter()
-    logging.getLogger().addHandler(counter)
-    started, cpu = time.perf_counter(), cpu_seconds()
     clock = StageClock()
-    try:
-        report = run_all(run, on_stage=clock)
-    except Exception as exc:  # noqa: BLE001 - the bench records a failed run and goes on
-        return Outcome(time.perf_counter() - started, cpu_seconds() - cpu, error=f"{type(exc).__name__}: {exc}",
-                       warnings=counter.counts)
-    finally:
-        logging.getLogger().removeHandler(counter)
-    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    report, seconds, cpu, warnings, error = _watched(lambda: run_all(run, on_stage=clock))
+    if error:
+        return Outcome(seconds, cpu, error=error, warnings=warnings)
     clock.stop()
     con = connect(results_path(store), read_only=True)
     try:
@@ -205,24 +198,30 @@ def run_mash(config_path: Path, store: Path, extracts: Path, truth: pd.DataFrame
         con.close()
     notes = {s.source: {**s.note_counts, **{f"quarantined: {k}": v for k, v in s.quarantine_reasons.items()}}
              for s in report.sources}
-    return Outcome(seconds, cpu, pairwise_scores(truth, predicted), warnings=counter.counts, notes=notes,
+    return Outcome(seconds, cpu, pairwise_scores(truth, predicted), warnings=warnings, notes=notes,
                    stage_cpu=clock.seconds)
 
 
 def run_plain(name: str, data: PublicData) -> Outcome:
     """Plain Splink's train + predict + cluster on the package's DataFrames; scored, or the error kept."""
+    predicted, seconds, cpu, warnings, error = _watched(lambda: plain_public.run(name, data.frames, data.id_column))
+    if error:
+        return Outcome(seconds, cpu, error=error, warnings=warnings)
+    return Outcome(seconds, cpu, pairwise_scores(data.truth, predicted), warnings=warnings)
+
+
+def _watched(call: Callable[[], Any]) -> tuple[Any, float, float, Counter, str | None]:
+    """Call, counting warnings and timing it: (result, seconds, CPU seconds, warnings, error); a failure is kept as text."""
     counter = WarningCounter()
     logging.getLogger().addHandler(counter)
     started, cpu = time.perf_counter(), cpu_seconds()
     try:
-        predicted = plain_public.run(name, data.frames, data.id_column)
+        result, error = call(), None
     except Exception as exc:  # noqa: BLE001 - the bench records a failed run and goes on
-        return Outcome(time.perf_counter() - started, cpu_seconds() - cpu, error=f"{type(exc).__name__}: {exc}",
-                       warnings=counter.counts)
+        result, error = None, f"{type(exc).__name__}: {exc}"
     finally:
         logging.getLogger().removeHandler(counter)
-    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-    return Outcome(seconds, cpu, pairwise_scores(data.truth, predicted), warnings=counter.counts)
+    return result, time.perf_counter() - started, cpu_seconds() - cpu, counter.counts, error
 
 
 # ---------------------------------------------------------------------------

@@ -213,8 +213,7 @@ def _update(
         counts["skipped_sources"] = changes.skipped
     _blank_rises(con, run, "column_blanks", PREVIOUS, counts)
     _source_counts(con, counts, "source_loads")
-    resolution, changed_people = resolve_changes(con, run, run_id, stages.announce)
-    stages.add_seconds(resolution.seconds)
+    resolution, changed_people = resolve_changes(con, run, run_id, stages)
     _count_resolution(con, run, resolution, ("records", "clusters"), stages, _recount(con, run, before, changed_people))
     with stages.time("flags", label="graph and flags"):
         flags = update_flag_tables(con, run.flags, changed_people, PREVIOUS)

@@ -51,7 +51,3 @@ class Stages:
             yield
         finally:
             self.seconds[key] = time.perf_counter() - started
-
-    def add_seconds(self, seconds: dict[str, float]) -> None:
-        """Record stage timings measured elsewhere (an incremental resolution's)."""
-        self.seconds.update(seconds)

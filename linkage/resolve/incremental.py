@@ -18,8 +18,7 @@ changed and withdrawn rows, this
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -45,6 +44,9 @@ from linkage.resolve.linker import scored_pairs
 from linkage.resolve.train import TrainedModel, is_current, load_latest_model
 from linkage.store import connect_memory, table_columns
 
+if TYPE_CHECKING:  # the engine package imports resolve: only the type is named here
+    from linkage.engine import Stages
+
 logger = logging.getLogger(__name__)
 
 #: Temp table of records whose people are re-clustered.
@@ -53,104 +55,92 @@ AFFECTED = "affected_records"
 _FRONTIER = "affected_frontier"
 
 
-def resolve_changes(
-    con: duckdb.DuckDBPyConnection, run: RunConfig, run_id: int, on_stage: Callable[[str], None] | None = None
-) -> tuple[ResolveReport, list[str]]:
+def resolve_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, run_id: int, stages: Stages) -> tuple[ResolveReport, list[str]]:
     """Update pairs, clusters, person ids and the golden view for the records an incremental ingest touched.
 
     Args:
         con: A writable copy of the previous results, after ``ingest_changes``.
         run: The run config.
         run_id: This run's id.
-        on_stage: Called with each stage name as it starts.
+        stages: Where the stages' timings go, and who hears each stage start.
 
     Returns:
-        Counts and timings, and the person ids (before and after) of the re-clustered people.
+        Counts, and the person ids (before and after) of the re-clustered people.
 
     Raises:
         MashError: No saved model, or the model config changed since it was trained.
     """
-    seconds: dict[str, float] = {}
-
-    def stage(name: str) -> float:
-        if on_stage:
-            on_stage(name)
-        return time.perf_counter()
-
     model = load_latest_model(run.store)
     if not is_current(model, run.model):
         raise MashError("the linkage model or its config changed since the last run; run a full 'mash run' first")
 
-    started = stage("predict changes")
-    _touch_partners(con)
-    decided = read_decisions(con)
-    apart = {uid for pair in decided for uid in pair}
-    # Only the records whose profile can change are read and grouped (incremental_input.profile_scope).
-    profile_scope(con)
-    scope = model_input_of(con, PROFILE_SCOPE, run.model)
-    _touch_profiles(con, collapse(scope, run.model, keep_apart=apart))
-    added = set(_ids(con, f"SELECT DISTINCT unique_id FROM {TOUCHED} WHERE change = 'added'"))
-    # The budget and the candidates from the blocking columns of every profile, in the store.
-    mark_blocking_keys(con, run.model, model.splink)
-    check_marked_pair_budget(con, BLOCKING_KEYS, IS_NEW, run.model, run.resources.pair_budget)
-    blocked_profiles(con, model.splink, "predicted_profiles")
-    new_pairs = predict_changes(model_input_of(con, "predicted_profiles", run.model), added, model, run)
-    # Touched records make up whole profiles (_touch_profiles): their own pairs are scored afresh.
-    touched = collapse(scope.filter(pc.is_in(scope["unique_id"], value_set=pa.array(sorted(added), pa.string()))), run.model, apart)
-    own = self_pairs(touched, model.splink, model.term_frequency_tables(), run.model.thresholds.review)
-    if own is not None:
-        new_pairs = pa.concat_tables([new_pairs, own], promote_options="default")
-    seconds["predict"] = time.perf_counter() - started
+    with stages.time("predict", label="predict changes"):
+        _touch_partners(con)
+        decided = read_decisions(con)
+        apart = {uid for pair in decided for uid in pair}
+        # Only the records whose profile can change are read and grouped (incremental_input.profile_scope).
+        profile_scope(con)
+        scope = model_input_of(con, PROFILE_SCOPE, run.model)
+        _touch_profiles(con, collapse(scope, run.model, keep_apart=apart))
+        added = set(_ids(con, f"SELECT DISTINCT unique_id FROM {TOUCHED} WHERE change = 'added'"))
+        # The budget and the candidates from the blocking columns of every profile, in the store.
+        mark_blocking_keys(con, run.model, model.splink)
+        check_marked_pair_budget(con, BLOCKING_KEYS, IS_NEW, run.model, run.resources.pair_budget)
+        blocked_profiles(con, model.splink, "predicted_profiles")
+        new_pairs = predict_changes(model_input_of(con, "predicted_profiles", run.model), added, model, run)
+        # Touched records make up whole profiles (_touch_profiles): their own pairs are scored afresh.
+        touched = collapse(scope.filter(pc.is_in(scope["unique_id"], value_set=pa.array(sorted(added), pa.string()))), run.model, apart)
+        own = self_pairs(touched, model.splink, model.term_frequency_tables(), run.model.thresholds.review)
+        if own is not None:
+            new_pairs = pa.concat_tables([new_pairs, own], promote_options="default")
 
-    started = stage("cluster changes")
-    run_sql(con, "drop_touched_pairs", f"DELETE FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {TOUCHED}) "
-            f"OR unique_id_r IN (SELECT unique_id FROM {TOUCHED})")
-    create_table_from_arrow(con, "scored_changes", new_pairs, temporary=True)
-    run_sql(con, "add_scored_changes", "INSERT INTO pairs BY NAME SELECT * FROM scored_changes")
-    constraints = run.model.constraints
-    _find_affected(con, constraints.context_links, constraints.undated_generation_gap is not None)
-    # Partner keys are computed over each affected record's whole incident (model_input_of), as over all records.
-    affected = collapse(model_input_of(con, AFFECTED, run.model), run.model, apart)
-    pair_columns = [c for c in table_columns(con, "pairs") if c not in ("band", "reason")]
-    # Pairs under the review threshold are only the context step's, which it forms again.
-    pairs = fetch_arrow(
-        con, "affected_pairs",
-        f"SELECT {', '.join(pair_columns)} FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {AFFECTED}) "
-        "AND match_probability >= $review ORDER BY unique_id_l, unique_id_r",
-        {"review": run.model.thresholds.review},
-    )
-    # The context step clusters the affected records; the others' stored people count towards its prior.
-    outside = fetch_arrow(
-        con, "context_outside",
-        "SELECT c.unique_id, c.person_id, r.dob IS NOT NULL AS dated FROM clusters AS c JOIN records AS r USING (unique_id) "
-        f"WHERE r.agency = 'police' AND r.domestic_abuse AND c.unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
-    )
-    context = Context(context_events(con, "records"), model.splink, model.term_frequency_tables(), outside)
-    clustered = cluster_records(affected, pairs, decided, run.model, context)
-    before = fetch_arrow(
-        con, "affected_person_ids",
-        f"SELECT unique_id, person_id FROM clusters WHERE unique_id IN (SELECT unique_id FROM {AFFECTED}) "
-        f"OR unique_id IN (SELECT unique_id FROM {TOUCHED})",
-    ).to_pandas()
-    # Only the registry rows concerned: these people's ids and the aliases pointing at them.
-    create_table_from_arrow(con, "ids_before", pa.Table.from_pandas(before[["person_id"]].drop_duplicates(), preserve_index=False), temporary=True)
-    registry = fetch_arrow(
-        con, "id_registry",
-        "SELECT * FROM person_ids WHERE person_id IN (SELECT person_id FROM ids_before) "
-        "OR alias_of IN (SELECT person_id FROM ids_before)",
-    ).to_pandas()
-    (next_number,) = run_sql(
-        con, "next_person_number", "SELECT coalesce(max(CAST(substr(person_id, $start) AS BIGINT)), 0) + 1 FROM person_ids",
-        {"start": len(ID_PREFIX) + 1},
-    ).fetchall()[0]
-    ids = assign_ids(affected.unique_ids.to_pylist(), clustered.labels, run_id, before, registry, decided, next_number)
-    _write(con, clustered, ids)
-    seconds["cluster"] = time.perf_counter() - started
+    with stages.time("cluster", label="cluster changes"):
+        run_sql(con, "drop_touched_pairs", f"DELETE FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {TOUCHED}) "
+                f"OR unique_id_r IN (SELECT unique_id FROM {TOUCHED})")
+        create_table_from_arrow(con, "scored_changes", new_pairs, temporary=True)
+        run_sql(con, "add_scored_changes", "INSERT INTO pairs BY NAME SELECT * FROM scored_changes")
+        constraints = run.model.constraints
+        _find_affected(con, constraints.context_links, constraints.undated_generation_gap is not None)
+        # Partner keys are computed over each affected record's whole incident (model_input_of), as over all records.
+        affected = collapse(model_input_of(con, AFFECTED, run.model), run.model, apart)
+        pair_columns = [c for c in table_columns(con, "pairs") if c not in ("band", "reason")]
+        # Pairs under the review threshold are only the context step's, which it forms again.
+        pairs = fetch_arrow(
+            con, "affected_pairs",
+            f"SELECT {', '.join(pair_columns)} FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {AFFECTED}) "
+            "AND match_probability >= $review ORDER BY unique_id_l, unique_id_r",
+            {"review": run.model.thresholds.review},
+        )
+        # The context step clusters the affected records; the others' stored people count towards its prior.
+        outside = fetch_arrow(
+            con, "context_outside",
+            "SELECT c.unique_id, c.person_id, r.dob IS NOT NULL AS dated FROM clusters AS c JOIN records AS r USING (unique_id) "
+            f"WHERE r.agency = 'police' AND r.domestic_abuse AND c.unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
+        )
+        context = Context(context_events(con, "records"), model.splink, model.term_frequency_tables(), outside)
+        clustered = cluster_records(affected, pairs, decided, run.model, context)
+        before = fetch_arrow(
+            con, "affected_person_ids",
+            f"SELECT unique_id, person_id FROM clusters WHERE unique_id IN (SELECT unique_id FROM {AFFECTED}) "
+            f"OR unique_id IN (SELECT unique_id FROM {TOUCHED})",
+        ).to_pandas()
+        # Only the registry rows concerned: these people's ids and the aliases pointing at them.
+        create_table_from_arrow(con, "ids_before", pa.Table.from_pandas(before[["person_id"]].drop_duplicates(), preserve_index=False), temporary=True)
+        registry = fetch_arrow(
+            con, "id_registry",
+            "SELECT * FROM person_ids WHERE person_id IN (SELECT person_id FROM ids_before) "
+            "OR alias_of IN (SELECT person_id FROM ids_before)",
+        ).to_pandas()
+        (next_number,) = run_sql(
+            con, "next_person_number", "SELECT coalesce(max(CAST(substr(person_id, $start) AS BIGINT)), 0) + 1 FROM person_ids",
+            {"start": len(ID_PREFIX) + 1},
+        ).fetchall()[0]
+        ids = assign_ids(affected.unique_ids.to_pylist(), clustered.labels, run_id, before, registry, decided, next_number)
+        _write(con, clustered, ids)
 
-    started = stage("persons")
-    changed_people = sorted(set(before["person_id"]) | set(ids.person_of.values()))
-    _rebuild_persons(con, changed_people)
-    seconds["persons"] = time.perf_counter() - started
+    with stages.time("persons"):
+        changed_people = sorted(set(before["person_id"]) | set(ids.person_of.values()))
+        _rebuild_persons(con, changed_people)
     (people, pair_count, record_count, profile_count) = run_sql(
         con, "count_people",
         "SELECT (SELECT count(DISTINCT person_id) FROM clusters), (SELECT count(*) FROM pairs), (SELECT count(*) FROM records), "
@@ -160,7 +150,7 @@ def resolve_changes(
     logger.info("re-clustered %d affected records", len(affected.unique_ids))
     report = ResolveReport(
         model=model, trained=False, records=record_count, pairs=pair_count, people=people, band_counts=bands,
-        ambiguous_records=clustered.ambiguous, seconds=seconds, id_counts={**ids.counts, "affected_records": len(affected.unique_ids)},
+        ambiguous_records=clustered.ambiguous, id_counts={**ids.counts, "affected_records": len(affected.unique_ids)},
         profiles=profile_count,
     )
     return report, changed_people

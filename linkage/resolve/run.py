@@ -45,7 +45,6 @@ class ResolveReport:
     people: int
     band_counts: dict[str, int]
     ambiguous_records: int
-    seconds: dict[str, float] = field(default_factory=dict)
     id_counts: dict[str, int] = field(default_factory=dict)
     profiles: int | None = None  # identity profiles scored (None: records were scored as rows)
 
