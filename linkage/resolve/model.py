@@ -206,7 +206,7 @@ def surname_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) -> 
             cll.ExactMatchLevel("surname_soundex").configure(label_for_charts="Surnames sound alike"),
             # A typo that neither Jaro-Winkler (short names: MEYER keyed MECER, 0.89) nor Soundex
             # (M600, M260) catches; last, so a pair any level above takes keeps its level.
-            DuckDBLevel(SURNAME_ONE_KEYSTROKE_SQL, SURNAME_ONE_KEYSTROKE),
+            _fixed_u(DuckDBLevel(SURNAME_ONE_KEYSTROKE_SQL, SURNAME_ONE_KEYSTROKE), fixed_u.get(SURNAME_ONE_KEYSTROKE)),
             cll.ElseLevel(),
         ],
     )

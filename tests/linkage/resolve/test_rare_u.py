@@ -12,13 +12,14 @@ from linkage.resolve.rare_levels import (
     DOB_EXACT_LABEL, DOB_JAN1_LABEL, DOB_SWAPPED_LABEL, DOB_YEAR_TYPO_LABEL, FORENAME_IS_MIDDLE_LABEL,
     POSTCODE_OUTWARD_LABEL, SURNAME_PART_LABEL,
 )
+from linkage.resolve.model import SURNAME_ONE_KEYSTROKE
 from linkage.resolve.rare_u import rare_level_u
 
 
 def _table(**columns) -> pa.Table:
     rows = len(next(iter(columns.values())))
     base = {
-        "forename": ["A"] * rows, "middle_names": [None] * rows, "surname": ["S"] * rows,
+        "forename": ["A"] * rows, "middle_names": [None] * rows, "surname": ["S"] * rows, "surname_soundex": ["S000"] * rows,
         "dob": [dt.date(1990, 6, 15)] * rows, "postcode": [None] * rows, "postcode_outward": [None] * rows,
     }
     base.update(columns)
@@ -96,6 +97,14 @@ def test_name_levels_are_counted(description, column, label, forenames, middles,
     table = _table(forename=forenames, middle_names=middles, surname=surnames)
     rows = len(forenames)
     assert rare_level_u(table)[column][label] == pytest.approx(pairs / (rows * (rows - 1))), description
+
+
+def test_surnames_one_keystroke_apart_are_counted_past_the_closer_levels():
+    surnames = ["MEYER", "MECER", "SMITH", "SMYTH", "JONES", "JONES"]
+    soundex = ["M600", "M260", "S530", "S530", "J520", "J520"]
+    u = rare_level_u(_table(surname=surnames, surname_soundex=soundex))["surname"][SURNAME_ONE_KEYSTROKE]
+    # MEYER/MECER (Jaro-Winkler 0.89, Soundex apart) both ways; SMITH/SMYTH sound alike and are close; JONES is exact.
+    assert u == pytest.approx(2 / (6 * 5))
 
 
 def test_a_column_fewer_than_two_records_hold_is_left_to_sampling():
