@@ -55,30 +55,54 @@ def build_flag_tables(
     seconds = {}
     started = time.perf_counter()
     day = flags_as_of(con, rules, records)
-    # Shared addresses make no household: judged over the whole run, before any graph.
-    found = find_shared_addresses(con, rules, day, records, clusters, suffix)
     if day is None:
+        find_shared_addresses(con, rules, day, records, clusters, suffix)
         # No dated event and no as_of (a benchmark's person file): no rule can fire, so no graph is built.
         logger.warning("no event has a date and no as_of is set: no flag rule can apply")
         return store_flags(con, [], day, rules, records, clusters, seconds, suffix)
     people, events = graph_frames(con, records, clusters, persons)
-    # person_keys needs no flag: DuckDB writes it on its own threads, through its own
-    # cursor, while this one builds the graph and runs the rules in Python.
+    # Shared addresses make no household: judged over the whole run, before any lives_at edge.
+    # Neither they nor person_keys need the graph: when other cursors can read the inputs,
+    # DuckDB finds them on its own threads, one after the other, while this thread builds
+    # the graph's person and event nodes (which need no shared address) and runs the rules.
+    apart = _catalog_tables(con, records, clusters)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        keys = pool.submit(write_person_keys, con, records, clusters, suffix) if _catalog_tables(con, records, clusters) else None
+        if apart:
+            found = pool.submit(_shared_kinds, con, rules, day, records, clusters, suffix)
+            keys = pool.submit(write_person_keys, con, records, clusters, suffix)
+            shared = found.result
+        else:
+            shared, keys = _shared_kinds(con, rules, day, records, clusters, suffix, cursor=False), None
         # One collector pause over build and rules, and the graph dropped before it ends:
         # the graph holds millions of acyclic objects, so reference counting frees it and
         # no full collection ever scans it (at 1M people each such scan costs seconds).
         with gc_paused():
-            graph = build_graph(
-                people, events, data_as_of=day, shared_addresses=dict(zip(found["address_key"], found["kind"])), co_involvement=False
-            )
+            graph = build_graph(people, events, data_as_of=day, shared_addresses=shared, co_involvement=False)
             seconds["graph"] = time.perf_counter() - started
             started = time.perf_counter()
             flags = run_flags(graph, rules)
             seconds["flags"] = time.perf_counter() - started
             del graph
         return store_flags(con, flags, day, rules, records, clusters, seconds, suffix, person_keys=keys)
+
+
+def _shared_kinds(
+    con: duckdb.DuckDBPyConnection,
+    rules: FlagRules,
+    day: date,
+    records: str,
+    clusters: str,
+    suffix: str,
+    cursor: bool = True,
+) -> dict[str, str]:
+    """Find and write the shared addresses (through a cursor of its own, if ``cursor``): kind by address key."""
+    reader = con.cursor() if cursor else con
+    try:
+        found = find_shared_addresses(reader, rules, day, records, clusters, suffix)
+    finally:
+        if cursor:
+            reader.close()
+    return dict(zip(found["address_key"], found["kind"]))
 
 
 def write_person_keys(
