@@ -41,6 +41,10 @@ def build_flag_tables(
 ) -> FlagReport:
     """Find the shared addresses, build the graph, run every flag rule and write ``flags`` and ``flag_evidence``.
 
+    When ``records`` and ``clusters`` are catalog tables, the shared addresses and
+    ``person_keys`` are found through cursors of their own while the graph is built
+    (temporary tables and views, which no other cursor sees, are read on ``con``).
+
     Args:
         con: The store connection.
         rules: Flag thresholds and weights.
