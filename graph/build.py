@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 
 import networkx as nx
@@ -31,7 +31,7 @@ def build_graph(
     people: pd.DataFrame,
     events: pd.DataFrame,
     data_as_of: date | None = None,
-    shared_addresses: Mapping[str, str] | None = None,
+    shared_addresses: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
     co_involvement: bool = True,
 ) -> nx.MultiDiGraph:
     """Build the graph of people, events and addresses.
@@ -58,7 +58,9 @@ def build_graph(
             only part of it (an incremental run's neighbourhood); default: theirs.
         shared_addresses: Kind (:class:`~graph.codes.AddressKind` value) by address node
             id (``address:<postcode>|<address>``) of the shared and generic addresses,
-            e.g. from :func:`graph.shared.shared_addresses`; None: none.
+            e.g. from :func:`graph.shared.shared_addresses`; None: none. Or a function
+            returning them, called once, after the person and event nodes are built: the
+            caller may still be finding them while those are.
         co_involvement: Add the co_involved edges. No flag rule reads them (the network
             views and exports do), so the flags stage leaves them out: at 1M people they
             are a quarter of a million edges built and freed for nothing.
@@ -68,7 +70,7 @@ def build_graph(
     """
     started = time.perf_counter()
     with gc_paused():
-        graph = _build(people, events, data_as_of, dict(shared_addresses or {}), co_involvement)
+        graph = _build(people, events, data_as_of, shared_addresses, co_involvement)
     log.info(
         "graph built: %d nodes, %d edges in %.1f s",
         graph.number_of_nodes(), graph.graph["edge_count"], time.perf_counter() - started,
@@ -77,11 +79,15 @@ def build_graph(
 
 
 def _build(
-    people: pd.DataFrame, events: pd.DataFrame, data_as_of: date | None, shared: dict[str, str], co_involvement: bool
+    people: pd.DataFrame,
+    events: pd.DataFrame,
+    data_as_of: date | None,
+    shared_addresses: Mapping[str, str] | Callable[[], Mapping[str, str]] | None,
+    co_involvement: bool,
 ) -> nx.MultiDiGraph:
     ev = tables.prepare_events(events)
     data_as_of = data_as_of or _to_date(ev["event_date"].max())
-    graph = nx.MultiDiGraph(data_as_of=data_as_of, shared_addresses=shared)
+    graph = nx.MultiDiGraph(data_as_of=data_as_of, shared_addresses={})
 
     _add_nodes(graph, _person_nodes(people, data_as_of))
     ev_nodes = tables.event_nodes(ev)
@@ -89,6 +95,9 @@ def _build(
     graph.graph["da_events"] = tuple(ev_nodes.loc[ev_nodes["domestic_abuse"], "event_node"])
     # Social care episodes with a plan, for rules that start from children on plans (unseen men).
     graph.graph["plan_events"] = tuple(ev_nodes.loc[ev_nodes["plan_type"].notna(), "event_node"])
+    # Asked for only now, the first time they are needed.
+    found = shared_addresses() if callable(shared_addresses) else shared_addresses
+    shared = graph.graph["shared_addresses"] = dict(found or {})
     addresses = ev["address_node"].dropna().unique().tolist()
     _add_nodes(graph, (addresses, [
         {"kind": NodeKind.ADDRESS, "shared": shared[a]} if a in shared else {"kind": NodeKind.ADDRESS} for a in addresses

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from graph.codes import AddressKind
@@ -34,18 +35,23 @@ def listed_addresses(keys: pd.DataFrame, rules: SharedAddressRules) -> pd.Series
     Returns:
         Kind by address key; the first matching entry wins.
     """
-    kinds = pd.Series(pd.NA, index=keys["address_key"].to_numpy(), dtype=object)
+    # Kinds in a plain array, made a Series once: each masked assignment into a Series
+    # indexed by hundreds of thousands of keys rebuilt its index engine (seconds at 1M people).
+    kinds = np.full(len(keys), None, dtype=object)
+    unmatched = np.ones(len(keys), dtype=bool)
     postcode = keys["postcode"].fillna("").astype(str).to_numpy()
     address = keys["address"].fillna("").astype(str)
     for entry in rules.known:
-        hit = pd.Series(True, index=keys.index)
+        hit = np.ones(len(keys), dtype=bool)
         if entry.postcode is not None:
             hit &= postcode == entry.postcode
         if entry.address is not None:
             # Whole words: '1 MILL LANE' is the start of '1 MILL LANE NORTHTOWN', not of '11 MILL LANE'.
-            hit &= (address == entry.address) | address.str.startswith(entry.address + " ")
-        kinds[hit.to_numpy() & kinds.isna().to_numpy()] = entry.kind.value
-    return kinds.dropna()
+            hit &= ((address == entry.address) | address.str.startswith(entry.address + " ")).to_numpy(dtype=bool)
+        hit &= unmatched
+        kinds[hit] = entry.kind.value
+        unmatched &= ~hit
+    return pd.Series(kinds, index=keys["address_key"].to_numpy(), dtype=object).dropna()
 
 
 def unrelated_groups(residents: pd.DataFrame, related: pd.DataFrame) -> pd.DataFrame:

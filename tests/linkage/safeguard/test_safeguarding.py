@@ -173,3 +173,34 @@ def test_no_dated_event_writes_empty_flags_without_building_the_graph(store, tmp
         assert con.execute("SELECT count(*) FROM flag_evidence__new").fetchone() == (0,)
         assert con.execute("SELECT as_of FROM flag_run__new").fetchall() == [(None,)]
     assert "no flag rule can apply" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "views",
+    [
+        pytest.param(False, id="tables: shared addresses and person_keys found through cursors of their own"),
+        pytest.param(True, id="temporary views, which another cursor cannot read: all found on this one"),
+    ],
+)
+def test_flag_tables_built_again_are_the_stored_ones(store, tmp_path, views):
+    """Built again over the run's own inputs, every flag table is the one the run stored, row for row."""
+    import shutil
+
+    from linkage.safeguard import build_flag_tables
+    from linkage.store import connect, layout
+
+    run, _ = store
+    copy = tmp_path / "results.duckdb"
+    shutil.copyfile(layout(run.store).current(), copy)
+    inputs = ("records", "clusters", "persons")
+    with connect(copy) as con:
+        if views:
+            for name in inputs:
+                con.execute(f"CREATE TEMP VIEW {name}_view AS SELECT * FROM {name}").fetchall()
+            inputs = tuple(f"{name}_view" for name in inputs)
+        build_flag_tables(con, run.flags, *inputs)
+        for table in ("flags", "flag_evidence", "shared_addresses", "person_keys", "flag_run"):
+            (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+            assert rows > 0 or table == "shared_addresses", table
+            for a, b in ((table, f"{table}__new"), (f"{table}__new", table)):
+                assert con.execute(f"SELECT count(*) FROM (FROM {a} EXCEPT ALL FROM {b})").fetchall() == [(0,)], (a, b)
