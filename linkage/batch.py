@@ -23,7 +23,7 @@ from linkage.pipeline import create_table_from_arrow, fetch_arrow, quote_ident, 
 from linkage.resolve import RESOLVE_TABLES, ResolveReport, TrainedModel, count_implausible, resolve
 from linkage.resolve.incremental import resolve_changes
 from linkage.resolve.plausibility import CHECKS as PLAUSIBILITY_CHECKS, checks_fingerprint, recount_implausible
-from linkage.resolve.run import read_decisions
+from linkage.resolve.decisions import decided_records, read_decisions
 from linkage.safeguard import (
     FLAG_CHANGES, SAFEGUARDING_TABLES, FlagReport, update_flag_tables, write_flag_changes,
 )
@@ -311,8 +311,7 @@ def retrain_model(run: RunConfig) -> TrainedModel:
         con = open_results(run.store)
         try:
             require_table(con, "records", remedy="run 'mash run' first")
-            decided = read_decisions(con)
-            profiles = engine.profiles(con, "records", keep_apart={uid for pair in decided for uid in pair})
+            profiles = engine.profiles(con, "records", keep_apart=decided_records(read_decisions(con)))
         finally:
             con.close()
         return engine.train(profiles)

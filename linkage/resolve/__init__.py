@@ -3,7 +3,8 @@
 from linkage.resolve.persons import resolve_person_id
 from linkage.resolve.plausibility import CHECKS as PLAUSIBILITY_CHECKS
 from linkage.resolve.plausibility import count_implausible
-from linkage.resolve.run import RESOLVE_TABLES, ResolveReport, ensure_decisions_table, resolve
+from linkage.resolve.decisions import ensure_decisions_table
+from linkage.resolve.run import RESOLVE_TABLES, ResolveReport, resolve
 from linkage.resolve.train import TrainedModel, load_latest_model
 
 __all__ = [

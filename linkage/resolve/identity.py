@@ -240,7 +240,7 @@ def stable_ids(
         labels: Each record's group.
         run_id: This run's id.
         previous: Schema of the previous results (attached), or None on a first run.
-        decided: Analysts' decisions, as :func:`read_decisions` gives them.
+        decided: Analysts' decisions, as :func:`linkage.resolve.decisions.read_decisions` gives them.
 
     Returns:
         The id of each group, and counts of new, merged, split and withdrawn ids.

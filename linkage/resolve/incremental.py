@@ -39,7 +39,8 @@ from linkage.resolve.incremental_input import (
 )
 from linkage.resolve.profiles import Profiles, collapse, self_pairs
 from linkage.resolve.context import Context, context_events
-from linkage.resolve.run import ResolveReport, cluster_records, clusters_table, read_decisions
+from linkage.resolve.decisions import decided_records, read_decisions
+from linkage.resolve.run import ResolveReport, cluster_records, clusters_table
 from linkage.resolve.linker import scored_pairs
 from linkage.resolve.train import TrainedModel, is_current, load_latest_model
 from linkage.store import connect_memory, table_columns
@@ -77,7 +78,7 @@ def resolve_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, run_id: int,
     with stages.time("predict", label="predict changes"):
         _touch_partners(con)
         decided = read_decisions(con)
-        apart = {uid for pair in decided for uid in pair}
+        apart = decided_records(decided)
         # Only the records whose profile can change are read and grouped (incremental_input.profile_scope).
         profile_scope(con)
         scope = model_input_of(con, PROFILE_SCOPE, run.model)

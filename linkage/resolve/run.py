@@ -18,12 +18,12 @@ from linkage.resolve.cluster import constrained_clusters
 from linkage.resolve.record_keys import apart_identifiers, record_keys
 from linkage.resolve.coparticipants import join_by_coparticipants
 from linkage.resolve.context import Context, attach_by_context
+from linkage.resolve.decisions import decided_records, ensure_decisions_table, read_decisions
 from linkage.resolve.identity import stable_ids
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.profiles import Profiles
 from linkage.resolve.linker import make_linker, scored_pairs
 from linkage.resolve.train import TrainedModel, is_current, load_latest_model
-from linkage.store import REVIEW_DECISIONS_SQL
 
 if TYPE_CHECKING:  # the engines import this module: only their types are named here
     from linkage.engine import Engine, Stages
@@ -47,11 +47,6 @@ class ResolveReport:
     ambiguous_records: int
     id_counts: dict[str, int] = field(default_factory=dict)
     profiles: int | None = None  # identity profiles scored (None: records were scored as rows)
-
-
-def ensure_decisions_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the analysts' review decisions table if absent. Runs never drop or rewrite it."""
-    run_sql(con, "create_review_decisions", REVIEW_DECISIONS_SQL)
 
 
 def resolve(
@@ -85,7 +80,7 @@ def resolve(
     """
     ensure_decisions_table(con)
     decided = read_decisions(con)
-    profiles = engine.profiles(con, records_table, keep_apart={uid for pair in decided for uid in pair})
+    profiles = engine.profiles(con, records_table, keep_apart=decided_records(decided))
     model = load_latest_model(run.store)
     trained = retrain or not is_current(model, run.model)
     if trained:
@@ -335,22 +330,6 @@ def _middle_names_apart(
     at = np.flatnonzero(held[left] & held[right] & ~identified)
     l, r = left[at], right[at]
     return at[bands.middle_names_differ(middle[l], middle[r], forename[l], forename[r])]
-
-
-def read_decisions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
-    """Each record pair's latest confirm/reject decision, keyed by (lower id, higher id).
-
-    In the order they were made (by the latest decision on each pair): clustering merges
-    confirmations in this order, and which of two confirmations a rejection refuses can
-    depend on it.
-    """
-    rows = run_sql(
-        con,
-        "read_review_decisions",
-        "SELECT least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r), "
-        "arg_max(decision, decided_at) FROM review_decisions GROUP BY ALL ORDER BY max(decided_at), 1, 2",
-    ).fetchall()
-    return {(a, b): decision for a, b, decision in rows if decision in ("confirm", "reject")}
 
 
 def record_groups(clustered: Clustered) -> pa.Table:

@@ -122,7 +122,7 @@ def cluster_on_spark(
             ``own_pairs_on_spark`` write them (between profiles' representatives, and each
             profile's own pair), in any order.
         decided: Analysts' confirm/reject decisions by (lower id, higher id), as
-            ``linkage.resolve.run.read_decisions`` reads them, in that order.
+            ``linkage.resolve.decisions.read_decisions`` reads them, in that order.
         model: The model config (thresholds and constraints).
 
     Returns:
