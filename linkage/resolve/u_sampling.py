@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
 from splink import Linker
+from splink.internals import estimate_u as splink_estimate_u
 from splink.internals.comparison import Comparison
 
 
@@ -35,9 +36,45 @@ def estimate_u(linker: Linker, max_pairs: int, seed: int | None, unfilled: Colle
     fixed = [c for c in comparisons if _all_u_fixed(c)]
     sampled = [c for c in comparisons if not _all_u_fixed(c) and c.output_column_name not in unfilled]
     if sampled:
-        with _only(linker, sampled):
+        with _only(linker, sampled), _stop_on_sampled_levels():
             linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
     return [c.output_column_name for c in fixed]
+
+
+class _SampledLevelsCounts(splink_estimate_u._MUCountsAccumulator):
+    """Splink's per-comparison counts, whose early stop waits only for the levels whose u is sampled.
+
+    Splink stops sampling a comparison once each level has been seen ``min_count_per_level``
+    (100) times, fixed levels included, whose sampled counts it then throws away: one rare
+    fixed level (a name swap, a forename that is the other's middle name) made every
+    comparison run all ``max_pairs`` pairs. Counts are kept for every level as before.
+    """
+
+    def __init__(self, comparison: Comparison) -> None:
+        super().__init__(comparison)
+        levels = comparison._comparison_levels_excluding_null
+        self._sampled = {int(level.comparison_vector_value) for level in levels if not level._fix_u_probability}
+
+    def min_u_count(self) -> float:
+        counts = [totals[0] for cvv, totals in self._counts_by_cvv.items() if cvv in self._sampled]
+        return min(counts, default=float("inf"))
+
+    def min_u_count_level(self) -> tuple[float, int | None, str | None]:
+        sampled = [(totals[0], cvv) for cvv, totals in sorted(self._counts_by_cvv.items()) if cvv in self._sampled]
+        if not sampled:
+            return float("inf"), None, None
+        count, cvv = min(sampled)
+        return count, cvv, self._label_by_cvv.get(cvv)
+
+
+@contextmanager
+def _stop_on_sampled_levels() -> Iterator[None]:
+    original = splink_estimate_u._MUCountsAccumulator
+    splink_estimate_u._MUCountsAccumulator = _SampledLevelsCounts
+    try:
+        yield
+    finally:
+        splink_estimate_u._MUCountsAccumulator = original
 
 
 def _all_u_fixed(comparison: Comparison) -> bool:

@@ -16,14 +16,13 @@ from linkage.resolve.fixed_u import held_by_fewer_than_two
 from linkage.resolve.u_sampling import estimate_u
 
 
-def _records() -> pa.Table:
-    rng = np.random.default_rng(7)
-    rows = 600
+def _records(rows: int = 600, codes: int = 300, seed: int = 7) -> pa.Table:
+    rng = np.random.default_rng(seed)
     return pa.table({
-        "unique_id": [f"r{i:04d}" for i in range(rows)],
+        "unique_id": [f"r{i:05d}" for i in range(rows)],
         "surname": [f"s{v}" for v in rng.integers(0, 40, rows)],
         "town": [f"t{v}" for v in rng.integers(0, 8, rows)],
-        "code": [f"c{v}" for v in rng.integers(0, 300, rows)],
+        "code": [f"c{v}" for v in rng.integers(0, codes, rows)],
     })
 
 
@@ -118,3 +117,46 @@ HELD_CASES = [
 def test_held_by_fewer_than_two(description, a, b, expected):
     records = pa.table({"a": pa.array(a, pa.string()), "b": pa.array(b, pa.string())})
     assert held_by_fewer_than_two(records, ("a", "b")) is expected, description
+
+
+def _rare_settings() -> SettingsCreator:
+    # Same code (1 pair in 5,000) is rare and its u fixed; same town (1 in 8) and else are common.
+    return SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.CustomComparison(
+                output_column_name="town",
+                comparison_levels=[
+                    cll.NullLevel("town"),
+                    cll.ExactMatchLevel("code").configure(u_probability=0.0002, fix_u_probability=True),
+                    cll.ExactMatchLevel("town"),
+                    cll.ElseLevel(),
+                ],
+            ),
+        ],
+        blocking_rules_to_generate_predictions=[],
+    )
+
+
+def _chunks_run(caplog) -> int:
+    return sum("Running chunk" in message for message in caplog.messages)
+
+
+def test_a_rare_level_with_its_u_fixed_no_longer_keeps_sampling_from_stopping_early(caplog):
+    from splink.internals import estimate_u as splink_estimate_u
+
+    original = splink_estimate_u._MUCountsAccumulator
+    ours, splinks = make_linker(_records(2_000, 5_000, 11), _rare_settings()), make_linker(_records(2_000, 5_000, 11), _rare_settings())
+    with caplog.at_level(logging.INFO, logger="splink.internals.estimate_u"):
+        estimate_u(ours, 200_000, seed=3)
+        assert "Probe did not converge" not in " ".join(caplog.messages), "stopped on the probe: town and else seen 100 times"
+        caplog.clear()
+        splinks.training.estimate_u_using_random_sampling(max_pairs=200_000, seed=3)
+        assert _chunks_run(caplog) == 10, "plain Splink waits for the fixed level too and runs every chunk"
+    assert splink_estimate_u._MUCountsAccumulator is original, "Splink's own counts class put back"
+    code, town, other = _u(ours, "town")
+    assert code == 0.0002, "the fixed u kept"
+    _, plain_town, plain_other = _u(splinks, "town")
+    assert town == pytest.approx(plain_town, abs=0.03) and other == pytest.approx(plain_other, abs=0.03), (
+        "the levels still sampled get about the u the full sample gives"
+    )
