@@ -1,16 +1,14 @@
-"""u of the default model's rare levels, counted over all records so random sampling can stop early.
+"""u of the default model's rare levels, counted over all records rather than sampled.
 
-Splink's ``estimate_u_using_random_sampling`` stops a comparison once every level whose u
-it samples has been seen 100 times among the sampled pairs (``u_sampling``). Some default
-levels seldom are: a forename that is the other record's middle name, a shared part of a
-double-barrelled surname, a DOB with day and month swapped (about 7, 21 and 26 of 2,000,000
-random FEBRL pairs), surnames one keystroke apart past the closer levels, the year one out,
-one DOB 1 January in the same year, the same outward code in another sector (never where
-postcodes are not UK ones), even the same DOB (about 70 in 2,000,000 RLdata pairs). So every
-sampled comparison ran all ``training.u_max_pairs`` pairs, and their u rested on a handful
-of pairs anyway. Counted here from value counts instead, as ``fixed_u`` counts identifiers:
-ordered pairs of records (i != j) meeting the level's condition, over M(M-1) for the M
-records holding the comparison's column (the pairs random sampling divides by).
+Random pairs seldom reach some default levels: a forename that is the other record's middle
+name, a shared part of a double-barrelled surname, a DOB with day and month swapped (about 7,
+21 and 26 of 2,000,000 random FEBRL pairs), surnames one keystroke apart past the closer
+levels, the year one out, one DOB 1 January in the same year, the same outward code in another
+sector (never where postcodes are not UK ones), even the same DOB (about 70 in 2,000,000
+RLdata pairs). Their sampled u (``u_sampling``) would rest on a handful of pairs. Counted
+here from value counts instead, as ``fixed_u`` counts identifiers: ordered pairs of records
+(i != j) meeting the level's condition, over M(M-1) for the M records holding the
+comparison's column (the pairs random sampling divides by).
 
 The DOB and postcode counts are exact: no level before them can take such a pair (a swap or
 a year typo is never the same DOB, nor the same year and month, the same year and day or a
