@@ -121,12 +121,13 @@ class Training(BaseModel):
         "0.6 was 120 times the estimate and put the prior that far off). null: always use the share given.",
     )
     u_max_pairs: int = Field(
-        default=2_000_000,
+        default=1_000_000,
         ge=10_000,
-        description="Random pairs sampled to estimate u (twice Splink's default: with 1M, u's sampling noise moved "
-        "a hard pair of the UK test set from review to apart). Splink stops a comparison early "
-        "once each of its levels holds 100 of them; a level random pairs rarely reach (a middle name, a swapped "
-        "day and month) never does, so this bounds most of training's time on small sources.",
+        description="Random pairs counted to estimate u: every record is hashed (with training.seed) into buckets "
+        "sized so that pairs within them number about this many (linkage/resolve/u_sampling.py). With every record "
+        "taking part, 1,000,000 such pairs gave u closer between seeds than Splink's 2,000,000 pairs among 2,000 "
+        "sampled records (worst level 1.17x against 1.45x apart over five seeds, 20,000 people); more pairs, "
+        "closer u, longer training.",
     )
     em_blocking_rules: tuple[tuple[str, ...], ...] = Field(
         default=(("dob",), ("forename_canonical", "surname")),

@@ -14,6 +14,7 @@ from splink.internals.dialects import SplinkDialect
 from sqlglot import exp
 
 from linkage.config import ModelConfig
+from linkage.resolve import rare_levels as rare
 from linkage.resolve.array_levels import SharesAValueLevel
 from linkage.resolve.model_inputs import blocking_rules, identifier_column
 
@@ -174,7 +175,7 @@ def forename_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) ->
             ),
             _fixed_u(DuckDBLevel(NAMES_SWAPPED_FUZZY, NAMES_SWAPPED_MISSPELT), fixed_u.get(NAMES_SWAPPED_MISSPELT)),
             cll.ExactMatchLevel("forename_soundex").configure(label_for_charts="Forenames sound alike"),
-            DuckDBLevel(FORENAME_IS_MIDDLE, "First name is the other's middle name"),
+            _fixed_u(DuckDBLevel(FORENAME_IS_MIDDLE, rare.FORENAME_IS_MIDDLE_LABEL), fixed_u.get(rare.FORENAME_IS_MIDDLE_LABEL)),
             cll.JaroWinklerLevel("forename", 0.8),
             cll.ElseLevel(),
         ],
@@ -201,31 +202,30 @@ def surname_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) -> 
             ),
             cll.JaroWinklerLevel("surname", 0.92),
             _neutral(DuckDBLevel(NAMES_SWAPPED_FUZZY, NAMES_SWAPPED_MISSPELT), fixed_u.get(NAMES_SWAPPED_MISSPELT)),
-            SharesAValueLevel("surname_parts").configure(
-                label_for_charts="Share a part of a double-barrelled surname"
-            ),
+            _fixed_u(SharesAValueLevel("surname_parts").configure(label_for_charts=rare.SURNAME_PART_LABEL), fixed_u.get(rare.SURNAME_PART_LABEL)),
             cll.ExactMatchLevel("surname_soundex").configure(label_for_charts="Surnames sound alike"),
             # A typo that neither Jaro-Winkler (short names: MEYER keyed MECER, 0.89) nor Soundex
             # (M600, M260) catches; last, so a pair any level above takes keeps its level.
-            DuckDBLevel(SURNAME_ONE_KEYSTROKE_SQL, SURNAME_ONE_KEYSTROKE),
+            _fixed_u(DuckDBLevel(SURNAME_ONE_KEYSTROKE_SQL, SURNAME_ONE_KEYSTROKE), fixed_u.get(SURNAME_ONE_KEYSTROKE)),
             cll.ElseLevel(),
         ],
     )
 
 
-def dob_comparison() -> ComparisonCreator:
-    """Date of birth: exact, day/month swapped, day typo, 1 January default, month typo, year typo, any one keystroke."""
+def dob_comparison(fixed_u: Mapping[str, float] | None = None) -> ComparisonCreator:
+    """Date of birth: exact, day/month swapped, day typo, 1 January default, month typo, year typo, any one keystroke; ``fixed_u``: u by label, fixed not sampled."""
+    fixed_u = fixed_u or {}
     return cl.CustomComparison(
         output_column_name="dob",
         comparison_description="Date of birth",
         comparison_levels=[
             cll.NullLevel("dob"),
-            cll.ExactMatchLevel("dob"),
-            DuckDBLevel(DOB_SWAPPED, "Day and month swapped"),
+            _fixed_u(cll.ExactMatchLevel("dob").configure(label_for_charts=rare.DOB_EXACT_LABEL), fixed_u.get(rare.DOB_EXACT_LABEL)),
+            _fixed_u(DuckDBLevel(DOB_SWAPPED, rare.DOB_SWAPPED_LABEL), fixed_u.get(rare.DOB_SWAPPED_LABEL)),
             DuckDBLevel(DOB_SAME_MONTH, "Same year and month"),
-            DuckDBLevel(DOB_DEFAULT_JAN1, "Same year, one is 1 January"),
+            _fixed_u(DuckDBLevel(DOB_DEFAULT_JAN1, rare.DOB_JAN1_LABEL), fixed_u.get(rare.DOB_JAN1_LABEL)),
             DuckDBLevel(DOB_SAME_DAY, "Same year and day"),
-            DuckDBLevel(DOB_YEAR_TYPO, "Year differs by one"),
+            _fixed_u(DuckDBLevel(DOB_YEAR_TYPO, rare.DOB_YEAR_TYPO_LABEL), fixed_u.get(rare.DOB_YEAR_TYPO_LABEL)),
             DuckDBLevel(DOB_ONE_KEYSTROKE, "One keystroke apart"),
             cll.ElseLevel(),
         ],
@@ -331,8 +331,9 @@ def partner_comparison(u_same: float | None = None) -> ComparisonCreator:
     )
 
 
-def postcode_comparison(tf: bool) -> ComparisonCreator:
-    """Postcode: exact, same sector, same outward code (people move nearby)."""
+def postcode_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) -> ComparisonCreator:
+    """Postcode: exact, same sector, same outward code (people move nearby); ``fixed_u`` as for :func:`dob_comparison`."""
+    fixed_u = fixed_u or {}
     return cl.CustomComparison(
         output_column_name="postcode",
         comparison_description="Postcode",
@@ -340,7 +341,7 @@ def postcode_comparison(tf: bool) -> ComparisonCreator:
             cll.NullLevel("postcode"),
             cll.ExactMatchLevel("postcode", term_frequency_adjustments=tf),
             DuckDBLevel(POSTCODE_SECTOR, "Same postcode sector"),
-            cll.ExactMatchLevel("postcode_outward").configure(label_for_charts="Same outward code"),
+            _fixed_u(cll.ExactMatchLevel("postcode_outward").configure(label_for_charts=rare.POSTCODE_OUTWARD_LABEL), fixed_u.get(rare.POSTCODE_OUTWARD_LABEL)),
             cll.ElseLevel(),
         ],
     )
@@ -378,10 +379,10 @@ def settings(
         comparisons=[
             forename_comparison("forename" in tf, level_u.get("forename")),
             surname_comparison("surname" in tf, level_u.get("surname")),
-            dob_comparison(),
+            dob_comparison(level_u.get("dob")),
             identifier_comparison("nhs_number", "NHS number", identifier_u.get("nhs_number")),
             identifier_comparison("pnc_id", "PNC ID", identifier_u.get("pnc_id")),
-            postcode_comparison("postcode" in tf),
+            postcode_comparison("postcode" in tf, level_u.get("postcode")),
             cl.ExactMatch("sex"),
             partner_comparison(identifier_u.get("partner")),
             *(

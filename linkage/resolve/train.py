@@ -30,6 +30,7 @@ from linkage.resolve.prior import (
     prior_from, prior_sample_share,
 )
 from linkage.resolve.linker import ModelData, as_model_data
+from linkage.resolve.rare_u import rare_level_u
 from linkage.resolve.u_sampling import estimate_u
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ logger = logging.getLogger(__name__)
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
 #: Bump when the comparisons in model.py change, so older model files are retrained.
-MODEL_CODE_VERSION = 15
+MODEL_CODE_VERSION = 16
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,8 @@ def train(
     exact_u = {column: identifier_u(data, column) for column in (*IDENTIFIERS, *declared)}
     exact_u["partner"] = partner_u(data)
     level_u = swapped_name_u(data, model)
+    for column, levels in rare_level_u(data).items():
+        level_u.setdefault(column, {}).update(levels)
     for name, identifier in model.identifiers.items():
         typo = one_keystroke_u(data, identifier_column(name)) if identifier.typo_level else None
         if typo is not None:

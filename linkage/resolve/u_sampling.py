@@ -1,57 +1,179 @@
-"""u by random sampling, for the comparisons that still need it.
+"""u from random pairs spread over every record, all sampled comparisons in one pass.
 
-Splink samples every comparison, one at a time, even one whose every level has its u
-fixed already (an identifier's u counted over all records, ``fixed_u.identifier_u``): its
-counts are thrown away, yet a comparison with rare levels never stops early and costs a
-full pass over the sampled pairs (a declared identifier's one-keystroke level about as
-much as the names and DOB together). Leaving those comparisons out changes no estimate:
-each comparison is counted on its own, over the same seeded sample of records.
+Splink's ``estimate_u_using_random_sampling`` takes about sqrt(2 * max_pairs) records (2,000
+for 2,000,000 pairs) and compares every one with every other, one comparison at a time, in
+chunks of right-hand records, stopping a comparison once each level has 100 pairs. For name
+and place levels that is a poor sample: how often a record meets a random other in a level
+depends mostly on the record (a common Soundex code, a big town), so the estimate varies
+with which 2,000 records were drawn, and far more with the 200 right-hand records of the
+first chunk the early stop often ends on (two engines, hashing records into chunks
+differently, stopped with one level's u twice apart). It also runs one query per chunk and
+comparison, about ninety on a default model.
+
+Here every record takes part: each is hashed (with ``training.seed``) into one of ``B``
+buckets and compared with the others in its bucket, ``B`` chosen so that about
+``max_pairs`` pairs form. Which records share a bucket is random, so the pairs are random
+pairs, as Splink's are; with all records drawn instead of 2,000, the record-to-record
+spread that dominates the error averages out over far more of them. All the comparisons
+whose u is not fixed are counted in one pass over those pairs, with Splink's own
+comparison-vector and parameter SQL on the linker's engine (DuckDB or Spark).
+
+Comparisons whose every level's u is fixed already (an identifier's u counted over all
+records, ``fixed_u.identifier_u``) and those whose columns fewer than two records hold are
+left out: their levels would be counted and thrown away, or never reached.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+import logging
+from collections.abc import Collection
+from copy import deepcopy
 
 from splink import Linker
 from splink.internals.comparison import Comparison
+from splink.internals.constants import LEVEL_NOT_OBSERVED_TEXT
+from splink.internals.expectation_maximisation import compute_new_parameters_sql, compute_proportions_for_new_parameters
+from splink.internals.m_u_records_to_parameters import (
+    append_u_probability_to_comparison_level_trained_probabilities, m_u_records_to_lookup_dict,
+)
+from splink.internals.blocking import _sql_gen_where_condition
+from splink.internals.misc import ascii_uid
+from splink.internals.pipeline import CTEPipeline
+from splink.internals.settings import Settings
+from splink.internals.unique_id_concat import _composite_unique_id_from_nodes_sql
+from splink.internals.vertically_concatenate import enqueue_df_concat
+
+logger = logging.getLogger(__name__)
+
+#: Column holding a record's bucket in the sampled table.
+_BUCKET = "__u_bucket"
+#: How Splink's trained-parameter history names u found by random sampling.
+_DESCRIPTION = "estimate u by random sampling"
 
 
 def estimate_u(linker: Linker, max_pairs: int, seed: int | None, unfilled: Collection[str] = ()) -> list[str]:
-    """Splink's ``estimate_u_using_random_sampling`` over the comparisons whose u is not all fixed.
+    """Set u of every comparison level not fixed yet, from about ``max_pairs`` random pairs over all records.
 
     Args:
         linker: The training linker; its comparisons' u are set in place.
-        max_pairs: Random pairs sampled (``training.u_max_pairs``).
-        seed: The sample's seed (``training.seed``).
+        max_pairs: Random pairs to count (``training.u_max_pairs``).
+        seed: Seed of the records' buckets (``training.seed``); None is 0.
         unfilled: Comparisons (output columns) whose columns fewer than two records hold.
-            Every pair is in their null level, so sampling sees no level and sets no u: they are
-            left out too (sources without NHS numbers, PNC IDs, sex or DA partners), which changes nothing.
+            Every pair is in their null level, so no u can be found: they are left out
+            (sources without NHS numbers, PNC IDs, sex or DA partners).
 
     Returns:
         The comparisons (output columns) left out, every level's u fixed.
     """
     comparisons = linker._settings_obj.comparisons
     fixed = [c for c in comparisons if _all_u_fixed(c)]
-    sampled = [c for c in comparisons if not _all_u_fixed(c) and c.output_column_name not in unfilled]
+    sampled = [c.output_column_name for c in comparisons if not _all_u_fixed(c) and c.output_column_name not in unfilled]
     if sampled:
-        with _only(linker, sampled):
-            linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+        counts = _bucket_pair_counts(linker, sampled, max_pairs, seed or 0)
+        _set_u(linker, counts)
+        linker._populate_m_u_from_trained_values()
     return [c.output_column_name for c in fixed]
+
+
+def buckets_for(record_counts: list[int], max_pairs: int, link_only: bool) -> int:
+    """How many buckets make about ``max_pairs`` pairs: pairs in buckets are the possible pairs over ``B``.
+
+    Args:
+        record_counts: Records per source (one number for a dedupe).
+        max_pairs: Pairs wanted.
+        link_only: Only pairs across sources count.
+    """
+    total = sum(record_counts)
+    if link_only:
+        possible = (total * total - sum(n * n for n in record_counts)) / 2
+    else:
+        possible = total * (total - 1) / 2
+    return max(1, int(possible // max_pairs))
+
+
+def _bucket_pair_counts(linker: Linker, sampled: list[str], max_pairs: int, seed: int) -> list[dict]:
+    """Pairs per level of each sampled comparison, over the pairs records make within their buckets."""
+    training = deepcopy(linker)
+    settings = training._settings_obj
+    settings._retain_matching_columns = False
+    settings._retain_intermediate_calculation_columns = False
+    comparisons = [c for c in settings.comparisons if c.output_column_name in sampled]
+    for comparison in comparisons:
+        for level in comparison.comparison_levels:
+            level._tf_adjustment_column = None  # u is of the level, not of each value
+    db_api = training._db_api
+    dialect = db_api.sql_dialect
+    uid_columns = settings.column_info_settings.unique_id_input_columns
+    link_only = settings._link_type == "link_only"
+
+    pipeline = enqueue_df_concat(training, CTEPipeline())
+    source = settings.column_info_settings.source_dataset_input_column
+    group = f"GROUP BY {source.name}" if link_only else ""
+    pipeline.enqueue_sql(f"SELECT count(*) AS n FROM __splink__df_concat {group}", "__splink__u_record_counts")
+    counted = db_api.sql_pipeline_to_splink_dataframe(pipeline)
+    record_counts = [int(row["n"]) for row in counted.as_record_list()]
+    counted.drop_table_from_database_and_remove_from_cache()
+    buckets = buckets_for(record_counts, max_pairs, link_only)
+
+    uid_r = _composite_unique_id_from_nodes_sql(uid_columns, "r")
+    uid_l = _composite_unique_id_from_nodes_sql(uid_columns, "l")
+    # The seed is an int from the config, never record data.
+    bucket = dialect.hash_bucket_expression(f"({_composite_unique_id_from_nodes_sql(uid_columns)}) || '#{int(seed)}'", buckets)
+    pipeline = enqueue_df_concat(training, CTEPipeline())
+    pipeline.enqueue_sql(f"SELECT *, {bucket} AS {_BUCKET} FROM __splink__df_concat", "__splink__u_bucketed")
+
+    blocking_columns: list[str] = []
+    for column in uid_columns:
+        blocking_columns.extend(column.l_r_names_as_l_r)
+    for comparison in comparisons:
+        blocking_columns.extend(comparison._columns_to_select_for_blocking())
+    selected = ",\n".join([f"{uid_l} AS join_key_l", f"{uid_r} AS join_key_r", *dict.fromkeys(blocking_columns), "'0' AS match_key"])
+    where = _sql_gen_where_condition(settings._link_type, uid_columns)
+    pipeline.enqueue_sql(
+        f"SELECT {selected} FROM __splink__u_bucketed AS l INNER JOIN __splink__u_bucketed AS r "
+        f"ON l.{_BUCKET} = r.{_BUCKET} {where}",
+        "__splink__blocked_id_pairs",
+    )
+    vectors = Settings.columns_to_select_for_comparison_vector_values(
+        unique_id_input_columns=uid_columns, comparisons=comparisons, retain_matching_columns=False, additional_columns_to_retain=[],
+    )
+    pipeline.enqueue_sql(f"SELECT {', '.join(vectors)} FROM __splink__blocked_id_pairs", "__splink__df_comparison_vectors")
+    # compute_new_parameters_sql counts pairs by their match probability's complement as u.
+    pipeline.enqueue_sql(
+        "SELECT *, CAST(0.0 AS DOUBLE) AS match_probability FROM __splink__df_comparison_vectors", "__splink__df_predict"
+    )
+    pipeline.enqueue_sql(
+        compute_new_parameters_sql(estimate_without_term_frequencies=False, comparisons=comparisons), "__splink__m_u_counts"
+    )
+    counts = db_api.sql_pipeline_to_splink_dataframe(pipeline)
+    try:
+        rows = counts.as_record_list()
+    finally:
+        counts.drop_table_from_database_and_remove_from_cache()
+    rows = [row for row in rows if row["output_column_name"] != "_probability_two_random_records_match"]
+    logger.info("u counted over %d random pairs in %d buckets", sum(int(r["u_count"]) for r in rows) // max(1, len(comparisons)), buckets)
+    return rows
+
+
+def _set_u(linker: Linker, counts: list[dict]) -> None:
+    """Each level's u from its count, as Splink sets sampled u (a level no pair reached is marked not observed)."""
+    db_api = linker._db_api
+    registered = db_api.register(counts, table_name=f"__splink__u_bucket_counts_{ascii_uid(8)}")
+    try:
+        records = compute_proportions_for_new_parameters(registered)
+    finally:
+        registered.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+    observed = {(row["output_column_name"], int(row["comparison_vector_value"])): float(row["u_count"]) for row in counts}
+    for record in records:
+        if not observed.get((record["output_column_name"], int(record["comparison_vector_value"]))):
+            record["u_probability"] = LEVEL_NOT_OBSERVED_TEXT
+    lookup = m_u_records_to_lookup_dict(records)
+    for comparison in linker._settings_obj.comparisons:
+        if comparison.output_column_name not in {row["output_column_name"] for row in counts}:
+            continue
+        for level in comparison._comparison_levels_excluding_null:
+            append_u_probability_to_comparison_level_trained_probabilities(level, lookup, comparison.output_column_name, _DESCRIPTION)
 
 
 def _all_u_fixed(comparison: Comparison) -> bool:
     return all(level._fix_u_probability for level in comparison._comparison_levels_excluding_null)
-
-
-@contextmanager
-def _only(linker: Linker, comparisons: list[Comparison]) -> Iterator[None]:
-    # Splink's settings hold the comparison objects themselves, so u set on one while
-    # narrowed is on it when the full list is put back, in its order.
-    settings = linker._settings_obj
-    everything = settings.comparisons
-    settings.comparisons = comparisons
-    try:
-        yield
-    finally:
-        settings.comparisons = everything

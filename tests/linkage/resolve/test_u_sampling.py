@@ -1,8 +1,7 @@
-"""u by random sampling leaves out comparisons whose every level's u is fixed, and changes no other estimate."""
+"""u from random pairs in hash buckets over every record: the share over all pairs when they fit, close to it when not; fixed and unfilled comparisons left out."""
 
 from __future__ import annotations
 
-import logging
 
 import numpy as np
 import pytest
@@ -13,17 +12,16 @@ from splink import SettingsCreator
 
 from linkage.resolve.linker import make_linker
 from linkage.resolve.fixed_u import held_by_fewer_than_two
-from linkage.resolve.u_sampling import estimate_u
+from linkage.resolve.u_sampling import buckets_for, estimate_u
 
 
-def _records() -> pa.Table:
-    rng = np.random.default_rng(7)
-    rows = 600
+def _records(rows: int = 600, codes: int = 300, seed: int = 7) -> pa.Table:
+    rng = np.random.default_rng(seed)
     return pa.table({
-        "unique_id": [f"r{i:04d}" for i in range(rows)],
+        "unique_id": [f"r{i:05d}" for i in range(rows)],
         "surname": [f"s{v}" for v in rng.integers(0, 40, rows)],
         "town": [f"t{v}" for v in rng.integers(0, 8, rows)],
-        "code": [f"c{v}" for v in rng.integers(0, 300, rows)],
+        "code": [f"c{v}" for v in rng.integers(0, codes, rows)],
     })
 
 
@@ -49,19 +47,29 @@ def _u(linker, comparison: str) -> list[float]:
     return [level.get("u_probability") for level in levels if not level.get("is_null_level")]
 
 
-def test_a_comparison_with_every_u_fixed_is_left_out_and_the_others_are_as_splink_samples_them(caplog):
-    records = _records()
-    ours, splinks = make_linker(records, _settings()), make_linker(records, _settings())
-    with caplog.at_level(logging.INFO, logger="splink.internals.estimate_u"):
-        left_out = estimate_u(ours, 50_000, seed=3)
-    sampled = [m.removeprefix("\nEstimating u for: ").split(" ")[0] for m in caplog.messages if "Estimating u for:" in m]
-    assert sampled == ["surname", "town"], "Splink never samples the fixed comparison"
-    splinks.training.estimate_u_using_random_sampling(max_pairs=50_000, seed=3)
+def _exact_u(values: list[str | None], link_sources: list[str] | None = None) -> float:
+    """Share of all (cross-source, when given) pairs of records holding a value that agree: u over every pair."""
+    agree = total = 0
+    for i, a in enumerate(values):
+        for j in range(i + 1, len(values)):
+            b = values[j]
+            if a is None or b is None or (link_sources and link_sources[i] == link_sources[j]):
+                continue
+            total += 1
+            agree += a == b
+    return agree / total
+
+
+def test_when_every_pair_fits_u_is_the_share_over_all_pairs_and_fixed_comparisons_are_left_out():
+    records = _records(300)
+    linker = make_linker(records, _settings())
+    left_out = estimate_u(linker, 50_000, seed=3)  # 44,850 pairs: one bucket
     assert left_out == ["code"]
+    assert _u(linker, "code") == [0.004, 0.996], "the fixed u kept"
     for comparison in ("surname", "town"):
-        assert _u(ours, comparison) == _u(splinks, comparison), f"{comparison}: the same sample, the same u"
-    assert _u(ours, "code") == [0.004, 0.996], "the fixed u kept"
-    assert [c.output_column_name for c in ours._settings_obj.comparisons] == ["surname", "code", "town"], "all put back, in order"
+        same, _ = _u(linker, comparison)
+        assert same == pytest.approx(_exact_u(records[comparison].to_pylist()), rel=1e-12), comparison
+    assert [c.output_column_name for c in linker._settings_obj.comparisons] == ["surname", "code", "town"], "all kept, in order"
 
 
 def test_a_comparison_with_one_level_still_to_sample_is_sampled():
@@ -84,7 +92,7 @@ def test_a_comparison_with_one_level_still_to_sample_is_sampled():
     assert _u(linker, "code")[0] == 0.004 and _u(linker, "code")[1] not in (None, 0.996)
 
 
-def test_a_comparison_on_a_column_almost_no_record_holds_is_left_out_with_the_u_splink_would_leave(caplog):
+def test_a_comparison_on_a_column_almost_no_record_holds_is_left_out_with_the_u_splink_would_leave():
     records = _records()
     held_once = [None] * records.num_rows
     held_once[5] = "x1"  # one record: no pair has it on both sides
@@ -95,13 +103,10 @@ def test_a_comparison_on_a_column_almost_no_record_holds_is_left_out_with_the_u_
         blocking_rules_to_generate_predictions=[],
     )
     ours, splinks = make_linker(records, settings), make_linker(records, settings)
-    with caplog.at_level(logging.INFO, logger="splink.internals.estimate_u"):
-        estimate_u(ours, 50_000, seed=3, unfilled=["nhs"])
-    sampled = [m.removeprefix("\nEstimating u for: ").split(" ")[0] for m in caplog.messages if "Estimating u for:" in m]
-    assert sampled == ["surname"], "the unfilled comparison is not sampled"
+    estimate_u(ours, 200_000, seed=3, unfilled=["nhs"])  # 179,700 pairs: one bucket
     splinks.training.estimate_u_using_random_sampling(max_pairs=50_000, seed=3)
     assert _u(ours, "nhs") == _u(splinks, "nhs"), "sampling it would have set no u either"
-    assert _u(ours, "surname") == _u(splinks, "surname")
+    assert _u(ours, "surname")[0] == pytest.approx(_exact_u(records["surname"].to_pylist()), rel=1e-12)
 
 
 HELD_CASES = [
@@ -118,3 +123,49 @@ HELD_CASES = [
 def test_held_by_fewer_than_two(description, a, b, expected):
     records = pa.table({"a": pa.array(a, pa.string()), "b": pa.array(b, pa.string())})
     assert held_by_fewer_than_two(records, ("a", "b")) is expected, description
+
+
+BUCKET_CASES = [
+    # (description, records per source, max_pairs, link only, buckets)
+    ("every pair fits: one bucket", [300], 50_000, False, 1),
+    ("a million records, two million pairs: about four records a bucket", [1_000_000], 2_000_000, False, 249_999),
+    ("ten thousand records, two million pairs", [10_000], 2_000_000, False, 24),
+    ("link only counts pairs across sources", [5_000, 5_000], 2_000_000, True, 12),
+    ("link only, three sources", [1_000, 1_000, 2_000], 1_000_000, True, 5),
+    ("fewer pairs than asked: still one bucket", [10], 2_000_000, False, 1),
+]
+
+
+@pytest.mark.parametrize(("description", "counts", "max_pairs", "link_only", "expected"), BUCKET_CASES, ids=[c[0] for c in BUCKET_CASES])
+def test_buckets_for(description, counts, max_pairs, link_only, expected):
+    assert buckets_for(counts, max_pairs, link_only) == expected, description
+
+
+def test_pairs_in_buckets_give_about_the_u_of_all_pairs_repeatably():
+    records = _records(3_000, seed=5)  # 4.5M pairs
+    exact = _exact_u(records["surname"].to_pylist())
+    found = {}
+    for seed in (3, 3, 4):
+        linker = make_linker(records, _settings())
+        estimate_u(linker, 200_000, seed=seed)  # 22 buckets of about 136 records
+        found.setdefault(seed, []).append(_u(linker, "surname")[0])
+    assert found[3][0] == found[3][1], "the same seed, the same buckets, the same u"
+    assert found[4][0] != found[3][0], "another seed, other buckets"
+    for seed, (u, *_) in found.items():
+        # About 5,000 agreeing pairs of 200,000 (1 in 40): a few per cent of sampling error.
+        assert u == pytest.approx(exact, rel=0.1), seed
+
+
+def test_link_only_counts_only_pairs_across_sources():
+    # Every record of source a is s1; half of b's are s1: across sources half the pairs agree,
+    # within a all do; counting within-source pairs would raise u far above a half.
+    n = 200
+    records = pa.table({
+        "unique_id": [f"r{i:04d}" for i in range(2 * n)],
+        "source_dataset": ["a"] * n + ["b"] * n,
+        "surname": ["s1"] * n + ["s1" if i % 2 else "s2" for i in range(n)],
+    })
+    settings = SettingsCreator(link_type="link_only", comparisons=[cl.ExactMatch("surname")], blocking_rules_to_generate_predictions=[])
+    linker = make_linker(records, settings)
+    estimate_u(linker, 100_000, seed=1)
+    assert _u(linker, "surname")[0] == pytest.approx(0.5, rel=1e-12)
