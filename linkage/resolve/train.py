@@ -36,8 +36,9 @@ logger = logging.getLogger(__name__)
 
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
-#: Bump when the comparisons in model.py change, so older model files are retrained.
-MODEL_CODE_VERSION = 15
+#: Bump when the comparisons in model.py, or the columns they and the EM rules read, change, so older
+#: model files are retrained (17: forename_canonical's new rule; 16 was the reverted u-counting branch's).
+MODEL_CODE_VERSION = 17
 
 
 @dataclass(frozen=True)
