@@ -37,8 +37,10 @@ logger = logging.getLogger(__name__)
 
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
-#: Bump when the comparisons in model.py change, so older model files are retrained.
-MODEL_CODE_VERSION = 16
+#: Bump when the comparisons in model.py, the columns they and the EM rules read, or how u is
+#: estimated change, so older model files are retrained (18: u from hash buckets over every record
+#: with forename_canonical's new rule; 17 and 16 were branches with one or the other).
+MODEL_CODE_VERSION = 18
 
 
 @dataclass(frozen=True)

@@ -20,27 +20,60 @@ GROUP_TABLE = "ref_forename_group"
 def nickname_canonicals() -> dict[str, str]:
     """Map every name in the curated ``nicknames`` list onto one canonical form.
 
-    A name's candidates are the names it is a nickname of, plus itself when it
-    has nicknames of its own. The candidate with the most nicknames wins (ties
-    alphabetically), so BOB, BOBBY and ROB all become ROBERT, and a name that is
-    only a formal name maps to itself. The choice is deterministic; the list
-    has odd entries (BILL under ROBERT), which ``StandardiseConfig.nicknames``
-    overrides.
+    The rule, in three steps:
+
+    1. A name *follows* a formal name it is listed under when that name covers it:
+       every nickname the list gives the name is that formal name or one of its
+       nicknames, and the formal name ranks above it (more nicknames, then longer,
+       then alphabetical, so two names that cover each other, THOM and THOMAS, do
+       not go round in a circle). A pure nickname (none of its own) is covered by
+       every name it is listed under; BOB (ROB, ROBERT) follows ROBERT; TIM follows
+       TIMOTHY; THOM and TOM follow THOMAS.
+    2. A name that follows nothing is a formal name and maps to itself, even when
+       the list also files it under another name: ALEXANDER has AL, ALEC and SANDY,
+       which ALEXANDRIA has not, so it stays ALEXANDER; JOHN is not JOHNATHAN.
+    3. A name that follows others maps to the formal name they all lead to (ALEX ->
+       ALEXANDER, CHARLIE -> CHARLES). When they lead to several it is ambiguous and
+       maps to itself (KIT: CHRISTOPHER or KATHERINE; SAM: SAMUEL or SAMANTHA; ANDY:
+       ANDREW or ANDREA), so no nickname is joined with one of its formal names over
+       the others: the list does not say which is meant, nor which is a man's name.
+       Picking the one that sounds most alike would not do: ANDREW and ANDREA,
+       STEPHEN and STEPHANIE share a Soundex code. Comparisons still see every formal
+       name a nickname may stand for (:func:`forename_groups`).
+
+    ``StandardiseConfig.nicknames`` overrides win over this (:func:`lookup_tables`):
+    the list files BILL under ROBERT as well as WILLIAM, and ROB under ROBERTO too.
 
     Returns:
         Upper-case name to upper-case canonical name.
     """
     namer = NickNamer()
     nicknames = namer.nickname_lookup
-    canonicals = namer.canonical_lookup
-    names = set(nicknames) | set(canonicals)
+    listed_under = namer.canonical_lookup
+
+    def rank(name: str) -> tuple[int, int, str]:
+        return (-len(nicknames.get(name, ())), -len(name), name)
+
+    def followed(name: str) -> list[str]:
+        own = set(nicknames.get(name, ()))
+        return [
+            formal for formal in sorted(listed_under.get(name, ()))
+            if own <= set(nicknames[formal]) | {formal} and rank(formal) < rank(name)
+        ]
+
+    leads_to: dict[str, frozenset[str]] = {}
+
+    def formal_names(name: str) -> frozenset[str]:
+        # Each step goes up in rank, so the walk ends.
+        if name not in leads_to:
+            parents = followed(name)
+            leads_to[name] = frozenset().union(*map(formal_names, parents)) if parents else frozenset((name,))
+        return leads_to[name]
+
     result = {}
-    for name in sorted(names):
-        candidates = set(canonicals.get(name, set()))
-        if name in nicknames:
-            candidates.add(name)
-        best = min(candidates, key=lambda c: (-len(nicknames.get(c, ())), c))
-        result[name.upper()] = best.upper()
+    for name in sorted(set(nicknames) | set(listed_under)):
+        formal = formal_names(name)
+        result[name.upper()] = (min(formal) if len(formal) == 1 else name).upper()
     return result
 
 

@@ -86,6 +86,10 @@ NICKNAME_CASES = [
     ("Gaz is Gary (UK usage, curated override)", "GAZ", "GARY"),
     ("Peggy is Margaret", "PEGGY", "MARGARET"),
     ("a formal name maps to itself", "ROBERT", "ROBERT"),
+    ("Alexander stays Alexander although the list files it under Alexandria", "ALEXANDER", "ALEXANDER"),
+    ("Alex is Alexander", "ALEX", "ALEXANDER"),
+    ("Kit (Christopher or Katherine) stays Kit", "KIT", "KIT"),
+    ("Christopher maps to itself", "CHRISTOPHER", "CHRISTOPHER"),
     ("a name not in the list maps to itself", "XANTHE", "XANTHE"),
     ("null stays null", None, None),
 ]
