@@ -58,6 +58,10 @@ DEFAULT_NICKNAMES = {
     **dict.fromkeys(("LEN", "LENNY"), "LEONARD"),
     **dict.fromkeys(("GAZ", "GAZZA"), "GARY"),
     **dict.fromkeys(("OLLY",), "OLIVER"),
+    # The curated list also gives BENEDICT, KENDRICK and others; in UK records these are the usual ones.
+    **dict.fromkeys(("BEN", "BENNY"), "BENJAMIN"),
+    **dict.fromkeys(("KEN", "KENNY"), "KENNETH"),
+    **dict.fromkeys(("DON", "DONNIE", "DONNY"), "DONALD"),
 }
 
 
