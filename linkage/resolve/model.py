@@ -81,6 +81,14 @@ SURNAME_ONE_KEYSTROKE_SQL = (
 )
 #: Postcode sector: the outward code and the first digit of the inward code.
 POSTCODE_SECTOR = "left(postcode_l, length(postcode_l) - 2) = left(postcode_r, length(postcode_r) - 2)"
+#: Postcode area: the letters that open the outward code (RM3 and RM4 are both RM, a town or a city's
+#: part). People move within a town far more than between towns, so a namesake's record in another town
+#: scores below the person's own record across town. Codes with no leading letters (postal codes of
+#: other countries kept whole) have no area.
+POSTCODE_AREA = (
+    "regexp_extract(postcode_outward_l, '^[A-Z]+', 0) <> '' "
+    "AND regexp_extract(postcode_outward_l, '^[A-Z]+', 0) = regexp_extract(postcode_outward_r, '^[A-Z]+', 0)"
+)
 
 
 #: Two records with the same other party in police DA incidents (by PNC ID, or by a name and birth year).
@@ -332,7 +340,7 @@ def partner_comparison(u_same: float | None = None) -> ComparisonCreator:
 
 
 def postcode_comparison(tf: bool) -> ComparisonCreator:
-    """Postcode: exact, same sector, same outward code (people move nearby)."""
+    """Postcode: exact, same sector, same outward code, same postcode area (people move nearby, and within a town)."""
     return cl.CustomComparison(
         output_column_name="postcode",
         comparison_description="Postcode",
@@ -341,6 +349,7 @@ def postcode_comparison(tf: bool) -> ComparisonCreator:
             cll.ExactMatchLevel("postcode", term_frequency_adjustments=tf),
             DuckDBLevel(POSTCODE_SECTOR, "Same postcode sector"),
             cll.ExactMatchLevel("postcode_outward").configure(label_for_charts="Same outward code"),
+            DuckDBLevel(POSTCODE_AREA, "Same postcode area"),
             cll.ElseLevel(),
         ],
     )

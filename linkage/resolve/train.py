@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
 #: Bump when the comparisons in model.py change, so older model files are retrained.
-MODEL_CODE_VERSION = 15
+MODEL_CODE_VERSION = 16
 
 
 @dataclass(frozen=True)
