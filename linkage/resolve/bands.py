@@ -48,6 +48,12 @@ class Edges:
     demoted: np.ndarray  # per pair: forenames differ outright (or are two established look-alikes) and no identifier agrees
     identified: np.ndarray  # per pair: an NHS number, PNC ID or 'two_people'/'same_person' identifier agrees
     vouched: np.ndarray  # per pair: a 'same_person' identifier agrees (DOBs years apart are a keying error)
+    named: np.ndarray | None = None  # per pair: forenames and surnames agree (:data:`NAMES_AGREE_FROM`)
+
+
+#: The gamma from which a pair's names agree: a forename that sounds alike or better (exact, a
+#: nickname, a close spelling, swapped with the surname), a surname at any agreeing level.
+NAMES_AGREE_FROM = {"gamma_forename": 3, "gamma_surname": 1}
 
 
 def established_forenames(forenames: pa.Array | pa.ChunkedArray, share: float | None, frequencies: pa.Table | None) -> np.ndarray:
@@ -140,7 +146,11 @@ def select_edges(pairs: pa.Table, model: ModelConfig, established: np.ndarray | 
     weight = pairs["match_weight"].to_numpy(zero_copy_only=False)[eligible]
     # Strongest first; ties broken by position (pairs arrive sorted by ids) for repeatability.
     order = np.lexsort((eligible, -weight))
-    return Edges(positions=eligible[order], demoted=demoted, identified=identified, vouched=vouched)
+    named = np.ones(pairs.num_rows, dtype=bool)
+    for column, level in NAMES_AGREE_FROM.items():
+        agree = pc.greater_equal(pairs[column], level) if column in pairs.column_names else pa.nulls(pairs.num_rows, pa.bool_())
+        named &= pc.fill_null(agree, False).to_numpy(zero_copy_only=False)
+    return Edges(positions=eligible[order], demoted=demoted, identified=identified, vouched=vouched, named=named)
 
 
 def _agrees(pairs: pa.Table, exact: dict[str, int]) -> np.ndarray:

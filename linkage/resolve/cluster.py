@@ -56,7 +56,7 @@ from linkage.resolve.cluster_rules import (
     FORENAME_RULE, LazySummaries, MIDDLE_NAME_RULE, REASON_FIELD, Summary, absorb, conflict_between, declared_value, different_values,
     soft_refusal_between, summary_starter,
 )
-from linkage.resolve.generations import undated_between_generations
+from linkage.resolve.generations import undated_beside_generations, undated_between_generations
 from linkage.resolve.record_keys import KeyTable, RecordKeys
 
 
@@ -119,6 +119,7 @@ def constrained_clusters(
     forenames_apart: Iterable[tuple[int, int]] = (),
     vouched: Sequence[bool] | np.ndarray | None = None,
     middle_names_apart: Iterable[tuple[int, int]] = (),
+    named: Sequence[bool] | np.ndarray | None = None,
 ) -> ClusterResult:
     """Cluster records from scored edges, never violating a constraint.
 
@@ -147,6 +148,8 @@ def constrained_clusters(
         middle_names_apart: Pairs whose middle names disagree outright with no identifier agreeing
             (``constraints.middle_names_must_agree``): never in one cluster unless the joining edge
             has an identifier agreeing.
+        named: Per edge, whether its forenames and surnames agree: such an edge left between two clusters
+            with DOBs a generation apart marks them for the generations rule (default: none does).
 
     Returns:
         The cluster of every record, the refused edges and the ambiguous records.
@@ -172,8 +175,9 @@ def constrained_clusters(
         ambiguous = _ambiguous(first, graph, constraints.ambiguity_margin, labels)
         grouped = component.copy()
         grouped[first.records] = first.labels
-        if constraints.undated_generation_gap is not None:
-            ambiguous |= frozenset(undated_between_generations(table, grouped, constraints.undated_generation_gap).tolist())
+        if (gap := constraints.undated_generation_gap) is not None:
+            beside = graph.ends[np.zeros(len(graph.ends), dtype=bool) if named is None else np.asarray(named, dtype=bool)]
+            ambiguous |= frozenset([*undated_between_generations(table, grouped, gap).tolist(), *undated_beside_generations(table, grouped, beside, gap).tolist()])
         if not ambiguous:
             summaries = LazySummaries(first.summaries, grouped, table, constraints)
             return ClusterResult(labels=grouped.tolist(), refused=first.refused, summaries=summaries, identifier_labels=labels)

@@ -8,6 +8,9 @@ ambiguity check, which compares the pairs a record has, never sees the choice. W
 clusters put two people of one name (canonical forename and the sound of the surname) at
 one full postcode with DOBs more than ``constraints.undated_generation_gap`` years apart,
 such a record in their household (every postcode either holds under that name) is left unlinked, for review.
+So is such a record in either of two clusters the model paired at link level with names agreeing and
+DOBs more than that gap apart (:func:`undated_beside_generations`): the model's own name comparison
+(nicknames, spellings) finds the two generations where canonical names and postcode keys part.
 """
 
 from __future__ import annotations
@@ -62,8 +65,50 @@ def undated_between_generations(table: KeyTable, labels: np.ndarray, gap: int) -
     in_family[groups[1][generations[groups[0]]]] = True
     household = np.zeros(len(generations), dtype=bool)
     household[key[in_family[member]]] = True
+    undated = _undated(table, known)
+    shared = np.bincount(labels, minlength=int(labels.max()) + 1)[labels] > 1
+    return placed[undated[placed] & shared[placed] & household[key]]
+
+
+def undated_beside_generations(table: KeyTable, labels: np.ndarray, ends: np.ndarray, gap: int) -> np.ndarray:
+    """Records with no DOB or identifier, in a cluster with others, whose cluster the model paired with another generation of one name.
+
+    A link-level pair whose names agree but whose DOBs are more than ``gap`` years apart, its
+    two records left in two clusters, is a father and son of one name (or a mother and a
+    daughter) whatever postcode keys they were recorded under: the model saw them as one
+    name, at the same address or near it, a generation apart. It catches what the
+    postcode-and-name check (:func:`undated_between_generations`) misses when their
+    canonical names part (KIT and CHRISTOPHER, ALEC and ALEXANDER, a misspelt surname). A
+    record of either cluster with no DOB or identifier fits both generations alike.
+
+    Args:
+        table: Every record's keys (their ``dob_year`` and identifiers filled).
+        labels: Each record's cluster (any non-negative integer label; equal labels, one cluster).
+        ends: Pairs of record indices, shape (E, 2), whose forenames and surnames agree
+            (scored at link level; the caller picks them).
+        gap: Two records whose DOB years differ by more than this are two generations.
+
+    Returns:
+        The indices of those records, ascending.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    ends = np.asarray(ends, dtype=np.int64).reshape(-1, 2)
+    if not len(ends) or not len(labels):
+        return np.zeros(0, dtype=np.int64)
+    years, known = table.numbers("dob_year")
+    a, b = ends[:, 0], ends[:, 1]
+    apart = (labels[a] != labels[b]) & known[a] & known[b] & (np.abs(years[a] - years[b]) > gap)
+    generation = np.zeros(int(labels.max()) + 1, dtype=bool)
+    generation[labels[a[apart]]] = True
+    generation[labels[b[apart]]] = True
+    undated = _undated(table, known)
+    shared = np.bincount(labels, minlength=int(labels.max()) + 1)[labels] > 1
+    return np.flatnonzero(undated & shared & generation[labels])
+
+
+def _undated(table: KeyTable, known: np.ndarray) -> np.ndarray:
+    """Per record: no DOB (``known`` is the DOB-year mask), no NHS number, PNC ID or declared identifier."""
     undated = ~known & (table.codes("nhs_number") < 0) & (table.codes("pnc_id") < 0)
     for position in range(table.identifier_count):
         undated &= table.codes(f"identifier_{position}") < 0
-    shared = np.bincount(labels, minlength=int(labels.max()) + 1)[labels] > 1
-    return placed[undated[placed] & shared[placed] & household[key]]
+    return undated

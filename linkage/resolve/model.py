@@ -29,18 +29,14 @@ _ENGINE_FUNCTIONS = {"jaro_winkler_similarity": "jaro_winkler_function_name"}
 _SQLGLOT_FUNCTIONS = {exp.JarowinklerSimilarity: "jaro_winkler_similarity"}
 
 #: Same DOB but day and month transposed (only possible when both are 12 or less).
-DOB_SWAPPED = (
-    "year(dob_l) = year(dob_r) AND month(dob_l) = day(dob_r) AND day(dob_l) = month(dob_r)"
-)
+DOB_SWAPPED = "year(dob_l) = year(dob_r) AND month(dob_l) = day(dob_r) AND day(dob_l) = month(dob_r)"
 DOB_SAME_MONTH = "year(dob_l) = year(dob_r) AND month(dob_l) = month(dob_r)"
 #: Systems default an unknown day and month to 1 January.
 DOB_DEFAULT_JAN1 = (
     "year(dob_l) = year(dob_r) AND ((month(dob_l) = 1 AND day(dob_l) = 1) "
     "OR (month(dob_r) = 1 AND day(dob_r) = 1))"
 )
-DOB_YEAR_TYPO = (
-    "abs(year(dob_l) - year(dob_r)) = 1 AND month(dob_l) = month(dob_r) AND day(dob_l) = day(dob_r)"
-)
+DOB_YEAR_TYPO = "abs(year(dob_l) - year(dob_r)) = 1 AND month(dob_l) = month(dob_r) AND day(dob_l) = day(dob_r)"
 #: A month keyed wrong: the same year and day.
 DOB_SAME_DAY = "year(dob_l) = year(dob_r) AND day(dob_l) = day(dob_r)"
 #: One keystroke apart in YYYYMMDD (one digit changed, or two adjacent digits swapped: 1985 keyed
@@ -82,6 +78,9 @@ SURNAME_ONE_KEYSTROKE_SQL = (
 )
 #: Postcode sector: the outward code and the first digit of the inward code.
 POSTCODE_SECTOR = "left(postcode_l, length(postcode_l) - 2) = left(postcode_r, length(postcode_r) - 2)"
+#: Postcode area: the outward code's opening letters (RM3 and RM4: one town); people move within a town far
+#: more than between towns. Codes with no leading letters (other countries' postal codes kept whole) have none.
+POSTCODE_AREA = "nullif(regexp_extract(postcode_outward_l, '^[A-Z]+', 0), '') = regexp_extract(postcode_outward_r, '^[A-Z]+', 0)"
 
 
 #: Two records with the same other party in police DA incidents (by PNC ID, or by a name and birth year).
@@ -332,7 +331,7 @@ def partner_comparison(u_same: float | None = None) -> ComparisonCreator:
 
 
 def postcode_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) -> ComparisonCreator:
-    """Postcode: exact, same sector, same outward code (people move nearby); ``fixed_u`` as for :func:`dob_comparison`."""
+    """Postcode: exact, same sector, same outward code, same area (people move nearby, and within a town); ``fixed_u`` as for :func:`dob_comparison`."""
     fixed_u = fixed_u or {}
     return cl.CustomComparison(
         output_column_name="postcode",
@@ -342,6 +341,7 @@ def postcode_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) ->
             cll.ExactMatchLevel("postcode", term_frequency_adjustments=tf),
             DuckDBLevel(POSTCODE_SECTOR, "Same postcode sector"),
             _fixed_u(cll.ExactMatchLevel("postcode_outward").configure(label_for_charts=rare.POSTCODE_OUTWARD_LABEL), fixed_u.get(rare.POSTCODE_OUTWARD_LABEL)),
+            DuckDBLevel(POSTCODE_AREA, "Same postcode area"),
             cll.ElseLevel(),
         ],
     )

@@ -198,6 +198,7 @@ def cluster_records(
         identifier_labels=[model.identifier_label(name) for name in apart_identifiers(model)],
         forenames_apart=apart,
         middle_names_apart=list(zip(left[middles].tolist(), right[middles].tolist(), strict=True)),
+        named=edges.named[edges.positions],
     )
     context_pairs = None
     if context is not None and model.constraints.context_links:

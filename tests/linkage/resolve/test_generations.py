@@ -8,7 +8,7 @@ import pytest
 
 from linkage.config.model import Constraints
 from linkage.resolve.cluster import constrained_clusters
-from linkage.resolve.generations import undated_between_generations
+from linkage.resolve.generations import undated_beside_generations, undated_between_generations
 from linkage.resolve.record_keys import KeyTable, RecordKeys
 from tests.linkage.resolve.test_cluster import groups
 
@@ -122,3 +122,80 @@ def test_the_gap_sets_what_counts_as_a_generation(description, gap, found):
 def test_nothing_placed_finds_nothing():
     table = KeyTable.from_records([RecordKeys(dob_year=1976), RecordKeys()])
     assert undated_between_generations(table, np.array([0, 0]), 12).tolist() == []
+
+
+KIT, CHRISTOPHER = "KATHERINE R361", "CHRISTOPHER R361"  # canonical forms that part a nickname from its name
+NEW_HOME = "TG1 6XH"
+
+# (description, keys, edges [(a, b, weight, names agree)] strongest first, expected groups, ambiguous)
+PAIRED_CASES = [
+    (
+        "the model paired father and son (KIT and CHRISTOPHER: names agree, canonical forms part), DOBs a "
+        "generation apart: the son's record with no DOB at the new home, joined to his father, is left unlinked",
+        [K(1990, name=CHRISTOPHER), K(2015, name=KIT), K(1990, name=CHRISTOPHER, postcode=NEW_HOME), K(name=CHRISTOPHER, postcode=NEW_HOME)],
+        [(0, 2, 20.0, True), (0, 1, 11.0, True), (2, 3, 13.0, True)],
+        {frozenset({0, 2}), frozenset({1}), frozenset({3})}, {3},
+    ),
+    (
+        "the same when the record with no DOB sits in the son's cluster",
+        [K(1978, name=CHRISTOPHER), K(2008, name=KIT, postcode=AWAY), K(2008, name=KIT), K(name=CHRISTOPHER)],
+        [(1, 2, 20.0, True), (0, 2, 12.0, True), (2, 3, 14.0, True)],
+        {frozenset({0}), frozenset({1, 2}), frozenset({3})}, {3},
+    ),
+    (
+        "the pair between the generations has names that do not agree (a mother and her son at one address): "
+        "the record with no DOB links",
+        [K(1990, name=CHRISTOPHER), K(2015, name=KIT), K(name=CHRISTOPHER, postcode=NEW_HOME), K(1990, name=CHRISTOPHER, postcode=NEW_HOME)],
+        [(0, 3, 20.0, True), (0, 1, 11.0, False), (2, 3, 13.0, True)],
+        {frozenset({0, 2, 3}), frozenset({1})}, set(),
+    ),
+    (
+        "the paired records' DOBs are four years apart (not a generation): the record with no DOB links",
+        [K(1990, name=CHRISTOPHER), K(1994, name=KIT), K(1990, name=CHRISTOPHER, postcode=NEW_HOME), K(name=CHRISTOPHER, postcode=NEW_HOME)],
+        [(0, 2, 20.0, True), (0, 1, 11.0, True), (2, 3, 13.0, True)],
+        {frozenset({0, 2, 3}), frozenset({1})}, set(),
+    ),
+    (
+        "a record with an NHS number in the father's cluster says which one it is: it stays",
+        [K(1990, name=CHRISTOPHER, nhs="9434765919"), K(2015, name=KIT), K(name=CHRISTOPHER, postcode=NEW_HOME, nhs="9434765919")],
+        [(0, 2, 25.0, True), (0, 1, 11.0, True)],
+        {frozenset({0, 2}), frozenset({1})}, set(),
+    ),
+    (
+        "a record with no DOB alone in no cluster but its own is not touched (nothing to leave)",
+        [K(1990, name=CHRISTOPHER), K(2015, name=KIT), K(name=CHRISTOPHER, postcode=NEW_HOME)],
+        [(0, 1, 11.0, True)],
+        {frozenset({0}), frozenset({1}), frozenset({2})}, set(),
+    ),
+]
+
+
+@pytest.mark.parametrize(("description", "keys", "edges", "expected", "ambiguous"), PAIRED_CASES, ids=[c[0] for c in PAIRED_CASES])
+def test_undated_record_beside_generations_the_model_paired(description, keys, edges, expected, ambiguous):
+    result = constrained_clusters(
+        keys, [(a, b) for a, b, *_ in edges], [w for _, _, w, _ in edges], Constraints(), named=[n for *_, n in edges]
+    )
+    assert groups(result.labels) == expected, description
+    assert set(result.ambiguous) == ambiguous, description
+
+
+def test_without_names_agreeing_no_pair_marks_generations():
+    """A caller that does not say which edges' names agree (``named`` left out) gets the postcode-and-name rule alone."""
+    keys = [K(1990, name=CHRISTOPHER), K(2015, name=KIT), K(1990, name=CHRISTOPHER, postcode=NEW_HOME), K(name=CHRISTOPHER, postcode=NEW_HOME)]
+    result = constrained_clusters(keys, [(0, 2), (0, 1), (2, 3)], [20.0, 11.0, 13.0], Constraints())
+    assert groups(result.labels) == {frozenset({0, 2, 3}), frozenset({1})}
+    assert not result.ambiguous
+
+
+@pytest.mark.parametrize(
+    ("description", "ends", "labels", "gap", "found"),
+    [
+        ("births 25 years apart across two clusters: the undated record of either is found", [(0, 1)], [0, 1, 0], 12, [2]),
+        ("under a 30-year gap the same two are not two generations", [(0, 1)], [0, 1, 0], 30, []),
+        ("the pair inside one cluster marks nothing", [(0, 2)], [0, 1, 0], 12, []),
+        ("no pairs, nothing found", [], [0, 1, 0], 12, []),
+    ],
+)
+def test_beside_generations_direct(description, ends, labels, gap, found):
+    table = KeyTable.from_records([K(1990), K(2015), K()])
+    assert undated_beside_generations(table, np.array(labels), np.array(ends, dtype=np.int64).reshape(-1, 2), gap).tolist() == found, description
