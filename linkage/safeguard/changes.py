@@ -92,7 +92,8 @@ def update_flag_tables(
     )
     _grow(con, "flag_owners", OWNER_STEPS)
     run_sql(con, "flag_context", "CREATE OR REPLACE TEMP TABLE flag_context AS SELECT person_id FROM flag_owners")
-    _grow(con, "flag_context", CONTEXT_STEPS)
+    # The owners' own neighbours are owners already, but for those the last step added: look out from those only.
+    _grow(con, "flag_context", CONTEXT_STEPS, from_frontier=True)
     run_sql(
         con, "context_clusters",
         "CREATE OR REPLACE TEMP VIEW context_clusters AS SELECT * FROM clusters WHERE person_id IN (SELECT person_id FROM flag_context)",
@@ -218,13 +219,17 @@ def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:
     run_sql(con, "add_changed_keys", f"INSERT INTO person_keys {person_keys_sql(people='changed_people')}")
 
 
-def _grow(con: duckdb.DuckDBPyConnection, table: str, steps: int) -> None:
+def _grow(con: duckdb.DuckDBPyConnection, table: str, steps: int, from_frontier: bool = False) -> None:
     """Add to ``table`` everyone sharing an event or address with it, ``steps`` times.
 
     Each step looks out from the people the last step added only: everyone else's
-    neighbours are already in.
+    neighbours are already in. With ``from_frontier``, ``table`` is a copy of one grown
+    just before and the first step looks out from those its last step added (the
+    ``frontier`` table it left), not from all of it: each step scans every person's keys,
+    and the work of a step grows with the people it looks out from.
     """
-    run_sql(con, f"frontier_{table}", f"CREATE OR REPLACE TEMP TABLE frontier AS SELECT person_id FROM {table}")
+    if not from_frontier:
+        run_sql(con, f"frontier_{table}", f"CREATE OR REPLACE TEMP TABLE frontier AS SELECT person_id FROM {table}")
     for step in range(steps):
         run_sql(
             con, f"grow_{table}_{step}",
