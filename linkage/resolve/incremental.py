@@ -30,6 +30,7 @@ from linkage.config import RunConfig
 from linkage.errors import MashError
 from linkage.ingest.changes import TOUCHED, TOUCHED_INCIDENTS
 from linkage.pipeline import create_table_from_arrow, fetch_arrow, run_sql
+from linkage.resolve.affected import AFFECTED, find_affected
 from linkage.resolve.identity import EVENT_SCHEMA, ID_PREFIX, REGISTRY_SCHEMA, assign_ids
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.blocking import check_marked_pair_budget
@@ -50,10 +51,6 @@ if TYPE_CHECKING:  # the engine package imports resolve: only the type is named 
 
 logger = logging.getLogger(__name__)
 
-#: Temp table of records whose people are re-clustered.
-AFFECTED = "affected_records"
-#: Temp table of the records the last round of growing the affected ones added.
-_FRONTIER = "affected_frontier"
 
 
 def resolve_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, run_id: int, stages: Stages) -> tuple[ResolveReport, list[str]]:
@@ -101,7 +98,7 @@ def resolve_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, run_id: int,
         create_table_from_arrow(con, "scored_changes", new_pairs, temporary=True)
         run_sql(con, "add_scored_changes", "INSERT INTO pairs BY NAME SELECT * FROM scored_changes")
         constraints = run.model.constraints
-        _find_affected(con, constraints.context_links, constraints.undated_generation_gap is not None)
+        find_affected(con, constraints.context_links, constraints.undated_generation_gap is not None)
         # Partner keys are computed over each affected record's whole incident (model_input_of), as over all records.
         affected = collapse(model_input_of(con, AFFECTED, run.model), run.model, apart)
         pair_columns = [c for c in table_columns(con, "pairs") if c not in ("band", "reason")]
@@ -281,66 +278,6 @@ def _touch_profiles(con: duckdb.DuckDBPyConnection, profiles: Profiles) -> None:
         "OR unique_id IN (SELECT unique_id FROM profiles ANTI JOIN records USING (unique_id))",
     )
     run_sql(con, "add_changed_profiles", "INSERT INTO profiles SELECT * FROM profile_changes")
-
-
-def _find_affected(con: duckdb.DuckDBPyConnection, context: bool = False, households: bool = False) -> None:
-    """Fill ``affected_records``: touched records, their earlier people, and all connected to them.
-
-    With ``context`` (``constraints.context_links``) the other parties of their police DA
-    incidents are connected too: the context step reads a record's co-participant's person
-    and that person's other victims or suspects, as a full run would. With ``households``
-    (``constraints.undated_generation_gap``) so are the records of the same name at the same
-    postcode: the generations rule reads them (``linkage.resolve.generations``).
-    """
-    run_sql(
-        con, "seed_affected",
-        f"CREATE OR REPLACE TEMP TABLE {AFFECTED} AS SELECT unique_id FROM {TOUCHED} "
-        f"UNION SELECT unique_id FROM clusters WHERE person_id IN (SELECT person_id FROM clusters WHERE unique_id IN "
-        f"(SELECT unique_id FROM {TOUCHED})) "
-        "UNION SELECT unique_id_l FROM review_decisions UNION SELECT unique_id_r FROM review_decisions",
-    )
-    # Grow to whole connected components over pairs and decisions: a handful of rounds, each
-    # looking out only from the records the last one added (everyone else's neighbours are in),
-    # one pass over the pairs a round for both of their ends.
-    linked = " UNION ".join(
-        f"SELECT CASE WHEN unique_id_l IN (SELECT unique_id FROM {_FRONTIER}) THEN unique_id_r ELSE unique_id_l END "
-        f"FROM {table} WHERE unique_id_l IN (SELECT unique_id FROM {_FRONTIER}) OR unique_id_r IN (SELECT unique_id FROM {_FRONTIER})"
-        for table in ("pairs", "review_decisions")
-    )
-    if context:
-        linked += (
-            " UNION SELECT o.unique_id FROM records AS r JOIN records AS o ON o.source = r.source AND o.event_id = r.event_id "
-            f"WHERE r.unique_id IN (SELECT unique_id FROM {_FRONTIER}) AND r.agency = 'police' AND r.domestic_abuse "
-            "AND o.agency = 'police' AND o.domestic_abuse"
-        )
-    if households:
-        linked += (
-            " UNION SELECT o.unique_id FROM records AS r JOIN records AS o ON o.postcode = r.postcode "
-            "AND o.forename_canonical = r.forename_canonical AND o.surname_soundex = r.surname_soundex "
-            f"WHERE r.unique_id IN (SELECT unique_id FROM {_FRONTIER})"
-        )
-    run_sql(con, "affected_frontier", f"CREATE OR REPLACE TEMP TABLE {_FRONTIER} AS SELECT unique_id FROM {AFFECTED}")
-    while True:
-        run_sql(
-            con, "grow_affected",
-            f"CREATE OR REPLACE TEMP TABLE {_FRONTIER}_next AS SELECT DISTINCT unique_id FROM ({linked}) AS n(unique_id) "
-            f"WHERE unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
-        )
-        (grew,) = run_sql(con, "add_affected", f"INSERT INTO {AFFECTED} SELECT unique_id FROM {_FRONTIER}_next").fetchall()[0]
-        if not grew:
-            break
-        run_sql(con, "next_frontier", f"CREATE OR REPLACE TEMP TABLE {_FRONTIER} AS SELECT unique_id FROM {_FRONTIER}_next")
-    # A profile's records beyond its two lowest ids have no pairs of their own: add them with it.
-    run_sql(
-        con, "affected_profiles",
-        f"INSERT INTO {AFFECTED} SELECT unique_id FROM profiles WHERE profile_id IN (SELECT profile_id FROM profiles "
-        f"WHERE unique_id IN (SELECT unique_id FROM {AFFECTED})) AND unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
-    )
-    # An anti join: NOT IN over every record is a mark join, several times slower (unique ids are never null).
-    run_sql(
-        con, "keep_current_affected",
-        f"DELETE FROM {AFFECTED} WHERE unique_id IN (SELECT unique_id FROM {AFFECTED} ANTI JOIN records USING (unique_id))",
-    )
 
 
 def _write(con: duckdb.DuckDBPyConnection, clustered, ids) -> None:

@@ -92,7 +92,8 @@ def update_flag_tables(
     )
     _grow(con, "flag_owners", OWNER_STEPS)
     run_sql(con, "flag_context", "CREATE OR REPLACE TEMP TABLE flag_context AS SELECT person_id FROM flag_owners")
-    _grow(con, "flag_context", CONTEXT_STEPS)
+    # The owners' own neighbours are owners already, but for those the last step added: look out from those only.
+    _grow(con, "flag_context", CONTEXT_STEPS, from_frontier=True)
     run_sql(
         con, "context_clusters",
         "CREATE OR REPLACE TEMP VIEW context_clusters AS SELECT * FROM clusters WHERE person_id IN (SELECT person_id FROM flag_context)",
@@ -180,10 +181,13 @@ def _update_shared_addresses(
         now_shared = read_shared_addresses(con, f"{SHARED_TABLE}__now")
     changed = sorted(k for k in before.keys() | now_shared.keys() if before.get(k) != now_shared.get(k))
     if changed:
+        # The records in those keys' areas first (a record's area is its key's: key_area_sql), then
+        # their keys: building every record's address key to compare cost a fifth of a CPU second.
         run_sql(
             con, "flag_seed_shared_addresses",
-            "INSERT INTO flag_seed SELECT DISTINCT c.person_id FROM records AS r JOIN clusters AS c USING (unique_id) "
-            f"WHERE {ADDRESS_KEY_SQL} IN (SELECT unnest($keys))",
+            "INSERT INTO flag_seed SELECT DISTINCT c.person_id FROM (SELECT * FROM records AS r "
+            f"WHERE {AREA_SQL} IN (SELECT {key_area_sql('k')} FROM (SELECT unnest($keys) AS k))) AS r "
+            f"JOIN clusters AS c USING (unique_id) WHERE {ADDRESS_KEY_SQL} IN (SELECT unnest($keys))",
             {"keys": changed},
         )
     run_sql(con, "drop_shared_addresses", f"DROP TABLE IF EXISTS {SHARED_TABLE}")
@@ -218,13 +222,17 @@ def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:
     run_sql(con, "add_changed_keys", f"INSERT INTO person_keys {person_keys_sql(people='changed_people')}")
 
 
-def _grow(con: duckdb.DuckDBPyConnection, table: str, steps: int) -> None:
+def _grow(con: duckdb.DuckDBPyConnection, table: str, steps: int, from_frontier: bool = False) -> None:
     """Add to ``table`` everyone sharing an event or address with it, ``steps`` times.
 
     Each step looks out from the people the last step added only: everyone else's
-    neighbours are already in.
+    neighbours are already in. With ``from_frontier``, ``table`` is a copy of one grown
+    just before and the first step looks out from those its last step added (the
+    ``frontier`` table it left), not from all of it: each step scans every person's keys,
+    and the work of a step grows with the people it looks out from.
     """
-    run_sql(con, f"frontier_{table}", f"CREATE OR REPLACE TEMP TABLE frontier AS SELECT person_id FROM {table}")
+    if not from_frontier:
+        run_sql(con, f"frontier_{table}", f"CREATE OR REPLACE TEMP TABLE frontier AS SELECT person_id FROM {table}")
     for step in range(steps):
         run_sql(
             con, f"grow_{table}_{step}",
