@@ -65,9 +65,7 @@ def undated_between_generations(table: KeyTable, labels: np.ndarray, gap: int) -
     in_family[groups[1][generations[groups[0]]]] = True
     household = np.zeros(len(generations), dtype=bool)
     household[key[in_family[member]]] = True
-    undated = _undated(table, known)
-    shared = np.bincount(labels, minlength=int(labels.max()) + 1)[labels] > 1
-    return placed[undated[placed] & shared[placed] & household[key]]
+    return placed[_undated_with_others(table, known, labels)[placed] & household[key]]
 
 
 def undated_beside_generations(table: KeyTable, labels: np.ndarray, ends: np.ndarray, gap: int) -> np.ndarray:
@@ -101,14 +99,12 @@ def undated_beside_generations(table: KeyTable, labels: np.ndarray, ends: np.nda
     generation = np.zeros(int(labels.max()) + 1, dtype=bool)
     generation[labels[a[apart]]] = True
     generation[labels[b[apart]]] = True
-    undated = _undated(table, known)
-    shared = np.bincount(labels, minlength=int(labels.max()) + 1)[labels] > 1
-    return np.flatnonzero(undated & shared & generation[labels])
+    return np.flatnonzero(_undated_with_others(table, known, labels) & generation[labels])
 
 
-def _undated(table: KeyTable, known: np.ndarray) -> np.ndarray:
-    """Per record: no DOB (``known`` is the DOB-year mask), no NHS number, PNC ID or declared identifier."""
+def _undated_with_others(table: KeyTable, known: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per record: no DOB (``known`` is the DOB-year mask), no NHS number, PNC ID or declared identifier, in a cluster of two or more."""
     undated = ~known & (table.codes("nhs_number") < 0) & (table.codes("pnc_id") < 0)
     for position in range(table.identifier_count):
         undated &= table.codes(f"identifier_{position}") < 0
-    return undated
+    return undated & (np.bincount(labels, minlength=int(labels.max()) + 1)[labels] > 1)
