@@ -168,8 +168,9 @@ def _set_u(linker: Linker, counts: list[dict]) -> None:
         if not observed.get((record["output_column_name"], int(record["comparison_vector_value"]))):
             record["u_probability"] = LEVEL_NOT_OBSERVED_TEXT
     lookup = m_u_records_to_lookup_dict(records)
+    counted = {name for name, _ in observed}
     for comparison in linker._settings_obj.comparisons:
-        if comparison.output_column_name not in {row["output_column_name"] for row in counts}:
+        if comparison.output_column_name not in counted:
             continue
         for level in comparison._comparison_levels_excluding_null:
             append_u_probability_to_comparison_level_trained_probabilities(level, lookup, comparison.output_column_name, _DESCRIPTION)
