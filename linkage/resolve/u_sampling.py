@@ -32,12 +32,8 @@ from copy import deepcopy
 from splink import Linker
 from splink.internals.comparison import Comparison
 from splink.internals.constants import LEVEL_NOT_OBSERVED_TEXT
-from splink.internals.expectation_maximisation import compute_new_parameters_sql, compute_proportions_for_new_parameters
-from splink.internals.m_u_records_to_parameters import (
-    append_u_probability_to_comparison_level_trained_probabilities, m_u_records_to_lookup_dict,
-)
+from splink.internals.m_u_records_to_parameters import append_u_probability_to_comparison_level_trained_probabilities
 from splink.internals.blocking import _sql_gen_where_condition
-from splink.internals.misc import ascii_uid
 from splink.internals.pipeline import CTEPipeline
 from splink.internals.settings import Settings
 from splink.internals.unique_id_concat import _composite_unique_id_from_nodes_sql
@@ -91,8 +87,8 @@ def buckets_for(record_counts: list[int], max_pairs: int, link_only: bool) -> in
     return max(1, int(possible // max_pairs))
 
 
-def _bucket_pair_counts(linker: Linker, sampled: list[str], max_pairs: int, seed: int) -> list[dict]:
-    """Pairs per level of each sampled comparison, over the pairs records make within their buckets."""
+def _bucket_pair_counts(linker: Linker, sampled: list[str], max_pairs: int, seed: int) -> dict[str, dict[int, int]]:
+    """Pairs per level (comparison vector value, -1 for null) of each sampled comparison, over the pairs records make within their buckets."""
     training = deepcopy(linker)
     settings = training._settings_obj
     settings._retain_matching_columns = False
@@ -138,39 +134,38 @@ def _bucket_pair_counts(linker: Linker, sampled: list[str], max_pairs: int, seed
         unique_id_input_columns=uid_columns, comparisons=comparisons, retain_matching_columns=False, additional_columns_to_retain=[],
     )
     pipeline.enqueue_sql(f"SELECT {', '.join(vectors)} FROM __splink__blocked_id_pairs", "__splink__df_comparison_vectors")
-    # compute_new_parameters_sql counts pairs by their match probability's complement as u.
+    # One grouping by every comparison's level at once: Splink's parameter SQL (a union of one
+    # grouping per comparison) has every branch read the pairs again, a fifth of the query's time.
+    gammas = ", ".join(c._gamma_column_name for c in comparisons)
     pipeline.enqueue_sql(
-        "SELECT *, CAST(0.0 AS DOUBLE) AS match_probability FROM __splink__df_comparison_vectors", "__splink__df_predict"
+        f"SELECT {gammas}, count(*) AS pairs FROM __splink__df_comparison_vectors GROUP BY {gammas}", "__splink__u_level_counts"
     )
-    pipeline.enqueue_sql(
-        compute_new_parameters_sql(estimate_without_term_frequencies=False, comparisons=comparisons), "__splink__m_u_counts"
-    )
-    counts = db_api.sql_pipeline_to_splink_dataframe(pipeline)
+    counted = db_api.sql_pipeline_to_splink_dataframe(pipeline)
     try:
-        rows = counts.as_record_list()
+        patterns = counted.as_record_list()
     finally:
-        counts.drop_table_from_database_and_remove_from_cache()
-    rows = [row for row in rows if row["output_column_name"] != "_probability_two_random_records_match"]
-    logger.info("u counted over %d random pairs in %d buckets", sum(int(r["u_count"]) for r in rows) // max(1, len(comparisons)), buckets)
-    return rows
+        counted.drop_table_from_database_and_remove_from_cache()
+    counts: dict[str, dict[int, int]] = {}
+    for comparison in comparisons:
+        levels = counts.setdefault(comparison.output_column_name, {})
+        for pattern in patterns:
+            level = int(pattern[comparison._gamma_column_name])
+            levels[level] = levels.get(level, 0) + int(pattern["pairs"])
+    logger.info("u counted over %d random pairs in %d buckets", sum(int(p["pairs"]) for p in patterns), buckets)
+    return counts
 
 
-def _set_u(linker: Linker, counts: list[dict]) -> None:
-    """Each level's u from its count, as Splink sets sampled u (a level no pair reached is marked not observed)."""
-    db_api = linker._db_api
-    registered = db_api.register(counts, table_name=f"__splink__u_bucket_counts_{ascii_uid(8)}")
-    try:
-        records = compute_proportions_for_new_parameters(registered)
-    finally:
-        registered.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
-    observed = {(row["output_column_name"], int(row["comparison_vector_value"])): float(row["u_count"]) for row in counts}
-    for record in records:
-        if not observed.get((record["output_column_name"], int(record["comparison_vector_value"]))):
-            record["u_probability"] = LEVEL_NOT_OBSERVED_TEXT
-    lookup = m_u_records_to_lookup_dict(records)
-    counted = {name for name, _ in observed}
+def _set_u(linker: Linker, counts: dict[str, dict[int, int]]) -> None:
+    """Each level's u, its pairs over the pairs not null, as Splink sets sampled u (a level no pair reached is marked not observed)."""
+    lookup: dict[str, dict[int, dict[str, float | str]]] = {}
+    for name, levels in counts.items():
+        total = sum(pairs for level, pairs in levels.items() if level != -1)
+        lookup[name] = {
+            level: {"u_probability": pairs / total if pairs else LEVEL_NOT_OBSERVED_TEXT}
+            for level, pairs in levels.items() if level != -1
+        }
     for comparison in linker._settings_obj.comparisons:
-        if comparison.output_column_name not in counted:
+        if comparison.output_column_name not in counts:
             continue
         for level in comparison._comparison_levels_excluding_null:
             append_u_probability_to_comparison_level_trained_probabilities(level, lookup, comparison.output_column_name, _DESCRIPTION)
