@@ -256,9 +256,9 @@ class ArrowModelData:
             sizes = self.weights.astype("float64")
             pairs = sizes[pc.index_in(scored["unique_id_l"], ids).to_numpy()] * sizes[pc.index_in(scored["unique_id_r"], ids).to_numpy()]
             own = float((sizes * (sizes - 1) / 2).sum())
-        with connect_memory() as con:
-            con.register("scored", pa.table({"match_weight": scored["match_weight"], "pairs": pairs}))
-            grouped = fetch_arrow(con, "candidate weights", "SELECT match_weight, sum(pairs) AS pairs FROM scored GROUP BY ALL")
+        # Grouped in Arrow: a DuckDB database for it cost more than the grouping.
+        grouped = pa.table({"match_weight": scored["match_weight"], "pairs": pa.array(pairs, pa.float64())}).group_by("match_weight").aggregate([("pairs", "sum")])
+        grouped = grouped.rename_columns({"pairs_sum": "pairs"}).select(["match_weight", "pairs"])
         if own:
             grouped = pa.concat_tables([grouped, pa.table({"match_weight": pa.array([np.inf], grouped.schema.field("match_weight").type), "pairs": [own]})])
         return grouped

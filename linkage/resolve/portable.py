@@ -47,8 +47,10 @@ def render_settings(saved: dict[str, Any], model: ModelConfig | dict[str, Any], 
     except ValidationError as exc:
         raise MashError(f"the model's saved config is not valid here ({exc.error_count()} errors); retrain the model") from None
     creator = settings(config)
-    source = creator.create_settings_dict(saved.get("sql_dialect", SAVED_DIALECT))
-    target = creator.create_settings_dict(dialect)
+    saved_dialect = saved.get("sql_dialect", SAVED_DIALECT)
+    source = creator.create_settings_dict(saved_dialect)
+    # Rendering parses every level's SQL (a twentieth of a second): once when the dialects agree.
+    target = source if dialect == saved_dialect else creator.create_settings_dict(dialect)
     _check_same_sql(saved, source)
     rendered = copy.deepcopy(saved)
     rendered["sql_dialect"] = dialect

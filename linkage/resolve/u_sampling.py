@@ -16,7 +16,8 @@ buckets and compared with the others in its bucket, ``B`` chosen so that about
 pairs, as Splink's are; with all records drawn instead of 2,000, the record-to-record
 spread that dominates the error averages out over far more of them. All the comparisons
 whose u is not fixed are counted in one pass over those pairs, with Splink's own
-comparison-vector and parameter SQL on the linker's engine (DuckDB or Spark).
+comparison-vector SQL on the linker's engine (DuckDB or Spark), grouped once by every
+comparison's level.
 
 Comparisons whose every level's u is fixed already (an identifier's u counted over all
 records, ``fixed_u.identifier_u``) and those whose columns fewer than two records hold are
