@@ -169,3 +169,24 @@ def test_link_only_counts_only_pairs_across_sources():
     linker = make_linker(records, settings)
     estimate_u(linker, 100_000, seed=1)
     assert _u(linker, "surname")[0] == pytest.approx(0.5, rel=1e-12)
+
+
+def test_null_pairs_are_left_out_of_u_and_a_level_no_pair_reaches_is_not_observed():
+    # Every level of every comparison counted from one grouping of the pairs: a comparison's
+    # nulls must not dilute its u, and a level no pair reaches must stay without a u (as Splink leaves it).
+    records = _records(300)
+    towns = records["town"].to_pylist()
+    towns = [None if i % 3 == 0 else town for i, town in enumerate(towns)]
+    records = records.set_column(records.column_names.index("town"), "town", pa.array(towns, pa.string()))
+    records = records.append_column("serial", pa.array([f"x{i}" for i in range(records.num_rows)], pa.string()))
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[cl.ExactMatch("surname"), cl.ExactMatch("town"), cl.ExactMatch("serial")],
+        blocking_rules_to_generate_predictions=[],
+    )
+    linker = make_linker(records, settings)
+    estimate_u(linker, 50_000, seed=3)  # 44,850 pairs: one bucket, every pair counted
+    same, different = _u(linker, "town")
+    assert same == pytest.approx(_exact_u(towns), rel=1e-12), "the share among pairs holding a town on both sides"
+    assert same + different == pytest.approx(1.0, rel=1e-12)
+    assert _u(linker, "serial") == [None, 1.0], "no two records share a serial: that level is not observed"
