@@ -34,6 +34,8 @@ class DuckDBEngine:
         run: The run config.
         """
         self.run = run
+        # The pairs training scored, rescored under the trained prior, for the profiles and model they belong to.
+        self._rescored: tuple[pa.Table, TrainedModel, pa.Table] | None = None
 
     def __enter__(self) -> DuckDBEngine:
         return self
@@ -58,13 +60,27 @@ class DuckDBEngine:
         return profiles
 
     def train(self, profiles: Profiles) -> TrainedModel:
-        """Train on the profiles, each weighted by the records it stands for, and save the model."""
-        return train_and_save(self.run.store, ArrowModelData(profiles.records, profiles.sizes), self.run.model)
+        """Train on the profiles, each weighted by the records it stands for, and save the model.
+
+        The candidate pairs training scored for the prior are kept, rescored under the trained
+        prior, for :meth:`predict` of these profiles with this model (a second prediction of the
+        same pairs with the same m and u was a fifth of a small run's training).
+        """
+        data = ArrowModelData(profiles.records, profiles.sizes)
+        model = train_and_save(self.run.store, data, self.run.model)
+        kept = data.kept.get("candidates")
+        scored = None if kept is None else kept.rescored(model.splink["probability_two_random_records_match"], self.run.model.thresholds.review)
+        self._rescored = None if scored is None else (profiles.records, model, scored)
+        return model
 
     def predict(self, profiles: Profiles, model: TrainedModel) -> pa.Table:
         """Scored pairs between profiles and each profile's own pair, in one table."""
         review = self.run.model.thresholds.review
-        pairs = predict(profiles.records, model, review)
+        rescored, self._rescored = self._rescored, None
+        if rescored is not None and rescored[0] is profiles.records and rescored[1] is model:
+            pairs = rescored[2]
+        else:
+            pairs = predict(profiles.records, model, review)
         own = self_pairs(profiles, model.splink, model.term_frequency_tables(), review)
         return pairs if own is None else pa.concat_tables([pairs, own], promote_options="default")
 

@@ -11,6 +11,7 @@ engine; :class:`ArrowModelData` is DuckDB's, ``linkage.spark.SparkModelData`` Sp
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker, SettingsCreator
+from splink.internals.misc import prob_to_match_weight
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from linkage.pipeline import Step, fetch_arrow, quote_ident
@@ -108,19 +110,20 @@ def scored_pairs(*predictions: SplinkDataFrame) -> pa.Table:
         predictions: Splink prediction tables (one from ``predict``; two from an
             incremental run's ``predict_between`` and ``predict_within``).
     """
-    parts = []
-    for prediction in predictions:
-        relation = prediction.as_duckdbpyrelation()
-        kept = kept_columns(relation.columns)
-        # Comparisons are symmetric, so a pair scored right-to-left only needs its ids swapped.
-        columns = [
-            "least(unique_id_l, unique_id_r) AS unique_id_l", "greatest(unique_id_l, unique_id_r) AS unique_id_r",
-            "match_weight", "match_probability", *kept,
-        ]
-        parts.append(relation.project(", ".join(columns)).order("unique_id_l, unique_id_r").to_arrow_table())
+    parts = [_scored(prediction.as_duckdbpyrelation()) for prediction in predictions]
     if len(parts) == 1:
         return parts[0]
     return pa.concat_tables(parts, promote_options="default").sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
+
+
+def _scored(relation: duckdb.DuckDBPyRelation) -> pa.Table:
+    """One prediction's pairs as :func:`scored_pairs` keeps them."""
+    # Comparisons are symmetric, so a pair scored right-to-left only needs its ids swapped.
+    columns = [
+        "least(unique_id_l, unique_id_r) AS unique_id_l", "greatest(unique_id_l, unique_id_r) AS unique_id_r",
+        "match_weight", "match_probability", *kept_columns(relation.columns),
+    ]
+    return relation.project(", ".join(columns)).order("unique_id_l, unique_id_r").to_arrow_table()
 
 
 def kept_columns(columns: Sequence[str]) -> list[str]:
@@ -172,12 +175,16 @@ class ModelData(Protocol):
         """A random share of the rows (each kept with chance ``fraction``, independently), on the same engine."""
         ...
 
-    def candidate_weights(self, linker: Linker, threshold: float) -> pa.Table:
+    def candidate_weights(self, linker: Linker, threshold: float, keep_weight: float | None = None) -> pa.Table:
         """The match weights of the candidate pairs the linker's blocking rules form, and the record pairs each stands for.
 
         Pairs under ``threshold`` (match probability) are left out. One row per distinct
         weight (to 0.01) reaches the caller, with ``pairs`` summed; record pairs known to
         match without scoring (an identity profile's own) come as weight ``inf``.
+
+        With ``keep_weight``, an engine may also keep the scored pairs at or above that match
+        weight (:class:`KeptPairs`, DuckDB's in :attr:`ArrowModelData.kept`), so that scoring them
+        again under another prior needs no second prediction; another engine keeps none.
         """
         ...
 
@@ -192,10 +199,12 @@ class ArrowModelData:
             (:meth:`rows`, :meth:`value_counts`, :meth:`value_counts_of`) are of records, so
             what is counted from them (the prior, term frequencies, identifier u) is the same
             whether the records were collapsed into profiles or not.
+        kept: The pairs :meth:`candidate_weights` kept (under ``"candidates"``), if asked to.
     """
 
     table: pa.Table
     weights: np.ndarray | None = field(default=None, compare=False)
+    kept: dict[str, KeptPairs] = field(default_factory=dict, compare=False, repr=False)
 
     def rows(self) -> int:
         return self.table.num_rows if self.weights is None else int(self.weights.sum())
@@ -243,9 +252,14 @@ class ArrowModelData:
         kept = np.random.default_rng(seed).random(self.table.num_rows) < fraction
         return ArrowModelData(self.table.filter(pa.array(kept)), None if self.weights is None else self.weights[kept])
 
-    def candidate_weights(self, linker: Linker, threshold: float) -> pa.Table:
-        scored = linker.inference.predict(threshold_match_probability=threshold).as_duckdbpyrelation()
-        scored = scored.project("unique_id_l, unique_id_r, round(match_weight, 2) AS match_weight").to_arrow_table()
+    def candidate_weights(self, linker: Linker, threshold: float, keep_weight: float | None = None) -> pa.Table:
+        prediction = linker.inference.predict(threshold_match_probability=threshold).as_duckdbpyrelation()
+        if keep_weight is not None:
+            at_least = prediction.filter(duckdb.ColumnExpression("match_weight") >= duckdb.ConstantExpression(keep_weight))
+            terms = [term for comparison in linker._settings_obj.comparisons for term in comparison._match_weight_columns_to_sum]
+            prior = linker._settings_obj.core_model_settings.probability_two_random_records_match
+            self.kept["candidates"] = KeptPairs(_scored(at_least), terms, prior, max(keep_weight, prob_to_match_weight(threshold)))
+        scored = prediction.project("unique_id_l, unique_id_r, round(match_weight, 2) AS match_weight").to_arrow_table()
         if self.weights is None:
             pairs = np.ones(scored.num_rows)
             own = 0.0
@@ -262,6 +276,54 @@ class ArrowModelData:
         if own:
             grouped = pa.concat_tables([grouped, pa.table({"match_weight": pa.array([np.inf], grouped.schema.field("match_weight").type), "pairs": [own]})])
         return grouped
+
+
+@dataclass(frozen=True)
+class KeptPairs:
+    """Scored pairs kept from a prediction, to be scored again under another prior without predicting.
+
+    Splink's match weight is the prior's weight plus each comparison's terms (``mw_*``), added
+    in the comparisons' order, so another prior's weight gives the pairs' weights exactly as a
+    prediction under that prior would.
+
+    Attributes:
+        pairs: The pairs, as :func:`scored_pairs` keeps them.
+        terms: The match-weight columns Splink adds, in its order.
+        prior: The prior they were scored under.
+        lowest: The lowest match weight (under that prior) a pair may have to be here.
+    """
+
+    pairs: pa.Table
+    terms: list[str]
+    prior: float
+    lowest: float
+
+    def rescored(self, prior: float, threshold: float) -> pa.Table | None:
+        """The pairs at or above ``threshold`` (match probability) under ``prior``, or None if some may be missing.
+
+        Args:
+            prior: The prior to score them under.
+            threshold: The match probability a pair needs (as ``predict``'s threshold).
+        """
+        needed = prob_to_match_weight(threshold)
+        # A pair reaches the threshold under the new prior from this weight under the old one.
+        if needed - (prob_to_match_weight(prior) - prob_to_match_weight(self.prior)) < self.lowest + _SLACK:
+            return None
+        weight = np.full(self.pairs.num_rows, float(prob_to_match_weight(prior)))
+        for term in self.terms:  # added one by one, left to right, as the SQL does
+            weight = weight + self.pairs[term].to_numpy(zero_copy_only=False)
+        keep = weight >= needed
+        chosen = weight[keep]
+        # Splink's match probability, 1 / (1 + 2^-w) or 2^w / (1 + 2^w) below zero, with the C library's
+        # pow as DuckDB's POWER (numpy's vectorised power differs from it in the last bit now and then).
+        probability = [1.0 / (1.0 + math.pow(2.0, -w)) if w >= 0 else math.pow(2.0, w) / (1.0 + math.pow(2.0, w)) for w in chosen.tolist()]
+        pairs = self.pairs.filter(pa.array(keep))
+        pairs = pairs.set_column(pairs.column_names.index("match_weight"), "match_weight", pa.array(chosen, pa.float64()))
+        return pairs.set_column(pairs.column_names.index("match_probability"), "match_probability", pa.array(probability, pa.float64()))
+
+
+#: Match weight between the lowest a kept pair may have and the lowest one rescoring needs (float rounding).
+_SLACK = 1e-6
 
 
 def as_model_data(records: pa.Table | ModelData) -> ModelData:

@@ -116,8 +116,8 @@ class SparkModelData:
         bucket = F.pmod(F.xxhash64(F.col("unique_id"), F.lit(seed)), F.lit(_BUCKETS))
         return SparkModelData(self.frame.where(bucket < F.lit(int(fraction * _BUCKETS))), self.api, self.weight)
 
-    def candidate_weights(self, linker: Linker, threshold: float) -> pa.Table:
-        # One row per distinct weight (to 0.01) reaches the driver, never the pairs.
+    def candidate_weights(self, linker: Linker, threshold: float, keep_weight: float | None = None) -> pa.Table:
+        # One row per distinct weight (to 0.01) reaches the driver, never the pairs: none are kept (keep_weight unused).
         scored = linker.inference.predict(threshold_match_probability=threshold).as_spark_dataframe()
         scored = scored.select("unique_id_l", "unique_id_r", F.round("match_weight", 2).alias("match_weight"))
         if self.weight is None:

@@ -108,3 +108,75 @@ def test_a_random_share_of_the_rows_gives_nearly_the_same_prior(generated_input,
     assert 0.4 < half.table.num_rows / data.table.num_rows < 0.6
     sampled = candidate_prior(half.candidate_weights(half.linker(trained), CANDIDATE_THRESHOLD), first, possible, sampled=0.5)
     assert sampled == pytest.approx(full, rel=0.15)
+
+
+def _scored_under(trained: dict, prior: float, data: ArrowModelData, threshold: float) -> pa.Table:
+    """The pairs ``predict`` gives at ``threshold`` with the trained model under another prior."""
+    from linkage.resolve.linker import scored_pairs
+
+    return scored_pairs(data.linker({**trained, "probability_two_random_records_match": prior}).inference.predict(threshold_match_probability=threshold))
+
+
+@pytest.mark.parametrize("factor", [4.0, 0.25], ids=["prior four times higher", "prior four times lower"])
+def test_kept_candidate_pairs_rescored_under_another_prior_are_what_predict_gives(generated_input, trained, factor):
+    """The pairs the prior's scoring pass keeps, rescored under the final prior, are the predict stage's pairs
+    exactly (ids, weights, probabilities, gammas), so it need not predict them again."""
+    from splink.internals.misc import prob_to_match_weight
+
+    records, model = generated_input
+    profiles = collapse(records, model)
+    data = ArrowModelData(profiles.records, np.asarray(profiles.sizes))
+    first = trained["probability_two_random_records_match"]
+    review = model.thresholds.review
+    data.candidate_weights(data.linker(trained), CANDIDATE_THRESHOLD, prob_to_match_weight(review) - 10.0)
+    rescored = data.kept["candidates"].rescored(first * factor, review)
+    direct = _scored_under(trained, first * factor, data, review)
+    assert direct.num_rows > 100
+    assert rescored.equals(direct)
+
+
+def test_kept_pairs_are_not_rescored_when_the_prior_moved_past_what_was_kept(generated_input, trained):
+    """Kept down to 2 match-weight units under the review threshold: a prior 8 times higher needs pairs 3 units
+    under it, which were not kept, so the predict stage must predict (None); 2 times higher is still covered."""
+    from splink.internals.misc import prob_to_match_weight
+
+    records, model = generated_input
+    data = ArrowModelData(records)
+    first = trained["probability_two_random_records_match"]
+    review = model.thresholds.review
+    data.candidate_weights(data.linker(trained), CANDIDATE_THRESHOLD, prob_to_match_weight(review) - 2.0)
+    kept = data.kept["candidates"]
+    assert kept.rescored(first * 8, review) is None
+    assert kept.rescored(first * 2, review).equals(_scored_under(trained, first * 2, data, review))
+
+
+def test_nothing_is_kept_unless_asked(generated_input, trained):
+    records, _ = generated_input
+    data = ArrowModelData(records)
+    data.candidate_weights(data.linker(trained), CANDIDATE_THRESHOLD)
+    assert data.kept == {}
+
+
+def test_the_duckdb_engine_predicts_after_training_from_the_pairs_training_scored(generated_extracts, generated_input, tmp_path, monkeypatch):
+    """Right after training, the engine's predict stage gives the pairs a fresh prediction with the saved model
+    gives, without predicting; any other profiles or model are predicted as before."""
+    from pathlib import Path
+
+    import linkage.engine.duckdb_engine as duckdb_engine
+    from linkage.config import load_run_config
+
+    records, model = generated_input
+    repo = Path(__file__).resolve().parents[3]
+    run = load_run_config(repo / "configs" / "run.yaml", store=tmp_path / "mash.duckdb", extracts_dir=generated_extracts / "extracts")
+    profiles = collapse(records, model)
+    engine = duckdb_engine.DuckDBEngine(run)
+    trained_model = engine.train(profiles)
+    fresh = duckdb_engine.DuckDBEngine(run).predict(profiles, trained_model)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("predicted again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(duckdb_engine, "predict", refused)
+        assert engine.predict(profiles, trained_model).equals(fresh)
+    assert engine.predict(profiles, trained_model).equals(fresh), "used once: the next call predicts"
