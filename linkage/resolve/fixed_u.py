@@ -127,7 +127,7 @@ COUNTED_LEVELS = (NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT)
 
 
 #: The columns the name comparisons read up to and including the counted levels.
-NAME_COLUMNS = ("forename", "forename_groups", "surname")
+NAME_COLUMNS = ("forename", "forename_groups", "forename_near", "surname")
 
 
 #: Distinct forename values times distinct surname values above which close pairs are sought only

@@ -38,9 +38,9 @@ logger = logging.getLogger(__name__)
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
 #: Bump when the comparisons in model.py, the columns they and the EM rules read, or how u is
-#: estimated change, so older model files are retrained (19: the postcode area level, with 18's
-#: u from hash buckets and forename_canonical's new rule; 16 to 18 were branches with a part).
-MODEL_CODE_VERSION = 19
+#: estimated change, so older model files are retrained (20: a misspelt nickname's forename level;
+#: 19: the postcode area level, with 18's u from hash buckets and forename_canonical's new rule).
+MODEL_CODE_VERSION = 20
 
 
 @dataclass(frozen=True)
