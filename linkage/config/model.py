@@ -326,7 +326,8 @@ class ModelConfig(BaseModel):
         "at most once (two registers to link); pairs within a source are never scored.",
     )
     block_name_swaps: bool = Field(
-        default=True, description="Also compare records whose forename and surname are swapped (same DOB)."
+        default=True,
+        description="Also compare records whose forename and surname are swapped (same birth year, or same postcode).",
     )
     term_frequency: tuple[str, ...] = Field(
         default=("forename", "surname", "postcode"),

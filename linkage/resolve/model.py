@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from linkage.config import ModelConfig
 from linkage.resolve import rare_levels as rare
-from linkage.resolve.array_levels import SharesAValueLevel
+from linkage.resolve.array_levels import CrossSharesAValueLevel, SharesAValueLevel
 from linkage.resolve.model_inputs import blocking_rules, identifier_column
 
 
@@ -144,14 +144,17 @@ def _neutral(level: ComparisonLevelCreator, u: float | None) -> ComparisonLevelC
     return level.configure(m_probability=u, u_probability=u, fix_m_probability=True, fix_u_probability=True)
 
 
-#: Gammas (Splink's level numbers, the else level 0) of the forename levels that say no more than
-#: that two forenames look alike (Jaro-Winkler 0.8) or sound alike (Soundex): a keying error, or two
-#: different names (OLIVER and OLIVIA). ``bands.select_edges`` tells them apart by how common each is.
-FORENAME_LOOKALIKE_GAMMAS = (1, 3)
+#: Gammas (Splink's level numbers, else 0) of the forename levels that say only that two forenames
+#: look alike (Jaro-Winkler 0.8; one keystroke from a listed name the other may stand for) or
+#: sound alike (Soundex): a keying error, or two names (OLIVER and OLIVIA). ``bands.select_edges``
+#: tells them apart by how common each is.
+FORENAME_LOOKALIKE_GAMMAS = (1, 3, 6)
+#: A forename no list knows one keystroke from a listed name the other may stand for (TMO, THOMAS).
+FORENAME_NEAR_NICKNAME = "One keystroke from a nickname of the same name (Tmo, Thomas)"
 
 
 def forename_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) -> ComparisonCreator:
-    """Forename: exact, nickname, close spelling, swapped with surname, sounds alike.
+    """Forename: exact, nickname, close spelling, a nickname misspelt, swapped with surname, sounds alike.
 
     Args:
         tf: Adjust the exact level for how common the forename is.
@@ -168,6 +171,7 @@ def forename_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) ->
                 label_for_charts="Nickname of the same name (Bob, Robert)"
             ),
             cll.JaroWinklerLevel("forename", 0.92),
+            CrossSharesAValueLevel("forename_near", "forename_groups", FORENAME_NEAR_NICKNAME),
             _fixed_u(
                 cll.ColumnsReversedLevel("forename", "surname", symmetrical=True).configure(label_for_charts=NAMES_SWAPPED),
                 fixed_u.get(NAMES_SWAPPED),

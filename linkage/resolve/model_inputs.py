@@ -12,7 +12,7 @@ from linkage.config import ModelConfig
 
 #: Record columns the model reads; everything else stays in the store.
 MODEL_COLUMNS = (
-    "unique_id", "source", "forename", "middle_names", "forename_canonical", "forename_groups", "forename_soundex", "surname",
+    "unique_id", "source", "forename", "middle_names", "forename_canonical", "forename_groups", "forename_near", "forename_soundex", "surname",
     "surname_parts", "surname_soundex", "dob", "sex", "nhs_number", "pnc_id", "postcode",
     "postcode_outward",
 )
@@ -69,6 +69,9 @@ def identifier_columns(model: ModelConfig | None) -> dict[str, str]:
 #: born the same year (the DOB itself is often defaulted on such records).
 NAME_SWAP_RULE = "l.forename = r.surname AND l.surname = r.forename AND l.birth_year = r.birth_year"
 
+#: ... or at the same postcode: the swapped police record often has no DOB at all.
+NAME_SWAP_POSTCODE_RULE = "l.forename = r.surname AND l.surname = r.forename AND l.postcode = r.postcode"
+
 
 #: With ``link_type: link_only``, every rule also asks for records of two different sources.
 SOURCES_DIFFER = "l.source <> r.source"
@@ -85,6 +88,7 @@ def blocking_rules(model: ModelConfig) -> list[BlockingRuleCreator]:
     rules = [blocking_rule(rule, model) for rule in model.blocking_rules]
     rules += [blocking_rule((identifier_column(name),), model) for name in model.identifiers]
     if model.block_name_swaps:
-        swaps = CustomRule(NAME_SWAP_RULE)
-        rules.append(And(swaps, CustomRule(SOURCES_DIFFER)) if model.link_type == "link_only" else swaps)
+        for rule in (NAME_SWAP_RULE, NAME_SWAP_POSTCODE_RULE):
+            swaps = CustomRule(rule)
+            rules.append(And(swaps, CustomRule(SOURCES_DIFFER)) if model.link_type == "link_only" else swaps)
     return rules

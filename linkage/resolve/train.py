@@ -43,9 +43,10 @@ RESCORE_MARGIN = 10.0
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
 #: Bump when the comparisons in model.py, the columns they and the EM rules read, or how u is
-#: estimated change, so older model files are retrained (19: the postcode area level, with 18's
-#: u from hash buckets and forename_canonical's new rule; 16 to 18 were branches with a part).
-MODEL_CODE_VERSION = 19
+#: estimated change, so older model files are retrained (21: identifiers' u from pairs two people's DOBs;
+#: 20: a misspelt nickname's forename level;
+#: 19: the postcode area level, with 18's u from hash buckets and forename_canonical's new rule).
+MODEL_CODE_VERSION = 21
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,8 @@ def train(
     started = time.perf_counter()
     data = as_model_data(records)
     declared = [identifier_column(name) for name in model.identifiers]
-    exact_u = {column: identifier_u(data, column) for column in (*IDENTIFIERS, *declared)}
+    gap = model.constraints.max_dob_year_gap if model.constraints.max_dob_year_gap is not None else 1
+    exact_u = {column: identifier_u(data, column, gap) for column in (*IDENTIFIERS, *declared)}
     exact_u["partner"] = partner_u(data)
     level_u = swapped_name_u(data, model)
     for column, levels in rare_level_u(data).items():

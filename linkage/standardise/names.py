@@ -91,6 +91,37 @@ def canonical_forename() -> Step:
     )
 
 
+#: Shortest forename read as a keystroke error of a nickname (TMO for TOM, DVE for DAVE): shorter ones
+#: are one keystroke from too many names to say anything.
+NEAR_FORENAME_LENGTH = 3
+
+
+def near_forename_groups() -> Step:
+    """The names a forename no list knows may stand for, as a keystroke error of a name the list knows."""
+    unknown = (
+        f"SELECT DISTINCT forename FROM {{input}} WHERE length(forename) >= {NEAR_FORENAME_LENGTH} "
+        f"AND forename NOT IN (SELECT name FROM {GROUP_TABLE})"
+    )
+    # Compared once per distinct unknown forename against each listed name that starts with the
+    # same letter and is at most one letter longer or shorter: the distance is the costly part.
+    near = (
+        f"SELECT u.forename, list_sort(list(DISTINCT g.member)) AS groups FROM ({unknown}) AS u "
+        f"JOIN (SELECT name, unnest(groups) AS member FROM {GROUP_TABLE}) AS g "
+        "ON left(g.name, 1) = left(u.forename, 1) AND abs(length(g.name) - length(u.forename)) <= 1 "
+        "AND damerau_levenshtein(g.name, u.forename) = 1 GROUP BY u.forename"
+    )
+    return Step(
+        name="near_forename_groups",
+        purpose="For a forename no list knows, the names of the listed names one keystroke away (TMO: TOM's, THOMAS).",
+        # An empty list, not NULL, where there are none: the forename comparison reads the column
+        # beside others that are never NULL together (``fixed_u`` counts their combinations).
+        sql=(
+            "SELECT i.*, coalesce(n.groups, CAST([] AS VARCHAR[])) AS forename_near "
+            f"FROM {{input}} AS i LEFT JOIN ({near}) AS n ON n.forename = i.forename"
+        ),
+    )
+
+
 def phonetic_codes() -> Step:
     """Soundex codes of forename and surname, for blocking and fuzzy levels."""
     return Step(

@@ -10,6 +10,7 @@ from linkage.standardise import contact, dates, identifiers, mapping, names
 CANONICAL_COLUMNS = (
     "unique_id", "source", "agency", "record_id", "source_row",
     "forename", "middle_names", "surname", "surname_parts", "forename_canonical", "forename_groups",
+    "forename_near",
     "forename_soundex", "surname_soundex", "dob", "sex", "nhs_number", "pnc_id",
     "postcode", "postcode_outward", "address", "phone",
     "event_id", "event_date", "event_type", "domestic_abuse", "role", "dash_risk",
@@ -49,6 +50,7 @@ def standardisation_queue(source: SourceConfig, run: RunConfig, invisible: bool 
         names.name_notes(),
         names.split_forenames(),
         names.canonical_forename(),
+        names.near_forename_groups(),
         names.phonetic_codes(),
         dates.null_bad_dobs(rules.placeholder_dobs, rules.earliest_dob),
         dates.event_date_notes(),

@@ -13,7 +13,8 @@ from linkage.resolve.model_inputs import DERIVED_COLUMNS
 #: The model input's columns and types (as ``session.model_input`` gives them) for hand-made records.
 MODEL_INPUT_SCHEMA = pa.schema([
     ("unique_id", pa.string()), ("source", pa.string()), ("forename", pa.string()), ("middle_names", pa.string()),
-    ("forename_canonical", pa.string()), ("forename_groups", pa.list_(pa.string())), ("forename_soundex", pa.string()),
+    ("forename_canonical", pa.string()), ("forename_groups", pa.list_(pa.string())), ("forename_near", pa.list_(pa.string())),
+    ("forename_soundex", pa.string()),
     ("surname", pa.string()), ("surname_parts", pa.list_(pa.string())), ("surname_soundex", pa.string()),
     ("dob", pa.date32()), ("sex", pa.string()), ("nhs_number", pa.string()), ("pnc_id", pa.string()),
     ("postcode", pa.string()), ("postcode_outward", pa.string()), ("birth_year", pa.int64()), ("birth_month_day", pa.int64()),
@@ -38,7 +39,7 @@ def model_record(
     row = {column: None for column in MODEL_INPUT_SCHEMA.names}
     row.update(
         unique_id=uid, source="police", agency="police", forename=forename, forename_canonical=forename,
-        forename_groups=None if forename is None else [forename], forename_soundex=soundex_code(forename),
+        forename_groups=None if forename is None else [forename], forename_near=[], forename_soundex=soundex_code(forename),
         surname=surname, surname_parts=None if surname is None else [surname], surname_soundex=soundex_code(surname),
         dob=dob, birth_year=dob.year if dob else None, birth_month_day=dob.month * 100 + dob.day if dob else None, sex=sex,
         postcode=postcode, postcode_outward=postcode and postcode.split()[0],

@@ -10,7 +10,7 @@ from linkage.config import ModelConfig
 from linkage.resolve import bands
 from linkage.resolve.cluster import constrained_clusters
 from linkage.resolve.record_keys import RecordKeys
-from linkage.resolve.model import FORENAME_LOOKALIKE_GAMMAS, forename_comparison
+from linkage.resolve.model import FORENAME_LOOKALIKE_GAMMAS, FORENAME_NEAR_NICKNAME, forename_comparison
 
 MODEL = ModelConfig()
 H = dict(registration=True)
@@ -239,8 +239,10 @@ LOOKALIKE_CASES = [
     ("GEORGE and GEORGIA sound alike, both established: demoted", 3, True, -1, True),
     ("DANIEL and DAVIEL look alike, one a keying error: weighed, not demoted", 1, False, -1, False),
     ("established look-alikes with the NHS number agreeing: one person", 1, True, 1, False),
-    ("a known nickname (same name group) is never demoted", 7, True, -1, False),
-    ("a close spelling (Jaro-Winkler 0.92) is never demoted", 6, True, -1, False),
+    ("a known nickname (same name group) is never demoted", 8, True, -1, False),
+    ("a close spelling (Jaro-Winkler 0.92) is never demoted", 7, True, -1, False),
+    ("TMO and THOMAS: a misspelt nickname, weighed, not demoted", 6, False, -1, False),
+    ("a name the list lacks one keystroke from a name of the other's group, both established: two names, demoted", 6, True, -1, True),
 ]
 
 
@@ -256,11 +258,11 @@ def test_lookalike_established_forenames_are_demoted(description, gamma, establi
 
 
 def test_lookalike_gammas_are_the_forename_comparisons_lookalike_levels():
-    """FORENAME_LOOKALIKE_GAMMAS names the Jaro-Winkler 0.8 and Soundex levels of the built comparison."""
+    """FORENAME_LOOKALIKE_GAMMAS names the Jaro-Winkler 0.8, Soundex and misspelt-nickname levels of the built comparison."""
     levels = forename_comparison(False).get_comparison("duckdb").comparison_levels
     by_gamma = {level.comparison_vector_value: level.label_for_charts for level in levels}
     labels = [by_gamma[g] for g in FORENAME_LOOKALIKE_GAMMAS]
-    assert "0.8" in labels[0] and "sound alike" in labels[1].lower(), labels
+    assert "0.8" in labels[0] and "sound alike" in labels[1].lower() and labels[2] == FORENAME_NEAR_NICKNAME, labels
 
 
 # Records: 0 in SE15 and 1 (no postcode) are one person through a strong pair; 2 is its own person, in the area

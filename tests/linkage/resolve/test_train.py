@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pyarrow as pa
 import pytest
@@ -63,22 +64,29 @@ def test_fingerprint_follows_what_shapes_training():
     assert fingerprint(base) == fingerprint(relaxed), "thresholds do not need retraining"
 
 
+D1, D2, D3 = date(1980, 3, 4), date(1995, 6, 7), date(1980, 3, 5)
 U_CASES = [
-    # (description, values, expected u)
-    ("two records share, one alone: 2 of 3*2 ordered pairs", ["A", "A", "B"], 2 / 6),
-    ("nulls are ignored", ["A", None, "A", None], 2 / 2),
-    ("no repeats still gives u > 0", ["A", "B", "C"], 1 / 6),
-    ("fewer than two values: not computed", ["A", None], None),
+    # (description, (value, DOB) per record, expected u)
+    ("two people share a value (DOBs 15 years apart): 2 of 3*2 ordered pairs", [("A", D1), ("A", D2), ("B", D1)], 2 / 6),
+    ("one person's own records sharing a value are not two people: one pair's worth", [("A", D1), ("A", D1), ("B", D2)], 1 / 6),
+    ("a DOB a day out is one person", [("A", D1), ("A", D3), ("B", D2)], 1 / 6),
+    ("a DOB one keystroke out (1980 keyed 1908) is one person", [("A", D1), ("A", date(1908, 3, 4)), ("B", D2)], 1 / 6),
+    ("a sharing record with no DOB says nothing either way", [("A", D1), ("A", None), ("B", D2), ("B", D1)], 2 / 12),
+    ("nulls are ignored", [("A", D1), (None, D2), ("A", D2), (None, D1)], 2 / 2),
+    ("no repeats still gives u > 0", [("A", D1), ("B", D1), ("C", D2)], 1 / 6),
+    ("no DOBs at all: every sharing pair counts", [("A", None), ("A", None), ("B", None)], 2 / 6),
+    ("fewer than two values: not computed", [("A", D1), (None, D1)], None),
 ]
 
 
-@pytest.mark.parametrize(("description", "values", "expected"), U_CASES, ids=[c[0] for c in U_CASES])
-def test_identifier_u(description, values, expected):
+@pytest.mark.parametrize(("description", "rows", "expected"), U_CASES, ids=[c[0] for c in U_CASES])
+def test_identifier_u(description, rows, expected):
     import pyarrow as pa
 
     from linkage.resolve.fixed_u import identifier_u
 
-    got = identifier_u(pa.table({"pnc_id": pa.array(values, pa.string())}), "pnc_id")
+    table = pa.table({"pnc_id": pa.array([v for v, _ in rows], pa.string()), "dob": pa.array([d for _, d in rows], pa.date32())})
+    got = identifier_u(table, "pnc_id")
     assert got == (None if expected is None else pytest.approx(expected)), description
 
 

@@ -132,3 +132,30 @@ def test_forename_groups(con, description, a, b, compatible):
     ga = apply_step(con, names.canonical_forename(), {"forename": (V, a)})["forename_groups"]
     gb = apply_step(con, names.canonical_forename(), {"forename": (V, b)})["forename_groups"]
     assert bool(set(ga) & set(gb)) == compatible, description
+
+
+NEAR_CASES = [
+    # (description, forename a, forename b, a's near names meet b's groups)
+    ("TMO is TOM keyed with two letters swapped: THOMAS", "TMO", "THOMAS", True),
+    ("DVE is DAVE with a letter dropped: DAVID", "DVE", "DAVID", True),
+    ("SALLLY is SALLY with a letter doubled: SARAH", "SALLLY", "SARAH", True),
+    ("MIKEE is MIKE with a letter added: MICHAEL", "MIKEE", "MICHAEL", True),
+    ("AVA (not in the list) and EVA: the first letters differ, not read as a keystroke error", "AVA", "EVA", False),
+    ("a name the list knows gets none (THOMAS is not read as a typo)", "THOMAS", "TOMAS", False),
+    ("two letters are too short to read as a keystroke error", "TO", "THOMAS", False),
+    ("a different first letter is not read as a keystroke error", "FOM", "THOMAS", False),
+    ("an unknown name far from every listed name", "XQZVW", "THOMAS", False),
+]
+
+
+@pytest.mark.parametrize(("description", "a", "b", "meets"), NEAR_CASES, ids=[c[0] for c in NEAR_CASES])
+def test_near_forename_groups(con, description, a, b, meets):
+    near = apply_step(con, names.near_forename_groups(), {"forename": (V, a)})["forename_near"]
+    groups = apply_step(con, names.canonical_forename(), {"forename": (V, b)})["forename_groups"]
+    assert bool(set(near) & set(groups)) == meets, description
+
+
+@pytest.mark.parametrize("forename", ["THOMAS", "XQZVW", None])
+def test_near_forename_groups_is_an_empty_list_when_none(con, forename):
+    """No near names is an empty list, never NULL (``fixed_u`` counts the name columns' combinations)."""
+    assert apply_step(con, names.near_forename_groups(), {"forename": (V, forename)})["forename_near"] == []
