@@ -82,7 +82,6 @@ POSTCODE_SECTOR = "left(postcode_l, length(postcode_l) - 2) = left(postcode_r, l
 #: more than between towns. Codes with no leading letters (other countries' postal codes kept whole) have none.
 POSTCODE_AREA = "nullif(regexp_extract(postcode_outward_l, '^[A-Z]+', 0), '') = regexp_extract(postcode_outward_r, '^[A-Z]+', 0)"
 
-
 #: Two records with the same other party in police DA incidents (by PNC ID, or by a name and birth year).
 SAME_PARTNER = (
     "partner_pnc_l = partner_pnc_r OR partner_first_l = partner_first_r OR partner_last_l = partner_last_r "
@@ -144,12 +143,9 @@ def _neutral(level: ComparisonLevelCreator, u: float | None) -> ComparisonLevelC
     return level.configure(m_probability=u, u_probability=u, fix_m_probability=True, fix_u_probability=True)
 
 
-#: Gammas (Splink's level numbers, else 0) of the forename levels that say only that two forenames
-#: look alike (Jaro-Winkler 0.8; one keystroke from a listed name the other may stand for) or
-#: sound alike (Soundex): a keying error, or two names (OLIVER and OLIVIA). ``bands.select_edges``
-#: tells them apart by how common each is.
+#: Gammas (else 0) of the forename levels saying only that two forenames look or sound alike (JW 0.8, a
+#: misspelt nickname, Soundex): a keying error or two names (OLIVER, OLIVIA); ``bands`` asks how common.
 FORENAME_LOOKALIKE_GAMMAS = (1, 3, 6)
-#: A forename no list knows one keystroke from a listed name the other may stand for (TMO, THOMAS).
 FORENAME_NEAR_NICKNAME = "One keystroke from a nickname of the same name (Tmo, Thomas)"
 
 
