@@ -15,7 +15,7 @@ import pytest
 
 from linkage.batch import run_all
 from linkage.errors import MashError
-from linkage.safeguard import DWELLING_KEY_SQL
+from linkage.safeguard import DWELLING_KEY_SQL, person_keys_sql
 from linkage.store import open_results, open_state, results_path
 
 
@@ -166,14 +166,15 @@ def test_incremental_equals_full(twins, description, edit, reject):
         assert report.counts["changed"] > 0 and report.counts["withdrawn_records"] > 0
 
 
-STALE_BLOCKING_KEYS = [
+STALE_TABLES = [
     ("results from before the blocking keys were kept", "DROP TABLE blocking_keys"),
     ("blocking keys kept for other rules", "ALTER TABLE blocking_keys DROP COLUMN surname"),
+    ("results from before person keys were hashed", f"CREATE OR REPLACE TABLE person_keys AS {person_keys_sql()}"),
 ]
 
 
-@pytest.mark.parametrize(("description", "sql"), STALE_BLOCKING_KEYS, ids=[c[0] for c in STALE_BLOCKING_KEYS])
-def test_an_incremental_run_computes_blocking_keys_it_cannot_update(twins, description, sql):
+@pytest.mark.parametrize(("description", "sql"), STALE_TABLES, ids=[c[0] for c in STALE_TABLES])
+def test_an_incremental_run_rebuilds_the_kept_tables_it_cannot_update(twins, description, sql):
     incremental, full = twins
     with duckdb.connect(str(results_path(incremental.store))) as con:
         con.execute(sql)
