@@ -63,7 +63,7 @@ def resolve_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, run_id: int,
         stages: Where the stages' timings go, and who hears each stage start.
 
     Returns:
-        Counts, and the person ids (before and after) of the people whose records or clusters changed
+        Counts, and the person ids (before and after) of the people whose records or clusters rows changed
         (:func:`_changed_people`).
 
     Raises:
@@ -74,6 +74,8 @@ def resolve_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, run_id: int,
         raise MashError("the linkage model or its config changed since the last run; run a full 'mash run' first")
 
     with stages.time("predict", label="predict changes"):
+        # The records the extracts changed, before those re-scored with them are touched too (_changed_people).
+        run_sql(con, "changed_in_extracts", f"CREATE OR REPLACE TEMP TABLE changed_in_extracts AS SELECT unique_id FROM {TOUCHED}")
         _touch_partners(con)
         decided = read_decisions(con)
         apart = decided_records(decided)
@@ -302,17 +304,19 @@ def _write(con: duckdb.DuckDBPyConnection, clustered, ids) -> None:
 
 
 def _changed_people(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The people (ids before and after) with a touched record or a record whose ``clusters`` row changed.
+    """The people (ids before and after) with a record the extracts changed or a record whose ``clusters`` row changed.
 
     Everything else about a person is read from their own records and those rows: their
     golden view, their plausibility and their part of the graph (the records' events and
-    addresses, and each record's link probability). Most re-clustered people come out as they
-    were (at a million, about 800 of the 8,000 people a thousand new records reach change),
-    and each of those stages would otherwise redo them all.
+    addresses, and each record's link probability). A record touched only to be scored again
+    (a new record's incident partner, a member of a changed profile) is unchanged itself.
+    Most re-clustered people come out as they were (at a million, about 840 of the 3,300
+    people a thousand new records re-cluster change), and each of those stages would
+    otherwise redo them all.
     """
     run_sql(
         con, "changed_records",
-        f"CREATE OR REPLACE TEMP TABLE changed_records AS SELECT unique_id FROM {TOUCHED} "
+        "CREATE OR REPLACE TEMP TABLE changed_records AS SELECT unique_id FROM changed_in_extracts "
         "UNION SELECT unique_id FROM (SELECT * FROM clusters SEMI JOIN clusters_before USING (unique_id) EXCEPT SELECT * FROM clusters_before) "
         "UNION SELECT unique_id FROM (SELECT * FROM clusters_before EXCEPT SELECT * FROM clusters SEMI JOIN clusters_before USING (unique_id))",
     )
