@@ -20,6 +20,7 @@ from linkage.resolve.coparticipants import join_by_coparticipants
 from linkage.resolve.context import Context, attach_by_context
 from linkage.resolve.decisions import decided_records, ensure_decisions_table, read_decisions
 from linkage.resolve.identity import stable_ids
+from linkage.resolve.incremental_input import BLOCKING_KEYS, write_blocking_keys
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.profiles import Profiles
 from linkage.resolve.linker import make_linker, scored_pairs
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # the engines import this module: only their types are named 
 logger = logging.getLogger(__name__)
 
 #: Tables a resolution replaces (built as ``<name>__new``, swapped in by the caller).
-RESOLVE_TABLES = ("pairs", "clusters", "profiles", "persons", "person_values", "person_ids", "person_id_events")
+RESOLVE_TABLES = ("pairs", "clusters", "profiles", BLOCKING_KEYS, "persons", "person_values", "person_ids", "person_id_events")
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ def resolve(
 
     with stages.time("persons"):
         build_person_tables(con, records_table, "clusters__new")
+        # For the incremental runs that follow: they replace only the rows of the profiles they touch.
+        write_blocking_keys(con, run.model, model.splink, records_table, "profiles__new", BLOCKING_KEYS + "__new")
     bands_found = dict(run_sql(con, "count_pair_bands", "SELECT band, count(*) FROM pairs__new GROUP BY band").fetchall())
     people = len(set(labels))
     logger.info("resolved %d records (%d profiles) into %d people on %s", groups.num_rows, grouping.profiles, people, engine.name)

@@ -15,6 +15,7 @@ from linkage.safeguard.flag_tables import (
 )
 from linkage.safeguard.graph_input import (
     GRAPH_EVENTS_SCHEMA, GRAPH_PEOPLE_SCHEMA, graph_events_sql, graph_frames, graph_people_sql, person_keys_sql,
+    stored_person_keys_sql,
 )
 from linkage.safeguard.listing import list_flags
 from linkage.safeguard.shared_addresses import (
@@ -45,6 +46,7 @@ __all__ = [
     "read_shared_addresses",
     "rules_fingerprint",
     "store_flags",
+    "stored_person_keys_sql",
     "update_flag_tables",
     "write_flag_changes",
     "write_flag_run",

@@ -16,7 +16,7 @@ from graph.flags import Flag
 from graph.gcpause import gc_paused
 from linkage.pipeline import run_sql
 from linkage.safeguard.flag_tables import flags_as_of, write_flag_run, write_flags
-from linkage.safeguard.graph_input import graph_frames, person_keys_sql
+from linkage.safeguard.graph_input import graph_frames, stored_person_keys_sql
 from linkage.safeguard.shared_addresses import find_shared_addresses
 
 logger = logging.getLogger(__name__)
@@ -112,10 +112,10 @@ def _shared_kinds(
 def write_person_keys(
     con: duckdb.DuckDBPyConnection, records: str = "records", clusters: str = "clusters", suffix: str = "__new"
 ) -> None:
-    """Write ``person_keys`` (see :func:`~linkage.safeguard.graph_input.person_keys_sql`) through a cursor of its own."""
+    """Write ``person_keys`` (see :func:`~linkage.safeguard.graph_input.stored_person_keys_sql`) through a cursor of its own."""
     cursor = con.cursor()
     try:
-        run_sql(cursor, "person_keys", f"CREATE OR REPLACE TABLE person_keys{suffix} AS {person_keys_sql(records, clusters)}")
+        run_sql(cursor, "person_keys", f"CREATE OR REPLACE TABLE person_keys{suffix} AS {stored_person_keys_sql(records, clusters)}")
     finally:
         cursor.close()
 
@@ -165,7 +165,7 @@ def store_flags(
     write_flags(con, flags, suffix)
     write_flag_run(con, day, rules, suffix)
     if person_keys is None:
-        run_sql(con, "person_keys", f"CREATE OR REPLACE TABLE person_keys{suffix} AS {person_keys_sql(records, clusters)}")
+        run_sql(con, "person_keys", f"CREATE OR REPLACE TABLE person_keys{suffix} AS {stored_person_keys_sql(records, clusters)}")
     else:
         person_keys.result()
     seconds["write"] = time.perf_counter() - started

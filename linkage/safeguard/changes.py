@@ -38,7 +38,7 @@ from linkage.safeguard.build import FlagReport, build_flag_tables
 from linkage.safeguard.flag_tables import (
     SAFEGUARDING_TABLES, flags_as_of, parameters_json, read_flag_run, rules_fingerprint, write_flag_run, write_flags,
 )
-from linkage.safeguard.graph_input import graph_frames, person_keys_sql
+from linkage.safeguard.graph_input import graph_frames, stored_person_keys_sql
 from linkage.safeguard.shared_addresses import AREA_SQL, SHARED_TABLE, find_shared_addresses, key_area_sql, read_shared_addresses
 from linkage.store import swap_in
 
@@ -217,9 +217,17 @@ def _rescore(con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date) -> Non
 
 
 def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring ``person_keys`` up to date for the changed people."""
+    """Bring ``person_keys`` up to date for the changed people (results from before keys were hashed: for everyone)."""
+    (hashed,) = run_sql(
+        con, "person_keys_hashed",
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'person_keys' AND column_name = 'k' "
+        "AND database_name = current_database() AND data_type = 'UBIGINT'",
+    ).fetchall()[0]
+    if not hashed:
+        run_sql(con, "rebuild_person_keys", f"CREATE OR REPLACE TABLE person_keys AS {stored_person_keys_sql()}")
+        return
     run_sql(con, "drop_changed_keys", "DELETE FROM person_keys WHERE person_id IN (SELECT person_id FROM changed_people)")
-    run_sql(con, "add_changed_keys", f"INSERT INTO person_keys {person_keys_sql(people='changed_people')}")
+    run_sql(con, "add_changed_keys", f"INSERT INTO person_keys {stored_person_keys_sql(people='changed_people')}")
 
 
 def _grow(con: duckdb.DuckDBPyConnection, table: str, steps: int, from_frontier: bool = False) -> None:

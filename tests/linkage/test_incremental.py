@@ -9,13 +9,14 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from linkage.batch import run_all
 from linkage.errors import MashError
-from linkage.safeguard import DWELLING_KEY_SQL
-from linkage.store import open_results, open_state
+from linkage.safeguard import DWELLING_KEY_SQL, person_keys_sql
+from linkage.store import open_results, open_state, results_path
 
 
 # Every results table, as comparable rows (lists as text; floats rounded past noise).
@@ -28,6 +29,7 @@ TABLES = {
     "clusters": "SELECT unique_id, person_id, link_strength, round(best_match_probability, 9) FROM clusters",
     "pairs": "SELECT unique_id_l, unique_id_r, band, reason, round(match_weight, 9) FROM pairs",
     "profiles": "SELECT unique_id, profile_id FROM profiles",
+    "blocking_keys": "SELECT * EXCLUDE (is_new) FROM blocking_keys",
     "persons": "SELECT * EXCLUDE (agencies, conflicts), agencies::VARCHAR, conflicts::VARCHAR FROM persons",
     "person_values": "SELECT * EXCLUDE (agencies, record_ids), agencies::VARCHAR, record_ids::VARCHAR FROM person_values",
     "person_ids": "SELECT * FROM person_ids",
@@ -162,6 +164,25 @@ def test_incremental_equals_full(twins, description, edit, reject):
     assert report.counts["implausible"] == full_report.counts["implausible"], description
     if edit:
         assert report.counts["changed"] > 0 and report.counts["withdrawn_records"] > 0
+
+
+STALE_TABLES = [
+    ("results from before the blocking keys were kept", "DROP TABLE blocking_keys"),
+    ("blocking keys kept for other rules", "ALTER TABLE blocking_keys DROP COLUMN surname"),
+    ("blocking keys missing some profiles", "DELETE FROM blocking_keys WHERE unique_id IN (SELECT unique_id FROM blocking_keys LIMIT 5)"),
+    ("results from before person keys were hashed", f"CREATE OR REPLACE TABLE person_keys AS {person_keys_sql()}"),
+]
+
+
+@pytest.mark.parametrize(("description", "sql"), STALE_TABLES, ids=[c[0] for c in STALE_TABLES])
+def test_an_incremental_run_rebuilds_the_kept_tables_it_cannot_update(twins, description, sql):
+    incremental, full = twins
+    with duckdb.connect(str(results_path(incremental.store))) as con:
+        con.execute(sql)
+    report = run_all(incremental, incremental=True)
+    run_all(full)
+    assert_same_results(incremental.store, full.store)
+    assert report.counts["added"] > 0, description
 
 
 PLAUSIBILITY_CASES = [

@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 import pytest
 
 from linkage.resolve.incremental import blocked_with
+from linkage.resolve.incremental_input import rule_joins, symmetric
 from tests.linkage.resolve.conftest import MODEL_INPUT_SCHEMA, model_record
 
 NEW = ("n1", "n2")
@@ -82,3 +83,23 @@ def test_a_rule_that_is_not_plain_sql_keeps_every_other_record():
     ]}
     got = blocked_with(records, is_new, settings)
     assert got["unique_id"].to_pylist() == ["e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8"]
+
+
+SYMMETRY = [
+    ("one column", 'l."nhs_number" = r."nhs_number"', True),
+    ("Splink's bracketed conjunction", '(l."dob" = r."dob") AND (l."surname_soundex" = r."surname_soundex")', True),
+    ("the name swap: crossed columns, both ways", "l.forename = r.surname AND l.surname = r.forename AND l.birth_year = r.birth_year", True),
+    ("crossed one way only", 'l."forename" = r."surname"', False),
+    ("a crossed pair missing its mirror", "l.forename = r.surname AND l.birth_year = r.birth_year", False),
+    ("an inequality (link-only sources)", "(l.dob = r.dob) AND (l.source <> r.source)", False),
+    ("a disjunction", "l.dob = r.dob OR l.surname = r.surname", False),
+    ("nested brackets it does not parse", "((l.dob = r.dob) AND (l.sex = r.sex))", False),
+    ("one side compared with itself", "l.dob = l.dob", False),
+]
+
+
+@pytest.mark.parametrize(("description", "rule", "expected"), SYMMETRY, ids=[c[0] for c in SYMMETRY])
+def test_a_rule_is_joined_once_only_when_swapping_l_and_r_leaves_it_the_same(description, rule, expected):
+    assert symmetric(rule) is expected, description
+    joins = rule_joins([rule], "row", "others", "new")
+    assert joins.count(" JOIN ") == (1 if expected else 2), description
