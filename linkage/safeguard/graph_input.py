@@ -15,7 +15,7 @@ from linkage.codes import Role
 from linkage.pipeline import fetch_arrow
 from linkage.node_keys import ADDRESS_KEY_SQL, EVENT_KEY_SQL
 from linkage.safeguard.shared_addresses import DWELLING_KEY_SQL
-from linkage.standardise.lookups import GROUP_TABLE, NICKNAME_TABLE
+from linkage.standardise.lookups import NICKNAME_TABLE, near_name_members_sql
 
 
 #: Arrow schema of :func:`graph_frames`' people, as DuckDB hands it over (checked in the tests).
@@ -77,11 +77,7 @@ def graph_people_sql(persons: str = "persons", records: str = "records", cluster
         # A forename no list knows, one keystroke from a nickname it does (MANDDY, ELLLA): that nickname's names.
         # Compared once per distinct forename, not per record: the comparison is most of the query's time.
         "  UNION ALL SELECT r.unique_id, [f.member, r.surname] FROM victim_records AS r JOIN ("
-        "    SELECT u.forename, unnest(g.groups) AS member "
-        f"    FROM (SELECT DISTINCT forename FROM victim_records WHERE forename NOT IN (SELECT name FROM {GROUP_TABLE})) AS u "
-        f"    JOIN {GROUP_TABLE} AS g "
-        f"      ON length(u.forename) >= {FUZZY_FORENAME_LENGTH} AND left(g.name, 1) = left(u.forename, 1) "
-        "      AND abs(length(g.name) - length(u.forename)) <= 1 AND damerau_levenshtein(g.name, u.forename) = 1"
+        f"    {near_name_members_sql('victim_records', FUZZY_FORENAME_LENGTH)}"
         "  ) AS f USING (forename)), "
         "named AS ("
         "  SELECT c.person_id, list_sort(list(DISTINCT name) FILTER (WHERE list_position(name, NULL) IS NULL)) AS names "

@@ -17,6 +17,28 @@ GROUP_TABLE = "ref_forename_group"
 
 
 @lru_cache(maxsize=1)
+def near_name_members_sql(forenames: str, min_length: int) -> str:
+    """SQL: each distinct forename no list knows, with the names of each listed name one keystroke from it.
+
+    Compared once per distinct forename (the distance is the costly part), against listed names
+    that start with the same letter and are at most one letter longer or shorter.
+
+    Args:
+        forenames: A table, view or parenthesised query with a ``forename`` column.
+        min_length: Shorter forenames are left out (one keystroke from too many names).
+
+    Returns:
+        SQL with columns ``forename`` and ``member`` (a name the listed name may stand for), one
+        row per pair.
+    """
+    return (
+        f"SELECT u.forename, unnest(g.groups) AS member "
+        f"FROM (SELECT DISTINCT forename FROM {forenames} WHERE forename NOT IN (SELECT name FROM {GROUP_TABLE})) AS u "
+        f"JOIN {GROUP_TABLE} AS g ON length(u.forename) >= {int(min_length)} AND left(g.name, 1) = left(u.forename, 1) "
+        "AND abs(length(g.name) - length(u.forename)) <= 1 AND damerau_levenshtein(g.name, u.forename) = 1"
+    )
+
+
 def nickname_canonicals() -> dict[str, str]:
     """Map every name in the curated ``nicknames`` list onto one canonical form.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from linkage.pipeline import Step
-from linkage.standardise.lookups import GROUP_TABLE, NICKNAME_TABLE
+from linkage.standardise.lookups import GROUP_TABLE, NICKNAME_TABLE, near_name_members_sql
 from linkage.standardise.notes import append_notes
 
 #: Honorifics removed from the start of forenames.
@@ -98,18 +98,8 @@ NEAR_FORENAME_LENGTH = 3
 
 def near_forename_groups() -> Step:
     """The names a forename no list knows may stand for, as a keystroke error of a name the list knows."""
-    unknown = (
-        f"SELECT DISTINCT forename FROM {{input}} WHERE length(forename) >= {NEAR_FORENAME_LENGTH} "
-        f"AND forename NOT IN (SELECT name FROM {GROUP_TABLE})"
-    )
-    # Compared once per distinct unknown forename against each listed name that starts with the
-    # same letter and is at most one letter longer or shorter: the distance is the costly part.
-    near = (
-        f"SELECT u.forename, list_sort(list(DISTINCT g.member)) AS groups FROM ({unknown}) AS u "
-        f"JOIN (SELECT name, unnest(groups) AS member FROM {GROUP_TABLE}) AS g "
-        "ON left(g.name, 1) = left(u.forename, 1) AND abs(length(g.name) - length(u.forename)) <= 1 "
-        "AND damerau_levenshtein(g.name, u.forename) = 1 GROUP BY u.forename"
-    )
+    members = near_name_members_sql("{input}", NEAR_FORENAME_LENGTH)
+    near = f"SELECT forename, list_sort(list(DISTINCT member)) AS groups FROM ({members}) GROUP BY forename"
     return Step(
         name="near_forename_groups",
         purpose="For a forename no list knows, the names of the listed names one keystroke away (TMO: TOM's, THOMAS).",
