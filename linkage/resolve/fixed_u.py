@@ -12,7 +12,7 @@ from splink.internals.comparison_level import ComparisonLevel
 
 from linkage.config import ModelConfig
 from linkage.pipeline import fetch_arrow, quote_ident, run_sql
-from linkage.resolve.model import NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT, NAMES_SWAPPED_SIMILARITY, settings
+from linkage.resolve.model import DOB_ONE_KEYSTROKE, NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT, NAMES_SWAPPED_SIMILARITY, settings
 from linkage.resolve.portable import SAVED_DIALECT
 from linkage.resolve.linker import ModelData, as_model_data
 from linkage.store import connect_memory
@@ -24,11 +24,13 @@ logger = logging.getLogger(__name__)
 IDENTIFIERS = ("nhs_number", "pnc_id")
 
 
-#: Ordered pairs of records sharing the identifier whose DOBs are two people's.
-_COLLISIONS = """
-SELECT coalesce(sum(a."count" * b."count"), 0) FROM dated AS a JOIN dated AS b
-ON a.{column} = b.{column} AND abs(year(a.dob) - year(b.dob)) > $gap
-AND damerau_levenshtein(strftime(a.dob, '%Y%m%d'), strftime(b.dob, '%Y%m%d')) > 1
+#: Ordered pairs of records sharing the identifier whose DOBs are two people's: years apart and not one
+#: keystroke apart (the DOB comparison's own level).
+_COLLISIONS = f"""
+SELECT coalesce(sum(n_l * n_r), 0) FROM (
+    SELECT a."count" AS n_l, b."count" AS n_r, a.dob AS dob_l, b.dob AS dob_r
+    FROM dated AS a JOIN dated AS b ON a.{{column}} = b.{{column}}
+) WHERE abs(year(dob_l) - year(dob_r)) > $gap AND NOT ({DOB_ONE_KEYSTROKE})
 """
 
 
