@@ -13,7 +13,7 @@ from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
 from linkage.pipeline.functions import soundex_code, strip_accents
 from linkage.spark.render import SOUNDEX_UDF, STRIP_ACCENTS_UDF
-from linkage.spark.splink_api import similarity_jar
+from linkage.spark.splink_api import register_jar_function, similarity_jar
 from linkage.standardise.lookups import lookup_tables
 
 #: Settings the rendered steps rely on, whatever the cluster's defaults.
@@ -85,6 +85,7 @@ def prepare_session(spark: SparkSession, nicknames: Mapping[str, str] | None = N
         spark.conf.set(key, value)
     spark.udf.register(SOUNDEX_UDF, udf(soundex_code, StringType()))
     spark.udf.register(STRIP_ACCENTS_UDF, udf(strip_accents, StringType()))
+    register_jar_function(spark, "damerau_levenshtein")
     for name, table in lookup_tables(nicknames).items():
         fields = [
             StructField(field.name, ArrayType(StringType()) if field.type.num_fields else StringType())

@@ -6,11 +6,14 @@ from pathlib import Path
 from typing import Literal
 
 import jellyfish
+from py4j.protocol import Py4JError
+from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
 from pyspark.sql.functions import udf
 from pyspark.sql.types import DoubleType
 from splink import SparkAPI
 from splink.backends.spark import similarity_jar_location
+from splink.internals.spark.jar_location import get_scala_udfs
 
 from linkage.errors import MashError
 
@@ -27,6 +30,25 @@ def similarity_jar() -> Path:
     ``spark-submit --jars``); :func:`linkage.spark.local_session` puts it there.
     """
     return Path(similarity_jar_location())
+
+
+def register_jar_function(spark: SparkSession, name: str) -> None:
+    """Register one of Splink's jar functions (``damerau_levenshtein``) in the session, before any SparkAPI does.
+
+    The standardisation steps call it (``near_forename_groups``) before a Splink linker exists;
+    SparkAPI registers the jar's functions only when it is made.
+
+    Raises:
+        MashError: The similarity jar is not on the session's classpath.
+    """
+    _, java_class, return_type = next(u for u in get_scala_udfs() if u[0] == name)
+    try:
+        spark.udf.registerJavaFunction(name, java_class, return_type)
+    except (AnalysisException, Py4JError) as exc:
+        raise MashError(
+            f"Splink's similarity functions are not registered: start the Spark session with {similarity_jar()} "
+            "in spark.jars (or spark-submit --jars)"
+        ) from exc
 
 
 def splink_api(
