@@ -18,7 +18,6 @@ from linkage.resolve import rare_levels as rare
 from linkage.resolve.array_levels import CrossSharesAValueLevel, SharesAValueLevel
 from linkage.resolve.model_inputs import blocking_rules, identifier_column
 
-
 #: The dialect the custom levels below are written in.
 LEVEL_DIALECT = "duckdb"
 #: Functions each engine names its own way: DuckDB's name, and the Splink dialect property
@@ -31,11 +30,12 @@ _SQLGLOT_FUNCTIONS = {exp.JarowinklerSimilarity: "jaro_winkler_similarity"}
 #: Same DOB but day and month transposed (only possible when both are 12 or less).
 DOB_SWAPPED = "year(dob_l) = year(dob_r) AND month(dob_l) = day(dob_r) AND day(dob_l) = month(dob_r)"
 DOB_SAME_MONTH = "year(dob_l) = year(dob_r) AND month(dob_l) = month(dob_r)"
-#: Systems default an unknown day and month to 1 January.
-DOB_DEFAULT_JAN1 = (
-    "year(dob_l) = year(dob_r) AND ((month(dob_l) = 1 AND day(dob_l) = 1) "
-    "OR (month(dob_r) = 1 AND day(dob_r) = 1))"
-)
+#: Systems default an unknown day and month to 1 January: such a date says only the year, so two
+#: on 1 January of one year are not the same DOB (placeholders: 84 of 85 such harsh review pairs
+#: were two people) but the 1 January level after it, as 1 January and 12 March are. Exact stays
+#: the first level after null, as ``monotone.exact_never_weaker`` reads every comparison.
+DOB_EXACT = "dob_l = dob_r AND NOT (month(dob_l) = 1 AND day(dob_l) = 1)"
+DOB_DEFAULT_JAN1 = "year(dob_l) = year(dob_r) AND ((month(dob_l) = 1 AND day(dob_l) = 1) OR (month(dob_r) = 1 AND day(dob_r) = 1))"
 DOB_YEAR_TYPO = "abs(year(dob_l) - year(dob_r)) = 1 AND month(dob_l) = month(dob_r) AND day(dob_l) = day(dob_r)"
 #: A month keyed wrong: the same year and day.
 DOB_SAME_DAY = "year(dob_l) = year(dob_r) AND day(dob_l) = day(dob_r)"
@@ -212,17 +212,17 @@ def surname_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) -> 
 
 
 def dob_comparison(fixed_u: Mapping[str, float] | None = None) -> ComparisonCreator:
-    """Date of birth: exact, day/month swapped, day typo, 1 January default, month typo, year typo, any one keystroke; ``fixed_u``: u by label, fixed not sampled."""
+    """Date of birth: exact (not 1 January), 1 January default (either side, same year), day/month swapped, day typo, month typo, year typo, any one keystroke; ``fixed_u``: u by label, fixed not sampled."""
     fixed_u = fixed_u or {}
     return cl.CustomComparison(
         output_column_name="dob",
         comparison_description="Date of birth",
         comparison_levels=[
             cll.NullLevel("dob"),
-            _fixed_u(cll.ExactMatchLevel("dob").configure(label_for_charts=rare.DOB_EXACT_LABEL), fixed_u.get(rare.DOB_EXACT_LABEL)),
+            _fixed_u(DuckDBLevel(DOB_EXACT, rare.DOB_EXACT_LABEL), fixed_u.get(rare.DOB_EXACT_LABEL)),
+            _fixed_u(DuckDBLevel(DOB_DEFAULT_JAN1, rare.DOB_JAN1_LABEL), fixed_u.get(rare.DOB_JAN1_LABEL)),
             _fixed_u(DuckDBLevel(DOB_SWAPPED, rare.DOB_SWAPPED_LABEL), fixed_u.get(rare.DOB_SWAPPED_LABEL)),
             DuckDBLevel(DOB_SAME_MONTH, "Same year and month"),
-            _fixed_u(DuckDBLevel(DOB_DEFAULT_JAN1, rare.DOB_JAN1_LABEL), fixed_u.get(rare.DOB_JAN1_LABEL)),
             DuckDBLevel(DOB_SAME_DAY, "Same year and day"),
             _fixed_u(DuckDBLevel(DOB_YEAR_TYPO, rare.DOB_YEAR_TYPO_LABEL), fixed_u.get(rare.DOB_YEAR_TYPO_LABEL)),
             DuckDBLevel(DOB_ONE_KEYSTROKE, "One keystroke apart"),

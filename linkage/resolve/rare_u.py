@@ -10,12 +10,13 @@ here from value counts instead, as ``fixed_u`` counts identifiers: ordered pairs
 (i != j) meeting the level's condition, over M(M-1) for the M records holding the
 comparison's column (the pairs random sampling divides by).
 
-The DOB and postcode counts are exact: no level before them can take such a pair (a swap or
-a year typo is never the same DOB, nor the same year and month, the same year and day or a
-1 January in the same year; the same outward code in another sector is never the same
-postcode). The three name counts leave in pairs a level before them that reads the forename
-too takes first (a swap; for the middle name also a close spelling), so they can only
-overcount: their u is an upper bound, which can only weaken the evidence the level gives.
+The DOB and postcode counts are exact: no level before them can take such a pair (the same
+DOB leaves out 1 January, which the level after it takes, on either side; a swap or a year
+typo is never the same DOB, nor a 1 January in the same year; the same outward code in
+another sector is never the same postcode). The three name counts leave in pairs a level
+before them that reads the forename too takes first (a swap; for the middle name also a
+close spelling), so they can only overcount: their u is an upper bound, which can only
+weaken the evidence the level gives.
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ WHERE damerau_levenshtein(vl.value, vr.value) = 1 AND jaro_winkler_similarity(vl
 AND NOT list_has_any(string_split(vl.value, ' '), string_split(vr.value, ' ')) AND vl.soundex IS DISTINCT FROM vr.soundex
 """
 
-#: Ordered pairs of records with the same DOB.
-_SAME_DOB_PAIRS = """SELECT coalesce(sum("count" * ("count" - 1)), 0) FROM dob_counts"""
+#: Ordered pairs of records with the same DOB, other than 1 January (the 1 January level takes those).
+_SAME_DOB_PAIRS = """SELECT coalesce(sum("count" * ("count" - 1)), 0) FROM dob_counts WHERE NOT (month(value) = 1 AND day(value) = 1)"""
 
 #: Ordered pairs of records whose DOBs differ only by day and month swapped.
 _SWAPPED_DOB_PAIRS = """
@@ -78,15 +79,16 @@ SELECT coalesce(sum(a."count" * b."count"), 0) FROM dob_counts AS a JOIN dob_cou
 ON abs(year(a.value) - year(b.value)) = 1 AND month(a.value) = month(b.value) AND day(a.value) = day(b.value)
 """
 
-#: Ordered pairs of records born in the same year, one on 1 January and the other not in January
-#: (both on 1 January is the same DOB; one in January is the same year and month, a level before).
+#: Ordered pairs of records born in the same year, one or both on 1 January: all pairs within
+#: the year less those with neither on 1 January.
 _JAN1_PAIRS = """
 WITH years AS (
-    SELECT year(value) AS y, sum(CASE WHEN month(value) = 1 AND day(value) = 1 THEN "count" ELSE 0 END) AS jan1,
-    sum(CASE WHEN month(value) <> 1 THEN "count" ELSE 0 END) AS other FROM dob_counts GROUP BY ALL
+    SELECT year(value) AS y, sum("count") AS n,
+    sum(CASE WHEN month(value) = 1 AND day(value) = 1 THEN 0 ELSE "count" END) AS other FROM dob_counts GROUP BY ALL
 )
-SELECT coalesce(sum(2 * jan1 * other), 0) FROM years
+SELECT coalesce(sum(n * (n - 1) - other * (other - 1)), 0) FROM years
 """
+
 
 #: Ordered pairs of records with the same outward code and different sectors (the sector as the level before reads it).
 _OUTWARD_PAIRS = """

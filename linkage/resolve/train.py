@@ -46,7 +46,7 @@ MODEL_FORMAT = 1
 #: estimated change, so older model files are retrained (21: identifiers' u from pairs two people's DOBs;
 #: 20: a misspelt nickname's forename level;
 #: 19: the postcode area level, with 18's u from hash buckets and forename_canonical's new rule).
-MODEL_CODE_VERSION = 21
+MODEL_CODE_VERSION = 22
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,17 @@ import duckdb
 import pytest
 
 from linkage.resolve.model import dob_comparison
+from linkage.resolve.rare_levels import DOB_JAN1_LABEL
 
 CASES = [
     # (description, left DOB, right DOB, expected level)
     ("the same date", date(1985, 3, 12), date(1985, 3, 12), "Exact match on dob"),
     ("day and month swapped", date(1985, 3, 12), date(1985, 12, 3), "Day and month swapped"),
     ("a day keyed wrong", date(1985, 3, 12), date(1985, 3, 13), "Same year and month"),
-    ("unknown day and month defaulted to 1 January", date(1985, 3, 12), date(1985, 1, 1), "Same year, one is 1 January"),
+    ("unknown day and month defaulted to 1 January", date(1985, 3, 12), date(1985, 1, 1), DOB_JAN1_LABEL),
+    ("both defaulted to 1 January: the same year, not the same DOB", date(1985, 1, 1), date(1985, 1, 1), DOB_JAN1_LABEL),
+    ("1 January and a day later that January: the default, not a day typo", date(1985, 1, 1), date(1985, 1, 20), DOB_JAN1_LABEL),
+    ("1 January in two years: no default of one person", date(1985, 1, 1), date(1986, 1, 1), "Year differs by one"),
     ("a month keyed wrong", date(1985, 3, 12), date(1985, 8, 12), "Same year and day"),
     ("the year one out", date(1985, 3, 12), date(1986, 3, 12), "Year differs by one"),
     ("the year's digits swapped (1985 keyed as 1958)", date(1985, 3, 12), date(1958, 3, 12), "One keystroke apart"),

@@ -38,7 +38,7 @@ def _parameters(settings: dict) -> list:
 
 def test_duckdb_custom_levels_render_as_written():
     conditions = _conditions(_trained())
-    for sql in (model_definition.NAMES_SWAPPED_FUZZY, model_definition.FORENAME_IS_MIDDLE, model_definition.DOB_SWAPPED,
+    for sql in (model_definition.NAMES_SWAPPED_FUZZY, model_definition.FORENAME_IS_MIDDLE, model_definition.DOB_EXACT, model_definition.DOB_SWAPPED,
                 model_definition.DOB_SAME_MONTH, model_definition.DOB_DEFAULT_JAN1, model_definition.DOB_SAME_DAY,
                 model_definition.DOB_YEAR_TYPO, model_definition.DOB_ONE_KEYSTROKE,
                 model_definition.POSTCODE_SECTOR):
