@@ -6,26 +6,15 @@ from collections.abc import Mapping
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
-import sqlglot
 from splink import SettingsCreator
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
-from splink.internals.dialects import SplinkDialect
-from sqlglot import exp
 
 from linkage.config import ModelConfig
 from linkage.resolve import rare_levels as rare
 from linkage.resolve.array_levels import CrossSharesAValueLevel, SharesAValueLevel
+from linkage.resolve.custom_levels import DuckDBLevel, fixed_u_level, neutral_level
 from linkage.resolve.model_inputs import blocking_rules, identifier_column
-
-#: The dialect the custom levels below are written in.
-LEVEL_DIALECT = "duckdb"
-#: Functions each engine names its own way: DuckDB's name, and the Splink dialect property
-#: naming the engine's (Splink's jar registers Jaro-Winkler as ``jaro_winkler`` on Spark,
-#: a mapping sqlglot does not know).
-_ENGINE_FUNCTIONS = {"jaro_winkler_similarity": "jaro_winkler_function_name"}
-#: sqlglot's own types for DuckDB functions above, which it would otherwise render under its own name.
-_SQLGLOT_FUNCTIONS = {exp.JarowinklerSimilarity: "jaro_winkler_similarity"}
 
 #: Same DOB but day and month transposed (only possible when both are 12 or less).
 DOB_SWAPPED = "year(dob_l) = year(dob_r) AND month(dob_l) = day(dob_r) AND day(dob_l) = month(dob_r)"
@@ -93,56 +82,6 @@ PARTNER_NULL = (
 )
 
 
-class DuckDBLevel(cll.CustomLevel):
-    """A custom comparison level written once, in DuckDB SQL, and rendered for each engine.
-
-    DuckDB gets the SQL exactly as written. Another engine gets sqlglot's translation
-    (Splink's ``base_dialect_str``), with the functions in ``_ENGINE_FUNCTIONS`` renamed
-    to that engine's own. What sqlglot reports it cannot express raises here, where
-    Splink's translation would pass DuckDB SQL through; a function sqlglot carries over
-    by name shows only when the engine runs it, so the Spark tests run every level.
-    """
-
-    def __init__(self, sql_condition: str, label_for_charts: str) -> None:
-        super().__init__(sql_condition, label_for_charts, base_dialect_str=LEVEL_DIALECT)
-
-    def create_sql(self, sql_dialect: SplinkDialect) -> str:
-        if sql_dialect.sql_dialect_str == LEVEL_DIALECT:
-            return self.sql_condition
-        tree = sqlglot.parse_one(self.sql_condition, read=SplinkDialect.from_string(LEVEL_DIALECT).sqlglot_dialect)
-
-        def rename(node: exp.Expression) -> exp.Expression:
-            # sqlglot parses some functions as its own types (JarowinklerSimilarity), others as anonymous calls.
-            if isinstance(node, exp.Anonymous):
-                name, args = node.name.lower(), node.expressions
-            elif type(node) in _SQLGLOT_FUNCTIONS:
-                name, args = _SQLGLOT_FUNCTIONS[type(node)], [node.this, node.expression]
-            else:
-                return node
-            if name not in _ENGINE_FUNCTIONS:
-                return node
-            return exp.Anonymous(this=getattr(sql_dialect, _ENGINE_FUNCTIONS[name]), expressions=args)
-
-        return tree.transform(rename).sql(dialect=sql_dialect.sqlglot_dialect, unsupported_level=sqlglot.ErrorLevel.RAISE)
-
-
-def _fixed_u(level: ComparisonLevelCreator, u: float | None) -> ComparisonLevelCreator:
-    """The level, with its u fixed (not sampled in training) when ``u`` is given."""
-    return level if u is None else level.configure(u_probability=u, fix_u_probability=True)
-
-
-def _neutral(level: ComparisonLevelCreator, u: float | None) -> ComparisonLevelCreator:
-    """The level with m fixed equal to its fixed u (no evidence either way), when ``u`` is given.
-
-    For the surname comparison's swap levels: a swap puts a pair in the swap level of both
-    name comparisons at once, one event that would otherwise be counted twice (about +13
-    bits each at 200k, more than two exact names). The forename comparison carries it.
-    """
-    if u is None:
-        return level
-    return level.configure(m_probability=u, u_probability=u, fix_m_probability=True, fix_u_probability=True)
-
-
 #: Gammas (else 0) of the forename levels saying only that two forenames look or sound alike (JW 0.8, a
 #: misspelt nickname, Soundex): a keying error or two names (OLIVER, OLIVIA); ``bands`` asks how common.
 FORENAME_LOOKALIKE_GAMMAS = (1, 3, 6)
@@ -168,13 +107,13 @@ def forename_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) ->
             ),
             cll.JaroWinklerLevel("forename", 0.92),
             CrossSharesAValueLevel("forename_near", "forename_groups", FORENAME_NEAR_NICKNAME),
-            _fixed_u(
+            fixed_u_level(
                 cll.ColumnsReversedLevel("forename", "surname", symmetrical=True).configure(label_for_charts=NAMES_SWAPPED),
                 fixed_u.get(NAMES_SWAPPED),
             ),
-            _fixed_u(DuckDBLevel(NAMES_SWAPPED_FUZZY, NAMES_SWAPPED_MISSPELT), fixed_u.get(NAMES_SWAPPED_MISSPELT)),
+            fixed_u_level(DuckDBLevel(NAMES_SWAPPED_FUZZY, NAMES_SWAPPED_MISSPELT), fixed_u.get(NAMES_SWAPPED_MISSPELT)),
             cll.ExactMatchLevel("forename_soundex").configure(label_for_charts="Forenames sound alike"),
-            _fixed_u(DuckDBLevel(FORENAME_IS_MIDDLE, rare.FORENAME_IS_MIDDLE_LABEL), fixed_u.get(rare.FORENAME_IS_MIDDLE_LABEL)),
+            fixed_u_level(DuckDBLevel(FORENAME_IS_MIDDLE, rare.FORENAME_IS_MIDDLE_LABEL), fixed_u.get(rare.FORENAME_IS_MIDDLE_LABEL)),
             cll.JaroWinklerLevel("forename", 0.8),
             cll.ElseLevel(),
         ],
@@ -195,17 +134,17 @@ def surname_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) -> 
         comparison_levels=[
             cll.NullLevel("surname"),
             cll.ExactMatchLevel("surname", term_frequency_adjustments=tf),
-            _neutral(
+            neutral_level(
                 cll.ColumnsReversedLevel("surname", "forename", symmetrical=True).configure(label_for_charts=NAMES_SWAPPED),
                 fixed_u.get(NAMES_SWAPPED),
             ),
             cll.JaroWinklerLevel("surname", 0.92),
-            _neutral(DuckDBLevel(NAMES_SWAPPED_FUZZY, NAMES_SWAPPED_MISSPELT), fixed_u.get(NAMES_SWAPPED_MISSPELT)),
-            _fixed_u(SharesAValueLevel("surname_parts").configure(label_for_charts=rare.SURNAME_PART_LABEL), fixed_u.get(rare.SURNAME_PART_LABEL)),
+            neutral_level(DuckDBLevel(NAMES_SWAPPED_FUZZY, NAMES_SWAPPED_MISSPELT), fixed_u.get(NAMES_SWAPPED_MISSPELT)),
+            fixed_u_level(SharesAValueLevel("surname_parts").configure(label_for_charts=rare.SURNAME_PART_LABEL), fixed_u.get(rare.SURNAME_PART_LABEL)),
             cll.ExactMatchLevel("surname_soundex").configure(label_for_charts="Surnames sound alike"),
             # A typo that neither Jaro-Winkler (short names: MEYER keyed MECER, 0.89) nor Soundex
             # (M600, M260) catches; last, so a pair any level above takes keeps its level.
-            _fixed_u(DuckDBLevel(SURNAME_ONE_KEYSTROKE_SQL, SURNAME_ONE_KEYSTROKE), fixed_u.get(SURNAME_ONE_KEYSTROKE)),
+            fixed_u_level(DuckDBLevel(SURNAME_ONE_KEYSTROKE_SQL, SURNAME_ONE_KEYSTROKE), fixed_u.get(SURNAME_ONE_KEYSTROKE)),
             cll.ElseLevel(),
         ],
     )
@@ -219,12 +158,12 @@ def dob_comparison(fixed_u: Mapping[str, float] | None = None) -> ComparisonCrea
         comparison_description="Date of birth",
         comparison_levels=[
             cll.NullLevel("dob"),
-            _fixed_u(DuckDBLevel(DOB_EXACT, rare.DOB_EXACT_LABEL), fixed_u.get(rare.DOB_EXACT_LABEL)),
-            _fixed_u(DuckDBLevel(DOB_DEFAULT_JAN1, rare.DOB_JAN1_LABEL), fixed_u.get(rare.DOB_JAN1_LABEL)),
-            _fixed_u(DuckDBLevel(DOB_SWAPPED, rare.DOB_SWAPPED_LABEL), fixed_u.get(rare.DOB_SWAPPED_LABEL)),
+            fixed_u_level(DuckDBLevel(DOB_EXACT, rare.DOB_EXACT_LABEL), fixed_u.get(rare.DOB_EXACT_LABEL)),
+            fixed_u_level(DuckDBLevel(DOB_DEFAULT_JAN1, rare.DOB_JAN1_LABEL), fixed_u.get(rare.DOB_JAN1_LABEL)),
+            fixed_u_level(DuckDBLevel(DOB_SWAPPED, rare.DOB_SWAPPED_LABEL), fixed_u.get(rare.DOB_SWAPPED_LABEL)),
             DuckDBLevel(DOB_SAME_MONTH, "Same year and month"),
             DuckDBLevel(DOB_SAME_DAY, "Same year and day"),
-            _fixed_u(DuckDBLevel(DOB_YEAR_TYPO, rare.DOB_YEAR_TYPO_LABEL), fixed_u.get(rare.DOB_YEAR_TYPO_LABEL)),
+            fixed_u_level(DuckDBLevel(DOB_YEAR_TYPO, rare.DOB_YEAR_TYPO_LABEL), fixed_u.get(rare.DOB_YEAR_TYPO_LABEL)),
             DuckDBLevel(DOB_ONE_KEYSTROKE, "One keystroke apart"),
             cll.ElseLevel(),
         ],
@@ -340,7 +279,7 @@ def postcode_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) ->
             cll.NullLevel("postcode"),
             cll.ExactMatchLevel("postcode", term_frequency_adjustments=tf),
             DuckDBLevel(POSTCODE_SECTOR, "Same postcode sector"),
-            _fixed_u(cll.ExactMatchLevel("postcode_outward").configure(label_for_charts=rare.POSTCODE_OUTWARD_LABEL), fixed_u.get(rare.POSTCODE_OUTWARD_LABEL)),
+            fixed_u_level(cll.ExactMatchLevel("postcode_outward").configure(label_for_charts=rare.POSTCODE_OUTWARD_LABEL), fixed_u.get(rare.POSTCODE_OUTWARD_LABEL)),
             DuckDBLevel(POSTCODE_AREA, "Same postcode area"),
             cll.ElseLevel(),
         ],
