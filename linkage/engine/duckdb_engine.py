@@ -13,7 +13,7 @@ from linkage.ingest.run import ingest_source
 from linkage.pipeline import create_table_from_arrow
 from linkage.resolve.blocking import check_pair_budget
 from linkage.resolve.context import Context, context_events
-from linkage.resolve.linker import ArrowModelData, model_input
+from linkage.resolve.linker import ArrowModelData, KeptPairs, model_input
 from linkage.resolve.profiles import Profiles, collapse, self_pairs
 from linkage.resolve.run import cluster_records, predict, record_groups
 from linkage.resolve.train import TrainedModel, train_and_save
@@ -34,8 +34,9 @@ class DuckDBEngine:
         run: The run config.
         """
         self.run = run
-        # The pairs training scored, rescored under the trained prior, for the profiles and model they belong to.
-        self._rescored: tuple[pa.Table, TrainedModel, pa.Table] | None = None
+        # The pairs training scored, rescored under the trained prior, for the profiles and model they belong
+        # to, with what training kept of them (its linker scores the profiles' own pairs).
+        self._rescored: tuple[pa.Table, TrainedModel, pa.Table, KeptPairs] | None = None
 
     def __enter__(self) -> DuckDBEngine:
         return self
@@ -70,18 +71,24 @@ class DuckDBEngine:
         model = train_and_save(self.run.store, data, self.run.model)
         kept = data.kept.get("candidates")
         scored = None if kept is None else kept.rescored(model.splink["probability_two_random_records_match"], self.run.model.thresholds.review)
-        self._rescored = None if scored is None else (profiles.records, model, scored)
+        self._rescored = None if scored is None else (profiles.records, model, scored, kept)
         return model
 
     def predict(self, profiles: Profiles, model: TrainedModel) -> pa.Table:
-        """Scored pairs between profiles and each profile's own pair, in one table."""
+        """Scored pairs between profiles and each profile's own pair, in one table.
+
+        Right after :meth:`train` of these profiles, the pairs between them are the ones training
+        kept, rescored, and the own pairs are scored by training's kept linker (no linker built);
+        otherwise both are predicted anew.
+        """
         review = self.run.model.thresholds.review
         rescored, self._rescored = self._rescored, None
+        kept = None
         if rescored is not None and rescored[0] is profiles.records and rescored[1] is model:
-            pairs = rescored[2]
+            pairs, kept = rescored[2], rescored[3]
         else:
             pairs = predict(profiles.records, model, review)
-        own = self_pairs(profiles, model.splink, model.term_frequency_tables(), review)
+        own = self_pairs(profiles, model.splink, model.term_frequency_tables(), review, kept)
         return pairs if own is None else pa.concat_tables([pairs, own], promote_options="default")
 
     def cluster(

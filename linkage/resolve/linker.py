@@ -253,13 +253,16 @@ class ArrowModelData:
         return ArrowModelData(self.table.filter(pa.array(kept)), None if self.weights is None else self.weights[kept])
 
     def candidate_weights(self, linker: Linker, threshold: float, keep_weight: float | None = None) -> pa.Table:
-        prediction = linker.inference.predict(threshold_match_probability=threshold).as_duckdbpyrelation()
+        predicted = linker.inference.predict(threshold_match_probability=threshold)
+        prediction = predicted.as_duckdbpyrelation()
         if keep_weight is not None:
             at_least = prediction.filter(duckdb.ColumnExpression("match_weight") >= duckdb.ConstantExpression(keep_weight))
-            terms = [term for comparison in linker._settings_obj.comparisons for term in comparison._match_weight_columns_to_sum]
-            prior = linker._settings_obj.core_model_settings.probability_two_random_records_match
-            self.kept["candidates"] = KeptPairs(_scored(at_least), terms, prior, max(keep_weight, prob_to_match_weight(threshold)))
+            terms, prior = _weight_terms(linker), _prior(linker)
+            lowest = max(keep_weight, prob_to_match_weight(threshold))
+            self.kept["candidates"] = KeptPairs(_scored(at_least), terms, prior, lowest, linker)
         scored = prediction.project("unique_id_l, unique_id_r, round(match_weight, 2) AS match_weight").to_arrow_table()
+        # The linker may be kept to score more pairs (KeptPairs.scored_within): its prediction is let go.
+        predicted.drop_table_from_database_and_remove_from_cache()
         if self.weights is None:
             pairs = np.ones(scored.num_rows)
             own = 0.0
@@ -291,12 +294,14 @@ class KeptPairs:
         terms: The match-weight columns Splink adds, in its order.
         prior: The prior they were scored under.
         lowest: The lowest match weight (under that prior) a pair may have to be here.
+        linker: The linker that scored them, if kept to score other pairs alike (:meth:`scored_within`).
     """
 
     pairs: pa.Table
     terms: list[str]
     prior: float
     lowest: float
+    linker: Linker | None = field(default=None, compare=False, repr=False)
 
     def rescored(self, prior: float, threshold: float) -> pa.Table | None:
         """The pairs at or above ``threshold`` (match probability) under ``prior``, or None if some may be missing.
@@ -309,6 +314,10 @@ class KeptPairs:
         # A pair reaches the threshold under the new prior from this weight under the old one.
         if needed - (prob_to_match_weight(prior) - prob_to_match_weight(self.prior)) < self.lowest + _SLACK:
             return None
+        return self._rescored(prior, needed)
+
+    def _rescored(self, prior: float, needed: float) -> pa.Table:
+        """The pairs whose match weight under ``prior`` is at least ``needed``, rescored under it."""
         weight = np.full(self.pairs.num_rows, float(prob_to_match_weight(prior)))
         for term in self.terms:  # added one by one, left to right, as the SQL does
             weight = weight + self.pairs[term].to_numpy(zero_copy_only=False)
@@ -320,6 +329,44 @@ class KeptPairs:
         pairs = self.pairs.filter(pa.array(keep))
         pairs = pairs.set_column(pairs.column_names.index("match_weight"), "match_weight", pa.array(chosen, pa.float64()))
         return pairs.set_column(pairs.column_names.index("match_probability"), "match_probability", pa.array(probability, pa.float64()))
+
+    def scored_within(self, records: pa.Table, blocking_rule: dict[str, str], prior: float, threshold: float) -> pa.Table:
+        """Pairs among other records, scored by the linker that scored these and rescored under ``prior``.
+
+        What a new linker over ``records`` with the same model under ``prior``, predicting with
+        ``blocking_rule`` alone, gives (Splink's ``predict_within`` on the kept linker, its term
+        frequencies the ones registered there), without building one: every pair the rule blocks
+        is scored, then rescored as :meth:`rescored` does.
+
+        Args:
+            records: Model-input rows (any extra column the rule reads included).
+            blocking_rule: The one prediction rule, as a Splink settings dict gives it.
+            prior: The prior to score them under.
+            threshold: The match probability a pair needs.
+
+        Raises:
+            ValueError: No linker was kept.
+        """
+        if self.linker is None:
+            raise ValueError("KeptPairs.scored_within: the linker that scored these pairs was not kept")
+        table = self.linker.table_management.register_table(records, f"{SPLINK_TABLE}_within", overwrite=True)
+        predicted = self.linker.inference.predict_within(table, blocking_rules_to_generate_predictions=[blocking_rule])
+        try:
+            every = KeptPairs(scored_pairs(predicted), self.terms, self.prior, -math.inf)
+        finally:
+            predicted.drop_table_from_database_and_remove_from_cache()
+            table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+        return every._rescored(prior, prob_to_match_weight(threshold))
+
+
+def _weight_terms(linker: Linker) -> list[str]:
+    """The match-weight columns Splink adds to the prior's weight, in its order."""
+    return [term for comparison in linker._settings_obj.comparisons for term in comparison._match_weight_columns_to_sum]
+
+
+def _prior(linker: Linker) -> float:
+    """The prior a linker scores under."""
+    return linker._settings_obj.core_model_settings.probability_two_random_records_match
 
 
 #: Match weight between the lowest a kept pair may have and the lowest one rescoring needs (float rounding).

@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 
 from linkage.config import ModelConfig
 from linkage.pipeline import fetch_arrow, quote_ident
-from linkage.resolve.linker import make_linker, scored_pairs
+from linkage.resolve.linker import KeptPairs, make_linker, scored_pairs
 from linkage.store import connect_memory
 
 logger = logging.getLogger(__name__)
@@ -159,7 +159,11 @@ def as_rows(records: pa.Table) -> Profiles:
 
 
 def self_pairs(
-    profiles: Profiles, splink_settings: dict[str, Any], term_frequencies: dict[str, pa.Table], review: float
+    profiles: Profiles,
+    splink_settings: dict[str, Any],
+    term_frequencies: dict[str, pa.Table],
+    review: float,
+    kept: KeptPairs | None = None,
 ) -> pa.Table | None:
     """Each profile of two or more records scored as the pair of its two lowest record ids.
 
@@ -172,6 +176,9 @@ def self_pairs(
         splink_settings: The trained model's Splink settings.
         term_frequencies: The model's term-frequency lookups.
         review: The review threshold.
+        kept: Pairs scored with this model's m, u and term frequencies (under any prior) whose
+            linker was kept: the pairs are scored by that linker (:meth:`KeptPairs.scored_within`),
+            the same scores without building a linker for them (which parses every level's SQL).
 
     Returns:
         The scored pairs (at most one per such profile), as ``session.scored_pairs``
@@ -189,7 +196,11 @@ def self_pairs(
     first = profiles.records.take(pa.array(shared))
     twins = pa.concat_tables([first, first.set_column(first.column_names.index("unique_id"), "unique_id", second)])
     twins = twins.append_column(PROFILE_ID, pa.concat_arrays([first["unique_id"].combine_chunks()] * 2))
-    linker = make_linker(twins, own_pair_settings(splink_settings), term_frequencies)
+    settings = own_pair_settings(splink_settings)
+    if kept is not None:
+        (rule,) = settings["blocking_rules_to_generate_predictions"]
+        return kept.scored_within(twins, rule, splink_settings["probability_two_random_records_match"], review)
+    linker = make_linker(twins, settings, term_frequencies)
     return scored_pairs(linker.inference.predict(threshold_match_probability=review))
 
 

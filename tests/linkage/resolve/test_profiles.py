@@ -214,3 +214,28 @@ def test_collapse_needs_records_in_id_order(generated_input):
     records, config = generated_input
     with pytest.raises(ValueError, match="ordered by unique_id"):
         collapse(records.slice(0, 10).take(pa.array([1, 0, *range(2, 10)])), config)
+
+
+@pytest.mark.parametrize("factor", [1.0, 8.0, 0.125], ids=["same prior", "kept under a prior 8 times lower", "8 times higher"])
+def test_own_pairs_scored_by_the_kept_linker_are_a_new_linkers(duplicated, factor):
+    """Each profile's own pair, scored by the linker training's prior pass kept (under its own prior), is
+    exactly what a linker built for the twins under the model's prior gives: ids, weights, probabilities, gammas."""
+    from splink.internals.misc import prob_to_match_weight
+
+    from linkage.resolve.linker import ArrowModelData
+    from linkage.resolve.prior import CANDIDATE_THRESHOLD
+
+    rows, config, model = duplicated
+    profiles = collapse(rows, config)
+    review = config.thresholds.review
+    tf = model.term_frequency_tables()
+    prior = model.splink["probability_two_random_records_match"]
+    data = ArrowModelData(profiles.records, profiles.sizes)
+    kept_under = {**model.splink, "probability_two_random_records_match": prior / factor}
+    data.candidate_weights(data.linker(kept_under, tf), CANDIDATE_THRESHOLD, prob_to_match_weight(review) - 10.0)
+    kept = data.kept["candidates"]
+    built = self_pairs(profiles, model.splink, tf, review)
+    scored = self_pairs(profiles, model.splink, tf, review, kept)
+    assert built.num_rows > 50
+    assert scored.equals(built)
+    assert self_pairs(profiles, model.splink, tf, review, kept).equals(built), "the kept linker scores them again alike"
