@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink.internals.comparison_level import ComparisonLevel
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 from linkage.config import ModelConfig
 from linkage.pipeline import fetch_arrow, quote_ident, run_sql
@@ -205,7 +206,9 @@ def swapped_name_u(records: pa.Table | ModelData, model: ModelConfig) -> dict[st
         pair reaches gets one pair's worth: Splink needs u > 0.
     """
     data = as_model_data(records)
-    comparisons = [comparison.get_comparison(SAVED_DIALECT) for comparison in settings(model).comparisons]
+    # Only the comparisons holding a counted level are built: building one parses every level's SQL.
+    creators = [c for c in settings(model).comparisons if any(_label(level) in COUNTED_LEVELS for level in c.create_comparison_levels())]
+    comparisons = [comparison.get_comparison(SAVED_DIALECT) for comparison in creators]
     comparisons = [c for c in comparisons if any(level.label_for_charts in COUNTED_LEVELS for level in c.comparison_levels)]
     if not comparisons:
         return {}
@@ -233,6 +236,12 @@ def swapped_name_u(records: pa.Table | ModelData, model: ModelConfig) -> dict[st
         "; ".join(f"{column} '{label}' {u:.3g}" for column, levels in result.items() for label, u in levels.items()),
     )
     return result
+
+
+def _label(level: ComparisonLevelCreator) -> str:
+    """The chart label a level creator gives its level (the one set by ``configure``, else its own), without building it."""
+    configured = getattr(level, "label_for_charts", None)
+    return configured if configured is not None else level.create_label_for_charts()
 
 
 def _candidate_name_pairs(con: duckdb.DuckDBPyConnection, blocked: bool) -> None:
