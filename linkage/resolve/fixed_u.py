@@ -16,7 +16,6 @@ from linkage.pipeline import fetch_arrow, quote_ident, run_sql
 from linkage.resolve.model import DOB_ONE_KEYSTROKE, NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT, NAMES_SWAPPED_SIMILARITY, settings
 from linkage.resolve.portable import SAVED_DIALECT
 from linkage.resolve.linker import ModelData, as_model_data
-from linkage.store import connect_memory
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +58,7 @@ def identifier_u(records: pa.Table | ModelData, column: str, year_gap: int = 1) 
     shared, held = _pairs_sharing(data, column)
     dated = data.value_counts_of((column, "dob"))
     if float(pc.sum(dated["count"]).as_py() or 0) >= 2:
-        with connect_memory() as con:
+        with data.counting() as con:
             con.register("dated", dated)
             sql = _COLLISIONS.format(column=quote_ident(column))
             shared = float(run_sql(con, "train:identifier collisions", sql, {"gap": year_gap}).fetchone()[0])
@@ -98,8 +97,9 @@ def one_keystroke_u(records: pa.Table | ModelData, column: str) -> float | None:
     Returns:
         The u, or None with fewer than two records holding a value.
     """
-    counts = as_model_data(records).value_counts(column)
-    with connect_memory() as con:
+    data = as_model_data(records)
+    counts = data.value_counts(column)
+    with data.counting() as con:
         con.register("identifier_counts", counts)
         shared, held = run_sql(
             con,
@@ -215,7 +215,7 @@ def swapped_name_u(records: pa.Table | ModelData, model: ModelConfig) -> dict[st
     names = data.value_counts_of(NAME_COLUMNS)
     distinct = {column: pc.count_distinct(names[column]).as_py() for column in ("forename", "surname")}
     blocked = distinct["forename"] * distinct["surname"] > MAX_NAME_VALUE_PAIRS
-    with connect_memory() as con:
+    with data.counting() as con:
         con.register("name_counts", names)
         _candidate_name_pairs(con, blocked)
         result: dict[str, dict[str, float]] = {}

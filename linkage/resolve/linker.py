@@ -171,6 +171,14 @@ class ModelData(Protocol):
         """A Splink linker over the records on this engine, as :func:`make_linker` makes one."""
         ...
 
+    def counting(self) -> duckdb.DuckDBPyConnection:
+        """A private in-memory DuckDB connection to count over what this input's counts return (close it after).
+
+        Its temporary and registered tables are its own; an engine may open it on a database it
+        keeps for this input's counts, since a new database costs more than a small count.
+        """
+        ...
+
     def sample(self, fraction: float, seed: int) -> ModelData:
         """A random share of the rows (each kept with chance ``fraction``, independently), on the same engine."""
         ...
@@ -241,6 +249,10 @@ class ArrowModelData:
         # One private DuckDB for all of this input's counts: training counts some thirty
         # column sets, and a new in-memory database for each cost more than the counting.
         return connect_memory()
+
+    def counting(self) -> duckdb.DuckDBPyConnection:
+        # A connection of its own to the counts' database: its temporary and registered tables go when it closes.
+        return self._counting.cursor()
 
     def linker(
         self, settings: SettingsCreator | dict[str, Any], term_frequencies: dict[str, pa.Table] | None = None

@@ -30,7 +30,6 @@ from linkage.resolve.linker import ModelData, as_model_data
 from linkage.resolve.rare_levels import (
     DOB_EXACT_LABEL, DOB_JAN1_LABEL, DOB_SWAPPED_LABEL, DOB_YEAR_TYPO_LABEL, FORENAME_IS_MIDDLE_LABEL, POSTCODE_OUTWARD_LABEL, SURNAME_PART_LABEL,
 )
-from linkage.store import connect_memory
 
 #: Ordered pairs of records whose forename is one of the other's middle names (either way round).
 _MIDDLE_PAIRS = """
@@ -132,7 +131,7 @@ def rare_level_u(records: pa.Table | ModelData) -> dict[str, dict[str, float]]:
         ("postcode", POSTCODE_OUTWARD_LABEL, "train:outward code pairs", _OUTWARD_PAIRS),
     )
     result: dict[str, dict[str, float]] = {}
-    with connect_memory() as con:
+    with data.counting() as con:
         for name, table in counts.items():
             con.register(name, table)
         for column, label, step, sql in levels:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -17,6 +18,7 @@ from splink import Linker, SettingsCreator, SparkAPI
 
 from linkage.resolve.linker import MODEL_INPUT
 from linkage.spark.render import render_spark
+from linkage.store import connect_memory
 
 
 def model_input_spark(spark: SparkSession, records: Path | str | DataFrame) -> DataFrame:
@@ -107,6 +109,9 @@ class SparkModelData:
                 api.register(lookup, table_name=_view_name(f"tf_lookup_{column}")), column
             )
         return linker
+
+    def counting(self) -> duckdb.DuckDBPyConnection:
+        return connect_memory()
 
     def sample(self, fraction: float, seed: int) -> SparkModelData:
         # Kept by a hash of the record id, not DataFrame.sample: Splink reads its input more than once, and

@@ -111,3 +111,20 @@ def test_a_column_fewer_than_two_records_hold_is_left_to_sampling():
     table = _table(dob=[d(1980, 1, 1), None, None], postcode=[None, None, None])
     u = rare_level_u(table)
     assert "dob" not in u and "postcode" not in u, "no pair has both sides: sampling sets no u either"
+
+
+def test_counts_of_one_input_each_get_a_connection_of_their_own():
+    """Training's counts on one input share its counting database, each on a connection of its own: a
+    second count of the same kind (the same temporary tables) runs as the first did, and leaves nothing behind."""
+    from linkage.config import ModelConfig
+    from linkage.resolve.fixed_u import swapped_name_u
+    from linkage.resolve.linker import ArrowModelData
+    from tests.linkage.resolve.test_train import MISSPELT_NAMES, _records
+
+    data = ArrowModelData(_records(MISSPELT_NAMES))
+    first = swapped_name_u(data, ModelConfig())
+    assert first["forename"], "the names reach the swap levels"
+    assert swapped_name_u(data, ModelConfig()) == first
+    assert swapped_name_u(_records(MISSPELT_NAMES), ModelConfig()) == first, "as on a database of its own"
+    with data.counting() as con:
+        assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchone() == (0,)
