@@ -106,7 +106,7 @@ def update_flag_tables(
     owners = {row[0] for row in run_sql(con, "read_flag_owners", "SELECT person_id FROM flag_owners").fetchall()}
     with gc_paused():
         graph = build_graph(people, events, data_as_of=now, shared_addresses=shared, co_involvement=False)
-        flags = [f for f in run_flags(graph, rules) if f.person_ids[0] in owners]
+        flags = run_flags(graph, rules, owners=owners)
         del graph
     seconds["flags"] = time.perf_counter() - started
     started = time.perf_counter()
