@@ -127,6 +127,12 @@ def _episode_records(graph: nx.MultiDiGraph, event: str, person: str) -> list[Ev
     return [record_evidence(graph, d, node) for d in pred_of(graph)[event][person].values() if d["kind"] == EdgeKind.RECORD]
 
 
+def _near(graph: nx.MultiDiGraph, anchor: str, owners: frozenset[str]) -> bool:
+    """Whether an owner is the anchor or on one of its addresses or events: in every household :func:`_households` can find."""
+    preds = pred_of(graph)
+    return anchor in owners or any(not owners.isdisjoint(preds[node]) for node in succ_of(graph)[anchor])
+
+
 def toxic_trio(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]:
     """DA, mental-health and substance-misuse involvement among the adults of one household.
 
@@ -139,7 +145,8 @@ def toxic_trio(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) 
 
     A household's flags are its members' (a child, or the first DA supplier), and a person's
     flag is chosen among the households they are in: with ``owners``, a household with no
-    owner in it is passed over, as none of its flags would be kept.
+    owner in it is passed over, as none of its flags would be kept, and so is an anchor with
+    no owner at its addresses or events, as none of its households can hold one.
     """
     end = as_of(graph, rules)
     since = window_start(rules, "toxic_trio_window_years", end)
@@ -159,6 +166,8 @@ def toxic_trio(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) 
                 d["kind"] == EdgeKind.RECORD and d["role"] in _DA_ROLES for d in keyed.values()))
     flags: dict[str, Flag] = {}
     for anchor in sorted(anchors):
+        if owners is not None and not _near(graph, anchor, owners):
+            continue
         if is_child(anchor) or DOMESTIC_ABUSE not in involved(anchor):
             continue
         for kind, placed, placing in _households(graph, anchor, rules, since, end):

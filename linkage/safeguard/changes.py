@@ -104,11 +104,12 @@ def update_flag_tables(
     _grow(con, "flag_context", CONTEXT_STEPS, from_frontier=True)
     run_sql(
         con, "context_clusters",
-        "CREATE OR REPLACE TEMP VIEW context_clusters AS SELECT * FROM clusters WHERE person_id IN (SELECT person_id FROM flag_context)",
+        # Tables, not views: the graph's queries read the context's clusters four times over.
+        "CREATE OR REPLACE TEMP TABLE context_clusters AS SELECT * FROM clusters WHERE person_id IN (SELECT person_id FROM flag_context)",
     )
     run_sql(
         con, "context_persons",
-        "CREATE OR REPLACE TEMP VIEW context_persons AS SELECT * FROM persons WHERE person_id IN (SELECT person_id FROM flag_context)",
+        "CREATE OR REPLACE TEMP TABLE context_persons AS SELECT * FROM persons WHERE person_id IN (SELECT person_id FROM flag_context)",
     )
     people, events = graph_frames(con, "records", "context_clusters", "context_persons")
     owners = {row[0] for row in run_sql(con, "read_flag_owners", "SELECT person_id FROM flag_owners").fetchall()}
@@ -120,7 +121,7 @@ def update_flag_tables(
     started = time.perf_counter()
     if moved:
         _rescore(con, rules, now)
-    write_flags(con, flags, "__changes")
+    write_flags(con, flags, "__changes", temporary=True)
     _merge(con)
     write_flag_run(con, now, rules, "")
     seconds["write"] = time.perf_counter() - started
