@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import networkx as nx
 
@@ -11,7 +11,7 @@ from graph.codes import FlagCode
 from graph.config import FlagRules
 from graph.gcpause import gc_paused
 from graph.flags.household import CACHES
-from graph.flags.model import Evidence, Flag, make_flag
+from graph.flags.model import Evidence, Flag, Owners, make_flag
 from graph.flags.specs import FLAG_SPECS, FlagSpec, Rescorer, Rule
 from graph.flags.windows import births_crossed, dates_crossed
 
@@ -23,6 +23,7 @@ __all__ = [
     "Evidence",
     "Flag",
     "FlagSpec",
+    "Owners",
     "Rescorer",
     "Rule",
     "births_crossed",
@@ -56,14 +57,23 @@ def flag_order(flag: Flag) -> tuple:
 
 
 def run_flags(
-    graph: nx.MultiDiGraph, rules: FlagRules, codes: Iterable[FlagCode] | None = None
+    graph: nx.MultiDiGraph,
+    rules: FlagRules,
+    codes: Iterable[FlagCode] | None = None,
+    owners: Collection[str] | None = None,
 ) -> list[Flag]:
     """Run registered rules and return their flags, highest severity first.
+
+    With ``owners``, only the flags owned by one of them (``person_ids[0]``, the person
+    flagged) are returned: the very flags the run over everyone gives them, since each rule
+    judges a person from the graph as it is, whoever else it judges. Each rule skips the
+    others' work where it can (an incremental run judges a third of the people in its graph).
 
     Args:
         graph: From :func:`graph.build.build_graph`.
         rules: Thresholds and weights.
         codes: Rules to run; None runs every registered rule.
+        owners: The people whose flags are wanted; None: everyone's.
 
     Returns:
         Flags sorted by severity, then score, then flagged person.
@@ -77,13 +87,17 @@ def run_flags(
         # (a source without event dates, such as a benchmark's person file) none can fire.
         log.warning("no event has a date and no as_of is set: no flag rule can apply")
         return []
+    wanted: Owners = None if owners is None else frozenset(owners)
     flags: list[Flag] = []
     # A graph changed since the last run (tests add edges) must not answer from the rules' caches.
     for cache in CACHES:
         graph.graph.pop(cache, None)
     with gc_paused():
         for code in selected:
-            raised = REGISTRY[code](graph, rules)
+            raised = REGISTRY[code](graph, rules, wanted)
+            if wanted is not None:
+                # Every rule keeps to its owners already; this only makes sure of it.
+                raised = [f for f in raised if f.person_ids[0] in wanted]
             log.info("flag rule %s raised %d flags", code.value, len(raised))
             flags.extend(raised)
     return sorted(flags, key=flag_order)

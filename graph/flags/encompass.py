@@ -26,7 +26,7 @@ from graph.flags.adjacency import nodes_of, pred_of
 from graph.flags.dwelling import dwelling_addresses
 from graph.flags.household import person_records, records_at
 from graph.flags.incidents import record_evidence
-from graph.flags.model import Evidence, Flag, make_flag
+from graph.flags.model import Evidence, Flag, Owners, judged, make_flag
 from graph.flags.windows import adult_born_by, as_of, window_start
 
 __all__ = ["AT_ADDRESS", "child_at_da_incident"]
@@ -54,14 +54,15 @@ class _ChildOn:
         return known
 
 
-def child_at_da_incident(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
+def child_at_da_incident(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]:
     """Children present at a DA incident within ``child_at_da_incident.window_days`` before as_of.
 
     One flag per child: the child first, then the incidents' victims and suspects.
     Parameters list each incident (date, occurrence reference, how the child was there:
     the recorded role or :data:`AT_ADDRESS`, and its victims) for the schools export.
     Evidence: the incident's victim and suspect records, the child's own record on it,
-    and, when placed by address, the child's records at that address.
+    and, when placed by address, the child's records at that address. The flag is the
+    child's: with ``owners``, only they are looked for at each incident.
     """
     cfg = rules.child_at_da_incident
     end = as_of(graph, rules)
@@ -80,10 +81,9 @@ def child_at_da_incident(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]
         records = [(p, d) for p, keyed in pred_of(graph)[node].items() for d in keyed.values() if d["kind"] == EdgeKind.RECORD]
         core = [(p, d) for p, d in records if d["role"] in (VICTIM, SUSPECT)]
         suspects = {p for p, d in core if d["role"] == SUSPECT}
-        base = [record_evidence(graph, d, event) for _, d in core]
         present: dict[str, tuple[set[str], list[Evidence]]] = {}
         for person, rec in records:
-            if rec["role"] in cfg.roles and person not in suspects and child_on(person, when):
+            if rec["role"] in cfg.roles and person not in suspects and judged(owners, person) and child_on(person, when):
                 how, ev = present.setdefault(person, (set(), []))
                 how.add(rec["role"])
                 ev.append(record_evidence(graph, rec, event))
@@ -92,15 +92,17 @@ def child_at_da_incident(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]
             for person, keyed in pred_of(graph)[address].items():
                 seen = keyed.get(EdgeKind.LIVES_AT)
                 if (
-                    seen is None or person in suspects or seen["first_date"] is None
+                    seen is None or person in suspects or not judged(owners, person) or seen["first_date"] is None
                     or not seen["first_date"] - gap <= when <= seen["last_date"] + gap or not child_on(person, when)
                 ):
                     continue
                 how, ev = present.setdefault(person, (set(), []))
                 how.add(AT_ADDRESS)
                 ev.extend(records_at(graph, person, address))
-        for child, (how, ev) in present.items():
-            found[child][node] = (how, base + ev)
+        if present:
+            base = [record_evidence(graph, d, event) for _, d in core]
+            for child, (how, ev) in present.items():
+                found[child][node] = (how, base + ev)
         for person, rec in core:
             others[node][rec["role"]].append(person)
     flags = []

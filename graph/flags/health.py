@@ -19,7 +19,7 @@ from graph.config import FlagRules
 from graph.flags.adjacency import nodes_of, pred_of, succ_of
 from graph.flags.household import ChildTest, overlaps, person_records, records_at
 from graph.flags.incidents import record_evidence, victim_incidents
-from graph.flags.model import Evidence, Flag, make_flag
+from graph.flags.model import Evidence, Flag, Owners, judged, make_flag
 from graph.flags.windows import as_of, window_start
 
 __all__ = ["pregnancy_and_da", "toxic_trio"]
@@ -37,17 +37,18 @@ def _record_date(record: dict, event: dict) -> date | None:
     return record["date"] or event.get("date")
 
 
-def pregnancy_and_da(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
+def pregnancy_and_da(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]:
     """A DA victim with a maternity record ``pregnancy_window_days`` or fewer before or after a DA incident.
 
     A maternity record is a health record on one of ``maternity_services`` or with the
     pregnancy marker set. Evidence: the maternity records and the incidents they are
-    near, so the flag is cross-agency when police saw the incident.
+    near, so the flag is cross-agency when police saw the incident. The flag is the victim's,
+    from her own records: with ``owners``, only theirs are judged.
     """
     end = as_of(graph, rules)
     days = rules.pregnancy_window_days
     flags = []
-    for victim, incidents in sorted(victim_incidents(graph, rules, end).items()):
+    for victim, incidents in sorted(victim_incidents(graph, rules, end, owners).items()):
         maternity = [
             (when, record_evidence(graph, r, e)) for r, e in person_records(graph, victim)
             if (r["pregnancy"] or e.get("service") in rules.maternity_services)
@@ -126,7 +127,13 @@ def _episode_records(graph: nx.MultiDiGraph, event: str, person: str) -> list[Ev
     return [record_evidence(graph, d, node) for d in pred_of(graph)[event][person].values() if d["kind"] == EdgeKind.RECORD]
 
 
-def toxic_trio(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
+def _near(graph: nx.MultiDiGraph, anchor: str, owners: frozenset[str]) -> bool:
+    """Whether an owner is the anchor or on one of its addresses or events: in every household :func:`_households` can find."""
+    preds = pred_of(graph)
+    return anchor in owners or any(not owners.isdisjoint(preds[node]) for node in succ_of(graph)[anchor])
+
+
+def toxic_trio(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]:
     """DA, mental-health and substance-misuse involvement among the adults of one household.
 
     Each part may come from a different adult and agency, from their own records within
@@ -135,6 +142,11 @@ def toxic_trio(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     it needs two or more people. One flag per child in the household, else one naming
     the adults who supplied the parts (DA first); a person in several such households
     gets one flag, for the household naming the most adults. Parameters name who and which agency supplied each part.
+
+    A household's flags are its members' (a child, or the first DA supplier), and a person's
+    flag is chosen among the households they are in: with ``owners``, a household with no
+    owner in it is passed over, as none of its flags would be kept, and so is an anchor with
+    no owner at its addresses or events, as none of its households can hold one.
     """
     end = as_of(graph, rules)
     since = window_start(rules, "toxic_trio_window_years", end)
@@ -154,10 +166,12 @@ def toxic_trio(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
                 d["kind"] == EdgeKind.RECORD and d["role"] in _DA_ROLES for d in keyed.values()))
     flags: dict[str, Flag] = {}
     for anchor in sorted(anchors):
+        if owners is not None and not _near(graph, anchor, owners):
+            continue
         if is_child(anchor) or DOMESTIC_ABUSE not in involved(anchor):
             continue
         for kind, placed, placing in _households(graph, anchor, rules, since, end):
-            if len(placed) < 2:
+            if len(placed) < 2 or (owners is not None and owners.isdisjoint(placed)):
                 continue
             adults = sorted(p for p in placed if not is_child(p))
             suppliers = {part: [a for a in adults if part in involved(a)] for part in TRIO}
@@ -176,6 +190,8 @@ def toxic_trio(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
                     f"within {rules.toxic_trio_window_years} years")
             for flagged in [[c] for c in children] or [suppliers[DOMESTIC_ABUSE][:1]]:
                 # One flag per person: of several households, the one naming the most adults.
+                if not judged(owners, flagged[0]):
+                    continue
                 held = flags.get(flagged[0])
                 if held is not None and len(held.person_ids) >= len({*flagged, *named}):
                     continue

@@ -18,7 +18,7 @@ from graph.codes import CARER_ROLES, CHILD, SOCIAL_CARE, EdgeKind, FlagCode
 from graph.config import FlagRules
 from graph.flags.adjacency import nodes_of, pred_of, succ_of
 from graph.flags.incidents import EVIDENCE_CACHE, PairIncident, pair_incidents, record_evidence
-from graph.flags.model import Evidence, Flag, make_flag
+from graph.flags.model import Evidence, Flag, Owners, judged, make_flag
 from graph.flags.windows import adult_born_by, as_of, window_start
 
 __all__ = [
@@ -137,14 +137,15 @@ def _latest_plan(graph: nx.MultiDiGraph, child: str) -> tuple[bool, str | None, 
     return True, plan, when
 
 
-def child_in_da_household(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
+def child_in_da_household(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]:
     """A child living with an adult who was a DA suspect or victim within ``serial_window_years``.
 
     Severity rises by ``child_plan_severity_bonus`` when the child's latest social care
     episode is on one of ``child_plan_types``, and by ``no_social_care_severity_bonus``
     when social care has no record of the child at all (the gap only linkage shows).
     Evidence: the adults' DA records in the window, and the records that place the
-    child and the adult at the shared address or on the shared episode.
+    child and the adult at the shared address or on the shared episode. The flag is the
+    child's, from the adults they live with: with ``owners``, only their children are placed.
     """
     end = as_of(graph, rules)
     since = window_start(rules, "serial_window_years", end)
@@ -165,12 +166,15 @@ def child_in_da_household(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag
         for addr, mine in _lives_at(graph, adult):
             for child, keyed in pred_of(graph)[addr].items():
                 theirs = keyed.get(EdgeKind.LIVES_AT)
-                if child != adult and theirs and overlaps(mine, theirs, rules.household_overlap_days) and is_child(child):
+                if (
+                    child != adult and theirs and judged(owners, child)
+                    and overlaps(mine, theirs, rules.household_overlap_days) and is_child(child)
+                ):
                     links[child][adult].setdefault("address", []).extend(
                         records_at(graph, child, addr) + records_at(graph, adult, addr)
                     )
         for child, keyed in succ_of(graph)[adult].items():
-            if EdgeKind.CARES_FOR in keyed and is_child(child):
+            if EdgeKind.CARES_FOR in keyed and judged(owners, child) and is_child(child):
                 links[child][adult].setdefault("social_care", []).extend(_shared_episodes(graph, adult, child))
     flags = []
     for child in sorted(links):
@@ -196,12 +200,13 @@ def child_in_da_household(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag
     return flags
 
 
-def perpetrator_joins_household(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
+def perpetrator_joins_household(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]:
     """A known DA perpetrator first seen at an address where children already live.
 
     The perpetrator's first seen date there falls within ``joins_lookback_days`` before
     as_of and after a DA incident as suspect; each child was first seen there earlier
     and last seen no more than ``household_overlap_days`` before the perpetrator came.
+    The flag is the perpetrator's, one per address: with ``owners``, only theirs are judged.
     """
     end = as_of(graph, rules)
     since = window_start(rules, "joins_lookback_days", end)
@@ -209,7 +214,8 @@ def perpetrator_joins_household(graph: nx.MultiDiGraph, rules: FlagRules) -> lis
     is_child = ChildTest(graph, end)
     by_perp: dict[str, list[PairIncident]] = defaultdict(list)
     for inc in pair_incidents(graph, end):
-        by_perp[inc.perp].append(inc)
+        if judged(owners, inc.perp):
+            by_perp[inc.perp].append(inc)
     flags = []
     for perp in sorted(by_perp):
         for addr, mine in _lives_at(graph, perp):

@@ -14,7 +14,7 @@ import networkx as nx
 from graph.codes import PATIENT, POLICE, SUSPECT, VICTIM, EdgeKind
 from graph.config import FlagRules
 from graph.flags.adjacency import nodes_of, pred_of
-from graph.flags.model import Evidence
+from graph.flags.model import Evidence, Owners, judged
 
 __all__ = [
     "Incident",
@@ -147,20 +147,24 @@ def _first_per_person(records: list[tuple[str, dict]], role: str) -> dict[str, d
     return first
 
 
-def victim_incidents(graph: nx.MultiDiGraph, rules: FlagRules, until: date) -> dict[str, list[Incident]]:
-    """Each victim's DA incidents on or before ``until``, in date order.
+def victim_incidents(
+    graph: nx.MultiDiGraph, rules: FlagRules, until: date, owners: Owners = None
+) -> dict[str, list[Incident]]:
+    """Each victim's DA incidents on or before ``until``, in date order (with ``owners``: only theirs).
 
     Police victim records are one incident per occurrence. A record from another
     agency (a health DA attendance) within ``same_incident_days`` of one of the
     victim's incidents joins it, so one assault seen by police and ED counts once.
-    Computed once per graph and settings; each caller gets its own lists.
+    A victim's incidents are read from her own records alone, so those of ``owners`` are
+    the same whoever else is read. Computed once per graph, settings and owners; each caller
+    gets its own lists.
     """
-    key = ("victims", until, tuple(rules.victim_agencies), rules.same_incident_days)
-    cached = _memoised(graph, key, lambda: _victim_incidents(graph, rules, until))
+    key = ("victims", until, tuple(rules.victim_agencies), rules.same_incident_days, owners)
+    cached = _memoised(graph, key, lambda: _victim_incidents(graph, rules, until, owners))
     return {person: list(incidents) for person, incidents in cached.items()}
 
 
-def _victim_incidents(graph: nx.MultiDiGraph, rules: FlagRules, until: date) -> dict[str, list[Incident]]:
+def _victim_incidents(graph: nx.MultiDiGraph, rules: FlagRules, until: date, owners: Owners) -> dict[str, list[Incident]]:
     seen: dict[str, list[tuple[date, bool, dict, Evidence]]] = defaultdict(list)
     for node in graph.graph["da_events"]:
         event = nodes_of(graph)[node]
@@ -169,7 +173,7 @@ def _victim_incidents(graph: nx.MultiDiGraph, rules: FlagRules, until: date) -> 
         # One row per person and event: a person's repeated records on one occurrence are one incident.
         people: set[str] = set()
         for person, rec in _records(graph, node):
-            if rec["role"] in (VICTIM, PATIENT) and person not in people:
+            if rec["role"] in (VICTIM, PATIENT) and person not in people and judged(owners, person):
                 people.add(person)
                 seen[person].append((event["date"], event["agency"] == POLICE, event, record_evidence(graph, rec, event)))
     gap = timedelta(days=rules.same_incident_days)

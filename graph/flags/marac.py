@@ -13,19 +13,22 @@ import networkx as nx
 from graph.codes import HIGH, FlagCode
 from graph.config import FlagRules
 from graph.flags.incidents import PairIncident, pair_incidents
-from graph.flags.model import Flag, make_flag
+from graph.flags.model import Flag, Owners, judged, make_flag
 from graph.flags.windows import as_of, window_start
 
 __all__ = ["marac_high_risk", "marac_repeat"]
 
 
-def marac_high_risk(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
-    """A DA victim on an incident with DASH HIGH within ``marac_lookback_days`` before as_of."""
+def marac_high_risk(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]:
+    """A DA victim on an incident with DASH HIGH within ``marac_lookback_days`` before as_of.
+
+    The flag is the victim's, from her own incidents: with ``owners``, only theirs are judged.
+    """
     end = as_of(graph, rules)
     since = window_start(rules, "marac_lookback_days", end)
     by_victim: dict[str, list[PairIncident]] = defaultdict(list)
     for inc in pair_incidents(graph, end):
-        if inc.dash_risk == HIGH and inc.date >= since:
+        if inc.dash_risk == HIGH and inc.date >= since and judged(owners, inc.victim):
             by_victim[inc.victim].append(inc)
     return [
         make_flag(
@@ -41,18 +44,21 @@ def marac_high_risk(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     ]
 
 
-def marac_repeat(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
+def marac_repeat(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]:
     """Repeat MARAC: a new incident, same victim and perpetrator, within ``repeat_marac_window_days`` after a HIGH one.
 
     The HIGH incident stands in for the MARAC referral (referrals are not in the
     extracts). The new incident must fall within ``marac_lookback_days`` before as_of.
+    The flag is the victim's, from her incidents with one perpetrator: with ``owners``,
+    only theirs are judged.
     """
     end = as_of(graph, rules)
     since = window_start(rules, "marac_lookback_days", end)
     days = rules.repeat_marac_window_days
     by_pair: dict[tuple[str, str], list[PairIncident]] = defaultdict(list)
     for inc in pair_incidents(graph, end):
-        by_pair[(inc.victim, inc.perp)].append(inc)
+        if judged(owners, inc.victim):
+            by_pair[(inc.victim, inc.perp)].append(inc)
     flags = []
     for (victim, perp), incs in by_pair.items():
         incs.sort(key=lambda i: (i.date, i.evidence[1].unique_id))

@@ -10,7 +10,17 @@ from typing import Any
 from graph.codes import FlagCode
 from graph.config import FlagRules
 
-__all__ = ["Evidence", "Flag", "make_flag"]
+__all__ = ["Evidence", "Flag", "Owners", "judged", "make_flag"]
+
+#: The people a rule is asked to judge (a flag's owner is its first person, ``person_ids[0]``), or
+#: None for everyone. A rule given a set returns exactly the flags it would raise for everyone
+#: whose owner is in the set, and may skip the work for everyone else.
+Owners = frozenset[str] | None
+
+
+def judged(owners: Owners, person: str) -> bool:
+    """Whether a flag owned by ``person`` is wanted: everyone's are when ``owners`` is None."""
+    return owners is None or person in owners
 
 
 @dataclass(frozen=True)

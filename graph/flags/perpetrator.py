@@ -12,7 +12,7 @@ import networkx as nx
 from graph.codes import FlagCode
 from graph.config import FlagRules
 from graph.flags.incidents import PairIncident, pair_incidents
-from graph.flags.model import Flag, make_flag
+from graph.flags.model import Flag, Owners, judged, make_flag
 from graph.flags.same_victim import victim_groups
 from graph.flags.windows import as_of, window_start
 
@@ -29,16 +29,19 @@ def _by_perp(graph: nx.MultiDiGraph, rules: FlagRules, window: str) -> dict[str,
     return grouped
 
 
-def serial_perpetrator(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
+def serial_perpetrator(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]:
     """DA suspect against ``serial_min_victims``+ distinct victims in the window.
 
     The window is ``serial_window_years`` calendar years up to as_of, both ends
-    inclusive (as the generator's truth counts it).
+    inclusive (as the generator's truth counts it). The flag is the suspect's, from his
+    own incidents: with ``owners``, only theirs are judged.
     """
     grouped = _by_perp(graph, rules, "serial_window_years")
     n, years = rules.serial_min_victims, rules.serial_window_years
     flags = []
     for perp, incs in grouped.items():
+        if not judged(owners, perp):
+            continue
         victims = sorted({i.victim for i in incs})
         groups = victim_groups(graph, victims, rules)
         if len(groups) < n:
@@ -69,18 +72,21 @@ def _rfg(rules: FlagRules, latest: date, end: date, frequency: int, gravity: flo
     return recency, score
 
 
-def repeat_perpetrator(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
+def repeat_perpetrator(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]:
     """DA suspect on ``repeat_perpetrator_min_incidents``+ incidents in the lookback, scored by RFG(V).
 
     Components, each shown in the flag's parameters: recency = 1 - days since the
     latest incident / lookback days (0..1); frequency = incidents; gravity = sum of
-    offence gravities; victims = distinct victims. Score = weighted sum.
+    offence gravities; victims = distinct victims. Score = weighted sum. The flag is
+    the suspect's, from his own incidents: with ``owners``, only theirs are judged.
     """
     grouped = _by_perp(graph, rules, "lookback_years")
     n = rules.repeat_perpetrator_min_incidents
     end = as_of(graph, rules)
     flags = []
     for perp, incs in grouped.items():
+        if not judged(owners, perp):
+            continue
         # An occurrence with two victims is one incident for frequency and gravity.
         per_event = {i.evidence[0].unique_id: i for i in incs}
         if len(per_event) < n:

@@ -21,7 +21,7 @@ from graph.flags.adjacency import nodes_of, pred_of, succ_of
 from graph.flags.dwelling import dwelling
 from graph.flags.household import overlaps
 from graph.flags.incidents import record_evidence
-from graph.flags.model import Evidence, Flag, make_flag
+from graph.flags.model import Evidence, Flag, Owners, judged, make_flag
 from graph.flags.windows import as_of, window_start
 
 __all__ = ["dangerous_place"]
@@ -97,13 +97,14 @@ def _households(graph: nx.MultiDiGraph, rules: FlagRules, incidents: list[_Place
     return sorted(sorted(c) for c in nx.connected_components(joined))
 
 
-def dangerous_place(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
+def dangerous_place(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]:
     """A dwelling with ``dangerous_place_min_incidents``+ DA incidents across ``dangerous_place_min_households``+ households.
 
     Counts incidents within ``dangerous_place_window_years`` before as_of. The flag is on
     the victim of the latest incident there (the household living with the place's
     history now), naming everyone on its incidents; parameters give the place, the
-    households (by person) and the dates.
+    households (by person) and the dates. With ``owners``, a place whose latest victim is
+    not one of them is passed over before its households are worked out.
     """
     end = as_of(graph, rules)
     since = window_start(rules, "dangerous_place_window_years", end)
@@ -112,12 +113,15 @@ def dangerous_place(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     for place, incidents in sorted(_incidents_at(graph, since, end).items()):
         if place in shared or len(incidents) < rules.dangerous_place_min_incidents:
             continue
-        households = _households(graph, rules, incidents)
-        if len(households) < rules.dangerous_place_min_households:
-            continue
+        # One incident per event at a place: the order is total. Households do not depend on it.
         incidents.sort(key=lambda i: (i.date, i.event))
         latest = incidents[-1]
         flagged = latest.victims[0] if latest.victims else latest.people[0]
+        if not judged(owners, flagged):
+            continue
+        households = _households(graph, rules, incidents)
+        if len(households) < rules.dangerous_place_min_households:
+            continue
         postcode, address = place.split("|", 1)
         flags.append(make_flag(
             FlagCode.DANGEROUS_PLACE,

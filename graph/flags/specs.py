@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 import networkx as nx
 
@@ -20,14 +20,19 @@ from graph.flags.encompass import child_at_da_incident
 from graph.flags.health import pregnancy_and_da, toxic_trio
 from graph.flags.household import child_in_da_household, perpetrator_joins_household
 from graph.flags.marac import marac_high_risk, marac_repeat
-from graph.flags.model import Flag
+from graph.flags.model import Flag, Owners
 from graph.flags.perpetrator import repeat_perpetrator, rescore_repeat_perpetrator, serial_perpetrator
 from graph.flags.places import dangerous_place
 from graph.flags.specss import specss_profile
 from graph.flags.unseen import unseen_man
 from graph.flags.victim import marac_escalation, repeat_victim
 
-Rule = Callable[[nx.MultiDiGraph, FlagRules], list[Flag]]
+class Rule(Protocol):
+    """A flag rule: the flags the graph shows, or only those of ``owners`` (see :func:`graph.flags.run_flags`)."""
+
+    def __call__(self, graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]: ...
+
+
 Rescorer = Callable[[Mapping[str, Any], FlagRules, date], tuple[dict[str, Any], float]]
 
 

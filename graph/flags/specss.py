@@ -22,7 +22,7 @@ from graph.config import FlagRules
 from graph.flags.adjacency import nodes_of, pred_of, succ_of
 from graph.flags.household import overlaps, person_records, records_at
 from graph.flags.incidents import Incident, pair_incidents, record_evidence, victim_incidents
-from graph.flags.model import Evidence, Flag, make_flag
+from graph.flags.model import Evidence, Flag, Owners, make_flag
 from graph.flags.dwelling import dwelling
 from graph.flags.windows import as_of, window_start
 
@@ -273,14 +273,15 @@ def _factor_parameters(found: _Found) -> dict:
     }
 
 
-def specss_profile(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
+def specss_profile(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]:
     """The SPECSS+ factors around each DA victim with an incident within ``specss_window_days``.
 
     Raised when ``specss_min_factors`` or more factors are present; severity rises by
     ``specss_severity_bonus`` from ``specss_high_factors``. Parameters give the factors
     present in :data:`FACTORS` order, and for each the records (``unique_ids``) and
     agencies it rests on and its weakest link; ``factor_count`` orders the triage queue
-    among equal severities.
+    among equal severities. The flag is the victim's, from her incidents and the people
+    around her: with ``owners``, only theirs are judged.
     """
     end = as_of(graph, rules)
     since = window_start(rules, "specss_window_days", end)
@@ -290,7 +291,7 @@ def specss_profile(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
         if inc.date >= since:
             perps_of.setdefault(inc.victim, set()).add(inc.perp)
     flags = []
-    for victim, incidents in sorted(victim_incidents(graph, rules, end).items()):
+    for victim, incidents in sorted(victim_incidents(graph, rules, end, owners).items()):
         recent = [i for i in incidents if i.date >= since]
         if not recent:
             continue

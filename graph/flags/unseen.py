@@ -29,7 +29,7 @@ from graph.flags.adjacency import nodes_of, pred_of, succ_of
 from graph.flags.dwelling import dwelling
 from graph.flags.household import ChildTest, overlaps, person_records, records_at
 from graph.flags.incidents import record_evidence
-from graph.flags.model import Evidence, Flag, make_flag
+from graph.flags.model import Evidence, Flag, Owners, judged, make_flag
 from graph.flags.windows import as_of, window_start
 
 __all__ = ["unseen_man"]
@@ -109,13 +109,14 @@ def _homes_of_children_on_plans(
     }
 
 
-def unseen_man(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
+def unseen_man(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]:
     """Adult men known to police for DA or violence, living with a child on a plan, on none of the child's episodes.
 
     One flag per man: the man first, then the children. Parameters name each child with
     their plan and its date, and what the police records show (DA, violence). Evidence:
     the man's police records, the child's latest episode, and the records placing both
-    at the shared address; the weakest link is the lowest among them.
+    at the shared address; the weakest link is the lowest among them. The flag is the man's:
+    with ``owners``, only they are judged.
     """
     end = as_of(graph, rules)
     since = window_start(rules, "unseen_men.window_years", end)
@@ -126,7 +127,7 @@ def unseen_man(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     # (a fifth of a million at 1M people) cost seconds for a few dozen flags.
     candidates = {
         p for addr in homes for p, keyed in pred_of(graph)[addr].items()
-        if EdgeKind.LIVES_AT in keyed and nodes[p].get("sex") == MALE
+        if EdgeKind.LIVES_AT in keyed and nodes[p].get("sex") == MALE and judged(owners, p)
     }
     flags = []
     for man in sorted(candidates):

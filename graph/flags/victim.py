@@ -7,7 +7,7 @@ import networkx as nx
 from graph.codes import FlagCode
 from graph.config import FlagRules
 from graph.flags.incidents import Incident, victim_incidents
-from graph.flags.model import Flag, make_flag
+from graph.flags.model import Flag, Owners, make_flag
 from graph.flags.windows import as_of, window_start
 
 __all__ = ["busiest_window", "marac_escalation", "repeat_victim"]
@@ -33,12 +33,15 @@ def busiest_window(incidents: list[Incident], days: int) -> list[Incident]:
     return best
 
 
-def repeat_victim(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
-    """``repeat_victim_min_incidents``+ DA incidents as victim in any window of ``repeat_victim_window_days``."""
+def repeat_victim(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]:
+    """``repeat_victim_min_incidents``+ DA incidents as victim in any window of ``repeat_victim_window_days``.
+
+    The flag is the victim's, from her own incidents: with ``owners``, only theirs are judged.
+    """
     end = as_of(graph, rules)
     n, days = rules.repeat_victim_min_incidents, rules.repeat_victim_window_days
     flags = []
-    for person, incidents in victim_incidents(graph, rules, end).items():
+    for person, incidents in victim_incidents(graph, rules, end, owners).items():
         window = busiest_window(incidents, days)
         if len(window) < n:
             continue
@@ -55,13 +58,16 @@ def repeat_victim(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
     return flags
 
 
-def marac_escalation(graph: nx.MultiDiGraph, rules: FlagRules) -> list[Flag]:
-    """MARAC potential escalation: ``escalation_min_incidents``+ DA incidents in the window ending at as_of."""
+def marac_escalation(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) -> list[Flag]:
+    """MARAC potential escalation: ``escalation_min_incidents``+ DA incidents in the window ending at as_of.
+
+    The flag is the victim's, from her own incidents: with ``owners``, only theirs are judged.
+    """
     end = as_of(graph, rules)
     since = window_start(rules, "escalation_window_days", end)
     n, days = rules.escalation_min_incidents, rules.escalation_window_days
     flags = []
-    for person, incidents in victim_incidents(graph, rules, end).items():
+    for person, incidents in victim_incidents(graph, rules, end, owners).items():
         recent = [i for i in incidents if i.date >= since]
         if len(recent) < n:
             continue

@@ -17,7 +17,12 @@ under other rules (settings or rule code) are all recomputed.
 
 Shared addresses (refuges, hostels) are judged again over the whole run: an address
 that becomes shared, or stops being, changes the households of everyone recorded there,
-so they join the changed people too.
+so they join the changed people too. No rule reads one person through another's record at
+a shared address (the graph draws no ``lives_at`` edge to one), so the walks out from the
+changed people step through no shared address, nor through a dwelling all of whose
+spellings are shared (:func:`_walk_skips`): a hostel's dozens of unrelated residents are
+not each other's neighbours, and at a million people such steps more than doubled the
+people judged and the graph they are judged on.
 """
 
 from __future__ import annotations
@@ -39,7 +44,9 @@ from linkage.safeguard.flag_tables import (
     SAFEGUARDING_TABLES, flags_as_of, parameters_json, read_flag_run, rules_fingerprint, write_flag_run, write_flags,
 )
 from linkage.safeguard.graph_input import graph_frames, stored_person_keys_sql
-from linkage.safeguard.shared_addresses import AREA_SQL, SHARED_TABLE, find_shared_addresses, key_area_sql, read_shared_addresses
+from linkage.safeguard.shared_addresses import (
+    AREA_SQL, DWELLING_KEY_SQL, SHARED_TABLE, find_shared_addresses, key_area_sql, read_shared_addresses,
+)
 from linkage.store import swap_in
 
 logger = logging.getLogger(__name__)
@@ -82,6 +89,7 @@ def update_flag_tables(
     # With a window, moving the date changes who counts as seen at every address.
     whole = moved and bool(rules.shared_addresses.window_days)
     shared = _update_shared_addresses(con, rules, now, previous, whole)
+    _walk_skips(con)
     run_sql(
         con, "flag_owners_seed",
         "CREATE OR REPLACE TEMP TABLE flag_owners AS SELECT person_id FROM flag_seed "
@@ -96,23 +104,24 @@ def update_flag_tables(
     _grow(con, "flag_context", CONTEXT_STEPS, from_frontier=True)
     run_sql(
         con, "context_clusters",
-        "CREATE OR REPLACE TEMP VIEW context_clusters AS SELECT * FROM clusters WHERE person_id IN (SELECT person_id FROM flag_context)",
+        # Tables, not views: the graph's queries read the context's clusters four times over.
+        "CREATE OR REPLACE TEMP TABLE context_clusters AS SELECT * FROM clusters WHERE person_id IN (SELECT person_id FROM flag_context)",
     )
     run_sql(
         con, "context_persons",
-        "CREATE OR REPLACE TEMP VIEW context_persons AS SELECT * FROM persons WHERE person_id IN (SELECT person_id FROM flag_context)",
+        "CREATE OR REPLACE TEMP TABLE context_persons AS SELECT * FROM persons WHERE person_id IN (SELECT person_id FROM flag_context)",
     )
     people, events = graph_frames(con, "records", "context_clusters", "context_persons")
     owners = {row[0] for row in run_sql(con, "read_flag_owners", "SELECT person_id FROM flag_owners").fetchall()}
     with gc_paused():
         graph = build_graph(people, events, data_as_of=now, shared_addresses=shared, co_involvement=False)
-        flags = [f for f in run_flags(graph, rules) if f.person_ids[0] in owners]
+        flags = run_flags(graph, rules, owners=owners)
         del graph
     seconds["flags"] = time.perf_counter() - started
     started = time.perf_counter()
     if moved:
         _rescore(con, rules, now)
-    write_flags(con, flags, "__changes")
+    write_flags(con, flags, "__changes", temporary=True)
     _merge(con)
     write_flag_run(con, now, rules, "")
     seconds["write"] = time.perf_counter() - started
@@ -230,8 +239,30 @@ def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:
     run_sql(con, "add_changed_keys", f"INSERT INTO person_keys {stored_person_keys_sql(people='changed_people')}")
 
 
+def _walk_skips(con: duckdb.DuckDBPyConnection) -> None:
+    """The keys (hashed, as ``person_keys`` has them) a walk does not step through: ``walk_skips``.
+
+    Each shared address, and each dwelling every spelling of which is shared. No rule links
+    two people through either: the graph draws no ``lives_at`` edge to a shared address, a
+    dwelling with a shared spelling is never a dangerous place, and a dwelling's other,
+    unshared spellings (where households do form) keep its key in the walk. Everyone recorded
+    at an address whose verdict changed is a changed person already (``_update_shared_addresses``).
+    A key of another kind with the hash of a skipped one (odds about one in ten billion at a
+    million people) would be skipped too.
+    """
+    run_sql(
+        con, "walk_skips",
+        f"CREATE OR REPLACE TEMP TABLE walk_skips AS SELECT hash(address_key) AS k FROM {SHARED_TABLE} "
+        f"UNION SELECT hash(d) FROM (SELECT {DWELLING_KEY_SQL} AS d, {ADDRESS_KEY_SQL} AS a FROM records AS r "
+        f"WHERE {AREA_SQL} IN (SELECT {key_area_sql('address_key')} FROM {SHARED_TABLE}) AND nullif(trim(r.address), '') IS NOT NULL) "
+        f"GROUP BY d HAVING bool_and(a IN (SELECT address_key FROM {SHARED_TABLE}))",
+    )
+
+
 def _grow(con: duckdb.DuckDBPyConnection, table: str, steps: int, from_frontier: bool = False) -> None:
-    """Add to ``table`` everyone sharing an event or address with it, ``steps`` times.
+    """Add to ``table`` everyone sharing an event, an address or a dwelling with it, ``steps`` times.
+
+    Keys in ``walk_skips`` (shared addresses: :func:`_walk_skips`) are not stepped through.
 
     Each step looks out from the people the last step added only: everyone else's
     neighbours are already in. With ``from_frontier``, ``table`` is a copy of one grown
@@ -244,9 +275,9 @@ def _grow(con: duckdb.DuckDBPyConnection, table: str, steps: int, from_frontier:
     for step in range(steps):
         run_sql(
             con, f"grow_{table}_{step}",
-            "CREATE OR REPLACE TEMP TABLE frontier AS SELECT DISTINCT b.person_id FROM person_keys AS a "
-            "JOIN person_keys AS b USING (k) WHERE a.person_id IN (SELECT person_id FROM frontier) "
-            f"AND b.person_id NOT IN (SELECT person_id FROM {table})",
+            "CREATE OR REPLACE TEMP TABLE frontier AS SELECT DISTINCT b.person_id FROM (SELECT k FROM person_keys "
+            "WHERE person_id IN (SELECT person_id FROM frontier) AND k NOT IN (SELECT k FROM walk_skips)) AS a "
+            f"JOIN person_keys AS b USING (k) WHERE b.person_id NOT IN (SELECT person_id FROM {table})",
         )
         run_sql(con, f"add_{table}_{step}", f"INSERT INTO {table} SELECT person_id FROM frontier")
 

@@ -61,8 +61,12 @@ def parameters_json(parameters: Mapping[str, Any]) -> str:
     return json.dumps(dict(parameters), default=str, sort_keys=True)
 
 
-def write_flags(con: duckdb.DuckDBPyConnection, flags: list[Flag], suffix: str = "__new") -> None:
-    """Write flags and their evidence; flag ids follow the flags' order (most severe first)."""
+def write_flags(con: duckdb.DuckDBPyConnection, flags: list[Flag], suffix: str = "__new", temporary: bool = False) -> None:
+    """Write flags and their evidence; flag ids follow the flags' order (most severe first).
+
+    ``temporary``: as temporary tables, for flags merged into the stored ones (an incremental run's),
+    which need not be written to the results file on the way.
+    """
     # Hundreds of thousands of small tuples and strings, none in a cycle: at 1M people the
     # collector's full passes over them cost more than building the tables.
     with gc_paused():
@@ -98,12 +102,12 @@ def write_flags(con: duckdb.DuckDBPyConnection, flags: list[Flag], suffix: str =
         run_sql(
             con,
             "write_flags",
-            f"CREATE OR REPLACE TABLE flags{suffix} AS "
+            f"CREATE OR REPLACE {'TEMP TABLE' if temporary else 'TABLE'} flags{suffix} AS "
             "SELECT * REPLACE (CAST(code AS flag_code) AS code) FROM flags_staging ORDER BY flag_id",
         )
     finally:
         run_sql(con, "drop_flags_staging", "DROP TABLE IF EXISTS flags_staging")
-    create_table_from_arrow(con, f"flag_evidence{suffix}", evidence_rows)
+    create_table_from_arrow(con, f"flag_evidence{suffix}", evidence_rows, temporary=temporary)
 
 
 #: The table, kept with each run's results, of the flags (code and person) that run raised and cleared.

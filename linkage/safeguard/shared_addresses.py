@@ -68,6 +68,10 @@ def dwelling_sql() -> str:
 DWELLING_KEY_SQL = f"CASE WHEN nullif(trim(r.address), '') IS NOT NULL THEN 'dwelling:' || {dwelling_sql()} END"
 
 
+#: The records of the areas judged again, read once (a temporary table).
+_AREA_RECORDS = "shared_area_records"
+
+
 def _in_areas(areas: str | None) -> str:
     """A condition on a records row ``r``: its area is one of ``areas`` (a table with column ``area``), or true."""
     return "" if areas is None else f" AND {AREA_SQL} IN (SELECT area FROM {quote_ident(areas)})"
@@ -135,12 +139,21 @@ def find_shared_addresses(
         The shared addresses (columns of :data:`graph.shared.SHARED_COLUMNS`).
     """
     settings = rules.shared_addresses
-    keys = fetch_arrow(con, "shared_address_keys", _keys_sql(records, areas)).to_pandas()
+    local, areas_left = records, areas
+    if areas is not None:
+        # The areas' records once, for the two queries below: each filtered every record by its area.
+        run_sql(
+            con, "shared_area_records",
+            f"CREATE OR REPLACE TEMP TABLE {_AREA_RECORDS} AS SELECT r.unique_id, r.postcode, r.address, r.surname, r.event_date "
+            f"FROM {quote_ident(records)} AS r WHERE true{_in_areas(areas)}",
+        )
+        local, areas_left = _AREA_RECORDS, None
+    keys = fetch_arrow(con, "shared_address_keys", _keys_sql(local, areas_left)).to_pandas()
     since = as_of - timedelta(days=settings.window_days) if settings.window_days and as_of else None
     residents = pd.DataFrame(columns=["dwelling", "person_id", "surname"])
     related = pd.DataFrame(columns=["person_a", "person_b"])
     if settings.detect:
-        residents = fetch_arrow(con, "shared_address_residents", _residents_sql(records, clusters, areas), {
+        residents = fetch_arrow(con, "shared_address_residents", _residents_sql(local, clusters, areas_left), {
             "min_people": settings.min_people, "since": since, "until": as_of,
         }).to_pandas()
         people = pa.table({"person_id": pa.array(sorted(set(residents["person_id"])), pa.string())})
@@ -151,6 +164,8 @@ def find_shared_addresses(
             }).to_pandas()
         finally:
             run_sql(con, "drop_shared_address_people", "DROP TABLE IF EXISTS temp.shared_address_people")
+    if areas is not None:
+        run_sql(con, "drop_shared_area_records", f"DROP TABLE IF EXISTS temp.{_AREA_RECORDS}")
     found = shared_addresses(keys, residents, related, settings)
     create_table_from_arrow(con, f"{SHARED_TABLE}{suffix}", pa.table({
         "address_key": pa.array(found["address_key"].tolist(), pa.string()),
