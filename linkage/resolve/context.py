@@ -121,7 +121,10 @@ def _score(records: pa.Table, candidates: pd.DataFrame, context: Context) -> pa.
         "_context_pair": pa.array(np.arange(len(candidates))),
     })
     distinct = wanted.group_by(["unique_id_l", "unique_id_r"]).aggregate([])
-    linker = make_linker(records, context.splink, context.term_frequencies)
+    # Only the profiles in a candidate pair: Splink joins every record it holds to the term
+    # frequencies before it reads the pairs (with all profiles, a full run's step took twice as long).
+    used = np.unique(np.concatenate([candidates.weak_profile.to_numpy(), candidates.profile.to_numpy()]))
+    linker = make_linker(records.take(pa.array(used)), context.splink, context.term_frequencies)
     blocked = linker.table_management.register_table(pa.table({
         "match_key": pa.array(["0"] * distinct.num_rows, pa.string()),
         "join_key_l": distinct["unique_id_l"], "join_key_r": distinct["unique_id_r"],
