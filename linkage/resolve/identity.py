@@ -91,7 +91,11 @@ def assign_ids(
         The id of each group, the updated registry and this run's events.
     """
     current = pd.DataFrame({"unique_id": pd.array(unique_ids, dtype="string"), "label": np.asarray(labels, dtype=np.int64)})
-    first_record = current.groupby("label")["unique_id"].min()
+    # Each group's lowest record id, by the ids' sorted codes: pandas 2 takes the minimum of
+    # strings group by group in Python (32 CPU s for 874,090 records; 1.3 s on pandas 3).
+    codes, sorted_ids = pd.factorize(current["unique_id"], sort=True)
+    lowest = pd.Series(codes).groupby(current["label"].to_numpy()).min()
+    first_record = pd.Series(sorted_ids.take(lowest.to_numpy()), index=lowest.index, name="unique_id")
     registry = _registry(previous, registry)
     person_of: dict[int, str] = {}
     events: list[tuple] = []
