@@ -232,6 +232,7 @@ def machine() -> dict[str, Any]:
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "duckdb": duckdb.__version__,
         "splink": version("splink"),
+        "pandas": version("pandas"),  # 2 or 3 changes some steps' time (the bench extra holds it below 3)
         "date": datetime.now(UTC).date().isoformat(),
     }
 
@@ -294,7 +295,7 @@ def machine_line(m: dict[str, Any]) -> str:
     """One line naming the machine and software (from :func:`machine`)."""
     memory = "" if m["memory_gib"] is None else f", {m['memory_gib']:.0f} GiB RAM"
     return (f"machine: {m['machine']}, {m['cpus']} CPUs{memory}, {m['python']}, "
-            f"DuckDB {m['duckdb']}, Splink {m['splink']}; date {m['date']}")
+            f"DuckDB {m['duckdb']}, Splink {m['splink']}, pandas {m.get('pandas', '?')}; date {m['date']}")
 
 
 def print_report(summary: dict[str, Any]) -> None:
