@@ -37,7 +37,7 @@ from typing import Any
 import pandas as pd
 
 import plain_public
-from public_data import DATASETS, LABELS, PublicData, write_extracts
+from public_data import DATASETS, LABELS, PublicData, prepare
 from bench_linkage import machine, machine_line, print_table
 from linkage.config import load_run_config
 from linkage.store import connect, results_path
@@ -352,23 +352,6 @@ def print_details(name: str, mash: Outcome, plain: Outcome) -> None:
 # Main
 
 
-def warm_up(name: str, workdir: Path) -> None:
-    """Run both models once on a data set, untimed, so that neither timed run pays the process's start-up.
-
-    Modules imported on first use, sqlglot's dialects and DuckDB's first connections cost a
-    one-time tenth of a CPU second or so; without this the first data set's MASH run paid them
-    for both models (plain Splink measured 1.62-1.65 s run first against 1.54-1.59 s second).
-    """
-    config_path = EXAMPLES / name / "run.yaml"
-    config = load_run_config(config_path)
-    data = DATASETS[name]()
-    extracts = workdir / name / "extracts"
-    write_extracts(data, extracts, {s.name: s.file for s in config.sources})
-    print(f"warming up on {name} (untimed) ...", flush=True)
-    run_mash(config_path, workdir / name / "store" / "mash.duckdb", extracts, data.truth)
-    run_plain(name, data)
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=list(DATASETS), help="run only these data sets")
@@ -386,14 +369,12 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     names = args.only or list(DATASETS)
     results: dict[str, tuple[int, Outcome, Outcome]] = {}
-    warm_up(names[0], args.workdir)
+    # One untimed run of both first, else MASH's first timed run pays the process's start-up for both.
+    config_path, data, extracts, store = prepare(names[0], args.workdir, EXAMPLES)
+    run_mash(config_path, store, extracts, data.truth)
+    run_plain(names[0], data)
     for name in names:
-        config_path = EXAMPLES / name / "run.yaml"
-        config = load_run_config(config_path)
-        data = DATASETS[name]()
-        extracts = args.workdir / name / "extracts"
-        store = args.workdir / name / "store" / "mash.duckdb"
-        write_extracts(data, extracts, {s.name: s.file for s in config.sources})
+        config_path, data, extracts, store = prepare(name, args.workdir, EXAMPLES)
         records = len(data.truth)
         print(f"{name}: {records:,} records, {data.truth['person_id'].nunique():,} true people; "
               f"extracts in {extracts}", flush=True)

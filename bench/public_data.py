@@ -15,6 +15,9 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
+from linkage.config import load_run_config
+
+
 @dataclass(frozen=True)
 class PublicData:
     """One data set as its package gives it.
@@ -104,3 +107,12 @@ def write_extracts(data: PublicData, extracts: Path, files: Mapping[str, Path]) 
         frame.to_csv(extracts / files[source], index=False)
     data.truth.to_csv(extracts / "truth" / "records.csv", index=False)
     data.truth[["person_id"]].drop_duplicates().to_csv(extracts / "truth" / "people.csv", index=False)
+
+
+def prepare(name: str, workdir: Path, examples: Path) -> tuple[Path, PublicData, Path, Path]:
+    """A data set's example run config (under ``examples``), its data, its extracts (written) and its store path."""
+    config_path = examples / name / "run.yaml"
+    data = DATASETS[name]()
+    extracts = workdir / name / "extracts"
+    write_extracts(data, extracts, {s.name: s.file for s in load_run_config(config_path).sources})
+    return config_path, data, extracts, workdir / name / "store" / "mash.duckdb"
