@@ -16,7 +16,6 @@ NICKNAME_TABLE = "ref_nickname"
 GROUP_TABLE = "ref_forename_group"
 
 
-@lru_cache(maxsize=1)
 def near_name_members_sql(forenames: str, min_length: int) -> str:
     """SQL: each distinct forename no list knows, with the names of each listed name one keystroke from it.
 
@@ -39,6 +38,7 @@ def near_name_members_sql(forenames: str, min_length: int) -> str:
     )
 
 
+@lru_cache(maxsize=1)
 def nickname_canonicals() -> dict[str, str]:
     """Map every name in the curated ``nicknames`` list onto one canonical form.
 
