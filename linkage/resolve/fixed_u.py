@@ -209,7 +209,6 @@ def swapped_name_u(records: pa.Table | ModelData, model: ModelConfig) -> dict[st
     # Only the comparisons holding a counted level are built: building one parses every level's SQL.
     creators = [c for c in settings(model).comparisons if any(_label(level) in COUNTED_LEVELS for level in c.create_comparison_levels())]
     comparisons = [comparison.get_comparison(SAVED_DIALECT) for comparison in creators]
-    comparisons = [c for c in comparisons if any(level.label_for_charts in COUNTED_LEVELS for level in c.comparison_levels)]
     if not comparisons:
         return {}
     names = data.value_counts_of(NAME_COLUMNS)
