@@ -13,6 +13,7 @@ from linkage.ingest.run import ingest_source
 from linkage.pipeline import create_table_from_arrow
 from linkage.resolve.blocking import check_pair_budget
 from linkage.resolve.context import Context, context_events
+from linkage.resolve.context_scores import ContextScores
 from linkage.resolve.linker import ArrowModelData, KeptPairs, model_input
 from linkage.resolve.profiles import Profiles, collapse, self_pairs
 from linkage.resolve.run import cluster_records, predict, record_groups
@@ -101,7 +102,10 @@ class DuckDBEngine:
         decided: dict[tuple[str, str], str],
     ) -> Grouping:
         """Constrained clustering with relational context (the DA participants recorded with each record)."""
-        context = Context(context_events(con, records_table), model.splink, model.term_frequency_tables())
+        context = Context(
+            context_events(con, records_table), model.splink, model.term_frequency_tables(),
+            scores=ContextScores.of(con, model, fresh=True),
+        )
         clustered = cluster_records(profiles, scored, decided, self.run.model, context)
         create_table_from_arrow(con, "pairs__new", clustered.pairs)
         create_table_from_arrow(con, "profiles__new", profiles.members())

@@ -36,7 +36,9 @@ clustering, on the clusters:
    summaries are the joined clusters' own.
 
 The whole step is a few joins over the DA participants (a few percent of records) and one
-Splink scoring of the candidate pairs, which are few: seconds at a million people.
+Splink scoring of the candidate pairs, which are few: seconds at a million people. With
+kept scores (``Context.scores``, :mod:`linkage.resolve.context_scores`) only the pairs no
+earlier run under the same model scored go to Splink: most of a nightly run's.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ import pyarrow.compute as pc
 from linkage.config import ModelConfig
 from linkage.pipeline import Step, fetch_arrow
 from linkage.resolve.cluster import ClusterResult
+from linkage.resolve.context_scores import ContextScores
 from linkage.resolve.context_candidates import (
     Context, candidate_pairs, context_prior, every_record, participants, sounds_of, strong_profiles,
 )
@@ -123,18 +126,43 @@ def _score(records: pa.Table, candidates: pd.DataFrame, context: Context) -> pa.
     distinct = wanted.group_by(["unique_id_l", "unique_id_r"]).aggregate([])
     # Only the profiles in a candidate pair: Splink joins every record it holds to the term
     # frequencies before it reads the pairs.
-    used = np.unique(np.concatenate([candidates.weak_profile.to_numpy(), candidates.profile.to_numpy()]))
-    linker = make_linker(records.take(pa.array(used)), context.splink, context.term_frequencies)
-    blocked = linker.table_management.register_table(pa.table({
-        "match_key": pa.array(["0"] * distinct.num_rows, pa.string()),
-        "join_key_l": distinct["unique_id_l"], "join_key_r": distinct["unique_id_r"],
-    }), _BLOCKED, overwrite=True)
-    linker.table_management.register_blocked_pairs_for_predict(blocked)
-    scored = scored_pairs(linker.inference.predict(warning_mode="never"))
+    used = records.take(pa.array(np.unique(np.concatenate([candidates.weak_profile.to_numpy(), candidates.profile.to_numpy()]))))
+    if context.scores is None:
+        scored = _predict(used, distinct, context)
+    else:
+        scored = _kept_or_predicted(used, distinct, context, context.scores)
     out = wanted.join(scored, ["unique_id_l", "unique_id_r"], join_type="inner").select([*scored.column_names, "_context_pair"])
     # In a fixed order: the best pair of a weak and a candidate person is chosen by weight, ties by row,
     # and Splink's rows come in whatever order DuckDB's threads finish them.
     return out.sort_by([("_context_pair", "ascending"), ("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
+
+
+def _predict(used: pa.Table, pairs: pa.Table, context: Context) -> pa.Table:
+    """Splink's scores of the id pairs (``unique_id_l`` < ``unique_id_r``) among the ``used`` records."""
+    linker = make_linker(used, context.splink, context.term_frequencies)
+    blocked = linker.table_management.register_table(pa.table({
+        "match_key": pa.array(["0"] * pairs.num_rows, pa.string()),
+        "join_key_l": pairs["unique_id_l"], "join_key_r": pairs["unique_id_r"],
+    }), _BLOCKED, overwrite=True)
+    linker.table_management.register_blocked_pairs_for_predict(blocked)
+    return scored_pairs(linker.inference.predict(warning_mode="never"))
+
+
+def _kept_or_predicted(used: pa.Table, pairs: pa.Table, context: Context, scores: ContextScores) -> pa.Table:
+    """The id pairs' scores: those kept from an earlier run under this model, the rest predicted and kept."""
+    keys = scores.keys(used)
+    keyed = pairs.append_column("key_l", pc.take(keys, pc.index_in(pairs["unique_id_l"], value_set=used["unique_id"])))
+    keyed = keyed.append_column("key_r", pc.take(keys, pc.index_in(pairs["unique_id_r"], value_set=used["unique_id"])))
+    found, missing = scores.lookup(keyed)
+    if missing.num_rows == 0:
+        return found
+    # Splink reads only the records of the pairs it scores.
+    ids = pc.unique(pa.concat_arrays([missing["unique_id_l"].combine_chunks(), missing["unique_id_r"].combine_chunks()]))
+    fresh = _predict(used.filter(pc.is_in(used["unique_id"], value_set=ids)), missing.select(["unique_id_l", "unique_id_r"]), context)
+    scores.add(fresh.join(missing, ["unique_id_l", "unique_id_r"], join_type="inner").drop_columns(["unique_id_l", "unique_id_r"]))
+    if found.num_rows == 0:
+        return fresh
+    return pa.concat_tables([fresh, found.select(fresh.column_names).cast(fresh.schema)])
 
 
 def _evidence(scored: pa.Table) -> np.ndarray:

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from linkage.config import ModelConfig
 from linkage.resolve.model_inputs import identifier_column
+from linkage.resolve.context_scores import ContextScores
 from linkage.resolve.profiles import Profiles
 
 #: Numerical guards on the learned prior: a run with almost no DA context must not give odds of 0 or infinity.
@@ -30,12 +31,15 @@ class Context:
         outside: In an incremental run, the DA participants not being clustered: ``unique_id``,
             their stored ``person_id`` and whether they hold a DOB (``dated``), so the prior is
             learned over every record as in a full run.
+        scores: Candidate pairs' scores kept from earlier runs under this model, and where this
+            run's are kept (None: every pair is scored, nothing kept).
     """
 
     events: pa.Table
     splink: dict
     term_frequencies: dict[str, pa.Table]
     outside: pa.Table | None = None
+    scores: ContextScores | None = None
 
 
 def strong_profiles(records: pa.Table, model: ModelConfig) -> np.ndarray:

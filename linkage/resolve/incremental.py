@@ -40,6 +40,7 @@ from linkage.resolve.incremental_input import (
 )
 from linkage.resolve.profiles import Profiles, collapse, self_pairs
 from linkage.resolve.context import Context, context_events
+from linkage.resolve.context_scores import ContextScores
 from linkage.resolve.decisions import decided_records, read_decisions
 from linkage.resolve.run import ResolveReport, cluster_records, clusters_table
 from linkage.resolve.linker import scored_pairs
@@ -118,7 +119,10 @@ def resolve_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, run_id: int,
             "SELECT c.unique_id, c.person_id, r.dob IS NOT NULL AS dated FROM clusters AS c JOIN records AS r USING (unique_id) "
             f"WHERE r.agency = 'police' AND r.domestic_abuse AND c.unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
         )
-        context = Context(context_events(con, "records"), model.splink, model.term_frequency_tables(), outside)
+        context = Context(
+            context_events(con, "records"), model.splink, model.term_frequency_tables(), outside,
+            ContextScores.of(con, model, fresh=False),
+        )
         clustered = cluster_records(affected, pairs, decided, run.model, context)
         run_sql(
             con, "clusters_before",
