@@ -43,7 +43,7 @@ from linkage.resolve.context import Context, context_events
 from linkage.resolve.context_scores import ContextScores
 from linkage.resolve.decisions import decided_records, read_decisions
 from linkage.resolve.run import ResolveReport, cluster_records, clusters_table
-from linkage.resolve.linker import scored_pairs
+from linkage.resolve.linker import KeptPairs, scored_pairs
 from linkage.resolve.train import TrainedModel, is_current, load_latest_model
 from linkage.store import connect_memory, table_columns
 
@@ -89,12 +89,9 @@ def resolve_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, run_id: int,
         mark_blocking_keys(con, run.model, model.splink)
         check_marked_pair_budget(con, BLOCKING_KEYS, IS_NEW, run.model, run.resources.pair_budget)
         blocked_profiles(con, model.splink, "predicted_profiles")
-        new_pairs = predict_changes(model_input_of(con, "predicted_profiles", run.model), added, model, run)
         # Touched records make up whole profiles (_touch_profiles): their own pairs are scored afresh.
         touched = collapse(scope.filter(pc.is_in(scope["unique_id"], value_set=pa.array(sorted(added), pa.string()))), run.model, apart)
-        own = self_pairs(touched, model.splink, model.term_frequency_tables(), run.model.thresholds.review)
-        if own is not None:
-            new_pairs = pa.concat_tables([new_pairs, own], promote_options="default")
+        new_pairs = predict_changes(model_input_of(con, "predicted_profiles", run.model), added, model, run, touched)
 
     with stages.time("cluster", label="cluster changes"):
         run_sql(con, "drop_touched_pairs", f"DELETE FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {TOUCHED}) "
@@ -162,7 +159,9 @@ def resolve_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, run_id: int,
     return report, changed_people
 
 
-def predict_changes(records: pa.Table, added: set[str], model: TrainedModel, run: RunConfig) -> pa.Table:
+def predict_changes(
+    records: pa.Table, added: set[str], model: TrainedModel, run: RunConfig, touched: Profiles | None = None
+) -> pa.Table:
     """Score new and changed records against the others and each other, at or above the review threshold.
 
     Args:
@@ -170,6 +169,8 @@ def predict_changes(records: pa.Table, added: set[str], model: TrainedModel, run
         added: Ids of the new and changed records.
         model: The saved model.
         run: The run config (review threshold, term-frequency columns).
+        touched: The touched records' profiles, whose own pairs (``profiles.self_pairs``) are scored
+            too, by the same linker (building one parses every comparison level's SQL).
     """
     is_new = pc.is_in(records["unique_id"], value_set=pa.array(sorted(added), pa.string()))
     work = connect_memory()
@@ -189,7 +190,9 @@ def predict_changes(records: pa.Table, added: set[str], model: TrainedModel, run
         threshold = run.model.thresholds.review
         between = linker.inference.predict_between(existing, new, threshold_match_probability=threshold, warning_mode="never")
         within = linker.inference.predict_within(new, threshold_match_probability=threshold, warning_mode="never")
-        return scored_pairs(between, within)
+        scored = scored_pairs(between, within)
+        own = None if touched is None else self_pairs(touched, model.splink, {}, threshold, KeptPairs.scorer(linker))
+        return scored if own is None else pa.concat_tables([scored, own], promote_options="default")
     finally:
         work.close()
 

@@ -315,6 +315,11 @@ class KeptPairs:
     lowest: float
     linker: Linker | None = field(default=None, compare=False, repr=False)
 
+    @classmethod
+    def scorer(cls, linker: Linker) -> KeptPairs:
+        """No pairs, only a linker kept to score others alike (:meth:`scored_within`) under its own model."""
+        return cls(pa.table({}), _weight_terms(linker), _prior(linker), -math.inf, linker)
+
     def rescored(self, prior: float, threshold: float) -> pa.Table | None:
         """The pairs at or above ``threshold`` (match probability) under ``prior``, or None if some may be missing.
 
