@@ -340,11 +340,16 @@ def _rebuild_persons(con: duckdb.DuckDBPyConnection, person_ids: list[str]) -> N
     create_table_from_arrow(con, "rebuilt_people", pa.table({"person_id": pa.array(person_ids, pa.string())}), temporary=True)
     for table in ("persons", "person_values"):
         run_sql(con, f"drop_rebuilt_{table}", f"DELETE FROM {table} WHERE person_id IN (SELECT person_id FROM rebuilt_people)")
+    # Their records copied out once: the golden view's three joins would each read every record.
     run_sql(
         con, "rebuilt_clusters",
-        "CREATE OR REPLACE TEMP VIEW rebuilt_clusters AS SELECT * FROM clusters WHERE person_id IN (SELECT person_id FROM rebuilt_people)",
+        "CREATE OR REPLACE TEMP TABLE rebuilt_clusters AS SELECT * FROM clusters WHERE person_id IN (SELECT person_id FROM rebuilt_people)",
     )
-    build_person_tables(con, "records", "rebuilt_clusters", suffix="__rebuilt")
+    run_sql(
+        con, "rebuilt_records",
+        "CREATE OR REPLACE TEMP TABLE rebuilt_records AS SELECT * FROM records SEMI JOIN rebuilt_clusters USING (unique_id)",
+    )
+    build_person_tables(con, "rebuilt_records", "rebuilt_clusters", suffix="__rebuilt")
     for table in ("persons", "person_values"):
         run_sql(con, f"add_rebuilt_{table}", f"INSERT INTO {table} BY NAME SELECT * FROM {table}__rebuilt")
         run_sql(con, f"drop_{table}__rebuilt", f"DROP TABLE {table}__rebuilt")
