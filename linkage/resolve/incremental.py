@@ -21,7 +21,6 @@ import logging
 from typing import TYPE_CHECKING
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker
@@ -35,8 +34,7 @@ from linkage.resolve.identity import EVENT_SCHEMA, ID_PREFIX, REGISTRY_SCHEMA, a
 from linkage.resolve.persons import build_person_tables
 from linkage.resolve.blocking import check_marked_pair_budget
 from linkage.resolve.incremental_input import (
-    BLOCKING_KEYS, IS_NEW, PROFILE_SCOPE, RULE_COLUMN, blocked_profiles, mark_blocking_keys, model_input_of, plain_rules,
-    profile_scope, rule_joins,
+    BLOCKING_KEYS, IS_NEW, PROFILE_SCOPE, blocked_profiles, mark_blocking_keys, model_input_of, profile_scope,
 )
 from linkage.resolve.profiles import Profiles, collapse, self_pairs
 from linkage.resolve.context import Context, context_events
@@ -165,7 +163,8 @@ def predict_changes(
     """Score new and changed records against the others and each other, at or above the review threshold.
 
     Args:
-        records: Model input for every current record.
+        records: Model input of the new and changed profiles and of the others a prediction rule pairs
+            with one of them (:func:`~linkage.resolve.incremental_input.blocked_profiles`).
         added: Ids of the new and changed records.
         model: The saved model.
         run: The run config (review threshold, term-frequency columns).
@@ -186,7 +185,9 @@ def predict_changes(
             linker.table_management.register_term_frequency_lookup(api.register(table, table_name=f"tf_lookup_{column}"), column)
         new_rows = records.filter(is_new)
         new = api.register(new_rows, table_name="new_records")
-        existing = api.register(blocked_with(records, is_new, model.splink), table_name="existing_records")
+        # The others are only those a rule pairs with a new one (incremental_input.blocked_profiles): Splink
+        # need not carry every record of a million through its blocking and term-frequency joins.
+        existing = api.register(records.filter(pc.invert(is_new)), table_name="existing_records")
         threshold = run.model.thresholds.review
         between = linker.inference.predict_between(existing, new, threshold_match_probability=threshold, warning_mode="never")
         within = linker.inference.predict_within(new, threshold_match_probability=threshold, warning_mode="never")
@@ -195,46 +196,6 @@ def predict_changes(
         return scored if own is None else pa.concat_tables([scored, own], promote_options="default")
     finally:
         work.close()
-
-
-def blocked_with(records: pa.Table, is_new: pa.Array, splink_settings: dict) -> pa.Table:
-    """The other records that a prediction blocking rule pairs with at least one new record.
-
-    Exactly the existing side's rows ``predict_between`` can pair: each rule is joined
-    both ways round (existing as ``l`` and as ``r``), so an asymmetric rule loses nothing.
-    Scores do not change, since the model's own term frequencies are used, not the
-    input's; what does is that Splink no longer carries every record of a million
-    through its blocking and term-frequency joins for a thousand new ones. A rule that
-    is not plain SQL (an exploding array rule) keeps every other record.
-
-    Args:
-        records: Model input for every current record (or profile), ordered by ``unique_id``.
-        is_new: Which rows of ``records`` are new or changed.
-        splink_settings: The saved model's Splink settings (its prediction blocking rules).
-    """
-    rules = plain_rules(splink_settings)
-    if rules is None:
-        return records.filter(pc.invert(is_new))
-    # Only the columns the rules read, numbered, read once out of the million rows: each rule's join then
-    # runs on DuckDB's own table, and only the rows found are taken back.
-    columns = sorted({c for rule in rules for c in RULE_COLUMN.findall(rule)} & set(records.column_names))
-    keys = records.select(columns).append_column(_ROW, pa.array(np.arange(records.num_rows, dtype=np.int64)))
-    keys = keys.append_column(_NEW, is_new)
-    joins = rule_joins(rules, _ROW, "others", "new_rows")
-    work = connect_memory()
-    try:
-        work.register("keys", keys)
-        run_sql(work, "blocked_with_others", f"CREATE TABLE others AS SELECT * EXCLUDE ({_NEW}) FROM keys WHERE NOT {_NEW}")
-        run_sql(work, "blocked_with_new_rows", f"CREATE TABLE new_rows AS SELECT * EXCLUDE ({_NEW}) FROM keys WHERE {_NEW}")
-        rows = fetch_arrow(work, "blocked_with_new", f"SELECT {_ROW} FROM ({joins}) ORDER BY {_ROW}")[_ROW]
-    finally:
-        work.close()
-    return records.take(rows)
-
-
-#: Columns numbering the rows, to take back those a blocking rule pairs, and marking the new ones.
-_ROW = "_blocked_row"
-_NEW = "_blocked_new"
 
 
 def _touch_partners(con: duckdb.DuckDBPyConnection) -> None:

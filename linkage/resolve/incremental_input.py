@@ -250,7 +250,7 @@ _PARTNER_COLUMNS = tuple(c for c in DERIVED_COLUMNS if c.startswith("partner_"))
 def blocked_profiles(con: duckdb.DuckDBPyConnection, splink_settings: dict, table: str) -> None:
     """Fill ``table`` with the new representatives and the others a prediction rule pairs with one of them.
 
-    As ``incremental.blocked_with`` finds them, here over :data:`BLOCKING_KEYS`; every
+    Each rule joined in DuckDB over :data:`BLOCKING_KEYS` (:func:`rule_joins`); every
     representative when a rule is not plain SQL.
     """
     rules = plain_rules(splink_settings)
