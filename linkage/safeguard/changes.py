@@ -43,7 +43,7 @@ from linkage.safeguard.build import FlagReport, build_flag_tables
 from linkage.safeguard.flag_tables import (
     SAFEGUARDING_TABLES, flags_as_of, parameters_json, read_flag_run, rules_fingerprint, write_flag_run, write_flags,
 )
-from linkage.safeguard.graph_input import graph_frames, stored_person_keys_sql
+from linkage.safeguard.graph_input import GRAPH_PERSONS_COLUMNS, GRAPH_RECORDS_COLUMNS, graph_frames, stored_person_keys_sql
 from linkage.safeguard.shared_addresses import (
     AREA_SQL, DWELLING_KEY_SQL, SHARED_TABLE, find_shared_addresses, key_area_sql, read_shared_addresses,
 )
@@ -92,26 +92,17 @@ def update_flag_tables(
     _walk_skips(con)
     run_sql(
         con, "flag_owners_seed",
+        # The flags citing a record of a seed person, or one no longer in the run: one pass over clusters for both.
         "CREATE OR REPLACE TEMP TABLE flag_owners AS SELECT person_id FROM flag_seed "
-        "UNION SELECT f.person_id FROM flags AS f JOIN flag_evidence AS e USING (flag_id) "
-        "JOIN clusters AS c ON c.unique_id = e.unique_id WHERE c.person_id IN (SELECT person_id FROM flag_seed) "
-        "UNION SELECT f.person_id FROM flags AS f JOIN flag_evidence AS e USING (flag_id) "
-        "WHERE e.unique_id IN (SELECT unique_id FROM flag_evidence ANTI JOIN clusters USING (unique_id))",
+        "UNION SELECT person_id FROM flags WHERE flag_id IN (SELECT e.flag_id FROM flag_evidence AS e "
+        "LEFT JOIN clusters AS c USING (unique_id) WHERE c.unique_id IS NULL OR c.person_id IN (SELECT person_id FROM flag_seed))",
     )
     _grow(con, "flag_owners", OWNER_STEPS)
     run_sql(con, "flag_context", "CREATE OR REPLACE TEMP TABLE flag_context AS SELECT person_id FROM flag_owners")
     # The owners' own neighbours are owners already, but for those the last step added: look out from those only.
     _grow(con, "flag_context", CONTEXT_STEPS, from_frontier=True)
-    run_sql(
-        con, "context_clusters",
-        # Tables, not views: the graph's queries read the context's clusters four times over.
-        "CREATE OR REPLACE TEMP TABLE context_clusters AS SELECT * FROM clusters WHERE person_id IN (SELECT person_id FROM flag_context)",
-    )
-    run_sql(
-        con, "context_persons",
-        "CREATE OR REPLACE TEMP TABLE context_persons AS SELECT * FROM persons WHERE person_id IN (SELECT person_id FROM flag_context)",
-    )
-    people, events = graph_frames(con, "records", "context_clusters", "context_persons")
+    _context_tables(con)
+    people, events = graph_frames(con, "context_records", "context_clusters", "context_persons")
     owners = {row[0] for row in run_sql(con, "read_flag_owners", "SELECT person_id FROM flag_owners").fetchall()}
     with gc_paused():
         graph = build_graph(people, events, data_as_of=now, shared_addresses=shared, co_involvement=False)
@@ -280,6 +271,29 @@ def _grow(con: duckdb.DuckDBPyConnection, table: str, steps: int, from_frontier:
             f"JOIN person_keys AS b USING (k) WHERE b.person_id NOT IN (SELECT person_id FROM {table})",
         )
         run_sql(con, f"add_{table}_{step}", f"INSERT INTO {table} SELECT person_id FROM frontier")
+
+
+def _context_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The context's clusters, persons and records, as :func:`graph_frames` reads them.
+
+    Tables, not views: the graph's queries read the context's clusters four times over,
+    and its records three (each read of ``records`` itself scanned every record). Only
+    the columns those queries read.
+    """
+    run_sql(
+        con, "context_clusters",
+        "CREATE OR REPLACE TEMP TABLE context_clusters AS SELECT * FROM clusters WHERE person_id IN (SELECT person_id FROM flag_context)",
+    )
+    run_sql(
+        con, "context_persons",
+        f"CREATE OR REPLACE TEMP TABLE context_persons AS SELECT {', '.join(GRAPH_PERSONS_COLUMNS)} FROM persons "
+        "WHERE person_id IN (SELECT person_id FROM flag_context)",
+    )
+    run_sql(
+        con, "context_records",
+        f"CREATE OR REPLACE TEMP TABLE context_records AS SELECT {', '.join(GRAPH_RECORDS_COLUMNS)} FROM records "
+        "WHERE unique_id IN (SELECT unique_id FROM context_clusters)",
+    )
 
 
 def _merge(con: duckdb.DuckDBPyConnection) -> None:
