@@ -81,6 +81,12 @@ def update_flag_tables(
     seconds = {}
     started = time.perf_counter()
     create_table_from_arrow(con, "changed_people", pa.table({"person_id": pa.array(changed_people, pa.string())}), temporary=True)
+    run_sql(
+        con, "changed_records",
+        # Read once for their keys and their areas: each read joins every record to the changed people.
+        "CREATE OR REPLACE TEMP TABLE changed_records AS SELECT c.person_id, r.unique_id, r.source, r.event_id, r.postcode, r.address "
+        "FROM records AS r JOIN clusters AS c USING (unique_id) WHERE c.person_id IN (SELECT person_id FROM changed_people)",
+    )
     _update_person_keys(con)
     run_sql(con, "flag_seed", "CREATE OR REPLACE TEMP TABLE flag_seed AS SELECT person_id FROM changed_people")
     moved = before is not None and now is not None and now != before
@@ -95,7 +101,8 @@ def update_flag_tables(
         # The flags citing a record of a seed person, or one no longer in the run: one pass over clusters for both.
         "CREATE OR REPLACE TEMP TABLE flag_owners AS SELECT person_id FROM flag_seed "
         "UNION SELECT person_id FROM flags WHERE flag_id IN (SELECT e.flag_id FROM flag_evidence AS e "
-        "LEFT JOIN clusters AS c USING (unique_id) WHERE c.unique_id IS NULL OR c.person_id IN (SELECT person_id FROM flag_seed))",
+        "LEFT JOIN clusters AS c USING (unique_id) WHERE e.unique_id IS NOT NULL "
+        "AND (c.unique_id IS NULL OR c.person_id IN (SELECT person_id FROM flag_seed)))",
     )
     _grow(con, "flag_owners", OWNER_STEPS)
     run_sql(con, "flag_context", "CREATE OR REPLACE TEMP TABLE flag_context AS SELECT person_id FROM flag_owners")
@@ -167,8 +174,7 @@ def _update_shared_addresses(
         old = quote_ident(previous)
         run_sql(
             con, "shared_address_areas",
-            f"CREATE OR REPLACE TEMP TABLE shared_address_areas AS SELECT DISTINCT {AREA_SQL} AS area "
-            "FROM records AS r JOIN clusters AS c USING (unique_id) WHERE c.person_id IN (SELECT person_id FROM changed_people) "
+            f"CREATE OR REPLACE TEMP TABLE shared_address_areas AS SELECT DISTINCT {AREA_SQL} AS area FROM changed_records AS r "
             f"UNION SELECT DISTINCT {AREA_SQL} AS area FROM {old}.records AS r JOIN {old}.clusters AS c USING (unique_id) "
             "WHERE c.person_id IN (SELECT person_id FROM changed_people)",
         )
@@ -217,7 +223,7 @@ def _rescore(con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date) -> Non
 
 
 def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring ``person_keys`` up to date for the changed people (results from before keys were hashed: for everyone)."""
+    """Bring ``person_keys`` up to date for the changed people, from ``changed_records`` (results from before keys were hashed: for everyone)."""
     (hashed,) = run_sql(
         con, "person_keys_hashed",
         "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'person_keys' AND column_name = 'k' "
@@ -227,7 +233,7 @@ def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:
         run_sql(con, "rebuild_person_keys", f"CREATE OR REPLACE TABLE person_keys AS {stored_person_keys_sql()}")
         return
     run_sql(con, "drop_changed_keys", "DELETE FROM person_keys WHERE person_id IN (SELECT person_id FROM changed_people)")
-    run_sql(con, "add_changed_keys", f"INSERT INTO person_keys {stored_person_keys_sql(people='changed_people')}")
+    run_sql(con, "add_changed_keys", f"INSERT INTO person_keys {stored_person_keys_sql('changed_records', clusters=None)}")
 
 
 def _walk_skips(con: duckdb.DuckDBPyConnection) -> None:
