@@ -94,8 +94,9 @@ def update_flag_tables(
         _add_people_time_moves(con, rules, before, now)
     # With a window, moving the date changes who counts as seen at every address.
     whole = moved and bool(rules.shared_addresses.window_days)
-    shared = _update_shared_addresses(con, rules, now, previous, whole)
-    _walk_skips(con)
+    shared, area_records = _update_shared_addresses(con, rules, now, previous, whole)
+    _walk_skips(con, area_records)
+    run_sql(con, "drop_area_records", f"DROP TABLE IF EXISTS temp.{_AREA_RECORDS}")
     run_sql(
         con, "flag_owners_seed",
         # The flags citing a record of a seed person, or one no longer in the run: one pass over clusters for both.
@@ -152,9 +153,13 @@ def _add_people_time_moves(con: duckdb.DuckDBPyConnection, rules: FlagRules, bef
     )
 
 
+#: The records of the areas judged again and of the shared addresses' areas, read once (a temporary table).
+_AREA_RECORDS = "flag_area_records"
+
+
 def _update_shared_addresses(
     con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date | None, previous: str, whole: bool
-) -> dict[str, str]:
+) -> tuple[dict[str, str], str]:
     """Judge the addresses again; add to ``flag_seed`` the people at any whose verdict changed.
 
     An address that becomes shared (a hostel's sixth unrelated resident) or stops being
@@ -163,10 +168,16 @@ def _update_shared_addresses(
     the areas (postcodes) where a changed person has or had a record are judged again: at a
     million people, judging every address took seconds of each nightly run.
 
+    Unless ``whole``, the records of those areas and of the stored shared addresses' are read
+    once, into a table that also holds those of every shared address now and of every address
+    whose verdict changed (each is in one of those areas, or its verdict stands).
+
     Returns:
-        The shared addresses now, kind by address key (also written to ``shared_addresses``).
+        The shared addresses now, kind by address key (also written to ``shared_addresses``), and
+        a table of records holding every record at a shared address (``records`` itself when ``whole``).
     """
     before = read_shared_addresses(con)
+    records = "records"
     if whole:
         found = find_shared_addresses(con, rules, now, suffix="__now")
         now_shared = dict(zip(found["address_key"], found["kind"]))
@@ -178,7 +189,14 @@ def _update_shared_addresses(
             f"UNION SELECT DISTINCT {AREA_SQL} AS area FROM {old}.records AS r JOIN {old}.clusters AS c USING (unique_id) "
             "WHERE c.person_id IN (SELECT person_id FROM changed_people)",
         )
-        find_shared_addresses(con, rules, now, suffix="__now", areas="shared_address_areas")
+        records = _AREA_RECORDS
+        run_sql(
+            con, "flag_area_records",
+            f"CREATE OR REPLACE TEMP TABLE {records} AS SELECT r.unique_id, r.postcode, r.address, r.surname, r.event_date "
+            f"FROM records AS r WHERE {AREA_SQL} IN (SELECT area FROM shared_address_areas "
+            f"UNION SELECT {key_area_sql('address_key')} FROM {SHARED_TABLE})",
+        )
+        find_shared_addresses(con, rules, now, suffix="__now", areas="shared_address_areas", area_records=records)
         run_sql(
             con, "keep_shared_addresses",
             f"INSERT INTO {SHARED_TABLE}__now SELECT * FROM {SHARED_TABLE} "
@@ -191,7 +209,7 @@ def _update_shared_addresses(
         # their keys: building every record's address key to compare cost a fifth of a CPU second.
         run_sql(
             con, "flag_seed_shared_addresses",
-            "INSERT INTO flag_seed SELECT DISTINCT c.person_id FROM (SELECT * FROM records AS r "
+            f"INSERT INTO flag_seed SELECT DISTINCT c.person_id FROM (SELECT * FROM {records} AS r "
             f"WHERE {AREA_SQL} IN (SELECT {key_area_sql('k')} FROM (SELECT unnest($keys) AS k))) AS r "
             f"JOIN clusters AS c USING (unique_id) WHERE {ADDRESS_KEY_SQL} IN (SELECT unnest($keys))",
             {"keys": changed},
@@ -199,7 +217,7 @@ def _update_shared_addresses(
     run_sql(con, "drop_shared_addresses", f"DROP TABLE IF EXISTS {SHARED_TABLE}")
     run_sql(con, "rename_shared_addresses", f"ALTER TABLE {SHARED_TABLE}__now RENAME TO {SHARED_TABLE}")
     logger.info("%d address keys changed shared status", len(changed))
-    return now_shared
+    return now_shared, records
 
 
 def _rescore(con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date) -> None:
@@ -236,7 +254,7 @@ def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:
     run_sql(con, "add_changed_keys", f"INSERT INTO person_keys {stored_person_keys_sql('changed_records', clusters=None)}")
 
 
-def _walk_skips(con: duckdb.DuckDBPyConnection) -> None:
+def _walk_skips(con: duckdb.DuckDBPyConnection, records: str = "records") -> None:
     """The keys (hashed, as ``person_keys`` has them) a walk does not step through: ``walk_skips``.
 
     Each shared address, and each dwelling every spelling of which is shared. No rule links
@@ -245,12 +263,12 @@ def _walk_skips(con: duckdb.DuckDBPyConnection) -> None:
     unshared spellings (where households do form) keep its key in the walk. Everyone recorded
     at an address whose verdict changed is a changed person already (``_update_shared_addresses``).
     A key of another kind with the hash of a skipped one (odds about one in ten billion at a
-    million people) would be skipped too.
+    million people) would be skipped too. ``records`` holds every record at a shared address, if not all.
     """
     run_sql(
         con, "walk_skips",
         f"CREATE OR REPLACE TEMP TABLE walk_skips AS SELECT hash(address_key) AS k FROM {SHARED_TABLE} "
-        f"UNION SELECT hash(d) FROM (SELECT {DWELLING_KEY_SQL} AS d, {ADDRESS_KEY_SQL} AS a FROM records AS r "
+        f"UNION SELECT hash(d) FROM (SELECT {DWELLING_KEY_SQL} AS d, {ADDRESS_KEY_SQL} AS a FROM {records} AS r "
         f"WHERE {AREA_SQL} IN (SELECT {key_area_sql('address_key')} FROM {SHARED_TABLE}) AND nullif(trim(r.address), '') IS NOT NULL) "
         f"GROUP BY d HAVING bool_and(a IN (SELECT address_key FROM {SHARED_TABLE}))",
     )

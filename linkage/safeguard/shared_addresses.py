@@ -121,6 +121,7 @@ def find_shared_addresses(
     clusters: str = "clusters",
     suffix: str = "__new",
     areas: str | None = None,
+    area_records: str | None = None,
 ) -> pd.DataFrame:
     """Judge every address of the run, or of some areas, and write ``shared_addresses<suffix>``.
 
@@ -134,20 +135,24 @@ def find_shared_addresses(
         areas: A table of areas (column ``area``, as :data:`AREA_SQL` gives them): judge only
             the addresses in these. A dwelling's verdict reads only its own residents and
             their records, so the others' stand.
+        area_records: With ``areas``: a table the caller has read the records of those areas
+            (and perhaps of others) into, with the columns read here, so they are not read again.
 
     Returns:
         The shared addresses (columns of :data:`graph.shared.SHARED_COLUMNS`).
     """
     settings = rules.shared_addresses
-    local, areas_left = records, areas
-    if areas is not None:
+    local, areas_left, made = records, areas, False
+    if areas is not None and area_records is not None:
+        local = area_records
+    elif areas is not None:
         # The areas' records once, for the two queries below: each filtered every record by its area.
         run_sql(
             con, "shared_area_records",
             f"CREATE OR REPLACE TEMP TABLE {_AREA_RECORDS} AS SELECT r.unique_id, r.postcode, r.address, r.surname, r.event_date "
             f"FROM {quote_ident(records)} AS r WHERE true{_in_areas(areas)}",
         )
-        local, areas_left = _AREA_RECORDS, None
+        local, areas_left, made = _AREA_RECORDS, None, True
     keys = fetch_arrow(con, "shared_address_keys", _keys_sql(local, areas_left)).to_pandas()
     since = as_of - timedelta(days=settings.window_days) if settings.window_days and as_of else None
     residents = pd.DataFrame(columns=["dwelling", "person_id", "surname"])
@@ -164,7 +169,7 @@ def find_shared_addresses(
             }).to_pandas()
         finally:
             run_sql(con, "drop_shared_address_people", "DROP TABLE IF EXISTS temp.shared_address_people")
-    if areas is not None:
+    if made:
         run_sql(con, "drop_shared_area_records", f"DROP TABLE IF EXISTS temp.{_AREA_RECORDS}")
     found = shared_addresses(keys, residents, related, settings)
     create_table_from_arrow(con, f"{SHARED_TABLE}{suffix}", pa.table({
