@@ -15,9 +15,10 @@ changed ones. Other flags stay as they were, except that scores that decay with
 time (RFG(V) recency) are recomputed from the flag's own parameters. Flags raised
 under other rules (settings or rule code) are all recomputed.
 
-Shared addresses (refuges, hostels) are judged again over the whole run: an address
-that becomes shared, or stops being, changes the households of everyone recorded there,
-so they join the changed people too. No rule reads one person through another's record at
+Shared addresses (refuges, hostels) are judged again where a verdict can change (the areas of
+the changed people's records, and of records the date's move carries across the verdicts'
+window): an address that becomes shared, or stops being, changes the households of everyone
+recorded there, so they join the changed people too. No rule reads one person through another's record at
 a shared address (the graph draws no ``lives_at`` edge to one), so the walks out from the
 changed people step through no shared address, nor through a dwelling all of whose
 spellings are shared (:func:`_walk_skips`): a hostel's dozens of unrelated residents are
@@ -45,7 +46,8 @@ from linkage.safeguard.flag_tables import (
 )
 from linkage.safeguard.graph_input import GRAPH_PERSONS_COLUMNS, GRAPH_RECORDS_COLUMNS, graph_frames, stored_person_keys_sql
 from linkage.safeguard.shared_addresses import (
-    AREA_SQL, DWELLING_KEY_SQL, SHARED_TABLE, find_shared_addresses, key_area_sql, read_shared_addresses,
+    AREA_SQL, DWELLING_KEY_SQL, SHARED_TABLE, find_shared_addresses, in_window_sql, key_area_sql, read_shared_addresses,
+    window_since,
 )
 from linkage.store import swap_in
 
@@ -82,9 +84,9 @@ def update_flag_tables(
     started = time.perf_counter()
     create_table_from_arrow(con, "changed_people", pa.table({"person_id": pa.array(changed_people, pa.string())}), temporary=True)
     run_sql(
-        con, "changed_records",
+        con, "changed_people_records",
         # Read once for their keys and their areas: each read joins every record to the changed people.
-        "CREATE OR REPLACE TEMP TABLE changed_records AS SELECT c.person_id, r.unique_id, r.source, r.event_id, r.postcode, r.address "
+        "CREATE OR REPLACE TEMP TABLE changed_people_records AS SELECT c.person_id, r.unique_id, r.source, r.event_id, r.postcode, r.address "
         "FROM records AS r JOIN clusters AS c USING (unique_id) WHERE c.person_id IN (SELECT person_id FROM changed_people)",
     )
     _update_person_keys(con)
@@ -92,9 +94,7 @@ def update_flag_tables(
     moved = before is not None and now is not None and now != before
     if moved:
         _add_people_time_moves(con, rules, before, now)
-    # With a window, moving the date changes who counts as seen at every address.
-    whole = moved and bool(rules.shared_addresses.window_days)
-    shared, area_records = _update_shared_addresses(con, rules, now, previous, whole)
+    shared, area_records = _update_shared_addresses(con, rules, before, now, previous)
     _walk_skips(con, area_records)
     run_sql(con, "drop_area_records", f"DROP TABLE IF EXISTS temp.{_AREA_RECORDS}")
     run_sql(
@@ -158,51 +158,57 @@ _AREA_RECORDS = "flag_area_records"
 
 
 def _update_shared_addresses(
-    con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date | None, previous: str, whole: bool
+    con: duckdb.DuckDBPyConnection, rules: FlagRules, then: date | None, now: date | None, previous: str
 ) -> tuple[dict[str, str], str]:
     """Judge the addresses again; add to ``flag_seed`` the people at any whose verdict changed.
 
     An address that becomes shared (a hostel's sixth unrelated resident) or stops being
     shared changes the households of everyone recorded there, not only of the changed people.
-    A dwelling's verdict reads only its residents and their records, so unless ``whole``, only
-    the areas (postcodes) where a changed person has or had a record are judged again: at a
-    million people, judging every address took seconds of each nightly run.
+    A dwelling's verdict reads only its residents and their records, so only the areas
+    (postcodes) where a changed person has or had a record are judged again, and, when the
+    verdicts count records in a window ending at the flag date and that date moved from
+    ``then`` to ``now``, those with a record the move carries into or out of the window
+    (every other record counts, or not, as it did). At a million people, judging every
+    address took seconds of each nightly run.
 
-    Unless ``whole``, the records of those areas and of the stored shared addresses' are read
-    once, into a table that also holds those of every shared address now and of every address
-    whose verdict changed (each is in one of those areas, or its verdict stands).
+    The records of those areas and of the stored shared addresses' are read once, into a
+    table that also holds those of every shared address now and of every address whose
+    verdict changed (each is in one of those areas, or its verdict stands).
 
     Returns:
         The shared addresses now, kind by address key (also written to ``shared_addresses``), and
-        a table of records holding every record at a shared address (``records`` itself when ``whole``).
+        the table of those records.
     """
     before = read_shared_addresses(con)
-    records = "records"
-    if whole:
-        found = find_shared_addresses(con, rules, now, suffix="__now")
-        now_shared = dict(zip(found["address_key"], found["kind"]))
-    else:
-        old = quote_ident(previous)
-        run_sql(
-            con, "shared_address_areas",
-            f"CREATE OR REPLACE TEMP TABLE shared_address_areas AS SELECT DISTINCT {AREA_SQL} AS area FROM changed_records AS r "
-            f"UNION SELECT DISTINCT {AREA_SQL} AS area FROM {old}.records AS r JOIN {old}.clusters AS c USING (unique_id) "
-            "WHERE c.person_id IN (SELECT person_id FROM changed_people)",
-        )
-        records = _AREA_RECORDS
-        run_sql(
-            con, "flag_area_records",
-            f"CREATE OR REPLACE TEMP TABLE {records} AS SELECT r.unique_id, r.postcode, r.address, r.surname, r.event_date "
-            f"FROM records AS r WHERE {AREA_SQL} IN (SELECT area FROM shared_address_areas "
-            f"UNION SELECT {key_area_sql('address_key')} FROM {SHARED_TABLE})",
-        )
-        find_shared_addresses(con, rules, now, suffix="__now", areas="shared_address_areas", area_records=records)
-        run_sql(
-            con, "keep_shared_addresses",
-            f"INSERT INTO {SHARED_TABLE}__now SELECT * FROM {SHARED_TABLE} "
-            f"WHERE {key_area_sql('address_key')} NOT IN (SELECT area FROM temp.shared_address_areas WHERE area IS NOT NULL)",
-        )
-        now_shared = read_shared_addresses(con, f"{SHARED_TABLE}__now")
+    old = quote_ident(previous)
+    window = {"since_before": window_since(rules, then), "until_before": then, "since_now": window_since(rules, now), "until_now": now}
+    moved = (window["since_before"], then) != (window["since_now"], now) and bool(window["since_before"] or window["since_now"])
+    run_sql(
+        con, "shared_address_areas",
+        f"CREATE OR REPLACE TEMP TABLE shared_address_areas AS SELECT DISTINCT {AREA_SQL} AS area FROM changed_people_records AS r "
+        f"UNION SELECT DISTINCT {AREA_SQL} AS area FROM {old}.records AS r JOIN {old}.clusters AS c USING (unique_id) "
+        "WHERE c.person_id IN (SELECT person_id FROM changed_people)"
+        + (
+            f" UNION SELECT DISTINCT {AREA_SQL} AS area FROM records AS r "
+            f"WHERE {in_window_sql('since_before', 'until_before')} IS DISTINCT FROM {in_window_sql('since_now', 'until_now')}"
+            if moved else ""
+        ),
+        window if moved else None,
+    )
+    records = _AREA_RECORDS
+    run_sql(
+        con, "flag_area_records",
+        f"CREATE OR REPLACE TEMP TABLE {records} AS SELECT r.unique_id, r.postcode, r.address, r.surname, r.event_date "
+        f"FROM records AS r WHERE {AREA_SQL} IN (SELECT area FROM shared_address_areas "
+        f"UNION SELECT {key_area_sql('address_key')} FROM {SHARED_TABLE})",
+    )
+    find_shared_addresses(con, rules, now, suffix="__now", areas="shared_address_areas", area_records=records)
+    run_sql(
+        con, "keep_shared_addresses",
+        f"INSERT INTO {SHARED_TABLE}__now SELECT * FROM {SHARED_TABLE} "
+        f"WHERE {key_area_sql('address_key')} NOT IN (SELECT area FROM temp.shared_address_areas WHERE area IS NOT NULL)",
+    )
+    now_shared = read_shared_addresses(con, f"{SHARED_TABLE}__now")
     changed = sorted(k for k in before.keys() | now_shared.keys() if before.get(k) != now_shared.get(k))
     if changed:
         # The records in those keys' areas first (a record's area is its key's: key_area_sql), then
@@ -241,7 +247,10 @@ def _rescore(con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date) -> Non
 
 
 def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring ``person_keys`` up to date for the changed people, from ``changed_records`` (results from before keys were hashed: for everyone)."""
+    """Bring ``person_keys`` up to date for the changed people (results from before keys were hashed: for everyone).
+
+    The changed people's records are read from ``changed_people_records``.
+    """
     (hashed,) = run_sql(
         con, "person_keys_hashed",
         "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'person_keys' AND column_name = 'k' "
@@ -251,7 +260,7 @@ def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:
         run_sql(con, "rebuild_person_keys", f"CREATE OR REPLACE TABLE person_keys AS {stored_person_keys_sql()}")
         return
     run_sql(con, "drop_changed_keys", "DELETE FROM person_keys WHERE person_id IN (SELECT person_id FROM changed_people)")
-    run_sql(con, "add_changed_keys", f"INSERT INTO person_keys {stored_person_keys_sql('changed_records', clusters=None)}")
+    run_sql(con, "add_changed_keys", f"INSERT INTO person_keys {stored_person_keys_sql('changed_people_records', clusters=None)}")
 
 
 def _walk_skips(con: duckdb.DuckDBPyConnection, records: str = "records") -> None:
