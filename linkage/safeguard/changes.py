@@ -44,7 +44,7 @@ from linkage.safeguard.build import FlagReport, build_flag_tables
 from linkage.safeguard.flag_tables import (
     SAFEGUARDING_TABLES, flags_as_of, parameters_json, read_flag_run, rules_fingerprint, write_flag_run, write_flags,
 )
-from linkage.safeguard.graph_input import GRAPH_PERSONS_COLUMNS, GRAPH_RECORDS_COLUMNS, graph_frames, stored_person_keys_sql
+from linkage.safeguard.graph_input import GRAPH_PERSONS_COLUMNS, graph_frames, stored_person_keys_sql
 from linkage.safeguard.shared_addresses import (
     AREA_SQL, DWELLING_KEY_SQL, SHARED_TABLE, find_shared_addresses, in_window_sql, key_area_sql, read_shared_addresses,
     window_since,
@@ -110,7 +110,7 @@ def update_flag_tables(
     # The owners' own neighbours are owners already, but for those the last step added: look out from those only.
     _grow(con, "flag_context", CONTEXT_STEPS, from_frontier=True)
     _context_tables(con)
-    people, events = graph_frames(con, "context_records", "context_clusters", "context_persons")
+    people, events = graph_frames(con, "records", "context_clusters", "context_persons")
     owners = {row[0] for row in run_sql(con, "read_flag_owners", "SELECT person_id FROM flag_owners").fetchall()}
     with gc_paused():
         graph = build_graph(people, events, data_as_of=now, shared_addresses=shared, co_involvement=False)
@@ -307,11 +307,12 @@ def _grow(con: duckdb.DuckDBPyConnection, table: str, steps: int, from_frontier:
 
 
 def _context_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """The context's clusters, persons and records, as :func:`graph_frames` reads them.
+    """The context's clusters and persons, as :func:`graph_frames` reads them.
 
-    Tables, not views: the graph's queries read the context's clusters four times over,
-    and its records three (each read of ``records`` itself scanned every record). Only
-    the columns those queries read.
+    Tables, not views: the graph's queries read the context's clusters four times over.
+    The persons only with the columns those queries read: all of them cost three times as
+    much to scan. (The context's records read into a table once cost as much as the
+    graph's queries reading them from ``records``: a scan's cost is the columns it reads.)
     """
     run_sql(
         con, "context_clusters",
@@ -321,11 +322,6 @@ def _context_tables(con: duckdb.DuckDBPyConnection) -> None:
         con, "context_persons",
         f"CREATE OR REPLACE TEMP TABLE context_persons AS SELECT {', '.join(GRAPH_PERSONS_COLUMNS)} FROM persons "
         "WHERE person_id IN (SELECT person_id FROM flag_context)",
-    )
-    run_sql(
-        con, "context_records",
-        f"CREATE OR REPLACE TEMP TABLE context_records AS SELECT {', '.join(GRAPH_RECORDS_COLUMNS)} FROM records "
-        "WHERE unique_id IN (SELECT unique_id FROM context_clusters)",
     )
 
 

@@ -48,12 +48,6 @@ GRAPH_EVENTS_SCHEMA = pa.schema([
 
 #: The ``persons`` columns :func:`graph_people_sql` reads.
 GRAPH_PERSONS_COLUMNS = ("person_id", "dob", "sex", "agencies", "forename", "surname")
-#: The ``records`` columns :func:`graph_people_sql` and :func:`graph_events_sql` read.
-GRAPH_RECORDS_COLUMNS = (
-    "unique_id", "source", "agency", "record_id", "event_id", "event_date", "event_type", "domestic_abuse", "role",
-    "dash_risk", "plan_type", "category", "service", "complaint", "mental_health", "substance_misuse", "pregnancy",
-    "postcode", "address", "forename", "forename_canonical", "forename_groups", "surname",
-)
 
 
 #: Forenames this long or longer are read as a known nickname one keystroke away (shorter: ANN is AMY's neighbour).
