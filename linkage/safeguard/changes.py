@@ -18,8 +18,8 @@ under other rules (settings or rule code) are all recomputed.
 Shared addresses (refuges, hostels) are judged again where a verdict can change (the areas of
 the changed people's records, and of records the date's move carries across the verdicts'
 window): an address that becomes shared, or stops being, changes the households of everyone
-recorded there, so they join the changed people too. No rule reads one person through another's record at
-a shared address (the graph draws no ``lives_at`` edge to one), so the walks out from the
+recorded there, so they join the changed people too. No rule reads one person through another's
+record at a shared address (the graph draws no ``lives_at`` edge to one), so the walks out from the
 changed people step through no shared address, nor through a dwelling all of whose
 spellings are shared (:func:`_walk_skips`): a hostel's dozens of unrelated residents are
 not each other's neighbours, and at a million people such steps more than doubled the
@@ -182,7 +182,8 @@ def _update_shared_addresses(
     before = read_shared_addresses(con)
     old = quote_ident(previous)
     window = {"since_before": window_since(rules, then), "until_before": then, "since_now": window_since(rules, now), "until_now": now}
-    moved = (window["since_before"], then) != (window["since_now"], now) and bool(window["since_before"] or window["since_now"])
+    # Whether some record can count at one date and not the other (with no window, every record counts at both).
+    window_moved = (window["since_before"], then) != (window["since_now"], now) and bool(window["since_before"] or window["since_now"])
     run_sql(
         con, "shared_address_areas",
         f"CREATE OR REPLACE TEMP TABLE shared_address_areas AS SELECT DISTINCT {AREA_SQL} AS area FROM changed_people_records AS r "
@@ -191,9 +192,9 @@ def _update_shared_addresses(
         + (
             f" UNION SELECT DISTINCT {AREA_SQL} AS area FROM records AS r "
             f"WHERE {in_window_sql('since_before', 'until_before')} IS DISTINCT FROM {in_window_sql('since_now', 'until_now')}"
-            if moved else ""
+            if window_moved else ""
         ),
-        window if moved else None,
+        window if window_moved else None,
     )
     records = _AREA_RECORDS
     run_sql(
