@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -70,22 +69,39 @@ def unrelated_groups(residents: pd.DataFrame, related: pd.DataFrame) -> pd.DataF
     """
     if residents.empty:
         return _no_dwellings()
-    graph = nx.Graph()
+    # Union-find over (kind, dwelling, person or surname word): every link is within one
+    # dwelling, so a dwelling's groups are the distinct roots of its people.
+    parent: dict[tuple, tuple] = {}
+
+    def root(node: tuple) -> tuple:
+        top = parent.setdefault(node, node)
+        while top != parent[top]:
+            top = parent[top]
+        while node != top:
+            up = parent[node]
+            parent[node] = top
+            node = up
+        return top
+
+    def join(a: tuple, b: tuple) -> None:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[ra] = rb
+
     people = residents[["dwelling", "person_id"]].drop_duplicates()
-    graph.add_nodes_from(("p", d, p) for d, p in people.itertuples(index=False))
     for dwelling, person, surname in residents[["dwelling", "person_id", "surname"]].dropna().itertuples(index=False):
         for word in re.split(r"[^A-Z0-9]+", str(surname).upper()):
             if word:
-                graph.add_edge(("p", dwelling, person), ("s", dwelling, word))
+                join(("p", dwelling, person), ("s", dwelling, word))
     pairs = related.merge(people, left_on="person_a", right_on="person_id").merge(
         people, left_on=["person_b", "dwelling"], right_on=["person_id", "dwelling"]
     )
-    graph.add_edges_from((("p", d, a), ("p", d, b)) for d, a, b in pairs[["dwelling", "person_a", "person_b"]].itertuples(index=False))
-    groups: dict[str, int] = {}
-    for component in nx.connected_components(graph):
-        person = next((n for n in component if n[0] == "p"), None)
-        if person is not None:
-            groups[person[1]] = groups.get(person[1], 0) + 1
+    for d, a, b in pairs[["dwelling", "person_a", "person_b"]].itertuples(index=False):
+        join(("p", d, a), ("p", d, b))
+    roots: dict[str, set[tuple]] = {}
+    for d, p in people.itertuples(index=False):
+        roots.setdefault(d, set()).add(root(("p", d, p)))
+    groups = {d: len(found) for d, found in roots.items()}
     out = people.groupby("dwelling", sort=True).size().rename("people").reset_index()
     out["groups"] = out["dwelling"].map(groups).fillna(0).astype(int)
     return out

@@ -38,6 +38,10 @@ RECORDS_AT_CACHE = "_records_at"
 #: Every per-graph cache of the rules, which :func:`graph.flags.run_flags` clears before it runs them.
 CACHES = (RECORDS_CACHE, RECORDS_AT_CACHE, EVIDENCE_CACHE)
 
+#: Edge kinds as plain module names: the rules compare them on every edge they read, and
+#: reading a member off its enum class costs about twice as much as reading a global.
+_RECORD, _LIVES_AT, _CARES_FOR = EdgeKind.RECORD, EdgeKind.LIVES_AT, EdgeKind.CARES_FOR
+
 
 def person_records(graph: nx.MultiDiGraph, person: str) -> list[tuple[dict, dict]]:
     """A person's record edges, each with its event node's attributes.
@@ -52,7 +56,7 @@ def person_records(graph: nx.MultiDiGraph, person: str) -> list[tuple[dict, dict
         nodes = nodes_of(graph)
         records = cache[person] = [
             (d, nodes[event]) for event, keyed in succ_of(graph)[person].items()
-            for d in keyed.values() if d["kind"] == EdgeKind.RECORD
+            for d in keyed.values() if d["kind"] == _RECORD
         ]
     return records
 
@@ -74,12 +78,20 @@ def records_at(graph: nx.MultiDiGraph, person: str, address: str) -> list[Eviden
     return found
 
 
+#: ``timedelta(days=n)`` by ``n``, for :func:`overlaps`.
+_GAPS: dict[int, timedelta] = {}
+
+
 def overlaps(a: dict, b: dict, days: int) -> bool:
     """Whether two lives_at edges' seen periods are ``days`` or fewer apart (undated: no)."""
-    if None in (a["first_date"], a["last_date"], b["first_date"], b["last_date"]):
+    # Called tens of thousands of times a run: each date read once, and one timedelta per length.
+    a_first, a_last, b_first, b_last = a["first_date"], a["last_date"], b["first_date"], b["last_date"]
+    if a_first is None or a_last is None or b_first is None or b_last is None:
         return False
-    gap = timedelta(days=days)
-    return a["first_date"] - b["last_date"] <= gap and b["first_date"] - a["last_date"] <= gap
+    gap = _GAPS.get(days)
+    if gap is None:
+        gap = _GAPS[days] = timedelta(days=days)
+    return a_first - b_last <= gap and b_first - a_last <= gap
 
 
 class ChildTest:
@@ -109,7 +121,7 @@ class ChildTest:
 
 
 def _lives_at(graph: nx.MultiDiGraph, person: str) -> list[tuple[str, dict]]:
-    return [(addr, keyed[EdgeKind.LIVES_AT]) for addr, keyed in succ_of(graph)[person].items() if EdgeKind.LIVES_AT in keyed]
+    return [(addr, keyed[_LIVES_AT]) for addr, keyed in succ_of(graph)[person].items() if _LIVES_AT in keyed]
 
 
 def _shared_episodes(graph: nx.MultiDiGraph, adult: str, child: str) -> list[Evidence]:
@@ -117,9 +129,9 @@ def _shared_episodes(graph: nx.MultiDiGraph, adult: str, child: str) -> list[Evi
     nodes = nodes_of(graph)
     out = []
     for event, keyed in succ_of(graph)[child].items():
-        mine = [d for d in keyed.values() if d["kind"] == EdgeKind.RECORD and d["role"] == CHILD]
+        mine = [d for d in keyed.values() if d["kind"] == _RECORD and d["role"] == CHILD]
         carers = [d for d in succ_of(graph)[adult].get(event, {}).values()
-                  if d["kind"] == EdgeKind.RECORD and d["source"] == SOCIAL_CARE and d["role"] in CARER_ROLES]
+                  if d["kind"] == _RECORD and d["source"] == SOCIAL_CARE and d["role"] in CARER_ROLES]
         if mine and carers:
             out += [record_evidence(graph, d, nodes[event]) for d in mine + carers]
     return out
@@ -165,7 +177,7 @@ def child_in_da_household(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owne
             continue
         for addr, mine in _lives_at(graph, adult):
             for child, keyed in pred_of(graph)[addr].items():
-                theirs = keyed.get(EdgeKind.LIVES_AT)
+                theirs = keyed.get(_LIVES_AT)
                 if (
                     child != adult and theirs and judged(owners, child)
                     and overlaps(mine, theirs, rules.household_overlap_days) and is_child(child)
@@ -174,7 +186,7 @@ def child_in_da_household(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owne
                         records_at(graph, child, addr) + records_at(graph, adult, addr)
                     )
         for child, keyed in succ_of(graph)[adult].items():
-            if EdgeKind.CARES_FOR in keyed and judged(owners, child) and is_child(child):
+            if _CARES_FOR in keyed and judged(owners, child) and is_child(child):
                 links[child][adult].setdefault("social_care", []).extend(_shared_episodes(graph, adult, child))
     flags = []
     for child in sorted(links):

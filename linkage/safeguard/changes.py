@@ -15,10 +15,11 @@ changed ones. Other flags stay as they were, except that scores that decay with
 time (RFG(V) recency) are recomputed from the flag's own parameters. Flags raised
 under other rules (settings or rule code) are all recomputed.
 
-Shared addresses (refuges, hostels) are judged again over the whole run: an address
-that becomes shared, or stops being, changes the households of everyone recorded there,
-so they join the changed people too. No rule reads one person through another's record at
-a shared address (the graph draws no ``lives_at`` edge to one), so the walks out from the
+Shared addresses (refuges, hostels) are judged again where a verdict can change (the areas of
+the changed people's records, and of records the date's move carries across the verdicts'
+window): an address that becomes shared, or stops being, changes the households of everyone
+recorded there, so they join the changed people too. No rule reads one person through another's
+record at a shared address (the graph draws no ``lives_at`` edge to one), so the walks out from the
 changed people step through no shared address, nor through a dwelling all of whose
 spellings are shared (:func:`_walk_skips`): a hostel's dozens of unrelated residents are
 not each other's neighbours, and at a million people such steps more than doubled the
@@ -43,9 +44,10 @@ from linkage.safeguard.build import FlagReport, build_flag_tables
 from linkage.safeguard.flag_tables import (
     SAFEGUARDING_TABLES, flags_as_of, parameters_json, read_flag_run, rules_fingerprint, write_flag_run, write_flags,
 )
-from linkage.safeguard.graph_input import graph_frames, stored_person_keys_sql
+from linkage.safeguard.graph_input import GRAPH_PERSONS_COLUMNS, graph_frames, stored_person_keys_sql
 from linkage.safeguard.shared_addresses import (
-    AREA_SQL, DWELLING_KEY_SQL, SHARED_TABLE, find_shared_addresses, key_area_sql, read_shared_addresses,
+    AREA_SQL, DWELLING_KEY_SQL, SHARED_TABLE, find_shared_addresses, in_window_sql, key_area_sql, read_shared_addresses,
+    window_since,
 )
 from linkage.store import swap_in
 
@@ -81,36 +83,33 @@ def update_flag_tables(
     seconds = {}
     started = time.perf_counter()
     create_table_from_arrow(con, "changed_people", pa.table({"person_id": pa.array(changed_people, pa.string())}), temporary=True)
+    run_sql(
+        con, "changed_people_records",
+        # Read once for their keys and their areas: each read joins every record to the changed people.
+        "CREATE OR REPLACE TEMP TABLE changed_people_records AS SELECT c.person_id, r.unique_id, r.source, r.event_id, r.postcode, r.address "
+        "FROM records AS r JOIN clusters AS c USING (unique_id) WHERE c.person_id IN (SELECT person_id FROM changed_people)",
+    )
     _update_person_keys(con)
     run_sql(con, "flag_seed", "CREATE OR REPLACE TEMP TABLE flag_seed AS SELECT person_id FROM changed_people")
     moved = before is not None and now is not None and now != before
     if moved:
         _add_people_time_moves(con, rules, before, now)
-    # With a window, moving the date changes who counts as seen at every address.
-    whole = moved and bool(rules.shared_addresses.window_days)
-    shared = _update_shared_addresses(con, rules, now, previous, whole)
-    _walk_skips(con)
+    shared, area_records = _update_shared_addresses(con, rules, before, now, previous)
+    _walk_skips(con, area_records)
+    run_sql(con, "drop_area_records", f"DROP TABLE IF EXISTS temp.{_AREA_RECORDS}")
     run_sql(
         con, "flag_owners_seed",
+        # The flags citing a record of a seed person, or one no longer in the run: one pass over clusters for both.
         "CREATE OR REPLACE TEMP TABLE flag_owners AS SELECT person_id FROM flag_seed "
-        "UNION SELECT f.person_id FROM flags AS f JOIN flag_evidence AS e USING (flag_id) "
-        "JOIN clusters AS c ON c.unique_id = e.unique_id WHERE c.person_id IN (SELECT person_id FROM flag_seed) "
-        "UNION SELECT f.person_id FROM flags AS f JOIN flag_evidence AS e USING (flag_id) "
-        "WHERE e.unique_id IN (SELECT unique_id FROM flag_evidence ANTI JOIN clusters USING (unique_id))",
+        "UNION SELECT person_id FROM flags WHERE flag_id IN (SELECT e.flag_id FROM flag_evidence AS e "
+        "LEFT JOIN clusters AS c USING (unique_id) WHERE e.unique_id IS NOT NULL "
+        "AND (c.unique_id IS NULL OR c.person_id IN (SELECT person_id FROM flag_seed)))",
     )
     _grow(con, "flag_owners", OWNER_STEPS)
     run_sql(con, "flag_context", "CREATE OR REPLACE TEMP TABLE flag_context AS SELECT person_id FROM flag_owners")
     # The owners' own neighbours are owners already, but for those the last step added: look out from those only.
     _grow(con, "flag_context", CONTEXT_STEPS, from_frontier=True)
-    run_sql(
-        con, "context_clusters",
-        # Tables, not views: the graph's queries read the context's clusters four times over.
-        "CREATE OR REPLACE TEMP TABLE context_clusters AS SELECT * FROM clusters WHERE person_id IN (SELECT person_id FROM flag_context)",
-    )
-    run_sql(
-        con, "context_persons",
-        "CREATE OR REPLACE TEMP TABLE context_persons AS SELECT * FROM persons WHERE person_id IN (SELECT person_id FROM flag_context)",
-    )
+    _context_tables(con)
     people, events = graph_frames(con, "records", "context_clusters", "context_persons")
     owners = {row[0] for row in run_sql(con, "read_flag_owners", "SELECT person_id FROM flag_owners").fetchall()}
     with gc_paused():
@@ -154,47 +153,70 @@ def _add_people_time_moves(con: duckdb.DuckDBPyConnection, rules: FlagRules, bef
     )
 
 
+#: The records of the areas judged again and of the shared addresses' areas, read once (a temporary table).
+_AREA_RECORDS = "flag_area_records"
+
+
 def _update_shared_addresses(
-    con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date | None, previous: str, whole: bool
-) -> dict[str, str]:
+    con: duckdb.DuckDBPyConnection, rules: FlagRules, then: date | None, now: date | None, previous: str
+) -> tuple[dict[str, str], str]:
     """Judge the addresses again; add to ``flag_seed`` the people at any whose verdict changed.
 
     An address that becomes shared (a hostel's sixth unrelated resident) or stops being
     shared changes the households of everyone recorded there, not only of the changed people.
-    A dwelling's verdict reads only its residents and their records, so unless ``whole``, only
-    the areas (postcodes) where a changed person has or had a record are judged again: at a
-    million people, judging every address took seconds of each nightly run.
+    A dwelling's verdict reads only its residents and their records, so only the areas
+    (postcodes) where a changed person has or had a record are judged again, and, when the
+    verdicts count records in a window ending at the flag date and that date moved from
+    ``then`` to ``now``, those with a record the move carries into or out of the window
+    (every other record counts, or not, as it did). At a million people, judging every
+    address took seconds of each nightly run.
+
+    The records of those areas and of the stored shared addresses' are read once, into a
+    table that also holds those of every shared address now and of every address whose
+    verdict changed (each is in one of those areas, or its verdict stands).
 
     Returns:
-        The shared addresses now, kind by address key (also written to ``shared_addresses``).
+        The shared addresses now, kind by address key (also written to ``shared_addresses``), and
+        the table of those records.
     """
     before = read_shared_addresses(con)
-    if whole:
-        found = find_shared_addresses(con, rules, now, suffix="__now")
-        now_shared = dict(zip(found["address_key"], found["kind"]))
-    else:
-        old = quote_ident(previous)
-        run_sql(
-            con, "shared_address_areas",
-            f"CREATE OR REPLACE TEMP TABLE shared_address_areas AS SELECT DISTINCT {AREA_SQL} AS area "
-            "FROM records AS r JOIN clusters AS c USING (unique_id) WHERE c.person_id IN (SELECT person_id FROM changed_people) "
-            f"UNION SELECT DISTINCT {AREA_SQL} AS area FROM {old}.records AS r JOIN {old}.clusters AS c USING (unique_id) "
-            "WHERE c.person_id IN (SELECT person_id FROM changed_people)",
-        )
-        find_shared_addresses(con, rules, now, suffix="__now", areas="shared_address_areas")
-        run_sql(
-            con, "keep_shared_addresses",
-            f"INSERT INTO {SHARED_TABLE}__now SELECT * FROM {SHARED_TABLE} "
-            f"WHERE {key_area_sql('address_key')} NOT IN (SELECT area FROM temp.shared_address_areas WHERE area IS NOT NULL)",
-        )
-        now_shared = read_shared_addresses(con, f"{SHARED_TABLE}__now")
+    old = quote_ident(previous)
+    window = {"since_before": window_since(rules, then), "until_before": then, "since_now": window_since(rules, now), "until_now": now}
+    # Whether some record can count at one date and not the other (with no window, every record counts at both).
+    window_moved = (window["since_before"], then) != (window["since_now"], now) and bool(window["since_before"] or window["since_now"])
+    run_sql(
+        con, "shared_address_areas",
+        f"CREATE OR REPLACE TEMP TABLE shared_address_areas AS SELECT DISTINCT {AREA_SQL} AS area FROM changed_people_records AS r "
+        f"UNION SELECT DISTINCT {AREA_SQL} AS area FROM {old}.records AS r JOIN {old}.clusters AS c USING (unique_id) "
+        "WHERE c.person_id IN (SELECT person_id FROM changed_people)"
+        + (
+            f" UNION SELECT DISTINCT {AREA_SQL} AS area FROM records AS r "
+            f"WHERE {in_window_sql('since_before', 'until_before')} IS DISTINCT FROM {in_window_sql('since_now', 'until_now')}"
+            if window_moved else ""
+        ),
+        window if window_moved else None,
+    )
+    records = _AREA_RECORDS
+    run_sql(
+        con, "flag_area_records",
+        f"CREATE OR REPLACE TEMP TABLE {records} AS SELECT r.unique_id, r.postcode, r.address, r.surname, r.event_date "
+        f"FROM records AS r WHERE {AREA_SQL} IN (SELECT area FROM shared_address_areas "
+        f"UNION SELECT {key_area_sql('address_key')} FROM {SHARED_TABLE})",
+    )
+    find_shared_addresses(con, rules, now, suffix="__now", areas="shared_address_areas", area_records=records)
+    run_sql(
+        con, "keep_shared_addresses",
+        f"INSERT INTO {SHARED_TABLE}__now SELECT * FROM {SHARED_TABLE} "
+        f"WHERE {key_area_sql('address_key')} NOT IN (SELECT area FROM temp.shared_address_areas WHERE area IS NOT NULL)",
+    )
+    now_shared = read_shared_addresses(con, f"{SHARED_TABLE}__now")
     changed = sorted(k for k in before.keys() | now_shared.keys() if before.get(k) != now_shared.get(k))
     if changed:
         # The records in those keys' areas first (a record's area is its key's: key_area_sql), then
         # their keys: building every record's address key to compare cost a fifth of a CPU second.
         run_sql(
             con, "flag_seed_shared_addresses",
-            "INSERT INTO flag_seed SELECT DISTINCT c.person_id FROM (SELECT * FROM records AS r "
+            f"INSERT INTO flag_seed SELECT DISTINCT c.person_id FROM (SELECT * FROM {records} AS r "
             f"WHERE {AREA_SQL} IN (SELECT {key_area_sql('k')} FROM (SELECT unnest($keys) AS k))) AS r "
             f"JOIN clusters AS c USING (unique_id) WHERE {ADDRESS_KEY_SQL} IN (SELECT unnest($keys))",
             {"keys": changed},
@@ -202,7 +224,7 @@ def _update_shared_addresses(
     run_sql(con, "drop_shared_addresses", f"DROP TABLE IF EXISTS {SHARED_TABLE}")
     run_sql(con, "rename_shared_addresses", f"ALTER TABLE {SHARED_TABLE}__now RENAME TO {SHARED_TABLE}")
     logger.info("%d address keys changed shared status", len(changed))
-    return now_shared
+    return now_shared, records
 
 
 def _rescore(con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date) -> None:
@@ -226,7 +248,10 @@ def _rescore(con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date) -> Non
 
 
 def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring ``person_keys`` up to date for the changed people (results from before keys were hashed: for everyone)."""
+    """Bring ``person_keys`` up to date for the changed people (results from before keys were hashed: for everyone).
+
+    The changed people's records are read from ``changed_people_records``.
+    """
     (hashed,) = run_sql(
         con, "person_keys_hashed",
         "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'person_keys' AND column_name = 'k' "
@@ -236,10 +261,10 @@ def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:
         run_sql(con, "rebuild_person_keys", f"CREATE OR REPLACE TABLE person_keys AS {stored_person_keys_sql()}")
         return
     run_sql(con, "drop_changed_keys", "DELETE FROM person_keys WHERE person_id IN (SELECT person_id FROM changed_people)")
-    run_sql(con, "add_changed_keys", f"INSERT INTO person_keys {stored_person_keys_sql(people='changed_people')}")
+    run_sql(con, "add_changed_keys", f"INSERT INTO person_keys {stored_person_keys_sql('changed_people_records', clusters=None)}")
 
 
-def _walk_skips(con: duckdb.DuckDBPyConnection) -> None:
+def _walk_skips(con: duckdb.DuckDBPyConnection, records: str = "records") -> None:
     """The keys (hashed, as ``person_keys`` has them) a walk does not step through: ``walk_skips``.
 
     Each shared address, and each dwelling every spelling of which is shared. No rule links
@@ -248,12 +273,12 @@ def _walk_skips(con: duckdb.DuckDBPyConnection) -> None:
     unshared spellings (where households do form) keep its key in the walk. Everyone recorded
     at an address whose verdict changed is a changed person already (``_update_shared_addresses``).
     A key of another kind with the hash of a skipped one (odds about one in ten billion at a
-    million people) would be skipped too.
+    million people) would be skipped too. ``records`` holds every record at a shared address, if not all.
     """
     run_sql(
         con, "walk_skips",
         f"CREATE OR REPLACE TEMP TABLE walk_skips AS SELECT hash(address_key) AS k FROM {SHARED_TABLE} "
-        f"UNION SELECT hash(d) FROM (SELECT {DWELLING_KEY_SQL} AS d, {ADDRESS_KEY_SQL} AS a FROM records AS r "
+        f"UNION SELECT hash(d) FROM (SELECT {DWELLING_KEY_SQL} AS d, {ADDRESS_KEY_SQL} AS a FROM {records} AS r "
         f"WHERE {AREA_SQL} IN (SELECT {key_area_sql('address_key')} FROM {SHARED_TABLE}) AND nullif(trim(r.address), '') IS NOT NULL) "
         f"GROUP BY d HAVING bool_and(a IN (SELECT address_key FROM {SHARED_TABLE}))",
     )
@@ -280,6 +305,25 @@ def _grow(con: duckdb.DuckDBPyConnection, table: str, steps: int, from_frontier:
             f"JOIN person_keys AS b USING (k) WHERE b.person_id NOT IN (SELECT person_id FROM {table})",
         )
         run_sql(con, f"add_{table}_{step}", f"INSERT INTO {table} SELECT person_id FROM frontier")
+
+
+def _context_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The context's clusters and persons, as :func:`graph_frames` reads them.
+
+    Tables, not views: the graph's queries read the context's clusters four times over.
+    The persons only with the columns those queries read: all of them cost three times as
+    much to scan. (The context's records read into a table once cost as much as the
+    graph's queries reading them from ``records``: a scan's cost is the columns it reads.)
+    """
+    run_sql(
+        con, "context_clusters",
+        "CREATE OR REPLACE TEMP TABLE context_clusters AS SELECT * FROM clusters WHERE person_id IN (SELECT person_id FROM flag_context)",
+    )
+    run_sql(
+        con, "context_persons",
+        f"CREATE OR REPLACE TEMP TABLE context_persons AS SELECT {', '.join(GRAPH_PERSONS_COLUMNS)} FROM persons "
+        "WHERE person_id IN (SELECT person_id FROM flag_context)",
+    )
 
 
 def _merge(con: duckdb.DuckDBPyConnection) -> None:

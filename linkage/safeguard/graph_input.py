@@ -46,6 +46,10 @@ GRAPH_EVENTS_SCHEMA = pa.schema([
 ])
 
 
+#: The ``persons`` columns :func:`graph_people_sql` reads.
+GRAPH_PERSONS_COLUMNS = ("person_id", "dob", "sex", "agencies", "forename", "surname")
+
+
 #: Forenames this long or longer are read as a known nickname one keystroke away (shorter: ANN is AMY's neighbour).
 FUZZY_FORENAME_LENGTH = 4
 
@@ -124,7 +128,7 @@ def graph_frames(
     return people, events
 
 
-def person_keys_sql(records: str = "records", clusters: str = "clusters", people: str | None = None) -> str:
+def person_keys_sql(records: str = "records", clusters: str | None = "clusters", people: str | None = None) -> str:
     """SQL for each person's events, addresses and dwellings, keyed as the graph keys its nodes.
 
     Kept as ``person_keys``, each key hashed (:func:`stored_person_keys_sql`): an incremental
@@ -133,18 +137,20 @@ def person_keys_sql(records: str = "records", clusters: str = "clusters", people
 
     Args:
         records: Records table.
-        clusters: Clusters table.
+        clusters: Clusters table, or None when ``records`` has each record's ``person_id`` already.
         people: A table of ``person_id`` to limit it to, or None for everyone.
     """
-    only = f" WHERE c.person_id IN (SELECT person_id FROM {people})" if people else ""
+    person = "c.person_id" if clusters else "r.person_id"
+    only = f" WHERE {person} IN (SELECT person_id FROM {people})" if people else ""
+    joined = f"{records} AS r JOIN {clusters} AS c USING (unique_id)" if clusters else f"{records} AS r"
     # Every key from one pass over the records (a UNION of selects would read them once per key).
     return (
-        f"SELECT DISTINCT person_id, k FROM (SELECT c.person_id, unnest([{EVENT_KEY_SQL}, {ADDRESS_KEY_SQL}, {DWELLING_KEY_SQL}]) AS k "
-        f"FROM {records} AS r JOIN {clusters} AS c USING (unique_id){only}) WHERE k IS NOT NULL"
+        f"SELECT DISTINCT person_id, k FROM (SELECT {person} AS person_id, "
+        f"unnest([{EVENT_KEY_SQL}, {ADDRESS_KEY_SQL}, {DWELLING_KEY_SQL}]) AS k FROM {joined}{only}) WHERE k IS NOT NULL"
     )
 
 
-def stored_person_keys_sql(records: str = "records", clusters: str = "clusters", people: str | None = None) -> str:
+def stored_person_keys_sql(records: str = "records", clusters: str | None = "clusters", people: str | None = None) -> str:
     """SQL for the ``person_keys`` table: :func:`person_keys_sql` with each key as its 64-bit hash.
 
     An incremental run joins the table to itself at each step of its walk (four a night);
@@ -155,7 +161,7 @@ def stored_person_keys_sql(records: str = "records", clusters: str = "clusters",
 
     Args:
         records: Records table.
-        clusters: Clusters table.
+        clusters: Clusters table, or None when ``records`` has each record's ``person_id`` already.
         people: A table of ``person_id`` to limit it to, or None for everyone.
     """
     return f"SELECT person_id, hash(k) AS k FROM ({person_keys_sql(records, clusters, people)})"

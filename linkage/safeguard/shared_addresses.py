@@ -28,8 +28,10 @@ __all__ = [
     "SHARED_TABLE",
     "dwelling_sql",
     "find_shared_addresses",
+    "in_window_sql",
     "key_area_sql",
     "read_shared_addresses",
+    "window_since",
 ]
 
 logger = logging.getLogger(__name__)
@@ -85,12 +87,23 @@ def _keys_sql(records: str, areas: str | None = None) -> str:
     )
 
 
+def window_since(rules: FlagRules, as_of: date | None) -> date | None:
+    """The first day a record counts from in the verdicts judged at ``as_of``; None: every record counts."""
+    settings = rules.shared_addresses
+    return as_of - timedelta(days=settings.window_days) if settings.window_days and as_of else None
+
+
+def in_window_sql(since: str = "since", until: str = "until") -> str:
+    """Whether a records row ``r`` counts in the verdicts: dated from parameter ``$<since>`` to ``$<until>``, or ``$<since>`` is null."""
+    return f"(${since} IS NULL OR r.event_date BETWEEN ${since} AND ${until})"
+
+
 def _residents_sql(records: str, clusters: str, areas: str | None = None) -> str:
     """People and their recorded surnames at each dwelling with at least ``$min_people`` of them (dated in the window)."""
     return (
         f"WITH seen AS (SELECT {dwelling_sql()} AS dwelling, c.person_id, r.surname "
         f"  FROM {quote_ident(records)} AS r JOIN {quote_ident(clusters)} AS c USING (unique_id) "
-        "  WHERE nullif(trim(r.address), '') IS NOT NULL AND ($since IS NULL OR r.event_date BETWEEN $since AND $until)"
+        f"  WHERE nullif(trim(r.address), '') IS NOT NULL AND {in_window_sql()}"
         f"{_in_areas(areas)}), "
         "busy AS (SELECT dwelling FROM seen GROUP BY dwelling HAVING count(DISTINCT person_id) >= $min_people) "
         "SELECT DISTINCT dwelling, person_id, surname FROM seen WHERE dwelling IN (SELECT dwelling FROM busy) "
@@ -121,6 +134,7 @@ def find_shared_addresses(
     clusters: str = "clusters",
     suffix: str = "__new",
     areas: str | None = None,
+    area_records: str | None = None,
 ) -> pd.DataFrame:
     """Judge every address of the run, or of some areas, and write ``shared_addresses<suffix>``.
 
@@ -134,22 +148,26 @@ def find_shared_addresses(
         areas: A table of areas (column ``area``, as :data:`AREA_SQL` gives them): judge only
             the addresses in these. A dwelling's verdict reads only its own residents and
             their records, so the others' stand.
+        area_records: With ``areas``: a table the caller has read the records of those areas
+            (and perhaps of others) into, with the columns read here, so they are not read again.
 
     Returns:
         The shared addresses (columns of :data:`graph.shared.SHARED_COLUMNS`).
     """
     settings = rules.shared_addresses
-    local, areas_left = records, areas
-    if areas is not None:
+    local, areas_left, made = records, areas, False
+    if areas is not None and area_records is not None:
+        local = area_records
+    elif areas is not None:
         # The areas' records once, for the two queries below: each filtered every record by its area.
         run_sql(
             con, "shared_area_records",
             f"CREATE OR REPLACE TEMP TABLE {_AREA_RECORDS} AS SELECT r.unique_id, r.postcode, r.address, r.surname, r.event_date "
             f"FROM {quote_ident(records)} AS r WHERE true{_in_areas(areas)}",
         )
-        local, areas_left = _AREA_RECORDS, None
+        local, areas_left, made = _AREA_RECORDS, None, True
     keys = fetch_arrow(con, "shared_address_keys", _keys_sql(local, areas_left)).to_pandas()
-    since = as_of - timedelta(days=settings.window_days) if settings.window_days and as_of else None
+    since = window_since(rules, as_of)
     residents = pd.DataFrame(columns=["dwelling", "person_id", "surname"])
     related = pd.DataFrame(columns=["person_a", "person_b"])
     if settings.detect:
@@ -164,7 +182,7 @@ def find_shared_addresses(
             }).to_pandas()
         finally:
             run_sql(con, "drop_shared_address_people", "DROP TABLE IF EXISTS temp.shared_address_people")
-    if areas is not None:
+    if made:
         run_sql(con, "drop_shared_area_records", f"DROP TABLE IF EXISTS temp.{_AREA_RECORDS}")
     found = shared_addresses(keys, residents, related, settings)
     create_table_from_arrow(con, f"{SHARED_TABLE}{suffix}", pa.table({

@@ -19,7 +19,7 @@ import pytest
 from graph.flags.windows import ADULT_AGE, years_before
 from linkage.batch import run_all
 from linkage.store import open_results, results_path
-from tests.linkage.test_incremental import assert_same_results, flag_changes, flags_dated
+from tests.linkage.test_incremental import assert_same_results, flag_changes, flags_dated, strangers_move_in
 
 
 def add_police_record_on(directory: Path, day: date) -> None:
@@ -140,3 +140,43 @@ def test_results_from_before_flag_run_get_every_flag_recomputed(twins):
     run_all(incremental, incremental=True)
     run_all(full)
     assert_same_results(incremental.store, full.store)
+
+
+
+def annexe_kind(store) -> tuple[str | None, date]:
+    """The verdict on the strangers' address (:func:`strangers_move_in`), None when it is not shared, and their records' date."""
+    with open_results(store) as con:
+        return con.sql(
+            "SELECT s.kind, r.event_date FROM records AS r LEFT JOIN shared_addresses AS s "
+            "ON s.address_key = 'address:' || coalesce(r.postcode, '') || '|' || r.address WHERE r.record_id = 'HL-NEW-0'"
+        ).fetchall()[0]
+
+
+@pytest.mark.parametrize(("first", "then"), [(10, 400), (400, 10)], ids=["window leaves the strangers", "window takes them in"])
+def test_a_verdict_counting_a_window_follows_the_date_alone(twins, first, then):
+    """Verdicts counting only a window's records change where the date's move carries a record across its start.
+
+    The strangers' address is shared while their records are in the window. Between the
+    last two runs no record changes, so no person does: the incremental run judges again
+    only the areas holding a record the window's move takes in or leaves out.
+    """
+    incremental, full = twins
+    strangers_move_in(incremental.extracts_dir)
+    # Dated the latest day: the flag dates below are on or after every record's, as the date moves only forward past them.
+    arrived = flags_dated(incremental.store)
+    health = pd.read_parquet(incremental.extracts_dir / "health.parquet")
+    health.loc[health["PatientRecordID"].str.startswith("HL-NEW-"), "AttendanceDate"] = arrived.strftime(DATE_COLUMNS["health.parquet"][1])
+    health.to_parquet(incremental.extracts_dir / "health.parquet")
+    run_all(incremental, incremental=True)
+    assert annexe_kind(incremental.store)[1] == arrived
+
+    def windowed(run, days):
+        shared = run.flags.shared_addresses.model_copy(update={"window_days": 365})
+        return run.model_copy(update={"flags": run.flags.model_copy(update={"as_of": arrived + timedelta(days=days), "shared_addresses": shared})})
+
+    run_all(windowed(incremental, first), incremental=True)  # under other rules: every flag recomputed
+    before = annexe_kind(incremental.store)[0]
+    run_all(windowed(incremental, then), incremental=True)
+    run_all(windowed(full, then))
+    assert_same_results(incremental.store, full.store)
+    assert [before, annexe_kind(full.store)[0]] == (["many_unrelated", None] if first < then else [None, "many_unrelated"])
