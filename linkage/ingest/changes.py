@@ -143,8 +143,9 @@ def _apply(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:
         ("add_notes", f"INSERT INTO dq_notes {note_rows().render(f'std_{name}')}"),
         ("add_quarantine", f"INSERT INTO quarantine SELECT * FROM quarantine_{name}"),
         ("drop_hashes", f"DELETE FROM record_hashes WHERE {gone}"),
+        # The rows standardised again (changed_rows: every row but the unchanged), a few beside the unchanged.
         ("add_hashes", f"INSERT INTO record_hashes SELECT source, record_id, row_hash FROM hashes_{name} "
-                       f"WHERE record_id IS NOT NULL AND source_row NOT IN (SELECT source_row FROM unchanged_{name})"),
+                       f"WHERE record_id IS NOT NULL AND source_row IN (SELECT source_row FROM changed_{name})"),
         ("drop_blanks", "DELETE FROM column_blanks WHERE source = $source"),
         ("add_blanks", f"INSERT INTO column_blanks SELECT * FROM blanks_{name}"),
         ("drop_load", "DELETE FROM source_loads WHERE source = $source"),
