@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import duckdb
 from linkage.config import SourceConfig
 from linkage.errors import ExtractError, StepError
 from linkage.ingest.header import csv_header
-from linkage.ingest.lines import count_lines
 from linkage.ingest.row_count import check_row_count
 from linkage.pipeline import quote_ident, run_sql
 
@@ -144,49 +142,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Pa
 def _load_csv(
     con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, columns: list[str], max_row_lines: int
 ) -> RawExtract:
-    loaded, rejected = f"csv_{source.name}", f"rejects_{source.name}"
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # The file's lines are counted (in Python, for check_row_count) while DuckDB reads it: the
-        # reader leaves a core idle part of the time. An extract the reader refuses waits for the count.
-        line_count = pool.submit(count_lines, path, source.encoding)
-        _read_csv(con, source, path, columns, loaded, rejected)
-        counted = check_row_count(con, source, path, loaded, rejected, max_row_lines, line_count.result())
-    table = f"raw_{source.name}"
-    _drop_relation(con, table)
-    (rejects,) = run_sql(con, f"count_rejects_{source.name}", f"SELECT count(*) FROM {rejected}").fetchone()
-    if not rejects and not _repeated_headers(con, source, loaded):
-        # Every row parsed (the nightly case): each row's data row is its place in the file, so
-        # the rows are numbered in a view over the reader's table instead of copied into a
-        # numbered one (a fifth of a CPU second per extract of a few hundred thousand rows).
-        run_sql(
-            con, f"number_{source.name}", f"CREATE TEMP VIEW {table} AS SELECT rowid + 1 AS source_row, * FROM {loaded}"
-        )
-    else:
-        # Parsed rows keep file order (rowid); their data-row numbers are the ones the
-        # rejected rows leave free.
-        run_sql(
-            con,
-            f"number_{source.name}",
-            f"CREATE TEMP TABLE {table} AS "
-            f"WITH total AS (SELECT (SELECT count(*) FROM {loaded}) + (SELECT count(*) FROM {rejected}) AS n), "
-            "free AS (SELECT range + 1 AS source_row, row_number() OVER (ORDER BY range) - 1 AS _mash_k "
-            f"FROM range((SELECT n FROM total)) WHERE range + 1 NOT IN (SELECT source_row FROM {rejected})) "
-            f"SELECT free.source_row, c.* EXCLUDE (_mash_k) FROM (SELECT rowid AS _mash_k, * FROM {loaded}) AS c "
-            "JOIN free USING (_mash_k) ORDER BY free.source_row",
-        )
-        run_sql(con, f"drop_{loaded}", f"DROP TABLE {loaded}")
-        _quarantine_repeated_headers(con, source, table, rejected)
-    # Rows read are the rows counted apart from the reader; check_row_count refused the file unless the reader's agree.
-    return RawExtract(table=table, rejects=rejected, rows_read=counted.rows, invisible=counted.lines.invisible)
-
-
-def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, columns: list[str], loaded: str, rejected: str) -> None:
-    """Read a CSV extract into ``loaded`` (text columns) and the rows it could not parse into ``rejected``.
-
-    Raises:
-        ExtractError: The file cannot be read as CSV, or is not valid text in the source's encoding.
-    """
-    raw_rejects = f"reject_errors_{source.name}"
+    loaded, rejected, raw_rejects = f"csv_{source.name}", f"rejects_{source.name}", f"reject_errors_{source.name}"
     params = {
         "path": str(path),
         "columns": {name: "VARCHAR" for name in columns},
@@ -233,6 +189,34 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, 
         " || first(error_message ORDER BY column_idx) || ')' AS reason, "
         f"first(csv_line) AS raw FROM {raw_rejects} GROUP BY line",
     )
+    counted = check_row_count(con, source, path, loaded, rejected, max_row_lines)
+    table = f"raw_{source.name}"
+    _drop_relation(con, table)
+    (rejects,) = run_sql(con, f"count_rejects_{source.name}", f"SELECT count(*) FROM {rejected}").fetchone()
+    if not rejects and not _repeated_headers(con, source, loaded):
+        # Every row parsed (the nightly case): each row's data row is its place in the file, so
+        # the rows are numbered in a view over the reader's table instead of copied into a
+        # numbered one (a fifth of a CPU second per extract of a few hundred thousand rows).
+        run_sql(
+            con, f"number_{source.name}", f"CREATE TEMP VIEW {table} AS SELECT rowid + 1 AS source_row, * FROM {loaded}"
+        )
+    else:
+        # Parsed rows keep file order (rowid); their data-row numbers are the ones the
+        # rejected rows leave free.
+        run_sql(
+            con,
+            f"number_{source.name}",
+            f"CREATE TEMP TABLE {table} AS "
+            f"WITH total AS (SELECT (SELECT count(*) FROM {loaded}) + (SELECT count(*) FROM {rejected}) AS n), "
+            "free AS (SELECT range + 1 AS source_row, row_number() OVER (ORDER BY range) - 1 AS _mash_k "
+            f"FROM range((SELECT n FROM total)) WHERE range + 1 NOT IN (SELECT source_row FROM {rejected})) "
+            f"SELECT free.source_row, c.* EXCLUDE (_mash_k) FROM (SELECT rowid AS _mash_k, * FROM {loaded}) AS c "
+            "JOIN free USING (_mash_k) ORDER BY free.source_row",
+        )
+        run_sql(con, f"drop_{loaded}", f"DROP TABLE {loaded}")
+        _quarantine_repeated_headers(con, source, table, rejected)
+    # Rows read are the rows counted apart from the reader; check_row_count refused the file unless the reader's agree.
+    return RawExtract(table=table, rejects=rejected, rows_read=counted.rows, invisible=counted.lines.invisible)
 
 
 def _drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:

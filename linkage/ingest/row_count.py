@@ -20,13 +20,7 @@ from linkage.pipeline import run_sql
 
 
 def check_row_count(
-    con: duckdb.DuckDBPyConnection,
-    source: SourceConfig,
-    path: Path,
-    loaded: str,
-    rejected: str,
-    max_row_lines: int,
-    line_count: LineCount | None = None,
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, path: Path, loaded: str, rejected: str, max_row_lines: int
 ) -> RowCount:
     """Count the CSV's data rows apart from the DuckDB reader, check its rows against them, and place its rejects.
 
@@ -38,7 +32,6 @@ def check_row_count(
         rejected: Table of the rows it rejected (``source_row`` as the reader's line - 1); their
             ``source_row`` becomes their true data row.
         max_row_lines: The most lines a row may span.
-        line_count: The file's line count if already made (see :func:`count_rows`).
 
     Returns:
         The count (see :func:`count_rows`).
@@ -48,7 +41,7 @@ def check_row_count(
     """
     (parsed,) = run_sql(con, f"count_parsed_{source.name}", f"SELECT count(*) FROM {loaded}").fetchone()
     reject_lines = {line for (line,) in run_sql(con, f"reject_lines_{source.name}", f"SELECT source_row + 1 FROM {rejected}").fetchall()}
-    counted = count_rows(source, path, parsed + len(reject_lines), reject_lines, max_row_lines, line_count)
+    counted = count_rows(source, path, parsed + len(reject_lines), reject_lines, max_row_lines)
     if counted.moved:
         run_sql(
             con, f"place_rejects_{source.name}",
@@ -75,9 +68,7 @@ class RowCount:
     moved: dict[int, int]
 
 
-def count_rows(
-    source: SourceConfig, path: Path, reader_rows: int, reject_lines: set[int], max_row_lines: int, line_count: LineCount | None = None
-) -> RowCount:
+def count_rows(source: SourceConfig, path: Path, reader_rows: int, reject_lines: set[int], max_row_lines: int) -> RowCount:
     """Count a CSV extract's data rows without its reader, and refuse it where a stray quote has joined rows.
 
     When every row is one line, the file's non-blank lines are its rows, the two counts
@@ -91,8 +82,6 @@ def count_rows(
         reject_lines: The reader's line number (blank lines counted, line breaks inside values
             not) of each row it could not parse; empty when the reader does not say.
         max_row_lines: The most lines a row may span.
-        line_count: The file's line count (:func:`linkage.ingest.lines.count_lines`) if already made,
-            e.g. while the reader read the file; counted here otherwise.
 
     Raises:
         ExtractError: Naming the row and the column whose quoted value runs over the lines,
@@ -101,7 +90,7 @@ def count_rows(
             whole row of its own, a row the reader rejects spans lines, or the two readings
             count different rows.
     """
-    counted = line_count if line_count is not None else count_lines(path, source.encoding)
+    counted = count_lines(path, source.encoding)
     lines = counted.lines - 1
     # One row a line: the counts agree, and the reader's line numbers are rows unless blank lines shift them.
     if lines == reader_rows and not (reject_lines and counted.blank_lines):
