@@ -35,9 +35,7 @@ def count_blanks(con: duckdb.DuckDBPyConnection, source: SourceConfig, raw: str)
     mapped = sorted(source.mapped_columns().items())
     table = f"blanks_{source.name}"
     run_sql(con, f"create_{table}", f"CREATE OR REPLACE TEMP TABLE {table} ({BLANKS_COLUMNS})")
-    counts = ", ".join(
-        f"count(*) FILTER (WHERE coalesce(trim(CAST({quote_ident(column)} AS VARCHAR)), '') = '')" for _, column in mapped
-    )
+    counts = ", ".join(f"count(*) - count({_kept_value(column)})" for _, column in mapped)
     row = run_sql(con, f"count_{table}", f"SELECT count(*), {counts} FROM {quote_ident(raw)}").fetchone()
     run_sql(
         con, f"fill_{table}",
@@ -47,6 +45,17 @@ def count_blanks(con: duckdb.DuckDBPyConnection, source: SourceConfig, raw: str)
             "rows": row[0], "blanks": list(row[1:]),
         },
     )
+
+
+def _kept_value(column: str) -> str:
+    """SQL for a column's value, NULL when it is blank (NULL, empty or only spaces, as ``trim`` strips them).
+
+    ``trim`` strips the space and the other Unicode space separators (no-break space, ideographic
+    space...), never a printable ASCII character, so a value that starts with one ('!' to DEL, by
+    byte order) is not blank and is not trimmed: trimming every value took five times as long.
+    """
+    value = f"CAST({quote_ident(column)} AS VARCHAR)"
+    return f"CASE WHEN {value} < '!' OR {value} >= chr(128) THEN nullif(trim({value}), '') ELSE {value} END"
 
 
 def empty_blanks(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> None:

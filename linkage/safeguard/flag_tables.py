@@ -96,17 +96,19 @@ def write_flags(con: duckdb.DuckDBPyConnection, flags: list[Flag], suffix: str =
             "description": pa.array([e.description for _, e in evidence], pa.string()),
             "link_probability": pa.array([e.link_probability for _, e in evidence], pa.float64()),
         })
-    create_table_from_arrow(con, "flags_staging", flag_rows)
+    # Read straight from the Arrow rows: a staging table in the results file (as before) wrote every
+    # flag to its write-ahead log once more, an incremental run's temporary ones included.
+    con.register("_flag_rows", flag_rows)
     try:
         # The code column takes the shared enum type, so SQL rejects an unknown flag.
         run_sql(
             con,
             "write_flags",
             f"CREATE OR REPLACE {'TEMP TABLE' if temporary else 'TABLE'} flags{suffix} AS "
-            "SELECT * REPLACE (CAST(code AS flag_code) AS code) FROM flags_staging ORDER BY flag_id",
+            "SELECT * REPLACE (CAST(code AS flag_code) AS code) FROM _flag_rows ORDER BY flag_id",
         )
     finally:
-        run_sql(con, "drop_flags_staging", "DROP TABLE IF EXISTS flags_staging")
+        con.unregister("_flag_rows")
     create_table_from_arrow(con, f"flag_evidence{suffix}", evidence_rows, temporary=temporary)
 
 
