@@ -26,6 +26,7 @@ import argparse
 import logging
 import resource
 import shutil
+import statistics
 import sys
 import time
 from collections import Counter
@@ -245,14 +246,17 @@ def _ratio(mash: float | None, plain: float) -> str:
 
 HEADERS = ("data set", "records", "MASH P", "MASH R", "MASH F1", "plain P", "plain R", "plain F1",
            "MASH CPU s", "plain CPU s", "CPU MASH/plain", "MASH link CPU s", "link CPU MASH/plain",
-           "MASH wall s", "plain wall s")
+           "link CPU MASH/plain, each run", "MASH wall s", "plain wall s")
 
 
-def table_rows(results: Mapping[str, tuple[int, Outcome, Outcome]]) -> list[tuple[str, ...]]:
+def table_rows(
+    results: Mapping[str, tuple[int, Outcome, Outcome]], each_run: Mapping[str, list[str]] | None = None
+) -> list[tuple[str, ...]]:
     """One row per data set: records, each model's P/R/F1, CPU seconds and their ratios, and wall seconds.
 
     "MASH CPU s" is the whole run; "MASH link CPU s" its train, predict and cluster stages
-    (:data:`LINK_STAGES`), the span plain Splink is timed over.
+    (:data:`LINK_STAGES`), the span plain Splink is timed over. With repeated runs the times
+    are medians (:func:`median_outcome`) and ``each_run`` gives every run's link ratio.
     """
     rows = []
     for name, (records, mash, plain) in results.items():
@@ -262,9 +266,28 @@ def table_rows(results: Mapping[str, tuple[int, Outcome, Outcome]]) -> list[tupl
             LABELS[name], f"{records:,}", *_prf(mash), *_prf(plain),
             f"{mash.cpu:.1f}", f"{plain.cpu:.1f}", _ratio(mash.cpu if both else None, plain.cpu),
             "-" if link is None else f"{link:.1f}", _ratio(link if both else None, plain.cpu),
+            ", ".join((each_run or {}).get(name, [])) or "-",
             f"{mash.seconds:.1f}", f"{plain.seconds:.1f}",
         ))
     return rows
+
+
+def median_outcome(outcomes: list[Outcome]) -> Outcome:
+    """Repeated runs of one model as one: the median of each time (and each stage's), the first run's scores.
+
+    Raises:
+        ValueError: The runs' scores differ (a run is not deterministic: its times are not comparable).
+    """
+    first = outcomes[0]
+    if any(o.scores != first.scores or o.error != first.error for o in outcomes[1:]):
+        raise ValueError("repeated runs of one model gave different scores or errors")
+    stages = None
+    if all(o.stage_cpu for o in outcomes):
+        stages = {stage: statistics.median(o.stage_cpu.get(stage, 0.0) for o in outcomes) for stage in first.stage_cpu}
+    return Outcome(
+        statistics.median(o.seconds for o in outcomes), statistics.median(o.cpu for o in outcomes),
+        first.scores, first.error, first.warnings, first.notes, stages,
+    )
 
 
 def stage_lines(results: Mapping[str, tuple[int, Outcome, Outcome]]) -> list[str]:
@@ -277,7 +300,11 @@ def stage_lines(results: Mapping[str, tuple[int, Outcome, Outcome]]) -> list[str
 
 
 def markdown(
-    rows: list[tuple[str, ...]], machine_text: str, results: Mapping[str, tuple[int, Outcome, Outcome]], note: str | None = None
+    rows: list[tuple[str, ...]],
+    machine_text: str,
+    results: Mapping[str, tuple[int, Outcome, Outcome]],
+    note: str | None = None,
+    repeats: int = 1,
 ) -> str:
     """The docs section: how it was run, the machine (and ``note`` on it), the table, and any failure."""
     lines = [
@@ -292,7 +319,9 @@ def markdown(
         "DataFrames in memory. P/R/F1 are pairwise: record pairs put in one person against the package's",
         "truth (a quarantined record is a person of its own). Times are process CPU seconds (user + system,",
         "every thread; steadier than wall time on a shared machine) and wall seconds, after one untimed run",
-        "of both models on the first data set (the process's start-up paid by neither). MASH CPU s is the whole",
+        "of both models on the first data set (the process's start-up paid by neither); each is the median of",
+        f"{repeats} timed runs per data set, the two models alternating, and every run's link ratio is listed",
+        "(scores are the same in every run). MASH CPU s is the whole",
         "run (reading the CSVs, standardising, the store file, train, predict, cluster, persons, graph and",
         "flags), or until it failed; MASH link CPU s is its train, predict and cluster stages only, the",
         "span plain Splink is timed over (like for like); both ratios are given. What the example configs",
@@ -359,6 +388,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="extracts go to <workdir>/<name>/extracts, stores to <workdir>/<name>/store "
                         "(the example configs' own paths with the default)")
     parser.add_argument("--no-docs", action="store_true", help="print the table only; leave docs/benchmarks.md alone")
+    parser.add_argument(
+        "--repeats", type=int, default=3,
+        help="timed runs of each model per data set, the two alternating; times are medians, and every run's "
+        "link CPU ratio is listed (default 3)",
+    )
     parser.add_argument("--note", help="a line written under the machine line in the docs (e.g. that the machine was shared)")
     return parser.parse_args(argv)
 
@@ -373,25 +407,31 @@ def main() -> None:
     config_path, data, extracts, store = prepare(names[0], args.workdir, EXAMPLES)
     run_mash(config_path, store, extracts, data.truth)
     run_plain(names[0], data)
+    each_run: dict[str, list[str]] = {}
     for name in names:
         config_path, data, extracts, store = prepare(name, args.workdir, EXAMPLES)
         records = len(data.truth)
         print(f"{name}: {records:,} records, {data.truth['person_id'].nunique():,} true people; "
               f"extracts in {extracts}", flush=True)
-        print("  running MASH Link ...", flush=True)
-        mash = run_mash(config_path, store, extracts, data.truth)
-        print("  running plain Splink ...", flush=True)
-        plain = run_plain(name, data)
+        mashes, plains = [], []
+        for run in range(args.repeats):
+            # Alternating, so that a slow spell of the machine falls on both models.
+            print(f"  run {run + 1} of {args.repeats}: MASH Link ...", flush=True)
+            mashes.append(run_mash(config_path, store, extracts, data.truth))
+            print(f"  run {run + 1} of {args.repeats}: plain Splink ...", flush=True)
+            plains.append(run_plain(name, data))
+        each_run[name] = [_ratio(m.link_cpu, p.cpu) for m, p in zip(mashes, plains, strict=True) if m.scores and p.scores]
+        mash, plain = median_outcome(mashes), median_outcome(plains)
         print_details(name, mash, plain)
         results[name] = (records, mash, plain)
-    rows = table_rows(results)
+    rows = table_rows(results, each_run)
     machine_text = machine_line(machine())
     print()
     print(machine_text)
     print_table(rows, HEADERS)
     print("\n".join(stage_lines(results)))
     if not args.no_docs:
-        write_section(markdown(rows, machine_text, results, args.note))
+        write_section(markdown(rows, machine_text, results, args.note, args.repeats))
         print(f"table written to {DOCS} ({SECTION.removeprefix('## ')})")
 
 
