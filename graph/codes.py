@@ -63,6 +63,11 @@ class EdgeKind(StrEnum):
     CO_INVOLVED = "co_involved"
 
 
+#: Edge kinds as plain names, for the rules' hottest loops, which compare a kind on every edge they
+#: read: a module global (these, imported) reads about twice as fast as a member off its enum class.
+RECORD_EDGE, LIVES_AT_EDGE, CARES_FOR_EDGE = EdgeKind.RECORD, EdgeKind.LIVES_AT, EdgeKind.CARES_FOR
+
+
 #: Roles on a DA occurrence that give perpetrator -> victim.
 SUSPECT = "suspect"
 VICTIM = "victim"

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 import networkx as nx
 
-from graph.codes import CHILD, SOCIAL_CARE, SUSPECT, VICTIM, EdgeKind, FlagCode
+from graph.codes import CHILD, LIVES_AT_EDGE, RECORD_EDGE, SOCIAL_CARE, SUSPECT, VICTIM, FlagCode
 from graph.config import FlagRules
 from graph.flags.adjacency import nodes_of, pred_of
 from graph.flags.dwelling import dwelling_addresses
@@ -33,10 +33,6 @@ __all__ = ["AT_ADDRESS", "child_at_da_incident"]
 
 #: How a child placed at an incident by address (not recorded on it) is described.
 AT_ADDRESS = "lives at the address"
-
-#: Edge kinds as plain module names: the rules compare them on every edge they read, and
-#: reading a member off its enum class costs about twice as much as reading a global.
-_RECORD, _LIVES_AT = EdgeKind.RECORD, EdgeKind.LIVES_AT
 
 
 class _ChildOn:
@@ -82,7 +78,7 @@ def child_at_da_incident(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owner
         when = event["date"]
         if when is None or not since <= when <= end or event.get("agency") not in cfg.agencies:
             continue
-        records = [(p, d) for p, keyed in pred_of(graph)[node].items() for d in keyed.values() if d["kind"] == _RECORD]
+        records = [(p, d) for p, keyed in pred_of(graph)[node].items() for d in keyed.values() if d["kind"] == RECORD_EDGE]
         core = [(p, d) for p, d in records if d["role"] in (VICTIM, SUSPECT)]
         suspects = {p for p, d in core if d["role"] == SUSPECT}
         present: dict[str, tuple[set[str], list[Evidence]]] = {}
@@ -94,7 +90,7 @@ def child_at_da_incident(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owner
         victim_at = {d["address"] for _, d in core if d["role"] == VICTIM and isinstance(d["address"], str)}
         for address in sorted({a for v in victim_at for a in dwelling_addresses(graph, v)}):
             for person, keyed in pred_of(graph)[address].items():
-                seen = keyed.get(_LIVES_AT)
+                seen = keyed.get(LIVES_AT_EDGE)
                 if (
                     seen is None or person in suspects or not judged(owners, person) or seen["first_date"] is None
                     or not seen["first_date"] - gap <= when <= seen["last_date"] + gap or not child_on(person, when)

@@ -14,7 +14,7 @@ from datetime import date
 
 import networkx as nx
 
-from graph.codes import CARER_ROLES, PATIENT, SOCIAL_CARE, SUSPECT, VICTIM, EdgeKind, FlagCode, NodeKind
+from graph.codes import CARER_ROLES, LIVES_AT_EDGE, PATIENT, RECORD_EDGE, SOCIAL_CARE, SUSPECT, VICTIM, EdgeKind, FlagCode, NodeKind
 from graph.config import FlagRules
 from graph.flags.adjacency import nodes_of, pred_of, succ_of
 from graph.flags.household import ChildTest, overlaps, person_records, records_at
@@ -31,10 +31,6 @@ SUBSTANCE_MISUSE = "substance_misuse"
 TRIO = (DOMESTIC_ABUSE, MENTAL_HEALTH, SUBSTANCE_MISUSE)
 #: Roles on a DA event that make it the person's own DA record (not a witness's).
 _DA_ROLES = frozenset((SUSPECT, VICTIM, PATIENT, *CARER_ROLES))
-
-#: Edge kinds as plain module names: the rules compare them on every edge they read, and
-#: reading a member off its enum class costs about twice as much as reading a global.
-_RECORD, _LIVES_AT = EdgeKind.RECORD, EdgeKind.LIVES_AT
 
 
 def _record_date(record: dict, event: dict) -> date | None:
@@ -113,11 +109,11 @@ def _households(graph: nx.MultiDiGraph, anchor: str, rules: FlagRules, since: da
     around = sorted(succ_of(graph)[anchor].items())
     preds, days = pred_of(graph), rules.household_overlap_days
     for addr, keyed in around:
-        mine = keyed.get(_LIVES_AT)
+        mine = keyed.get(LIVES_AT_EDGE)
         if mine is None:
             continue
         members = [p for p, k in preds[addr].items()
-                   if p == anchor or ((theirs := k.get(_LIVES_AT)) is not None and overlaps(mine, theirs, days))]
+                   if p == anchor or ((theirs := k.get(LIVES_AT_EDGE)) is not None and overlaps(mine, theirs, days))]
         yield "address", members, partial(records_at, graph, address=addr)
     nodes = nodes_of(graph)
     for event, keyed in around:
@@ -168,7 +164,7 @@ def toxic_trio(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owners = None) 
         event = nodes_of(graph)[node]
         if event["date"] is not None and since <= event["date"] <= end:
             anchors.update(p for p, keyed in pred_of(graph)[node].items() if any(
-                d["kind"] == _RECORD and d["role"] in _DA_ROLES for d in keyed.values()))
+                d["kind"] == RECORD_EDGE and d["role"] in _DA_ROLES for d in keyed.values()))
     flags: dict[str, Flag] = {}
     for anchor in sorted(anchors):
         if owners is not None and not _near(graph, anchor, owners):

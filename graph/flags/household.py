@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import networkx as nx
 
-from graph.codes import CARER_ROLES, CHILD, SOCIAL_CARE, EdgeKind, FlagCode
+from graph.codes import CARER_ROLES, CARES_FOR_EDGE, CHILD, LIVES_AT_EDGE, RECORD_EDGE, SOCIAL_CARE, EdgeKind, FlagCode
 from graph.config import FlagRules
 from graph.flags.adjacency import nodes_of, pred_of, succ_of
 from graph.flags.incidents import EVIDENCE_CACHE, PairIncident, pair_incidents, record_evidence
@@ -38,10 +38,6 @@ RECORDS_AT_CACHE = "_records_at"
 #: Every per-graph cache of the rules, which :func:`graph.flags.run_flags` clears before it runs them.
 CACHES = (RECORDS_CACHE, RECORDS_AT_CACHE, EVIDENCE_CACHE)
 
-#: Edge kinds as plain module names: the rules compare them on every edge they read, and
-#: reading a member off its enum class costs about twice as much as reading a global.
-_RECORD, _LIVES_AT, _CARES_FOR = EdgeKind.RECORD, EdgeKind.LIVES_AT, EdgeKind.CARES_FOR
-
 
 def person_records(graph: nx.MultiDiGraph, person: str) -> list[tuple[dict, dict]]:
     """A person's record edges, each with its event node's attributes.
@@ -56,7 +52,7 @@ def person_records(graph: nx.MultiDiGraph, person: str) -> list[tuple[dict, dict
         nodes = nodes_of(graph)
         records = cache[person] = [
             (d, nodes[event]) for event, keyed in succ_of(graph)[person].items()
-            for d in keyed.values() if d["kind"] == _RECORD
+            for d in keyed.values() if d["kind"] == RECORD_EDGE
         ]
     return records
 
@@ -121,7 +117,7 @@ class ChildTest:
 
 
 def _lives_at(graph: nx.MultiDiGraph, person: str) -> list[tuple[str, dict]]:
-    return [(addr, keyed[_LIVES_AT]) for addr, keyed in succ_of(graph)[person].items() if _LIVES_AT in keyed]
+    return [(addr, keyed[LIVES_AT_EDGE]) for addr, keyed in succ_of(graph)[person].items() if LIVES_AT_EDGE in keyed]
 
 
 def _shared_episodes(graph: nx.MultiDiGraph, adult: str, child: str) -> list[Evidence]:
@@ -129,9 +125,9 @@ def _shared_episodes(graph: nx.MultiDiGraph, adult: str, child: str) -> list[Evi
     nodes = nodes_of(graph)
     out = []
     for event, keyed in succ_of(graph)[child].items():
-        mine = [d for d in keyed.values() if d["kind"] == _RECORD and d["role"] == CHILD]
+        mine = [d for d in keyed.values() if d["kind"] == RECORD_EDGE and d["role"] == CHILD]
         carers = [d for d in succ_of(graph)[adult].get(event, {}).values()
-                  if d["kind"] == _RECORD and d["source"] == SOCIAL_CARE and d["role"] in CARER_ROLES]
+                  if d["kind"] == RECORD_EDGE and d["source"] == SOCIAL_CARE and d["role"] in CARER_ROLES]
         if mine and carers:
             out += [record_evidence(graph, d, nodes[event]) for d in mine + carers]
     return out
@@ -177,7 +173,7 @@ def child_in_da_household(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owne
             continue
         for addr, mine in _lives_at(graph, adult):
             for child, keyed in pred_of(graph)[addr].items():
-                theirs = keyed.get(_LIVES_AT)
+                theirs = keyed.get(LIVES_AT_EDGE)
                 if (
                     child != adult and theirs and judged(owners, child)
                     and overlaps(mine, theirs, rules.household_overlap_days) and is_child(child)
@@ -186,7 +182,7 @@ def child_in_da_household(graph: nx.MultiDiGraph, rules: FlagRules, owners: Owne
                         records_at(graph, child, addr) + records_at(graph, adult, addr)
                     )
         for child, keyed in succ_of(graph)[adult].items():
-            if _CARES_FOR in keyed and judged(owners, child) and is_child(child):
+            if CARES_FOR_EDGE in keyed and judged(owners, child) and is_child(child):
                 links[child][adult].setdefault("social_care", []).extend(_shared_episodes(graph, adult, child))
     flags = []
     for child in sorted(links):

@@ -11,7 +11,7 @@ from weakref import WeakKeyDictionary
 
 import networkx as nx
 
-from graph.codes import PATIENT, POLICE, SUSPECT, VICTIM, EdgeKind
+from graph.codes import PATIENT, POLICE, RECORD_EDGE, SUSPECT, VICTIM
 from graph.config import FlagRules
 from graph.flags.adjacency import nodes_of, pred_of
 from graph.flags.model import Evidence, Owners, judged
@@ -27,10 +27,6 @@ __all__ = [
 
 #: Where :func:`record_evidence` keeps the evidence it has made, in ``graph.graph`` (:func:`graph.flags.run_flags` clears it).
 EVIDENCE_CACHE = "_record_evidence"
-
-#: Edge kinds as plain module names: the rules compare them on every edge they read, and
-#: reading a member off its enum class costs about twice as much as reading a global.
-_RECORD = EdgeKind.RECORD
 
 
 @dataclass(frozen=True)
@@ -94,7 +90,7 @@ def record_evidence(graph: nx.MultiDiGraph, record: dict, event: dict) -> Eviden
 
 def _records(graph: nx.MultiDiGraph, node: str) -> list[tuple[str, dict]]:
     # The raw predecessor dict skips the view objects graph.pred and in_edges build per call.
-    return [(p, d) for p, keyed in pred_of(graph)[node].items() for d in keyed.values() if d["kind"] == _RECORD]
+    return [(p, d) for p, keyed in pred_of(graph)[node].items() for d in keyed.values() if d["kind"] == RECORD_EDGE]
 
 
 #: Derived data computed once per built graph and shared by the rules that need it

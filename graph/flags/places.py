@@ -15,7 +15,7 @@ from datetime import date
 
 import networkx as nx
 
-from graph.codes import SUSPECT, VICTIM, EdgeKind, FlagCode
+from graph.codes import RECORD_EDGE, SUSPECT, VICTIM, EdgeKind, FlagCode
 from graph.config import FlagRules
 from graph.flags.adjacency import nodes_of, pred_of, succ_of
 from graph.flags.dwelling import dwelling
@@ -25,11 +25,6 @@ from graph.flags.model import Evidence, Flag, Owners, judged, make_flag
 from graph.flags.windows import as_of, window_start
 
 __all__ = ["dangerous_place"]
-
-#: Edge kinds as plain module names: the rules compare them on every edge they read, and
-#: reading a member off its enum class costs about twice as much as reading a global.
-_RECORD = EdgeKind.RECORD
-
 
 
 @dataclass(frozen=True)
@@ -60,7 +55,7 @@ def _incidents_at(graph: nx.MultiDiGraph, since: date, end: date) -> dict[str, l
         if event["date"] is None or not since <= event["date"] <= end:
             continue
         records = [(p, d) for p, keyed in pred_of(graph)[node].items() for d in keyed.values()
-                   if d["kind"] == _RECORD and d["role"] in (SUSPECT, VICTIM)]
+                   if d["kind"] == RECORD_EDGE and d["role"] in (SUSPECT, VICTIM)]
         places = {dwelling(d["address"]) for _, d in records if isinstance(d["address"], str)}
         for place in sorted(places):
             out[place].append(_PlaceIncident(

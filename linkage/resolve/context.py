@@ -38,7 +38,7 @@ clustering, on the clusters:
 The whole step is a few joins over the DA participants (a few percent of records) and one
 Splink scoring of the candidate pairs, which are few: seconds at a million people. With
 kept scores (``Context.scores``, :mod:`linkage.resolve.context_scores`) only the pairs no
-earlier run under the same model scored go to Splink: most of a nightly run's.
+earlier run under the same model scored go to Splink: a few of a nightly run's.
 """
 
 from __future__ import annotations
