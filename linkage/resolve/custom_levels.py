@@ -14,8 +14,11 @@ LEVEL_DIALECT = "duckdb"
 #: naming the engine's (Splink's jar registers Jaro-Winkler as ``jaro_winkler`` on Spark,
 #: a mapping sqlglot does not know).
 _ENGINE_FUNCTIONS = {"jaro_winkler_similarity": "jaro_winkler_function_name"}
+#: Functions another engine names differently and Splink's dialects do not name: DuckDB's name, and
+#: each engine's (sqlglot writes DuckDB's list_has_any as Postgres' ``&&``, which Spark lacks).
+_DIALECT_FUNCTIONS = {"list_has_any": {"spark": "arrays_overlap"}}
 #: sqlglot's own types for DuckDB functions above, which it would otherwise render under its own name.
-_SQLGLOT_FUNCTIONS = {exp.JarowinklerSimilarity: "jaro_winkler_similarity"}
+_SQLGLOT_FUNCTIONS = {exp.JarowinklerSimilarity: "jaro_winkler_similarity", exp.ArrayOverlaps: "list_has_any"}
 
 
 class DuckDBLevel(cll.CustomLevel):
@@ -44,9 +47,10 @@ class DuckDBLevel(cll.CustomLevel):
                 name, args = _SQLGLOT_FUNCTIONS[type(node)], [node.this, node.expression]
             else:
                 return node
-            if name not in _ENGINE_FUNCTIONS:
-                return node
-            return exp.Anonymous(this=getattr(sql_dialect, _ENGINE_FUNCTIONS[name]), expressions=args)
+            if name in _ENGINE_FUNCTIONS:
+                return exp.Anonymous(this=getattr(sql_dialect, _ENGINE_FUNCTIONS[name]), expressions=args)
+            renamed = _DIALECT_FUNCTIONS.get(name, {}).get(sql_dialect.sql_dialect_str)
+            return node if renamed is None else exp.Anonymous(this=renamed, expressions=args)
 
         return tree.transform(rename).sql(dialect=sql_dialect.sqlglot_dialect, unsupported_level=sqlglot.ErrorLevel.RAISE)
 

@@ -155,7 +155,7 @@ COUNTED_LEVELS = (NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT)
 
 
 #: The columns the name comparisons read up to and including the counted levels.
-NAME_COLUMNS = ("forename", "forename_groups", "forename_near", "surname")
+NAME_COLUMNS = ("forename", "forename_groups", "forename_near", "surname", "surname_groups")
 
 
 #: Distinct forename values times distinct surname values above which close pairs are sought only
@@ -181,7 +181,8 @@ def swapped_name_u(records: pa.Table | ModelData, model: ModelConfig) -> dict[st
 
     * close pairs: each forename value and surname value with a Jaro-Winkler similarity
       of at least :data:`~linkage.resolve.model.NAMES_SWAPPED_SIMILARITY` (DuckDB's
-      function, which the level itself calls);
+      function, which the level itself calls), or whose groups meet (the surname read as a
+      forename: JONNY and JOHN);
     * candidates: combinations (f, s) and (f', s') with (f, s') and (f', s) both close.
       They include every pair in either swap level (an exact swap is similarity 1);
     * each candidate is then put in a level by the comparison's own SQL conditions, in
@@ -256,9 +257,13 @@ def _candidate_name_pairs(con: duckdb.DuckDBPyConnection, blocked: bool) -> None
         "train:close names",
         f"""
         CREATE TEMP TABLE close_names AS
-        WITH f AS (SELECT DISTINCT forename FROM name_counts), s AS (SELECT DISTINCT surname FROM name_counts)
+        WITH f AS (SELECT DISTINCT forename FROM name_counts), s AS (SELECT DISTINCT surname FROM name_counts),
+        fg AS (SELECT DISTINCT forename, unnest(forename_groups) AS name FROM name_counts),
+        sg AS (SELECT DISTINCT surname, unnest(surname_groups) AS name FROM name_counts)
         SELECT f.forename, s.surname FROM f JOIN s ON {same_letter}
         WHERE jaro_winkler_similarity(f.forename, s.surname) >= {NAMES_SWAPPED_SIMILARITY}
+        UNION
+        SELECT fg.forename, sg.surname FROM fg JOIN sg USING (name)
         """,
     )
     sides = ", ".join(

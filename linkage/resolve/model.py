@@ -45,15 +45,20 @@ FORENAME_IS_MIDDLE = (  # split only where the forename is in the middle names' 
 )
 #: How close a forename and the other record's surname must be (Jaro-Winkler) to count as swapped and misspelt.
 NAMES_SWAPPED_SIMILARITY = 0.9
-#: "RICHAARDS, Sarah" keyed the wrong way round and misspelt.
+#: "RICHAARDS, Sarah" keyed the wrong way round and misspelt, or "BELSTEAD, Jonny" keyed the wrong
+#: way round against JOHN BELSTEAD: one name close, the other close or a nickname of the same name
+#: (a surname's ``surname_groups`` are its groups as a forename; NULL for most surnames).
 NAMES_SWAPPED_FUZZY = (
-    f"jaro_winkler_similarity(forename_l, surname_r) >= {NAMES_SWAPPED_SIMILARITY} "
-    f"AND jaro_winkler_similarity(surname_l, forename_r) >= {NAMES_SWAPPED_SIMILARITY}"
+    f"(jaro_winkler_similarity(forename_l, surname_r) >= {NAMES_SWAPPED_SIMILARITY} "
+    f"AND (jaro_winkler_similarity(surname_l, forename_r) >= {NAMES_SWAPPED_SIMILARITY} "
+    "OR list_has_any(surname_groups_l, forename_groups_r))) "
+    f"OR (jaro_winkler_similarity(surname_l, forename_r) >= {NAMES_SWAPPED_SIMILARITY} "
+    "AND list_has_any(forename_groups_l, surname_groups_r))"
 )
 #: Labels of the name-swap levels, in the forename and the surname comparison alike. Random pairs
 #: almost never fall in them, so their u is counted over all records (``fixed_u.swapped_name_u``).
 NAMES_SWAPPED = "Forename and surname swapped"
-NAMES_SWAPPED_MISSPELT = "Forename and surname swapped, misspelt"
+NAMES_SWAPPED_MISSPELT = "Forename and surname swapped, misspelt or a nickname"
 #: Label of the surname level for one character added, dropped, changed or two swapped.
 SURNAME_ONE_KEYSTROKE = "Surname one keystroke apart"
 #: Damerau-Levenshtein distance 1, computed only where it can hold (almost every pair reaches this

@@ -13,6 +13,7 @@ from linkage.config import ModelConfig
 #: Record columns the model reads; everything else stays in the store.
 MODEL_COLUMNS = (
     "unique_id", "source", "forename", "middle_names", "forename_canonical", "forename_groups", "forename_near", "forename_soundex", "surname",
+    "surname_groups",
     "surname_parts", "surname_soundex", "dob", "sex", "nhs_number", "pnc_id", "postcode",
     "postcode_outward",
 )

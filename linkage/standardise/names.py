@@ -78,15 +78,24 @@ def split_forenames() -> Step:
 
 
 def canonical_forename() -> Step:
-    """Canonical form of a nickname (BOB -> ROBERT) and the names a forename may stand for."""
+    """Canonical form of a nickname (BOB -> ROBERT), the names a forename may stand for, and a surname's as a forename."""
     return Step(
         name="canonical_forename",
-        purpose="One canonical forename (BOB, ROB -> ROBERT) for blocking, and the group of names it may stand for.",
+        purpose=(
+            "One canonical forename (BOB, ROB -> ROBERT) for blocking, the group of names it may stand for, "
+            "and the group of a surname that is a listed forename (a record keyed 'JONNY' as surname)."
+        ),
+        # surname_groups: the forename comparison meets it with the other record's forename_groups
+        # when the names were keyed the wrong way round and one is a nickname (BELSTEAD JONNY
+        # against JOHN BELSTEAD). Empty for a surname no list knows as a forename (most surnames),
+        # not NULL: fixed_u counts the name columns' combinations, which leave out NULLs.
         sql=(
             "SELECT i.*, coalesce(n.canonical, i.forename) AS forename_canonical, "
-            "CASE WHEN i.forename IS NOT NULL THEN coalesce(g.groups, [i.forename]) END AS forename_groups "
+            "CASE WHEN i.forename IS NOT NULL THEN coalesce(g.groups, [i.forename]) END AS forename_groups, "
+            "CASE WHEN i.surname IS NOT NULL THEN coalesce(s.groups, CAST([] AS VARCHAR[])) END AS surname_groups "
             f"FROM {{input}} AS i LEFT JOIN {NICKNAME_TABLE} AS n ON n.name = i.forename "
-            f"LEFT JOIN {GROUP_TABLE} AS g ON g.name = i.forename"
+            f"LEFT JOIN {GROUP_TABLE} AS g ON g.name = i.forename "
+            f"LEFT JOIN {GROUP_TABLE} AS s ON s.name = i.surname"
         ),
     )
 

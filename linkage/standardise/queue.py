@@ -10,7 +10,7 @@ from linkage.standardise import contact, dates, identifiers, mapping, names
 CANONICAL_COLUMNS = (
     "unique_id", "source", "agency", "record_id", "source_row",
     "forename", "middle_names", "surname", "surname_parts", "forename_canonical", "forename_groups",
-    "forename_near",
+    "forename_near", "surname_groups",
     "forename_soundex", "surname_soundex", "dob", "sex", "nhs_number", "pnc_id",
     "postcode", "postcode_outward", "address", "phone",
     "event_id", "event_date", "event_type", "domestic_abuse", "role", "dash_risk",

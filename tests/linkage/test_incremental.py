@@ -21,7 +21,8 @@ from linkage.store import open_results, open_state, results_path
 
 # Every results table, as comparable rows (lists as text; floats rounded past noise).
 TABLES = {
-    "records": "SELECT * EXCLUDE (surname_parts, forename_groups, forename_near), surname_parts::VARCHAR, forename_groups::VARCHAR, forename_near::VARCHAR FROM records",
+    "records": "SELECT * EXCLUDE (surname_parts, forename_groups, forename_near, surname_groups), surname_parts::VARCHAR, "
+    "forename_groups::VARCHAR, forename_near::VARCHAR, surname_groups::VARCHAR FROM records",
     "quarantine": "SELECT * FROM quarantine",
     "dq_notes": "SELECT * FROM dq_notes",
     "record_hashes": "SELECT * FROM record_hashes",

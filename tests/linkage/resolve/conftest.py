@@ -15,7 +15,8 @@ MODEL_INPUT_SCHEMA = pa.schema([
     ("unique_id", pa.string()), ("source", pa.string()), ("forename", pa.string()), ("middle_names", pa.string()),
     ("forename_canonical", pa.string()), ("forename_groups", pa.list_(pa.string())), ("forename_near", pa.list_(pa.string())),
     ("forename_soundex", pa.string()),
-    ("surname", pa.string()), ("surname_parts", pa.list_(pa.string())), ("surname_soundex", pa.string()),
+    ("surname", pa.string()), ("surname_groups", pa.list_(pa.string())), ("surname_parts", pa.list_(pa.string())),
+    ("surname_soundex", pa.string()),
     ("dob", pa.date32()), ("sex", pa.string()), ("nhs_number", pa.string()), ("pnc_id", pa.string()),
     ("postcode", pa.string()), ("postcode_outward", pa.string()), ("birth_year", pa.int64()), ("birth_month_day", pa.int64()),
     ("agency", pa.string()),
@@ -40,7 +41,7 @@ def model_record(
     row.update(
         unique_id=uid, source="police", agency="police", forename=forename, forename_canonical=forename,
         forename_groups=None if forename is None else [forename], forename_near=[], forename_soundex=soundex_code(forename),
-        surname=surname, surname_parts=None if surname is None else [surname], surname_soundex=soundex_code(surname),
+        surname=surname, surname_groups=None if surname is None else [], surname_parts=None if surname is None else [surname], surname_soundex=soundex_code(surname),
         dob=dob, birth_year=dob.year if dob else None, birth_month_day=dob.month * 100 + dob.day if dob else None, sex=sex,
         postcode=postcode, postcode_outward=postcode and postcode.split()[0],
     )

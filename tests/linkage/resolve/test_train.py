@@ -224,6 +224,47 @@ def test_misspelt_swap_u_matches_brute_force():
             assert u[column][label] * held[column] * (held[column] - 1) == pytest.approx(brute[column].get(label, 0)), (column, label)
 
 
+NICKNAME_SWAP_NAMES = [
+    ("SARAH", "RICHARDS"), ("RICHARDS", "SALLY"), ("RICHAARDS", "SALLY"), ("JOHN", "BELSTEAD"), ("BELSTEAD", "JONNY"),
+    ("BELSTED", "JON"), ("JONNY", "BELSTEAD"), ("THOMAS", "JONES"), ("JONES", "TOM"), ("EMMA", "JAMES"), ("JIMMIE", "EMMA"),
+    ("JAMES", "JAMES"), ("SALLY", "SARAH"), (None, "SALLY"), ("SARAH", None),
+]
+
+
+def _named_records(names) -> pa.Table:
+    """Records whose name groups come from the nickname list, as standardisation gives them."""
+    from linkage.standardise.lookups import GROUP_TABLE, lookup_tables
+
+    table = lookup_tables()[GROUP_TABLE].to_pydict()
+    groups = dict(zip(table["name"], table["groups"], strict=True))
+    rows = [_row(f"r{i}", *name) for i, name in enumerate(names)]
+    for row in rows:
+        if row["forename"] is not None:
+            row["forename_groups"] = groups.get(row["forename"], [row["forename"]])
+        if row["surname"] is not None:
+            row["surname_groups"] = groups.get(row["surname"], [])
+    return pa.Table.from_pylist(rows, schema=MODEL_INPUT_SCHEMA)
+
+
+def test_nickname_swap_u_matches_brute_force():
+    """Names swapped with one a nickname of the other's (BELSTEAD JONNY, JOHN BELSTEAD) are in the
+    misspelt swap level, and its counted u is Splink's own count of them."""
+    from linkage.resolve.model import NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT
+    from linkage.resolve.fixed_u import swapped_name_u
+
+    records = _named_records(NICKNAME_SWAP_NAMES)
+    u = swapped_name_u(records, ModelConfig())
+    brute = _splink_pairs_by_level(records)
+    without_groups = _splink_pairs_by_level(_records(NICKNAME_SWAP_NAMES))
+    held = {"forename": sum(f is not None for f, _ in NICKNAME_SWAP_NAMES), "surname": sum(s is not None for _, s in NICKNAME_SWAP_NAMES)}
+    for column in ("forename", "surname"):
+        assert brute[column].get(NAMES_SWAPPED_MISSPELT, 0) >= without_groups[column].get(NAMES_SWAPPED_MISSPELT, 0) + 8, (
+            "the table exercises nickname swaps"
+        )
+        for label in (NAMES_SWAPPED, NAMES_SWAPPED_MISSPELT):
+            assert u[column][label] * held[column] * (held[column] - 1) == pytest.approx(brute[column].get(label, 0)), (column, label)
+
+
 def test_misspelt_swap_u_within_first_letters_is_a_lower_bound(monkeypatch):
     """Above MAX_NAME_VALUE_PAIRS close names are sought within first letters: EMMA/GEMMA and
     TRICIA/PATRICIA are then missed; the exact swap level is still exact."""
@@ -349,6 +390,30 @@ def test_swapped_names_now_link(before_and_after, description, other, below_befo
         assert scored["before"]["match_weight"] < scored["after"]["match_weight"] - 1, description
     else:
         assert scored["before"]["match_probability"] >= link, description
+
+
+SWAPPED_NICKNAME_PAIRS = [
+    # (description, right-hand record's forename, surname, its surname's groups as a forename, links to SARAH RICHARDS?)
+    ("swapped, the forename keyed as a nickname (RICHARDS SALLY)", "RICHARDS", "SALLY", ["SALLY", "SALVADOR", "SARAH"], True),
+    ("swapped, misspelt and a nickname (RICHAARDS SALLY)", "RICHAARDS", "SALLY", ["SALLY", "SALVADOR", "SARAH"], True),
+    ("swapped, an unrelated forename (RICHARDS EMMA): two people", "RICHARDS", "EMMA", ["EMELINE", "EMILY", "EMMA"], False),
+    ("the same nickname swap without its groups: the names disagree", "RICHARDS", "SALLY", [], False),
+]
+
+
+@pytest.mark.parametrize(
+    ("description", "forename", "surname", "groups", "links"), SWAPPED_NICKNAME_PAIRS, ids=[c[0] for c in SWAPPED_NICKNAME_PAIRS]
+)
+def test_swapped_names_with_a_nickname(before_and_after, description, forename, surname, groups, links):
+    """Names keyed the wrong way round with one a nickname of the other's: the swap level, counted once."""
+    from linkage.resolve.linker import make_linker
+
+    records, _, after, link = before_and_after
+    left, right = _row("a", "SARAH", "RICHARDS"), {**_row("b", forename, surname), "surname_groups": groups}
+    scored = make_linker(records, after).inference.score_pair(left, right).as_pandas_dataframe().iloc[0]
+    assert (scored["match_probability"] >= link) == links, description
+    if links:
+        assert scored["mw_forename"] > 0 and scored["mw_surname"] == 0, "the swap counts once, in the forename comparison"
 
 
 NEUTRAL_CASES = [
