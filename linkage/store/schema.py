@@ -16,8 +16,9 @@ import duckdb
 from linkage.errors import MashError
 from linkage.pipeline import run_sql
 
-#: Bump when a results table is added or changes shape in a way readers rely on.
-SCHEMA_VERSION = 1
+#: Bump when a results table is added or changes shape in a way readers rely on
+#: (2: ``records`` gained ``surname_groups``, which an incremental run appends).
+SCHEMA_VERSION = 2
 #: The one-row table holding the version of the file it lives in.
 SCHEMA_TABLE = "store_schema"
 

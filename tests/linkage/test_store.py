@@ -18,7 +18,7 @@ import pytest
 from linkage.batch import run_all
 from linkage.cli import main
 from linkage.errors import MashError
-from linkage.store import Limits, connect, connect_memory, duckdb_limits, layout, open_results, open_state, run_lock
+from linkage.store import SCHEMA_VERSION, Limits, connect, connect_memory, duckdb_limits, layout, open_results, open_state, run_lock
 from tests.linkage.conftest import REPO
 
 HOLD_FILE = "import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(float(sys.argv[2]))"
@@ -206,9 +206,12 @@ def test_every_connection_a_run_opens_gets_the_run_s_limits(linked, tmp_path, mo
 #: (description, how the current results file is made foreign, the words of the refusal)
 FOREIGN_RESULTS = [
     ("written before the schema was stamped (an older MASH Link)",
-     "DROP TABLE store_schema", r"written by an older MASH Link \(store schema 0; this version reads 1\)"),
+     "DROP TABLE store_schema", rf"written by an older MASH Link \(store schema 0; this version reads {SCHEMA_VERSION}\)"),
+    ("written before records had surname_groups (schema 1)",
+     "UPDATE store_schema SET version = 1", rf"written by an older MASH Link \(store schema 1; this version reads {SCHEMA_VERSION}\)"),
     ("written by a newer MASH Link",
-     "UPDATE store_schema SET version = version + 1", r"written by a newer MASH Link \(store schema 2; this version reads 1\)"),
+     "UPDATE store_schema SET version = version + 1",
+     rf"written by a newer MASH Link \(store schema {SCHEMA_VERSION + 1}; this version reads {SCHEMA_VERSION}\)"),
 ]
 
 
