@@ -53,7 +53,8 @@ def build_graph(
             forename, surname and, optionally, names: each distinct recorded
             (canonical forename, surname), which the serial rule compares (the
             loader gives them for DA victims only).
-        events: One row per source record, as described in the package docs.
+        events: One row per source record, as described in the package docs; it may carry
+            ``event_node`` and ``address_node`` already (the store computes them in SQL).
         data_as_of: The latest event date of the whole population, when ``events`` is
             only part of it (an incremental run's neighbourhood); default: theirs.
         shared_addresses: Kind (:class:`~graph.codes.AddressKind` value) by address node

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from linkage.codes import Role
 from linkage.pipeline import fetch_arrow
-from linkage.node_keys import ADDRESS_KEY_SQL, EVENT_KEY_SQL
+from linkage.node_keys import ADDRESS_KEY_SQL, EVENT_KEY_SQL, EVENT_NODE_SQL
 from linkage.safeguard.shared_addresses import DWELLING_KEY_SQL
 from linkage.standardise.lookups import NICKNAME_TABLE, near_name_members_sql
 
@@ -43,6 +43,9 @@ GRAPH_EVENTS_SCHEMA = pa.schema([
     *((name, pa.bool_()) for name in ("mental_health", "substance_misuse", "pregnancy")),
     ("postcode", pa.string()),
     ("address", pa.string()),
+    # The graph's node keys of the record's event and address (``linkage.node_keys``).
+    ("event_node", pa.string()),
+    ("address_node", pa.string()),
 ])
 
 
@@ -105,7 +108,7 @@ def graph_events_sql(records: str = "records", clusters: str = "clusters") -> st
         "AS link_probability, r.source, CAST(r.agency AS VARCHAR) AS agency, r.record_id, r.event_id, r.event_date, "
         "r.event_type, r.domestic_abuse, CAST(r.role AS VARCHAR) AS role, CAST(r.dash_risk AS VARCHAR) AS dash_risk, "
         "CAST(r.plan_type AS VARCHAR) AS plan_type, r.category, r.service, r.complaint, r.mental_health, "
-        "r.substance_misuse, r.pregnancy, r.postcode, r.address "
+        f"r.substance_misuse, r.pregnancy, r.postcode, r.address, {EVENT_NODE_SQL} AS event_node, {ADDRESS_KEY_SQL} AS address_node "
         f"FROM {records} AS r JOIN {clusters} AS c USING (unique_id) ORDER BY r.unique_id"
     )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from graph import REGISTRY, Flag, FlagRules, build_graph, run_flags
 from linkage.batch import run_all
 from linkage.config import RunConfig, load_run_config
+from linkage.node_keys import address_node_keys, event_node_keys
 from linkage.pipeline import fetch_arrow
 from linkage.safeguard import (
     GRAPH_EVENTS_SCHEMA, GRAPH_PEOPLE_SCHEMA, flags_as_of, graph_events_sql, graph_people_sql, read_shared_addresses,
@@ -202,6 +204,10 @@ def small_frames(tmp_path: Path) -> tuple[Path, Path]:
         }
         for person, records, _ in SMALL for i, (source, event_id, postcode, address, days) in enumerate(records)
     ]
+    keyed = pd.DataFrame(events)
+    # The node keys, as the store's SQL gives them (linkage.node_keys; graph.keys spells them alike).
+    for row, event_node, address_node in zip(events, event_node_keys(keyed), address_node_keys(keyed), strict=True):
+        row.update(event_node=event_node, address_node=address_node)
     paths = tmp_path / "people.parquet", tmp_path / "events.parquet"
     pq.write_table(pa.Table.from_pylist(people, schema=GRAPH_PEOPLE_SCHEMA), paths[0])
     pq.write_table(pa.Table.from_pylist(events, schema=GRAPH_EVENTS_SCHEMA), paths[1])
