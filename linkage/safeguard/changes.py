@@ -8,10 +8,11 @@ changed person's record (it may need clearing). Those flags are recomputed on a
 graph of everyone within two further steps, which holds all their rules can see;
 all other flags stay. Flag ids are then renumbered in the full run's order.
 
-When the date flags are computed at moves (new records are the newest), a record
-whose date crosses a window's start between the two dates changes flags just as an
-edited record would, and so does a person who turns 18; their people join the
-changed ones. Other flags stay as they were, except that scores that decay with
+When the date flags are computed at moves (new records are the newest, or a set
+as_of moves), a record whose date crosses a window's start between the two dates, or
+its end (dated after one date and on or before the other: as_of set before the newest
+record), changes flags just as an edited record would, and so does a person who turns
+18; their people join the changed ones. Other flags stay as they were, except that scores that decay with
 time (RFG(V) recency) are recomputed from the flag's own parameters. Flags raised
 under other rules (settings or rule code) are all recomputed.
 
@@ -133,8 +134,8 @@ def update_flag_tables(
 def _add_people_time_moves(con: duckdb.DuckDBPyConnection, rules: FlagRules, before: date, now: date) -> None:
     """Add to ``flag_seed`` the people whose flags can change because as_of moved.
 
-    Those with a record dated across a window's start, and those who turn 18 (or,
-    when the date moves back, are a child again).
+    Those with a record dated across a window's start or its end (:func:`graph.dates_crossed`),
+    and those who turn 18 (or, when the date moves back, are a child again).
     """
     ranges = dates_crossed(rules, before, now)
     create_table_from_arrow(con, "crossed_dates", pa.table({
