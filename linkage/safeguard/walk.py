@@ -66,8 +66,18 @@ def grow(con: duckdb.DuckDBPyConnection, table: str, steps: int, from_frontier: 
         run_sql(con, f"add_{table}_{step}", f"INSERT INTO {table} SELECT person_id FROM frontier")
 
 
+#: A records row ``r`` that can place its event at a dwelling for the dangerous place: a suspect's or
+#: victim's record giving an address, on an event, dated from ``$since`` (null: any date) or undated
+#: (an incident's date is its earliest record's, so a record dated before the window puts its
+#: incident before it too).
+_PLACING_SQL = (
+    "r.event_id IS NOT NULL AND CAST(r.role AS VARCHAR) IN ($suspect, $victim) AND nullif(trim(r.address), '') IS NOT NULL "
+    "AND ($since IS NULL OR r.event_date IS NULL OR r.event_date >= $since)"
+)
+
+
 def place_step(con: duckdb.DuckDBPyConnection, table: str, rules: FlagRules, now: date | None) -> None:
-    """After :func:`grow`, add to ``table`` the others on the incidents its last step's people placed somewhere.
+    """After :func:`grow`, add to ``table`` everyone on the incidents its last step's people placed at a possible dangerous place.
 
     The dangerous place's flag (``graph.flags.places``) names everyone on a dwelling's DA
     incidents in its window, and an incident is at the dwelling when one suspect's or
@@ -75,23 +85,35 @@ def place_step(con: duckdb.DuckDBPyConnection, table: str, rules: FlagRules, now
     party to an earlier incident in three steps: their own incident, the dwelling (through
     whoever gave its address on it) and the earlier incident. Two steps out from a change,
     or from an owner, one more step therefore goes through those incidents alone: from each
-    person the last step added (``frontier``), through each event on which their record, as
-    suspect or victim, gives an address and is dated in the window at ``now`` or undated (the
-    incident's date is its earliest record's), to everyone on it. Every other key
-    is left alone: at a million people a third full step would judge several times the people.
+    person the last step added (``frontier``), through each event their record places at a
+    dwelling (:data:`_PLACING_SQL`, with the window at ``now``) where
+    ``dangerous_place_min_incidents`` or more events are placed so (DA or not, a superset of
+    the rule's incidents), to everyone on it. Every other key is left alone: at a million
+    people a third full step would judge several times the people, and a step through every
+    such incident, wherever it was, a sixth more.
 
     ``frontier`` is left holding the people the last two steps added: the walk's edge.
     """
-    since = None if now is None else window_start(rules, "dangerous_place_window_years", now)
+    params = {
+        "suspect": Role.SUSPECT.value, "victim": Role.VICTIM.value, "min_incidents": rules.dangerous_place_min_incidents,
+        "since": None if now is None else window_start(rules, "dangerous_place_window_years", now),
+    }
+    run_sql(
+        con, f"place_incidents_{table}",
+        f"CREATE OR REPLACE TEMP TABLE place_incidents AS SELECT DISTINCT {EVENT_KEY_SQL} AS event_key, "
+        f"{DWELLING_KEY_SQL} AS dwelling, {AREA_SQL} AS area FROM records AS r JOIN clusters AS c USING (unique_id) "
+        f"WHERE c.person_id IN (SELECT person_id FROM frontier) AND {_PLACING_SQL}",
+        {k: v for k, v in params.items() if k != "min_incidents"},
+    )
+    # Each of those dwellings' placed events, counted from the records of their areas (a dwelling's records are all in its area).
     run_sql(
         con, f"place_step_{table}",
-        "CREATE OR REPLACE TEMP TABLE place_frontier AS SELECT DISTINCT b.person_id FROM ("
-        f"SELECT DISTINCT hash({EVENT_KEY_SQL}) AS k FROM records AS r JOIN clusters AS c USING (unique_id) "
-        "WHERE c.person_id IN (SELECT person_id FROM frontier) AND r.event_id IS NOT NULL "
-        "AND CAST(r.role AS VARCHAR) IN ($suspect, $victim) AND nullif(trim(r.address), '') IS NOT NULL "
-        "AND ($since IS NULL OR r.event_date IS NULL OR r.event_date >= $since)) AS a "
+        "CREATE OR REPLACE TEMP TABLE place_frontier AS SELECT DISTINCT b.person_id FROM (SELECT DISTINCT hash(event_key) AS k "
+        f"FROM place_incidents WHERE dwelling IN (SELECT {DWELLING_KEY_SQL} AS d FROM records AS r "
+        f"WHERE {AREA_SQL} IN (SELECT area FROM place_incidents) AND {_PLACING_SQL} "
+        f"GROUP BY d HAVING count(DISTINCT {EVENT_KEY_SQL}) >= $min_incidents)) AS a "
         f"JOIN person_keys AS b USING (k) WHERE b.person_id NOT IN (SELECT person_id FROM {table})",
-        {"suspect": Role.SUSPECT.value, "victim": Role.VICTIM.value, "since": since},
+        params,
     )
     run_sql(con, f"place_add_{table}", f"INSERT INTO {table} SELECT person_id FROM place_frontier")
     run_sql(con, f"place_edge_{table}", "INSERT INTO frontier SELECT person_id FROM place_frontier")

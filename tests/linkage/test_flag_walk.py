@@ -75,41 +75,59 @@ def test_the_walk_skips_shared_addresses_and_wholly_shared_dwellings(desc, share
     assert _reached(shared, steps) == {"SEED", *expected}, desc
 
 
-#: (person, event id, role, address, days before the flags' date) per record, for the dangerous place's step.
+#: (person, event id, role, postcode, address, days before the flags' date) per record, for the dangerous place's step.
+PLACE, LONE = ("AB1 2CD", "12 ACACIA ROAD"), ("CD1 1CD", "7 MILL LANE")
 INCIDENT_RECORDS = [
-    ("EDGE", "OCC-PLACED", "victim", "12 ACACIA ROAD", 30),
-    ("PARTY", "OCC-PLACED", "suspect", None, 30),
-    ("EDGE", "OCC-NO-ADDRESS", "suspect", None, 30),
-    ("UNPLACED", "OCC-NO-ADDRESS", "victim", None, 30),
-    ("EDGE", "OCC-WITNESSED", "witness", "12 ACACIA ROAD", 30),
-    ("SEEN", "OCC-WITNESSED", "victim", None, 30),
-    ("EDGE", "OCC-OLD", "victim", "12 ACACIA ROAD", 6 * 366),
-    ("OLD", "OCC-OLD", "suspect", None, 6 * 366),
-    ("EDGE", None, "patient", "12 ACACIA ROAD", 30),
-    ("HOUSEMATE", None, "patient", "12 ACACIA ROAD", 30),
-    ("INSIDE", "OCC-INSIDE", "victim", "3 CEDAR CLOSE", 30),
-    ("BEYOND", "OCC-INSIDE", "suspect", None, 30),
+    # Four incidents placed at one dwelling (two spellings) in its window; EDGE is on the first.
+    ("EDGE", "OCC-PLACED", "victim", *PLACE, 30),
+    ("PARTY", "OCC-PLACED", "suspect", None, None, 30),
+    ("A2", "OCC-2", "victim", *PLACE, 100),
+    ("S2", "OCC-2", "suspect", None, None, 100),
+    ("A3", "OCC-3", "suspect", "AB1 2CD", "12 ACACIA RD", 200),
+    ("V3", "OCC-3", "victim", None, None, 200),
+    ("INSIDE", "OCC-INSIDE", "victim", *PLACE, 300),
+    ("BEYOND", "OCC-INSIDE", "suspect", None, None, 300),
+    # EDGE's other incidents: none placed anywhere one could be dangerous.
+    ("EDGE", "OCC-NO-ADDRESS", "suspect", None, None, 30),
+    ("UNPLACED", "OCC-NO-ADDRESS", "victim", None, None, 30),
+    ("EDGE", "OCC-WITNESSED", "witness", *PLACE, 30),
+    ("SEEN", "OCC-WITNESSED", "victim", None, None, 30),
+    ("EDGE", "OCC-OLD", "victim", *PLACE, 6 * 366),
+    ("OLD", "OCC-OLD", "suspect", None, None, 6 * 366),
+    ("EDGE", "OCC-LONE", "victim", *LONE, 30),
+    ("LONER", "OCC-LONE", "suspect", None, None, 30),
+    ("EDGE", None, "patient", *PLACE, 30),
+    ("HOUSEMATE", None, "patient", *PLACE, 30),
+]
+
+#: (description, dangerous_place_min_incidents, people the step adds).
+PLACE_STEPS = [
+    ("three incidents make a place: through EDGE's incident there only", 3, {"PARTY"}),
+    ("four: the place has four", 4, {"PARTY"}),
+    ("five: no dangerous place, no step", 5, set()),
 ]
 
 
-def test_the_place_step_goes_only_through_incidents_its_edge_placed_in_the_window() -> None:
+@pytest.mark.parametrize(("desc", "min_incidents", "added"), PLACE_STEPS, ids=[c[0] for c in PLACE_STEPS])
+def test_the_place_step_goes_only_through_incidents_placed_at_a_possible_dangerous_place(desc, min_incidents, added) -> None:
     """From the people the last step added, through the events where their record, as suspect or victim, gives an address.
 
-    The dangerous place counts an incident at a dwelling when such a record gives its address and
-    it is dated in the window: the only third step any flag needs. Not from people inside the walk.
+    Only in the window, and only at a dwelling with enough such events. Not from people inside the
+    walk (INSIDE), nor through a witness's record, an incident without an address, an old one, one
+    at a dwelling with a single incident, or a record of no event.
     """
     as_of = date(2026, 11, 1)
     con = duckdb.connect()
     con.execute("CREATE TABLE records (unique_id VARCHAR, source VARCHAR, event_id VARCHAR, role VARCHAR, "
                 "postcode VARCHAR, address VARCHAR, event_date DATE)")
     con.execute("CREATE TABLE clusters (unique_id VARCHAR, person_id VARCHAR)")
-    for n, (person, event_id, role, address, days) in enumerate(INCIDENT_RECORDS):
-        con.execute("INSERT INTO records VALUES ($1, 'police', $2, $3, 'AB1 2CD', $4, $5)",
-                    [f"R{n}", event_id, role, address, as_of - timedelta(days=days)])
+    for n, (person, event_id, role, postcode, address, days) in enumerate(INCIDENT_RECORDS):
+        con.execute("INSERT INTO records VALUES ($1, 'police', $2, $3, $4, $5, $6)",
+                    [f"R{n}", event_id, role, postcode, address, as_of - timedelta(days=days)])
         con.execute("INSERT INTO clusters VALUES ($1, $2)", [f"R{n}", person])
     con.execute(f"CREATE TABLE person_keys AS {stored_person_keys_sql()}")
     con.execute("CREATE TEMP TABLE walked AS SELECT unnest(['EDGE', 'INSIDE']) AS person_id")
     con.execute("CREATE TEMP TABLE frontier AS SELECT 'EDGE' AS person_id")
-    place_step(con, "walked", FlagRules(as_of=as_of), as_of)
-    assert {p for (p,) in con.execute("SELECT person_id FROM walked").fetchall()} == {"EDGE", "INSIDE", "PARTY"}
-    assert {p for (p,) in con.execute("SELECT person_id FROM frontier").fetchall()} == {"EDGE", "PARTY"}
+    place_step(con, "walked", FlagRules(as_of=as_of, dangerous_place_min_incidents=min_incidents), as_of)
+    assert {p for (p,) in con.execute("SELECT person_id FROM walked").fetchall()} == {"EDGE", "INSIDE", *added}, desc
+    assert {p for (p,) in con.execute("SELECT person_id FROM frontier").fetchall()} == {"EDGE", *added}, desc
