@@ -52,7 +52,7 @@ from linkage.safeguard.graph_input import GRAPH_PERSONS_COLUMNS, graph_frames, s
 from linkage.safeguard.shared_addresses import (
     AREA_SQL, SHARED_TABLE, find_shared_addresses, in_window_sql, key_area_sql, read_shared_addresses, window_since,
 )
-from linkage.safeguard.walk import grow, place_step, write_walk_skips
+from linkage.safeguard.walk import grow, place_step, write_place_events, write_walk_skips
 from linkage.store import swap_in
 
 logger = logging.getLogger(__name__)
@@ -111,11 +111,12 @@ def update_flag_tables(
         "AND (c.unique_id IS NULL OR c.person_id IN (SELECT person_id FROM flag_seed)))",
     )
     grow(con, "flag_owners", OWNER_STEPS)
-    place_step(con, "flag_owners", rules, now)
+    write_place_events(con, rules, now)
+    place_step(con, "flag_owners")
     run_sql(con, "flag_context", "CREATE OR REPLACE TEMP TABLE flag_context AS SELECT person_id FROM flag_owners")
     # The owners' own neighbours are owners already, but for those the last two steps added: look out from those only.
     grow(con, "flag_context", CONTEXT_STEPS, from_frontier=True)
-    place_step(con, "flag_context", rules, now)
+    place_step(con, "flag_context")
     _context_tables(con)
     people, events = graph_frames(con, "records", "context_clusters", "context_persons")
     owners = {row[0] for row in run_sql(con, "read_flag_owners", "SELECT person_id FROM flag_owners").fetchall()}

@@ -19,7 +19,7 @@ from linkage.node_keys import ADDRESS_KEY_SQL, EVENT_KEY_SQL
 from linkage.pipeline import run_sql
 from linkage.safeguard.shared_addresses import AREA_SQL, DWELLING_KEY_SQL, SHARED_TABLE, key_area_sql
 
-__all__ = ["grow", "place_step", "write_walk_skips"]
+__all__ = ["grow", "place_step", "write_place_events", "write_walk_skips"]
 
 
 def write_walk_skips(con: duckdb.DuckDBPyConnection, records: str = "records") -> None:
@@ -76,7 +76,28 @@ _PLACING_SQL = (
 )
 
 
-def place_step(con: duckdb.DuckDBPyConnection, table: str, rules: FlagRules, now: date | None) -> None:
+def write_place_events(con: duckdb.DuckDBPyConnection, rules: FlagRules, now: date | None) -> None:
+    """The records through whose events :func:`place_step` goes, with each event's hashed key: ``place_events``.
+
+    Each record placing its event at a dwelling (:data:`_PLACING_SQL`, with the dangerous
+    place's window at ``now``) where ``dangerous_place_min_incidents`` or more events are
+    placed so: DA or not, a superset of the incidents the rule counts there. Read once for
+    both walks (at a million people a few per cent of the records).
+    """
+    run_sql(
+        con, "place_events",
+        f"CREATE OR REPLACE TEMP TABLE place_events AS WITH placed AS (SELECT r.unique_id, {EVENT_KEY_SQL} AS event_key, "
+        f"{DWELLING_KEY_SQL} AS dwelling FROM records AS r WHERE {_PLACING_SQL}) "
+        "SELECT unique_id, hash(event_key) AS k FROM placed WHERE dwelling IN "
+        "(SELECT dwelling FROM placed GROUP BY dwelling HAVING count(DISTINCT event_key) >= $min_incidents)",
+        {
+            "suspect": Role.SUSPECT.value, "victim": Role.VICTIM.value, "min_incidents": rules.dangerous_place_min_incidents,
+            "since": None if now is None else window_start(rules, "dangerous_place_window_years", now),
+        },
+    )
+
+
+def place_step(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """After :func:`grow`, add to ``table`` everyone on the incidents its last step's people placed at a possible dangerous place.
 
     The dangerous place's flag (``graph.flags.places``) names everyone on a dwelling's DA
@@ -85,35 +106,19 @@ def place_step(con: duckdb.DuckDBPyConnection, table: str, rules: FlagRules, now
     party to an earlier incident in three steps: their own incident, the dwelling (through
     whoever gave its address on it) and the earlier incident. Two steps out from a change,
     or from an owner, one more step therefore goes through those incidents alone: from each
-    person the last step added (``frontier``), through each event their record places at a
-    dwelling (:data:`_PLACING_SQL`, with the window at ``now``) where
-    ``dangerous_place_min_incidents`` or more events are placed so (DA or not, a superset of
-    the rule's incidents), to everyone on it. Every other key is left alone: at a million
-    people a third full step would judge several times the people, and a step through every
-    such incident, wherever it was, a sixth more.
+    person the last step added (``frontier``), through each event one of their records places
+    at a dwelling with enough such events (``place_events``: :func:`write_place_events`), to
+    everyone on it. Every other key is left alone: at a million people a third full step
+    would judge several times the people, and a step through every placed incident, wherever
+    it was, a sixth more.
 
     ``frontier`` is left holding the people the last two steps added: the walk's edge.
     """
-    params = {
-        "suspect": Role.SUSPECT.value, "victim": Role.VICTIM.value, "min_incidents": rules.dangerous_place_min_incidents,
-        "since": None if now is None else window_start(rules, "dangerous_place_window_years", now),
-    }
-    run_sql(
-        con, f"place_incidents_{table}",
-        f"CREATE OR REPLACE TEMP TABLE place_incidents AS SELECT DISTINCT {EVENT_KEY_SQL} AS event_key, "
-        f"{DWELLING_KEY_SQL} AS dwelling, {AREA_SQL} AS area FROM records AS r JOIN clusters AS c USING (unique_id) "
-        f"WHERE c.person_id IN (SELECT person_id FROM frontier) AND {_PLACING_SQL}",
-        {k: v for k, v in params.items() if k != "min_incidents"},
-    )
-    # Each of those dwellings' placed events, counted from the records of their areas (a dwelling's records are all in its area).
     run_sql(
         con, f"place_step_{table}",
-        "CREATE OR REPLACE TEMP TABLE place_frontier AS SELECT DISTINCT b.person_id FROM (SELECT DISTINCT hash(event_key) AS k "
-        f"FROM place_incidents WHERE dwelling IN (SELECT {DWELLING_KEY_SQL} AS d FROM records AS r "
-        f"WHERE {AREA_SQL} IN (SELECT area FROM place_incidents) AND {_PLACING_SQL} "
-        f"GROUP BY d HAVING count(DISTINCT {EVENT_KEY_SQL}) >= $min_incidents)) AS a "
+        "CREATE OR REPLACE TEMP TABLE place_frontier AS SELECT DISTINCT b.person_id FROM (SELECT DISTINCT k FROM place_events "
+        "WHERE unique_id IN (SELECT unique_id FROM clusters WHERE person_id IN (SELECT person_id FROM frontier))) AS a "
         f"JOIN person_keys AS b USING (k) WHERE b.person_id NOT IN (SELECT person_id FROM {table})",
-        params,
     )
     run_sql(con, f"place_add_{table}", f"INSERT INTO {table} SELECT person_id FROM place_frontier")
     run_sql(con, f"place_edge_{table}", "INSERT INTO frontier SELECT person_id FROM place_frontier")

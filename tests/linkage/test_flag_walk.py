@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from graph import FlagRules
-from linkage.safeguard.walk import grow, place_step, write_walk_skips
+from linkage.safeguard.walk import grow, place_step, write_place_events, write_walk_skips
 from linkage.safeguard.graph_input import stored_person_keys_sql
 
 #: (person, postcode, address, event id) per record.
@@ -128,6 +128,7 @@ def test_the_place_step_goes_only_through_incidents_placed_at_a_possible_dangero
     con.execute(f"CREATE TABLE person_keys AS {stored_person_keys_sql()}")
     con.execute("CREATE TEMP TABLE walked AS SELECT unnest(['EDGE', 'INSIDE']) AS person_id")
     con.execute("CREATE TEMP TABLE frontier AS SELECT 'EDGE' AS person_id")
-    place_step(con, "walked", FlagRules(as_of=as_of, dangerous_place_min_incidents=min_incidents), as_of)
+    write_place_events(con, FlagRules(as_of=as_of, dangerous_place_min_incidents=min_incidents), as_of)
+    place_step(con, "walked")
     assert {p for (p,) in con.execute("SELECT person_id FROM walked").fetchall()} == {"EDGE", "INSIDE", *added}, desc
     assert {p for (p,) in con.execute("SELECT person_id FROM frontier").fetchall()} == {"EDGE", *added}, desc
