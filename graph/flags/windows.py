@@ -1,12 +1,13 @@
-"""The dates rules measure from as_of: each window's start, and the day an adult was born by.
+"""The dates rules measure from as_of: each window's start, its end (as_of), and the day an adult was born by.
 
 Every rule that compares a date with as_of takes that date from here, so this module
 alone says which dates a move of as_of can carry across a rule's edge. An incremental
 run asks :func:`dates_crossed` and :func:`births_crossed` which records and people to
 re-check when the data's latest date moves; a window used by a rule but missing here
 raises a ``KeyError`` in the rule, never a silently stale flag. Rules count a date
-in a window when it is on or after :func:`window_start`, and treat a person as a child
-when born after :func:`adult_born_by`; the crossings below are exact for those tests.
+in a window when it is on or after :func:`window_start` and on or before as_of (a
+record dated after as_of counts nowhere), and treat a person as a child when born
+after :func:`adult_born_by`; the crossings below are exact for those tests.
 """
 
 from __future__ import annotations
@@ -94,15 +95,18 @@ def adult_born_by(end: date) -> date:
 
 
 def dates_crossed(rules: FlagRules, before: date, after: date) -> list[tuple[date, date]]:
-    """For each window (in :data:`WINDOWS` order), the dates a move of as_of carries across its start.
+    """The dates a move of as_of carries across a window's edge: each start (in :data:`WINDOWS` order), then the end.
 
-    A record dated inside the range counts in that window at one date and not the
-    other; no other date changes side. Ranges include both ends; a window whose start
-    does not move gives an empty range (``lo > hi``).
+    Every window ends at as_of (a date after it counts in none), so the last range is
+    the dates after the earlier as_of and on or before the later one: a record dated
+    there counts at the later date and not at the earlier (as_of set before the newest
+    record, moved, set or unset). A record dated inside a start's range counts in
+    that window at one date and not the other. No other date changes side. Ranges
+    include both ends; an edge that does not move gives an empty range (``lo > hi``).
     """
     lo, hi = sorted((before, after))
     day = timedelta(days=1)
-    return [(window_start(rules, s, lo), window_start(rules, s, hi) - day) for s in WINDOWS]
+    return [*((window_start(rules, s, lo), window_start(rules, s, hi) - day) for s in WINDOWS), (lo + day, hi)]
 
 
 def births_crossed(before: date, after: date) -> tuple[date, date]:

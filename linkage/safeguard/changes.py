@@ -2,16 +2,20 @@
 
 Every rule judges a person from their own records and those of people who share
 an event, an address or a dwelling (``person_keys``) with them, and at most one more step out (a victim's other
-abusers, a household member's incidents). So the flags that can change are those
-of people within two steps of a changed person, plus any flag whose evidence cites a
-changed person's record (it may need clearing). Those flags are recomputed on a
-graph of everyone within two further steps, which holds all their rules can see;
-all other flags stay. Flag ids are then renumbered in the full run's order.
+abusers, a household member's incidents), but for the dangerous place's, which reads one
+step further through its incidents (the latest victim, their incident, the place, an
+earlier incident's parties: :func:`~linkage.safeguard.walk.place_step`). So the flags that
+can change are those of people within two steps of a changed person or three through such
+incidents, plus any flag whose evidence cites a changed person's record (it may need
+clearing). Those flags are recomputed on a graph of everyone within two further steps, and
+one more through such incidents, which holds all their rules can see; all other flags
+stay. Flag ids are then renumbered in the full run's order.
 
-When the date flags are computed at moves (new records are the newest), a record
-whose date crosses a window's start between the two dates changes flags just as an
-edited record would, and so does a person who turns 18; their people join the
-changed ones. Other flags stay as they were, except that scores that decay with
+When the date flags are computed at moves (new records are the newest, or a set
+as_of moves), a record whose date crosses a window's start between the two dates, or
+its end (dated after one date and on or before the other: as_of set before the newest
+record), changes flags just as an edited record would, and so does a person who turns
+18; their people join the changed ones. Other flags stay as they were, except that scores that decay with
 time (RFG(V) recency) are recomputed from the flag's own parameters. Flags raised
 under other rules (settings or rule code) are all recomputed.
 
@@ -21,7 +25,7 @@ window): an address that becomes shared, or stops being, changes the households 
 recorded there, so they join the changed people too. No rule reads one person through another's
 record at a shared address (the graph draws no ``lives_at`` edge to one), so the walks out from the
 changed people step through no shared address, nor through a dwelling all of whose
-spellings are shared (:func:`_walk_skips`): a hostel's dozens of unrelated residents are
+spellings are shared (:func:`~linkage.safeguard.walk.write_walk_skips`): a hostel's dozens of unrelated residents are
 not each other's neighbours, and at a million people such steps more than doubled the
 people judged and the graph they are judged on.
 """
@@ -46,15 +50,16 @@ from linkage.safeguard.flag_tables import (
 )
 from linkage.safeguard.graph_input import GRAPH_PERSONS_COLUMNS, graph_frames, stored_person_keys_sql
 from linkage.safeguard.shared_addresses import (
-    AREA_SQL, DWELLING_KEY_SQL, SHARED_TABLE, find_shared_addresses, in_window_sql, key_area_sql, read_shared_addresses,
-    window_since,
+    AREA_SQL, SHARED_TABLE, find_shared_addresses, in_window_sql, key_area_sql, read_shared_addresses, window_since,
 )
+from linkage.safeguard.walk import grow, place_step, write_place_events, write_walk_skips
 from linkage.store import swap_in
 
 logger = logging.getLogger(__name__)
 
 #: Steps (shared event or address) from a changed person to the flags that may change,
-#: and from those to everyone the rules may look at.
+#: and from those to everyone the rules may look at (each walk then takes the dangerous
+#: place's one step more: :func:`~linkage.safeguard.walk.place_step`).
 OWNER_STEPS = 2
 CONTEXT_STEPS = 2
 
@@ -95,7 +100,7 @@ def update_flag_tables(
     if moved:
         _add_people_time_moves(con, rules, before, now)
     shared, area_records = _update_shared_addresses(con, rules, before, now, previous)
-    _walk_skips(con, area_records)
+    write_walk_skips(con, area_records)
     run_sql(con, "drop_area_records", f"DROP TABLE IF EXISTS temp.{_AREA_RECORDS}")
     run_sql(
         con, "flag_owners_seed",
@@ -105,10 +110,13 @@ def update_flag_tables(
         "LEFT JOIN clusters AS c USING (unique_id) WHERE e.unique_id IS NOT NULL "
         "AND (c.unique_id IS NULL OR c.person_id IN (SELECT person_id FROM flag_seed)))",
     )
-    _grow(con, "flag_owners", OWNER_STEPS)
+    grow(con, "flag_owners", OWNER_STEPS)
+    write_place_events(con, rules, now)
+    place_step(con, "flag_owners")
     run_sql(con, "flag_context", "CREATE OR REPLACE TEMP TABLE flag_context AS SELECT person_id FROM flag_owners")
-    # The owners' own neighbours are owners already, but for those the last step added: look out from those only.
-    _grow(con, "flag_context", CONTEXT_STEPS, from_frontier=True)
+    # The owners' own neighbours are owners already, but for those the last two steps added: look out from those only.
+    grow(con, "flag_context", CONTEXT_STEPS, from_frontier=True)
+    place_step(con, "flag_context")
     _context_tables(con)
     people, events = graph_frames(con, "records", "context_clusters", "context_persons")
     owners = {row[0] for row in run_sql(con, "read_flag_owners", "SELECT person_id FROM flag_owners").fetchall()}
@@ -133,8 +141,8 @@ def update_flag_tables(
 def _add_people_time_moves(con: duckdb.DuckDBPyConnection, rules: FlagRules, before: date, now: date) -> None:
     """Add to ``flag_seed`` the people whose flags can change because as_of moved.
 
-    Those with a record dated across a window's start, and those who turn 18 (or,
-    when the date moves back, are a child again).
+    Those with a record dated across a window's start or its end (:func:`graph.dates_crossed`),
+    and those who turn 18 (or, when the date moves back, are a child again).
     """
     ranges = dates_crossed(rules, before, now)
     create_table_from_arrow(con, "crossed_dates", pa.table({
@@ -262,49 +270,6 @@ def _update_person_keys(con: duckdb.DuckDBPyConnection) -> None:
         return
     run_sql(con, "drop_changed_keys", "DELETE FROM person_keys WHERE person_id IN (SELECT person_id FROM changed_people)")
     run_sql(con, "add_changed_keys", f"INSERT INTO person_keys {stored_person_keys_sql('changed_people_records', clusters=None)}")
-
-
-def _walk_skips(con: duckdb.DuckDBPyConnection, records: str = "records") -> None:
-    """The keys (hashed, as ``person_keys`` has them) a walk does not step through: ``walk_skips``.
-
-    Each shared address, and each dwelling every spelling of which is shared. No rule links
-    two people through either: the graph draws no ``lives_at`` edge to a shared address, a
-    dwelling with a shared spelling is never a dangerous place, and a dwelling's other,
-    unshared spellings (where households do form) keep its key in the walk. Everyone recorded
-    at an address whose verdict changed is a changed person already (``_update_shared_addresses``).
-    A key of another kind with the hash of a skipped one (odds about one in ten billion at a
-    million people) would be skipped too. ``records`` holds every record at a shared address, if not all.
-    """
-    run_sql(
-        con, "walk_skips",
-        f"CREATE OR REPLACE TEMP TABLE walk_skips AS SELECT hash(address_key) AS k FROM {SHARED_TABLE} "
-        f"UNION SELECT hash(d) FROM (SELECT {DWELLING_KEY_SQL} AS d, {ADDRESS_KEY_SQL} AS a FROM {records} AS r "
-        f"WHERE {AREA_SQL} IN (SELECT {key_area_sql('address_key')} FROM {SHARED_TABLE}) AND nullif(trim(r.address), '') IS NOT NULL) "
-        f"GROUP BY d HAVING bool_and(a IN (SELECT address_key FROM {SHARED_TABLE}))",
-    )
-
-
-def _grow(con: duckdb.DuckDBPyConnection, table: str, steps: int, from_frontier: bool = False) -> None:
-    """Add to ``table`` everyone sharing an event, an address or a dwelling with it, ``steps`` times.
-
-    Keys in ``walk_skips`` (shared addresses: :func:`_walk_skips`) are not stepped through.
-
-    Each step looks out from the people the last step added only: everyone else's
-    neighbours are already in. With ``from_frontier``, ``table`` is a copy of one grown
-    just before and the first step looks out from those its last step added (the
-    ``frontier`` table it left), not from all of it: each step scans every person's keys,
-    and the work of a step grows with the people it looks out from.
-    """
-    if not from_frontier:
-        run_sql(con, f"frontier_{table}", f"CREATE OR REPLACE TEMP TABLE frontier AS SELECT person_id FROM {table}")
-    for step in range(steps):
-        run_sql(
-            con, f"grow_{table}_{step}",
-            "CREATE OR REPLACE TEMP TABLE frontier AS SELECT DISTINCT b.person_id FROM (SELECT k FROM person_keys "
-            "WHERE person_id IN (SELECT person_id FROM frontier) AND k NOT IN (SELECT k FROM walk_skips)) AS a "
-            f"JOIN person_keys AS b USING (k) WHERE b.person_id NOT IN (SELECT person_id FROM {table})",
-        )
-        run_sql(con, f"add_{table}_{step}", f"INSERT INTO {table} SELECT person_id FROM frontier")
 
 
 def _context_tables(con: duckdb.DuckDBPyConnection) -> None:

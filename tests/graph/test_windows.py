@@ -1,4 +1,4 @@
-"""Window starts, the dates a move of as_of carries across them, and RFG(V) rescoring."""
+"""Window starts, the dates a move of as_of carries across a window's start or end, and RFG(V) rescoring."""
 
 from __future__ import annotations
 
@@ -51,13 +51,25 @@ MOVES = [
 ]
 
 
+def _in_window(setting: str, day: date, as_of: date) -> bool:
+    """Whether a record dated ``day`` counts in the window ``setting`` ending at ``as_of``."""
+    return window_start(RULES, setting, as_of) <= day <= as_of
+
+
 @pytest.mark.parametrize(("desc", "before", "after"), MOVES, ids=[m[0] for m in MOVES])
 def test_the_crossed_ranges_hold_exactly_the_dates_that_change_side(desc: str, before: date, after: date) -> None:
-    days = [after + timedelta(days=offset) for offset in range(-4 * 366, 1)]
-    for setting, (lo, hi) in zip(WINDOWS, dates_crossed(RULES, before, after), strict=True):
-        flipped = {d for d in days if (d >= window_start(RULES, setting, before)) != (d >= window_start(RULES, setting, after))}
-        assert flipped == {d for d in days if lo <= d <= hi}, f"{desc}: {setting}"
-        assert flipped or setting.endswith("_years"), f"{desc}: a days window always moves with as_of"
+    """Each window's start range and the end's hold the dates counted in it at one as_of and not the other.
+
+    Records dated after as_of included (as_of set before the newest record): they cross the end.
+    """
+    days = [max(before, after) + timedelta(days=offset) for offset in range(-4 * 366, 60)]
+    *starts, (end_lo, end_hi) = dates_crossed(RULES, before, after)
+    assert {d for d in days if end_lo <= d <= end_hi} == {d for d in days if min(before, after) < d <= max(before, after)}, desc
+    for setting, (lo, hi) in zip(WINDOWS, starts, strict=True):
+        flipped = {d for d in days if _in_window(setting, d, before) != _in_window(setting, d, after)}
+        # Every move here is shorter than every window, so no date crosses both its start and its end.
+        assert flipped == {d for d in days if lo <= d <= hi or end_lo <= d <= end_hi}, f"{desc}: {setting}"
+        assert lo <= hi or setting.endswith("_years"), f"{desc}: a days window's start always moves with as_of"
 
 
 @pytest.mark.parametrize(("desc", "before", "after"), MOVES, ids=[m[0] for m in MOVES])

@@ -180,3 +180,40 @@ def test_a_verdict_counting_a_window_follows_the_date_alone(twins, first, then):
     run_all(windowed(full, then))
     assert_same_results(incremental.store, full.store)
     assert [before, annexe_kind(full.store)[0]] == (["many_unrelated", None] if first < then else [None, "many_unrelated"])
+
+
+#: (description, days from the newest record to the configured as_of first, then (None: unset)).
+SET_DATES = [
+    ("a configured as_of moves forward over records dated after it", -12, -2),
+    ("a configured as_of moves back before records", -2, -12),
+    ("a configured as_of is unset: the newest record's date", -30, None),
+]
+
+
+@pytest.mark.parametrize(("description", "first", "then"), SET_DATES, ids=[m[0] for m in SET_DATES])
+def test_incremental_equals_full_when_a_configured_as_of_moves(twins, description, first, then):
+    """With flags.as_of before the newest record, records dated after it count in no window until it moves past them.
+
+    A full run at the first date, then no record changes (as_of is not in the rules' fingerprint, so
+    the last run is an update): the move alone carries records across the windows' end.
+    """
+    incremental, full = twins
+    partial = incremental.extracts_dir.parent / "partial"
+    newest = flags_dated(incremental.store)
+
+    def dated(run, days):
+        day = None if days is None else newest + timedelta(days=days)
+        return run.model_copy(update={"extracts_dir": partial, "flags": run.flags.model_copy(update={"as_of": day})})
+
+    run_all(dated(incremental, first))  # a full run: the flags at the first date are right, whatever the update does
+    before = contents_of_flags(incremental.store)
+    run_all(dated(incremental, then), incremental=True)
+    run_all(dated(full, then))
+    assert_same_results(incremental.store, full.store)
+    assert contents_of_flags(full.store) != before, f"{description}: the move changes some flag"
+
+
+def contents_of_flags(store) -> set[tuple]:
+    """(code, person) of every flag in the store's results."""
+    with open_results(store) as con:
+        return set(con.sql("SELECT code::VARCHAR, person_id FROM flags").fetchall())
