@@ -134,10 +134,14 @@ def _score(records: pa.Table, candidates: pd.DataFrame, context: Context) -> pa.
         scored = _predict(used, distinct, context)
     else:
         scored = _kept_or_predicted(used, distinct, context, context.scores)
-    out = wanted.join(scored, ["unique_id_l", "unique_id_r"], join_type="inner").select([*scored.column_names, "_context_pair"])
+    # Joined on the ids alone, then the scores taken once in order: joining and sorting all their columns cost more.
+    rows = scored.select(["unique_id_l", "unique_id_r"]).append_column("_scored_row", pa.array(np.arange(scored.num_rows)))
     # In a fixed order: the best pair of a weak and a candidate person is chosen by weight, ties by row,
     # and Splink's rows come in whatever order DuckDB's threads finish them.
-    return out.sort_by([("_context_pair", "ascending"), ("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
+    order = wanted.join(rows, ["unique_id_l", "unique_id_r"], join_type="inner").sort_by(
+        [("_context_pair", "ascending"), ("unique_id_l", "ascending"), ("unique_id_r", "ascending")]
+    )
+    return scored.take(order["_scored_row"]).append_column("_context_pair", order["_context_pair"])
 
 
 def _predict(used: pa.Table, pairs: pa.Table, context: Context) -> pa.Table:
