@@ -171,8 +171,8 @@ def resolve_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, run_id: int,
 def scoring_linker(work: duckdb.DuckDBPyConnection, model: TrainedModel, schema: pa.Schema) -> Linker:
     """A linker of the saved model in ``work``, with its term frequencies, over no records of its own.
 
-    ``schema`` is the model input's. The linker scores the records handed to it (``predict_between``, ``predict_within``) with the model's own
-    term frequencies, as a full run uses: scores agree between the two.
+    ``schema`` is the model input's. The linker scores the records handed to it (``predict_between``,
+    ``predict_within``) with the model's own term frequencies, as a full run uses: scores agree between the two.
     """
     api = DuckDBAPI(connection=work)
     # The saved model was checked against the model input's columns when trained (session.make_linker).
