@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from splink import Linker
 
 from linkage.config import ModelConfig
 from linkage.pipeline import Step, fetch_arrow
@@ -85,6 +86,8 @@ AMBIGUOUS_REASON = REASON_PREFIX + " (posterior {:.3f}): same other party in DA 
 _PARTNER = "partner"
 #: The candidate pairs' table in the scoring linker's database.
 _BLOCKED = "context_candidate_pairs"
+#: The candidate records' table in a kept linker's database, and its column of each record's right-hand partners.
+_CANDIDATES, _PARTNERS = "context_candidate_records", "_context_partners"
 
 
 @dataclass(frozen=True)
@@ -131,14 +134,20 @@ def _score(records: pa.Table, candidates: pd.DataFrame, context: Context) -> pa.
         scored = _predict(used, distinct, context)
     else:
         scored = _kept_or_predicted(used, distinct, context, context.scores)
-    out = wanted.join(scored, ["unique_id_l", "unique_id_r"], join_type="inner").select([*scored.column_names, "_context_pair"])
+    # Joined on the ids alone, then the scores taken once in order: joining and sorting all their columns cost more.
+    rows = scored.select(["unique_id_l", "unique_id_r"]).append_column("_scored_row", pa.array(np.arange(scored.num_rows)))
     # In a fixed order: the best pair of a weak and a candidate person is chosen by weight, ties by row,
     # and Splink's rows come in whatever order DuckDB's threads finish them.
-    return out.sort_by([("_context_pair", "ascending"), ("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
+    order = wanted.join(rows, ["unique_id_l", "unique_id_r"], join_type="inner").sort_by(
+        [("_context_pair", "ascending"), ("unique_id_l", "ascending"), ("unique_id_r", "ascending")]
+    )
+    return scored.take(order["_scored_row"]).append_column("_context_pair", order["_context_pair"])
 
 
 def _predict(used: pa.Table, pairs: pa.Table, context: Context) -> pa.Table:
     """Splink's scores of the id pairs (``unique_id_l`` < ``unique_id_r``) among the ``used`` records."""
+    if context.linker is not None:
+        return _predict_by(context.linker, used, pairs)
     linker = make_linker(used, context.splink, context.term_frequencies)
     blocked = linker.table_management.register_table(pa.table({
         "match_key": pa.array(["0"] * pairs.num_rows, pa.string()),
@@ -146,6 +155,28 @@ def _predict(used: pa.Table, pairs: pa.Table, context: Context) -> pa.Table:
     }), _BLOCKED, overwrite=True)
     linker.table_management.register_blocked_pairs_for_predict(blocked)
     return scored_pairs(linker.inference.predict(warning_mode="never"))
+
+
+def _predict_by(linker: Linker, used: pa.Table, pairs: pa.Table) -> pa.Table:
+    """:func:`_predict` by a kept linker: its ``predict_within`` over the ``used`` records, blocked on exactly these pairs.
+
+    Each pair's left record lists its right ones (:data:`_PARTNERS`) and the one blocking rule
+    pairs a record with those, so Splink forms these pairs and no other; they are scored as
+    a linker built over the records would score them (same model, same term frequencies).
+    """
+    partners = pairs.group_by("unique_id_l").aggregate([("unique_id_r", "list")])
+    at = pc.index_in(used["unique_id"], value_set=partners["unique_id_l"])
+    table = linker.table_management.register_table(
+        used.append_column(_PARTNERS, pc.take(partners["unique_id_r_list"], at)), _CANDIDATES, overwrite=True
+    )
+    predicted = linker.inference.predict_within(
+        table, blocking_rules_to_generate_predictions=[f"list_contains(l.{_PARTNERS}, r.unique_id)"], warning_mode="never",
+    )
+    try:
+        return scored_pairs(predicted)
+    finally:
+        predicted.drop_table_from_database_and_remove_from_cache()
+        table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
 
 
 def _kept_or_predicted(used: pa.Table, pairs: pa.Table, context: Context, scores: ContextScores) -> pa.Table:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from splink import Linker
 
 from linkage.config import ModelConfig
 from linkage.resolve.model_inputs import identifier_column
@@ -33,6 +34,8 @@ class Context:
             learned over every record as in a full run.
         scores: Candidate pairs' scores kept from earlier runs under this model, and where this
             run's are kept (None: every pair is scored, nothing kept).
+        linker: A linker of the same model with its term frequencies registered (an incremental run's
+            ``scoring_linker``): it scores the pairs, not a linker built for them (None: one is built).
     """
 
     events: pa.Table
@@ -40,6 +43,7 @@ class Context:
     term_frequencies: dict[str, pa.Table]
     outside: pa.Table | None = None
     scores: ContextScores | None = None
+    linker: Linker | None = None
 
 
 def strong_profiles(records: pa.Table, model: ModelConfig) -> np.ndarray:

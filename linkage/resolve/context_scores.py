@@ -38,6 +38,8 @@ __all__ = ["CONTEXT_SCORES", "ContextScores"]
 CONTEXT_SCORES = "context_scores"
 #: Key columns: the model's identity and each side's model-input hash.
 _MODEL, _KEY_L, _KEY_R = "model", "key_l", "key_r"
+#: The column marking, in a lookup, the wanted pairs found kept.
+_KEPT = "__kept"
 
 
 class ContextScores:
@@ -84,18 +86,17 @@ class ContextScores:
             return pairs.slice(0, 0).select(["unique_id_l", "unique_id_r"]), pairs
         create_table_from_arrow(self._con, "context_score_wanted", pairs, temporary=True)
         on = f"s.{_KEY_L} = w.{_KEY_L} AND s.{_KEY_R} = w.{_KEY_R} AND s.{_MODEL} = $model"
-        found = fetch_arrow(
+        # One join for both: each wanted pair with its kept row, if any (a pair's keys are kept once: add).
+        joined = fetch_arrow(
             self._con, "known_context_scores",
-            f"SELECT w.unique_id_l, w.unique_id_r, s.* EXCLUDE ({_MODEL}, {_KEY_L}, {_KEY_R}) "
-            f"FROM context_score_wanted AS w JOIN {CONTEXT_SCORES} AS s ON {on}",
+            f"SELECT w.*, s.{_MODEL} IS NOT NULL AS {_KEPT}, s.* EXCLUDE ({_MODEL}, {_KEY_L}, {_KEY_R}) "
+            f"FROM context_score_wanted AS w LEFT JOIN {CONTEXT_SCORES} AS s ON {on}",
             {"model": self._model},
         )
-        missing = fetch_arrow(
-            self._con, "unknown_context_pairs",
-            f"SELECT * FROM context_score_wanted AS w ANTI JOIN {CONTEXT_SCORES} AS s ON {on}", {"model": self._model},
-        )
         run_sql(self._con, "drop_context_score_wanted", "DROP TABLE context_score_wanted")
-        return found, missing
+        kept = joined[_KEPT]
+        found = joined.filter(kept).drop_columns([c for c in pairs.column_names if c not in ("unique_id_l", "unique_id_r")] + [_KEPT])
+        return found, joined.filter(pc.invert(kept)).select(pairs.column_names)
 
     def add(self, scored: pa.Table) -> None:
         """Keep newly scored pairs: ``key_l``, ``key_r`` and the score columns."""

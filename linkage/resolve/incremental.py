@@ -73,72 +73,80 @@ def resolve_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, run_id: int,
     if not is_current(model, run.model):
         raise MashError("the linkage model or its config changed since the last run; run a full 'mash run' first")
 
-    with stages.time("predict", label="predict changes"):
-        # The records the extracts changed, before those re-scored with them are touched too (_changed_people).
-        run_sql(con, "changed_in_extracts", f"CREATE OR REPLACE TEMP TABLE changed_in_extracts AS SELECT unique_id FROM {TOUCHED}")
-        _touch_partners(con)
-        decided = read_decisions(con)
-        apart = decided_records(decided)
-        # Only the records whose profile can change are read and grouped (incremental_input.profile_scope).
-        profile_scope(con)
-        scope = model_input_of(con, PROFILE_SCOPE, run.model)
-        _touch_profiles(con, collapse(scope, run.model, keep_apart=apart))
-        added = set(_ids(con, f"SELECT DISTINCT unique_id FROM {TOUCHED} WHERE change = 'added'"))
-        # The budget and the candidates from the blocking columns of every profile, in the store.
-        mark_blocking_keys(con, run.model, model.splink)
-        check_marked_pair_budget(con, BLOCKING_KEYS, IS_NEW, run.model, run.resources.pair_budget)
-        blocked_profiles(con, model.splink, "predicted_profiles")
-        # Touched records make up whole profiles (_touch_profiles): their own pairs are scored afresh.
-        touched = collapse(scope.filter(pc.is_in(scope["unique_id"], value_set=pa.array(sorted(added), pa.string()))), run.model, apart)
-        new_pairs = predict_changes(model_input_of(con, "predicted_profiles", run.model), added, model, run, touched)
+    # One linker of the saved model scores the changes and the context step's few unscored pairs:
+    # building one parses every comparison level's SQL (a tenth of a second).
+    work = connect_memory()
+    try:
+        with stages.time("predict", label="predict changes"):
+            # The records the extracts changed, before those re-scored with them are touched too (_changed_people).
+            run_sql(con, "changed_in_extracts", f"CREATE OR REPLACE TEMP TABLE changed_in_extracts AS SELECT unique_id FROM {TOUCHED}")
+            _touch_partners(con)
+            decided = read_decisions(con)
+            apart = decided_records(decided)
+            # Only the records whose profile can change are read and grouped (incremental_input.profile_scope).
+            profile_scope(con)
+            scope = model_input_of(con, PROFILE_SCOPE, run.model)
+            _touch_profiles(con, collapse(scope, run.model, keep_apart=apart))
+            added = set(_ids(con, f"SELECT DISTINCT unique_id FROM {TOUCHED} WHERE change = 'added'"))
+            # The budget and the candidates from the blocking columns of every profile, in the store.
+            mark_blocking_keys(con, run.model, model.splink)
+            check_marked_pair_budget(con, BLOCKING_KEYS, IS_NEW, run.model, run.resources.pair_budget)
+            blocked_profiles(con, model.splink, "predicted_profiles")
+            # Touched records make up whole profiles (_touch_profiles): their own pairs are scored afresh.
+            touched = collapse(scope.filter(pc.is_in(scope["unique_id"], value_set=pa.array(sorted(added), pa.string()))), run.model, apart)
+            predicted = model_input_of(con, "predicted_profiles", run.model)
+            linker = scoring_linker(work, model, predicted.schema)
+            new_pairs = predict_changes(predicted, added, model, linker, run, touched)
 
-    with stages.time("cluster", label="cluster changes"):
-        run_sql(con, "drop_touched_pairs", f"DELETE FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {TOUCHED}) "
-                f"OR unique_id_r IN (SELECT unique_id FROM {TOUCHED})")
-        create_table_from_arrow(con, "scored_changes", new_pairs, temporary=True)
-        run_sql(con, "add_scored_changes", "INSERT INTO pairs BY NAME SELECT * FROM scored_changes")
-        constraints = run.model.constraints
-        find_affected(con, constraints.context_links, constraints.undated_generation_gap is not None)
-        # Partner keys are computed over each affected record's whole incident (model_input_of), as over all records.
-        affected = collapse(model_input_of(con, AFFECTED, run.model), run.model, apart)
-        pair_columns = [c for c in table_columns(con, "pairs") if c not in ("band", "reason")]
-        # Pairs under the review threshold are only the context step's, which it forms again.
-        pairs = fetch_arrow(
-            con, "affected_pairs",
-            f"SELECT {', '.join(pair_columns)} FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {AFFECTED}) "
-            "AND match_probability >= $review ORDER BY unique_id_l, unique_id_r",
-            {"review": run.model.thresholds.review},
-        )
-        # The context step clusters the affected records; the others' stored people count towards its prior.
-        outside = fetch_arrow(
-            con, "context_outside",
-            "SELECT c.unique_id, c.person_id, r.dob IS NOT NULL AS dated FROM clusters AS c JOIN records AS r USING (unique_id) "
-            f"WHERE r.agency = 'police' AND r.domestic_abuse AND c.unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
-        )
-        context = Context(
-            context_events(con, "records"), model.splink, model.term_frequency_tables(), outside,
-            ContextScores.of(con, model, fresh=False),
-        )
-        clustered = cluster_records(affected, pairs, decided, run.model, context)
-        run_sql(
-            con, "clusters_before",
-            f"CREATE OR REPLACE TEMP TABLE clusters_before AS SELECT * FROM clusters WHERE unique_id IN (SELECT unique_id FROM {AFFECTED}) "
-            f"OR unique_id IN (SELECT unique_id FROM {TOUCHED})",
-        )
-        before = fetch_arrow(con, "affected_person_ids", "SELECT unique_id, person_id FROM clusters_before").to_pandas()
-        # Only the registry rows concerned: these people's ids and the aliases pointing at them.
-        create_table_from_arrow(con, "ids_before", pa.Table.from_pandas(before[["person_id"]].drop_duplicates(), preserve_index=False), temporary=True)
-        registry = fetch_arrow(
-            con, "id_registry",
-            "SELECT * FROM person_ids WHERE person_id IN (SELECT person_id FROM ids_before) "
-            "OR alias_of IN (SELECT person_id FROM ids_before)",
-        ).to_pandas()
-        (next_number,) = run_sql(
-            con, "next_person_number", "SELECT coalesce(max(CAST(substr(person_id, $start) AS BIGINT)), 0) + 1 FROM person_ids",
-            {"start": len(ID_PREFIX) + 1},
-        ).fetchall()[0]
-        ids = assign_ids(affected.unique_ids.to_pylist(), clustered.labels, run_id, before, registry, decided, next_number)
-        _write(con, clustered, ids)
+        with stages.time("cluster", label="cluster changes"):
+            run_sql(con, "drop_touched_pairs", f"DELETE FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {TOUCHED}) "
+                    f"OR unique_id_r IN (SELECT unique_id FROM {TOUCHED})")
+            create_table_from_arrow(con, "scored_changes", new_pairs, temporary=True)
+            run_sql(con, "add_scored_changes", "INSERT INTO pairs BY NAME SELECT * FROM scored_changes")
+            constraints = run.model.constraints
+            find_affected(con, constraints.context_links, constraints.undated_generation_gap is not None)
+            # Partner keys are computed over each affected record's whole incident (model_input_of), as over all records.
+            affected = collapse(model_input_of(con, AFFECTED, run.model), run.model, apart)
+            pair_columns = [c for c in table_columns(con, "pairs") if c not in ("band", "reason")]
+            # Pairs under the review threshold are only the context step's, which it forms again.
+            pairs = fetch_arrow(
+                con, "affected_pairs",
+                f"SELECT {', '.join(pair_columns)} FROM pairs WHERE unique_id_l IN (SELECT unique_id FROM {AFFECTED}) "
+                "AND match_probability >= $review ORDER BY unique_id_l, unique_id_r",
+                {"review": run.model.thresholds.review},
+            )
+            # The context step clusters the affected records; the others' stored people count towards its prior.
+            outside = fetch_arrow(
+                con, "context_outside",
+                "SELECT c.unique_id, c.person_id, r.dob IS NOT NULL AS dated FROM clusters AS c JOIN records AS r USING (unique_id) "
+                f"WHERE r.agency = 'police' AND r.domestic_abuse AND c.unique_id NOT IN (SELECT unique_id FROM {AFFECTED})",
+            )
+            context = Context(
+                context_events(con, "records"), model.splink, model.term_frequency_tables(), outside,
+                ContextScores.of(con, model, fresh=False), linker=linker,
+            )
+            clustered = cluster_records(affected, pairs, decided, run.model, context)
+            run_sql(
+                con, "clusters_before",
+                f"CREATE OR REPLACE TEMP TABLE clusters_before AS SELECT * FROM clusters WHERE unique_id IN (SELECT unique_id FROM {AFFECTED}) "
+                f"OR unique_id IN (SELECT unique_id FROM {TOUCHED})",
+            )
+            before = fetch_arrow(con, "affected_person_ids", "SELECT unique_id, person_id FROM clusters_before").to_pandas()
+            # Only the registry rows concerned: these people's ids and the aliases pointing at them.
+            create_table_from_arrow(con, "ids_before", pa.Table.from_pandas(before[["person_id"]].drop_duplicates(), preserve_index=False), temporary=True)
+            registry = fetch_arrow(
+                con, "id_registry",
+                "SELECT * FROM person_ids WHERE person_id IN (SELECT person_id FROM ids_before) "
+                "OR alias_of IN (SELECT person_id FROM ids_before)",
+            ).to_pandas()
+            (next_number,) = run_sql(
+                con, "next_person_number", "SELECT coalesce(max(CAST(substr(person_id, $start) AS BIGINT)), 0) + 1 FROM person_ids",
+                {"start": len(ID_PREFIX) + 1},
+            ).fetchall()[0]
+            ids = assign_ids(affected.unique_ids.to_pylist(), clustered.labels, run_id, before, registry, decided, next_number)
+            _write(con, clustered, ids)
+    finally:
+        work.close()
 
     with stages.time("persons"):
         changed_people = _changed_people(con)
@@ -160,8 +168,24 @@ def resolve_changes(con: duckdb.DuckDBPyConnection, run: RunConfig, run_id: int,
     return report, changed_people
 
 
+def scoring_linker(work: duckdb.DuckDBPyConnection, model: TrainedModel, schema: pa.Schema) -> Linker:
+    """A linker of the saved model in ``work``, with its term frequencies, over no records of its own.
+
+    ``schema`` is the model input's. The linker scores the records handed to it (``predict_between``,
+    ``predict_within``) with the model's own term frequencies, as a full run uses: scores agree between the two.
+    """
+    api = DuckDBAPI(connection=work)
+    # The saved model was checked against the model input's columns when trained (session.make_linker).
+    linker = Linker(
+        api.register(schema.empty_table(), table_name="no_records"), model.splink, log_level=logging.WARNING, validate_settings=False,
+    )
+    for column, table in model.term_frequency_tables().items():
+        linker.table_management.register_term_frequency_lookup(api.register(table, table_name=f"tf_lookup_{column}"), column)
+    return linker
+
+
 def predict_changes(
-    records: pa.Table, added: set[str], model: TrainedModel, run: RunConfig, touched: Profiles | None = None
+    records: pa.Table, added: set[str], model: TrainedModel, linker: Linker, run: RunConfig, touched: Profiles | None = None
 ) -> pa.Table:
     """Score new and changed records against the others and each other, at or above the review threshold.
 
@@ -170,35 +194,22 @@ def predict_changes(
             with one of them (:func:`~linkage.resolve.incremental_input.blocked_profiles`).
         added: Ids of the new and changed records.
         model: The saved model.
+        linker: The saved model's :func:`scoring_linker`.
         run: The run config (review threshold, term-frequency columns).
         touched: The touched records' profiles, whose own pairs (``profiles.self_pairs``) are scored
             too, by the same linker (building one parses every comparison level's SQL).
     """
     is_new = pc.is_in(records["unique_id"], value_set=pa.array(sorted(added), pa.string()))
-    work = connect_memory()
-    try:
-        api = DuckDBAPI(connection=work)
-        # The saved model was checked against these columns when trained (session.make_linker).
-        linker = Linker(
-            api.register(records.slice(0, 0), table_name="no_records"), model.splink, log_level=logging.WARNING,
-            validate_settings=False,
-        )
-        # The model's own term frequencies, as a full run uses: scores agree between the two.
-        for column, table in model.term_frequency_tables().items():
-            linker.table_management.register_term_frequency_lookup(api.register(table, table_name=f"tf_lookup_{column}"), column)
-        new_rows = records.filter(is_new)
-        new = api.register(new_rows, table_name="new_records")
-        # The others are only those a rule pairs with a new one (incremental_input.blocked_profiles): Splink
-        # need not carry every record of a million through its blocking and term-frequency joins.
-        existing = api.register(records.filter(pc.invert(is_new)), table_name="existing_records")
-        threshold = run.model.thresholds.review
-        between = linker.inference.predict_between(existing, new, threshold_match_probability=threshold, warning_mode="never")
-        within = linker.inference.predict_within(new, threshold_match_probability=threshold, warning_mode="never")
-        scored = scored_pairs(between, within)
-        own = None if touched is None else self_pairs(touched, model.splink, {}, threshold, KeptPairs.scorer(linker))
-        return scored if own is None else pa.concat_tables([scored, own], promote_options="default")
-    finally:
-        work.close()
+    new = linker.table_management.register_table(records.filter(is_new), "new_records", overwrite=True)
+    # The others are only those a rule pairs with a new one (incremental_input.blocked_profiles): Splink
+    # need not carry every record of a million through its blocking and term-frequency joins.
+    existing = linker.table_management.register_table(records.filter(pc.invert(is_new)), "existing_records", overwrite=True)
+    threshold = run.model.thresholds.review
+    between = linker.inference.predict_between(existing, new, threshold_match_probability=threshold, warning_mode="never")
+    within = linker.inference.predict_within(new, threshold_match_probability=threshold, warning_mode="never")
+    scored = scored_pairs(between, within)
+    own = None if touched is None else self_pairs(touched, model.splink, {}, threshold, KeptPairs.scorer(linker))
+    return scored if own is None else pa.concat_tables([scored, own], promote_options="default")
 
 
 def _touch_partners(con: duckdb.DuckDBPyConnection) -> None:

@@ -53,7 +53,7 @@ from linkage.safeguard.shared_addresses import (
     AREA_SQL, SHARED_TABLE, find_shared_addresses, in_window_sql, key_area_sql, read_shared_addresses, window_since,
 )
 from linkage.safeguard.walk import grow, place_step, write_place_events, write_walk_skips
-from linkage.store import swap_in
+from linkage.store import checkpoint_meanwhile, swap_in
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,8 @@ def update_flag_tables(
     _context_tables(con)
     people, events = graph_frames(con, "records", "context_clusters", "context_persons")
     owners = {row[0] for row in run_sql(con, "read_flag_owners", "SELECT person_id FROM flag_owners").fetchall()}
-    with gc_paused():
+    # The run's changes so far are written into the file while the graph is built and judged (Python alone).
+    with checkpoint_meanwhile(con), gc_paused():
         graph = build_graph(people, events, data_as_of=now, shared_addresses=shared, co_involvement=False)
         flags = run_flags(graph, rules, owners=owners)
         del graph

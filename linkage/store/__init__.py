@@ -2,6 +2,7 @@
 
 from linkage.store.connection import (
     Limits,
+    checkpoint_meanwhile,
     connect,
     connect_memory,
     duckdb_limits,
@@ -22,6 +23,7 @@ __all__ = [
     "Limits",
     "StoreLayout",
     "check_schema_version",
+    "checkpoint_meanwhile",
     "connect",
     "connect_memory",
     "connect_results",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -217,3 +218,35 @@ def _soundex(names: pa.Array) -> pa.Array:
             codes[name] = soundex_code(name)
         out.append(codes[name])
     return pa.array(out, type=pa.string())
+
+
+@contextmanager
+def checkpoint_meanwhile(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Checkpoint ``con``'s database in another thread while the block runs; the block must not use ``con``.
+
+    A checkpoint writes the changes made so far from the write-ahead log into the file. DuckDB
+    runs it without holding Python's lock, so next to a block of pure Python work (building and
+    judging the flag graph) it takes a second core rather than the run's time, and the run's
+    last checkpoint has only the changes made after it to write. The data are the same either way.
+
+    Raises:
+        duckdb.Error: The checkpoint failed (after the block has run).
+    """
+    cursor = con.cursor()
+    failed: list[BaseException] = []
+
+    def checkpoint() -> None:
+        try:
+            run_sql(cursor, "checkpoint_meanwhile", "CHECKPOINT")
+        except BaseException as exc:  # handed to the caller's thread below
+            failed.append(exc)
+
+    thread = threading.Thread(target=checkpoint, name="checkpoint_meanwhile")
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+        cursor.close()
+    if failed:
+        raise failed[0]

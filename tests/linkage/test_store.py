@@ -18,7 +18,9 @@ import pytest
 from linkage.batch import run_all
 from linkage.cli import main
 from linkage.errors import MashError
-from linkage.store import SCHEMA_VERSION, Limits, connect, connect_memory, duckdb_limits, layout, open_results, open_state, run_lock
+from linkage.store import (
+    SCHEMA_VERSION, Limits, checkpoint_meanwhile, connect, connect_memory, duckdb_limits, layout, open_results, open_state, run_lock,
+)
 from tests.linkage.conftest import REPO
 
 HOLD_FILE = "import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(float(sys.argv[2]))"
@@ -233,3 +235,35 @@ def test_results_of_another_schema_are_refused_until_a_full_run(linked, tmp_path
     run_all(copy)
     with open_results(copy.store) as con:
         assert con.sql("SELECT unique_id, person_id FROM clusters ORDER BY unique_id").fetchall() == ids
+
+
+def test_checkpoint_meanwhile_writes_the_changes_into_the_file_while_the_block_runs(tmp_path):
+    store = tmp_path / "mash.duckdb"
+    wal = tmp_path / "mash.duckdb.wal"
+    con = connect(store)
+    con.execute("CREATE TABLE t (i BIGINT)")
+    con.execute("INSERT INTO t SELECT range FROM range(1000)")
+    assert wal.exists() and wal.stat().st_size > 0
+    ran = []
+    with checkpoint_meanwhile(con):
+        ran.append(True)
+    assert ran == [True]
+    # Checkpointed: the log is empty and the rows are in the file itself.
+    assert not wal.exists() or wal.stat().st_size == 0
+    con.close()
+    assert duckdb.connect(str(store), read_only=True).execute("SELECT count(*) FROM t").fetchone() == (1000,)
+
+
+def test_checkpoint_meanwhile_hands_a_failed_checkpoint_to_the_caller(tmp_path, monkeypatch):
+    con = connect(tmp_path / "mash.duckdb")
+
+    def failing(cursor, step, sql, params=None):
+        raise duckdb.IOException("No space left on device")
+
+    monkeypatch.setattr("linkage.store.connection.run_sql", failing)
+    ran = []
+    with pytest.raises(duckdb.IOException, match="No space left"):
+        with checkpoint_meanwhile(con):
+            ran.append(True)
+    assert ran == [True]  # the block ran whole; the failure came after it
+    con.close()
