@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -233,20 +233,11 @@ def checkpoint_meanwhile(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         duckdb.Error: The checkpoint failed (after the block has run).
     """
     cursor = con.cursor()
-    failed: list[BaseException] = []
-
-    def checkpoint() -> None:
-        try:
-            run_sql(cursor, "checkpoint_meanwhile", "CHECKPOINT")
-        except BaseException as exc:  # handed to the caller's thread below
-            failed.append(exc)
-
-    thread = threading.Thread(target=checkpoint, name="checkpoint_meanwhile")
-    thread.start()
     try:
-        yield
+        # The executor, as the flags stage runs its side queries: a failure comes back from result().
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint_meanwhile") as pool:
+            done = pool.submit(run_sql, cursor, "checkpoint_meanwhile", "CHECKPOINT")
+            yield
     finally:
-        thread.join()
         cursor.close()
-    if failed:
-        raise failed[0]
+    done.result()
