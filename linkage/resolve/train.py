@@ -43,11 +43,11 @@ RESCORE_MARGIN = 10.0
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
 #: Bump when the comparisons in model.py, the columns they and the EM rules read, or how u is
-#: estimated change, so older model files are retrained (23: names swapped with one a nickname
-#: of the other's, in the swapped and misspelt level; 21: identifiers' u from pairs two people's DOBs;
+#: estimated change, so older model files are retrained (24: the else level's sampled u is what
+#: the other levels leave; 23: names swapped with one a nickname of the other's, in the swapped and misspelt level; 21: identifiers' u from pairs two people's DOBs;
 #: 20: a misspelt nickname's forename level;
 #: 19: the postcode area level, with 18's u from hash buckets and forename_canonical's new rule).
-MODEL_CODE_VERSION = 23
+MODEL_CODE_VERSION = 24
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,35 @@ def test_a_comparison_with_one_level_still_to_sample_is_sampled():
     )
     linker = make_linker(_records(), partly)
     assert estimate_u(linker, 50_000, seed=3) == []
-    assert _u(linker, "code")[0] == 0.004 and _u(linker, "code")[1] not in (None, 0.996)
+    assert _u(linker, "code") == [0.004, pytest.approx(0.996, rel=1e-12)], "the else level takes what the fixed level leaves"
+
+
+def test_a_fixed_level_still_takes_its_pairs_from_a_later_sampled_level():
+    # The fixed exact level is tested only on pairs the sampled first-letter level takes; those
+    # pairs must still go to it, or the first-letter u would hold every exact pair too.
+    records = _records(300)
+    surnames = [f"{s}{i % 3}" for i, s in enumerate(records["surname"].to_pylist())]  # s12 and s15 share a first letter
+    records = records.set_column(records.column_names.index("surname"), "surname", pa.array(surnames, pa.string()))
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.CustomComparison(
+                output_column_name="surname",
+                comparison_levels=[
+                    cll.NullLevel("surname"),
+                    cll.ExactMatchLevel("surname").configure(u_probability=0.01, fix_u_probability=True),
+                    cll.CustomLevel("left(surname_l, 2) = left(surname_r, 2)", "First two letters agree"),
+                    cll.ElseLevel(),
+                ],
+            ),
+        ],
+        blocking_rules_to_generate_predictions=[],
+    )
+    linker = make_linker(records, settings)
+    estimate_u(linker, 50_000, seed=3)  # 44,850 pairs: one bucket, every pair counted
+    pairs = [(a, b) for i, a in enumerate(surnames) for b in surnames[i + 1:]]
+    only_letters = sum(a != b and a[:2] == b[:2] for a, b in pairs) / len(pairs)
+    assert _u(linker, "surname") == [0.01, pytest.approx(only_letters, rel=1e-12), pytest.approx(0.99 - only_letters, rel=1e-12)]
 
 
 def test_a_comparison_on_a_column_almost_no_record_holds_is_left_out_with_the_u_splink_would_leave():
