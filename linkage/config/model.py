@@ -134,10 +134,11 @@ class Training(BaseModel):
         description="One EM pass per rule; each pass estimates m for the comparisons it does not block on.",
     )
     em_max_pairs: int | None = Field(
-        default=3_000_000,
+        default=1_000_000,
         ge=10_000,
         description="Each EM pass samples about this many blocked pairs (deterministically); null uses them "
-        "all. Bounds training time and memory on large populations.",
+        "all. Bounds training time and memory on large populations (1M people: 3M pairs trained in 37 s, 1M "
+        "in 15 s with the same F1 and review band; docs/linkage.md).",
     )
     seed: int = Field(default=42, description="Seed for u sampling, so retraining on the same data is repeatable.")
     min_level_m: float = Field(
