@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from splink import DuckDBAPI, Linker
+from splink import Linker
 
 from linkage.codes import IDENTITY_FIELDS
 from linkage.config import RunConfig
@@ -42,7 +42,7 @@ from linkage.resolve.context import Context, context_events
 from linkage.resolve.context_scores import ContextScores
 from linkage.resolve.decisions import decided_records, read_decisions
 from linkage.resolve.run import ResolveReport, cluster_records, clusters_table
-from linkage.resolve.linker import KeptPairs, scored_pairs
+from linkage.resolve.linker import KeptPairs, make_linker, scored_pairs
 from linkage.resolve.train import TrainedModel, is_current, load_latest_model
 from linkage.store import connect_memory, table_columns
 
@@ -174,14 +174,7 @@ def scoring_linker(work: duckdb.DuckDBPyConnection, model: TrainedModel, schema:
     ``schema`` is the model input's. The linker scores the records handed to it (``predict_between``,
     ``predict_within``) with the model's own term frequencies, as a full run uses: scores agree between the two.
     """
-    api = DuckDBAPI(connection=work)
-    # The saved model was checked against the model input's columns when trained (session.make_linker).
-    linker = Linker(
-        api.register(schema.empty_table(), table_name="no_records"), model.splink, log_level=logging.WARNING, validate_settings=False,
-    )
-    for column, table in model.term_frequency_tables().items():
-        linker.table_management.register_term_frequency_lookup(api.register(table, table_name=f"tf_lookup_{column}"), column)
-    return linker
+    return make_linker(schema.empty_table(), model.splink, model.term_frequency_tables(), connection=work)
 
 
 def predict_changes(
