@@ -334,6 +334,13 @@ class ModelConfig(BaseModel):
         default=("forename", "surname", "postcode"),
         description="Exact-match levels adjusted for how common the value is (SMITH counts less than ZAREMBA).",
     )
+    forename_frequency_by_birth_year: bool = Field(
+        default=True,
+        description="With forename in term_frequency: a pair sharing a forename, both born in the same five years, "
+        "weighs how fashionable the name was then (forenames follow fashions: two people born in 2012 share OLIVIA "
+        "far more often than two people at random), where enough records hold it to tell. Pairs agreeing "
+        "on forename and DOB otherwise count the birth years twice (linkage/resolve/cohort.py).",
+    )
     training: Training = Field(default_factory=Training, description="Parameter estimation.")
     constraints: Constraints = Field(default_factory=Constraints, description="Cannot-link rules for clustering.")
     plausibility: Plausibility = Field(

@@ -27,6 +27,7 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 
 from linkage.pipeline import Step, fetch_arrow, quote_ident
 from linkage.config import ModelConfig
+from linkage.resolve.cohort import with_cohort_lookup
 from linkage.resolve.model_inputs import DERIVED_COLUMNS, MODEL_COLUMNS, identifier_columns
 from linkage.store import connect_memory
 
@@ -78,27 +79,24 @@ def model_input(con: duckdb.DuckDBPyConnection, records_table: str, model: Model
 
 
 def make_linker(
-    records: pa.Table,
-    settings: SettingsCreator | dict[str, Any],
-    term_frequencies: dict[str, pa.Table] | None = None,
+    records: pa.Table, settings: SettingsCreator | dict[str, Any], term_frequencies: dict[str, pa.Table] | None = None,
     connection: duckdb.DuckDBPyConnection | None = None,
 ) -> Linker:
     """A Splink linker over ``records`` with the given settings or saved model.
 
     Args:
-        records: Output of :func:`model_input`; an empty table of its schema for a linker
-            that only scores the records handed to it (``predict_between``, ``predict_within``).
+        records: Output of :func:`model_input` (empty, for a linker scoring records handed to it).
         settings: A ``SettingsCreator`` (untrained) or a saved model's settings dict.
         term_frequencies: Term-frequency lookups saved with the model, by column;
             without them Splink derives term frequencies from ``records``.
-        connection: The in-memory DuckDB to work in (an incremental run shares one between its
-            steps); a private one when None.
+        connection: The in-memory DuckDB to work in; a private one when None.
 
     Returns:
         The linker.
     """
     work = connect_memory() if connection is None else connection
     api = DuckDBAPI(connection=work)
+    term_frequencies = with_cohort_lookup(records, settings, term_frequencies)
     # Splink's settings validation only warns about columns missing from the input; model_input
     # always holds every column the settings name, and the check parses all their SQL each time.
     linker = Linker(

@@ -125,6 +125,41 @@ def forename_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) ->
     )
 
 
+#: Model-input column of a forename and the five years its holder was born in (``model_inputs.DERIVED_COLUMNS``).
+FORENAME_COHORT = "forename_cohort"
+#: Fixed m and u of the cohort comparison's agreeing level; its term-frequency lookup holds this times
+#: the name's ratio (``train.cohort_frequencies``), so the level weighs -log2(ratio) and nothing else.
+COHORT_BASE_U = 0.01
+FORENAME_COHORT_LABEL = "Same forename, born in the same five years"
+
+
+def forename_cohort_comparison() -> ComparisonCreator:
+    """How fashionable a shared forename was among people born in the same five years: the correction to the forename's evidence.
+
+    The forename comparison weighs a shared name by its share among everyone; the DOB comparison
+    weighs the shared birth date as if names did not depend on it. They do (names follow
+    fashions), so two strangers born in 2012 share OLIVIA far more often than its overall share
+    says. For a pair agreeing on the name with both DOBs in the same five years, this comparison
+    adds -log2 of the name's share there over its share overall (``train.cohort_frequencies``);
+    its levels' m equal their u, fixed, so it says nothing else. A pair with a DOB missing is in
+    its null level: nothing to correct.
+    """
+    base = COHORT_BASE_U
+    return cl.CustomComparison(
+        output_column_name=FORENAME_COHORT,
+        comparison_description="Forename's share among people born in the same five years",
+        comparison_levels=[
+            cll.CustomLevel(
+                f"{FORENAME_COHORT}_l IS NULL OR {FORENAME_COHORT}_r IS NULL OR dob_l IS NULL OR dob_r IS NULL"
+            ).configure(is_null_level=True, label_for_charts="Forename or DOB missing"),
+            cll.ExactMatchLevel(FORENAME_COHORT, term_frequency_adjustments=True).configure(
+                label_for_charts=FORENAME_COHORT_LABEL, m_probability=base, u_probability=base, fix_m_probability=True, fix_u_probability=True,
+            ),
+            cll.ElseLevel().configure(m_probability=1 - base, u_probability=1 - base, fix_m_probability=True, fix_u_probability=True),
+        ],
+    )
+
+
 def surname_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) -> ComparisonCreator:
     """Surname: exact, swapped (no evidence of its own: see ``_neutral``), close spelling, shared part of a double-barrelled name, sounds alike, one keystroke.
 
@@ -329,6 +364,7 @@ def settings(
             postcode_comparison("postcode" in tf, level_u.get("postcode")),
             cl.ExactMatch("sex"),
             partner_comparison(identifier_u.get("partner")),
+            *([forename_cohort_comparison()] if "forename" in tf and model.forename_frequency_by_birth_year else []),
             *(
                 declared_identifier_comparison(
                     name, model.identifier_label(name), declared.typo_level, identifier_u.get(identifier_column(name)),

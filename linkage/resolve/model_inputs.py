@@ -38,6 +38,9 @@ DERIVED_COLUMNS = {
     # record whose birth year was keyed wrong (1963 as 1968), which every rule on dob or
     # birth_year misses.
     "birth_month_day": "CAST(month(dob) * 100 + day(dob) AS BIGINT)",
+    # The forename and the five years its holder was born in ('' when the DOB is missing): the key of
+    # the forename's frequency among people born then (ModelConfig.forename_frequency_by_birth_year).
+    "forename_cohort": "forename || '|' || coalesce(CAST(year(dob) - year(dob) % 5 AS VARCHAR), '')",
     "agency": "CAST(agency AS VARCHAR)",
     # Days since 1970 of the record's event: clustering's place history (not compared by the model).
     "event_day": "CAST(date_diff('day', DATE '1970-01-01', CAST(event_date AS DATE)) AS BIGINT)",

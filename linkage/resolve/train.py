@@ -17,7 +17,8 @@ from splink.internals.misc import prob_to_match_weight
 
 from linkage.config import ModelConfig
 from linkage.errors import MashError
-from linkage.resolve.model import ONE_KEYSTROKE, settings
+from linkage.resolve.cohort import cohort_frequencies
+from linkage.resolve.model import FORENAME_COHORT, ONE_KEYSTROKE, settings
 from linkage.resolve.model_inputs import blocking_rule, identifier_column
 from linkage.resolve.monotone import exact_never_weaker
 from linkage.resolve.portable import SAVED_DIALECT, render_settings
@@ -43,11 +44,12 @@ RESCORE_MARGIN = 10.0
 #: Version of the model file layout below.
 MODEL_FORMAT = 1
 #: Bump when the comparisons in model.py, the columns they and the EM rules read, or how u is
-#: estimated change, so older model files are retrained (24: the else level's sampled u is what
+#: estimated change, so older model files are retrained (25: the forename birth-years comparison,
+#: and training reading the saved term frequencies; 24: the else level's sampled u is what
 #: the other levels leave; 23: names swapped with one a nickname of the other's, in the swapped and misspelt level; 21: identifiers' u from pairs two people's DOBs;
 #: 20: a misspelt nickname's forename level;
 #: 19: the postcode area level, with 18's u from hash buckets and forename_canonical's new rule).
-MODEL_CODE_VERSION = 24
+MODEL_CODE_VERSION = 25
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,9 @@ def train(
     found, possible = deterministic_pairs(data, model, rules)
     recall = training.deterministic_recall
     prior = prior_from(found, PROVISIONAL_RECALL if recall == "estimate" else recall, possible)
-    linker = data.linker(settings(model, {k: v for k, v in exact_u.items() if v is not None}, level_u, prior))
+    tf = term_frequencies(data, model) if term_frequency_tables is None else term_frequency_tables
+    # The saved lookups, as every run scores with them (Splink would count the profiles' rows, not records).
+    linker = data.linker(settings(model, {k: v for k, v in exact_u.items() if v is not None}, level_u, prior), tf)
     # Comparisons on columns fewer than two records hold (an identifier's u is None then) have nothing to sample.
     unfilled = [column for column in (*IDENTIFIERS, *declared) if exact_u[column] is None]
     unfilled += [name for name, columns in (("sex", ("sex",)), ("partner", PARTNER_KEYS)) if held_by_fewer_than_two(data, columns)]
@@ -172,7 +176,6 @@ def train(
     if training.prior == "candidates":
         first = prior
         trained["probability_two_random_records_match"] = first
-        tf = term_frequencies(data, model) if term_frequency_tables is None else term_frequency_tables
         share = prior_sample_share(data, training.prior_sample_records)
         scored = data if share == 1.0 else data.sample(share, training.seed)
         # Scored among every row, the pairs that may reach the review threshold under the final prior
@@ -221,6 +224,8 @@ def term_frequencies(records: pa.Table | ModelData, model: ModelConfig) -> dict[
         counts = data.value_counts(column)
         frequency = counts["count"].to_numpy().astype("float64")
         tables[column] = pa.table({column: counts["value"], f"tf_{column}": pa.array(frequency / max(frequency.sum(), 1.0))})
+    if "forename" in model.term_frequency and model.forename_frequency_by_birth_year:
+        tables[FORENAME_COHORT] = cohort_frequencies(data.value_counts(FORENAME_COHORT))
     return tables
 
 

@@ -44,6 +44,7 @@ def model_record(
         surname=surname, surname_groups=None if surname is None else [], surname_parts=None if surname is None else [surname], surname_soundex=soundex_code(surname),
         dob=dob, birth_year=dob.year if dob else None, birth_month_day=dob.month * 100 + dob.day if dob else None, sex=sex,
         postcode=postcode, postcode_outward=postcode and postcode.split()[0],
+        forename_cohort=None if forename is None else f"{forename}|{dob.year - dob.year % 5 if dob else ''}",
     )
     unknown = set(extra) - set(row)
     if unknown:

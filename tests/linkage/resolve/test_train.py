@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -338,9 +339,10 @@ def test_trained_model_has_every_level_trained(generated_input):
             where = (comparison["output_column_name"], level["label_for_charts"])
             assert level.get("u_probability") is not None, where
             if level.get("fix_m_probability"):
-                # Only the surname comparison's swap levels: no evidence of their own (m = u),
-                # since the forename comparison already counts the swap.
-                assert comparison["output_column_name"] == "surname", where
+                # Only the surname comparison's swap levels (the forename comparison already counts the
+                # swap) and the birth-years comparison (its evidence is its term-frequency ratio alone):
+                # no evidence of their own (m = u).
+                assert comparison["output_column_name"] in ("surname", "forename_cohort"), where
                 assert level["m_probability"] == level["u_probability"], where
                 continue
             assert level["m_probability"] >= floor * (1 - 1e-9), where
@@ -454,3 +456,45 @@ def test_a_column_no_source_fills_gives_one_line_not_a_warning_per_level(generat
     assert any("both sides' pnc_id" in r.getMessage() and "no evidence" in r.getMessage() for r in caplog.records)
     pnc = next(c for c in trained["comparisons"] if c["output_column_name"] == "pnc_id")
     assert all(level["m_probability"] == level["u_probability"] for level in pnc["comparison_levels"] if not level.get("is_null_level"))
+
+
+COHORT_COUNTS = [
+    # (description, records per forename|five years key, key asked, expected lookup: 0.01 times share there over share overall)
+    ("a name common in its five years: its ratio there", {"OLIVIA|2010": 60, "JOHN|2010": 40, "JOHN|1950": 90, "OLIVIA|1950": 10, "JOHN|": 5},
+     "OLIVIA|2010", 0.01 * (60 / 100) / (70 / 205)),
+    ("the same name where it was rare, still expected 20 times there", {"OLIVIA|2010": 60, "JOHN|2010": 40, "JOHN|1950": 90, "OLIVIA|1950": 10, "JOHN|": 5},
+     "OLIVIA|1950", 0.01 * (10 / 100) / (70 / 205)),
+    ("records with no DOB: no ratio", {"OLIVIA|2010": 60, "JOHN|2010": 40, "JOHN|1950": 90, "OLIVIA|1950": 10, "JOHN|": 5}, "JOHN|", 0.01),
+    ("a name too rare to tell in its five years (2 of 1,002 there, 2 of 2,002 overall): no ratio",
+     {"ADA|1920": 2, "JOHN|1920": 1_000, "JOHN|2010": 1_000}, "ADA|1920", 0.01),
+]
+
+
+@pytest.mark.parametrize(("description", "counts", "key", "expected"), COHORT_COUNTS, ids=[c[0] for c in COHORT_COUNTS])
+def test_cohort_frequencies(description, counts, key, expected):
+    from linkage.resolve.cohort import cohort_frequencies
+
+    table = cohort_frequencies(pa.table({"value": list(counts), "count": list(counts.values())}))
+    shares = dict(zip(table["forename_cohort"].to_pylist(), table["tf_forename_cohort"].to_pylist()))
+    assert shares[key] == pytest.approx(expected, rel=1e-12), description
+
+
+COHORT_PAIRS = [
+    # (description, left DOB, right DOB, expected weight of the cohort comparison, with JOHN 4 times commoner in 1975-79 and half as common in 2010-14)
+    ("both born 1977: the name four times commoner then weighs 2 bits less", date(1977, 5, 7), date(1977, 5, 7), -2.0),
+    ("both born 2012: half as common then weighs 1 bit more", date(2012, 5, 7), date(2012, 5, 7), 1.0),
+    ("born in different five years: nothing to correct", date(1977, 5, 7), date(2012, 5, 7), 0.0),
+    # A DOB missing on one side is the hard pair "with a common name the same context brings the pair to review".
+]
+
+
+@pytest.mark.parametrize(("description", "left_dob", "right_dob", "expected"), COHORT_PAIRS, ids=[c[0] for c in COHORT_PAIRS])
+def test_a_shared_forename_is_weighed_by_its_fashion_in_the_pairs_birth_years(before_and_after, description, left_dob, right_dob, expected):
+    from linkage.resolve.linker import make_linker
+
+    records, _, after, _ = before_and_after
+    lookup = pa.table({"forename_cohort": ["JOHN|1975", "JOHN|2010"], "tf_forename_cohort": [0.01 * 4, 0.01 * 0.5]})
+    left = model_record("a", "JOHN", "SMITH", dob=left_dob)
+    right = model_record("b", "JOHN", "SMITH", dob=right_dob)
+    scored = make_linker(records, after, {"forename_cohort": lookup}).inference.score_pair(left, right).as_pandas_dataframe().iloc[0]
+    assert scored["mw_forename_cohort"] + scored["mw_tf_adj_forename_cohort"] == pytest.approx(expected, abs=1e-9), description
