@@ -128,7 +128,7 @@ def forename_comparison(tf: bool, fixed_u: Mapping[str, float] | None = None) ->
 #: Model-input column of a forename and the five years its holder was born in (``model_inputs.DERIVED_COLUMNS``).
 FORENAME_COHORT = "forename_cohort"
 #: Fixed m and u of the cohort comparison's agreeing level; its term-frequency lookup holds this times
-#: the name's ratio (``train.cohort_frequencies``), so the level weighs -log2(ratio) and nothing else.
+#: the name's ratio (``cohort.cohort_frequencies``), so the level weighs -log2(ratio) and nothing else.
 COHORT_BASE_U = 0.01
 FORENAME_COHORT_LABEL = "Same forename, born in the same five years"
 
@@ -140,7 +140,7 @@ def forename_cohort_comparison() -> ComparisonCreator:
     weighs the shared birth date as if names did not depend on it. They do (names follow
     fashions), so two strangers born in 2012 share OLIVIA far more often than its overall share
     says. For a pair agreeing on the name with both DOBs in the same five years, this comparison
-    adds -log2 of the name's share there over its share overall (``train.cohort_frequencies``);
+    adds -log2 of the name's share there over its share overall (``cohort.cohort_frequencies``);
     its levels' m equal their u, fixed, so it says nothing else. A pair with a DOB missing is in
     its null level: nothing to correct.
     """
